@@ -1,0 +1,56 @@
+# The two commands: `make run` (set up what is missing, start everything) and
+# `make test` (the same set-up, then lint and every test suite).
+SHELL := /bin/bash
+VENV := .venv
+BIN := $(VENV)/bin
+PYTHON ?= python3
+PY_STAMP := $(VENV)/.installed
+NPM_STAMP := frontend/node_modules/.installed
+FRONTEND_BUILD := src/practica/web/static/index.html
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+PYTEST_WORKERS ?= 2
+
+.PHONY: run test lint setup test-setup system-packages test-system-packages frontend-test python-test readme-config
+
+run: setup
+	$(BIN)/practica up
+
+setup: system-packages $(PY_STAMP) $(FRONTEND_BUILD)
+
+test-setup: test-system-packages setup
+
+system-packages:
+	@bash scripts/system-packages.sh run
+
+test-system-packages:
+	@bash scripts/system-packages.sh test
+
+$(PY_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): frontend/package.json frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+$(FRONTEND_BUILD): $(NPM_STAMP) $(FRONTEND_SOURCES)
+	cd frontend && npm run --silent build
+
+lint: $(PY_STAMP)
+	$(BIN)/ruff check src tests bench scripts
+	$(BIN)/ruff format --check src tests bench scripts
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+
+frontend-test: $(NPM_STAMP)
+	cd frontend && npm run --silent typecheck && npm test --silent
+
+python-test: test-setup
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+
+test: test-setup lint frontend-test python-test
+
+readme-config: $(PY_STAMP)
+	$(BIN)/python scripts/settings_table.py

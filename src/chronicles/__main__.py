@@ -1,0 +1,3 @@
+from chronicles.cli import main
+
+main()

@@ -1,0 +1,46 @@
+"""The Chronicles service factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import structlog
+from fastapi import FastAPI, Request
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chronicles import __version__
+from chronicles.settings import ChroniclesSettings
+from servicekit.database import make_engine, make_sessionmaker
+from servicekit.http import install_observability, ping_router
+from servicekit.logging import configure_logging
+from servicekit.settings import load_settings, settings_summary
+
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
+    settings = settings or load_settings(ChroniclesSettings)
+    configure_logging(settings.log_format, settings.log_level, service="chronicles")
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("chronicles.start", **settings_summary(settings))
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(title="Chronicles", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = make_engine(
+        settings.resolved_database_url(), pool_size=settings.chronicles_db_pool_size, application_name="chronicles"
+    )
+    app.state.sessions = make_sessionmaker(app.state.engine)
+    install_observability(app, CollectorRegistry(), namespace="chronicles")
+    app.include_router(ping_router(_engine))
+    return app
+
+
+def _engine(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.engine
+    return engine

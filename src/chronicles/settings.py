@@ -1,0 +1,40 @@
+"""Chronicles' settings: one validated object, read from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.embedded import embedded_database_url, is_embedded_url
+from servicekit.home import data_home
+from servicekit.settings import LogFormat, PostgresUrl
+
+
+class ChroniclesSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    practica_home: Path = Field(
+        default_factory=data_home, description="Data directory shared with Practica (embedded database, keys)."
+    )
+    chronicles_database_url: PostgresUrl = Field(
+        None, description="PostgreSQL for Chronicles. Unset: the embedded server under `PRACTICA_HOME`."
+    )
+    chronicles_host: str = Field("127.0.0.1", description="Address Chronicles listens on.")
+    chronicles_port: int = Field(8001, ge=1, le=65535, description="Port of Chronicles.")
+    chronicles_db_pool_size: int = Field(5, ge=1, le=100, description="Database connections per process.")
+    chronicles_admin_token: SecretStr = Field(
+        SecretStr(""), description="Bearer token for `/internal/graphql`. Unset: the internal API is closed."
+    )
+    log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
+    log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.chronicles_database_url is None or is_embedded_url(self.practica_home, self.chronicles_database_url)
+
+    def resolved_database_url(self) -> str:
+        if self.chronicles_database_url is not None:
+            return self.chronicles_database_url
+        return embedded_database_url(self.practica_home, "chronicles")

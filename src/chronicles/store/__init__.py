@@ -1,0 +1,1 @@
+"""Where entries, tags, rules and templates are stored."""

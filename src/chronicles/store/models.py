@@ -1,0 +1,7 @@
+"""Imports every model module so that ``Base.metadata`` is complete."""
+
+from __future__ import annotations
+
+from chronicles.store.base import Base
+
+metadata = Base.metadata

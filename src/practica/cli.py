@@ -1,0 +1,102 @@
+"""The ``practica`` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Annotated
+
+import typer
+import uvicorn
+from rich.console import Console
+
+from practica.settings import PracticaSettings
+from servicekit.cli import print_settings
+from servicekit.logging import configure_logging
+from servicekit.settings import SettingsError, load_settings, settings_summary
+
+app = typer.Typer(help="Practica: practical programming lessons in real environments.", no_args_is_help=True)
+console = Console()
+errors = Console(stderr=True)
+
+
+def settings() -> PracticaSettings:
+    """Load settings, or exit 2 with one line naming the bad variable."""
+    try:
+        return load_settings(PracticaSettings)
+    except SettingsError as error:
+        errors.print(f"practica: configuration error: {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def config() -> None:
+    """Print the resolved settings (secrets hidden)."""
+    print_settings(console, "Practica settings", settings_summary(settings()))
+
+
+@app.command()
+def migrate() -> None:
+    """Apply Practica's database migrations."""
+    from practica.db import migrate as migrations
+
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="practica-migrate")
+    migrations.upgrade(current.resolved_database_url())
+    console.print("[green]practica: database is up to date[/]")
+
+
+@app.command("check-migrations")
+def check_migrations() -> None:
+    """Fail when the models and the migrations disagree (run in CI)."""
+    from practica.db import migrate as migrations
+
+    migrations.check(settings().resolved_database_url())
+    console.print("[green]practica: models match the migrations[/]")
+
+
+@app.command()
+def web(
+    host: Annotated[str | None, typer.Option(help="Listen address (default PRACTICA_HOST).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default PRACTICA_PORT).")] = None,
+) -> None:
+    """Serve the web app."""
+    current = settings()
+    uvicorn.run(
+        "practica.web.app:create_app",
+        factory=True,
+        host=host or current.practica_host,
+        port=port or current.practica_port,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@app.command()
+def worker(
+    concurrency: Annotated[int | None, typer.Option(help="Jobs at once (default PRACTICA_WORKER_CONCURRENCY).")] = None,
+    queue: Annotated[list[str] | None, typer.Option(help="Only these queues (repeatable).")] = None,
+) -> None:
+    """Run a job worker until interrupted."""
+    from practica.jobs.worker import run_worker
+
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="practica-worker")
+    asyncio.run(run_worker(current, concurrency or current.practica_worker_concurrency, queue))
+
+
+@app.command()
+def up(
+    skip_migrations: Annotated[bool, typer.Option(help="Do not migrate before starting.")] = False,
+) -> None:
+    """Start everything (database, migrations, worker, Practica and Chronicles) in one process group."""
+    from practica.supervisor import Supervisor
+
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="practica-up")
+    raise typer.Exit(Supervisor(current, console, migrate=not skip_migrations).run())
+
+
+def main() -> None:
+    os.environ.setdefault("PYTHONUNBUFFERED", "1")
+    app()

@@ -1,0 +1,1 @@
+"""Practica's database: declarative base, engine and sessions."""

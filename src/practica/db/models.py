@@ -1,0 +1,10 @@
+"""Imports every model module so that ``Base.metadata`` is complete.
+
+Alembic's autogenerate and ``alembic check`` read the metadata from here.
+"""
+
+from __future__ import annotations
+
+from practica.db.base import Base
+
+metadata = Base.metadata

@@ -1,0 +1,1 @@
+"""Background jobs: procrastinate on Practica's own PostgreSQL."""

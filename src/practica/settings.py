@@ -1,0 +1,60 @@
+"""Practica's settings: one validated object, read from the environment."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from servicekit.embedded import embedded_database_url, is_embedded_url
+from servicekit.home import data_home
+from servicekit.settings import LogFormat, PostgresUrl
+
+
+class Environment(StrEnum):
+    DEVELOPMENT = "development"
+    PRODUCTION = "production"
+
+
+class PracticaSettings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="", extra="ignore", frozen=True)
+
+    practica_home: Path = Field(
+        default_factory=data_home, description="Data directory (embedded database, keys). Default `./var`."
+    )
+    practica_env: Environment = Field(
+        Environment.DEVELOPMENT, description="`development` or `production` (refuses insecure defaults)."
+    )
+    database_url: PostgresUrl = Field(
+        None, description="PostgreSQL for Practica. Unset: the embedded server under `PRACTICA_HOME`."
+    )
+    practica_host: str = Field("127.0.0.1", description="Address the web app listens on.")
+    practica_port: int = Field(8000, ge=1, le=65535, description="Port of the web app.")
+    practica_secret_key: SecretStr = Field(
+        SecretStr(""), description="Key for sessions and signed tokens. Required in production."
+    )
+    practica_db_pool_size: int = Field(5, ge=1, le=100, description="Database connections per process.")
+    practica_worker_concurrency: int = Field(4, ge=1, le=64, description="Jobs one worker runs at once.")
+    chronicles_url: str = Field(
+        "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."
+    )
+    log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
+    log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
+
+    @model_validator(mode="after")
+    def _refuse_insecure_production(self) -> PracticaSettings:
+        if self.practica_env is Environment.PRODUCTION and len(self.practica_secret_key.get_secret_value()) < 32:
+            raise ValueError("PRACTICA_SECRET_KEY must be at least 32 characters in production")
+        return self
+
+    @property
+    def uses_embedded_database(self) -> bool:
+        return self.database_url is None or is_embedded_url(self.practica_home, self.database_url)
+
+    def resolved_database_url(self) -> str:
+        """The database URL, starting the embedded server when none is configured."""
+        if self.database_url is not None:
+            return self.database_url
+        return embedded_database_url(self.practica_home, "practica")

@@ -1,0 +1,159 @@
+"""``practica up``: the whole system in one process group.
+
+Starts (or joins) the embedded PostgreSQL unless database URLs are set,
+migrates both products, then runs the job worker, the Practica web app and
+Chronicles as child processes. Ctrl-C, SIGTERM or any child dying stops all
+of them; the embedded server stops when its last user exits.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from types import FrameType
+
+import httpx
+import structlog
+from rich.console import Console
+
+from practica.db import migrate as migrations
+from practica.settings import PracticaSettings
+from servicekit.embedded import embedded_database_url
+
+log = structlog.get_logger(__name__)
+READY_TIMEOUT_S = 60.0
+STOP_GRACE_S = 10.0
+CHRONICLES_PORT = int(os.environ.get("CHRONICLES_PORT", "8001"))
+
+
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    ping_url: str | None = None
+    process: subprocess.Popen[bytes] | None = None
+
+
+class Supervisor:
+    def __init__(self, settings: PracticaSettings, console: Console, *, migrate: bool = True) -> None:
+        self.settings = settings
+        self.console = console
+        self.migrate = migrate
+        self.stopping = False
+        python = [sys.executable, "-m"]
+        host = settings.practica_host
+        self.children = [
+            Child("chronicles", [*python, "chronicles", "serve"], f"http://{host}:{CHRONICLES_PORT}/ping"),
+            Child("worker", [*python, "practica", "worker"]),
+            Child("web", [*python, "practica", "web"], f"http://{host}:{settings.practica_port}/ping"),
+        ]
+
+    def run(self) -> int:
+        env = self._child_environment()
+        if self.migrate:
+            self._migrate(env)
+        signal.signal(signal.SIGINT, self._request_stop)
+        signal.signal(signal.SIGTERM, self._request_stop)
+        for child in self.children:
+            child.process = subprocess.Popen(child.argv, env=env)
+        try:
+            if not self._wait_until_ready():
+                return 1
+            self._print_urls()
+            return self._watch()
+        finally:
+            self._stop_children()
+
+    def _child_environment(self) -> dict[str, str]:
+        """Children get explicit database URLs: only this process owns the embedded server.
+
+        The server stops when its last registered user exits; registering
+        only here keeps that bookkeeping to one process.
+        """
+        env = dict(os.environ)
+        home = self.settings.practica_home
+        env["PRACTICA_HOME"] = str(home)
+        if self.settings.uses_embedded_database:
+            with self.console.status("Starting the embedded PostgreSQL…"):
+                env["DATABASE_URL"] = embedded_database_url(home, "practica")
+        if not env.get("CHRONICLES_DATABASE_URL"):
+            env["CHRONICLES_DATABASE_URL"] = embedded_database_url(home, "chronicles")
+        return env
+
+    def _migrate(self, env: dict[str, str]) -> None:
+        with self.console.status("Migrating Practica…"):
+            migrations.upgrade(env["DATABASE_URL"])
+        with self.console.status("Migrating Chronicles…"):
+            subprocess.run([sys.executable, "-m", "chronicles", "migrate"], env=env, check=True)
+
+    def _wait_until_ready(self) -> bool:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        pending = [child for child in self.children if child.ping_url]
+        with self.console.status("Waiting for the services…"):
+            while pending and not self.stopping:
+                if (dead := self._dead_child()) is not None:
+                    self.console.print(f"[red]{dead.name} exited during start-up[/]")
+                    return False
+                pending = [child for child in pending if not _answers(child.ping_url)]
+                if time.monotonic() > deadline:
+                    self.console.print(
+                        f"[red]not ready after {READY_TIMEOUT_S:.0f} s: {', '.join(c.name for c in pending)}[/]"
+                    )
+                    return False
+                time.sleep(0.2)
+        return not self.stopping
+
+    def _print_urls(self) -> None:
+        host = self.settings.practica_host
+        self.console.print(
+            f"\n[bold green]Practica is running.[/]\n"
+            f"  Practica    http://{host}:{self.settings.practica_port}\n"
+            f"  Chronicles  http://{host}:{CHRONICLES_PORT}  (GraphQL at /graphql)\n"
+            f"  Data        {self.settings.practica_home}\n"
+            "Press Ctrl-C to stop.\n",
+            highlight=False,
+        )
+
+    def _watch(self) -> int:
+        while not self.stopping:
+            if (dead := self._dead_child()) is not None:
+                code = dead.process.returncode if dead.process else None
+                self.console.print(f"[red]{dead.name} stopped unexpectedly (exit {code}); stopping everything[/]")
+                return 1
+            time.sleep(0.3)
+        return 0
+
+    def _dead_child(self) -> Child | None:
+        for child in self.children:
+            if child.process is not None and child.process.poll() is not None:
+                return child
+        return None
+
+    def _request_stop(self, signum: int, _frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def _stop_children(self) -> None:
+        running = [c.process for c in self.children if c.process is not None and c.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + STOP_GRACE_S
+        for process in running:
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.console.print("Stopped.")
+
+
+def _answers(url: str | None) -> bool:
+    if url is None:
+        return True
+    try:
+        return httpx.get(url, timeout=1.0).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -1,0 +1,1 @@
+"""Practica's web app (FastAPI) and the browser IDE it serves."""

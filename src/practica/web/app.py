@@ -1,0 +1,53 @@
+"""The web app factory: settings, database, jobs and routes wired together."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from fastapi import FastAPI, Request
+from prometheus_client import CollectorRegistry
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from practica import __version__
+from practica.jobs.queue import make_job_app
+from practica.settings import PracticaSettings
+from practica.web import spa, system
+from servicekit.database import make_engine, make_sessionmaker
+from servicekit.http import install_observability, ping_router
+from servicekit.logging import configure_logging
+from servicekit.settings import load_settings, settings_summary
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+log = structlog.get_logger(__name__)
+
+
+def create_app(settings: PracticaSettings | None = None, *, static_dir: Path = STATIC_DIR) -> FastAPI:
+    settings = settings or load_settings(PracticaSettings)
+    configure_logging(settings.log_format, settings.log_level, service="practica-web")
+    database_url = settings.resolved_database_url()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        log.info("practica.web.start", **settings_summary(settings))
+        yield
+        await app.state.engine.dispose()
+
+    app = FastAPI(title="Practica", version=__version__, lifespan=lifespan)
+    app.state.settings = settings
+    app.state.engine = make_engine(database_url, pool_size=settings.practica_db_pool_size)
+    app.state.sessions = make_sessionmaker(app.state.engine)
+    # Jobs are deferred through the request's own transaction, so the web app never opens a job pool.
+    app.state.jobs = make_job_app(database_url)
+    install_observability(app, CollectorRegistry(), namespace="practica")
+    app.include_router(ping_router(_engine))
+    app.include_router(system.router, prefix="/api")
+    spa.mount(app, static_dir)
+    return app
+
+
+def _engine(request: Request) -> AsyncEngine:
+    engine: AsyncEngine = request.app.state.engine
+    return engine

@@ -1,0 +1,72 @@
+"""Alembic, run safely: timeouts, one migrator at a time, versioned per product.
+
+Each product keeps its own Alembic history (``practica/migrations``,
+``chronicles/migrations``) and a version table of its own, so the two can
+share one database or use two. Their ``env.py`` call :func:`run_env`.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.environment import EnvironmentContext
+from sqlalchemy import MetaData, create_engine, pool, text
+
+IncludeName = Callable[[str | None, str, Any], bool]
+
+
+def alembic_config(script_location: Path, database_url: str, version_table: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(script_location))
+    config.set_main_option("version_table", version_table)
+    config.attributes["database_url"] = database_url
+    return config
+
+
+def upgrade(config: Config, revision: str = "head") -> None:
+    command.upgrade(config, revision)
+
+
+def check(config: Config) -> None:
+    """Raise if the models differ from what the migrations create."""
+    command.check(config)
+
+
+def run_env(
+    context: EnvironmentContext | ModuleType,
+    target_metadata: MetaData,
+    include_name: IncludeName | None = None,
+) -> None:
+    """Body of a product's ``env.py``: online migrations under a lock and timeouts."""
+    config = context.config
+    url: str = config.attributes["database_url"]
+    version_table = config.get_main_option("version_table") or "alembic_version"
+    engine = create_engine(url, poolclass=pool.NullPool)
+    lock_key = zlib.crc32(version_table.encode())
+    with engine.connect() as connection:
+        connection.execute(text("SET lock_timeout = '10s'"))
+        connection.execute(text("SET statement_timeout = '10min'"))
+        connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": lock_key})
+        connection.commit()
+        try:
+            context.configure(
+                connection=connection,
+                target_metadata=target_metadata,
+                version_table=version_table,
+                include_name=include_name,
+                compare_type=True,
+                transaction_per_migration=True,
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+            connection.commit()
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": lock_key})
+            connection.commit()
+    engine.dispose()

