@@ -3,25 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.async_api import Page, expect
 
 from tests.browser.conftest import screenshot
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_home_page_shows_the_live_system_status(page: Page, live_server: str) -> None:
-    page.goto(live_server)
-    expect(page.get_by_role("heading", name="Practica")).to_be_visible()
+async def test_the_home_page_shows_the_live_system_status(page: Page, live_server: str) -> None:
+    await page.goto(live_server)
+    await expect(page.get_by_role("heading", name="Practica")).to_be_visible()
     status = page.get_by_role("region", name="System status")
-    expect(status).to_contain_text("Database")
-    expect(status).to_contain_text("external")
-    expect(status).to_contain_text("Queued jobs")
-    assert screenshot(page, "home").stat().st_size > 0
+    await expect(status).to_contain_text("Database")
+    await expect(status).to_contain_text("external")
+    await expect(status).to_contain_text("Queued jobs")
+    assert (await screenshot(page, "home")).stat().st_size > 0
 
 
-def test_a_deep_link_loads_the_app(page: Page, live_server: str) -> None:
-    response = page.goto(f"{live_server}/courses/anything")
+async def test_a_deep_link_loads_the_app(page: Page, live_server: str) -> None:
+    response = await page.goto(f"{live_server}/courses/anything")
     assert response is not None
     assert response.status == 200
-    expect(page.get_by_role("heading", name="Practica")).to_be_visible()
+    await expect(page.get_by_role("heading", name="Practica")).to_be_visible()
