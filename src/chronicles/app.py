@@ -7,10 +7,12 @@ from contextlib import asynccontextmanager
 
 import structlog
 from fastapi import FastAPI, Request
-from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chronicles import __version__
+from chronicles.ingest import http as ingest_http
+from chronicles.ingest.service import Ingestor
+from chronicles.observability import Metrics
 from chronicles.settings import ChroniclesSettings
 from servicekit.database import make_engine, make_sessionmaker
 from servicekit.http import install_observability, ping_router
@@ -33,11 +35,17 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     app = FastAPI(title="Chronicles", version=__version__, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = make_engine(
-        settings.resolved_database_url(), pool_size=settings.chronicles_db_pool_size, application_name="chronicles"
+        settings.resolved_database_url(),
+        pool_size=settings.chronicles_db_pool_size,
+        application_name="chronicles",
+        custom_plans=True,
     )
     app.state.sessions = make_sessionmaker(app.state.engine)
-    install_observability(app, CollectorRegistry(), namespace="chronicles")
+    app.state.metrics = Metrics()
+    app.state.ingestor = Ingestor(app.state.metrics)
+    install_observability(app, app.state.metrics.registry, namespace="chronicles")
     app.include_router(ping_router(_engine))
+    app.include_router(ingest_http.router)
     return app
 
 

@@ -70,6 +70,16 @@ def serve(
     )
 
 
+@app.command()
+def schema() -> None:
+    """Print the entry message's JSON Schema (the versioned contract for producers)."""
+    import json
+
+    from chronicles.contract.messages import json_schema
+
+    print(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()

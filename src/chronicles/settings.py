@@ -27,6 +27,9 @@ class ChroniclesSettings(BaseSettings):
     chronicles_admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for `/internal/graphql`. Unset: the internal API is closed."
     )
+    chronicles_ingest_token: SecretStr = Field(
+        SecretStr(""), description="Bearer token producers send to `POST /entries`. Unset: the intake is open."
+    )
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
 

@@ -5,13 +5,23 @@ from __future__ import annotations
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
-def make_engine(url: str, *, pool_size: int = 5, application_name: str = "practica") -> AsyncEngine:
+def make_engine(
+    url: str, *, pool_size: int = 5, application_name: str = "practica", custom_plans: bool = False
+) -> AsyncEngine:
+    """An engine on psycopg 3.
+
+    ``custom_plans`` is for search-heavy services: psycopg prepares a statement
+    after five runs and PostgreSQL may then switch to a generic plan that
+    cannot see the parameters (a payload ``@>`` search goes from 1 ms to
+    seconds; see PERFORMANCE.md). It turns server-side prepares off and asks
+    for custom plans.
+    """
+    connect_args: dict[str, object] = {"connect_timeout": 5, "application_name": application_name}
+    if custom_plans:
+        connect_args["prepare_threshold"] = None
+        connect_args["options"] = "-c plan_cache_mode=force_custom_plan"
     return create_async_engine(
-        url,
-        pool_size=pool_size,
-        max_overflow=pool_size * 2,
-        pool_pre_ping=True,
-        connect_args={"connect_timeout": 5, "application_name": application_name},
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, connect_args=connect_args
     )
 
 

@@ -21,6 +21,15 @@ from sqlalchemy import MetaData, create_engine, pool, text
 IncludeName = Callable[[str | None, str, Any], bool]
 
 
+def skip_tables_named(prefix: str) -> IncludeName:
+    """Leave tables another tool creates (procrastinate's) out of ``alembic check``."""
+
+    def include_name(name: str | None, type_: str, _parent: Any) -> bool:
+        return not (type_ == "table" and name is not None and name.startswith(prefix))
+
+    return include_name
+
+
 def alembic_config(script_location: Path, database_url: str, version_table: str) -> Config:
     config = Config()
     config.set_main_option("script_location", str(script_location))

@@ -5,6 +5,6 @@ from __future__ import annotations
 from alembic import context
 
 from chronicles.store.models import metadata
-from servicekit.migrations import run_env
+from servicekit.migrations import run_env, skip_tables_named
 
-run_env(context, metadata)
+run_env(context, metadata, skip_tables_named("procrastinate_"))

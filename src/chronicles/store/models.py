@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from chronicles.store import tables  # noqa: F401  (registers the tables)
 from chronicles.store.base import Base
 
 metadata = Base.metadata

@@ -1,45 +1,24 @@
-"""The procrastinate app, and deferring jobs inside the caller's transaction.
+"""Practica's procrastinate app.
 
 Tasks register on the module-level :data:`jobs` app (``@jobs.task(...)``) in
 their domain's ``tasks`` module, listed in :data:`TASK_MODULES` so that a
 worker knows them all. Processes get a copy bound to their database with
-:func:`make_job_app`.
-
-A job deferred with :func:`defer_in_transaction` is inserted through the
-session's own connection: if the transaction rolls back, the job was never
-queued; if it commits, the job is there. No job runs for data that does not
-exist, and no committed change misses its job.
+:func:`make_job_app`; web code defers jobs with
+:func:`servicekit.jobs.defer_in_transaction`.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 import procrastinate
-from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncSession
+
+from servicekit.jobs import bind, defer_in_transaction
+
+__all__ = ["TASK_MODULES", "defer_in_transaction", "jobs", "make_job_app"]
 
 TASK_MODULES: list[str] = []
 
 jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 
 
-def libpq_conninfo(database_url: str) -> str:
-    """Turn a SQLAlchemy URL into a libpq URI (what psycopg's pool takes)."""
-    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
 def make_job_app(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
-    """A copy of :data:`jobs`, with every task, connected to ``database_url``."""
-    connector = procrastinate.PsycopgConnector(conninfo=libpq_conninfo(database_url), min_size=1, max_size=pool_size)
-    return jobs.with_connector(connector)
-
-
-async def defer_in_transaction(
-    session: AsyncSession, task: procrastinate.tasks.Task[Any, Any, Any], **task_kwargs: Any
-) -> int:
-    """Queue ``task`` in ``session``'s transaction; return the job id."""
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    job_id: int = await task.configure(connection=raw.driver_connection).defer_async(**task_kwargs)
-    return job_id
+    return bind(jobs, database_url, pool_size=pool_size)

@@ -1,0 +1,1 @@
+"""The entry message contract every producer codes against (versioned JSON Schema)."""

@@ -1,0 +1,52 @@
+"""One path for every way entries arrive: parse, tag, store, dead-letter — in one transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from psycopg import AsyncConnection
+
+from chronicles.ingest.parsing import RawMessage, Rejection, ValidEntry, parse, validate
+from chronicles.observability import Metrics
+from chronicles.rules.repository import RuleBookCache
+from chronicles.store.writer import BatchResult, store_batch
+
+
+@dataclass(frozen=True)
+class IngestOutcome:
+    result: BatchResult
+    rejections: list[Rejection]
+
+    @property
+    def accepted(self) -> int:
+        return self.result.inserted + self.result.duplicates
+
+
+class Ingestor:
+    """Stores batches of messages; one per process, it caches the rule book."""
+
+    def __init__(self, metrics: Metrics | None = None) -> None:
+        self.rules = RuleBookCache()
+        self.metrics = metrics
+
+    async def ingest_raw(self, conn: AsyncConnection, raws: Sequence[RawMessage], source: str) -> IngestOutcome:
+        """Bytes as they came (a Kafka batch, NDJSON lines, dead letters to re-drive)."""
+        return await self._store(conn, [parse(index, raw) for index, raw in enumerate(raws)], source)
+
+    async def ingest_documents(
+        self, conn: AsyncConnection, documents: Sequence[tuple[object, RawMessage]], source: str
+    ) -> IngestOutcome:
+        """Documents already decoded from JSON (the items of an HTTP array)."""
+        parsed = [validate(index, document, raw) for index, (document, raw) in enumerate(documents)]
+        return await self._store(conn, parsed, source)
+
+    async def _store(self, conn: AsyncConnection, parsed: list[ValidEntry | Rejection], source: str) -> IngestOutcome:
+        entries = [item for item in parsed if isinstance(item, ValidEntry)]
+        rejections = [item for item in parsed if isinstance(item, Rejection)]
+        async with conn.transaction():
+            book = await self.rules.current(conn)
+            result = await store_batch(conn, entries, rejections, book)
+        if self.metrics is not None:
+            self.metrics.record_batch(source, result)
+        return IngestOutcome(result, rejections)

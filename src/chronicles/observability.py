@@ -1,0 +1,41 @@
+"""Chronicles' Prometheus metrics (one registry per process)."""
+
+from __future__ import annotations
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from chronicles.store.writer import BatchResult
+
+SEARCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
+
+
+class Metrics:
+    def __init__(self, registry: CollectorRegistry | None = None) -> None:
+        self.registry = registry or CollectorRegistry()
+        self.ingested = Counter(
+            "chronicles_entries_ingested", "Entries stored (new)", ["source"], registry=self.registry
+        )
+        self.duplicates = Counter(
+            "chronicles_entries_duplicate", "Entries received again and skipped", ["source"], registry=self.registry
+        )
+        self.dead_letters = Counter(
+            "chronicles_dead_letters", "Messages sent to the dead letters", ["source"], registry=self.registry
+        )
+        self.consumer_lag = Gauge(
+            "chronicles_consumer_lag",
+            "Messages behind the partition's end",
+            ["topic", "partition"],
+            registry=self.registry,
+        )
+        self.search_latency = Histogram(
+            "chronicles_search_seconds",
+            "GraphQL entries search latency by filter kind",
+            ["filter"],
+            buckets=SEARCH_BUCKETS,
+            registry=self.registry,
+        )
+
+    def record_batch(self, source: str, result: BatchResult) -> None:
+        self.ingested.labels(source).inc(result.inserted)
+        self.duplicates.labels(source).inc(result.duplicates)
+        self.dead_letters.labels(source).inc(result.dead_lettered)

@@ -1,0 +1,168 @@
+"""Chronicles' tables.
+
+Entries are read newest first with keyset pagination on
+``(occurred_at DESC, id DESC)``. Every filter that can drive a query has a
+b-tree ending in that order, and feed/access tags live in tagging tables that
+carry a copy of ``occurred_at`` (index ``(tag, occurred_at DESC, entry_id
+DESC)``), so a feed page is an index range, not a scan. Payload conditions
+use a GIN ``jsonb_path_ops`` index. The set of secondary indexes is kept
+small because each one costs ingestion speed (see PERFORMANCE.md).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
+from sqlalchemy.orm import Mapped, mapped_column
+
+from chronicles.store.base import Base
+
+TIMESTAMP = DateTime(timezone=True)
+
+
+class Entry(Base):
+    __tablename__ = "entries"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    sequence_code: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    app: Mapped[str] = mapped_column(Text)
+    subject: Mapped[str] = mapped_column(Text)
+    subject_type: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    performer: Mapped[str | None] = mapped_column(Text)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP)
+    recorded_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    feed_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    access_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+
+    __table_args__ = (
+        Index("ix_entries_occurred", text("occurred_at DESC"), text("id DESC")),
+        Index("ix_entries_subject", "subject", text("occurred_at DESC"), text("id DESC")),
+        Index(
+            "ix_entries_performer",
+            "performer",
+            text("occurred_at DESC"),
+            text("id DESC"),
+            postgresql_where=text("performer IS NOT NULL"),
+        ),
+        Index("ix_entries_action", "action", text("occurred_at DESC"), text("id DESC")),
+        Index("ix_entries_app_type", "app", "subject_type", text("occurred_at DESC"), text("id DESC")),
+        Index("ix_entries_payload", "payload", postgresql_using="gin", postgresql_ops={"payload": "jsonb_path_ops"}),
+        Index("ix_entries_recorded", "recorded_at", postgresql_using="brin"),
+    )
+
+
+class FeedTagging(Base):
+    __tablename__ = "feed_taggings"
+
+    tag: Mapped[str] = mapped_column(Text, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+
+
+class AccessTagging(Base):
+    __tablename__ = "access_taggings"
+
+    tag: Mapped[str] = mapped_column(Text, primary_key=True)
+    occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP, primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+
+
+class TagRule(Base):
+    __tablename__ = "tag_rules"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    kind: Mapped[str] = mapped_column(Text)  # feed | access
+    tag: Mapped[str] = mapped_column(Text)  # a placeholder template
+    match: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    enabled: Mapped[bool] = mapped_column(Boolean, server_default=text("true"))
+    revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+
+
+class EntryTemplate(Base):
+    __tablename__ = "templates"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    name: Mapped[str] = mapped_column(Text, unique=True)
+    app: Mapped[str] = mapped_column(Text)
+    subject_type: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(Text)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    updated_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("app", "subject_type", "action", name="uq_templates_kind"),)
+
+
+class DeadLetter(Base):
+    """A message that could not be stored, kept with its raw bytes until re-driven."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    source: Mapped[str] = mapped_column(Text)  # kafka | http | outbox
+    raw: Mapped[bytes] = mapped_column(LargeBinary)
+    error: Mapped[str] = mapped_column(Text)
+    field: Mapped[str | None] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(Text)
+    partition: Mapped[int | None] = mapped_column(Integer)
+    offset: Mapped[int | None] = mapped_column(BigInteger)
+    received_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))  # pending | redriven | discarded
+    attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
+    resolved_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+
+    __table_args__ = (Index("ix_dead_letters_pending", "id", postgresql_where=text("status = 'pending'")),)
+
+
+class Backfill(Base):
+    """Applying one tag rule to entries already stored, in id ranges, with progress."""
+
+    __tablename__ = "backfills"
+
+    id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
+    rule_id: Mapped[int] = mapped_column(Integer, ForeignKey("tag_rules.id", ondelete="CASCADE"))
+    status: Mapped[str] = mapped_column(Text, server_default=text("'queued'"))  # queued|running|done|failed
+    upper_id: Mapped[int] = mapped_column(BigInteger)  # entries up to this id exist when it starts
+    next_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    scanned: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    tagged: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+
+
+class ConsumerStatus(Base):
+    """What each Kafka consumer last reported per partition: offsets, lag, throughput."""
+
+    __tablename__ = "consumer_status"
+
+    consumer_group: Mapped[str] = mapped_column(Text, primary_key=True)
+    topic: Mapped[str] = mapped_column(Text, primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    committed_offset: Mapped[int] = mapped_column(BigInteger)
+    high_watermark: Mapped[int] = mapped_column(BigInteger)
+    lag: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
