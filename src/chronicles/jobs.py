@@ -7,6 +7,7 @@ import procrastinate
 from servicekit.jobs import bind
 
 TASK_MODULES: list[str] = []
+QUEUE = "chronicles"  # every Chronicles task runs on this queue (the database may be shared with Practica)
 
 jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 

@@ -30,6 +30,17 @@ class ChroniclesSettings(BaseSettings):
     chronicles_ingest_token: SecretStr = Field(
         SecretStr(""), description="Bearer token producers send to `POST /entries`. Unset: the intake is open."
     )
+    chronicles_signing_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs viewer tokens (32+ characters). Unset: made once and kept in "
+        "`PRACTICA_HOME/chronicles/signing.key`.",
+    )
+    chronicles_max_page_size: int = Field(100, ge=1, le=1000, description="Largest `first` a search may ask for.")
+    chronicles_kafka_bootstrap_servers: str = Field(
+        "", description="Kafka brokers for `chronicles consume` (host:port,...). Unset: Kafka is off."
+    )
+    chronicles_kafka_topic: str = Field("chronicles.entries", description="Topic `chronicles consume` reads.")
+    chronicles_kafka_group: str = Field("chronicles", description="Consumer group of `chronicles consume`.")
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
 

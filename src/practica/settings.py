@@ -40,6 +40,10 @@ class PracticaSettings(BaseSettings):
     chronicles_url: str = Field(
         "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."
     )
+    kafka_bootstrap_servers: str = Field(
+        "", description="Kafka brokers. Set: events are relayed to Kafka instead of Chronicles' HTTP intake."
+    )
+    practica_events_topic: str = Field("chronicles.entries", description="Kafka topic for Practica's events.")
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
 

@@ -13,9 +13,12 @@ import procrastinate
 
 from servicekit.jobs import bind, defer_in_transaction
 
-__all__ = ["TASK_MODULES", "defer_in_transaction", "jobs", "make_job_app"]
+__all__ = ["QUEUES", "TASK_MODULES", "defer_in_transaction", "jobs", "make_job_app"]
 
 TASK_MODULES: list[str] = []
+# The queues Practica's tasks use; a worker listens to these (not to Chronicles' queue
+# when the two products share one database).
+QUEUES = ["default"]
 
 jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
 

@@ -1,5 +1,9 @@
 """Job queue for backfills: procrastinate's schema, pinned to the installed 3.10 series.
 
+When Chronicles shares its database with Practica the schema is already
+there; both then use one queue table, with Chronicles' tasks on the
+``chronicles`` queue that only Chronicles workers listen to.
+
 Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-24
@@ -17,7 +21,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    raw = op.get_bind().connection.dbapi_connection
+    bind = op.get_bind()
+    if bind.exec_driver_sql("SELECT to_regclass('procrastinate_jobs')").scalar() is not None:
+        return
+    raw = bind.connection.dbapi_connection
     assert raw is not None
     raw.cursor().execute(SchemaManager.get_schema())
 

@@ -20,7 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    raw = op.get_bind().connection.dbapi_connection
+    bind = op.get_bind()
+    if bind.exec_driver_sql("SELECT to_regclass('procrastinate_jobs')").scalar() is not None:
+        return  # a database shared with Chronicles, which created it first
+    raw = bind.connection.dbapi_connection
     assert raw is not None
     raw.cursor().execute(SchemaManager.get_schema())
 
