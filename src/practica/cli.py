@@ -10,6 +10,8 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from practica.lessons.cli import app as lesson_app
+from practica.sandbox.cli import env_app
 from practica.settings import PracticaSettings
 from servicekit.cli import print_settings
 from servicekit.logging import configure_logging
@@ -18,6 +20,8 @@ from servicekit.settings import SettingsError, load_settings, settings_summary
 app = typer.Typer(help="Practica: practical programming lessons in real environments.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
+app.add_typer(env_app, name="env")
+app.add_typer(lesson_app, name="lesson")
 
 
 def settings() -> PracticaSettings:

@@ -40,6 +40,9 @@ class PracticaSettings(BaseSettings):
     chronicles_url: str = Field(
         "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."
     )
+    chronicles_ingest_token: SecretStr = Field(
+        SecretStr(""), description="Bearer token for Chronicles' intake, when Chronicles requires one."
+    )
     kafka_bootstrap_servers: str = Field(
         "", description="Kafka brokers. Set: events are relayed to Kafka instead of Chronicles' HTTP intake."
     )

@@ -80,6 +80,7 @@ class Supervisor:
         if self.settings.uses_embedded_database:
             with self.console.status("Starting the embedded PostgreSQL…"):
                 env["DATABASE_URL"] = embedded_database_url(home, "practica")
+        env.setdefault("CHRONICLES_URL", f"http://{self.settings.practica_host}:{CHRONICLES_PORT}")
         if not env.get("CHRONICLES_DATABASE_URL"):
             env["CHRONICLES_DATABASE_URL"] = embedded_database_url(home, "chronicles")
         return env

@@ -8,6 +8,8 @@ exist, and no committed change misses its job.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 import procrastinate
@@ -20,17 +22,37 @@ def libpq_conninfo(database_url: str) -> str:
     return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def bind(app: procrastinate.App, database_url: str, *, pool_size: int = 4) -> procrastinate.App:
-    """A copy of ``app``, with every task it knows, connected to ``database_url``."""
+@asynccontextmanager
+async def connected(
+    app: procrastinate.App, database_url: str, *, pool_size: int = 4
+) -> AsyncIterator[procrastinate.App]:
+    """Open ``app`` on a pool for ``database_url`` for the block, then put it back.
+
+    Tasks register on one module-level app per product; this points that
+    app (and so every task's deferrer, periodic ones included) at the right
+    database. Deferring through a transaction needs no pool at all.
+    """
     connector = procrastinate.PsycopgConnector(conninfo=libpq_conninfo(database_url), min_size=1, max_size=pool_size)
-    return app.with_connector(connector)
+    with app.replace_connector(connector):
+        async with app.open_async():
+            yield app
 
 
 async def defer_in_transaction(
-    session: AsyncSession, task: procrastinate.tasks.Task[Any, Any, Any], **task_kwargs: Any
+    session: AsyncSession,
+    task: procrastinate.tasks.Task[Any, Any, Any],
+    *,
+    queueing_lock: str | None = None,
+    **task_kwargs: Any,
 ) -> int:
-    """Queue ``task`` in ``session``'s transaction; return the job id."""
+    """Queue ``task`` in ``session``'s transaction; return the job id.
+
+    With ``queueing_lock``, a second job while one is queued raises
+    ``procrastinate.exceptions.AlreadyEnqueued`` (and aborts the transaction,
+    so wrap the call in a savepoint when that is expected).
+    """
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    job_id: int = await task.configure(connection=raw.driver_connection).defer_async(**task_kwargs)
+    deferrer = task.configure(connection=raw.driver_connection, queueing_lock=queueing_lock)
+    job_id: int = await deferrer.defer_async(**task_kwargs)
     return job_id

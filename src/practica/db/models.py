@@ -6,5 +6,6 @@ Alembic's autogenerate and ``alembic check`` read the metadata from here.
 from __future__ import annotations
 
 from practica.db.base import Base
+from practica.events import outbox  # noqa: F401  (registers the table)
 
 metadata = Base.metadata

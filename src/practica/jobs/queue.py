@@ -2,26 +2,22 @@
 
 Tasks register on the module-level :data:`jobs` app (``@jobs.task(...)``) in
 their domain's ``tasks`` module, listed in :data:`TASK_MODULES` so that a
-worker knows them all. Processes get a copy bound to their database with
-:func:`make_job_app`; web code defers jobs with
-:func:`servicekit.jobs.defer_in_transaction`.
+worker knows them all. A worker opens it on its database with
+:func:`servicekit.jobs.connected`; web code defers jobs with
+:func:`servicekit.jobs.defer_in_transaction` and needs no pool.
 """
 
 from __future__ import annotations
 
 import procrastinate
 
-from servicekit.jobs import bind, defer_in_transaction
+from servicekit.jobs import connected, defer_in_transaction
 
-__all__ = ["QUEUES", "TASK_MODULES", "defer_in_transaction", "jobs", "make_job_app"]
+__all__ = ["QUEUES", "TASK_MODULES", "connected", "defer_in_transaction", "jobs"]
 
-TASK_MODULES: list[str] = []
+TASK_MODULES: list[str] = ["practica.events.relay"]
 # The queues Practica's tasks use; a worker listens to these (not to Chronicles' queue
 # when the two products share one database).
 QUEUES = ["default"]
 
 jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)
-
-
-def make_job_app(database_url: str, *, pool_size: int = 4) -> procrastinate.App:
-    return bind(jobs, database_url, pool_size=pool_size)

@@ -2,22 +2,39 @@
 
 from __future__ import annotations
 
+import importlib
+from typing import Any
+
 import structlog
 from procrastinate.app import WorkerOptions
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from practica.jobs.queue import QUEUES, make_job_app
+from practica.jobs.queue import QUEUES, TASK_MODULES, connected, jobs
 from practica.settings import PracticaSettings
+from servicekit.database import make_engine, make_sessionmaker
 
 log = structlog.get_logger(__name__)
 
 
 async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[str] | None) -> None:
-    jobs = make_job_app(settings.resolved_database_url(), pool_size=concurrency + 2)
+    database_url = settings.resolved_database_url()
+    for module in TASK_MODULES:  # registers every task before the worker asks for jobs
+        importlib.import_module(module)
+    engine = make_engine(database_url, pool_size=concurrency + 1, application_name="practica-worker")
     log.info("practica.worker.start", concurrency=concurrency, queues=queues or QUEUES, tasks=sorted(jobs.tasks))
     options: WorkerOptions = {
         "concurrency": concurrency,
         "install_signal_handlers": True,
         "queues": queues or QUEUES,
+        "additional_context": worker_context(settings, engine),
     }
-    async with jobs.open_async():
-        await jobs.run_worker_async(**options)
+    try:
+        async with connected(jobs, database_url, pool_size=concurrency + 2):
+            await jobs.run_worker_async(**options)
+    finally:
+        await engine.dispose()
+
+
+def worker_context(settings: PracticaSettings, engine: AsyncEngine) -> dict[str, Any]:
+    """What tasks find in ``context.additional_context``."""
+    return {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine)}

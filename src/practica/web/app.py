@@ -12,7 +12,6 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from practica import __version__
-from practica.jobs.queue import make_job_app
 from practica.settings import PracticaSettings
 from practica.web import spa, system
 from servicekit.database import make_engine, make_sessionmaker
@@ -39,8 +38,6 @@ def create_app(settings: PracticaSettings | None = None, *, static_dir: Path = S
     app.state.settings = settings
     app.state.engine = make_engine(database_url, pool_size=settings.practica_db_pool_size)
     app.state.sessions = make_sessionmaker(app.state.engine)
-    # Jobs are deferred through the request's own transaction, so the web app never opens a job pool.
-    app.state.jobs = make_job_app(database_url)
     install_observability(app, CollectorRegistry(), namespace="practica")
     app.include_router(ping_router(_engine))
     app.include_router(system.router, prefix="/api")

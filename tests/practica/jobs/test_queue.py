@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
-from practica.jobs.queue import defer_in_transaction, jobs, make_job_app
+from practica.jobs.queue import connected, defer_in_transaction, jobs
 
 RAN: list[str] = []
 
@@ -23,8 +23,7 @@ async def queued_words(session: AsyncSession) -> list[str]:
 async def test_a_rolled_back_transaction_queues_no_job_and_a_committed_one_does(practica_db_url: str) -> None:
     engine = create_async_engine(practica_db_url)
     sessions = async_sessionmaker(engine)
-    worker_app = make_job_app(practica_db_url)
-    task = worker_app.tasks["tests.remember"]
+    task = jobs.tasks["tests.remember"]
     async with sessions() as session, session.begin():
         await defer_in_transaction(session, task, word="rolled-back")
         assert await queued_words(session) == ["rolled-back"]  # visible inside the transaction
@@ -39,11 +38,10 @@ async def test_a_rolled_back_transaction_queues_no_job_and_a_committed_one_does(
 async def test_the_worker_runs_a_deferred_job(practica_db_url: str) -> None:
     RAN.clear()
     engine = create_async_engine(practica_db_url)
-    worker_app = make_job_app(practica_db_url)
     async with async_sessionmaker(engine)() as session, session.begin():
-        await defer_in_transaction(session, worker_app.tasks["tests.remember"], word="hello")
-    async with worker_app.open_async():
-        await worker_app.run_worker_async(wait=False, install_signal_handlers=False)
+        await defer_in_transaction(session, jobs.tasks["tests.remember"], word="hello")
+    async with connected(jobs, practica_db_url):
+        await jobs.run_worker_async(wait=False, install_signal_handlers=False)
     assert RAN == ["hello"]
     async with async_sessionmaker(engine)() as session:
         status = await session.scalar(text("SELECT status FROM procrastinate_jobs"))

@@ -1,0 +1,163 @@
+"""Sandbox figures per runtime: start and exec latency, pytest overhead, idle memory, idle capacity.
+
+    .venv/bin/python bench/sandbox.py [--runtime bwrap --runtime docker] [--max-idle 500]
+
+Run as root. The docker runtime gets a podman service of its own (started
+here, with Practica's containers.conf). Baselines are the aims of issue 5:
+start p50 < 200 ms, exec < 50 ms, pytest inside < 1.3x the host, 500 idle
+environments before a start takes more than 1 s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import tempfile
+import time
+from contextlib import ExitStack
+from pathlib import Path
+
+from practica.sandbox import EnvironmentSpec, ExecRequest, Limits, Runtime, create_runtime
+from practica.sandbox.podman import PodmanService
+from practica.sandbox.settings import SandboxSettings
+
+AIMS = {"start_p50": 0.200, "exec_p50": 0.050, "pytest_ratio": 1.3, "idle": 500}
+TESTS = b"""
+def test_one():
+    assert sum(range(10)) == 45
+
+def test_two():
+    assert "practica".upper() == "PRACTICA"
+
+def test_three():
+    assert sorted([3, 1, 2]) == [1, 2, 3]
+"""
+PYTEST = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_small.py"]
+SPEC = EnvironmentSpec(limits=Limits(memory="256m", disk="64m"))
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def mem_available() -> int:
+    for line in Path("/proc/meminfo").read_text().splitlines():
+        if line.startswith("MemAvailable:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
+async def timed_create(runtime: Runtime) -> tuple[str, float]:
+    started = time.perf_counter()
+    info = await runtime.create(SPEC)
+    return info.id, time.perf_counter() - started
+
+
+async def start_and_exec(runtime: Runtime, rounds: int) -> dict[str, float]:
+    starts, execs = [], []
+    for _ in range(rounds):
+        env_id, took = await timed_create(runtime)
+        starts.append(took)
+        await runtime.remove(env_id)
+    env_id, _ = await timed_create(runtime)
+    for _ in range(rounds * 2):
+        started = time.perf_counter()
+        await runtime.exec(env_id, ExecRequest(argv=["true"]))
+        execs.append(time.perf_counter() - started)
+    await runtime.remove(env_id)
+    return {
+        "start_p50": statistics.median(starts),
+        "start_p99": percentile(starts, 0.99),
+        "exec_p50": statistics.median(execs),
+        "exec_p99": percentile(execs, 0.99),
+    }
+
+
+async def pytest_ratio(runtime: Runtime, rounds: int = 7) -> dict[str, float]:
+    """Inside and host runs alternate, so both see the same load on the machine."""
+    env_id, _ = await timed_create(runtime)
+    await runtime.write_file(env_id, "test_small.py", TESTS)
+    inside, host = [], []
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / "test_small.py").write_bytes(TESTS)
+        for _ in range(rounds):
+            result = await runtime.exec(env_id, ExecRequest(argv=PYTEST))
+            assert result.exit_code == 0, result
+            inside.append(result.duration)
+            started = time.perf_counter()
+            # the interpreter the `host` environment runs: /usr/bin/python3, not this venv's
+            subprocess.run(["/usr/bin/python3", *PYTEST[1:]], cwd=folder, check=True, capture_output=True)  # noqa: ASYNC221
+            host.append(time.perf_counter() - started)
+    await runtime.remove(env_id)
+    return {
+        "pytest_inside": statistics.median(inside),
+        "pytest_host": statistics.median(host),
+        "pytest_ratio": statistics.median(inside) / statistics.median(host),
+    }
+
+
+async def idle_capacity(runtime: Runtime, limit: int) -> dict[str, float]:
+    """Start idle environments until a start takes over 1 s or ``limit`` are up; memory is MemAvailable's drop."""
+    before = mem_available()
+    made: list[str] = []
+    last = 0.0
+    try:
+        while len(made) < limit:
+            env_id, last = await timed_create(runtime)
+            made.append(env_id)
+            if last > 1.0:
+                break
+        used = before - mem_available()
+    finally:
+        for env_id in made:
+            await runtime.remove(env_id)
+    return {"idle": len(made), "idle_last_start": last, "idle_memory_mib": used / len(made) / 1024**2}
+
+
+async def measure(runtime: Runtime, rounds: int, max_idle: int) -> dict[str, float]:
+    figures = await start_and_exec(runtime, rounds)
+    figures |= await pytest_ratio(runtime)
+    figures |= await idle_capacity(runtime, max_idle)
+    return figures
+
+
+def report(name: str, f: dict[str, float]) -> None:
+    print(f"\n== {name}")
+    print(f"start        p50 {f['start_p50'] * 1000:7.1f} ms  p99 {f['start_p99'] * 1000:7.1f} ms"
+          f"   aim < {AIMS['start_p50'] * 1000:.0f} ms (ratio {f['start_p50'] / AIMS['start_p50']:.2f})")  # fmt: skip
+    print(f"exec `true`  p50 {f['exec_p50'] * 1000:7.1f} ms  p99 {f['exec_p99'] * 1000:7.1f} ms"
+          f"   aim < {AIMS['exec_p50'] * 1000:.0f} ms (ratio {f['exec_p50'] / AIMS['exec_p50']:.2f})")  # fmt: skip
+    print(f"pytest       inside {f['pytest_inside']:.3f} s  host {f['pytest_host']:.3f} s"
+          f"   ratio {f['pytest_ratio']:.2f}x (aim < {AIMS['pytest_ratio']}x)")  # fmt: skip
+    print(f"idle         {f['idle']:.0f} environments (last start {f['idle_last_start'] * 1000:.0f} ms),"
+          f" {f['idle_memory_mib']:.2f} MiB each   aim {AIMS['idle']}")  # fmt: skip
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--runtime", action="append", choices=["bwrap", "docker"])
+    parser.add_argument("--rounds", type=int, default=30)
+    parser.add_argument("--max-idle", type=int, default=500)
+    args = parser.parse_args()
+    with ExitStack() as stack:
+        home = Path(
+            stack.enter_context(tempfile.TemporaryDirectory(prefix="practica-bench-", ignore_cleanup_errors=True))
+        )
+        home.chmod(0o755)  # noqa: ASYNC240 (the environments' uids traverse it)
+        for name in args.runtime or ["bwrap", "docker"]:
+            settings = SandboxSettings(home=home)
+            if name == "docker":
+                service = stack.enter_context(PodmanService(home / "podman"))
+                settings = settings.model_copy(update={"docker_url": service.url})
+            runtime = create_runtime(settings, name)
+            try:
+                report(name, await measure(runtime, args.rounds, args.max_idle))
+            finally:
+                await runtime.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,129 @@
+"""Running a lesson's hidden tests against a set of files, in a fresh environment.
+
+The learner's files go in first and the hidden tests over them, so a learner
+can never replace a test; the check command comes from the lesson. The
+environment is removed afterwards, whatever happened.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+
+from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, normalise
+from practica.lessons.format import Lesson
+from practica.sandbox.runtime import Runtime, SandboxError
+from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, ExecResult, Limits
+from practica.sandbox.spec import NetworkPolicy as SandboxNetwork
+
+STDOUT = "-"
+
+
+class Verdict(StrEnum):
+    PASSED = "passed"
+    FAILED = "failed"  # a test failed (or the code did not run)
+    TIMEOUT = "timeout"
+    OOM = "oom"
+    OUTPUT_LIMIT = "output_limit"
+    INFRASTRUCTURE_ERROR = "infrastructure_error"
+
+
+_END_VERDICTS = {
+    EndReason.TIMEOUT: Verdict.TIMEOUT,
+    EndReason.OOM: Verdict.OOM,
+    EndReason.OUTPUT_LIMIT: Verdict.OUTPUT_LIMIT,
+    EndReason.INFRASTRUCTURE_ERROR: Verdict.INFRASTRUCTURE_ERROR,
+}
+
+
+@dataclass(frozen=True)
+class CheckRun:
+    verdict: Verdict
+    cases: list[CaseResult] = field(default_factory=list)
+    duration_s: float = 0.0
+    detail: str = ""
+
+    @property
+    def passed(self) -> int:
+        return sum(case.status is CaseStatus.PASS for case in self.cases)
+
+
+def read_tree(directory: Path) -> dict[str, bytes]:
+    """Every file under ``directory``, by path relative to it."""
+    return {
+        str(path.relative_to(directory)): path.read_bytes()
+        for path in sorted(directory.rglob("*"))
+        if path.is_file() and not path.is_symlink()
+    }
+
+
+def environment_spec(lesson: Lesson) -> EnvironmentSpec:
+    limits = Limits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=lesson.limits.time_s)
+    return EnvironmentSpec(
+        environment=lesson.environment,
+        network=SandboxNetwork(lesson.network.value),
+        limits=limits,
+        labels={"purpose": "check", "lesson": lesson.id},
+    )
+
+
+async def run_check(
+    runtime: Runtime, lesson: Lesson, files: Mapping[str, bytes], hidden_tests: Mapping[str, bytes]
+) -> CheckRun:
+    started = time.monotonic()
+    try:
+        info = await runtime.create(environment_spec(lesson))
+    except SandboxError as error:
+        return CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=f"the environment did not start: {error}")
+    try:
+        await _write_all(runtime, info.id, files, hidden_tests, lesson.check.tests_into)
+        result = await runtime.exec(info.id, ExecRequest(argv=lesson.check.command, timeout=lesson.limits.time_s))
+        report = await _report(runtime, info.id, lesson, result)
+    except SandboxError as error:
+        return CheckRun(Verdict.INFRASTRUCTURE_ERROR, duration_s=time.monotonic() - started, detail=str(error))
+    finally:
+        await runtime.remove(info.id)
+    return classify(lesson, result, report, time.monotonic() - started)
+
+
+async def _write_all(
+    runtime: Runtime, env_id: str, files: Mapping[str, bytes], tests: Mapping[str, bytes], tests_into: str
+) -> None:
+    for path, data in files.items():
+        await runtime.write_file(env_id, path, data)
+    for path, data in tests.items():
+        await runtime.write_file(env_id, str(Path(tests_into) / path), data)
+
+
+async def _report(runtime: Runtime, env_id: str, lesson: Lesson, result: ExecResult) -> str | None:
+    path = lesson.check.results.path
+    if path == STDOUT:
+        return result.stdout.decode(errors="replace")
+    try:
+        return (await runtime.read_file(env_id, path)).decode(errors="replace")
+    except (SandboxError, FileNotFoundError):
+        return None
+
+
+def classify(lesson: Lesson, result: ExecResult, report: str | None, duration_s: float) -> CheckRun:
+    """Turn how the command ended and what it reported into a verdict; finished tests keep their result."""
+    cases: list[CaseResult] = []
+    detail = result.detail
+    if report:
+        try:
+            cases = normalise(report, lesson.check.results.format.value)
+        except ResultsFormatError as error:
+            detail = str(error)
+    if result.reason in _END_VERDICTS:
+        return CheckRun(_END_VERDICTS[result.reason], cases, duration_s, detail or result.reason.value)
+    if not cases:
+        output = (result.stderr or result.stdout).decode(errors="replace")[-2000:]
+        if result.exit_code != 0:
+            return CheckRun(Verdict.FAILED, [], duration_s, output or f"the tests exited with {result.exit_code}")
+        return CheckRun(Verdict.INFRASTRUCTURE_ERROR, [], duration_s, detail or "the tests reported no results")
+    failing = [case for case in cases if case.status in (CaseStatus.FAIL, CaseStatus.ERROR)]
+    verdict = Verdict.FAILED if failing or result.exit_code != 0 else Verdict.PASSED
+    return CheckRun(verdict, cases, duration_s, detail)

@@ -1,0 +1,1 @@
+"""Lessons and courses: the authoring format, loading, validation and publishing."""

@@ -1,0 +1,114 @@
+"""The authoring format: ``course.yaml`` and one ``lesson.yaml`` per lesson directory.
+
+The JSON Schemas in ``schemas/lessons/`` are generated from these models
+(``practica lesson schema``) for editor support; a test keeps them equal.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case letters, digits, dashes.")]
+
+
+def _inside(relative: str) -> str:
+    if relative.startswith("/") or ".." in relative.split("/"):
+        raise ValueError("must stay inside the lesson directory (no `..`, not absolute)")
+    return relative
+
+
+RelativeDir = Annotated[
+    str,
+    Field(pattern=r"^[A-Za-z0-9._/-]{1,200}$", description="A directory inside the lesson directory."),
+    AfterValidator(_inside),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class NetworkPolicy(StrEnum):
+    NONE = "none"
+    EGRESS = "egress"
+
+
+class ResultsFormat(StrEnum):
+    JUNIT = "junit"
+    TAP = "tap"
+    EXERCISM = "exercism"
+
+
+class Limits(Strict):
+    time_s: float = Field(10, gt=0, le=600, description="Wall-clock limit of one check run, seconds.")
+    memory_mb: int = Field(256, ge=16, le=8192, description="Memory limit of the environment, MiB.")
+
+
+class Results(Strict):
+    format: ResultsFormat = Field(ResultsFormat.JUNIT, description="What the check command writes.")
+    path: str = Field(
+        "report.xml", description="Where it writes it, relative to the workspace; `-` for standard output."
+    )
+
+
+class Check(Strict):
+    command: list[str] = Field(min_length=1, description="Runs in the workspace with the hidden tests in place.")
+    results: Results = Field(default_factory=Results)
+    tests_into: str = Field(
+        ".", description="Where the hidden tests are copied, relative to the workspace (learners never see them)."
+    )
+
+
+class Hint(Strict):
+    text: str = Field(min_length=1, description="Markdown.")
+    after_failed_checks: int = Field(1, ge=0, le=100, description="Shown after this many failed checks.")
+
+
+class WrongSolution(Strict):
+    dir: RelativeDir
+    why: str = Field(min_length=1, description="The mistake it makes; the tests must catch it.")
+
+
+class Lesson(Strict):
+    """``lesson.yaml``."""
+
+    id: Slug
+    title: str = Field(min_length=1, max_length=200)
+    task: str = Field(min_length=1, description="The task in Markdown (or a `task.md` beside lesson.yaml).")
+    environment: str = Field("host", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="`environments/NAME`.")
+    network: NetworkPolicy = NetworkPolicy.NONE
+    limits: Limits = Field(default_factory=Limits)
+    starter: RelativeDir = Field("starter", description="Files the learner starts with.")
+    tests: RelativeDir = Field("tests", description="The hidden unit tests.")
+    solution: RelativeDir = Field("solution", description="The reference solution (files that replace the starter).")
+    check: Check
+    hints: list[Hint] = Field(default_factory=list)
+    wrong_solutions: list[WrongSolution] = Field(default_factory=list)
+
+
+class OrganizationVisibility(Strict):
+    organization: Slug
+
+
+class Course(Strict):
+    """``course.yaml``."""
+
+    id: Slug
+    title: str = Field(min_length=1, max_length=200)
+    summary: str = Field("", max_length=2000)
+    visibility: Literal["public"] | OrganizationVisibility = Field(
+        "public", description="`public`, or `{organization: SLUG}` for members only."
+    )
+    lessons: list[Slug] = Field(min_length=1, description="Lesson directories, in order.")
+
+    @model_validator(mode="after")
+    def _unique_lessons(self) -> Course:
+        seen: set[str] = set()
+        for lesson in self.lessons:
+            if lesson in seen:
+                raise ValueError(f"lesson {lesson!r} is listed twice")
+            seen.add(lesson)
+        return self

@@ -1,0 +1,50 @@
+"""Learner environments: real, isolated Unix machines on demand, behind one :class:`Runtime` interface."""
+
+from practica.sandbox.registry import available_runtimes, create_runtime
+from practica.sandbox.runtime import (
+    EnvironmentNotFoundError,
+    EnvironmentNotRunningError,
+    ImageMissingError,
+    OutputCallback,
+    PathRefusedError,
+    Runtime,
+    RuntimeUnavailableError,
+    SandboxError,
+)
+from practica.sandbox.spec import (
+    EndReason,
+    EnvironmentInfo,
+    EnvironmentSpec,
+    ExecRequest,
+    ExecResult,
+    FileEntry,
+    Limits,
+    NetworkPolicy,
+    OutputChunk,
+    Status,
+    Usage,
+)
+
+__all__ = [
+    "EndReason",
+    "EnvironmentInfo",
+    "EnvironmentNotFoundError",
+    "EnvironmentNotRunningError",
+    "EnvironmentSpec",
+    "ExecRequest",
+    "ExecResult",
+    "FileEntry",
+    "ImageMissingError",
+    "Limits",
+    "NetworkPolicy",
+    "OutputCallback",
+    "OutputChunk",
+    "PathRefusedError",
+    "Runtime",
+    "RuntimeUnavailableError",
+    "SandboxError",
+    "Status",
+    "Usage",
+    "available_runtimes",
+    "create_runtime",
+]

@@ -1,0 +1,129 @@
+"""One exec through the Docker Engine API: attach a raw socket, stream it, end it on timeout or cap.
+
+The ``docker`` package is synchronous: a thread reads the exec's socket
+(multiplexed frames, or raw bytes under a TTY) and hands chunks to the event
+loop. The Engine API cannot kill one exec, so on timeout or output cap the
+runtime ends every process of the learner in the container (``kill -9 -1``
+as the environment's uid) and starts the container again if that ended it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import time
+from contextlib import suppress
+from typing import Any
+
+from practica.sandbox.output import OutputSink, Stream
+from practica.sandbox.spec import EndReason, ExecRequest, ExecResult
+
+_STREAMS: dict[int, Stream] = {1: "stdout", 2: "stderr"}
+OOM_COUNTERS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"
+
+
+def _raw_socket(attached: Any) -> socket.socket:
+    return attached._sock if hasattr(attached, "_sock") else attached  # type: ignore[no-any-return]
+
+
+def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) -> None:
+    """Thread body: send stdin, then read frames until the exec's stream ends."""
+    from docker.utils.socket import frames_iter
+
+    raw = _raw_socket(attached)
+    raw.settimeout(None)  # the client's request timeout must not end a quiet, long command
+    try:
+        if stdin is not None:
+            raw.sendall(stdin)
+            raw.shutdown(socket.SHUT_WR)
+        for number, data in frames_iter(attached, tty):
+            deliver(_STREAMS.get(number, "stdout"), data)
+    except OSError:
+        pass
+    finally:
+        deliver(None, b"")
+
+
+def _close(attached: Any) -> None:
+    raw = _raw_socket(attached)
+    with suppress(OSError):
+        raw.shutdown(socket.SHUT_RDWR)  # wakes the reading thread
+    attached.close()
+    raw.close()
+
+
+class DockerExecution:
+    def __init__(self, api: Any, container_id: str, user: str, request: ExecRequest, sink: OutputSink) -> None:
+        self.api = api
+        self.container_id = container_id
+        self.user = user
+        self.request = request
+        self.sink = sink
+
+    def _create(self) -> str:
+        created = self.api.exec_create(
+            self.container_id,
+            self.request.argv,
+            stdin=self.request.stdin is not None,
+            tty=self.request.tty,
+            user=self.user,
+            workdir=self.request.cwd,
+            environment={"TERM": "xterm-256color"} | self.request.env if self.request.tty else self.request.env,
+        )
+        return str(created["Id"])
+
+    async def run(self, seconds: float, kill_all: Any) -> tuple[ExecResult, str]:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        exec_id = await asyncio.to_thread(self._create)
+        attached = await asyncio.to_thread(self.api.exec_start, exec_id, socket=True, tty=self.request.tty)
+        queue: asyncio.Queue[tuple[Stream | None, bytes]] = asyncio.Queue()
+
+        def deliver(stream: Stream | None, data: bytes) -> None:
+            loop.call_soon_threadsafe(queue.put_nowait, (stream, data))
+
+        reader = loop.run_in_executor(None, _pump_socket, attached, self.request.tty, self.request.stdin, deliver)
+        reason = EndReason.EXITED
+        try:
+            await asyncio.wait_for(self._consume(queue), seconds)
+        except TimeoutError:
+            reason = EndReason.TIMEOUT
+        if self.sink.limit_reached.is_set():
+            reason = EndReason.OUTPUT_LIMIT
+        if reason is not EndReason.EXITED:
+            await kill_all()
+        _close(attached)
+        await reader
+        code = await asyncio.to_thread(self._exit_code, exec_id)
+        result = ExecResult(
+            exit_code=code,
+            reason=reason,
+            truncated=self.sink.truncated,
+            duration=loop.time() - started,
+            stdout=bytes(self.sink.kept["stdout"]),
+            stderr=bytes(self.sink.kept["stderr"]),
+        )
+        return result, exec_id
+
+    async def _consume(self, queue: asyncio.Queue[tuple[Stream | None, bytes]]) -> None:
+        while True:
+            stream, data = await queue.get()
+            if stream is None:
+                return
+            await self.sink.feed(stream, data)
+            if self.sink.limit_reached.is_set():
+                return
+
+    def _exit_code(self, exec_id: str) -> int:
+        import docker.errors
+
+        for _ in range(200):
+            try:
+                state = self.api.exec_inspect(exec_id)
+            except docker.errors.NotFound:  # the container was restarted to end a runaway exec
+                return 137
+            if not state.get("Running"):
+                code = state.get("ExitCode")
+                return int(code) if code is not None else 137
+            time.sleep(0.01)
+        return 137

@@ -1,0 +1,283 @@
+"""The ``docker`` runtime: environments as containers, through the Docker Engine API.
+
+Tested against podman's Docker-compatible service (runc, cgroupfs; see
+``containers.conf``). The workspace is the same loop-mounted volume the bwrap
+runtime uses, bind-mounted into the container, so quota, file operations and
+stop/resume behave alike; the engine therefore runs on the eval host itself.
+Containers run as the environment's own host uid, read-only, with every
+capability dropped, ``no-new-privileges`` and the spec's limits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from practica.sandbox.bwrap_args import HOME, HOST_ETC, HOST_TOP, HOSTNAME, USER
+from practica.sandbox.docker_exec import OOM_COUNTERS, DockerExecution
+from practica.sandbox.docker_images import ensure_image
+from practica.sandbox.environments import HOST
+from practica.sandbox.files import Workspace
+from practica.sandbox.output import OutputSink
+from practica.sandbox.quota import WorkspaceVolume
+from practica.sandbox.runtime import (
+    EnvironmentNotFoundError,
+    EnvironmentNotRunningError,
+    OutputCallback,
+    RuntimeUnavailableError,
+)
+from practica.sandbox.settings import SandboxSettings
+from practica.sandbox.spec import (
+    EndReason,
+    EnvironmentInfo,
+    EnvironmentSpec,
+    ExecRequest,
+    ExecResult,
+    FileEntry,
+    NetworkPolicy,
+    Status,
+    Usage,
+)
+from practica.sandbox.store import EnvironmentStore
+
+PODMAN_EGRESS = "slirp4netns:allow_host_loopback=false"
+
+
+def _host_mounts() -> list[Any]:
+    import glob
+
+    from docker.types import Mount
+
+    paths = [f"/{top}" for top in HOST_TOP if not _is_link(f"/{top}")]
+    paths += [found for pattern in HOST_ETC for found in sorted(glob.glob(f"/etc/{pattern}"))]
+    return [Mount(path, path, type="bind", read_only=True) for path in paths]
+
+
+def _is_link(path: str) -> bool:
+    import os
+
+    return os.path.islink(path) or not os.path.exists(path)
+
+
+class DockerRuntime:
+    name = "docker"
+
+    def __init__(self, settings: SandboxSettings) -> None:
+        import docker
+        import docker.errors
+
+        self.settings = settings
+        self.client = docker.DockerClient(base_url=settings.docker_url, timeout=120)
+        try:
+            version = self.client.version()
+        except docker.errors.DockerException as error:
+            raise RuntimeUnavailableError(f"no Docker Engine API at {settings.docker_url}: {error}") from None
+        self.is_podman = any("podman" in c.get("Name", "").lower() for c in version.get("Components", []))
+        self.store = EnvironmentStore(settings.environments_home, settings.uid_base, settings.uid_count)
+        self._oom_seen: dict[str, int] = {}
+
+    def _volume(self, info: EnvironmentInfo) -> WorkspaceVolume:
+        return WorkspaceVolume(
+            self.store.path(info.id), info.uid, info.spec.limits.disk, enforce=self.settings.disk_quota
+        )
+
+    def _network(self, policy: NetworkPolicy) -> str:
+        if policy is NetworkPolicy.NONE:
+            return "none"
+        return self.settings.docker_egress_network or (PODMAN_EGRESS if self.is_podman else "bridge")
+
+    def _container(self, env_id: str) -> Any:
+        import docker.errors
+
+        try:
+            return self.client.containers.get(f"practica-{env_id}")
+        except docker.errors.NotFound:
+            return None
+
+    def _run_kwargs(self, info: EnvironmentInfo, image: str) -> dict[str, Any]:
+        from docker.types import Mount, Ulimit
+
+        limits = info.spec.limits
+        tmpfs = f"size={limits.disk},mode=1777,nosuid,nodev"
+        ulimits = [
+            Ulimit(name="nofile", soft=1024, hard=1024),
+            Ulimit(name="nproc", soft=limits.pids, hard=limits.pids),
+        ]
+        ulimits += [
+            Ulimit(name="fsize", soft=limits.file_size, hard=limits.file_size),
+            Ulimit(name="core", soft=0, hard=0),
+        ]
+        if limits.cpu_time:
+            ulimits.append(Ulimit(name="cpu", soft=limits.cpu_time, hard=limits.cpu_time))
+        mounts = [Mount(HOME, str(self._volume(info).path), type="bind", read_only=False)]
+        mounts += [
+            Mount(f"/etc/{name}", str(path), type="bind", read_only=True) for name, path in self._etc(info).items()
+        ]
+        if info.spec.environment == HOST:
+            mounts += _host_mounts()
+        return {
+            "image": image, "command": ["sleep", "infinity"], "init": True, "detach": True,
+            "name": f"practica-{info.id}",
+            "user": f"{info.uid}:{info.uid}", "working_dir": HOME, "hostname": HOSTNAME,
+            "environment": {"HOME": HOME, "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
+            "network_mode": self._network(info.spec.network), "read_only": True, "mounts": mounts,
+            "mem_limit": limits.memory, "memswap_limit": limits.memory, "pids_limit": limits.pids,
+            "nano_cpus": int(limits.cpus * 1e9), "ulimits": ulimits, "cap_drop": ["ALL"],
+            "security_opt": ["no-new-privileges"], "tmpfs": {"/tmp": tmpfs, "/var/tmp": tmpfs},  # noqa: S108 (inside the container)
+            "labels": {"practica.environment": info.id},
+        }  # fmt: skip
+
+    def _etc(self, info: EnvironmentInfo) -> dict[str, Path]:
+        """/etc/passwd and /etc/group naming the environment's uid ``learner``, as under bwrap."""
+        files = {
+            "passwd": f"root:x:0:0::/:/usr/sbin/nologin\n{USER}:x:{info.uid}:{info.uid}::{HOME}:/bin/bash\n",
+            "group": f"root:x:0:\n{USER}:x:{info.uid}:\n",
+        }
+        paths = {}
+        for name, text in files.items():
+            path = self.store.path(info.id) / name
+            if not path.exists():
+                path.write_text(text)
+                path.chmod(0o644)
+            paths[name] = path
+        return paths
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    async def create(self, spec: EnvironmentSpec) -> EnvironmentInfo:
+        image = await asyncio.to_thread(ensure_image, self.client, spec.environment)
+        info = self.store.allocate(self.name, spec)
+        try:
+            await self._volume(info).create()
+            await self._volume(info).mount()
+            await asyncio.to_thread(self.client.containers.run, **self._run_kwargs(info, image))
+        except BaseException:
+            await self.remove(info.id)
+            raise
+        return info
+
+    async def get(self, env_id: str) -> EnvironmentInfo:
+        info = self.store.load(env_id)
+        container = await asyncio.to_thread(self._container, env_id)
+        status = Status.RUNNING if container is not None and container.status == "running" else Status.STOPPED
+        return info.model_copy(update={"status": status})
+
+    async def list_environments(self) -> list[EnvironmentInfo]:
+        return [await self.get(info.id) for info in self.store.all(self.name)]
+
+    async def stop(self, env_id: str) -> EnvironmentInfo:
+        info = self.store.load(env_id)
+        container = await asyncio.to_thread(self._container, env_id)
+        if container is not None:
+            await asyncio.to_thread(container.stop, timeout=0)
+        await self._volume(info).unmount()
+        info = info.model_copy(update={"status": Status.STOPPED})
+        self.store.save(info)
+        return info
+
+    async def resume(self, env_id: str) -> EnvironmentInfo:
+        info = self.store.load(env_id)
+        await self._volume(info).mount()
+        container = await asyncio.to_thread(self._container, env_id)
+        if container is None:
+            image = await asyncio.to_thread(ensure_image, self.client, info.spec.environment)
+            await asyncio.to_thread(self.client.containers.run, **self._run_kwargs(info, image))
+        elif container.status != "running":
+            await asyncio.to_thread(container.start)
+        info = info.model_copy(update={"status": Status.RUNNING})
+        self.store.save(info)
+        return info
+
+    async def remove(self, env_id: str) -> None:
+        try:
+            info = self.store.load(env_id)
+        except EnvironmentNotFoundError:
+            return
+        container = await asyncio.to_thread(self._container, env_id)
+        if container is not None:
+            await asyncio.to_thread(container.remove, force=True)
+        await self._volume(info).destroy()
+        self.store.delete(env_id)
+        self._oom_seen.pop(env_id, None)
+
+    async def close(self) -> None:
+        await asyncio.to_thread(self.client.close)
+
+    # -- use ---------------------------------------------------------------------------------
+
+    async def _running(self, env_id: str) -> tuple[EnvironmentInfo, Any]:
+        info = self.store.load(env_id)
+        container = await asyncio.to_thread(self._container, env_id)
+        if container is None or container.status != "running":
+            raise EnvironmentNotRunningError(f"environment {env_id} is stopped (resume it first)")
+        return info, container
+
+    async def exec(self, env_id: str, request: ExecRequest, on_output: OutputCallback | None = None) -> ExecResult:
+        info, container = await self._running(env_id)
+        user = f"{info.uid}:{info.uid}"
+        execution = DockerExecution(
+            self.client.api, container.id, user, request, OutputSink(info.spec.limits.output, on_output)
+        )
+
+        async def kill_all() -> None:
+            await self._kill_all(container, user)
+
+        result, _exec_id = await execution.run(request.timeout or info.spec.limits.wall_timeout, kill_all)
+        if (
+            result.reason is EndReason.EXITED
+            and result.exit_code == 137
+            and await self._oom_happened(env_id, container)
+        ):
+            result = result.model_copy(update={"reason": EndReason.OOM})
+        return result
+
+    async def _kill_all(self, container: Any, user: str) -> None:
+        """End every process of the learner; the container's init (catatonit) reaps them.
+
+        ``sleep infinity`` under the init dies too, which stops the container:
+        it is started again (files kept). When not even ``kill`` can start
+        (no pids left), the container is restarted.
+        """
+        outcome = await asyncio.to_thread(container.exec_run, ["kill", "-9", "-1"], user=user)
+        if outcome.exit_code not in (0, 1, 137):
+            await asyncio.to_thread(container.kill)
+        await asyncio.to_thread(container.reload)
+        if container.status != "running":
+            await asyncio.to_thread(container.wait, timeout=10)
+            await asyncio.to_thread(container.start)
+
+    async def _oom_happened(self, env_id: str, container: Any) -> bool:
+        outcome = await asyncio.to_thread(container.exec_run, ["sh", "-c", OOM_COUNTERS], user="0")
+        count = sum(
+            int(line.split()[1]) for line in outcome.output.decode().splitlines() if line.startswith("oom_kill ")
+        )
+        seen, self._oom_seen[env_id] = self._oom_seen.get(env_id, 0), count
+        return count > seen
+
+    async def _workspace(self, env_id: str) -> Workspace:
+        info, _container = await self._running(env_id)
+        return Workspace(self._volume(info).path, info.uid, self.settings.max_file_read)
+
+    async def read_file(self, env_id: str, path: str) -> bytes:
+        return await asyncio.to_thread((await self._workspace(env_id)).read, path)
+
+    async def write_file(self, env_id: str, path: str, data: bytes, mode: int = 0o644) -> None:
+        await asyncio.to_thread((await self._workspace(env_id)).write, path, data, mode)
+
+    async def list_files(self, env_id: str, path: str = ".") -> list[FileEntry]:
+        return await asyncio.to_thread((await self._workspace(env_id)).list, path)
+
+    async def usage(self, env_id: str) -> Usage:
+        info, container = await self._running(env_id)
+        stats = await asyncio.to_thread(container.stats, stream=False)
+        memory = stats.get("memory_stats", {}).get("usage")
+        cpu = stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")
+        return Usage(
+            memory=memory,
+            memory_limit=info.spec.limits.memory,
+            pids=stats.get("pids_stats", {}).get("current"),
+            cpu_seconds=cpu / 1e9 if cpu is not None else None,
+            disk=await asyncio.to_thread(self._volume(info).used),
+            disk_quota=info.spec.limits.disk,
+        )

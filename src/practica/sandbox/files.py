@@ -1,0 +1,163 @@
+"""File operations on a workspace, done by the (root) host process on behalf of a learner.
+
+The workspace belongs to hostile code, which may plant symlinks anywhere in
+it. Paths are therefore resolved one component at a time, openat-style: each
+directory is opened with ``O_NOFOLLOW`` relative to the previous one, symlinks
+are expanded by us and only when relative and staying inside the workspace.
+An absolute link or a ``..`` past the top raises :class:`PathRefusedError`.
+Because every step opens with ``O_NOFOLLOW``, a link swapped in between
+resolving and opening fails the open instead of being followed.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from practica.sandbox.runtime import PathRefusedError
+from practica.sandbox.spec import FileEntry, FileKind
+
+MOUNT_POINT = "/workspace"
+_MAX_LINKS = 40
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def _components(path: str) -> list[str]:
+    if path == MOUNT_POINT or path.startswith(MOUNT_POINT + "/"):
+        path = path[len(MOUNT_POINT) :]
+    elif path.startswith("/"):
+        raise PathRefusedError(f"{path!r} is outside the workspace")
+    if "\0" in path:
+        raise PathRefusedError("a path may not contain NUL")
+    return [part for part in path.split("/") if part not in ("", ".")]
+
+
+class Workspace:
+    """Safe reads and writes under ``root``; new files belong to ``uid``."""
+
+    def __init__(self, root: Path, uid: int, max_read: int) -> None:
+        self.root = root
+        self.uid = uid
+        self.max_read = max_read
+
+    @contextmanager
+    def _walk(self, names: list[str], *, create: bool = False) -> Iterator[int]:
+        """Open the directory ``names`` (already resolved) from the root without following any link."""
+        fd = os.open(self.root, _DIR_FLAGS)
+        try:
+            for name in names:
+                try:
+                    next_fd = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                except FileNotFoundError:
+                    if not create:
+                        raise
+                    os.mkdir(name, 0o755, dir_fd=fd)
+                    os.chown(name, self.uid, self.uid, dir_fd=fd, follow_symlinks=False)
+                    next_fd = os.open(name, _DIR_FLAGS, dir_fd=fd)
+                except OSError as error:
+                    raise PathRefusedError(f"{name!r} is not a directory inside the workspace") from error
+                os.close(fd)
+                fd = next_fd
+            yield fd
+        finally:
+            os.close(fd)
+
+    def resolve(self, path: str, *, follow_last: bool = True) -> list[str]:
+        """Expand ``..`` and symlinks into names under the root, refusing anything that leaves it."""
+        pending = list(reversed(_components(path)))
+        resolved: list[str] = []
+        links = 0
+        while pending:
+            name = pending.pop()
+            if name == ".":
+                continue
+            if name == "..":
+                if not resolved:
+                    raise PathRefusedError(f"{path!r} leaves the workspace")
+                resolved.pop()
+                continue
+            target = self._link_target(resolved, name) if (pending or follow_last) else None
+            if target is None:
+                resolved.append(name)
+                continue
+            links += 1
+            if links > _MAX_LINKS or target.startswith("/"):
+                raise PathRefusedError(f"{path!r} goes through a symlink that leaves the workspace")
+            pending.extend(reversed([part for part in target.split("/") if part]))
+        return resolved
+
+    def _link_target(self, parent: list[str], name: str) -> str | None:
+        try:
+            with self._walk(parent) as fd:
+                info = os.stat(name, dir_fd=fd, follow_symlinks=False)
+                return os.readlink(name, dir_fd=fd) if stat.S_ISLNK(info.st_mode) else None
+        except FileNotFoundError:
+            return None
+
+    def read(self, path: str) -> bytes:
+        *parent, name = self.resolve(path) or [""]
+        if not name:
+            raise PathRefusedError("the workspace itself is not a file")
+        with self._walk(parent) as dir_fd:
+            try:
+                fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+            except OSError as error:
+                if isinstance(error, FileNotFoundError):
+                    raise
+                raise PathRefusedError(f"{path!r} cannot be opened safely") from error
+        with os.fdopen(fd, "rb") as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                raise PathRefusedError(f"{path!r} is not a regular file")
+            if info.st_size > self.max_read:
+                raise PathRefusedError(f"{path!r} is larger than {self.max_read} bytes")
+            return handle.read(self.max_read + 1)[: self.max_read]
+
+    def write(self, path: str, data: bytes, mode: int = 0o644) -> None:
+        *parent, name = self.resolve(path) or [""]
+        if not name:
+            raise PathRefusedError("the workspace itself is not a file")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        with self._walk(parent, create=True) as dir_fd:
+            try:
+                fd = os.open(name, flags, mode & 0o777, dir_fd=dir_fd)
+            except OSError as error:
+                raise PathRefusedError(f"{path!r} cannot be written safely: {error.strerror}") from error
+        with os.fdopen(fd, "wb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise PathRefusedError(f"{path!r} is not a regular file")
+            os.fchown(handle.fileno(), self.uid, self.uid)
+            os.fchmod(handle.fileno(), mode & 0o777)
+            handle.write(data)
+
+    def list(self, path: str = ".") -> list[FileEntry]:
+        with self._walk(self.resolve(path)) as dir_fd:
+            entries = []
+            for name in sorted(os.listdir(dir_fd)):
+                try:
+                    info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                entries.append(
+                    FileEntry(
+                        name=name,
+                        kind=_kind(info.st_mode),
+                        size=info.st_size,
+                        mode=stat.S_IMODE(info.st_mode),
+                        modified=info.st_mtime,
+                    )
+                )
+            return entries
+
+
+def _kind(mode: int) -> FileKind:
+    if stat.S_ISREG(mode):
+        return FileKind.FILE
+    if stat.S_ISDIR(mode):
+        return FileKind.DIRECTORY
+    if stat.S_ISLNK(mode):
+        return FileKind.SYMLINK
+    return FileKind.OTHER

@@ -1,0 +1,81 @@
+"""A podman service speaking the Docker Engine API, started with Practica's own ``containers.conf``.
+
+Used by the tests, the benchmark and ``practica env engine``. Storage goes
+where it is told (``--root``/``--runroot``), so nothing under ``/etc`` or
+``/var/lib/containers`` is touched unless asked.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+from pathlib import Path
+from types import TracebackType
+
+from practica.sandbox.runtime import RuntimeUnavailableError
+
+CONTAINERS_CONF = Path(__file__).with_name("containers.conf")
+READY_TIMEOUT = 30.0
+
+
+def podman_argv(state: Path, socket_path: Path) -> list[str]:
+    return [
+        "podman", "--root", str(state / "storage"), "--runroot", str(state / "run"),
+        "system", "service", "--time=0", f"unix://{socket_path}",
+    ]  # fmt: skip
+
+
+class PodmanService:
+    def __init__(self, state: Path, socket_path: Path | None = None) -> None:
+        self.state = state
+        self.socket = socket_path or state / "podman.sock"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"unix://{self.socket}"
+
+    def start(self) -> None:
+        self.state.mkdir(parents=True, exist_ok=True)
+        self.socket.unlink(missing_ok=True)
+        env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+        with open(self.state / "podman.log", "ab") as log:
+            self.process = subprocess.Popen(
+                podman_argv(self.state, self.socket),
+                env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+            )  # fmt: skip
+        deadline = time.monotonic() + READY_TIMEOUT
+        while not self._answers():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                self.stop()
+                log_text = (self.state / "podman.log").read_text(errors="replace")[-800:]
+                raise RuntimeUnavailableError(f"podman system service did not start: {log_text}")
+            time.sleep(0.05)
+
+    def _answers(self) -> bool:
+        try:
+            with socket.socket(socket.AF_UNIX) as probe:
+                probe.connect(str(self.socket))
+            return True
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> PodmanService:
+        self.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.stop()

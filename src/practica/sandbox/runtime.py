@@ -1,0 +1,114 @@
+"""The one interface every sandbox runtime implements, and the errors it raises.
+
+Lifecycle of an environment (every runtime keeps these rules)::
+
+    create(spec) ──> RUNNING ──stop()──> STOPPED ──resume()──> RUNNING
+                        │                   │
+                        └──────remove()─────┴──> gone (workspace deleted)
+
+- ``create`` allocates an id, an unprivileged host uid and a workspace (with
+  its disk quota), starts the environment and returns it RUNNING.
+- ``exec`` runs one command in a RUNNING environment: stdin, a wall-clock
+  timeout (the request's or the spec's ``wall_timeout``), optional TTY,
+  output streamed to ``on_output`` as it comes, capped at the spec's
+  ``output`` limit. It never raises for what the command does: the result's
+  ``reason`` says why it ended (exited, timeout, oom, output_limit, killed,
+  infrastructure_error). Processes the command leaves in the background keep
+  running (like ``docker exec``) unless the exec ended by timeout or output
+  limit; then they are ended too.
+- File operations (``read_file``, ``write_file``, ``list_files``) take paths
+  relative to the workspace (``/workspace/...`` is accepted) and work on a
+  RUNNING environment. They never follow a symlink out of the workspace
+  (absolute links, ``..`` past the top): :class:`PathRefusedError`.
+- ``stop`` ends every process and releases memory, keeping the files;
+  ``resume`` starts it again with the same files, uid and limits. Both are
+  idempotent. ``remove`` stops and deletes everything, also idempotent.
+- State lives on disk under ``PRACTICA_HOME/environments/<id>``: a new
+  runtime object (another process, after a restart) sees the same
+  environments. A process that dies takes its environments' processes with it
+  (they become STOPPED); their files stay.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Protocol, runtime_checkable
+
+from practica.sandbox.spec import (
+    EnvironmentInfo,
+    EnvironmentSpec,
+    ExecRequest,
+    ExecResult,
+    FileEntry,
+    OutputChunk,
+    Usage,
+)
+
+OutputCallback = Callable[[OutputChunk], Awaitable[None] | None]
+
+
+class SandboxError(Exception):
+    """Base of the errors a runtime raises (never for what a command inside does)."""
+
+
+class EnvironmentNotFoundError(SandboxError):
+    pass
+
+
+class EnvironmentNotRunningError(SandboxError):
+    pass
+
+
+class PathRefusedError(SandboxError):
+    """A file path leaves the workspace (``..``, absolute symlink) or names something that is not allowed."""
+
+
+class RuntimeUnavailableError(SandboxError):
+    """The host lacks what this runtime needs (a tool, root, cgroups, an engine socket)."""
+
+
+class ImageMissingError(SandboxError):
+    """The environment is not built for this runtime (``practica env build NAME``)."""
+
+
+@runtime_checkable
+class Runtime(Protocol):
+    """A place where environments run (bubblewrap on this host, a Docker Engine, ...)."""
+
+    name: str
+
+    async def create(self, spec: EnvironmentSpec) -> EnvironmentInfo:
+        """Allocate and start a new environment; return it RUNNING."""
+        ...
+
+    async def get(self, env_id: str) -> EnvironmentInfo:
+        """The environment's current state (raises :class:`EnvironmentNotFoundError`)."""
+        ...
+
+    async def list_environments(self) -> list[EnvironmentInfo]:
+        """Every environment of this runtime on this host."""
+        ...
+
+    async def exec(self, env_id: str, request: ExecRequest, on_output: OutputCallback | None = None) -> ExecResult:
+        """Run one command; stream its output; return how it ended."""
+        ...
+
+    async def read_file(self, env_id: str, path: str) -> bytes: ...
+
+    async def write_file(self, env_id: str, path: str, data: bytes, mode: int = 0o644) -> None:
+        """Create or replace a file (parent directories are created), owned by the environment's user."""
+        ...
+
+    async def list_files(self, env_id: str, path: str = ".") -> list[FileEntry]: ...
+
+    async def usage(self, env_id: str) -> Usage: ...
+
+    async def stop(self, env_id: str) -> EnvironmentInfo: ...
+
+    async def resume(self, env_id: str) -> EnvironmentInfo: ...
+
+    async def remove(self, env_id: str) -> None: ...
+
+    async def close(self) -> None:
+        """Release the runtime's own resources (connections); environments are left as they are."""
+        ...

@@ -1,0 +1,219 @@
+"""Hostile code, on every runtime: each test fails if an isolation it names breaks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from practica.sandbox import EndReason, ExecRequest, NetworkPolicy, PathRefusedError, Runtime
+from practica.sandbox.settings import SandboxSettings
+from tests.conftest import require_tool
+from tests.practica.sandbox.conftest import EnvFactory
+
+pytestmark = pytest.mark.sandbox
+
+PROBE = """
+import socket, sys
+for host, port in [a.rsplit(":", 1) for a in sys.argv[1:]]:
+    try:
+        socket.create_connection((host, int(port)), timeout=2).close()
+        print("CONNECTED", host, port)
+    except OSError as error:
+        print("refused", host, port, error)
+"""
+
+
+def sh(script: str, **options: object) -> ExecRequest:
+    return ExecRequest.model_validate({"argv": ["sh", "-c", script], **options})
+
+
+@pytest.fixture
+def loopback_listener() -> Iterator[int]:
+    """A TCP service on the host's 127.0.0.1, like the platform's PostgreSQL and gateway."""
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        yield server.getsockname()[1]
+
+
+@pytest.fixture
+def external_listener() -> Iterator[tuple[str, int]]:
+    """A TCP service on the host's own non-loopback address: what `egress` may reach, as any other machine could."""
+    output = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True)
+    addresses = [line.split()[3].split("/")[0] for line in output.stdout.splitlines() if "inet " in line]
+    require_tool(bool(addresses), "a non-loopback address on the host")
+    with socket.socket() as server:
+        server.bind((addresses[0], 0))
+        server.listen()
+        yield addresses[0], server.getsockname()[1]
+
+
+async def test_host_files_are_unreadable(runtime: Runtime, env: str, tmp_path: Path) -> None:
+    secret = tmp_path / "host-secret.txt"
+    secret.write_text("HOST-SECRET")
+    secret.chmod(0o644)
+    result = await runtime.exec(env, sh(f"cat {secret} /etc/shadow /root/.bashrc; ls /work /home; cat /etc/passwd"))
+    assert b"HOST-SECRET" not in result.stdout
+    assert b"root:$" not in result.stdout
+    assert b"root:*" not in result.stdout
+    assert set(result.stdout.decode().split("\n")) <= {"", *_sandbox_passwd_lines(result.stdout)}
+
+
+def _sandbox_passwd_lines(output: bytes) -> set[str]:
+    """The environment's /etc/passwd is Practica's own: no account of the host's beyond root, nobody, learner."""
+    lines = {line for line in output.decode().splitlines() if line.count(":") >= 6}
+    names = {line.split(":")[0] for line in lines}
+    assert names <= {"root", "learner", "nobody"}, names
+    return lines
+
+
+async def test_another_workspace_is_unreadable(
+    runtime: Runtime, make_env: EnvFactory, sandbox_settings: SandboxSettings
+) -> None:
+    victim, attacker = await make_env(), await make_env()
+    await runtime.write_file(victim, "secret.txt", b"VICTIM-SECRET")
+    victim_dir = sandbox_settings.environments_home / victim
+    script = (
+        f"cat {victim_dir}/workspace/secret.txt /proc/*/root/workspace/secret.txt; "
+        "grep -rs VICTIM / --exclude-dir=usr --exclude-dir=proc --exclude-dir=sys 2>&1"
+    )
+    result = await runtime.exec(attacker, sh(script, timeout=15))
+    assert b"VICTIM-SECRET" not in result.stdout + result.stderr
+
+
+async def test_host_processes_are_invisible(runtime: Runtime, env: str) -> None:
+    result = await runtime.exec(env, sh("cat /proc/[0-9]*/cmdline | tr '\\0' ' '; echo; ls -d /proc/[0-9]* | wc -l"))
+    assert b"pytest" not in result.stdout
+    assert str(os.getpid()).encode() + b"\n" not in result.stdout
+    assert int(result.stdout.split()[-1]) < 10
+
+
+async def test_no_network_under_policy_none(runtime: Runtime, env: str, external_listener: tuple[str, int]) -> None:
+    address, port = external_listener
+    result = await runtime.exec(env, ExecRequest(argv=["python3", "-c", PROBE, f"{address}:{port}", "1.1.1.1:53"]))
+    assert b"CONNECTED" not in result.stdout, result.stdout
+    assert result.stdout.count(b"refused") == 2
+
+
+@pytest.mark.parametrize("network", [NetworkPolicy.NONE, NetworkPolicy.EGRESS])
+async def test_host_loopback_is_unreachable_under_any_policy(
+    runtime: Runtime, make_env: EnvFactory, network: NetworkPolicy, loopback_listener: int
+) -> None:
+    env = await make_env(network=network)
+    gateway = await runtime.exec(env, sh("awk '$2 == \"00000000\" {print $3}' /proc/net/route"))
+    targets = ["127.0.0.1", "10.0.2.2", "host.containers.internal", "host.docker.internal"]
+    if gateway.stdout.strip():
+        raw = bytes.fromhex(gateway.stdout.strip().decode())
+        targets.append(".".join(str(b) for b in reversed(raw)))
+    probe = ["python3", "-c", PROBE, *(f"{t}:{loopback_listener}" for t in targets)]
+    result = await runtime.exec(env, ExecRequest(argv=probe, timeout=30))
+    assert b"CONNECTED" not in result.stdout, result.stdout
+
+
+async def test_egress_reaches_other_machines(
+    runtime: Runtime, make_env: EnvFactory, external_listener: tuple[str, int]
+) -> None:
+    env = await make_env(network=NetworkPolicy.EGRESS)
+    address, port = external_listener
+    result = await runtime.exec(env, ExecRequest(argv=["python3", "-c", PROBE, f"{address}:{port}"]))
+    assert b"CONNECTED" in result.stdout, result.stdout
+
+
+async def test_fork_bomb_is_contained(runtime: Runtime, make_env: EnvFactory) -> None:
+    env = await make_env(pids=64)
+    bomb = await runtime.exec(env, ExecRequest(argv=["bash", "-c", "b() { b | b & }; b; sleep 60"], timeout=3))
+    assert bomb.reason is EndReason.TIMEOUT
+    after = await runtime.exec(env, sh("echo alive"))
+    assert after.stdout == b"alive\n", after
+    usage = await runtime.usage(env)
+    assert usage.pids is not None
+    assert usage.pids < 64
+
+
+async def test_memory_hog_is_killed_as_oom(runtime: Runtime, make_env: EnvFactory) -> None:
+    env = await make_env(memory="64m")
+    hog = "chunks = []\nwhile True: chunks.append(bytearray(8 * 1024 * 1024))"
+    result = await runtime.exec(env, ExecRequest(argv=["python3", "-c", hog], timeout=30))
+    assert result.reason is EndReason.OOM, result
+    assert (await runtime.exec(env, sh("echo alive"))).stdout == b"alive\n"
+
+
+async def test_disk_quota_stops_filling_the_disk(runtime: Runtime, make_env: EnvFactory) -> None:
+    env = await make_env(disk="32m", file_size="1g")
+    result = await runtime.exec(env, sh("dd if=/dev/zero of=big bs=1M count=200", timeout=30))
+    assert result.exit_code != 0
+    assert b"No space left" in result.stderr
+    usage = await runtime.usage(env)
+    assert usage.disk is not None
+    assert usage.disk <= 32 * 1024**2
+
+
+async def test_file_size_limit_stops_one_huge_file(runtime: Runtime, make_env: EnvFactory) -> None:
+    env = await make_env(file_size="1m")
+    result = await runtime.exec(env, sh("dd if=/dev/zero of=big bs=1M count=4"))
+    assert result.exit_code != 0
+    assert len(await runtime.read_file(env, "big")) <= 1024**2
+
+
+async def test_endless_output_is_capped_and_marked(runtime: Runtime, make_env: EnvFactory) -> None:
+    env = await make_env(output="64k")
+    result = await runtime.exec(env, ExecRequest(argv=["yes", "all work and no play"], timeout=20))
+    assert result.reason is EndReason.OUTPUT_LIMIT
+    assert result.truncated
+    assert len(result.stdout) < 64 * 1024 + 200
+    assert result.stdout.endswith(b"[practica: output truncated after 65536 bytes]\n")
+
+
+@pytest.mark.parametrize("command", ["while :; do :; done", "sleep 600"])
+async def test_endless_commands_end_at_the_timeout(runtime: Runtime, env: str, command: str) -> None:
+    result = await runtime.exec(env, sh(command, timeout=1))
+    assert result.reason is EndReason.TIMEOUT
+    assert 1 <= result.duration < 5
+
+
+async def test_root_file_system_is_read_only(runtime: Runtime, env: str) -> None:
+    result = await runtime.exec(env, sh("for f in /usr/bin/evil /etc/passwd /bin/sh /evil; do echo x >> $f; done"))
+    assert result.stderr.count(b"Read-only file system") + result.stderr.count(b"Permission denied") == 4
+    assert b"x" not in (await runtime.exec(env, sh("tail -c 2 /etc/passwd"))).stdout
+
+
+async def test_setuid_binaries_give_no_privileges(
+    runtime: Runtime, env: str, sandbox_settings: SandboxSettings
+) -> None:
+    planted = sandbox_settings.environments_home / env / "workspace" / "rootid"
+    shutil.copy("/usr/bin/id", planted)
+    os.chown(planted, 0, 0)
+    planted.chmod(0o4755)
+    result = await runtime.exec(
+        env, sh("./rootid -u; /usr/bin/passwd --help >/dev/null 2>&1; grep -E 'NoNewPrivs|CapEff' /proc/self/status")
+    )
+    lines = result.stdout.decode().split()
+    assert lines[0] != "0", "the setuid-root binary ran as root"
+    assert lines[lines.index("NoNewPrivs:") + 1] == "1"
+    assert lines[lines.index("CapEff:") + 1] == "0000000000000000"
+
+
+async def test_symlinks_cannot_escape_through_file_operations(runtime: Runtime, env: str) -> None:
+    links = (
+        "ln -s /etc/passwd abs; ln -s ../../../../../../etc/passwd rel; ln -s .. up; ln -s / root; mkdir d; "
+        "ln -s ../.. d/up2; echo fine > real.txt; ln -s real.txt good; ln -s d/../real.txt good2"
+    )
+    assert (await runtime.exec(env, sh(links))).exit_code == 0
+    for path in ["abs", "rel", "up/state.json", "root/etc/passwd", "d/up2/state.json", "../state.json", "/etc/passwd"]:
+        with pytest.raises(PathRefusedError):
+            await runtime.read_file(env, path)
+    for path in ["abs", "rel", "up/planted", "root/tmp/planted", "../planted"]:
+        with pytest.raises(PathRefusedError):
+            await runtime.write_file(env, path, b"planted")
+    for path in ["up", "root", "d/up2", ".."]:
+        with pytest.raises(PathRefusedError):
+            await runtime.list_files(env, path)
+    assert await runtime.read_file(env, "good") == b"fine\n"
+    assert await runtime.read_file(env, "good2") == b"fine\n"
+    assert b"planted" not in Path("/etc/passwd").read_bytes()  # noqa: ASYNC240 (a test reading one host file)
