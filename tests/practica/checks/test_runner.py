@@ -1,0 +1,85 @@
+"""Checks run for real in bubblewrap: verdicts, hidden tests, limits."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from practica.checks.results import CaseStatus
+from practica.checks.runner import Verdict, read_tree, run_check
+from practica.lessons.format import Lesson
+from practica.lessons.loading import load
+from practica.sandbox import Runtime
+from tests.practica.lessons.factories import write_lesson
+
+pytestmark = pytest.mark.sandbox
+
+CHECK = {
+    "command": ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=report.xml", "tests"],
+    "tests_into": "tests",
+}
+
+
+def lesson_at(tmp_path: Path, **overrides: object) -> tuple[Lesson, dict[str, bytes], Path]:
+    directory = write_lesson(tmp_path / "add", check=CHECK, **overrides)
+    (loaded,) = load(directory).lessons
+    return loaded.lesson, read_tree(directory / "tests"), directory
+
+
+def solution(source: str) -> dict[str, bytes]:
+    return {"solution.py": source.encode()}
+
+
+async def test_a_correct_solution_passes(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path)
+    run = await run_check(bwrap_runtime, lesson, solution("def add(a, b):\n    return a + b\n"), tests)
+    assert run.verdict is Verdict.PASSED
+    assert [(case.name.split("::")[-1], case.status) for case in run.cases] == [("test_add", CaseStatus.PASS)]
+
+
+async def test_a_wrong_solution_fails_with_the_message(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path)
+    run = await run_check(bwrap_runtime, lesson, solution("def add(a, b):\n    return a - b\n"), tests)
+    assert run.verdict is Verdict.FAILED
+    assert run.cases[0].status is CaseStatus.FAIL
+    assert "-1 == 5" in run.cases[0].message + run.cases[0].output
+
+
+async def test_the_learner_cannot_replace_the_hidden_tests(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path)
+    files = {**solution("def add(a, b):\n    return 0\n"), "tests/test_add.py": b"def test_add():\n    pass\n"}
+    run = await run_check(bwrap_runtime, lesson, files, tests)
+    assert run.verdict is Verdict.FAILED
+
+
+async def test_code_that_does_not_import_fails_rather_than_crashing_the_check(
+    bwrap_runtime: Runtime, tmp_path: Path
+) -> None:
+    lesson, tests, _ = lesson_at(tmp_path)
+    run = await run_check(bwrap_runtime, lesson, solution("def add(a, b)\n    return a + b\n"), tests)
+    assert run.verdict is Verdict.FAILED
+    assert any(case.status is CaseStatus.ERROR for case in run.cases)
+
+
+async def test_an_endless_loop_is_a_timeout(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path, limits={"time_s": 2})
+    run = await run_check(bwrap_runtime, lesson, solution("def add(a, b):\n    while True:\n        pass\n"), tests)
+    assert run.verdict is Verdict.TIMEOUT
+    assert run.duration_s < 15
+
+
+async def test_a_memory_hog_is_out_of_memory(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path, limits={"memory_mb": 64, "time_s": 20})
+    hog = "def add(a, b):\n    blocks = []\n    while True:\n        blocks.append(bytearray(10_000_000))\n"
+    run = await run_check(bwrap_runtime, lesson, solution(hog), tests)
+    assert run.verdict is Verdict.OOM
+
+
+async def test_an_environment_that_does_not_exist_is_an_infrastructure_error(
+    bwrap_runtime: Runtime, tmp_path: Path
+) -> None:
+    lesson, tests, _ = lesson_at(tmp_path, environment="no-such-environment")
+    run = await run_check(bwrap_runtime, lesson, solution("def add(a, b):\n    return a + b\n"), tests)
+    assert run.verdict is Verdict.INFRASTRUCTURE_ERROR
+    assert "no-such-environment" in run.detail

@@ -1,0 +1,41 @@
+"""A real bubblewrap runtime for the tests that run lessons' code (checks, validation)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+
+from practica.sandbox import Runtime, create_runtime
+from practica.sandbox.settings import SandboxSettings
+from tests.conftest import require_tool
+
+
+def traversable_home(prefix: str) -> Path:
+    """A data directory the environments' uids can traverse (pytest's own tmp dirs are 0700)."""
+    home = Path(tempfile.mkdtemp(prefix=prefix))
+    home.chmod(0o755)
+    return home
+
+
+@pytest.fixture(scope="session")
+def checks_home() -> Iterator[Path]:
+    home = traversable_home("practica-checks-test-")
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def bwrap_runtime(checks_home: Path) -> AsyncIterator[Runtime]:
+    require_tool(shutil.which("bwrap") is not None, "bubblewrap")
+    require_tool(os.geteuid() == 0, "root (cgroups, loop mounts, per-environment uids)")
+    uid_base = 2_000_000 + (os.getpid() % 1000) * 1000
+    runtime = create_runtime(SandboxSettings(home=checks_home, uid_base=uid_base, uid_count=1000), "bwrap")
+    yield runtime
+    for info in await runtime.list_environments():
+        await runtime.remove(info.id)
+    await runtime.close()
