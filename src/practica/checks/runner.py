@@ -51,10 +51,19 @@ class CheckRun:
         return sum(case.status is CaseStatus.PASS for case in self.cases)
 
 
-def read_tree(directory: Path) -> dict[str, bytes]:
-    """Every file under ``directory``, by path relative to it."""
+@dataclass(frozen=True)
+class FileData:
+    data: bytes
+    mode: int = 0o644
+
+
+FileSet = Mapping[str, FileData]
+
+
+def read_tree(directory: Path) -> dict[str, FileData]:
+    """Every file under ``directory``, by path relative to it, keeping the executable bit."""
     return {
-        str(path.relative_to(directory)): path.read_bytes()
+        str(path.relative_to(directory)): FileData(path.read_bytes(), 0o755 if path.stat().st_mode & 0o111 else 0o644)
         for path in sorted(directory.rglob("*"))
         if path.is_file() and not path.is_symlink()
     }
@@ -70,9 +79,7 @@ def environment_spec(lesson: Lesson) -> EnvironmentSpec:
     )
 
 
-async def run_check(
-    runtime: Runtime, lesson: Lesson, files: Mapping[str, bytes], hidden_tests: Mapping[str, bytes]
-) -> CheckRun:
+async def run_check(runtime: Runtime, lesson: Lesson, files: FileSet, hidden_tests: FileSet) -> CheckRun:
     started = time.monotonic()
     try:
         info = await runtime.create(environment_spec(lesson))
@@ -89,13 +96,11 @@ async def run_check(
     return classify(lesson, result, report, time.monotonic() - started)
 
 
-async def _write_all(
-    runtime: Runtime, env_id: str, files: Mapping[str, bytes], tests: Mapping[str, bytes], tests_into: str
-) -> None:
-    for path, data in files.items():
-        await runtime.write_file(env_id, path, data)
-    for path, data in tests.items():
-        await runtime.write_file(env_id, str(Path(tests_into) / path), data)
+async def _write_all(runtime: Runtime, env_id: str, files: FileSet, tests: FileSet, tests_into: str) -> None:
+    for path, file in files.items():
+        await runtime.write_file(env_id, path, file.data, file.mode)
+    for path, file in tests.items():
+        await runtime.write_file(env_id, str(Path(tests_into) / path), file.data, file.mode)
 
 
 async def _report(runtime: Runtime, env_id: str, lesson: Lesson, result: ExecResult) -> str | None:

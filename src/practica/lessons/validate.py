@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from practica.checks.runner import CheckRun, Verdict, read_tree, run_check
+from practica.checks.runner import CheckRun, FileData, Verdict, read_tree, run_check
 from practica.lessons.loading import LoadedLesson
 from practica.sandbox.runtime import Runtime
 
@@ -28,8 +28,11 @@ class Finding:
     problem: str = ""
 
 
-def candidates(loaded: LoadedLesson) -> list[tuple[str, dict[str, bytes], bool]]:
-    """(name, files, should pass) for every version of the lesson's code."""
+def candidates(loaded: LoadedLesson) -> list[tuple[str, dict[str, FileData], bool]]:
+    """(name, files, should pass) for every version of the lesson's code.
+
+    The solution and each wrong solution are laid over the starter files.
+    """
     lesson = loaded.lesson
     starter = read_tree(loaded.path(lesson.starter))
     versions = [("starter", starter, False), ("solution", {**starter, **read_tree(loaded.path(lesson.solution))}, True)]
@@ -38,13 +41,30 @@ def candidates(loaded: LoadedLesson) -> list[tuple[str, dict[str, bytes], bool]]
     return versions
 
 
+def incomplete_wrong_solutions(loaded: LoadedLesson) -> list[Finding]:
+    """A wrong solution must replace every file the solution does, or it fails only for the starter's stubs."""
+    lesson = loaded.lesson
+    solution_files = set(read_tree(loaded.path(lesson.solution)))
+    findings = []
+    for wrong in lesson.wrong_solutions:
+        missing = sorted(solution_files - set(read_tree(loaded.path(wrong.dir))))
+        if missing:
+            problem = f"lacks {', '.join(missing)}, which the solution has: it would fail for the starter's stubs"
+            run = CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=problem)
+            findings.append(Finding(lesson.id, f"wrong:{wrong.dir}", "fail", run, False, problem))
+    return findings
+
+
 async def validate_lesson(
     runtime: Runtime, loaded: LoadedLesson, progress: Callable[[str], None] = lambda _: None
 ) -> list[Finding]:
     lesson = loaded.lesson
     tests = read_tree(loaded.path(lesson.tests))
-    findings = []
+    findings = incomplete_wrong_solutions(loaded)
+    incomplete = {finding.candidate for finding in findings}
     for name, files, should_pass in candidates(loaded):
+        if name in incomplete:
+            continue
         progress(f"{lesson.id}: {name}")
         run = await run_check(runtime, lesson, files, tests)
         findings.append(judge(loaded, name, run, should_pass))

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from practica.checks.results import CaseStatus
-from practica.checks.runner import Verdict, read_tree, run_check
+from practica.checks.runner import FileData, Verdict, read_tree, run_check
 from practica.lessons.format import Lesson
 from practica.lessons.loading import load
 from practica.sandbox import Runtime
@@ -21,14 +21,14 @@ CHECK = {
 }
 
 
-def lesson_at(tmp_path: Path, **overrides: object) -> tuple[Lesson, dict[str, bytes], Path]:
-    directory = write_lesson(tmp_path / "add", check=CHECK, **overrides)
+def lesson_at(tmp_path: Path, **overrides: object) -> tuple[Lesson, dict[str, FileData], Path]:
+    directory = write_lesson(tmp_path / "add", **{"check": CHECK, **overrides})
     (loaded,) = load(directory).lessons
     return loaded.lesson, read_tree(directory / "tests"), directory
 
 
-def solution(source: str) -> dict[str, bytes]:
-    return {"solution.py": source.encode()}
+def solution(source: str) -> dict[str, FileData]:
+    return {"solution.py": FileData(source.encode())}
 
 
 async def test_a_correct_solution_passes(bwrap_runtime: Runtime, tmp_path: Path) -> None:
@@ -48,7 +48,10 @@ async def test_a_wrong_solution_fails_with_the_message(bwrap_runtime: Runtime, t
 
 async def test_the_learner_cannot_replace_the_hidden_tests(bwrap_runtime: Runtime, tmp_path: Path) -> None:
     lesson, tests, _ = lesson_at(tmp_path)
-    files = {**solution("def add(a, b):\n    return 0\n"), "tests/test_add.py": b"def test_add():\n    pass\n"}
+    files = {
+        **solution("def add(a, b):\n    return 0\n"),
+        "tests/test_add.py": FileData(b"def test_add():\n    pass\n"),
+    }
     run = await run_check(bwrap_runtime, lesson, files, tests)
     assert run.verdict is Verdict.FAILED
 
@@ -83,3 +86,11 @@ async def test_an_environment_that_does_not_exist_is_an_infrastructure_error(
     run = await run_check(bwrap_runtime, lesson, solution("def add(a, b):\n    return a + b\n"), tests)
     assert run.verdict is Verdict.INFRASTRUCTURE_ERROR
     assert "no-such-environment" in run.detail
+
+
+async def test_executable_files_stay_executable(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    script_check = {"command": ["./check.sh"], "results": {"format": "tap", "path": "-"}, "tests_into": "."}
+    lesson, _, _ = lesson_at(tmp_path, check=script_check)
+    tests = {"check.sh": FileData(b"#!/bin/sh\necho 'TAP version 14'\necho '1..1'\necho 'ok 1 - runs'\n", 0o755)}
+    run = await run_check(bwrap_runtime, lesson, {}, tests)
+    assert run.verdict is Verdict.PASSED

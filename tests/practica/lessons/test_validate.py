@@ -74,3 +74,12 @@ def test_a_format_problem_exits_1_before_running_anything(tmp_path: Path) -> Non
     result = CliRunner().invoke(app, ["lesson", "validate", str(directory)])
     assert result.exit_code == 1
     assert result.output.startswith("lesson.yaml:1: ")
+
+
+async def test_a_wrong_solution_missing_a_solution_file_is_reported(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    directory = write_lesson(tmp_path / "add", check=CHECK, wrong_solutions=[{"dir": "wrong", "why": "empty"}])
+    (directory / "wrong").mkdir()
+    (directory / "wrong" / "notes.txt").write_text("nothing here")
+    ok, problem = (await findings_for(bwrap_runtime, directory))["wrong:wrong"]
+    assert not ok
+    assert problem.startswith("lacks solution.py")

@@ -1,0 +1,1 @@
+-- name, email of the customers in :country, ordered by name.

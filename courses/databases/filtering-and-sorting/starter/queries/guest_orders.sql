@@ -1,0 +1,1 @@
+-- id, placed_on, total_cents of the orders without a customer; oldest first, then by id.

@@ -1,0 +1,1 @@
+-- name, joined_on of the customers who joined during 2024; earliest first, then by name.

@@ -1,0 +1,1 @@
+-- id, total_cents of the paid orders of at least :min_cents; largest first, then by id.

@@ -1,0 +1,1 @@
+-- name of every customer without any order, ordered by name.

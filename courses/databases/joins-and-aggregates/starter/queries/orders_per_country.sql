@@ -1,0 +1,1 @@
+-- country, customer_count, order_count (any status, 0 if none), per country with customers, ordered by country.

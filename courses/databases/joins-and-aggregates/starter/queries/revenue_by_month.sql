@@ -1,0 +1,1 @@
+-- month ('YYYY-MM'), order_count, revenue_cents of the paid orders, per month, oldest first.

@@ -1,0 +1,2 @@
+-- name, order_count, total_cents of the 3 customers with the highest total of PAID orders;
+-- highest first, ties by name.

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Right modes, but $dir is never quoted.
+dir=$1
+
+mkdir -p $dir/bin $dir/data $dir/secrets
+chmod 755 $dir $dir/bin
+chmod 750 $dir/data
+chmod 700 $dir/secrets
+
+printf '#!/bin/sh\necho running\n' > $dir/bin/run.sh
+chmod 755 $dir/bin/run.sh
+
+if [ ! -e $dir/secrets/token ]; then
+    echo change-me > $dir/secrets/token
+fi
+chmod 600 $dir/secrets/token
+
+printf '# %s\n' $(basename $dir) > $dir/README.md
+chmod 644 $dir/README.md

@@ -1,0 +1,103 @@
+"""The sample courses in ``courses/`` hold: they load, and every lesson's tests judge right in bubblewrap."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from practica.checks.runner import read_tree
+from practica.lessons.format import NetworkPolicy, ResultsFormat
+from practica.lessons.loading import LoadedCourse, load
+from practica.lessons.validate import validate_lesson
+from practica.sandbox.registry import create_runtime
+from practica.sandbox.settings import SandboxSettings
+from tests.conftest import require_tool
+from tests.practica.conftest import traversable_home
+
+COURSES = Path(__file__).resolve().parents[3] / "courses"
+
+# The lessons each course must have (by id), and how many it must have at least.
+REQUIRED = {
+    "python-basics": ({"functions", "strings", "collections", "exceptions", "files", "classes"}, 6),
+    "unix-shell": ({"files-and-permissions", "pipes-and-filters", "processes-and-signals", "script-arguments"}, 4),
+    "networking": ({"http-server", "tcp-client"}, 2),
+    "databases": (set(), 2),
+}
+
+
+def load_course(name: str) -> LoadedCourse:
+    return load(COURSES / name)  # raises LessonFormatError, listing every problem, if anything is off
+
+
+def test_every_course_directory_is_covered() -> None:
+    found = {path.parent.name for path in COURSES.glob("*/course.yaml")}
+    assert found == set(REQUIRED)
+
+
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+def test_course_loads_with_its_lessons(name: str) -> None:
+    course = load_course(name)
+    assert course.course is not None
+    assert course.course.id == name
+    ids = [loaded.lesson.id for loaded in course.lessons]
+    wanted, at_least = REQUIRED[name]
+    assert len(ids) >= at_least
+    assert wanted <= set(ids)
+    assert ids == course.course.lessons  # the directory names are the ids
+    for loaded in course.lessons:
+        lesson = loaded.lesson
+        assert (loaded.directory / "task.md").is_file(), lesson.id
+        assert lesson.task.startswith("# "), lesson.id
+        assert lesson.environment == "host", lesson.id
+        assert lesson.network is NetworkPolicy.NONE, lesson.id
+        assert lesson.wrong_solutions, f"{lesson.id}: no known-wrong solution"
+        # Results in the workspace as JUnit XML, tests targeted explicitly (the root may hold lost+found).
+        assert lesson.check.results.format is ResultsFormat.JUNIT, lesson.id
+        assert lesson.check.results.path != "-", lesson.id
+        assert lesson.check.tests_into in lesson.check.command, lesson.id
+        # The workspace cannot configure the grader: isolated Python, and the hidden pytest.ini is found first.
+        assert lesson.check.command[:4] == ["python3", "-I", "-m", "pytest"], lesson.id
+        assert (loaded.path(lesson.tests) / "pytest.ini").is_file(), lesson.id
+        # The learner never sees the hidden tests; every wrong solution is a complete, different attempt.
+        assert not (loaded.path(lesson.starter) / lesson.check.tests_into).exists(), lesson.id
+        solution = read_tree(loaded.path(lesson.solution))
+        for wrong in lesson.wrong_solutions:
+            attempt = read_tree(loaded.path(wrong.dir))
+            assert set(attempt) == set(solution), f"{lesson.id}: {wrong.dir} lacks files of the solution"
+            assert attempt != solution, f"{lesson.id}: {wrong.dir} is the solution"
+
+
+@pytest.fixture
+def sandbox_home() -> Iterator[Path]:
+    """A data directory the environments' uids can traverse (pytest's own tmp_path sits under a 0700 folder)."""
+    home = traversable_home("practica-sample-courses-")
+    yield home
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.mark.sandbox
+@pytest.mark.parametrize("name", sorted(REQUIRED))
+async def test_course_validates_in_bubblewrap(name: str, sandbox_home: Path) -> None:
+    require_tool(shutil.which("bwrap") is not None, "bubblewrap")
+    require_tool(os.geteuid() == 0, "root (cgroups, loop mounts, per-environment uids)")
+    course = load_course(name)
+    # A uid range of this worker's own (other suites use 1, 2 and 3 million): two environments never share a uid.
+    uid_base = 4_000_000 + (os.getpid() % 1000) * 1000
+    runtime = create_runtime(SandboxSettings(home=sandbox_home, uid_base=uid_base, uid_count=1000), "bwrap")
+    findings = []
+    try:
+        for loaded in course.lessons:
+            findings += await validate_lesson(runtime, loaded)
+    finally:
+        for info in await runtime.list_environments():
+            await runtime.remove(info.id)
+        await runtime.close()
+    problems = [f"{f.lesson} {f.candidate}: expected {f.expected}: {f.problem}" for f in findings if not f.ok]
+    for problem in problems:
+        print(problem)
+    assert not problems, "\n".join(problems)
+    assert {f.lesson for f in findings} == {loaded.lesson.id for loaded in course.lessons}
