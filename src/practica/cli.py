@@ -11,7 +11,7 @@ import uvicorn
 from rich.console import Console
 
 from practica.lessons.cli import app as lesson_app
-from practica.sandbox.cli import env_app
+from practica.sandbox.cli import env_app, gateway
 from practica.settings import PracticaSettings
 from servicekit.cli import print_settings
 from servicekit.logging import configure_logging
@@ -22,6 +22,7 @@ console = Console()
 errors = Console(stderr=True)
 app.add_typer(env_app, name="env")
 app.add_typer(lesson_app, name="lesson")
+app.command()(gateway)
 
 
 def settings() -> PracticaSettings:

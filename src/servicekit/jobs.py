@@ -43,16 +43,18 @@ async def defer_in_transaction(
     task: procrastinate.tasks.Task[Any, Any, Any],
     *,
     queueing_lock: str | None = None,
+    lock: str | None = None,
     **task_kwargs: Any,
 ) -> int:
     """Queue ``task`` in ``session``'s transaction; return the job id.
 
     With ``queueing_lock``, a second job while one is queued raises
     ``procrastinate.exceptions.AlreadyEnqueued`` (and aborts the transaction,
-    so wrap the call in a savepoint when that is expected).
+    so wrap the call in a savepoint when that is expected). Jobs with the same
+    ``lock`` run one at a time, in the order they were queued.
     """
     connection = await session.connection()
     raw = await connection.get_raw_connection()
-    deferrer = task.configure(connection=raw.driver_connection, queueing_lock=queueing_lock)
+    deferrer = task.configure(connection=raw.driver_connection, queueing_lock=queueing_lock, lock=lock)
     job_id: int = await deferrer.defer_async(**task_kwargs)
     return job_id

@@ -2,8 +2,10 @@
 
 A running environment is one long-lived, unprivileged bubblewrap sandbox
 (``sleep infinity`` under bwrap's own pid 1) holding its namespaces; execs
-join it with ``nsenter`` (see :mod:`practica.sandbox.bwrap_exec`). Each
-environment has a host uid of its own, a cgroup with its limits, a
+join it with ``nsenter`` (see :mod:`practica.sandbox.bwrap_exec`), and so
+do terminals (:mod:`practica.sandbox.terminal`); ``connect_port`` makes its
+socket inside the sandbox's network namespace (:mod:`practica.sandbox.ports`).
+Each environment has a host uid of its own, a cgroup with its limits, a
 loop-mounted workspace (the quota) and, under ``egress``, slirp4netns.
 
 bwrap runs with ``--die-with-parent``: environments live as long as the
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from practica.sandbox.bwrap_args import bwrap_args, write_generated_etc
-from practica.sandbox.bwrap_exec import JOIN_CGROUP, BwrapExecution, exec_argv
+from practica.sandbox.bwrap_exec import JOIN_CGROUP, BwrapExecution, exec_argv, sandbox_pty
 from practica.sandbox.bwrap_init import (
     START_TIMEOUT,
     log_tail,
@@ -36,9 +38,10 @@ from practica.sandbox.bwrap_init import (
 )
 from practica.sandbox.cgroups import Cgroup, practica_root
 from practica.sandbox.environments import built_rootfs
-from practica.sandbox.files import Workspace
+from practica.sandbox.files import Workspace, WorkspaceFiles
 from practica.sandbox.netns import Slirp, start_slirp
 from practica.sandbox.output import OutputSink
+from practica.sandbox.ports import connect_in_namespace
 from practica.sandbox.proc import process_start_time
 from practica.sandbox.quota import WorkspaceVolume
 from practica.sandbox.runtime import (
@@ -47,6 +50,7 @@ from practica.sandbox.runtime import (
     OutputCallback,
     RuntimeUnavailableError,
     SandboxError,
+    Terminal,
 )
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import (
@@ -54,12 +58,12 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
-    FileEntry,
     NetworkPolicy,
     Status,
     Usage,
 )
 from practica.sandbox.store import EnvironmentStore
+from practica.sandbox.terminal import SHELL, set_window_size, spawn_terminal
 
 TOOLS = ("bwrap", "nsenter", "setpriv", "prlimit", "mkfs.ext4")
 INIT_STATE = "bwrap.json"
@@ -72,7 +76,7 @@ class _Running:
     slirp: Slirp | None = None
 
 
-class BwrapRuntime:
+class BwrapRuntime(WorkspaceFiles):
     name = "bwrap"
 
     def __init__(self, settings: SandboxSettings) -> None:
@@ -123,9 +127,9 @@ class BwrapRuntime:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def create(self, spec: EnvironmentSpec) -> EnvironmentInfo:
+    async def create(self, spec: EnvironmentSpec, env_id: str | None = None) -> EnvironmentInfo:
         built_rootfs(self.settings, spec.environment)  # fail before allocating anything
-        info = self.store.allocate(self.name, spec)
+        info = self.store.allocate(self.name, spec, env_id)
         try:
             await self._volume(info).create()
             await self._start(info)
@@ -225,12 +229,16 @@ class BwrapRuntime:
 
     # -- use ---------------------------------------------------------------------------------
 
-    async def exec(self, env_id: str, request: ExecRequest, on_output: OutputCallback | None = None) -> ExecResult:
-        info, pid = await self._running_info(env_id)
+    def _exec_group(self, env_id: str) -> Cgroup:
         group = self._cgroup(env_id)
         reap_old_exec_groups(group)
         exec_group = group.child(f"exec-{secrets.token_hex(4)}")
         exec_group.create()
+        return exec_group
+
+    async def exec(self, env_id: str, request: ExecRequest, on_output: OutputCallback | None = None) -> ExecResult:
+        info, pid = await self._running_info(env_id)
+        exec_group = self._exec_group(env_id)
         limits = info.spec.limits
         argv = exec_argv(pid, exec_group, limits, request)
         execution = BwrapExecution(argv, exec_group, request, OutputSink(limits.output, on_output), pid)
@@ -242,14 +250,22 @@ class BwrapRuntime:
         info, _pid = await self._running_info(env_id)
         return Workspace(self._volume(info).path, info.uid, self.settings.max_file_read)
 
-    async def read_file(self, env_id: str, path: str) -> bytes:
-        return await asyncio.to_thread((await self._workspace(env_id)).read, path)
+    async def open_terminal(self, env_id: str, cols: int = 80, rows: int = 24) -> Terminal:
+        info, pid = await self._running_info(env_id)
+        master, slave = sandbox_pty(pid)
+        try:
+            set_window_size(master, cols, rows)
+        except ValueError:
+            os.close(master)
+            os.close(slave)
+            raise
+        group = self._exec_group(env_id)
+        argv = exec_argv(pid, group, info.spec.limits, ExecRequest(argv=SHELL, tty=True))
+        return await spawn_terminal(argv, master, slave, group)
 
-    async def write_file(self, env_id: str, path: str, data: bytes, mode: int = 0o644) -> None:
-        await asyncio.to_thread((await self._workspace(env_id)).write, path, data, mode)
-
-    async def list_files(self, env_id: str, path: str = ".") -> list[FileEntry]:
-        return await asyncio.to_thread((await self._workspace(env_id)).list, path)
+    async def connect_port(self, env_id: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        _info, pid = await self._running_info(env_id)
+        return await connect_in_namespace(f"/proc/{pid}/ns/net", port)
 
     async def usage(self, env_id: str) -> Usage:
         info = self.store.load(env_id)

@@ -22,7 +22,7 @@ _STREAMS: dict[int, Stream] = {1: "stdout", 2: "stderr"}
 OOM_COUNTERS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"
 
 
-def _raw_socket(attached: Any) -> socket.socket:
+def raw_socket(attached: Any) -> socket.socket:
     return attached._sock if hasattr(attached, "_sock") else attached  # type: ignore[no-any-return]
 
 
@@ -30,7 +30,7 @@ def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) ->
     """Thread body: send stdin, then read frames until the exec's stream ends."""
     from docker.utils.socket import frames_iter
 
-    raw = _raw_socket(attached)
+    raw = raw_socket(attached)
     raw.settimeout(None)  # the client's request timeout must not end a quiet, long command
     try:
         if stdin is not None:
@@ -44,8 +44,8 @@ def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) ->
         deliver(None, b"")
 
 
-def _close(attached: Any) -> None:
-    raw = _raw_socket(attached)
+def close_attached(attached: Any) -> None:
+    raw = raw_socket(attached)
     with suppress(OSError):
         raw.shutdown(socket.SHUT_RDWR)  # wakes the reading thread
     attached.close()
@@ -92,7 +92,7 @@ class DockerExecution:
             reason = EndReason.OUTPUT_LIMIT
         if reason is not EndReason.EXITED:
             await kill_all()
-        _close(attached)
+        close_attached(attached)
         await reader
         code = await asyncio.to_thread(self._exit_code, exec_id)
         result = ExecResult(

@@ -17,15 +17,18 @@ from typing import Any
 from practica.sandbox.bwrap_args import HOME, HOST_ETC, HOST_TOP, HOSTNAME, USER
 from practica.sandbox.docker_exec import OOM_COUNTERS, DockerExecution
 from practica.sandbox.docker_images import ensure_image
+from practica.sandbox.docker_terminal import open_docker_terminal
 from practica.sandbox.environments import HOST
-from practica.sandbox.files import Workspace
+from practica.sandbox.files import Workspace, WorkspaceFiles
 from practica.sandbox.output import OutputSink
+from practica.sandbox.ports import connect_in_namespace
 from practica.sandbox.quota import WorkspaceVolume
 from practica.sandbox.runtime import (
     EnvironmentNotFoundError,
     EnvironmentNotRunningError,
     OutputCallback,
     RuntimeUnavailableError,
+    Terminal,
 )
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import (
@@ -34,7 +37,6 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
-    FileEntry,
     NetworkPolicy,
     Status,
     Usage,
@@ -60,7 +62,7 @@ def _is_link(path: str) -> bool:
     return os.path.islink(path) or not os.path.exists(path)
 
 
-class DockerRuntime:
+class DockerRuntime(WorkspaceFiles):
     name = "docker"
 
     def __init__(self, settings: SandboxSettings) -> None:
@@ -145,9 +147,9 @@ class DockerRuntime:
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def create(self, spec: EnvironmentSpec) -> EnvironmentInfo:
+    async def create(self, spec: EnvironmentSpec, env_id: str | None = None) -> EnvironmentInfo:
         image = await asyncio.to_thread(ensure_image, self.client, spec.environment)
-        info = self.store.allocate(self.name, spec)
+        info = self.store.allocate(self.name, spec, env_id)
         try:
             await self._volume(info).create()
             await self._volume(info).mount()
@@ -259,14 +261,16 @@ class DockerRuntime:
         info, _container = await self._running(env_id)
         return Workspace(self._volume(info).path, info.uid, self.settings.max_file_read)
 
-    async def read_file(self, env_id: str, path: str) -> bytes:
-        return await asyncio.to_thread((await self._workspace(env_id)).read, path)
+    async def open_terminal(self, env_id: str, cols: int = 80, rows: int = 24) -> Terminal:
+        info, container = await self._running(env_id)
+        return await open_docker_terminal(self.client.api, container.id, f"{info.uid}:{info.uid}", cols, rows)
 
-    async def write_file(self, env_id: str, path: str, data: bytes, mode: int = 0o644) -> None:
-        await asyncio.to_thread((await self._workspace(env_id)).write, path, data, mode)
-
-    async def list_files(self, env_id: str, path: str = ".") -> list[FileEntry]:
-        return await asyncio.to_thread((await self._workspace(env_id)).list, path)
+    async def connect_port(self, env_id: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        _info, container = await self._running(env_id)
+        pid = int(container.attrs.get("State", {}).get("Pid") or 0)
+        if pid <= 0:
+            raise EnvironmentNotRunningError(f"environment {env_id} has no process")
+        return await connect_in_namespace(f"/proc/{pid}/ns/net", port)
 
     async def usage(self, env_id: str) -> Usage:
         info, container = await self._running(env_id)

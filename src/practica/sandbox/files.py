@@ -11,11 +11,14 @@ resolving and opening fails the open instead of being followed.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from practica.sandbox.runtime import PathRefusedError
 from practica.sandbox.spec import FileEntry, FileKind
@@ -133,6 +136,36 @@ class Workspace:
             os.fchmod(handle.fileno(), mode & 0o777)
             handle.write(data)
 
+    def _parent_and_name(self, path: str) -> tuple[list[str], str]:
+        """Where ``path`` itself lives (a final symlink is not followed); the workspace itself is refused."""
+        *parent, name = self.resolve(path, follow_last=False) or [""]
+        if not name:
+            raise PathRefusedError("the workspace itself cannot be deleted or moved")
+        return parent, name
+
+    def delete(self, path: str) -> None:
+        parent, name = self._parent_and_name(path)
+        with self._walk(parent) as dir_fd:
+            info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            if stat.S_ISDIR(info.st_mode):
+                shutil.rmtree(name, dir_fd=dir_fd)  # fd-based on Linux: never follows a link it meets
+            else:
+                os.unlink(name, dir_fd=dir_fd)
+
+    def rename(self, source: str, target: str) -> None:
+        source_parent, source_name = self._parent_and_name(source)
+        target_parent, target_name = self._parent_and_name(target)
+        if target_parent[: len(source_parent) + 1] == [*source_parent, source_name]:
+            raise PathRefusedError(f"{source!r} cannot move into itself")
+        with self._walk(source_parent) as source_fd, self._walk(target_parent, create=True) as target_fd:
+            os.stat(source_name, dir_fd=source_fd, follow_symlinks=False)  # FileNotFoundError when missing
+            try:
+                os.rename(source_name, target_name, src_dir_fd=source_fd, dst_dir_fd=target_fd)
+            except OSError as error:
+                if isinstance(error, FileNotFoundError):
+                    raise
+                raise PathRefusedError(f"{source!r} cannot be moved to {target!r}: {error.strerror}") from error
+
     def list(self, path: str = ".") -> list[FileEntry]:
         with self._walk(self.resolve(path)) as dir_fd:
             entries = []
@@ -161,3 +194,26 @@ def _kind(mode: int) -> FileKind:
     if stat.S_ISLNK(mode):
         return FileKind.SYMLINK
     return FileKind.OTHER
+
+
+class _HasWorkspace(Protocol):
+    async def _workspace(self, env_id: str) -> Workspace: ...
+
+
+class WorkspaceFiles:
+    """The file operations of a runtime whose workspaces are folders on this host (bwrap, docker)."""
+
+    async def read_file(self: _HasWorkspace, env_id: str, path: str) -> bytes:
+        return await asyncio.to_thread((await self._workspace(env_id)).read, path)
+
+    async def write_file(self: _HasWorkspace, env_id: str, path: str, data: bytes, mode: int = 0o644) -> None:
+        await asyncio.to_thread((await self._workspace(env_id)).write, path, data, mode)
+
+    async def list_files(self: _HasWorkspace, env_id: str, path: str = ".") -> list[FileEntry]:
+        return await asyncio.to_thread((await self._workspace(env_id)).list, path)
+
+    async def delete_file(self: _HasWorkspace, env_id: str, path: str) -> None:
+        await asyncio.to_thread((await self._workspace(env_id)).delete, path)
+
+    async def rename_file(self: _HasWorkspace, env_id: str, source: str, target: str) -> None:
+        await asyncio.to_thread((await self._workspace(env_id)).rename, source, target)

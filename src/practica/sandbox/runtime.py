@@ -16,10 +16,27 @@ Lifecycle of an environment (every runtime keeps these rules)::
   infrastructure_error). Processes the command leaves in the background keep
   running (like ``docker exec``) unless the exec ended by timeout or output
   limit; then they are ended too.
-- File operations (``read_file``, ``write_file``, ``list_files``) take paths
-  relative to the workspace (``/workspace/...`` is accepted) and work on a
-  RUNNING environment. They never follow a symlink out of the workspace
-  (absolute links, ``..`` past the top): :class:`PathRefusedError`.
+- ``create`` takes an optional id (16 hex digits, from
+  :func:`practica.sandbox.store.new_environment_id`) so that a caller can
+  name an environment before it exists (the lifecycle jobs do); an id in use
+  raises :class:`SandboxError`.
+- File operations (``read_file``, ``write_file``, ``list_files``,
+  ``delete_file``, ``rename_file``) take paths relative to the workspace
+  (``/workspace/...`` is accepted) and work on a RUNNING environment. They
+  never follow a symlink out of the workspace (absolute links, ``..`` past
+  the top): :class:`PathRefusedError`. ``delete_file`` and ``rename_file``
+  act on a symlink itself, never on its target.
+- ``open_terminal`` starts an interactive login shell on a pseudo-terminal of
+  the environment (``TERM=xterm-256color``, no wall-clock limit, the
+  environment's other limits) and returns a :class:`Terminal`. The shell
+  ends when it exits, when the terminal is closed (a hangup, as when a
+  terminal window closes: what it started with ``nohup`` or ``setsid`` stays)
+  or when the environment stops.
+- ``connect_port`` opens a TCP connection to ``127.0.0.1:PORT`` inside the
+  environment's own network namespace (what a learner's server listens on),
+  whatever the network policy; :class:`PortUnreachableError` when nothing
+  listens. Which ports may be reached is the caller's decision (the gateway
+  allows the spec's ``published_ports``).
 - ``stop`` ends every process and releases memory, keeping the files;
   ``resume`` starts it again with the same files, uid and limits. Both are
   idempotent. ``remove`` stops and deletes everything, also idempotent.
@@ -31,6 +48,7 @@ Lifecycle of an environment (every runtime keeps these rules)::
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
@@ -71,14 +89,38 @@ class ImageMissingError(SandboxError):
     """The environment is not built for this runtime (``practica env build NAME``)."""
 
 
+class PortUnreachableError(SandboxError):
+    """Nothing listens on that port inside the environment."""
+
+
+class Terminal(Protocol):
+    """An interactive shell on a pseudo-terminal inside an environment (see ``Runtime.open_terminal``)."""
+
+    async def read(self) -> bytes:
+        """The next output (as it comes, at most 64 KiB); ``b""`` once the shell has ended."""
+        ...
+
+    async def write(self, data: bytes) -> None:
+        """Keystrokes for the shell (waits while the terminal's input buffer is full)."""
+        ...
+
+    async def resize(self, cols: int, rows: int) -> None:
+        """Set the window size (the shell gets SIGWINCH)."""
+        ...
+
+    async def close(self) -> None:
+        """Hang up: the shell ends; idempotent."""
+        ...
+
+
 @runtime_checkable
 class Runtime(Protocol):
     """A place where environments run (bubblewrap on this host, a Docker Engine, ...)."""
 
     name: str
 
-    async def create(self, spec: EnvironmentSpec) -> EnvironmentInfo:
-        """Allocate and start a new environment; return it RUNNING."""
+    async def create(self, spec: EnvironmentSpec, env_id: str | None = None) -> EnvironmentInfo:
+        """Allocate and start a new environment (with ``env_id`` when given); return it RUNNING."""
         ...
 
     async def get(self, env_id: str) -> EnvironmentInfo:
@@ -100,6 +142,22 @@ class Runtime(Protocol):
         ...
 
     async def list_files(self, env_id: str, path: str = ".") -> list[FileEntry]: ...
+
+    async def delete_file(self, env_id: str, path: str) -> None:
+        """Delete a file, a symlink or a directory with everything in it."""
+        ...
+
+    async def rename_file(self, env_id: str, source: str, target: str) -> None:
+        """Move or rename (parent directories of ``target`` are created; a file there is replaced)."""
+        ...
+
+    async def open_terminal(self, env_id: str, cols: int = 80, rows: int = 24) -> Terminal:
+        """Start a login shell on a new pseudo-terminal of a RUNNING environment."""
+        ...
+
+    async def connect_port(self, env_id: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        """A TCP connection to ``127.0.0.1:port`` inside a RUNNING environment (a few seconds to connect)."""
+        ...
 
     async def usage(self, env_id: str) -> Usage: ...
 

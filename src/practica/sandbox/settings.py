@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+import re
+import socket
+from datetime import timedelta
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.home import data_home
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
+_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_duration(value: object) -> object:
+    """``"90"``, ``"90s"``, ``"15m"``, ``"8h"``, ``"1d"`` as a timedelta (other values pass to pydantic)."""
+    if isinstance(value, str) and (match := _DURATION.match(value)):
+        return timedelta(seconds=float(match.group(1)) * _SECONDS[match.group(2)])
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 class SandboxSettings(BaseSettings):
@@ -34,6 +51,29 @@ class SandboxSettings(BaseSettings):
     disk_quota: bool = Field(True, description="Enforce the workspace quota with a loop-mounted image (needs root).")
     max_file_read: int = Field(16 * 1024**2, ge=1, description="Largest file the file API reads, bytes.")
     debian_mirror: str = Field("http://deb.debian.org/debian", description="Debian mirror `practica env build` uses.")
+    host_name: str = Field(
+        default_factory=socket.gethostname, description="This eval host's name (kept with each environment)."
+    )
+    idle_timeout: Duration = Field(
+        timedelta(minutes=15), gt=timedelta(0), description="An environment idle this long is stopped (`15m`)."
+    )
+    max_lifetime: Duration = Field(
+        timedelta(hours=8), gt=timedelta(0), description="A running environment is stopped after this long (`8h`)."
+    )
+    gateway_url: str = Field(
+        "http://127.0.0.1:8002", description="Where browsers reach this host's environment gateway."
+    )
+    gateway_host: str = Field("127.0.0.1", description="Address `practica gateway` listens on.")
+    gateway_port: int = Field(8002, ge=1, le=65535, description="Port `practica gateway` listens on.")
+    gateway_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key (32+ characters) signing gateway tokens. Unset: made once, kept in "
+        "`PRACTICA_HOME/sandbox/gateway.key`.",
+    )
+    terminal_grace: Duration = Field(
+        timedelta(minutes=5), description="How long a terminal's shell waits for its browser to reconnect."
+    )
+    terminal_replay: int = Field(64 * 1024, ge=1024, description="Recent terminal output replayed on reconnect, bytes.")
 
     @property
     def environments_home(self) -> Path:

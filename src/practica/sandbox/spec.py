@@ -60,6 +60,9 @@ class EnvironmentSpec(BaseModel):
     environment: str = Field("host", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
     network: NetworkPolicy = NetworkPolicy.NONE
     limits: Limits = Field(default_factory=Limits)
+    published_ports: tuple[Annotated[int, Field(ge=1, le=65535)], ...] = Field(
+        (), max_length=8, description="Ports a learner's server may listen on, reachable through the gateway."
+    )
     labels: dict[str, str] = Field(default_factory=dict, description="Free-form tags (owner, lesson), kept in state.")
 
 

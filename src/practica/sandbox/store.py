@@ -26,6 +26,15 @@ _ID = re.compile(r"^[0-9a-f]{16}$")
 STATE_FILE = "state.json"
 
 
+def new_environment_id() -> str:
+    """A fresh environment id (what :meth:`Runtime.create` accepts): 16 hex digits."""
+    return secrets.token_hex(8)
+
+
+def is_environment_id(value: str) -> bool:
+    return bool(_ID.match(value))
+
+
 class EnvironmentStore:
     def __init__(self, root: Path, uid_base: int, uid_count: int) -> None:
         self.root = root
@@ -49,19 +58,24 @@ class EnvironmentStore:
             finally:
                 fcntl.flock(lock, fcntl.LOCK_UN)
 
-    def allocate(self, runtime: str, spec: EnvironmentSpec) -> EnvironmentInfo:
-        """Make a new environment's directory with a fresh id and a free uid (state RUNNING, to be started)."""
+    def allocate(self, runtime: str, spec: EnvironmentSpec, env_id: str | None = None) -> EnvironmentInfo:
+        """Make a new environment's directory with the id (or a fresh one) and a free uid (RUNNING, to be started)."""
+        env_id = env_id or new_environment_id()
+        if not is_environment_id(env_id):
+            raise SandboxError(f"{env_id!r} is not an environment id (16 hex digits)")
         with self._locked():
             used = {info.uid for info in self._all()}
             uid = next((u for u in range(self.uid_base, self.uid_base + self.uid_count) if u not in used), None)
             if uid is None:
                 raise SandboxError("no free uid for a new environment (raise PRACTICA_SANDBOX_UID_COUNT)")
-            env_id = secrets.token_hex(8)
             info = EnvironmentInfo(
                 id=env_id, runtime=runtime, spec=spec, status=Status.RUNNING, uid=uid, created_at=datetime.now(UTC)
             )
             folder = self.path(env_id)
-            folder.mkdir()
+            try:
+                folder.mkdir()
+            except FileExistsError:
+                raise SandboxError(f"environment {env_id} already exists") from None
             folder.chmod(0o711)  # the environment's uid must reach its workspace; nobody may list the folder
             self.save(info)
         return info
