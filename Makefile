@@ -10,14 +10,22 @@ FRONTEND_BUILD := src/practica/web/static/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint setup test-setup system-packages test-system-packages frontend-test python-test readme-config
+.PHONY: run test lint setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config
 
 run: setup
 	$(BIN)/practica up
 
 setup: system-packages $(PY_STAMP) $(FRONTEND_BUILD)
 
-test-setup: test-system-packages setup
+test-setup: test-system-packages setup kafka-deps
+
+# The Apache Kafka broker the Kafka tests and the benchmark start (jars in .kafka/lib).
+KAFKA_STAMP := .kafka/.installed
+kafka-deps: $(KAFKA_STAMP)
+
+$(KAFKA_STAMP): kafka/pom.xml scripts/kafka-deps.sh
+	@bash scripts/kafka-deps.sh
+	@touch $@
 
 system-packages:
 	@bash scripts/system-packages.sh run

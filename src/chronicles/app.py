@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chronicles import __version__
+from chronicles.api import internal as internal_api
+from chronicles.api import public as public_api
 from chronicles.ingest import http as ingest_http
 from chronicles.ingest.service import Ingestor
 from chronicles.observability import Metrics
@@ -46,6 +48,8 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     install_observability(app, app.state.metrics.registry, namespace="chronicles")
     app.include_router(ping_router(_engine))
     app.include_router(ingest_http.router)
+    app.include_router(internal_api.router)  # POST /internal/graphql (admin token)
+    app.include_router(public_api.router(settings))  # POST /graphql (viewer tokens)
     return app
 
 

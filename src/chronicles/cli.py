@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -68,6 +69,114 @@ def serve(
         port=port or current.chronicles_port,
         log_config=None,
     )
+
+
+@app.command()
+def consume(
+    bootstrap_servers: Annotated[
+        str | None, typer.Option(help="Kafka brokers, host:port,... (default CHRONICLES_KAFKA_BOOTSTRAP_SERVERS).")
+    ] = None,
+    topic: Annotated[str | None, typer.Option(help="Topic to read (default CHRONICLES_KAFKA_TOPIC).")] = None,
+    group: Annotated[str | None, typer.Option(help="Consumer group (default CHRONICLES_KAFKA_GROUP).")] = None,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Most messages per batch.")] = 2000,
+    batch_timeout: Annotated[float, typer.Option(min=0.01, help="Seconds to wait to fill a batch.")] = 0.5,
+    instance_id: Annotated[
+        str | None, typer.Option(help="Static group membership: a restart takes its partitions back at once.")
+    ] = None,
+    pipeline: Annotated[
+        int, typer.Option(min=1, max=8, help="Batches in flight, each on its own database connection.")
+    ] = 4,
+) -> None:
+    """Read entries from Kafka into the store; offsets are committed after the database commits."""
+    import asyncio
+
+    from chronicles.ingest.kafka import ConsumerOptions
+    from chronicles.ingest.kafka import consume as run_consumer
+    from servicekit.jobs import libpq_conninfo
+
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="chronicles-consume")
+    servers = bootstrap_servers or current.chronicles_kafka_bootstrap_servers
+    if not servers:
+        errors.print("chronicles: no Kafka brokers: pass --bootstrap-servers or set CHRONICLES_KAFKA_BOOTSTRAP_SERVERS")
+        raise typer.Exit(2)
+    options = ConsumerOptions(
+        bootstrap_servers=servers,
+        topic=topic or current.chronicles_kafka_topic,
+        group=group or current.chronicles_kafka_group,
+        database_url=libpq_conninfo(current.resolved_database_url()),
+        batch_size=batch_size,
+        batch_timeout=batch_timeout,
+        instance_id=instance_id,
+        pipeline=pipeline,
+    )
+    asyncio.run(run_consumer(options))
+
+
+@app.command()
+def apply(
+    file: Annotated[Path, typer.Argument(help="The rules file (YAML): tag_rules and templates.")],
+    prune: Annotated[bool, typer.Option("--prune", help="Delete rules and templates the file does not list.")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print what would change; change nothing.")] = False,
+    no_backfill: Annotated[
+        bool, typer.Option("--no-backfill", help="Do not re-tag stored entries for new or changed rules.")
+    ] = False,
+) -> None:
+    """Upsert tag rules and templates from FILE by name, in one transaction, and print what changed."""
+    import asyncio
+
+    from chronicles.rules.apply import apply_file
+    from servicekit.jobs import libpq_conninfo
+
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="chronicles-apply")
+    database_url = libpq_conninfo(current.resolved_database_url())
+    options = {"prune": prune, "backfill": not no_backfill, "dry_run": dry_run}
+    raise typer.Exit(asyncio.run(apply_file(database_url, file, console, errors, **options)))
+
+
+@app.command()
+def worker(concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 2) -> None:
+    """Run the job worker (backfills) on the `chronicles` queue."""
+    import asyncio
+
+    from chronicles.worker import run_worker
+
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="chronicles-worker")
+    asyncio.run(run_worker(current, concurrency))
+
+
+@app.command()
+def backfills(
+    watch: Annotated[bool, typer.Option("--watch", help="Refresh until every backfill has finished.")] = False,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="How many (newest first).")] = 20,
+) -> None:
+    """Show backfills and their progress."""
+    import asyncio
+
+    from chronicles.rules.report import show_backfills
+    from servicekit.jobs import libpq_conninfo
+
+    database_url = libpq_conninfo(settings().resolved_database_url())
+    asyncio.run(show_backfills(database_url, console, watch=watch, limit=limit))
+
+
+@app.command()
+def token(
+    tag: Annotated[list[str], typer.Option("--tag", help="An access tag the viewer holds (repeat for several).")],
+    ttl: Annotated[str, typer.Option("--ttl", help="How long the token is valid: 90s, 15m, 1h, 7d.")] = "1h",
+    subject: Annotated[str | None, typer.Option("--subject", help="Who the viewer is (the token's sub).")] = None,
+) -> None:
+    """Print a viewer token for the public GraphQL API (signed with the Chronicles signing key)."""
+    from chronicles.api.tokens import SigningKeyError, mint, parse_ttl, signing_key
+
+    current = settings()
+    try:
+        print(mint(signing_key(current), tag, parse_ttl(ttl), subject))
+    except (SigningKeyError, ValueError) as error:
+        errors.print(f"chronicles: {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @app.command()

@@ -21,6 +21,7 @@ import structlog
 from rich.console import Console
 
 from practica.db import migrate as migrations
+from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from servicekit.embedded import embedded_database_url
 
@@ -48,7 +49,9 @@ class Supervisor:
         host = settings.practica_host
         self.children = [
             Child("chronicles", [*python, "chronicles", "serve"], f"http://{host}:{CHRONICLES_PORT}/ping"),
+            Child("chronicles-worker", [*python, "chronicles", "worker"]),
             Child("worker", [*python, "practica", "worker"]),
+            Child("gateway", [*python, "practica", "gateway"]),
             Child("web", [*python, "practica", "web"], f"http://{host}:{settings.practica_port}/ping"),
         ]
 
@@ -114,6 +117,7 @@ class Supervisor:
             f"\n[bold green]Practica is running.[/]\n"
             f"  Practica    http://{host}:{self.settings.practica_port}\n"
             f"  Chronicles  http://{host}:{CHRONICLES_PORT}  (GraphQL at /graphql)\n"
+            f"  Gateway     {SandboxSettings().gateway_url}  (terminals, files)\n"
             f"  Data        {self.settings.practica_home}\n"
             "Press Ctrl-C to stop.\n",
             highlight=False,

@@ -55,7 +55,12 @@ def interrupt(process: subprocess.Popen[str]) -> str:
 
 def run_and_stop(env: dict[str, str], while_running: Callable[[], None] = lambda: None) -> str:
     practica_port, chronicles_port = free_port(), free_port()
-    process = start({**env, "PRACTICA_PORT": str(practica_port), "CHRONICLES_PORT": str(chronicles_port)})
+    ports = {
+        "PRACTICA_PORT": practica_port,
+        "CHRONICLES_PORT": chronicles_port,
+        "PRACTICA_SANDBOX_GATEWAY_PORT": free_port(),
+    }
+    process = start({**env, **{name: str(port) for name, port in ports.items()}})
     try:
         wait_for_ping(f"http://127.0.0.1:{practica_port}/ping", process)
         wait_for_ping(f"http://127.0.0.1:{chronicles_port}/ping", process)
@@ -66,7 +71,7 @@ def run_and_stop(env: dict[str, str], while_running: Callable[[], None] = lambda
         output = interrupt(process)
     assert process.returncode == 0, output
     assert "Stopped." in output
-    assert len(children) == 3
+    assert len(children) == 5
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "a child outlived Ctrl-C"
     assert f"http://127.0.0.1:{practica_port}" in output
     assert f"http://127.0.0.1:{chronicles_port}" in output

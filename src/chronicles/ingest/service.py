@@ -41,6 +41,10 @@ class Ingestor:
         parsed = [validate(index, document, raw) for index, (document, raw) in enumerate(documents)]
         return await self._store(conn, parsed, source)
 
+    async def dead_letter(self, conn: AsyncConnection, rejections: Sequence[Rejection], source: str) -> IngestOutcome:
+        """Keep messages that passed the contract but that the database refused (e.g. a NUL in a string)."""
+        return await self._store(conn, list(rejections), source)
+
     async def _store(self, conn: AsyncConnection, parsed: list[ValidEntry | Rejection], source: str) -> IngestOutcome:
         entries = [item for item in parsed if isinstance(item, ValidEntry)]
         rejections = [item for item in parsed if isinstance(item, Rejection)]

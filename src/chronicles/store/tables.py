@@ -99,6 +99,8 @@ class TagRule(Base):
     revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     updated_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    # Earlier definitions whose tags may still be on stored entries (until a backfill finishes).
+    retired: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))
 
 
 class EntryTemplate(Base):
@@ -144,11 +146,16 @@ class Backfill(Base):
 
     id: Mapped[int] = mapped_column(Integer, Identity(), primary_key=True)
     rule_id: Mapped[int] = mapped_column(Integer, ForeignKey("tag_rules.id", ondelete="CASCADE"))
-    status: Mapped[str] = mapped_column(Text, server_default=text("'queued'"))  # queued|running|done|failed
+    # queued | running | done | failed | superseded (the rule changed again before it finished)
+    status: Mapped[str] = mapped_column(Text, server_default=text("'queued'"))
     upper_id: Mapped[int] = mapped_column(BigInteger)  # entries up to this id exist when it starts
     next_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     scanned: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
     tagged: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    untagged: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))
+    start_id: Mapped[int] = mapped_column(BigInteger, server_default=text("0"))  # next_id when it was queued
+    rule_revision: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    previous: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, server_default=text("'[]'::jsonb"))  # retired defs
     error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)

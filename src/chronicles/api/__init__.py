@@ -1,0 +1,1 @@
+"""GraphQL: the public entries search (/graphql) and the internal operations API (/internal/graphql)."""

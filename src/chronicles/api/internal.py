@@ -1,0 +1,70 @@
+"""``POST /internal/graphql``: operating Chronicles (rules, templates, backfills, dead letters, status).
+
+Guarded by ``Authorization: Bearer <CHRONICLES_ADMIN_TOKEN>`` (see
+:mod:`chronicles.api.internal_context`). Mutations that take input answer
+with a payload whose ``errors`` name the field at fault
+(``{field: "match.actions[0]", message: "…"}``) and change nothing when
+there are any; bad arguments of queries are GraphQL errors naming the
+argument. No GET, no IDE, bounded depth and aliases.
+"""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
+from strawberry.fastapi import GraphQLRouter
+from strawberry.schema.config import StrawberryConfig
+
+from chronicles.api import internal_ops as ops
+from chronicles.api import internal_rules as rules
+from chronicles.api.internal_context import internal_context
+from chronicles.api.internal_types import (
+    LONG_SCALAR,
+    Backfill,
+    DeadLetterConnection,
+    IngestionStatus,
+    Long,
+    TagRule,
+    Template,
+)
+
+PATH = "/internal/graphql"
+
+
+@strawberry.type
+class Query:
+    tag_rules: list[TagRule] = strawberry.field(resolver=rules.tag_rules)
+    templates: list[Template] = strawberry.field(resolver=rules.templates_list)
+    backfills: list[Backfill] = strawberry.field(resolver=ops.backfills, description="Newest first.")
+    dead_letters: DeadLetterConnection = strawberry.field(resolver=ops.dead_letters_page)
+    ingestion_status: IngestionStatus = strawberry.field(resolver=ops.ingestion_status)
+
+
+@strawberry.type
+class Mutation:
+    create_tag_rule: rules.TagRulePayload = strawberry.mutation(resolver=rules.create_tag_rule)
+    update_tag_rule: rules.TagRulePayload = strawberry.mutation(resolver=rules.update_tag_rule)
+    delete_tag_rule: rules.DeletePayload = strawberry.mutation(resolver=rules.delete_tag_rule)
+    create_template: rules.TemplatePayload = strawberry.mutation(resolver=rules.create_template)
+    update_template: rules.TemplatePayload = strawberry.mutation(resolver=rules.update_template)
+    delete_template: rules.DeletePayload = strawberry.mutation(resolver=rules.delete_template)
+    start_backfill: ops.BackfillPayload = strawberry.mutation(resolver=ops.start_backfill_for)
+    redrive_dead_letters: ops.RedrivePayload = strawberry.mutation(resolver=ops.redrive_dead_letters)
+    discard_dead_letters: ops.DiscardPayload = strawberry.mutation(resolver=ops.discard_dead_letters)
+
+
+schema = strawberry.Schema(
+    query=Query,
+    mutation=Mutation,
+    extensions=[lambda: QueryDepthLimiter(max_depth=8), lambda: MaxAliasesLimiter(max_alias_count=20)],
+    config=StrawberryConfig(scalar_map={Long: LONG_SCALAR}),
+)
+
+router: GraphQLRouter[object, None] = GraphQLRouter(
+    schema,
+    path=PATH,
+    graphql_ide=None,
+    allow_queries_via_get=False,
+    context_getter=internal_context,
+    tags=["internal"],
+)

@@ -1,0 +1,143 @@
+"""Internal API: backfills, dead letters, ingestion status."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+import strawberry
+
+from chronicles.api.internal_context import Info
+from chronicles.api.internal_types import (
+    Backfill,
+    DeadLetter,
+    DeadLetterConnection,
+    DeadLetterEdge,
+    FieldError,
+    IngestionStatus,
+    PageInfo,
+    decode_cursor,
+    encode_cursor,
+    field_errors,
+)
+from chronicles.ingest import dead_letters
+from chronicles.ingest.status import ingestion_status as read_status
+from chronicles.rules.errors import FieldError as DomainFieldError
+from chronicles.rules.errors import InputError
+from chronicles.rules.progress import get_backfill, list_backfills, start_backfill
+
+MAX_FIRST = 500
+
+
+@strawberry.enum
+class DeadLetterStatus(Enum):
+    PENDING = "pending"
+    REDRIVEN = "redriven"
+    DISCARDED = "discarded"
+
+
+@strawberry.type
+class BackfillPayload:
+    backfill: Backfill | None = None
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class RedrivePayload:
+    redriven: list[strawberry.ID] = strawberry.field(default_factory=list, description="Stored now.")
+    still_failing: list[DeadLetter] = strawberry.field(
+        default_factory=list, description="Still pending, with one more attempt and the new error."
+    )
+    skipped: list[strawberry.ID] = strawberry.field(default_factory=list, description="Not pending, or no such id.")
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+@strawberry.type
+class DiscardPayload:
+    discarded: list[strawberry.ID] = strawberry.field(default_factory=list)
+    errors: list[FieldError] = strawberry.field(default_factory=list)
+
+
+async def backfills(info: Info, rule_name: str | None = None, first: int = 50) -> list[Backfill]:
+    _check_first(first)
+    async with info.context.transaction() as conn:
+        return [Backfill.of(row) for row in await list_backfills(conn, rule=rule_name, limit=first)]
+
+
+async def start_backfill_for(info: Info, rule_name: str) -> BackfillPayload:
+    try:
+        async with info.context.transaction() as conn:
+            progress = await get_backfill(conn, await start_backfill(conn, rule_name))
+    except InputError as error:
+        return BackfillPayload(errors=field_errors(error))
+    return BackfillPayload(backfill=Backfill.of(progress) if progress else None)
+
+
+async def dead_letters_page(
+    info: Info, status: DeadLetterStatus | None = DeadLetterStatus.PENDING, first: int = 50, after: str | None = None
+) -> DeadLetterConnection:
+    """Oldest first; ``status: null`` lists every status."""
+    _check_first(first)
+    after_id = _after_id(after)
+    async with info.context.transaction() as conn:
+        page, more = await dead_letters.list_dead_letters(
+            conn, status=status.value if status else None, first=first, after=after_id
+        )
+    edges = [DeadLetterEdge(node=DeadLetter.of(letter), cursor=encode_cursor(letter.id)) for letter in page]
+    return DeadLetterConnection(
+        edges=edges, page_info=PageInfo(has_next_page=more, end_cursor=edges[-1].cursor if edges else None)
+    )
+
+
+async def redrive_dead_letters(info: Info, ids: list[strawberry.ID]) -> RedrivePayload:
+    try:
+        numbers = _ids(ids)
+    except InputError as error:
+        return RedrivePayload(errors=field_errors(error))
+    async with info.context.transaction() as conn:
+        outcome = await dead_letters.redrive(conn, info.context.ingestor, numbers)
+    return RedrivePayload(
+        redriven=[strawberry.ID(str(number)) for number in outcome.redriven],
+        still_failing=[DeadLetter.of(letter) for letter in outcome.failing],
+        skipped=[strawberry.ID(str(number)) for number in outcome.skipped],
+    )
+
+
+async def discard_dead_letters(info: Info, ids: list[strawberry.ID]) -> DiscardPayload:
+    try:
+        numbers = _ids(ids)
+    except InputError as error:
+        return DiscardPayload(errors=field_errors(error))
+    async with info.context.transaction() as conn:
+        discarded = await dead_letters.discard(conn, numbers)
+    return DiscardPayload(discarded=[strawberry.ID(str(number)) for number in discarded])
+
+
+async def ingestion_status(info: Info) -> IngestionStatus:
+    async with info.context.transaction() as conn:
+        return IngestionStatus.of(await read_status(conn))
+
+
+def _ids(ids: list[strawberry.ID]) -> list[int]:
+    if not 1 <= len(ids) <= dead_letters.MAX_IDS:
+        raise InputError.one("ids", f"give 1 to {dead_letters.MAX_IDS} ids")
+    bad = [
+        DomainFieldError(("ids", i), "is not a dead letter id") for i, raw in enumerate(ids) if not str(raw).isdigit()
+    ]
+    if bad:
+        raise InputError(bad)
+    return [int(raw) for raw in ids]
+
+
+def _check_first(first: int) -> None:
+    if not 1 <= first <= MAX_FIRST:
+        raise ValueError(f"first: must be between 1 and {MAX_FIRST}")
+
+
+def _after_id(after: str | None) -> int:
+    """The cursor as an id; a bad one is a GraphQL error naming the argument."""
+    if after is None:
+        return 0
+    try:
+        return decode_cursor(after)
+    except InputError as error:
+        raise ValueError(str(error)) from None

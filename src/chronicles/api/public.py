@@ -1,0 +1,123 @@
+"""``POST /graphql``: the public entries search, for viewers holding a token (see :mod:`chronicles.api.tokens`).
+
+A viewer only ever sees entries that carry one of the token's access tags,
+through ``entries`` and through ``entry``. Bad arguments are GraphQL errors
+that name the field (``filter.payload[0].path[1]: …``); anything unexpected
+is masked. No GET, no IDE; depth, aliases and cost are bounded
+(:mod:`chronicles.api.public_limits`).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+
+import psycopg
+import strawberry
+from graphql import GraphQLError
+from pydantic import ValidationError
+from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
+from strawberry.fastapi import GraphQLRouter
+from strawberry.types import ExecutionContext
+
+from chronicles.api.public_context import Info, PublicService
+from chronicles.api.public_limits import DEFAULT_FIRST, limits
+from chronicles.api.public_types import Entry, EntryConnection, EntryFilter
+from chronicles.contract.filters import EntryFilter as FilterContract
+from chronicles.contract.filters import first_error
+from chronicles.settings import ChroniclesSettings
+from chronicles.store.search import CursorError, Position, SearchRequest, entry_by_code, search
+from chronicles.store.search_plan import filter_kind
+
+PATH = "/graphql"
+CACHED_DOCUMENTS = 256
+
+
+def bad_input(field: str, message: str) -> GraphQLError:
+    return GraphQLError(f"{field}: {message}", extensions={"code": "BAD_USER_INPUT", "field": field})
+
+
+async def entries(
+    info: Info,
+    filter: EntryFilter | None = strawberry.UNSET,  # the public argument is called filter
+    first: int | None = DEFAULT_FIRST,
+    after: str | None = strawberry.UNSET,
+) -> EntryConnection:
+    request = _search_request(info, filter, first, after)
+    context, kind = info.context, filter_kind(request.filter)
+    started = time.perf_counter()
+    try:
+        async with context.connection() as conn:
+            page = await search(conn, request, context.service.stats)
+    except psycopg.errors.QueryCanceled:
+        raise GraphQLError("the search took too long; narrow the filter", extensions={"code": "TIMEOUT"}) from None
+    context.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
+    return EntryConnection.from_rows(page.rows, page.has_next)
+
+
+async def entry(info: Info, sequence_code: uuid.UUID) -> Entry | None:
+    async with info.context.connection() as conn:
+        row = await entry_by_code(conn, sequence_code, info.context.viewer.access_tags)
+    return Entry.from_row(row) if row else None
+
+
+@strawberry.type
+class Query:
+    entries: EntryConnection = strawberry.field(
+        resolver=entries, description="Entries the viewer may see, newest first; `first` is at most the page size."
+    )
+    entry: Entry | None = strawberry.field(
+        resolver=entry, description="One entry by its sequence code; null when it does not exist or is not visible."
+    )
+
+
+def _search_request(
+    info: Info, filter_input: EntryFilter | None, first: int | None, after: str | None
+) -> SearchRequest:
+    largest = info.context.service.settings.chronicles_max_page_size
+    first = DEFAULT_FIRST if first is None else first
+    if not 1 <= first <= largest:
+        raise bad_input("first", f"must be between 1 and {largest} (got {first})")
+    try:
+        document = filter_input.document() if filter_input else {}
+        entry_filter = FilterContract.model_validate(document)
+    except ValidationError as error:
+        raise bad_input(*first_error(error)) from None
+    try:
+        position = Position.decode(after) if after else None
+    except CursorError as error:
+        raise bad_input("after", str(error)) from None
+    return SearchRequest(entry_filter, info.context.viewer.access_tags, first, position)
+
+
+class PublicSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        """Log what went wrong on our side; a client's bad request is the client's to read."""
+        unexpected = [error for error in errors if _unexpected(error)]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def _unexpected(error: GraphQLError) -> bool:
+    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
+
+
+def schema(max_page_size: int) -> strawberry.Schema:
+    # Clients send the same few documents over and over: parse and validate each once.
+    caches = [lambda: ParserCache(maxsize=CACHED_DOCUMENTS), lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)]
+    extensions = [*caches, *limits(max_page_size), lambda: MaskErrors(should_mask_error=_unexpected)]
+    return PublicSchema(query=Query, extensions=extensions)
+
+
+def router(settings: ChroniclesSettings) -> GraphQLRouter[object, None]:
+    service = PublicService(settings)
+    if settings.chronicles_signing_key.get_secret_value():
+        service.key()  # a configured key that is too short fails at start, not at the first request
+    return GraphQLRouter(
+        schema(settings.chronicles_max_page_size),
+        path=PATH,
+        graphql_ide=None,
+        allow_queries_via_get=False,
+        context_getter=service.context,
+        tags=["public"],
+    )

@@ -1,0 +1,88 @@
+"""What one public GraphQL request may cost, checked before anything runs.
+
+- depth (Strawberry's ``QueryDepthLimiter``) and aliases (``MaxAliasesLimiter``);
+- cost: each ``entries`` field costs ``SEARCH_COST + first`` (a variable
+  ``first`` counts as the largest page), each ``entry`` costs 1; a request may
+  spend ``2 * (SEARCH_COST + max page size)``: two full pages, or several small ones;
+- introspection, which the depth limiter skips, is bounded by graphql-core's
+  own ``MaxIntrospectionDepthRule`` (``types { fields { type { fields … } } }``
+  is refused).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+from graphql import (
+    FieldNode,
+    FragmentDefinitionNode,
+    FragmentSpreadNode,
+    GraphQLError,
+    InlineFragmentNode,
+    IntValueNode,
+    OperationDefinitionNode,
+    SelectionSetNode,
+    ValidationContext,
+    ValidationRule,
+)
+from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+
+MAX_DEPTH = 6
+MAX_ALIASES = 10
+SEARCH_COST = 10
+DEFAULT_FIRST = 25
+
+
+def limits(max_page_size: int) -> list[Callable[[], SchemaExtension]]:
+    """Extension factories (Strawberry makes fresh ones per request) adding the same rule classes every time.
+
+    The same classes matter: Strawberry's ``ValidationCache`` keys on them, and
+    ``QueryDepthLimiter``/``MaxAliasesLimiter`` make a new class per instance.
+    """
+    rules = [
+        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+        _cost_rule(max_page_size, 2 * (SEARCH_COST + max_page_size)),
+    ]
+    return [lambda: AddValidationRules(rules)]
+
+
+def _cost_rule(max_page_size: int, budget: int) -> type[ValidationRule]:
+    class CostRule(ValidationRule):
+        def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
+            cost = sum(_field_cost(field, max_page_size) for field in _fields(node.selection_set, self.context))
+            if cost > budget:
+                message = f"this request costs {cost}; at most {budget} is allowed (each entries field costs "
+                message += f"{SEARCH_COST} + first): ask for fewer or smaller pages"
+                self.report_error(GraphQLError(message, node, extensions={"code": "QUERY_TOO_COSTLY"}))
+
+    return CostRule
+
+
+def _field_cost(field: FieldNode, max_page_size: int) -> int:
+    if field.name.value == "entry":
+        return 1
+    if field.name.value != "entries":
+        return 0
+    first = next((argument.value for argument in field.arguments or () if argument.name.value == "first"), None)
+    if first is None:
+        return SEARCH_COST + DEFAULT_FIRST
+    if isinstance(first, IntValueNode):
+        return SEARCH_COST + max(0, int(first.value))
+    return SEARCH_COST + max_page_size  # a variable (or null): the largest it may be
+
+
+def _fields(selection_set: SelectionSetNode | None, context: ValidationContext) -> Iterator[FieldNode]:
+    """The fields of a selection set, through fragments (each fragment once, so cycles end)."""
+    pending, seen = [selection_set], set()
+    while pending:
+        current = pending.pop()
+        for selection in current.selections if current else ():
+            if isinstance(selection, FieldNode):
+                yield selection
+            elif isinstance(selection, InlineFragmentNode):
+                pending.append(selection.selection_set)
+            elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
+                seen.add(selection.name.value)
+                fragment: FragmentDefinitionNode | None = context.get_fragment(selection.name.value)
+                pending.append(fragment.selection_set if fragment else None)

@@ -1,0 +1,97 @@
+"""Searching entries: one keyset-paged page of what a filter and the viewer's access tags select.
+
+Pages are newest first on ``(occurred_at DESC, id DESC)``; the cursor is the
+last row's pair and the next page starts strictly below it, so entries
+written meanwhile never shift a page (no OFFSET, no count). A page reads
+``first + 1`` rows: the extra one only says whether there is a next page.
+Which index drives is chosen by :mod:`search_plan`; the SQL is built by
+:mod:`search_sql`. Statements are never prepared on the server (each is
+planned for its values, see PERFORMANCE.md), and run after
+:data:`SEARCH_SETTINGS` in the same transaction.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg import AsyncConnection, sql
+from psycopg.rows import class_row
+
+from chronicles.store.cursor import CursorError, Position
+from chronicles.store.search_plan import Driver, choose_driver
+from chronicles.store.search_sql import COLUMNS, SearchRequest, compile_search
+from chronicles.store.search_stats import Statistics
+from chronicles.store.sql_params import Params
+
+__all__ = [
+    "SEARCH_SETTINGS",
+    "CursorError",
+    "EntryRow",
+    "Page",
+    "Position",
+    "SearchRequest",
+    "compile_search",
+    "entry_by_code",
+    "search",
+]
+
+# Run once per search transaction: a page is a few dozen rows, so parallel workers and JIT compilation
+# cost more than they save; and a search never runs away with the database (5 s at most).
+SEARCH_SETTINGS = (
+    "SET LOCAL statement_timeout = '5s'; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
+)
+ENTRY_BY_CODE = sql.SQL("SELECT {columns} FROM entries AS e WHERE e.sequence_code = {code} AND e.access_tags && {tags}")
+
+
+@dataclass(frozen=True)
+class EntryRow:
+    id: int
+    sequence_code: uuid.UUID
+    app: str
+    subject: str
+    subject_type: str
+    action: str
+    performer: str | None
+    payload: dict[str, Any]
+    occurred_at: datetime
+    recorded_at: datetime
+    feed_tags: list[str]
+    access_tags: list[str]
+
+    @property
+    def position(self) -> Position:
+        return Position(self.occurred_at, self.id)
+
+
+@dataclass(frozen=True)
+class Page:
+    rows: list[EntryRow]
+    has_next: bool
+    driver: Driver
+
+
+async def search(conn: AsyncConnection, request: SearchRequest, stats: Statistics) -> Page:
+    """One page of the entries ``request`` may see, newest first."""
+    await stats.refresh(conn)
+    driver = choose_driver(request.filter, request.access_tags, stats, request.first)
+    statement, params = compile_search(request, driver, stats)
+    rows = await fetch(conn, statement, params)
+    return Page(rows[: request.first], len(rows) > request.first, driver)
+
+
+async def entry_by_code(conn: AsyncConnection, code: uuid.UUID, access_tags: Sequence[str]) -> EntryRow | None:
+    """The entry ``code``, or None when it does not exist or carries none of ``access_tags``."""
+    params = Params()
+    tags = params.bind(list(access_tags), "::text[]")
+    rows = await fetch(conn, ENTRY_BY_CODE.format(columns=COLUMNS, code=params.bind(code), tags=tags), params.values)
+    return rows[0] if rows else None
+
+
+async def fetch(conn: AsyncConnection, statement: sql.Composed, params: dict[str, object]) -> list[EntryRow]:
+    async with conn.cursor(row_factory=class_row(EntryRow)) as cursor:
+        await cursor.execute(statement, params, prepare=False)
+        return await cursor.fetchall()

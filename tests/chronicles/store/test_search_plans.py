@@ -1,0 +1,66 @@
+"""Each kind of search walks its index (EXPLAIN on a generated, analysed table of 20,000 entries).
+
+The benchmark (``bench/chronicles_search.py --explain``) prints the same plans
+at any size; the shapes asserted here are those that do not depend on the
+table's size: tag walks with one primary-key probe per row, b-tree walks per
+subject or performer, the GIN index for payload containment.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+import pytest
+from bench.chronicles_search_data import Shape, load
+from psycopg import sql
+
+from chronicles.contract.filters import EntryFilter
+from chronicles.store.search import SEARCH_SETTINGS, SearchRequest, compile_search
+from chronicles.store.search_plan import Driver, Statistics, choose_driver
+from tests.chronicles.conftest import libpq
+
+ACCESS = ["org:7", "user:57", "public"]
+ACCESS_WALK = ["Index Only Scan Backward using pk_access_taggings", "Index Scan using pk_entries"]
+FEED_WALK = ["Index Only Scan Backward using pk_feed_taggings", "Index Scan using pk_entries"]
+CASES: dict[str, tuple[dict[str, Any], Driver, list[str]]] = {
+    "access only": ({}, Driver.ACCESS_TAG, ACCESS_WALK),
+    "feed tag": ({"feedTags": ["lesson:1"], "apps": ["billing"]}, Driver.FEED_TAG, FEED_WALK),
+    "feed tags, all": ({"feedTags": ["lesson:1", "org:7"], "feedTagsMatch": "ALL"}, Driver.FEED_TAG, FEED_WALK),
+    "subject": ({"subjects": ["gid://practica/Lesson/3", "gid://practica/Lesson/9"]}, Driver.SUBJECT,
+                ["using ix_entries_subject on entries k", "Index Scan using pk_entries"]),
+    "performer": ({"performers": ["gid://practica/User/57"]}, Driver.PERFORMER, ["ix_entries_performer"]),
+    "rare action": ({"actions": ["org.deleted"]}, Driver.ACTION, ["ix_entries_action"]),
+    "rare subject type": ({"apps": ["practica"], "subjectTypes": ["Organisation"]}, Driver.APP_TYPE,
+                          ["ix_entries_app_type"]),
+    "payload": ({"payload": [{"operation": "EQ", "path": ["flag", "gid"], "value": "gid://plat/Flag/3"}]},
+                Driver.PAYLOAD, ["Bitmap Index Scan on ix_entries_payload"]),
+    "time window": ({"occurredAfter": "2025-06-01T00:00:00Z", "occurredBefore": "2025-06-02T00:00:00Z"},
+                    Driver.ACCESS_TAG, ["Index Only Scan Backward using pk_access_taggings"]),
+}  # fmt: skip
+
+
+@pytest.fixture
+def bench_db(chronicles_db_url: str) -> str:
+    url = libpq(chronicles_db_url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        load(conn, Shape(20_000), report=lambda _: None)
+    return url
+
+
+async def test_each_kind_of_search_walks_its_index(bench_db: str) -> None:
+    stats = Statistics()
+    async with await psycopg.AsyncConnection.connect(bench_db) as conn:
+        await stats.refresh(conn)
+        for name, (document, driver, expected) in CASES.items():
+            entry_filter = EntryFilter.model_validate(document)
+            assert choose_driver(entry_filter, ACCESS, stats) is driver, name
+            statement, params = compile_search(SearchRequest(entry_filter, ACCESS, 25), driver, stats)
+            await conn.execute(SEARCH_SETTINGS)
+            explained = await conn.execute(sql.SQL("EXPLAIN (COSTS OFF) ") + statement, params)
+            plan = "\n".join(row[0] for row in await explained.fetchall())
+            for shape in expected:
+                assert shape in plan, f"{name}: no {shape!r} in\n{plan}"
+            assert "Seq Scan on entries" not in plan, f"{name}:\n{plan}"
+            assert "Hash" not in plan, f"{name}:\n{plan}"
+            await conn.rollback()
