@@ -117,7 +117,7 @@ class Supervisor:
             f"\n[bold green]Practica is running.[/]\n"
             f"  Practica    http://{host}:{self.settings.practica_port}\n"
             f"  Chronicles  http://{host}:{CHRONICLES_PORT}  (GraphQL at /graphql)\n"
-            f"  Gateway     {SandboxSettings().gateway_url}  (terminals, files)\n"
+            f"  Gateway     {_gateway_url()}  (terminals, files)\n"
             f"  Data        {self.settings.practica_home}\n"
             "Press Ctrl-C to stop.\n",
             highlight=False,
@@ -153,6 +153,13 @@ class Supervisor:
                 process.kill()
                 process.wait()
         self.console.print("Stopped.")
+
+
+def _gateway_url() -> str:
+    sandbox = SandboxSettings()
+    if "gateway_url" in sandbox.model_fields_set:
+        return sandbox.gateway_url
+    return f"http://{sandbox.gateway_host}:{sandbox.gateway_port}"
 
 
 def _answers(url: str | None) -> bool:

@@ -63,13 +63,27 @@ class PodmanService:
             return False
 
     def stop(self) -> None:
+        """Remove every container this service's storage holds, then end the service.
+
+        Removal through the API can return before a container's monitor
+        (conmon) is gone; without this sweep some would outlive the service.
+        """
         if self.process and self.process.poll() is None:
+            self._remove_all_containers()
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+    def _remove_all_containers(self) -> None:
+        argv = ["podman", "--root", str(self.state / "storage"), "--runroot", str(self.state / "run")]
+        env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+        subprocess.run(
+            [*argv, "rm", "--all", "--force", "--time", "0"],
+            env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120, check=False,
+        )  # fmt: skip
 
     def __enter__(self) -> PodmanService:
         self.start()
