@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import os
 import socket
+import subprocess
 import tempfile
+import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 from psycopg import sql
@@ -44,6 +48,33 @@ def free_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@contextmanager
+def running_service(argv: list[str], env: dict[str, str], base: str, *, log: Path | None = None) -> Iterator[str]:
+    """Start a service process, wait until ``base``/ping answers 200, stop it afterwards."""
+    with open(log or os.devnull, "wb") as output:
+        process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 30
+    while not _answers(f"{base}/ping"):
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            process.wait()
+            detail = log.read_text(errors="replace")[-2000:] if log else ""
+            pytest.fail(f"{' '.join(argv[2:])} did not start {detail}")
+        time.sleep(0.1)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
 
 
 @pytest.fixture(scope="session")

@@ -11,9 +11,9 @@ import uvicorn
 from rich.console import Console
 
 from chronicles.settings import ChroniclesSettings
-from servicekit.cli import print_settings
+from servicekit.cli import print_settings, settings_or_exit
 from servicekit.logging import configure_logging
-from servicekit.settings import SettingsError, load_settings, settings_summary
+from servicekit.settings import settings_summary
 
 app = typer.Typer(help="Chronicles: the activity-log service.", no_args_is_help=True)
 console = Console()
@@ -22,11 +22,7 @@ errors = Console(stderr=True)
 
 def settings() -> ChroniclesSettings:
     """Load settings, or exit 2 with one line naming the bad variable."""
-    try:
-        return load_settings(ChroniclesSettings)
-    except SettingsError as error:
-        errors.print(f"chronicles: configuration error: {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    return settings_or_exit(ChroniclesSettings, "chronicles")
 
 
 @app.command()

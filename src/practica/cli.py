@@ -13,9 +13,9 @@ from rich.console import Console
 from practica.lessons.cli import app as lesson_app
 from practica.sandbox.cli import env_app, gateway
 from practica.settings import PracticaSettings
-from servicekit.cli import print_settings
+from servicekit.cli import print_settings, settings_or_exit
 from servicekit.logging import configure_logging
-from servicekit.settings import SettingsError, load_settings, settings_summary
+from servicekit.settings import settings_summary
 
 app = typer.Typer(help="Practica: practical programming lessons in real environments.", no_args_is_help=True)
 console = Console()
@@ -27,11 +27,7 @@ app.command()(gateway)
 
 def settings() -> PracticaSettings:
     """Load settings, or exit 2 with one line naming the bad variable."""
-    try:
-        return load_settings(PracticaSettings)
-    except SettingsError as error:
-        errors.print(f"practica: configuration error: {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    return settings_or_exit(PracticaSettings, "practica")
 
 
 @app.command()

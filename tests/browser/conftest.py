@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
 import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.conftest import require_tool
+from tests.conftest import free_port, require_tool, running_service
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -64,22 +60,7 @@ async def screenshot(page: Page, name: str) -> Path:
 def live_server(practica_db_url: str, tmp_path: Path) -> Iterator[str]:
     """``practica web`` as its own process, serving the built front end."""
     require_tool(STATIC_INDEX.is_file(), "the built front end (npm --prefix frontend run build)")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "DATABASE_URL": practica_db_url, "PRACTICA_HOME": str(tmp_path), "PRACTICA_PORT": str(port)}
-    process = subprocess.Popen([sys.executable, "-m", "practica", "web"], env=env)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.2)
-    else:
-        process.kill()
-        pytest.fail("practica web did not start")
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    port = free_port()
+    env = {"DATABASE_URL": practica_db_url, "PRACTICA_HOME": str(tmp_path), "PRACTICA_PORT": str(port)}
+    with running_service([sys.executable, "-m", "practica", "web"], env, f"http://127.0.0.1:{port}") as base:
+        yield base

@@ -18,11 +18,7 @@ that processes starting together agree on one key.
 
 from __future__ import annotations
 
-import contextlib
-import os
 import re
-import secrets
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -32,6 +28,7 @@ import jwt
 
 from chronicles.contract.patterns import TAG_PATTERN
 from chronicles.settings import ChroniclesSettings
+from servicekit.keyfile import kept_key
 
 ALGORITHM = "HS256"
 TAGS_CLAIM = "access_tags"
@@ -65,24 +62,7 @@ def signing_key(settings: ChroniclesSettings) -> str:
     if configured:
         return _checked(configured, "CHRONICLES_SIGNING_KEY")
     path = settings.practica_home / KEY_FILE
-    if not path.exists():
-        _create_key_file(path)
-    return _checked(path.read_text(encoding="ascii").strip(), str(path))
-
-
-def _create_key_file(path: Path) -> None:
-    """Write a new key next to ``path`` and link it into place; whoever links first wins."""
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=".signing-", suffix=".tmp")  # mode 0600
-    try:
-        with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-            handle.write(secrets.token_urlsafe(48))
-            handle.flush()
-            os.fsync(handle.fileno())
-        with contextlib.suppress(FileExistsError):  # another process made it first: use theirs
-            os.link(temporary, path)  # atomic, and fails when the file already exists
-    finally:
-        os.unlink(temporary)
+    return _checked(kept_key(path), str(path))
 
 
 def _checked(key: str, source: str) -> str:

@@ -21,8 +21,8 @@ from practica.sandbox.runtime import SandboxError
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, Limits, NetworkPolicy, OutputChunk
 from practica.settings import PracticaSettings
+from servicekit.cli import settings_or_exit
 from servicekit.logging import configure_logging
-from servicekit.settings import SettingsError, load_settings
 
 env_app = typer.Typer(help="Learner environments: run, build.", no_args_is_help=True)
 errors = Console(stderr=True)
@@ -30,11 +30,8 @@ INFRASTRUCTURE_EXIT = 125
 
 
 def _settings() -> SandboxSettings:
-    try:
-        return load_settings(SandboxSettings)
-    except SettingsError as error:
-        errors.print(f"practica: configuration error: {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    """Load settings, or exit 2 with one line naming the bad variable."""
+    return settings_or_exit(SandboxSettings, "practica")
 
 
 def _write(chunk: OutputChunk) -> None:
@@ -175,11 +172,7 @@ def gateway(
 ) -> None:
     """Serve the environment gateway: terminals, files and published ports of this host's environments."""
     sandbox = _settings()
-    try:
-        practica = load_settings(PracticaSettings)
-    except SettingsError as error:
-        errors.print(f"practica: configuration error: {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(2) from None
+    practica = settings_or_exit(PracticaSettings, "practica")
     configure_logging(practica.log_format, practica.log_level, service="practica-gateway")
     try:
         asyncio.run(_serve_gateway(practica, sandbox, host or sandbox.gateway_host, port or sandbox.gateway_port))

@@ -5,18 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import os
-import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 from websockets.asyncio.client import connect
 
 from practica.sandbox.gateway import issue_gateway_token
-from tests.conftest import free_port
+from tests.conftest import free_port, running_service
 from tests.practica.sandbox.conftest import Platform
 from tests.practica.sandbox.test_gateway_terminal import read_until
 
@@ -35,24 +32,8 @@ def gateway_process(platform: Platform, tmp_path: Path) -> Iterator[str]:
         "PRACTICA_SANDBOX_UID_COUNT": str(settings.uid_count),
     }
     command = [sys.executable, "-m", "practica", "gateway", "--port", str(port)]
-    log = tmp_path / "gateway.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, env=env, stdout=output, stderr=subprocess.STDOUT)
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            if httpx.get(f"{base}/ping", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
-    else:
-        process.kill()
-        process.wait()
-        pytest.fail(f"practica gateway did not start: {log.read_text()[-2000:]}")
-    yield base
-    process.terminate()
-    process.wait(timeout=15)
+    with running_service(command, env, f"http://127.0.0.1:{port}", log=tmp_path / "gateway.log") as base:
+        yield base
 
 
 async def test_the_gateway_command_serves_the_workers_environments(platform: Platform, gateway_process: str) -> None:
