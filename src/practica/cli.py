@@ -11,6 +11,7 @@ import uvicorn
 from rich.console import Console
 
 from practica.lessons.cli import app as lesson_app
+from practica.lessons.course_cli import app as course_app
 from practica.sandbox.cli import env_app, gateway
 from practica.settings import PracticaSettings
 from servicekit.cli import print_settings, settings_or_exit
@@ -22,6 +23,7 @@ console = Console()
 errors = Console(stderr=True)
 app.add_typer(env_app, name="env")
 app.add_typer(lesson_app, name="lesson")
+app.add_typer(course_app, name="course")
 app.command()(gateway)
 
 
