@@ -9,6 +9,7 @@ of them; the embedded server stops when its last user exits.
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -54,8 +55,13 @@ class Supervisor:
             Child("gateway", [*python, "practica", "gateway"]),
             Child("web", [*python, "practica", "web"], f"http://{host}:{settings.practica_port}/ping"),
         ]
+        self.sandbox_off = sandbox_unavailable()
+        if self.sandbox_off:
+            self.children = [child for child in self.children if child.name != "gateway"]
 
     def run(self) -> int:
+        if self.sandbox_off:
+            self.console.print(f"[yellow]Learner environments are off: {self.sandbox_off}.[/]")
         env = self._child_environment()
         if self.migrate:
             self._migrate(env)
@@ -117,7 +123,7 @@ class Supervisor:
             f"\n[bold green]Practica is running.[/]\n"
             f"  Practica    http://{host}:{self.settings.practica_port}\n"
             f"  Chronicles  http://{host}:{CHRONICLES_PORT}  (GraphQL at /graphql)\n"
-            f"  Gateway     {_gateway_url()}  (terminals, files)\n"
+            f"  Gateway     {'off (' + self.sandbox_off + ')' if self.sandbox_off else _gateway_url()}\n"
             f"  Data        {self.settings.practica_home}\n"
             "Press Ctrl-C to stop.\n",
             highlight=False,
@@ -153,6 +159,17 @@ class Supervisor:
                 process.kill()
                 process.wait()
         self.console.print("Stopped.")
+
+
+def sandbox_unavailable() -> str:
+    """Why this host cannot run environments, or "" when it can (the gateway is then started)."""
+    if SandboxSettings().runtime != "bwrap":
+        return ""
+    if os.geteuid() != 0:
+        return "the bwrap runtime needs root (cgroups, loop mounts, per-environment uids)"
+    if shutil.which("bwrap") is None:
+        return "bubblewrap is not installed (apt-get install bubblewrap)"
+    return ""
 
 
 def _gateway_url() -> str:

@@ -111,3 +111,16 @@ def test_up_with_database_urls_starts_no_embedded_server(tmp_path: Path, clone_d
     libpq = make_url(practica_url).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(libpq) as conn:
         assert conn.execute("SELECT count(*) FROM practica_alembic_version").fetchone() == (1,)
+
+
+def test_environments_are_off_without_bubblewrap_and_on_with_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    from practica.supervisor import sandbox_unavailable
+
+    if os.geteuid() == 0:
+        assert sandbox_unavailable() == ""
+        monkeypatch.setenv("PATH", "/nonexistent")
+        assert "bubblewrap is not installed" in sandbox_unavailable()
+    else:
+        assert "needs root" in sandbox_unavailable()
+    monkeypatch.setenv("PRACTICA_SANDBOX_RUNTIME", "docker")
+    assert sandbox_unavailable() == ""
