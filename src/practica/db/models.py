@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from practica.db.base import Base
 from practica.events import outbox  # noqa: F401  (registers the table)
+from practica.lessons import catalog  # noqa: F401  (registers the tables)
 from practica.sandbox import models as sandbox_models  # noqa: F401  (registers the table)
 
 metadata = Base.metadata

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Annotated
 
@@ -10,10 +11,59 @@ from rich.console import Console
 from rich.table import Table
 
 from practica.lessons.exercism import ExerciseError, convert
+from practica.lessons.loading import LessonFormatError, LoadedCourse, load
+from practica.lessons.publishing import ImportSourceError, Publication, checked_out, publish
+from practica.settings import PracticaSettings
+from servicekit.cli import settings_or_exit
+from servicekit.database import make_engine, make_sessionmaker
 
-app = typer.Typer(help="Courses: convert them from other formats.", no_args_is_help=True)
+app = typer.Typer(help="Courses: publish versions, convert from other formats.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
+
+
+@app.command("import")
+def import_course(
+    source: Annotated[str, typer.Argument(help="A course directory, or a git URL (cloned shallowly).")],
+) -> None:
+    """Publish a new immutable version of the course when its content changed."""
+    settings = settings_or_exit(PracticaSettings, "practica")
+    try:
+        with checked_out(source) as directory:
+            course = load(directory)
+            publication = asyncio.run(_publish(settings, course, source))
+    except LessonFormatError as error:
+        for problem in error.problems:
+            errors.print(str(problem), highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    except ImportSourceError as error:
+        errors.print(f"practica: {error}", highlight=False, markup=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    _report(publication)
+
+
+async def _publish(settings: PracticaSettings, course: LoadedCourse, source: str) -> Publication:
+    engine = make_engine(settings.resolved_database_url(), pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            return await publish(session, course, source, performer=None)
+    finally:
+        await engine.dispose()
+
+
+def _report(publication: Publication) -> None:
+    name = f"{publication.course_id} version {publication.version}"
+    if not publication.changed:
+        console.print(f"{name}: unchanged (nothing published)")
+        return
+    console.print(f"[green]published {name}[/]")
+    for label, slugs in (
+        ("added", publication.added),
+        ("updated", publication.updated),
+        ("removed", publication.removed),
+    ):
+        if slugs:
+            console.print(f"  {label}: {', '.join(slugs)}")
 
 
 @app.command("import-exercism")

@@ -1,0 +1,99 @@
+"""Courses in the database: immutable versions, their lessons, and who learns which version.
+
+A course import that changes anything publishes a new version; versions are
+never edited. A learner's enrolment points at one version, so an author's
+new version never moves someone mid-lesson: they move when they choose
+(:func:`upgrade_to_latest`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, Text, UniqueConstraint, func, select
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapped, mapped_column
+
+from practica.db.base import Base
+
+TIMESTAMP = DateTime(timezone=True)
+
+
+class Course(Base):
+    __tablename__ = "courses"
+
+    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+
+
+class CourseVersion(Base):
+    __tablename__ = "course_versions"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    course_id: Mapped[str] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"))
+    number: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(Text)  # "public" or an organization slug
+    content_hash: Mapped[str] = mapped_column(Text)
+    source: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+
+    __table_args__ = (UniqueConstraint("course_id", "number", name="uq_course_versions_number"),)
+
+
+class CourseLesson(Base):
+    """One lesson of one version: its definition and files (hidden tests never leave the server)."""
+
+    __tablename__ = "course_lessons"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    slug: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    content_hash: Mapped[str] = mapped_column(Text)
+    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)  # lesson.yaml, validated
+    files: Mapped[dict[str, Any]] = mapped_column(JSONB)  # {"starter"|"tests"|"solution": {path: {data, mode}}}
+
+    __table_args__ = (UniqueConstraint("version_id", "slug", name="uq_course_lessons_slug"),)
+
+
+class Enrollment(Base):
+    __tablename__ = "course_enrollments"
+
+    user_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    course_id: Mapped[str] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id"))
+    enrolled_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+
+
+async def latest_version(session: AsyncSession, course_id: str) -> CourseVersion | None:
+    query = select(CourseVersion).where(CourseVersion.course_id == course_id).order_by(CourseVersion.number.desc())
+    return (await session.scalars(query.limit(1))).first()
+
+
+async def enroll(session: AsyncSession, user_key: str, course_id: str) -> Enrollment:
+    """Enrol on the latest version; an existing enrolment keeps its version."""
+    existing = await session.get(Enrollment, (user_key, course_id))
+    if existing is not None:
+        return existing
+    version = await latest_version(session, course_id)
+    if version is None:
+        raise LookupError(f"course {course_id!r} has no published version")
+    enrollment = Enrollment(user_key=user_key, course_id=course_id, version_id=version.id)
+    session.add(enrollment)
+    await session.flush()
+    return enrollment
+
+
+async def upgrade_to_latest(session: AsyncSession, user_key: str, course_id: str) -> Enrollment:
+    """Move a learner to the newest version (their files in environments stay theirs)."""
+    enrollment = await enroll(session, user_key, course_id)
+    version = await latest_version(session, course_id)
+    assert version is not None
+    enrollment.version_id = version.id
+    await session.flush()
+    return enrollment

@@ -1,0 +1,133 @@
+"""Publishing a course directory (or a git repository) as a new immutable version."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.checks.runner import FileData, read_tree
+from practica.events.outbox import gid, record_event
+from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version
+from practica.lessons.loading import LoadedCourse, LoadedLesson
+
+GIT_PREFIXES = ("http://", "https://", "git://", "ssh://", "file://", "git@")
+
+
+class ImportSourceError(Exception):
+    """The path or repository cannot be read; the message says why."""
+
+
+@dataclass
+class Publication:
+    course_id: str
+    version: int
+    changed: bool
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@contextmanager
+def checked_out(source: str) -> Iterator[Path]:
+    """A local directory as it is, or a shallow clone of a git URL (removed afterwards)."""
+    if not source.startswith(GIT_PREFIXES):
+        yield Path(source)
+        return
+    with tempfile.TemporaryDirectory(prefix="practica-import-") as scratch:
+        target = Path(scratch) / "course"
+        clone = subprocess.run(
+            ["git", "clone", "--quiet", "--depth", "1", source, str(target)],
+            capture_output=True, text=True, timeout=300, check=False,
+        )  # fmt: skip
+        if clone.returncode != 0:
+            raise ImportSourceError(f"git clone {source} failed: {clone.stderr.strip()[-500:]}")
+        yield target
+
+
+def _files(loaded: LoadedLesson, relative: str) -> dict[str, Any]:
+    tree: dict[str, FileData] = read_tree(loaded.path(relative))
+    return {path: {"data": base64.b64encode(file.data).decode(), "mode": file.mode} for path, file in tree.items()}
+
+
+def lesson_record(loaded: LoadedLesson, position: int) -> dict[str, Any]:
+    lesson = loaded.lesson
+    files = {"starter": _files(loaded, lesson.starter), "tests": _files(loaded, lesson.tests)}
+    files["solution"] = _files(loaded, lesson.solution)
+    definition = lesson.model_dump(mode="json")
+    digest = hashlib.sha256(json.dumps([definition, files], sort_keys=True).encode()).hexdigest()
+    return {
+        "position": position,
+        "slug": lesson.id,
+        "title": lesson.title,
+        "content_hash": digest,
+        "definition": definition,
+        "files": files,
+    }
+
+
+async def publish(session: AsyncSession, loaded: LoadedCourse, source: str, performer: str | None) -> Publication:
+    """Store a new version when the content changed (in the caller's transaction), and say what changed."""
+    if loaded.course is None:
+        raise ImportSourceError(f"{loaded.directory}: a course needs course.yaml (this is a single lesson)")
+    course = loaded.course
+    lessons = [lesson_record(item, position) for position, item in enumerate(loaded.lessons)]
+    header = course.model_dump(mode="json")
+    content_hash = hashlib.sha256(
+        json.dumps([header, [lesson["content_hash"] for lesson in lessons]]).encode()
+    ).hexdigest()
+    await session.execute(insert(Course).values(id=course.id).on_conflict_do_nothing())
+    await session.execute(select(Course).where(Course.id == course.id).with_for_update())
+    previous = await latest_version(session, course.id)
+    if previous is not None and previous.content_hash == content_hash:
+        return Publication(course.id, previous.number, changed=False)
+    version = CourseVersion(
+        course_id=course.id,
+        number=(previous.number + 1) if previous else 1,
+        title=course.title,
+        summary=course.summary,
+        visibility=course.visibility if isinstance(course.visibility, str) else course.visibility.organization,
+        content_hash=content_hash,
+        source=source,
+    )
+    session.add(version)
+    await session.flush()
+    session.add_all(CourseLesson(version_id=version.id, **record) for record in lessons)
+    publication = await _compare(session, course.id, version.number, previous, lessons)
+    payload = {"course": {"id": course.id, "title": course.title}, "version": version.number,
+               "lessons": len(lessons), "added": publication.added, "updated": publication.updated,
+               "removed": publication.removed}  # fmt: skip
+    await record_event(session, subject=gid("Course", course.id), action="course.published", performer=performer,
+                       payload=payload)  # fmt: skip
+    return publication
+
+
+async def _compare(
+    session: AsyncSession, course_id: str, number: int, previous: CourseVersion | None, lessons: list[dict[str, Any]]
+) -> Publication:
+    before: dict[str, str] = {}
+    if previous is not None:
+        rows = await session.execute(
+            select(CourseLesson.slug, CourseLesson.content_hash).where(CourseLesson.version_id == previous.id)
+        )
+        before = {row.slug: row.content_hash for row in rows}
+    now = {lesson["slug"]: lesson["content_hash"] for lesson in lessons}
+    return Publication(
+        course_id,
+        number,
+        changed=True,
+        added=[slug for slug in now if slug not in before],
+        updated=[slug for slug in now if slug in before and before[slug] != now[slug]],
+        removed=[slug for slug in before if slug not in now],
+    )
