@@ -5,6 +5,7 @@ Alembic's autogenerate and ``alembic check`` read the metadata from here.
 
 from __future__ import annotations
 
+from practica.checks import models as check_models  # noqa: F401  (registers the tables)
 from practica.db.base import Base
 from practica.events import outbox  # noqa: F401  (registers the table)
 from practica.lessons import catalog  # noqa: F401  (registers the tables)

@@ -1,0 +1,77 @@
+"""Check attempts and lesson completions as data.
+
+Every press of *Check* is one ``check_attempts`` row, kept for good: the
+snapshot hash of the files it judged, each test's result and the three
+moments (queued, started, finished). A lesson is completed once, the first
+time every test passes; completion is keyed by course and lesson slug, so it
+survives new versions of the course.
+
+::
+
+    queued ──check job──> running ──> passed | failed | error
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Identity, Index, Text, func
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from practica.db.base import Base
+
+TIMESTAMP = DateTime(timezone=True)
+
+
+class AttemptStatus(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    PASSED = "passed"
+    FAILED = "failed"
+    ERROR = "error"  # the platform failed (infrastructure): not counted against the learner
+
+    @property
+    def finished(self) -> bool:
+        return self in (AttemptStatus.PASSED, AttemptStatus.FAILED, AttemptStatus.ERROR)
+
+
+_STATUSES = ", ".join(f"'{status.value}'" for status in AttemptStatus)
+
+
+class CheckAttempt(Base):
+    __tablename__ = "check_attempts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_key: Mapped[str] = mapped_column(Text)
+    course_id: Mapped[str] = mapped_column(Text)
+    lesson_slug: Mapped[str] = mapped_column(Text)
+    lesson_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_lessons.id"))
+    environment_id: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text, default="")
+    files: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # files sent with the request, else read at run time
+    files_hash: Mapped[str | None] = mapped_column(Text)
+    results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    queued_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+    finished_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+        Index("ix_check_attempts_learner_lesson", "user_key", "course_id", "lesson_slug", "id"),
+    )
+
+
+class LessonCompletion(Base):
+    __tablename__ = "lesson_completions"
+
+    user_key: Mapped[str] = mapped_column(Text, primary_key=True)
+    course_id: Mapped[str] = mapped_column(Text, primary_key=True)
+    lesson_slug: Mapped[str] = mapped_column(Text, primary_key=True)
+    attempt_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("check_attempts.id"))
+    completed_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
