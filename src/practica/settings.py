@@ -47,6 +47,9 @@ class PracticaSettings(BaseSettings):
         "", description="Kafka brokers. Set: events are relayed to Kafka instead of Chronicles' HTTP intake."
     )
     practica_events_topic: str = Field("chronicles.entries", description="Kafka topic for Practica's events.")
+    practica_check_cooldown: float = Field(
+        5.0, ge=0, le=3600, description="Seconds a learner waits between two checks of one lesson."
+    )
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
 
