@@ -15,9 +15,9 @@ from servicekit.jobs import connected, defer_in_transaction
 
 __all__ = ["QUEUES", "TASK_MODULES", "connected", "defer_in_transaction", "jobs"]
 
-TASK_MODULES: list[str] = ["practica.events.relay", "practica.sandbox.tasks"]
+TASK_MODULES: list[str] = ["practica.checks.tasks", "practica.events.relay", "practica.sandbox.tasks"]
 # The queues Practica's tasks use; a worker listens to these (not to Chronicles' queue
 # when the two products share one database).
-QUEUES = ["default", "sandbox"]
+QUEUES = ["default", "sandbox", "checks"]
 
 jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)

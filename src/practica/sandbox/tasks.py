@@ -58,7 +58,7 @@ def _process_sandbox() -> SandboxWorker:
     return SandboxWorker(load_settings(SandboxSettings))
 
 
-def _resources(context: JobContext) -> tuple[SandboxWorker, Sessions]:
+def worker_resources(context: JobContext) -> tuple[SandboxWorker, Sessions]:
     """The worker's ``additional_context``: ``sessions``, and ``sandbox`` (else one built from the environment)."""
     extra: dict[str, Any] = context.additional_context
     sandbox = extra.get("sandbox")
@@ -121,7 +121,7 @@ async def _run_step(
 
 @jobs.task(name=START_TASK, queue=QUEUE, pass_context=True)
 async def start_environment(context: JobContext, env_id: str) -> None:
-    sandbox, sessions = _resources(context)
+    sandbox, sessions = worker_resources(context)
     spec = await _claim(sessions, env_id, EnvironmentState.STARTING)
     if spec is None:
         return
@@ -138,7 +138,7 @@ async def start_environment(context: JobContext, env_id: str) -> None:
 
 @jobs.task(name=STOP_TASK, queue=QUEUE, pass_context=True)
 async def stop_environment(context: JobContext, env_id: str) -> None:
-    sandbox, sessions = _resources(context)
+    sandbox, sessions = worker_resources(context)
     if await _claim(sessions, env_id, EnvironmentState.STOPPING) is None:
         return
 
@@ -153,7 +153,7 @@ async def stop_environment(context: JobContext, env_id: str) -> None:
 
 @jobs.task(name=REMOVE_TASK, queue=QUEUE, pass_context=True)
 async def remove_environment(context: JobContext, env_id: str) -> None:
-    sandbox, _sessions = _resources(context)
+    sandbox, _sessions = worker_resources(context)
     await sandbox.runtime().remove(env_id)
     log.info("sandbox.removed", environment=env_id)
 
@@ -208,6 +208,6 @@ async def _is_running(runtime: Runtime, env_id: str) -> bool:
 @jobs.periodic(cron="* * * * *", periodic_id="sandbox-cull")
 @jobs.task(name=CULL_TASK, queue=QUEUE, pass_context=True)
 async def cull(context: JobContext, timestamp: int) -> None:
-    sandbox, sessions = _resources(context)
+    sandbox, sessions = worker_resources(context)
     await cull_idle(sessions, sandbox.settings)
     await reconcile(sessions, sandbox)

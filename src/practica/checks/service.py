@@ -1,0 +1,156 @@
+"""What web code calls to ask for a check, and what it reads back.
+
+A request stores a ``queued`` attempt and defers the check job in the
+caller's transaction (a rolled-back request checks nothing). Requests of one
+learner for one lesson are serialised by an advisory lock, so the cooldown
+and the one-check-at-a-time rule hold under concurrent clicks.
+"""
+
+from __future__ import annotations
+
+import base64
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import func, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.checks.models import AttemptStatus, CheckAttempt, LessonCompletion
+from practica.checks.runner import FileData
+from practica.events.outbox import gid, record_event
+from practica.jobs.queue import defer_in_transaction, jobs
+from practica.lessons.catalog import CourseLesson
+
+CHECK_TASK = "practica.checks.run"
+QUEUE = "checks"
+ABANDONED_AFTER_S = 15 * 60
+
+
+class CheckCooldownError(Exception):
+    """Too soon after the previous check of this lesson."""
+
+    def __init__(self, retry_after: float) -> None:
+        self.retry_after = retry_after
+        super().__init__(f"wait {math.ceil(retry_after)} s before the next check")
+
+
+@dataclass(frozen=True)
+class LearnerLesson:
+    """Whose check of which lesson (of the version the learner is on)."""
+
+    user_key: str
+    course_id: str
+    lesson: CourseLesson
+
+
+def encode_files(files: Mapping[str, FileData]) -> dict[str, Any]:
+    return {path: {"data": base64.b64encode(file.data).decode(), "mode": file.mode} for path, file in files.items()}
+
+
+def decode_files(stored: Mapping[str, Any]) -> dict[str, FileData]:
+    return {path: FileData(base64.b64decode(item["data"]), int(item["mode"])) for path, item in stored.items()}
+
+
+def _of(target: LearnerLesson) -> list[Any]:
+    return [
+        CheckAttempt.user_key == target.user_key,
+        CheckAttempt.course_id == target.course_id,
+        CheckAttempt.lesson_slug == target.lesson.slug,
+    ]
+
+
+async def request_check(
+    session: AsyncSession,
+    target: LearnerLesson,
+    *,
+    cooldown_s: float,
+    environment_id: str | None = None,
+    files: Mapping[str, FileData] | None = None,
+) -> CheckAttempt:
+    """A queued attempt for the learner's current files (or ``files``); an unfinished one is returned as it is.
+
+    Raises :class:`CheckCooldownError` within ``cooldown_s`` of the previous request.
+    """
+    key = f"check:{target.user_key}:{target.course_id}:{target.lesson.slug}"
+    await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
+    previous = await session.scalar(select(CheckAttempt).where(*_of(target)).order_by(CheckAttempt.id.desc()).limit(1))
+    if previous is not None and not AttemptStatus(previous.status).finished:
+        if not _abandoned(previous):
+            return previous
+        previous.status = AttemptStatus.ERROR
+        previous.verdict = "infrastructure_error"
+        previous.detail = "the check never finished (its worker stopped)"
+        previous.finished_at = datetime.now(UTC)
+    if previous is not None:
+        waited = (datetime.now(UTC) - previous.queued_at).total_seconds()
+        if waited < cooldown_s:
+            raise CheckCooldownError(cooldown_s - waited)
+    attempt = CheckAttempt(
+        user_key=target.user_key,
+        course_id=target.course_id,
+        lesson_slug=target.lesson.slug,
+        lesson_id=target.lesson.id,
+        environment_id=environment_id,
+        status=AttemptStatus.QUEUED,
+        files=encode_files(files) if files is not None else None,
+        detail="",
+        results=[],
+    )
+    session.add(attempt)
+    await session.flush()
+    await defer_in_transaction(session, jobs.tasks[CHECK_TASK], attempt_id=attempt.id)
+    await record_event(
+        session,
+        subject=lesson_gid(target.course_id, target.lesson.slug),
+        action="check.requested",
+        performer=gid("User", target.user_key),
+        payload={**lesson_payload(target.course_id, target.lesson), "attempt": attempt.id},
+    )
+    await session.refresh(attempt)
+    return attempt
+
+
+def _abandoned(attempt: CheckAttempt) -> bool:
+    """Unfinished well past any lesson's time limit: its worker died (the job is not retried)."""
+    return (datetime.now(UTC) - attempt.queued_at).total_seconds() > ABANDONED_AFTER_S
+
+
+def lesson_gid(course_id: str, slug: str) -> str:
+    return gid("Lesson", f"{course_id}/{slug}")
+
+
+def lesson_payload(course_id: str, lesson: CourseLesson) -> dict[str, Any]:
+    return {"course": {"id": course_id}, "lesson": {"slug": lesson.slug, "title": lesson.title}}
+
+
+async def failed_checks(session: AsyncSession, target: LearnerLesson) -> int:
+    """Failed attempts of this learner on this lesson (platform errors do not count)."""
+    count = await session.scalar(
+        select(func.count()).select_from(CheckAttempt).where(*_of(target), CheckAttempt.status == AttemptStatus.FAILED)
+    )
+    return int(count or 0)
+
+
+def disclosed_hints(definition: Mapping[str, Any], failed: int) -> tuple[list[str], int]:
+    """The hints the lesson's rule shows after ``failed`` failed checks, and how many stay hidden."""
+    hints = definition.get("hints", [])
+    shown = [hint["text"] for hint in hints if failed >= int(hint.get("after_failed_checks", 1))]
+    return shown, len(hints) - len(shown)
+
+
+async def latest_attempt(session: AsyncSession, target: LearnerLesson) -> CheckAttempt | None:
+    query = select(CheckAttempt).where(*_of(target)).order_by(CheckAttempt.id.desc()).limit(1)
+    attempt: CheckAttempt | None = await session.scalar(query)
+    return attempt
+
+
+async def completed_lessons(session: AsyncSession, user_key: str, course_id: str) -> set[str]:
+    slugs = await session.scalars(
+        select(LessonCompletion.lesson_slug).where(
+            LessonCompletion.user_key == user_key, LessonCompletion.course_id == course_id
+        )
+    )
+    return set(slugs)

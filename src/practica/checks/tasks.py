@@ -1,0 +1,208 @@
+"""The check job (queue ``checks``): run a lesson's hidden tests against a learner's files and keep the result.
+
+The learner's files are the ones sent with the request, or else read from
+their environment's workspace when the job starts (the workspace is a folder
+on the eval host, readable whether the environment runs or not). The tests
+run in a fresh environment from the lesson's image (:func:`run_check`), never
+in the learner's own, so nothing the learner did there can change the grader.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import structlog
+from procrastinate import JobContext
+from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.checks.models import AttemptStatus, CheckAttempt, LessonCompletion
+from practica.checks.runner import CheckRun, FileData, Verdict, run_check
+from practica.checks.service import (
+    CHECK_TASK,
+    QUEUE,
+    decode_files,
+    lesson_gid,
+    lesson_payload,
+)
+from practica.events.outbox import gid, record_event
+from practica.jobs.queue import jobs
+from practica.lessons.catalog import CourseLesson
+from practica.lessons.format import Lesson
+from practica.sandbox.runtime import Runtime, SandboxError
+from practica.sandbox.spec import FileKind
+from practica.sandbox.tasks import Sessions, worker_resources
+
+log = structlog.get_logger(__name__)
+SKIPPED_DIRECTORIES = frozenset({".git", "__pycache__", ".pytest_cache", "node_modules", ".venv", ".mypy_cache"})
+MAX_FILES = 2000
+MAX_BYTES = 20 * 1024 * 1024
+
+
+class WorkspaceTooLargeError(Exception):
+    pass
+
+
+async def read_workspace(runtime: Runtime, env_id: str) -> dict[str, FileData]:
+    """Every regular file of the workspace (build and cache folders left out), within the size limits."""
+    files: dict[str, FileData] = {}
+    pending = ["."]
+    total = 0
+    while pending:
+        directory = pending.pop()
+        for entry in await runtime.list_files(env_id, directory):
+            path = entry.name if directory == "." else f"{directory}/{entry.name}"
+            if entry.kind is FileKind.DIRECTORY and entry.name not in SKIPPED_DIRECTORIES:
+                pending.append(path)
+            elif entry.kind is FileKind.FILE:
+                total += entry.size
+                if len(files) >= MAX_FILES or total > MAX_BYTES:
+                    raise WorkspaceTooLargeError(f"the workspace holds over {MAX_FILES} files or {MAX_BYTES} bytes")
+                files[path] = FileData(await runtime.read_file(env_id, path), 0o755 if entry.mode & 0o111 else 0o644)
+    return files
+
+
+def snapshot_hash(files: dict[str, FileData]) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(files):
+        digest.update(f"{path}\0{files[path].mode:o}\0{len(files[path].data)}\0".encode())
+        digest.update(files[path].data)
+    return digest.hexdigest()
+
+
+async def _claim(sessions: Sessions, attempt_id: int) -> tuple[CheckAttempt, CourseLesson] | None:
+    async with sessions() as session, session.begin():
+        attempt = await session.scalar(
+            update(CheckAttempt)
+            .where(CheckAttempt.id == attempt_id, CheckAttempt.status == AttemptStatus.QUEUED)
+            .values(status=AttemptStatus.RUNNING, started_at=func.now())
+            .returning(CheckAttempt)
+        )
+        if attempt is None:
+            return None
+        lesson = await session.get(CourseLesson, attempt.lesson_id)
+        assert lesson is not None, "attempts reference their lesson"
+        return attempt, lesson
+
+
+async def _learner_files(runtime: Runtime, attempt: CheckAttempt) -> dict[str, FileData]:
+    if attempt.files is not None:
+        return decode_files(attempt.files)
+    if attempt.environment_id is None:
+        raise SandboxError("the check has neither files nor an environment to read them from")
+    return await read_workspace(runtime, attempt.environment_id)
+
+
+@jobs.task(name=CHECK_TASK, queue=QUEUE, pass_context=True)
+async def run_check_job(context: JobContext, attempt_id: int) -> None:
+    sandbox, sessions = worker_resources(context)
+    claimed = await _claim(sessions, attempt_id)
+    if claimed is None:
+        return
+    attempt, lesson = claimed
+    runtime = sandbox.runtime()
+    try:
+        files = await _learner_files(runtime, attempt)
+    except (SandboxError, WorkspaceTooLargeError, OSError) as error:
+        await _store(sessions, attempt, lesson, None, CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=str(error)))
+        return
+    try:
+        definition = Lesson.model_validate(lesson.definition)
+        run = await run_check(runtime, definition, files, decode_files(lesson.files["tests"]))
+    except Exception as error:
+        log.exception("check.crashed", attempt=attempt.id)
+        run = CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=f"the check crashed: {error}")
+    await _store(sessions, attempt, lesson, files, run)
+
+
+def _status(run: CheckRun) -> AttemptStatus:
+    if run.verdict is Verdict.PASSED:
+        return AttemptStatus.PASSED
+    if run.verdict is Verdict.INFRASTRUCTURE_ERROR:
+        return AttemptStatus.ERROR
+    return AttemptStatus.FAILED
+
+
+def _cases(run: CheckRun) -> list[dict[str, Any]]:
+    return [
+        {
+            "name": case.name,
+            "status": case.status.value,
+            "message": case.message,
+            "output": case.output,
+            "duration_s": case.duration_s,
+        }
+        for case in run.cases
+    ]
+
+
+async def _store(
+    sessions: Sessions,
+    attempt: CheckAttempt,
+    lesson: CourseLesson,
+    files: dict[str, FileData] | None,
+    run: CheckRun,
+) -> None:
+    status = _status(run)
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(CheckAttempt)
+            .where(CheckAttempt.id == attempt.id)
+            .values(
+                status=status,
+                verdict=run.verdict.value,
+                detail=run.detail[:4000],
+                results=_cases(run),
+                duration_s=run.duration_s,
+                files_hash=snapshot_hash(files) if files is not None else None,
+                finished_at=func.now(),
+            )
+        )
+        await _record_outcome(session, attempt, lesson, run, status)
+    log.info("check.finished", attempt=attempt.id, verdict=run.verdict.value, duration_s=round(run.duration_s, 3))
+
+
+async def _record_outcome(
+    session: AsyncSession, attempt: CheckAttempt, lesson: CourseLesson, run: CheckRun, status: AttemptStatus
+) -> None:
+    """``check.passed`` / ``check.failed`` (not for platform errors), and ``lesson.completed`` the first time."""
+    if status is AttemptStatus.ERROR:
+        return
+    subject = lesson_gid(attempt.course_id, attempt.lesson_slug)
+    performer = gid("User", attempt.user_key)
+    failing = [case.name for case in run.cases if case.status.value in ("fail", "error")]
+    payload = {
+        **lesson_payload(attempt.course_id, lesson),
+        "attempt": attempt.id,
+        "verdict": run.verdict.value,
+        "tests": {"passed": run.passed, "total": len(run.cases), "failing": failing[:20]},
+        "duration_s": round(run.duration_s, 3),
+    }
+    action = "check.passed" if status is AttemptStatus.PASSED else "check.failed"
+    await record_event(session, subject=subject, action=action, performer=performer, payload=payload)
+    if status is AttemptStatus.PASSED and await _complete(session, attempt):
+        await record_event(
+            session,
+            subject=subject,
+            action="lesson.completed",
+            performer=performer,
+            payload={**lesson_payload(attempt.course_id, lesson), "attempt": attempt.id},
+        )
+
+
+async def _complete(session: AsyncSession, attempt: CheckAttempt) -> bool:
+    """Record the completion; False when the lesson was completed before."""
+    made = await session.scalar(
+        insert(LessonCompletion)
+        .values(
+            user_key=attempt.user_key,
+            course_id=attempt.course_id,
+            lesson_slug=attempt.lesson_slug,
+            attempt_id=attempt.id,
+        )
+        .on_conflict_do_nothing()
+        .returning(LessonCompletion.attempt_id)
+    )
+    return made is not None

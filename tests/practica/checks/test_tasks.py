@@ -1,0 +1,220 @@
+"""Check jobs end to end: a request stores an attempt, a real worker runs it in bubblewrap, results are kept."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import select, text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from practica.checks.models import CheckAttempt, LessonCompletion
+from practica.checks.runner import FileData
+from practica.checks.service import (
+    CheckCooldownError,
+    LearnerLesson,
+    disclosed_hints,
+    failed_checks,
+    request_check,
+)
+from practica.checks.tasks import snapshot_hash
+from practica.jobs.queue import connected, jobs
+from practica.jobs.worker import worker_context
+from practica.lessons.catalog import CourseLesson
+from practica.lessons.loading import load
+from practica.lessons.publishing import publish
+from practica.sandbox import EnvironmentSpec, Limits, Runtime
+from practica.sandbox.settings import SandboxSettings
+from practica.sandbox.tasks import SandboxWorker
+from practica.settings import PracticaSettings
+from tests.practica.lessons.factories import write_course
+
+pytestmark = pytest.mark.sandbox
+
+CHECK = {
+    "command": ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=report.xml", "tests"],
+    "tests_into": "tests",
+}
+HINTS = [{"text": "Use the + operator.", "after_failed_checks": 1}, {"text": "return a + b", "after_failed_checks": 3}]
+RIGHT = {"solution.py": FileData(b"def add(a, b):\n    return a + b\n")}
+WRONG = {"solution.py": FileData(b"def add(a, b):\n    return a - b\n")}
+
+
+@dataclass
+class Checks:
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    context: dict[str, object]
+    runtime: Runtime
+    lesson: CourseLesson
+
+    def target(self, user: str = "7") -> LearnerLesson:
+        return LearnerLesson(user, "basics", self.lesson)
+
+    async def request(self, *, cooldown_s: float = 0, user: str = "7", **source: Any) -> int:
+        async with self.sessions() as session, session.begin():
+            attempt = await request_check(session, self.target(user), cooldown_s=cooldown_s, **source)
+            return attempt.id
+
+    async def run_jobs(self) -> None:
+        async with connected(jobs, self.url):
+            await jobs.run_worker_async(
+                wait=False, queues=["checks"], install_signal_handlers=False, additional_context=self.context
+            )
+
+    async def attempt(self, attempt_id: int) -> CheckAttempt:
+        async with self.sessions() as session:
+            found = await session.get(CheckAttempt, attempt_id)
+            assert found is not None
+            return found
+
+    async def events(self) -> list[tuple[str, Any]]:
+        async with self.sessions() as session:
+            rows = await session.execute(
+                text(
+                    "SELECT message->>'action', message->'payload' FROM outbox_events"
+                    " WHERE message->>'action' <> 'course.published' ORDER BY id"
+                )
+            )
+            return [(action, payload) for action, payload in rows]
+
+
+@pytest.fixture
+async def checks(
+    practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path
+) -> AsyncIterator[Checks]:
+    course = write_course(tmp_path / "basics", ["add"])
+    _rewrite_lesson(course / "add" / "lesson.yaml", check=CHECK, hints=HINTS)
+    engine = create_async_engine(practica_db_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session, session.begin():
+        await publish(session, load(course), str(course), performer=None)
+        lesson = await session.scalar(select(CourseLesson))
+    assert lesson is not None
+    settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path)
+    sandbox = SandboxWorker(SandboxSettings(home=checks_home), bwrap_runtime)
+    context = {**worker_context(settings, engine), "sandbox": sandbox}
+    yield Checks(practica_db_url, engine, sessions, context, bwrap_runtime, lesson)
+    await engine.dispose()
+
+
+def _rewrite_lesson(path: Path, **values: Any) -> None:
+    lesson = yaml.safe_load(path.read_text())
+    lesson.update(values)
+    path.write_text(yaml.safe_dump(lesson, sort_keys=False))
+
+
+async def test_a_failed_then_passed_check_completes_the_lesson_once(checks: Checks) -> None:
+    failing = await checks.request(files=WRONG)
+    assert (await checks.attempt(failing)).status == "queued"
+    await checks.run_jobs()
+    attempt = await checks.attempt(failing)
+    assert (attempt.status, attempt.verdict) == ("failed", "failed")
+    assert [(case["name"].split("::")[-1], case["status"]) for case in attempt.results] == [("test_add", "fail")]
+    assert "-1 == 5" in attempt.results[0]["message"] + attempt.results[0]["output"]
+    assert attempt.files_hash == snapshot_hash(WRONG)
+    assert attempt.queued_at <= attempt.started_at <= attempt.finished_at  # type: ignore[operator]
+
+    passing = await checks.request(files=RIGHT)
+    await checks.run_jobs()
+    assert (await checks.attempt(passing)).status == "passed"
+    again = await checks.request(files=RIGHT)
+    await checks.run_jobs()
+    assert (await checks.attempt(again)).status == "passed"
+
+    async with checks.sessions() as session:
+        completion = await session.get(LessonCompletion, ("7", "basics", "add"))
+    assert completion is not None
+    assert completion.attempt_id == passing
+    actions = [action for action, _ in await checks.events()]
+    assert actions == [
+        *["check.requested", "check.failed"],
+        *["check.requested", "check.passed", "lesson.completed"],
+        *["check.requested", "check.passed"],
+    ]
+    failed_payload = (await checks.events())[1][1]
+    assert failed_payload["lesson"] == {"slug": "add", "title": "Add two numbers"}
+    assert failed_payload["tests"]["passed"] == 0
+    assert failed_payload["tests"]["failing"][0].endswith("test_add")
+
+
+async def test_hints_are_disclosed_by_the_number_of_failed_checks(checks: Checks) -> None:
+    definition = checks.lesson.definition
+    assert disclosed_hints(definition, 0) == ([], 2)
+    for _ in range(3):
+        await checks.request(files=WRONG)
+        await checks.run_jobs()
+    async with checks.sessions() as session:
+        failed = await failed_checks(session, checks.target())
+    assert failed == 3
+    assert disclosed_hints(definition, failed) == (["Use the + operator.", "return a + b"], 0)
+    assert disclosed_hints(definition, 1) == (["Use the + operator."], 1)
+
+
+async def test_the_cooldown_refuses_a_check_too_soon_and_an_unfinished_check_is_reused(checks: Checks) -> None:
+    first = await checks.request(files=WRONG, cooldown_s=60)
+    assert await checks.request(files=RIGHT, cooldown_s=60) == first  # still queued: the same attempt
+    await checks.run_jobs()
+    with pytest.raises(CheckCooldownError) as refused:
+        await checks.request(files=RIGHT, cooldown_s=60)
+    assert 55 < refused.value.retry_after <= 60
+    assert "wait 60 s" in str(refused.value)
+    assert await checks.request(files=RIGHT, cooldown_s=60, user="8") != first  # another learner is not held back
+
+
+async def test_concurrent_requests_make_one_attempt(checks: Checks) -> None:
+    ids = await asyncio.gather(*(checks.request(files=RIGHT) for _ in range(5)))
+    assert len(set(ids)) == 1
+    async with checks.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'checks'")) == 1
+
+
+async def test_a_rolled_back_request_queues_nothing(checks: Checks) -> None:
+    async with checks.sessions() as session, session.begin():
+        await request_check(session, checks.target(), cooldown_s=0, files=RIGHT)
+        await session.rollback()
+    async with checks.sessions() as session:
+        assert await session.scalar(text("SELECT count(*) FROM check_attempts")) == 0
+        assert await session.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE queue_name = 'checks'")) == 0
+
+
+async def test_the_learners_environment_files_are_checked_and_their_own_tests_ignored(checks: Checks) -> None:
+    spec = EnvironmentSpec(limits=Limits(memory="256m", wall_timeout=20))
+    env = (await checks.runtime.create(spec)).id
+    try:
+        await checks.runtime.write_file(env, "solution.py", WRONG["solution.py"].data)
+        await checks.runtime.write_file(env, "tests/test_add.py", b"def test_add():\n    assert True\n")
+        await checks.runtime.write_file(env, "__pycache__/junk.pyc", b"\0" * 100)
+        attempt_id = await checks.request(environment_id=env)
+        await checks.run_jobs()
+        attempt = await checks.attempt(attempt_id)
+        assert attempt.status == "failed"  # the hidden test replaced the learner's "test"
+        await checks.runtime.write_file(env, "solution.py", RIGHT["solution.py"].data)
+        passing = await checks.attempt(await checks.request(environment_id=env))
+        await checks.run_jobs()
+        passing = await checks.attempt(passing.id)
+        assert passing.status == "passed"
+        seen = {
+            "solution.py": RIGHT["solution.py"],
+            "tests/test_add.py": FileData(b"def test_add():\n    assert True\n"),
+        }
+        assert passing.files_hash == snapshot_hash(seen)  # __pycache__ left out
+    finally:
+        await checks.runtime.remove(env)
+
+
+async def test_a_missing_environment_is_an_infrastructure_error_not_a_failure(checks: Checks) -> None:
+    attempt_id = await checks.request(environment_id="no-such-environment")
+    await checks.run_jobs()
+    attempt = await checks.attempt(attempt_id)
+    assert (attempt.status, attempt.verdict) == ("error", "infrastructure_error")
+    assert attempt.detail
+    async with checks.sessions() as session:
+        assert await failed_checks(session, checks.target()) == 0
+    assert [action for action, _ in await checks.events()] == ["check.requested"]
