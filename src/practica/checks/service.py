@@ -101,7 +101,9 @@ async def request_check(
     )
     session.add(attempt)
     await session.flush()
-    await defer_in_transaction(session, jobs.tasks[CHECK_TASK], attempt_id=attempt.id)
+    from practica.checks import tasks  # registers the task; it imports this module
+
+    await defer_in_transaction(session, jobs.tasks[tasks.run_check_job.name], attempt_id=attempt.id)
     await record_event(
         session,
         subject=lesson_gid(target.course_id, target.lesson.slug),
