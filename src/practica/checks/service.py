@@ -44,6 +44,7 @@ class LearnerLesson:
     user_key: str
     course_id: str
     lesson: CourseLesson
+    organization: str | None = None  # the course's organisation, for private courses
 
 
 def encode_files(files: Mapping[str, FileData]) -> dict[str, Any]:
@@ -106,10 +107,10 @@ async def request_check(
     await defer_in_transaction(session, jobs.tasks[tasks.run_check_job.name], attempt_id=attempt.id)
     await record_event(
         session,
-        subject=lesson_gid(target.course_id, target.lesson.slug),
+        subject=gid("Check", attempt.id),
         action="check.requested",
         performer=gid("User", target.user_key),
-        payload={**lesson_payload(target.course_id, target.lesson), "attempt": attempt.id},
+        payload={**lesson_payload(target.course_id, target.lesson, target.organization), "attempt": attempt.id},
     )
     await session.refresh(attempt)
     return attempt
@@ -124,8 +125,20 @@ def lesson_gid(course_id: str, slug: str) -> str:
     return gid("Lesson", f"{course_id}/{slug}")
 
 
-def lesson_payload(course_id: str, lesson: CourseLesson) -> dict[str, Any]:
-    return {"course": {"id": course_id}, "lesson": {"slug": lesson.slug, "title": lesson.title}}
+def lesson_payload(course_id: str, lesson: CourseLesson, organization: str | None) -> dict[str, Any]:
+    """What Chronicles' rules and templates read (``chronicles/practica-rules.yaml``)."""
+    payload: dict[str, Any] = {
+        "course": {"id": course_id},
+        "lesson": {"id": f"{course_id}/{lesson.slug}", "slug": lesson.slug, "title": lesson.title},
+    }
+    if organization is not None:
+        payload["org"] = organization
+    return payload
+
+
+def organization_of(visibility: str) -> str | None:
+    """A course version's ``visibility`` is ``public`` or its organisation's slug."""
+    return None if visibility == "public" else visibility
 
 
 async def failed_checks(session: AsyncSession, target: LearnerLesson) -> int:

@@ -26,10 +26,11 @@ from practica.checks.service import (
     decode_files,
     lesson_gid,
     lesson_payload,
+    organization_of,
 )
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import jobs
-from practica.lessons.catalog import CourseLesson
+from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import FileKind
@@ -170,25 +171,26 @@ async def _record_outcome(
     """``check.passed`` / ``check.failed`` (not for platform errors), and ``lesson.completed`` the first time."""
     if status is AttemptStatus.ERROR:
         return
-    subject = lesson_gid(attempt.course_id, attempt.lesson_slug)
+    version = await session.get(CourseVersion, lesson.version_id)
+    organization = organization_of(version.visibility) if version is not None else None
     performer = gid("User", attempt.user_key)
     failing = [case.name for case in run.cases if case.status.value in ("fail", "error")]
     payload = {
-        **lesson_payload(attempt.course_id, lesson),
+        **lesson_payload(attempt.course_id, lesson, organization),
         "attempt": attempt.id,
         "verdict": run.verdict.value,
         "tests": {"passed": run.passed, "total": len(run.cases), "failing": failing[:20]},
         "duration_s": round(run.duration_s, 3),
     }
     action = "check.passed" if status is AttemptStatus.PASSED else "check.failed"
-    await record_event(session, subject=subject, action=action, performer=performer, payload=payload)
+    await record_event(session, subject=gid("Check", attempt.id), action=action, performer=performer, payload=payload)
     if status is AttemptStatus.PASSED and await _complete(session, attempt):
         await record_event(
             session,
-            subject=subject,
+            subject=lesson_gid(attempt.course_id, attempt.lesson_slug),
             action="lesson.completed",
             performer=performer,
-            payload={**lesson_payload(attempt.course_id, lesson), "attempt": attempt.id},
+            payload={**lesson_payload(attempt.course_id, lesson, organization), "attempt": attempt.id},
         )
 
 

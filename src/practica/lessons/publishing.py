@@ -105,9 +105,13 @@ async def publish(session: AsyncSession, loaded: LoadedCourse, source: str, perf
     await session.flush()
     session.add_all(CourseLesson(version_id=version.id, **record) for record in lessons)
     publication = await _compare(session, course.id, version.number, previous, lessons)
-    payload = {"course": {"id": course.id, "title": course.title}, "version": version.number,
-               "lessons": len(lessons), "added": publication.added, "updated": publication.updated,
-               "removed": publication.removed}  # fmt: skip
+    payload: dict[str, Any] = {
+        "course": {"id": course.id, "title": course.title}, "version": version.number, "lessons": len(lessons),
+        "added": publication.added, "updated": publication.updated, "removed": publication.removed,
+        "visibility": "public" if version.visibility == "public" else "private",
+    }  # fmt: skip
+    if version.visibility != "public":
+        payload["org"] = version.visibility
     await record_event(session, subject=gid("Course", course.id), action="course.published", performer=performer,
                        payload=payload)  # fmt: skip
     return publication

@@ -139,7 +139,8 @@ async def test_a_failed_then_passed_check_completes_the_lesson_once(checks: Chec
         *["check.requested", "check.passed"],
     ]
     failed_payload = (await checks.events())[1][1]
-    assert failed_payload["lesson"] == {"slug": "add", "title": "Add two numbers"}
+    assert failed_payload["lesson"] == {"id": "basics/add", "slug": "add", "title": "Add two numbers"}
+    assert "org" not in failed_payload
     assert failed_payload["tests"]["passed"] == 0
     assert failed_payload["tests"]["failing"][0].endswith("test_add")
 
