@@ -10,6 +10,7 @@ import typer
 import uvicorn
 from rich.console import Console
 
+from practica.accounts.cli import app as user_app
 from practica.lessons.cli import app as lesson_app
 from practica.lessons.course_cli import app as course_app
 from practica.sandbox.cli import env_app, gateway
@@ -24,6 +25,7 @@ errors = Console(stderr=True)
 app.add_typer(env_app, name="env")
 app.add_typer(lesson_app, name="lesson")
 app.add_typer(course_app, name="course")
+app.add_typer(user_app, name="user")
 app.command()(gateway)
 
 

@@ -43,6 +43,11 @@ class PracticaSettings(BaseSettings):
     chronicles_ingest_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for Chronicles' intake, when Chronicles requires one."
     )
+    chronicles_signing_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key signing viewer tokens for Chronicles' GraphQL (the same as Chronicles'). Unset: the one "
+        "kept in `PRACTICA_HOME/chronicles/signing.key`.",
+    )
     kafka_bootstrap_servers: str = Field(
         "", description="Kafka brokers. Set: events are relayed to Kafka instead of Chronicles' HTTP intake."
     )
@@ -50,6 +55,17 @@ class PracticaSettings(BaseSettings):
     practica_check_cooldown: float = Field(
         5.0, ge=0, le=3600, description="Seconds a learner waits between two checks of one lesson."
     )
+    practica_public_url: str = Field(
+        "http://127.0.0.1:8000",
+        pattern=r"^https?://[^/\s]+(/\S*)?$",
+        description="Where browsers reach the web app; the base of links in mail. `https://…`: cookies are Secure.",
+    )
+    practica_smtp_url: SecretStr = Field(
+        SecretStr(""),
+        description="SMTP server for mail (`smtp://[user:pass@]host:port`, `smtps://` for TLS). "
+        "Unset: mail is logged and shown at `/dev/mail` (development only).",
+    )
+    practica_mail_from: str = Field("Practica <practica@localhost>", description="Sender of Practica's mail.")
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
 

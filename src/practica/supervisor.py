@@ -15,6 +15,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from pathlib import Path
 from types import FrameType
 
 import httpx
@@ -30,6 +31,7 @@ log = structlog.get_logger(__name__)
 READY_TIMEOUT_S = 60.0
 STOP_GRACE_S = 10.0
 CHRONICLES_PORT = int(os.environ.get("CHRONICLES_PORT", "8001"))
+PRACTICA_RULES = Path(__file__).resolve().parents[2] / "chronicles" / "practica-rules.yaml"
 
 
 @dataclass
@@ -99,6 +101,10 @@ class Supervisor:
             migrations.upgrade(env["DATABASE_URL"])
         with self.console.status("Migrating Chronicles…"):
             subprocess.run([sys.executable, "-m", "chronicles", "migrate"], env=env, check=True)
+        if PRACTICA_RULES.exists():  # Practica's activity views read the feeds these rules tag (idempotent)
+            with self.console.status("Applying Practica's tag rules to Chronicles…"):
+                apply = [sys.executable, "-m", "chronicles", "apply", str(PRACTICA_RULES)]
+                subprocess.run(apply, env=env, check=True, stdout=subprocess.DEVNULL)
 
     def _wait_until_ready(self) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT_S

@@ -195,9 +195,9 @@ def test_the_shipped_practica_rules_apply_cleanly_twice_and_tag_practica_events(
 ) -> None:
     first = chronicles_cli.invoke(app, ["apply", str(EXAMPLE)])
     assert first.exit_code == 0, first.output
-    assert "13 created, 0 updated, 0 unchanged, 0 deleted" in first.stdout
+    assert "14 created, 0 updated, 0 unchanged, 0 deleted" in first.stdout
     again = chronicles_cli.invoke(app, ["apply", str(EXAMPLE), "--no-backfill"])
-    assert "0 created, 0 updated, 13 unchanged, 0 deleted" in again.stdout
+    assert "0 created, 0 updated, 14 unchanged, 0 deleted" in again.stdout
 
     check = entry(
         check_passed=True,

@@ -5,9 +5,11 @@ Alembic's autogenerate and ``alembic check`` read the metadata from here.
 
 from __future__ import annotations
 
+from practica.accounts import models as account_models  # noqa: F401  (registers the tables)
 from practica.checks import models as check_models  # noqa: F401  (registers the tables)
 from practica.db.base import Base
 from practica.events import outbox  # noqa: F401  (registers the table)
+from practica.learning import models as learning_models  # noqa: F401  (registers the table)
 from practica.lessons import catalog  # noqa: F401  (registers the tables)
 from practica.sandbox import models as sandbox_models  # noqa: F401  (registers the table)
 

@@ -15,7 +15,13 @@ from servicekit.jobs import connected, defer_in_transaction
 
 __all__ = ["QUEUES", "TASK_MODULES", "connected", "defer_in_transaction", "jobs"]
 
-TASK_MODULES: list[str] = ["practica.checks.tasks", "practica.events.relay", "practica.sandbox.tasks"]
+TASK_MODULES: list[str] = [
+    "practica.accounts.tasks",
+    "practica.checks.tasks",
+    "practica.events.relay",
+    "practica.learning.workspaces",
+    "practica.sandbox.tasks",
+]
 # The queues Practica's tasks use; a worker listens to these (not to Chronicles' queue
 # when the two products share one database).
 QUEUES = ["default", "sandbox", "checks"]

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, Text, UniqueConstraint, func, select
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -83,10 +83,14 @@ async def enroll(session: AsyncSession, user_key: str, course_id: str) -> Enroll
     version = await latest_version(session, course_id)
     if version is None:
         raise LookupError(f"course {course_id!r} has no published version")
-    enrollment = Enrollment(user_key=user_key, course_id=course_id, version_id=version.id)
-    session.add(enrollment)
-    await session.flush()
-    return enrollment
+    await session.execute(  # two first visits at once make one enrolment
+        insert(Enrollment)
+        .values(user_key=user_key, course_id=course_id, version_id=version.id)
+        .on_conflict_do_nothing()
+    )
+    enrolled = await session.get(Enrollment, (user_key, course_id), populate_existing=True)
+    assert enrolled is not None
+    return enrolled
 
 
 async def upgrade_to_latest(session: AsyncSession, user_key: str, course_id: str) -> Enrollment:

@@ -85,6 +85,9 @@ class Lesson(Strict):
     tests: RelativeDir = Field("tests", description="The hidden unit tests.")
     solution: RelativeDir = Field("solution", description="The reference solution (files that replace the starter).")
     check: Check
+    run: str | None = Field(
+        None, max_length=500, description="What the IDE's *Run* button types in the terminal (`python3 main.py`)."
+    )
     hints: list[Hint] = Field(default_factory=list)
     wrong_solutions: list[WrongSolution] = Field(default_factory=list)
 

@@ -63,6 +63,10 @@ class SandboxSettings(BaseSettings):
     gateway_url: str = Field(
         "http://127.0.0.1:8002", description="Where browsers reach this host's environment gateway."
     )
+    gateway_origins: str = Field(
+        "http://127.0.0.1:8000,http://localhost:8000",
+        description="Web app origins (comma-separated) whose pages may call the gateway (CORS).",
+    )
     gateway_host: str = Field("127.0.0.1", description="Address `practica gateway` listens on.")
     gateway_port: int = Field(8002, ge=1, le=65535, description="Port `practica gateway` listens on.")
     gateway_key: SecretStr = Field(
@@ -74,6 +78,10 @@ class SandboxSettings(BaseSettings):
         timedelta(minutes=5), description="How long a terminal's shell waits for its browser to reconnect."
     )
     terminal_replay: int = Field(64 * 1024, ge=1024, description="Recent terminal output replayed on reconnect, bytes.")
+
+    @property
+    def allowed_origins(self) -> list[str]:
+        return [origin.strip().rstrip("/") for origin in self.gateway_origins.split(",") if origin.strip()]
 
     @property
     def environments_home(self) -> Path:

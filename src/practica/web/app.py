@@ -12,6 +12,11 @@ from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from practica import __version__
+from practica.accounts import dev_mail
+from practica.accounts import routes as accounts_routes
+from practica.accounts.csrf import CSRFMiddleware
+from practica.learning import routes as learning_routes
+from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from practica.web import spa, system
 from servicekit.database import make_engine, make_sessionmaker
@@ -23,7 +28,12 @@ STATIC_DIR = Path(__file__).resolve().parent / "static"
 log = structlog.get_logger(__name__)
 
 
-def create_app(settings: PracticaSettings | None = None, *, static_dir: Path = STATIC_DIR) -> FastAPI:
+def create_app(
+    settings: PracticaSettings | None = None,
+    *,
+    static_dir: Path = STATIC_DIR,
+    sandbox_settings: SandboxSettings | None = None,
+) -> FastAPI:
     settings = settings or load_settings(PracticaSettings)
     configure_logging(settings.log_format, settings.log_level, service="practica-web")
     database_url = settings.resolved_database_url()
@@ -38,9 +48,14 @@ def create_app(settings: PracticaSettings | None = None, *, static_dir: Path = S
     app.state.settings = settings
     app.state.engine = make_engine(database_url, pool_size=settings.practica_db_pool_size)
     app.state.sessions = make_sessionmaker(app.state.engine)
+    app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
+    app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
     install_observability(app, CollectorRegistry(), namespace="practica")
     app.include_router(ping_router(_engine))
     app.include_router(system.router, prefix="/api")
+    app.include_router(learning_routes.router)
+    app.include_router(accounts_routes.api_router, prefix="/api")
+    app.include_router(dev_mail.router)
     spa.mount(app, static_dir)
     return app
 

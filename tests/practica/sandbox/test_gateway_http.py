@@ -133,3 +133,16 @@ async def test_unpublished_and_silent_ports_are_refused(
     files_only = bearer(gateway.token(published_env, actions=(GatewayAction.FILES_READ,)))
     assert (await client.get(f"/environments/{published_env}/ports/8080/", headers=files_only)).status_code == 403
     assert (await client.get(f"/environments/{published_env}/ports/8080/")).status_code == 401
+
+
+async def test_only_the_web_apps_origin_may_call_the_file_api_from_a_page(
+    client: httpx.AsyncClient, published_env: str
+) -> None:
+    files = f"/environments/{published_env}/files"
+    asked = {"Access-Control-Request-Method": "PUT", "Access-Control-Request-Headers": "authorization"}
+    allowed = await client.options(files, headers={"Origin": "http://127.0.0.1:8000", **asked})
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://127.0.0.1:8000"
+    assert "authorization" in allowed.headers["access-control-allow-headers"].lower()
+    refused = await client.options(files, headers={"Origin": "https://evil.example", **asked})
+    assert "access-control-allow-origin" not in refused.headers

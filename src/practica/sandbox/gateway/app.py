@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from starlette.responses import JSONResponse
 
 from practica.sandbox.gateway import files, ports, terminal
@@ -62,6 +63,13 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
         title="Practica environment gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.gateway = state
+    app.add_middleware(
+        CORSMiddleware,  # the IDE's pages come from the web app's origin; tokens, not cookies, authorise
+        allow_origins=settings.allowed_origins,
+        allow_methods=["GET", "PUT", "POST", "DELETE"],
+        allow_headers=["Authorization", "Content-Type"],
+        max_age=600,
+    )
     for kind in ERRORS:
         app.add_exception_handler(kind, _error)
     app.include_router(files.router)

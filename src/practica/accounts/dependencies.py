@@ -1,0 +1,81 @@
+"""FastAPI dependencies for any route: who is signed in, role checks, CSRF, and a transaction.
+
+::
+
+    @router.post("/things")
+    async def make(user: CurrentUser, ...) -> ...: ...          # 401 {"detail": "Sign in first"}
+
+    @router.get("/review", dependencies=[Depends(require_role(Role.AUTHOR, Role.ADMIN))])
+
+Routes use ``str(user.id)`` as the learner key.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from practica.accounts.csrf import csrf_protect
+from practica.accounts.models import Role, User
+from practica.accounts.sessions import SESSION_COOKIE, session_user
+from practica.settings import PracticaSettings
+
+__all__ = [
+    "CurrentUser",
+    "OptionalUser",
+    "csrf_protect",
+    "current_user",
+    "optional_user",
+    "require_role",
+    "settings_of",
+    "transaction",
+]
+
+
+def settings_of(request: Request) -> PracticaSettings:
+    settings: PracticaSettings = request.app.state.settings
+    return settings
+
+
+@asynccontextmanager
+async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session in a transaction, committed when the block ends without an exception."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions() as session, session.begin():
+        yield session
+
+
+async def optional_user(request: Request) -> User | None:
+    """The signed-in user, or ``None``."""
+    token = request.cookies.get(SESSION_COOKIE)
+    if not token:
+        return None
+    async with transaction(request) as session:
+        return await session_user(session, token)
+
+
+async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """The signed-in user; 401 when nobody is."""
+    if user is None:
+        raise HTTPException(status_code=401, detail="Sign in first")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(*roles: Role) -> Callable[[User], Awaitable[User]]:
+    """A dependency giving the signed-in user when their role is one of ``roles``; 403 otherwise."""
+    allowed = {role.value for role in roles}
+
+    async def with_role(user: CurrentUser) -> User:
+        if user.role not in allowed:
+            raise HTTPException(status_code=403, detail="Your role does not allow this")
+        return user
+
+    return with_role

@@ -1,0 +1,101 @@
+"""``/api/organizations`` and ``/api/invitations``: organisations, members, invitations."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+
+from practica.accounts import organizations as orgs
+from practica.accounts.dependencies import CurrentUser, require_role, settings_of, transaction
+from practica.accounts.models import Role, User
+from practica.accounts.responses import AccountsRoute, problems
+from practica.accounts.schemas import (
+    InvitationCreate,
+    InvitationCreated,
+    MemberOut,
+    MyOrganization,
+    OrganizationCreate,
+    OrganizationDetail,
+    OrganizationOut,
+)
+from practica.settings import PracticaSettings
+
+router = APIRouter(tags=["organizations"], route_class=AccountsRoute)
+Author = Annotated[User, Depends(require_role(Role.AUTHOR, Role.ADMIN))]
+
+
+@router.post("/organizations", status_code=201, responses=problems(401, 403, 409))
+async def create_organization(body: OrganizationCreate, user: Author, request: Request) -> OrganizationOut:
+    """Authors and admins create organisations, and become their first admin."""
+    async with transaction(request) as session:
+        organization = await orgs.create_organization(session, user, body.slug, body.name)
+    return OrganizationOut(slug=organization.slug, name=organization.name)
+
+
+@router.get("/organizations/{slug}", responses=problems(401, 404))
+async def organization(slug: str, user: CurrentUser, request: Request) -> OrganizationDetail:
+    """Members see the organisation and its members; to anyone else it does not exist."""
+    async with transaction(request) as session:
+        found = await orgs.visible_organization(session, slug, user)
+        members = await orgs.members(session, found.id)
+    return OrganizationDetail(
+        slug=found.slug,
+        name=found.name,
+        members=[
+            MemberOut(user_id=member.id, email=member.email, display_name=member.display_name, role=role)
+            for member, role in members
+        ],
+    )
+
+
+@router.post("/organizations/{slug}/invitations", status_code=201, responses=problems(401, 403, 404))
+async def invite(
+    slug: str,
+    body: InvitationCreate,
+    user: CurrentUser,
+    request: Request,
+    settings: Annotated[PracticaSettings, Depends(settings_of)],
+) -> InvitationCreated:
+    """With ``email``: mail the link there (single use, for that address). Without: a link for anyone."""
+    async with transaction(request) as session:
+        organization = await orgs.administered_organization(session, slug, user)
+        invitation, link = await orgs.invite(session, settings, organization, user, email=body.email, role=body.role)
+    return InvitationCreated(id=invitation.id, link=link, email=invitation.email, expires_at=invitation.expires_at)
+
+
+@router.delete(
+    "/organizations/{slug}/invitations/{invitation_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 403, 404),
+)
+async def revoke_invitation(slug: str, invitation_id: int, user: CurrentUser, request: Request) -> Response:
+    async with transaction(request) as session:
+        organization = await orgs.administered_organization(session, slug, user)
+        await orgs.revoke(session, organization, invitation_id)
+    return Response(status_code=204)
+
+
+@router.post("/invitations/{token}/accept", responses=problems(400, 401, 403))
+async def accept_invitation(token: str, user: CurrentUser, request: Request) -> MyOrganization:
+    async with transaction(request) as session:
+        joined = await orgs.accept(session, token, user)
+    return MyOrganization(slug=joined.organization.slug, name=joined.organization.name, role=joined.role)
+
+
+@router.delete(
+    "/organizations/{slug}/members/{user_id}",
+    status_code=204,
+    response_class=Response,
+    responses=problems(401, 403, 404, 409),
+)
+async def remove_member(slug: str, user_id: int, user: CurrentUser, request: Request) -> Response:
+    """Organisation admins remove members; any member may remove themself (leave)."""
+    async with transaction(request) as session:
+        if user_id == user.id:
+            organization = await orgs.visible_organization(session, slug, user)
+        else:
+            organization = await orgs.administered_organization(session, slug, user)
+        await orgs.remove_member(session, organization, user_id)
+    return Response(status_code=204)

@@ -1,0 +1,152 @@
+"""``/api/auth/*`` and ``/api/me``: signing up, in and out, confirming, resetting, and who I am.
+
+Every POST here also passes the CSRF check (:mod:`practica.accounts.csrf`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.accounts import admin_routes, organization_routes, service
+from practica.accounts.csrf import CSRF_COOKIE, set_csrf_cookie
+from practica.accounts.dependencies import CurrentUser, settings_of, transaction
+from practica.accounts.models import Role, User
+from practica.accounts.organizations import memberships
+from practica.accounts.ratelimit import (
+    RESET_PER_EMAIL,
+    RESET_PER_IP,
+    SIGNIN_PER_EMAIL,
+    SIGNIN_PER_IP,
+    SIGNUP_PER_EMAIL,
+    SIGNUP_PER_IP,
+    Limit,
+    enforce,
+)
+from practica.accounts.responses import AccountsRoute, client_ip, problems
+from practica.accounts.schemas import (
+    ConfirmRequest,
+    Me,
+    Message,
+    MyOrganization,
+    ResetRequest,
+    ResetRequestRequest,
+    SigninRequest,
+    SignupRequest,
+)
+from practica.accounts.sessions import (
+    SESSION_COOKIE,
+    clear_session_cookie,
+    end_session,
+    end_sessions,
+    set_session_cookie,
+    start_session,
+    uses_https,
+)
+from practica.settings import PracticaSettings
+
+SIGNUP_SENT = "Check your mailbox: we sent you a link to confirm your email."
+RESET_SENT = "If this email has an account, we sent it a link to choose a new password."
+
+Settings = Annotated[PracticaSettings, Depends(settings_of)]
+router = APIRouter(tags=["accounts"], route_class=AccountsRoute)
+
+
+async def me_of(session: AsyncSession, user: User) -> Me:
+    organizations = [
+        MyOrganization(slug=m.organization.slug, name=m.organization.name, role=m.role)
+        for m in await memberships(session, user.id)
+    ]
+    return Me(
+        id=user.id, email=user.email, display_name=user.display_name, role=Role(user.role), organizations=organizations
+    )
+
+
+async def limit(request: Request, email: str, per_email: Limit, per_ip: Limit) -> None:
+    """Count this attempt (committed even when the attempt then fails); 429 when over a limit."""
+    async with transaction(request) as session:
+        await enforce(session, [(per_email, email), (per_ip, client_ip(request))])
+
+
+@router.get("/auth/csrf", status_code=204, response_class=Response)
+async def csrf(request: Request, settings: Settings) -> Response:
+    """Set the CSRF cookie when the browser has none; send it back as ``X-CSRF-Token``."""
+    response = Response(status_code=204)
+    if not request.cookies.get(CSRF_COOKIE):
+        set_csrf_cookie(response, secure=uses_https(request, settings))
+    return response
+
+
+@router.post("/auth/signup", status_code=202, responses=problems(429))
+async def signup(body: SignupRequest, request: Request, settings: Settings) -> Message:
+    """Answers the same whether or not the address has an account (its owner gets a mail instead)."""
+    await limit(request, body.email, SIGNUP_PER_EMAIL, SIGNUP_PER_IP)
+    async with transaction(request) as session:
+        await service.sign_up(session, settings, body.email, body.password, body.display_name)
+    return Message(message=SIGNUP_SENT)
+
+
+@router.post("/auth/confirm", responses=problems(400))
+async def confirm(body: ConfirmRequest, request: Request) -> Message:
+    async with transaction(request) as session:
+        await service.confirm(session, body.token)
+    return Message(message="Your email is confirmed: you can sign in.")
+
+
+@router.post("/auth/signin", responses=problems(401, 403, 429))
+async def signin(body: SigninRequest, request: Request, response: Response, settings: Settings) -> Me:
+    await limit(request, body.email, SIGNIN_PER_EMAIL, SIGNIN_PER_IP)
+    previous = request.cookies.get(SESSION_COOKIE)
+    async with transaction(request) as session:
+        user = await service.sign_in(session, body.email, body.password)
+        if previous:
+            await end_session(session, previous)
+        token = await start_session(session, user.id)
+        me = await me_of(session, user)
+    secure = uses_https(request, settings)
+    set_session_cookie(response, token, secure=secure)
+    set_csrf_cookie(response, secure=secure)  # a fresh CSRF token with every new session
+    return me
+
+
+@router.post("/auth/signout", status_code=204, response_class=Response)
+async def signout(request: Request, settings: Settings) -> Response:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        async with transaction(request) as session:
+            await end_session(session, token)
+    response = Response(status_code=204)
+    clear_session_cookie(response, secure=uses_https(request, settings))
+    return response
+
+
+@router.post("/auth/reset-request", status_code=202, responses=problems(429))
+async def reset_request(body: ResetRequestRequest, request: Request, settings: Settings) -> Message:
+    """Answers the same whether or not the address has an account."""
+    await limit(request, body.email, RESET_PER_EMAIL, RESET_PER_IP)
+    async with transaction(request) as session:
+        await service.request_reset(session, settings, body.email)
+    return Message(message=RESET_SENT)
+
+
+@router.post("/auth/reset", responses=problems(400))
+async def reset(body: ResetRequest, request: Request) -> Message:
+    """Set the new password and end the account's other sessions."""
+    async with transaction(request) as session:
+        user = await service.reset_password(session, body.token, body.password)
+        await end_sessions(session, user.id, keep=request.cookies.get(SESSION_COOKIE))
+    return Message(message="Your password is changed: sign in with it.")
+
+
+@router.get("/me", responses=problems(401))
+async def me(user: CurrentUser, request: Request) -> Me:
+    async with transaction(request) as session:
+        return await me_of(session, user)
+
+
+api_router = APIRouter()
+api_router.include_router(router)
+api_router.include_router(organization_routes.router)
+api_router.include_router(admin_routes.router)

@@ -1,0 +1,128 @@
+"""Requests and responses of the accounts API (they type the OpenAPI schema the front end is built from)."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+
+from practica.accounts.models import MemberRole, Role
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
+
+
+def normalise_email(value: str) -> str:
+    """Strip and lower-case, then a simple shape check (one ``@``, a dotted domain, no spaces)."""
+    value = value.strip().lower()
+    if not _EMAIL.match(value):
+        raise ValueError("is not an email address")
+    return value
+
+
+Email = Annotated[str, Field(max_length=254, examples=["ada@example.org"]), AfterValidator(normalise_email)]
+NewPassword = Annotated[str, Field(min_length=10, max_length=1024)]
+DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Token = Annotated[str, Field(min_length=1, max_length=200)]
+Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case letters, digits, dashes.")]
+
+
+class Message(BaseModel):
+    message: str
+
+
+class Problem(BaseModel):
+    detail: str
+
+
+class TooManyRequests(BaseModel):
+    detail: str
+    retry_after: int = Field(description="Seconds to wait (also in the Retry-After header).")
+
+
+class SignupRequest(BaseModel):
+    email: Email
+    password: NewPassword
+    display_name: DisplayName
+
+
+class ConfirmRequest(BaseModel):
+    token: Token
+
+
+class SigninRequest(BaseModel):
+    email: Email
+    password: Annotated[str, Field(min_length=1, max_length=1024)]
+
+
+class ResetRequestRequest(BaseModel):
+    email: Email
+
+
+class ResetRequest(BaseModel):
+    token: Token
+    password: NewPassword
+
+
+class MyOrganization(BaseModel):
+    slug: str
+    name: str
+    role: MemberRole
+
+
+class Me(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    organizations: list[MyOrganization]
+
+
+class OrganizationCreate(BaseModel):
+    slug: Slug
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+class OrganizationOut(BaseModel):
+    slug: str
+    name: str
+
+
+class MemberOut(BaseModel):
+    user_id: int
+    email: str
+    display_name: str
+    role: MemberRole
+
+
+class OrganizationDetail(BaseModel):
+    slug: str
+    name: str
+    members: list[MemberOut]
+
+
+class InvitationCreate(BaseModel):
+    email: Email | None = Field(None, description="Mail the invitation to this address; omitted: a shareable link.")
+    role: MemberRole = MemberRole.MEMBER
+
+
+class InvitationCreated(BaseModel):
+    id: int
+    link: str
+    email: str | None
+    expires_at: datetime
+
+
+class AdminUser(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    confirmed: bool
+    organizations: list[str]
+    created_at: datetime
+
+
+class RoleChange(BaseModel):
+    role: Role

@@ -1,0 +1,165 @@
+"""Signing up, confirming, signing in and resetting passwords, as operations on a session's transaction.
+
+None of these tell a stranger whether an address has an account: sign-up
+answers the same and mails the owner instead, a reset request answers the
+same whether or not a mail went out, and a failed sign-in says only
+:data:`~practica.accounts.errors.WRONG_CREDENTIALS` (after spending the same
+time on a password hash).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.accounts import messages
+from practica.accounts.errors import BAD_LINK, WRONG_CREDENTIALS, AccountError
+from practica.accounts.models import AccountToken, Role, TokenPurpose, User
+from practica.accounts.passwords import hash_password, verify_password
+from practica.accounts.tasks import queue_mail
+from practica.accounts.tokens import new_token, token_hash
+from practica.settings import PracticaSettings
+
+CONFIRM_LIFETIME = timedelta(days=2)
+RESET_LIFETIME = timedelta(hours=1)
+LIFETIMES = {TokenPurpose.CONFIRM: CONFIRM_LIFETIME, TokenPurpose.RESET: RESET_LIFETIME}
+
+
+async def user_by_email(session: AsyncSession, email: str) -> User | None:
+    found: User | None = await session.scalar(select(User).where(User.email == email))
+    return found
+
+
+async def issue_token(
+    session: AsyncSession, user_id: int, purpose: TokenPurpose, *, password_hash: str | None = None
+) -> str:
+    token = new_token()
+    session.add(
+        AccountToken(
+            token_hash=token_hash(token),
+            user_id=user_id,
+            purpose=purpose.value,
+            expires_at=datetime.now(UTC) + LIFETIMES[purpose],
+            password_hash=password_hash,
+        )
+    )
+    await session.flush()
+    return token
+
+
+async def consume_token(session: AsyncSession, token: str, purpose: TokenPurpose) -> AccountToken:
+    """Use a live token once (atomically: two clicks cannot both succeed), or refuse with 400."""
+    used: AccountToken | None = await session.scalar(
+        update(AccountToken)
+        .where(
+            AccountToken.token_hash == token_hash(token),
+            AccountToken.purpose == purpose.value,
+            AccountToken.used_at.is_(None),
+            AccountToken.expires_at > func.now(),
+        )
+        .values(used_at=func.now())
+        .returning(AccountToken)
+    )
+    if used is None:
+        raise AccountError(400, BAD_LINK)
+    return used
+
+
+async def sign_up(
+    session: AsyncSession, settings: PracticaSettings, email: str, password: str, display_name: str
+) -> None:
+    """Create an unconfirmed account and mail a confirmation link; for a known address, mail its owner."""
+    password_hash = await hash_password(password)  # also for known addresses: the answer takes as long
+    user_id = await session.scalar(
+        insert(User)
+        .values(email=email, display_name=display_name, password_hash=password_hash, role=Role.LEARNER.value)
+        .on_conflict_do_nothing(index_elements=[User.email])
+        .returning(User.id)
+    )
+    if user_id is not None:
+        token = await issue_token(session, user_id, TokenPurpose.CONFIRM)
+        await queue_mail(session, messages.confirm_email(settings, email, display_name, token))
+        return
+    existing = await user_by_email(session, email)
+    assert existing is not None
+    if existing.confirmed:
+        await queue_mail(session, messages.already_registered(settings, email, existing.display_name))
+        return
+    token = await issue_token(session, existing.id, TokenPurpose.CONFIRM, password_hash=password_hash)
+    await queue_mail(session, messages.confirm_email(settings, email, display_name, token))
+
+
+async def confirm(session: AsyncSession, token: str) -> User:
+    """Confirm the address; the link's own sign-up sets the password, and the other links stop working."""
+    used = await consume_token(session, token, TokenPurpose.CONFIRM)
+    user = await session.get_one(User, used.user_id)
+    user.confirmed_at = user.confirmed_at or datetime.now(UTC)
+    if used.password_hash:
+        user.password_hash = used.password_hash
+    await session.execute(
+        delete(AccountToken).where(
+            AccountToken.user_id == user.id,
+            AccountToken.purpose == TokenPurpose.CONFIRM.value,
+            AccountToken.used_at.is_(None),
+        )
+    )
+    return user
+
+
+async def sign_in(session: AsyncSession, email: str, password: str) -> User:
+    """The user with this email and password, or :class:`AccountError` (401; 403 for an unconfirmed address)."""
+    user = await user_by_email(session, email)
+    checked = await verify_password(user.password_hash if user else None, password)
+    if user is None or not checked.ok:
+        raise AccountError(401, WRONG_CREDENTIALS)
+    if not user.confirmed:
+        raise AccountError(403, "Confirm your email first: open the link we mailed you")
+    if checked.new_hash:
+        user.password_hash = checked.new_hash
+    return user
+
+
+async def request_reset(session: AsyncSession, settings: PracticaSettings, email: str) -> None:
+    """Mail a reset link when the address has an account; otherwise do nothing, silently."""
+    user = await user_by_email(session, email)
+    if user is None:
+        return
+    token = await issue_token(session, user.id, TokenPurpose.RESET)
+    await queue_mail(session, messages.reset_password(settings, email, user.display_name, token))
+
+
+async def reset_password(session: AsyncSession, token: str, password: str) -> User:
+    """Set a new password from a reset link; the link proves the address, so it confirms it too."""
+    used = await consume_token(session, token, TokenPurpose.RESET)
+    user = await session.get_one(User, used.user_id)
+    user.password_hash = await hash_password(password)
+    user.confirmed_at = user.confirmed_at or datetime.now(UTC)
+    return user
+
+
+async def create_user(
+    session: AsyncSession, email: str, password: str, display_name: str, role: Role = Role.LEARNER
+) -> User:
+    """An account made by an operator (``practica user create``): confirmed at once."""
+    user = User(
+        email=email,
+        display_name=display_name,
+        password_hash=await hash_password(password),
+        role=role.value,
+        confirmed_at=datetime.now(UTC),
+    )
+    session.add(user)
+    await session.flush()
+    return user
+
+
+async def set_role(session: AsyncSession, user: User, role: Role) -> None:
+    """Change ``user``'s role; the last admin keeps theirs (409), so the platform always has one."""
+    if user.role == Role.ADMIN and role != Role.ADMIN:
+        admins = await session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN.value))
+        if admins == 1:
+            raise AccountError(409, "The platform keeps at least one admin")
+    user.role = role.value

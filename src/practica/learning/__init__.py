@@ -1,0 +1,1 @@
+"""What a learner does: the catalogue, a lesson's page, its environment and files, checks, activity."""

@@ -1,0 +1,310 @@
+"""The learner's API: catalogue, lesson page, environment, checks, reset.
+
+Private courses answer 404 to non-members, as missing ones do. Every
+state-changing request passes the CSRF check (the router's dependency).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.accounts.dependencies import CurrentUser, OptionalUser, csrf_protect, settings_of, transaction
+from practica.accounts.errors import AccountError
+from practica.accounts.models import Role, User
+from practica.accounts.organizations import administered_organization, organization_slugs
+from practica.checks.models import CheckAttempt
+from practica.checks.service import (
+    CheckCooldownError,
+    LearnerLesson,
+    completed_lessons,
+    disclosed_hints,
+    failed_checks,
+    latest_attempt,
+    organization_of,
+    request_check,
+)
+from practica.learning.activity import ActivityPage, ActivityUnavailableError, read_feed, user_tag
+from practica.learning.catalog import CourseEntry, NotVisibleError, courses, lesson_of
+from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
+from practica.lessons.catalog import CourseLesson, CourseVersion, enroll, upgrade_to_latest
+from practica.sandbox.gateway import issue_gateway_token
+from practica.sandbox.settings import SandboxSettings
+
+router = APIRouter(prefix="/api", tags=["learning"], dependencies=[Depends(csrf_protect)])
+GATEWAY_TOKEN_TTL = timedelta(minutes=5)
+LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".sql": "sql", ".sh": "shell"}
+
+
+class LessonSummary(BaseModel):
+    slug: str
+    title: str
+    completed: bool
+
+
+class CourseView(BaseModel):
+    id: str
+    title: str
+    summary: str
+    version: int
+    newest_version: int
+    organization: str | None
+    lessons: list[LessonSummary]
+    completed: int
+    total: int
+
+
+class TestResult(BaseModel):
+    name: str
+    status: Literal["pass", "fail", "error", "skip"]
+    message: str
+    duration_s: float | None
+
+
+class CheckView(BaseModel):
+    id: int
+    status: Literal["queued", "running", "passed", "failed", "error"]
+    verdict: str | None
+    detail: str
+    queued_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    tests: list[TestResult]
+
+
+class CourseRef(BaseModel):
+    id: str
+    title: str
+
+
+class LessonView(BaseModel):
+    course: CourseRef
+    version: int
+    slug: str
+    title: str
+    task: str
+    languages: list[str]
+    run_command: str | None
+    hints: list[str]
+    hints_hidden: int
+    failed_checks: int
+    completed: bool
+    last_check: CheckView | None
+
+
+class EnvironmentView(BaseModel):
+    id: str
+    status: Literal["starting", "running", "stopping", "stopped", "failed", "removed"]
+    error: str | None
+    gateway_url: str
+    token: str
+
+
+def sandbox_settings(request: Request) -> SandboxSettings:
+    settings: SandboxSettings = request.app.state.sandbox_settings
+    return settings
+
+
+Sandbox = Annotated[SandboxSettings, Depends(sandbox_settings)]
+
+
+def course_view(entry: CourseEntry) -> CourseView:
+    lessons = [LessonSummary(slug=item.slug, title=item.title, completed=item.completed) for item in entry.lessons]
+    return CourseView(
+        id=entry.id, title=entry.title, summary=entry.summary, version=entry.version,
+        newest_version=entry.newest_version, organization=entry.organization, lessons=lessons,
+        completed=entry.completed, total=len(lessons),
+    )  # fmt: skip
+
+
+def check_view(attempt: CheckAttempt) -> CheckView:
+    tests = [
+        TestResult(name=case["name"], status=case["status"], message=case["message"] or case.get("output", ""),
+                   duration_s=case.get("duration_s"))
+        for case in attempt.results
+    ]  # fmt: skip
+    return CheckView(
+        id=attempt.id, status=attempt.status, verdict=attempt.verdict, detail=attempt.detail,
+        queued_at=attempt.queued_at, started_at=attempt.started_at, finished_at=attempt.finished_at, tests=tests,
+    )  # fmt: skip
+
+
+async def _organizations(session: AsyncSession, user: User | None) -> set[str]:
+    return await organization_slugs(session, user.id) if user is not None else set()
+
+
+@router.get("/courses")
+async def list_courses(request: Request, user: OptionalUser) -> list[CourseView]:
+    async with transaction(request) as session:
+        key = str(user.id) if user else None
+        return [course_view(entry) for entry in await courses(session, key, await _organizations(session, user))]
+
+
+@router.get("/courses/{course_id}", responses={404: {"description": "No such course for you"}})
+async def get_course(request: Request, course_id: str, user: OptionalUser) -> CourseView:
+    async with transaction(request) as session:
+        key = str(user.id) if user else None
+        found = await courses(session, key, await _organizations(session, user), course_id)
+    if not found:
+        raise HTTPException(404, f"no course {course_id!r}")
+    return course_view(found[0])
+
+
+@router.post("/courses/{course_id}/upgrade")
+async def upgrade(request: Request, course_id: str, user: CurrentUser) -> CourseView:
+    """Move to the newest version of the course (files in environments stay as they are)."""
+    async with transaction(request) as session:
+        organizations = await _organizations(session, user)
+        if not await courses(session, str(user.id), organizations, course_id):
+            raise HTTPException(404, f"no course {course_id!r}")
+        await upgrade_to_latest(session, str(user.id), course_id)
+        return course_view((await courses(session, str(user.id), organizations, course_id))[0])
+
+
+async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) -> tuple[CourseVersion, CourseLesson]:
+    try:
+        return await lesson_of(session, str(user.id), await _organizations(session, user), course_id, slug)
+    except NotVisibleError as error:
+        raise HTTPException(404, str(error)) from None
+
+
+def _languages(lesson: CourseLesson) -> list[str]:
+    found = {LANGUAGES[suffix] for path in lesson.files["starter"] for suffix in LANGUAGES if path.endswith(suffix)}
+    return sorted(found)
+
+
+@router.get("/courses/{course_id}/lessons/{slug}")
+async def get_lesson(request: Request, course_id: str, slug: str, user: CurrentUser) -> LessonView:
+    async with transaction(request) as session:
+        version, lesson = await _lesson(session, user, course_id, slug)
+        target = LearnerLesson(str(user.id), course_id, lesson, organization_of(version.visibility))
+        failed = await failed_checks(session, target)
+        shown, hidden = disclosed_hints(lesson.definition, failed)
+        last = await latest_attempt(session, target)
+        done = slug in await completed_lessons(session, str(user.id), course_id)
+    return LessonView(
+        course=CourseRef(id=course_id, title=version.title), version=version.number, slug=slug, title=lesson.title,
+        task=lesson.definition["task"], languages=_languages(lesson), run_command=lesson.definition.get("run"),
+        hints=shown, hints_hidden=hidden, failed_checks=failed, completed=done,
+        last_check=check_view(last) if last else None,
+    )  # fmt: skip
+
+
+def _environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings) -> EnvironmentView:
+    token = issue_gateway_token(sandbox, str(user.id), state.environment_id, GATEWAY_TOKEN_TTL)
+    return EnvironmentView(
+        id=state.environment_id, status=state.status, error=state.error,
+        gateway_url=sandbox.gateway_url, token=token,
+    )  # fmt: skip
+
+
+@router.post("/courses/{course_id}/lessons/{slug}/environment")
+async def open_environment(
+    request: Request, course_id: str, slug: str, user: CurrentUser, sandbox: Sandbox
+) -> EnvironmentView:
+    """Start (or resume) the learner's environment for the lesson; enrols on the course the first time."""
+    async with transaction(request) as session:
+        _version, lesson = await _lesson(session, user, course_id, slug)
+        await enroll(session, str(user.id), course_id)
+        state = await open_workspace(session, str(user.id), course_id, lesson, sandbox)
+    return _environment_view(state, user, sandbox)
+
+
+@router.get("/courses/{course_id}/lessons/{slug}/environment")
+async def environment_status(
+    request: Request, course_id: str, slug: str, user: CurrentUser, sandbox: Sandbox
+) -> EnvironmentView:
+    async with transaction(request) as session:
+        await _lesson(session, user, course_id, slug)
+        state = await workspace_state(session, str(user.id), course_id, slug)
+    if state is None:
+        raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
+    return _environment_view(state, user, sandbox)
+
+
+@router.post("/courses/{course_id}/lessons/{slug}/reset")
+async def reset(request: Request, course_id: str, slug: str, user: CurrentUser, sandbox: Sandbox) -> EnvironmentView:
+    """Put the starter files back (the learner's other files go)."""
+    async with transaction(request) as session:
+        _version, lesson = await _lesson(session, user, course_id, slug)
+        if not await reset_workspace(session, str(user.id), course_id, lesson):
+            raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
+        state = await workspace_state(session, str(user.id), course_id, slug)
+    assert state is not None
+    return _environment_view(state, user, sandbox)
+
+
+@router.post(
+    "/courses/{course_id}/lessons/{slug}/checks",
+    status_code=202,
+    response_model=CheckView,
+    responses={429: {"description": "Too soon after the previous check"}},
+)
+async def check(request: Request, course_id: str, slug: str, user: CurrentUser) -> CheckView | JSONResponse:
+    """Queue a check of the learner's current files (a check already queued or running is returned)."""
+    cooldown = settings_of(request).practica_check_cooldown
+    async with transaction(request) as session:
+        version, lesson = await _lesson(session, user, course_id, slug)
+        state = await workspace_state(session, str(user.id), course_id, slug)
+        if state is None:
+            raise HTTPException(409, "open the lesson first: a check reads the files of your environment")
+        target = LearnerLesson(str(user.id), course_id, lesson, organization_of(version.visibility))
+        try:
+            attempt = await request_check(session, target, cooldown_s=cooldown, environment_id=state.environment_id)
+        except CheckCooldownError as error:
+            wait = round(error.retry_after + 0.5)
+            return JSONResponse(
+                {"detail": str(error), "retry_after": wait}, status_code=429, headers={"Retry-After": str(wait)}
+            )
+        return check_view(attempt)
+
+
+@router.get("/checks/{check_id}", responses={404: {"description": "No such check of yours"}})
+async def get_check(request: Request, check_id: int, user: CurrentUser) -> CheckView:
+    async with transaction(request) as session:
+        attempt = await session.get(CheckAttempt, check_id)
+    if attempt is None or attempt.user_key != str(user.id):
+        raise HTTPException(404, f"no check {check_id}")
+    return check_view(attempt)
+
+
+@router.get(
+    "/activity",
+    responses={403: {"description": "Not yours to read"}, 503: {"description": "Chronicles did not answer"}},
+)
+async def activity(
+    request: Request,
+    user: CurrentUser,
+    scope: Literal["mine", "lesson", "organization"] = "mine",
+    course: str | None = None,
+    lesson: str | None = None,
+    organization: str | None = None,
+    after: str | None = None,
+) -> ActivityPage:
+    """The signed-in user's history, a lesson's history (authors, admins) or an organisation's audit (its admins)."""
+    if scope == "mine":
+        access, feed = [user_tag(user.id)], user_tag(user.id)
+    elif scope == "lesson":
+        if course is None or lesson is None:
+            raise HTTPException(422, "scope=lesson needs course and lesson")
+        if user.role not in (Role.AUTHOR, Role.ADMIN):
+            raise HTTPException(403, "A lesson's history is for authors and admins")
+        access, feed = [f"course:{course}"], f"lesson:{course}/{lesson}"
+    else:
+        if organization is None:
+            raise HTTPException(422, "scope=organization needs organization")
+        async with transaction(request) as session:
+            try:
+                await administered_organization(session, organization, user)
+            except AccountError as error:
+                raise HTTPException(error.status, error.detail) from None
+        access, feed = [f"org:{organization}"], f"org:{organization}"
+    try:
+        return await read_feed(settings_of(request), user.id, access, feed, after)
+    except ActivityUnavailableError as error:
+        raise HTTPException(503, str(error)) from None

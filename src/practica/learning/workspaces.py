@@ -1,0 +1,170 @@
+"""A learner's environment for a lesson, with the starter files in it.
+
+Opening a lesson asks for the learner's environment (made, resumed, or left
+running: :func:`practica.sandbox.service.request_environment`) and, for a
+new one or after a reset, queues the prepare job behind the start job (same
+lock, so it runs after it) to write the starter files. Until the files are
+in, the page says the environment is starting.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from procrastinate import JobContext
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.checks.service import decode_files
+from practica.jobs.queue import defer_in_transaction, jobs
+from practica.learning.models import LessonWorkspace
+from practica.lessons.catalog import CourseLesson
+from practica.sandbox.models import EnvironmentState, LearnerEnvironment
+from practica.sandbox.service import request_environment
+from practica.sandbox.settings import SandboxSettings
+from practica.sandbox.spec import EnvironmentSpec, Limits, NetworkPolicy
+from practica.sandbox.tasks import QUEUE, Sessions, lock_of, worker_resources
+
+PREPARE_TASK = "practica.learning.prepare"
+
+
+@dataclass(frozen=True)
+class WorkspaceState:
+    environment_id: str
+    status: str  # the environment's, except "starting" until the starter files are in
+    error: str | None
+
+
+def learner_spec(definition: dict[str, object]) -> EnvironmentSpec:
+    """The learner's own environment: the lesson's image, network and memory; roomier limits per command."""
+    limits = definition.get("limits") or {}
+    assert isinstance(limits, dict)
+    return EnvironmentSpec(
+        environment=str(definition.get("environment", "host")),
+        network=NetworkPolicy(str(definition.get("network", "none"))),
+        limits=Limits(memory=int(limits.get("memory_mb", 256)) * 1024 * 1024, wall_timeout=3600),
+        labels={"purpose": "learner", "lesson": str(definition.get("id", ""))},
+    )
+
+
+def lesson_key(course_id: str, slug: str) -> str:
+    return f"{course_id}/{slug}"
+
+
+async def open_workspace(
+    session: AsyncSession, user_key: str, course_id: str, lesson: CourseLesson, settings: SandboxSettings
+) -> WorkspaceState:
+    """Ask for the learner's environment for this lesson; starter files are written the first time."""
+    environment = await request_environment(
+        session, user_key, lesson_key(course_id, lesson.slug), learner_spec(lesson.definition), settings=settings
+    )
+    workspace = await session.scalar(
+        insert(LessonWorkspace)
+        .values(user_key=user_key, course_id=course_id, lesson_slug=lesson.slug, environment_id=environment.id,
+                starter_lesson_id=lesson.id)
+        .on_conflict_do_update(
+            index_elements=["user_key", "course_id", "lesson_slug"],
+            set_={"environment_id": environment.id},
+            where=LessonWorkspace.environment_id != environment.id,
+        )
+        .returning(LessonWorkspace)
+    )  # fmt: skip
+    if workspace is None:  # the same environment as before
+        workspace = await session.get(LessonWorkspace, (user_key, course_id, lesson.slug))
+        assert workspace is not None
+        if workspace.prepared_at is None:  # not prepared yet (or its start failed): ask again, the job is idempotent
+            await _queue_prepare(session, workspace, lesson, reset=False)
+    else:  # new, or its environment was replaced: the files must go in
+        await _queue_prepare(session, workspace, lesson, reset=False)
+    state = await workspace_state(session, user_key, course_id, lesson.slug)
+    assert state is not None
+    return state
+
+
+async def reset_workspace(session: AsyncSession, user_key: str, course_id: str, lesson: CourseLesson) -> bool:
+    """Put the starter files of ``lesson`` back (everything else in the workspace goes); False without one."""
+    workspace = await session.get(LessonWorkspace, (user_key, course_id, lesson.slug), with_for_update=True)
+    if workspace is None:
+        return False
+    await _queue_prepare(session, workspace, lesson, reset=True)
+    return True
+
+
+async def _queue_prepare(session: AsyncSession, workspace: LessonWorkspace, lesson: CourseLesson, reset: bool) -> None:
+    await session.execute(
+        update(LessonWorkspace)
+        .where(
+            LessonWorkspace.user_key == workspace.user_key,
+            LessonWorkspace.course_id == workspace.course_id,
+            LessonWorkspace.lesson_slug == workspace.lesson_slug,
+        )
+        .values(prepared_at=None, starter_lesson_id=lesson.id)
+    )
+    await defer_in_transaction(
+        session,
+        jobs.tasks[PREPARE_TASK],
+        lock=lock_of(workspace.environment_id),
+        user_key=workspace.user_key,
+        course_id=workspace.course_id,
+        lesson_slug=workspace.lesson_slug,
+        reset=reset,
+    )
+
+
+async def workspace_state(session: AsyncSession, user_key: str, course_id: str, slug: str) -> WorkspaceState | None:
+    """The learner's environment for the lesson as the page shows it; None before the lesson was first opened."""
+    row = (
+        await session.execute(
+            select(
+                LearnerEnvironment.id, LearnerEnvironment.status, LearnerEnvironment.error, LessonWorkspace.prepared_at
+            )
+            .join(LessonWorkspace, LessonWorkspace.environment_id == LearnerEnvironment.id)
+            .where(
+                LessonWorkspace.user_key == user_key,
+                LessonWorkspace.course_id == course_id,
+                LessonWorkspace.lesson_slug == slug,
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    environment_id, status, error, prepared_at = row
+    if status == EnvironmentState.RUNNING and prepared_at is None:
+        status = EnvironmentState.STARTING
+    return WorkspaceState(environment_id, status, error)
+
+
+@jobs.task(name=PREPARE_TASK, queue=QUEUE, pass_context=True)
+async def prepare_workspace(context: JobContext, user_key: str, course_id: str, lesson_slug: str, reset: bool) -> None:
+    """Write the starter files (after removing everything, for a reset) once the environment exists."""
+    sandbox, sessions = worker_resources(context)
+    async with sessions() as session:
+        workspace = await session.get(LessonWorkspace, (user_key, course_id, lesson_slug))
+        if workspace is None or workspace.prepared_at is not None:
+            return
+        lesson = await session.get(CourseLesson, workspace.starter_lesson_id)
+        environment = await session.get(LearnerEnvironment, workspace.environment_id)
+    if lesson is None or environment is None or environment.status not in (EnvironmentState.RUNNING,):
+        return  # the start failed or was undone: a later open of the lesson queues this again
+    runtime = sandbox.runtime()
+    if reset:
+        for entry in await runtime.list_files(workspace.environment_id, "."):
+            await runtime.delete_file(workspace.environment_id, entry.name)
+    for path, file in decode_files(lesson.files["starter"]).items():
+        await runtime.write_file(workspace.environment_id, path, file.data, file.mode)
+    await _prepared(sessions, workspace)
+
+
+async def _prepared(sessions: Sessions, workspace: LessonWorkspace) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(LessonWorkspace)
+            .where(
+                LessonWorkspace.user_key == workspace.user_key,
+                LessonWorkspace.course_id == workspace.course_id,
+                LessonWorkspace.lesson_slug == workspace.lesson_slug,
+                LessonWorkspace.environment_id == workspace.environment_id,
+            )
+            .values(prepared_at=func.now())
+        )

@@ -1,0 +1,62 @@
+"""Platform roles: the admin API, ``require_role``, and ``practica user …``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from practica.cli import app
+from tests.practica.accounts.conftest import Site
+from tests.practica.accounts.factories import UserFactory, csrf_headers, post, sign_in
+
+
+def test_only_admins_list_users_and_change_roles(site: Site) -> None:
+    admin, learner = site.save(UserFactory.build(admin=True), UserFactory.build(unconfirmed=True))
+    assert site.client.get("/api/admin/users").json() == {"detail": "Sign in first"}
+    sign_in(site.client, admin.email)
+    listed = {user["email"]: user for user in site.client.get("/api/admin/users").json()}
+    assert listed[learner.email]["role"] == "learner"
+    assert listed[learner.email]["confirmed"] is False
+    assert listed[admin.email]["organizations"] == []
+
+    changed = site.client.patch(f"/api/admin/users/{learner.id}", json={"role": "author"}, headers=_csrf(site))
+    assert changed.json()["role"] == "author"
+    assert site.client.patch("/api/admin/users/999999", json={"role": "author"}, headers=_csrf(site)).status_code == 404
+    assert site.client.patch(f"/api/admin/users/{admin.id}", json={"role": "learner"}, headers=_csrf(site)).json() == {
+        "detail": "The platform keeps at least one admin"
+    }
+    site.sql("UPDATE users SET confirmed_at = now()")
+    sign_in(site.client, learner.email)
+    assert site.client.get("/api/admin/users").json() == {"detail": "Your role does not allow this"}
+    assert post(site.client, "/api/organizations", {"slug": "now-an-author", "name": "x"}).status_code == 201
+
+
+def test_the_user_command_creates_accounts_and_changes_roles(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("DATABASE_URL", site.url)
+    monkeypatch.setenv("PRACTICA_HOME", str(tmp_path))
+    runner = CliRunner()
+    created = runner.invoke(
+        app, ["user", "create", "Root@Example.org", "--role", "admin", "--password-stdin"], input="an admin password\n"
+    )
+    assert created.exit_code == 0, created.output
+    me = sign_in(site.client, "root@example.org", "an admin password")
+    assert (me["role"], me["display_name"]) == ("admin", "root")
+
+    again = runner.invoke(app, ["user", "create", "root@example.org", "--password-stdin"], input="another password\n")
+    assert again.exit_code == 1
+    short = runner.invoke(app, ["user", "create", "x@example.org", "--password-stdin"], input="short\n")
+    assert (short.exit_code, "password" in short.output) == (1, True)
+
+    assert runner.invoke(app, ["user", "set-role", "root@example.org", "author"]).exit_code == 1  # the last admin
+    runner.invoke(app, ["user", "create", "two@example.org", "--role", "admin", "--password-stdin"], input="p" * 12)
+    assert runner.invoke(app, ["user", "set-role", "root@example.org", "author"]).exit_code == 0
+    assert site.client.get("/api/me").json()["role"] == "author"
+    assert runner.invoke(app, ["user", "set-role", "nobody@example.org", "author"]).exit_code == 1
+
+
+def _csrf(site: Site) -> dict[str, str]:
+    return csrf_headers(site.client)

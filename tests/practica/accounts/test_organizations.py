@@ -1,0 +1,156 @@
+"""Organisations: who may create, see and administer them; invitations by email and by link."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from practica.accounts import organization_slugs
+from servicekit.database import make_engine, make_sessionmaker
+from tests.practica.accounts.conftest import Site
+from tests.practica.accounts.factories import UserFactory, csrf_headers, post, sign_in
+
+INVITATION_TOKEN = re.compile(r"/invitations/([A-Za-z0-9_-]+)")
+
+
+def create(site: Site, slug: str = "acme") -> Any:
+    return post(site.client, "/api/organizations", {"slug": slug, "name": "Acme Academy"})
+
+
+def token_of(link: str) -> str:
+    found = INVITATION_TOKEN.search(link)
+    assert found is not None
+    return found[1]
+
+
+def test_learners_cannot_create_organizations_and_authors_can(site: Site) -> None:
+    learner, author = site.save(UserFactory.build(), UserFactory.build(author=True))
+    sign_in(site.client, learner.email)
+    assert create(site).status_code == 403
+    sign_in(site.client, author.email)
+    assert create(site).json() == {"slug": "acme", "name": "Acme Academy"}
+    assert create(site).status_code == 409
+    assert site.client.get("/api/me").json()["organizations"] == [
+        {"slug": "acme", "name": "Acme Academy", "role": "admin"}
+    ]
+    assert post(site.client, "/api/organizations", {"slug": "Not A Slug", "name": "x"}).status_code == 422
+
+
+def test_an_email_invitation_is_mailed_and_only_its_addressee_accepts_it_once(site: Site) -> None:
+    author, invitee, stranger = site.save(
+        UserFactory.build(author=True), UserFactory.build(email="bea@example.org"), UserFactory.build()
+    )
+    sign_in(site.client, author.email)
+    create(site)
+    made = post(site.client, "/api/organizations/acme/invitations", {"email": " Bea@Example.org"})
+    assert made.status_code == 201
+    assert made.json()["email"] == "bea@example.org"
+    site.run_jobs()
+    [(recipient, subject, body)] = site.sql("SELECT recipient, subject, body FROM dev_mail")
+    assert (recipient, subject) == ("bea@example.org", f"{author.display_name} invites you to Acme Academy on Practica")
+    token = token_of(body)
+    assert token == token_of(made.json()["link"])
+
+    other = site.browser()
+    sign_in(other, stranger.email)
+    assert post(other, f"/api/invitations/{token}/accept").status_code == 403
+    assert other.get("/api/organizations/acme").status_code == 404
+
+    sign_in(other, invitee.email)
+    accepted = post(other, f"/api/invitations/{token}/accept")
+    assert accepted.json() == {"slug": "acme", "name": "Acme Academy", "role": "member"}
+    assert other.get("/api/me").json()["organizations"] == [accepted.json()]
+    assert post(other, f"/api/invitations/{token}/accept").status_code == 400  # single use
+
+
+def test_a_link_invitation_lets_anyone_signed_in_join_until_revoked(site: Site) -> None:
+    author, first, second, third = site.save(
+        UserFactory.build(author=True), UserFactory.build(), UserFactory.build(), UserFactory.build()
+    )
+    sign_in(site.client, author.email)
+    create(site)
+    made = post(site.client, "/api/organizations/acme/invitations", {}).json()
+    assert made["email"] is None
+    assert made["link"].startswith("http://127.0.0.1:8000/invitations/")
+    token = token_of(made["link"])
+    other = site.browser()
+    assert post(other, f"/api/invitations/{token}/accept").status_code == 401  # sign in first
+    for member in (first, second):
+        sign_in(other, member.email)
+        assert post(other, f"/api/invitations/{token}/accept").status_code == 200
+    revoked = site.client.delete(f"/api/organizations/acme/invitations/{made['id']}", headers=_csrf(site))
+    assert revoked.status_code == 204
+    sign_in(other, third.email)
+    assert post(other, f"/api/invitations/{token}/accept").json() == {
+        "detail": "This invitation is invalid or has expired"
+    }
+    members = site.client.get("/api/organizations/acme").json()["members"]
+    assert sorted(member["email"] for member in members) == sorted([author.email, first.email, second.email])
+
+
+def test_invitations_expire_after_seven_days(site: Site) -> None:
+    author, member = site.save(UserFactory.build(author=True), UserFactory.build())
+    sign_in(site.client, author.email)
+    create(site)
+    token = token_of(post(site.client, "/api/organizations/acme/invitations", {}).json()["link"])
+    [(days,)] = site.sql("SELECT extract(day FROM expires_at - now()) FROM organization_invitations")
+    assert days == 6  # seven days, less the test's milliseconds
+    site.sql("UPDATE organization_invitations SET expires_at = now() - interval '1 second'")
+    sign_in(site.client, member.email)
+    assert post(site.client, f"/api/invitations/{token}/accept").status_code == 400
+
+
+def test_members_see_the_organization_but_only_its_admins_invite_and_remove(site: Site) -> None:
+    author, member, outsider = site.save(UserFactory.build(author=True), UserFactory.build(), UserFactory.build())
+    sign_in(site.client, author.email)
+    create(site)
+    token = token_of(post(site.client, "/api/organizations/acme/invitations", {}).json()["link"])
+    other = site.browser()
+    sign_in(other, member.email)
+    post(other, f"/api/invitations/{token}/accept")
+
+    detail = other.get("/api/organizations/acme").json()
+    assert {(m["email"], m["role"]) for m in detail["members"]} == {(author.email, "admin"), (member.email, "member")}
+    assert post(other, "/api/organizations/acme/invitations", {}).status_code == 403
+    assert other.delete(f"/api/organizations/acme/members/{author.id}", headers=csrf_headers(other)).status_code == 403
+
+    sign_in(other, outsider.email)
+    assert other.get("/api/organizations/acme").json() == {"detail": "No such organization"}
+    assert other.get("/api/organizations/nope").status_code == 404
+
+    assert site.client.delete(f"/api/organizations/acme/members/{member.id}", headers=_csrf(site)).status_code == 204
+    last_admin = site.client.delete(f"/api/organizations/acme/members/{author.id}", headers=_csrf(site))
+    assert last_admin.status_code == 409
+    assert _slugs(site, member.id) == set()
+    assert _slugs(site, author.id) == {"acme"}
+
+
+def test_organization_slugs_lists_the_users_organizations(site: Site) -> None:
+    author, member = site.save(UserFactory.build(author=True), UserFactory.build())
+    sign_in(site.client, author.email)
+    for slug in ("acme", "globex", "initech"):
+        create(site, slug)
+    for slug in ("acme", "initech"):
+        token = token_of(post(site.client, f"/api/organizations/{slug}/invitations", {}).json()["link"])
+        other = site.browser()
+        sign_in(other, member.email)
+        assert post(other, f"/api/invitations/{token}/accept").status_code == 200
+    assert _slugs(site, member.id) == {"acme", "initech"}
+    assert _slugs(site, author.id) == {"acme", "globex", "initech"}
+
+
+def _csrf(site: Site) -> dict[str, str]:
+    return csrf_headers(site.client)
+
+
+def _slugs(site: Site, user_id: int) -> set[str]:
+    async def query() -> set[str]:
+        engine = make_engine(site.url, pool_size=1)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await organization_slugs(session, user_id)
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(query())

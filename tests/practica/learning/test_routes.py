@@ -1,0 +1,219 @@
+"""The learner's API against a real database, real jobs and real bubblewrap environments."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+from practica.accounts.models import Organization
+from practica.accounts.service import create_user
+from practica.accounts.sessions import SESSION_COOKIE, start_session
+from practica.jobs.queue import connected, jobs
+from practica.jobs.worker import worker_context
+from practica.lessons.loading import load
+from practica.lessons.publishing import publish
+from practica.sandbox import Runtime
+from practica.sandbox.settings import SandboxSettings
+from practica.sandbox.tasks import SandboxWorker
+from practica.settings import PracticaSettings
+from practica.web.app import create_app
+from tests.practica.lessons.factories import write_course
+
+pytestmark = pytest.mark.sandbox
+
+CHECK = {
+    "command": ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=report.xml", "tests"],
+    "tests_into": "tests",
+}
+CSRF = "test-csrf-token-0123456789"
+
+
+@dataclass
+class Site:
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    context: dict[str, object]
+    runtime: Runtime
+    sandbox: SandboxSettings
+    app: Any
+
+    async def run_jobs(self) -> None:
+        async with connected(jobs, self.url):
+            await jobs.run_worker_async(
+                wait=False, queues=["sandbox", "checks"], install_signal_handlers=False, additional_context=self.context
+            )
+
+    async def learner(self, email: str, organization: str | None = None) -> httpx.AsyncClient:
+        async with self.sessions() as session, session.begin():
+            user = await create_user(session, email, "a long password", email.split("@")[0])
+            if organization is not None:
+                await _join(session, user.id, organization)
+            token = await start_session(session, user.id)
+        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver")
+        client.cookies.set(SESSION_COOKIE, token)
+        client.cookies.set("practica_csrf", CSRF)
+        client.headers["X-CSRF-Token"] = CSRF
+        return client
+
+
+async def _join(session: AsyncSession, user_id: int, slug: str) -> None:
+    from practica.accounts.models import Membership
+
+    organization = Organization(slug=slug, name=slug.title())
+    session.add(organization)
+    await session.flush()
+    session.add(Membership(organization_id=organization.id, user_id=user_id, role="member"))
+
+
+def _course(directory: Path, **overrides: Any) -> Path:
+    course = write_course(directory, ["add"], **overrides)
+    path = course / "add" / "lesson.yaml"
+    lesson = yaml.safe_load(path.read_text())
+    lesson.update(check=CHECK, hints=[{"text": "Use +.", "after_failed_checks": 1}], run="python3 solution.py")
+    path.write_text(yaml.safe_dump(lesson, sort_keys=False))
+    return course
+
+
+@pytest.fixture
+async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path) -> AsyncIterator[Site]:
+    engine = create_async_engine(practica_db_url)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as session, session.begin():
+        await publish(session, load(_course(tmp_path / "basics")), "basics", performer=None)
+        private = _course(tmp_path / "internal", visibility={"organization": "acme"})
+        await publish(session, load(private), "internal", performer=None)
+    settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path, practica_check_cooldown=0)
+    sandbox = SandboxSettings(home=checks_home, gateway_url="http://gateway.test")
+    context = {**worker_context(settings, engine), "sandbox": SandboxWorker(sandbox, bwrap_runtime)}
+    app = create_app(settings, static_dir=tmp_path / "no-static", sandbox_settings=sandbox)
+    yield Site(practica_db_url, engine, sessions, context, bwrap_runtime, sandbox, app)
+    await app.state.engine.dispose()
+    await engine.dispose()
+
+
+async def _open(site: Site, client: httpx.AsyncClient, course: str = "basics") -> dict[str, Any]:
+    response = await client.post(f"/api/courses/{course}/lessons/add/environment")
+    assert response.status_code == 200, response.text
+    assert response.json()["status"] == "starting"
+    await site.run_jobs()  # start, then write the starter files
+    ready = await client.get(f"/api/courses/{course}/lessons/add/environment")
+    assert ready.json()["status"] == "running", ready.text
+    body: dict[str, Any] = ready.json()
+    return body
+
+
+async def _check(site: Site, client: httpx.AsyncClient) -> dict[str, Any]:
+    queued = await client.post("/api/courses/basics/lessons/add/checks")
+    assert queued.status_code == 202, queued.text
+    assert queued.json()["status"] == "queued"
+    await site.run_jobs()
+    done: dict[str, Any] = (await client.get(f"/api/checks/{queued.json()['id']}")).json()
+    return done
+
+
+async def test_open_a_lesson_fail_a_check_fix_it_and_pass(site: Site) -> None:
+    client = await site.learner("ada@example.org")
+    lesson = (await client.get("/api/courses/basics/lessons/add")).json()
+    assert (lesson["title"], lesson["languages"]) == ("Add two numbers", ["python"])
+    assert lesson["run_command"] == "python3 solution.py"
+    assert (lesson["hints"], lesson["hints_hidden"], lesson["last_check"]) == ([], 1, None)
+
+    environment = await _open(site, client)
+    assert environment["gateway_url"] == "http://gateway.test"
+    assert environment["token"]
+    starter = await site.runtime.read_file(environment["id"], "solution.py")
+    assert b"NotImplementedError" in starter
+
+    failed = await _check(site, client)
+    assert failed["status"] == "failed"
+    assert failed["tests"][0]["status"] == "fail"
+    assert failed["tests"][0]["message"]
+    lesson = (await client.get("/api/courses/basics/lessons/add")).json()
+    assert (lesson["hints"], lesson["hints_hidden"], lesson["failed_checks"]) == (["Use +."], 0, 1)
+
+    await site.runtime.write_file(environment["id"], "solution.py", b"def add(a, b):\n    return a + b\n")
+    passed = await _check(site, client)
+    assert passed["status"] == "passed"
+    assert [test["status"] for test in passed["tests"]] == ["pass"]
+    catalogue = (await client.get("/api/courses")).json()
+    assert [(course["id"], course["completed"], course["total"]) for course in catalogue] == [("basics", 1, 1)]
+    assert (await client.get("/api/courses/basics/lessons/add")).json()["completed"] is True
+    await client.aclose()
+
+
+async def test_reset_puts_the_starter_files_back(site: Site) -> None:
+    client = await site.learner("grace@example.org")
+    environment = await _open(site, client)
+    await site.runtime.write_file(environment["id"], "solution.py", b"mine\n")
+    await site.runtime.write_file(environment["id"], "notes.txt", b"scratch\n")
+    response = await client.post("/api/courses/basics/lessons/add/reset")
+    assert response.json()["status"] == "starting"
+    await site.run_jobs()
+    assert (await client.get("/api/courses/basics/lessons/add/environment")).json()["status"] == "running"
+    assert b"NotImplementedError" in await site.runtime.read_file(environment["id"], "solution.py")
+    names = [entry.name for entry in await site.runtime.list_files(environment["id"])]
+    assert "notes.txt" not in names
+    await client.aclose()
+
+
+async def test_private_courses_are_visible_to_members_only(site: Site) -> None:
+    outsider = await site.learner("eve@example.org")
+    member = await site.learner("bob@example.org", organization="acme")
+    assert [course["id"] for course in (await outsider.get("/api/courses")).json()] == ["basics"]
+    assert (await outsider.get("/api/courses/internal")).status_code == 404
+    assert (await outsider.get("/api/courses/internal/lessons/add")).status_code == 404
+    assert (await outsider.post("/api/courses/internal/lessons/add/environment")).status_code == 404
+    listed = (await member.get("/api/courses")).json()
+    assert sorted((course["id"], course["organization"]) for course in listed) == [
+        ("basics", None),
+        ("internal", "acme"),
+    ]
+    assert (await member.get("/api/courses/internal/lessons/add")).status_code == 200
+    await outsider.aclose()
+    await member.aclose()
+
+
+async def test_checks_need_an_open_lesson_respect_the_cooldown_and_belong_to_their_learner(site: Site) -> None:
+    client = await site.learner("linus@example.org")
+    refused = await client.post("/api/courses/basics/lessons/add/checks")
+    assert refused.status_code == 409
+    assert "open the lesson first" in refused.json()["detail"]
+    await _open(site, client)
+    first = await _check(site, client)
+    site.app.state.settings = site.app.state.settings.model_copy(update={"practica_check_cooldown": 60})
+    too_soon = await client.post("/api/courses/basics/lessons/add/checks")
+    assert too_soon.status_code == 429
+    assert 0 < too_soon.json()["retry_after"] <= 60
+    assert too_soon.headers["Retry-After"] == str(too_soon.json()["retry_after"])
+    other = await site.learner("ken@example.org")
+    assert (await other.get(f"/api/checks/{first['id']}")).status_code == 404
+    await client.aclose()
+    await other.aclose()
+
+
+async def test_signed_out_and_forged_requests_are_refused(site: Site) -> None:
+    anonymous = httpx.AsyncClient(transport=httpx.ASGITransport(app=site.app), base_url="http://testserver")
+    assert (await anonymous.get("/api/courses")).status_code == 200  # the public catalogue
+    assert (await anonymous.get("/api/courses/basics/lessons/add")).status_code == 401
+    client = await site.learner("mallory@example.org")
+    del client.headers["X-CSRF-Token"]
+    forged = await client.post("/api/courses/basics/lessons/add/environment")
+    assert forged.status_code == 403
+    await anonymous.aclose()
+    await client.aclose()
+
+
+async def test_two_opens_at_once_share_one_environment(site: Site) -> None:
+    client = await site.learner("barbara@example.org")
+    responses = await asyncio.gather(*(client.post("/api/courses/basics/lessons/add/environment") for _ in range(3)))
+    assert len({response.json()["id"] for response in responses}) == 1
+    await client.aclose()
