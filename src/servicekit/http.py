@@ -4,33 +4,47 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUEST_ID_HEADER = "X-Request-ID"
 log = structlog.get_logger(__name__)
 
 
-class RequestIdMiddleware(BaseHTTPMiddleware):
-    """Bind a request id to every log line of a request and echo it back."""
+class RequestIdMiddleware:
+    """Bind a request id to every log line of a request and echo it back.
 
-    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
-        request_id = request.headers.get(REQUEST_ID_HEADER) or uuid.uuid4().hex
-        request_id = request_id[:64]
+    Plain ASGI (not ``BaseHTTPMiddleware``, which costs a task and a stream per
+    request): it only wraps ``send`` to add the header.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = (Headers(scope=scope).get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
         structlog.contextvars.clear_contextvars()
         structlog.contextvars.bind_contextvars(request_id=request_id)
+
+        async def send_with_id(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
         try:
-            response = await call_next(request)
+            await self.app(scope, receive, send_with_id)
         finally:
             structlog.contextvars.unbind_contextvars("request_id")
-        response.headers[REQUEST_ID_HEADER] = request_id
-        return response
 
 
 class HttpMetrics:
@@ -52,15 +66,28 @@ class HttpMetrics:
             registry=registry,
         )
 
-    def middleware(self) -> Callable[[Request, RequestResponseEndpoint], Awaitable[Response]]:
-        async def measure(request: Request, call_next: RequestResponseEndpoint) -> Response:
+    def middleware(self, app: ASGIApp) -> ASGIApp:
+        """Plain ASGI: the status comes from the response's start message, the route from the routed scope."""
+
+        async def measure(scope: Scope, receive: Receive, send: Send) -> None:
+            if scope["type"] != "http":
+                await app(scope, receive, send)
+                return
             started = time.perf_counter()
-            response = await call_next(request)
-            route = request.scope.get("route")
-            template = getattr(route, "path", "unmatched")
-            self.requests.labels(request.method, template, str(response.status_code)).inc()
-            self.latency.labels(request.method, template).observe(time.perf_counter() - started)
-            return response
+            status = 500
+
+            async def send_seeing_status(message: Message) -> None:
+                nonlocal status
+                if message["type"] == "http.response.start":
+                    status = message["status"]
+                await send(message)
+
+            try:
+                await app(scope, receive, send_seeing_status)
+            finally:
+                template = getattr(scope.get("route"), "path", "unmatched")
+                self.requests.labels(scope["method"], template, str(status)).inc()
+                self.latency.labels(scope["method"], template).observe(time.perf_counter() - started)
 
         return measure
 
@@ -68,12 +95,22 @@ class HttpMetrics:
 def install_observability(app: FastAPI, registry: CollectorRegistry, namespace: str) -> None:
     """Add request ids, HTTP metrics and ``GET /metrics`` to ``app``."""
     metrics = HttpMetrics(registry, namespace)
-    app.add_middleware(BaseHTTPMiddleware, dispatch=metrics.middleware())
+    app.add_middleware(_Wrapped, wrap=metrics.middleware)
     app.add_middleware(RequestIdMiddleware)
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+
+
+class _Wrapped:
+    """Adapts a ``wrap(app) -> app`` function to Starlette's middleware class protocol."""
+
+    def __init__(self, app: ASGIApp, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
+        self.inner = wrap(app)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.inner(scope, receive, send)
 
 
 def ping_router(engine_of: Callable[[Request], AsyncEngine]) -> APIRouter:

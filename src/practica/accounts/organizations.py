@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from cachetools import TTLCache
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts import messages
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Invitation, MemberRole, Membership, Organization, Role, User
+from practica.accounts.sessions import RECENT_FOR
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
@@ -33,14 +35,25 @@ class MembershipView:
     role: MemberRole
 
 
+_recent_slugs: TTLCache[int, frozenset[str]] = TTLCache(maxsize=10_000, ttl=RECENT_FOR.total_seconds())
+
+
 async def organization_slugs(session: AsyncSession, user_id: int) -> set[str]:
-    """The organisations ``user_id`` belongs to: their private courses are the ones this user may see."""
+    """The organisations ``user_id`` belongs to: their private courses are the ones this user may see.
+
+    Remembered for :data:`~practica.accounts.sessions.RECENT_FOR`, like sessions; joining or leaving
+    through this process forgets it at once.
+    """
+    if (remembered := _recent_slugs.get(user_id)) is not None:
+        return set(remembered)
     rows = await session.scalars(
         select(Organization.slug)
         .join(Membership, Membership.organization_id == Organization.id)
         .where(Membership.user_id == user_id)
     )
-    return set(rows)
+    slugs = frozenset(rows)
+    _recent_slugs[user_id] = slugs
+    return set(slugs)
 
 
 async def memberships(session: AsyncSession, user_id: int) -> list[MembershipView]:
@@ -61,6 +74,7 @@ async def create_organization(session: AsyncSession, creator: User, slug: str, n
     if organization_id is None:
         raise AccountError(409, f"The organization {slug!r} already exists")
     session.add(Membership(organization_id=organization_id, user_id=creator.id, role=MemberRole.ADMIN.value))
+    _recent_slugs.pop(creator.id, None)
     await session.flush()
     return await session.get_one(Organization, organization_id)
 
@@ -157,6 +171,7 @@ async def accept(session: AsyncSession, token: str, user: User) -> MembershipVie
         .on_conflict_do_nothing()
     )
     invitation.accepted_at = datetime.now(UTC)
+    _recent_slugs.pop(user.id, None)
     organization = await session.get_one(Organization, invitation.organization_id)
     role = await role_in(session, organization.id, user.id)
     assert role is not None
@@ -170,6 +185,7 @@ async def remove_member(session: AsyncSession, organization: Organization, user_
     membership = await session.get(Membership, (organization.id, user_id))
     if membership is None:
         raise AccountError(404, "No such member")
+    _recent_slugs.pop(user_id, None)
     if membership.role == MemberRole.ADMIN.value:
         admins = await session.scalar(
             select(func.count())

@@ -19,6 +19,7 @@ from practica.accounts import messages
 from practica.accounts.errors import BAD_LINK, WRONG_CREDENTIALS, AccountError
 from practica.accounts.models import AccountToken, Role, TokenPurpose, User
 from practica.accounts.passwords import hash_password, verify_password
+from practica.accounts.sessions import forget_user
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
@@ -163,3 +164,4 @@ async def set_role(session: AsyncSession, user: User, role: Role) -> None:
         if admins == 1:
             raise AccountError(409, "The platform keeps at least one admin")
     user.role = role.value
+    forget_user(user.id)

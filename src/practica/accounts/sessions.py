@@ -4,12 +4,18 @@ A stolen database dump holds no usable session. Sessions end after
 :data:`SESSION_LIFETIME`, on sign-out, and all at once when the password is
 reset. ``last_seen_at`` is refreshed at most every :data:`TOUCH_EVERY` so a
 busy browser does not write on every request.
+
+Each web process remembers a session it has just checked for
+:data:`RECENT_FOR`, so a page's burst of API calls costs one lookup. Ending
+sessions or changing a role forgets them here at once; another web process
+notices within :data:`RECENT_FOR`.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from cachetools import TTLCache
 from fastapi import Request, Response
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +27,8 @@ from practica.settings import PracticaSettings
 SESSION_COOKIE = "practica_session"
 SESSION_LIFETIME = timedelta(days=14)
 TOUCH_EVERY = timedelta(minutes=5)
+RECENT_FOR = timedelta(seconds=5)
+_recent: TTLCache[str, User] = TTLCache(maxsize=10_000, ttl=RECENT_FOR.total_seconds())
 
 
 async def start_session(session: AsyncSession, user_id: int) -> str:
@@ -36,6 +44,8 @@ async def start_session(session: AsyncSession, user_id: int) -> str:
 async def session_user(session: AsyncSession, token: str) -> User | None:
     """The user of a live session, refreshing its ``last_seen_at`` now and then."""
     hashed = token_hash(token)
+    if (remembered := _recent.get(hashed)) is not None:
+        return remembered
     row = (
         await session.execute(
             select(User, UserSession.last_seen_at)
@@ -50,15 +60,24 @@ async def session_user(session: AsyncSession, token: str) -> User | None:
         await session.execute(
             update(UserSession).where(UserSession.token_hash == hashed).values(last_seen_at=func.now())
         )
+    _recent[hashed] = user
     return user
 
 
+def forget_user(user_id: int) -> None:
+    """Drop this process's memory of ``user_id``'s sessions (they ended, or the user changed)."""
+    for hashed in [hashed for hashed, user in _recent.items() if user.id == user_id]:
+        _recent.pop(hashed, None)
+
+
 async def end_session(session: AsyncSession, token: str) -> None:
+    _recent.pop(token_hash(token), None)
     await session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
 
 
 async def end_sessions(session: AsyncSession, user_id: int, *, keep: str | None = None) -> None:
     """End every session of ``user_id`` except the one whose token is ``keep``."""
+    forget_user(user_id)
     statement = delete(UserSession).where(UserSession.user_id == user_id)
     if keep:
         statement = statement.where(UserSession.token_hash != token_hash(keep))

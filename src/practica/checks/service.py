@@ -169,3 +169,29 @@ async def completed_lessons(session: AsyncSession, user_key: str, course_id: str
         )
     )
     return set(slugs)
+
+
+@dataclass(frozen=True)
+class LessonState:
+    failed_checks: int
+    completed: bool
+    latest: CheckAttempt | None
+
+
+async def lesson_state(session: AsyncSession, user_key: str, course_id: str, slug: str) -> LessonState:
+    """Failed checks, completion and the latest attempt of a learner on a lesson (the lesson page's needs)."""
+    mine = (CheckAttempt.user_key == user_key, CheckAttempt.course_id == course_id, CheckAttempt.lesson_slug == slug)
+    failed = select(func.count()).where(*mine, CheckAttempt.status == AttemptStatus.FAILED).scalar_subquery()
+    completed = (
+        select(LessonCompletion.attempt_id)
+        .where(
+            LessonCompletion.user_key == user_key,
+            LessonCompletion.course_id == course_id,
+            LessonCompletion.lesson_slug == slug,
+        )
+        .exists()
+    )
+    latest = select(CheckAttempt.id).where(*mine).order_by(CheckAttempt.id.desc()).limit(1).scalar_subquery()
+    failed_count, done, latest_id = (await session.execute(select(failed, completed, latest))).one()
+    attempt = await session.get(CheckAttempt, latest_id) if latest_id is not None else None
+    return LessonState(int(failed_count), bool(done), attempt)

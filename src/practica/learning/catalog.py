@@ -12,8 +12,10 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from cachetools import LRUCache
+from sqlalchemy import Text, cast, literal, select, union_all
 from sqlalchemy.dialects.postgresql import distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -59,37 +61,93 @@ async def _newest_versions(session: AsyncSession, course_id: str | None = None) 
     return list(await session.scalars(query))
 
 
-async def _versions_in_use(
-    session: AsyncSession, user_key: str | None, newest: list[CourseVersion]
-) -> list[CourseVersion]:
-    """Each course's enrolled version for this learner, else its newest."""
-    if user_key is None or not newest:
-        return newest
-    enrolled = await session.scalars(
-        select(CourseVersion)
-        .join(Enrollment, Enrollment.version_id == CourseVersion.id)
-        .where(Enrollment.user_key == user_key, Enrollment.course_id.in_([v.course_id for v in newest]))
+@dataclass(frozen=True)
+class VersionInfo:
+    """A course version's header: immutable, so every process may keep it."""
+
+    id: int
+    course_id: str
+    number: int
+    title: str
+    summary: str
+    visibility: str
+
+    @classmethod
+    def of(cls, row: CourseVersion) -> VersionInfo:
+        return cls(row.id, row.course_id, row.number, row.title, row.summary, row.visibility)
+
+
+_version_headers: LRUCache[int, VersionInfo] = LRUCache(maxsize=10_000)
+_version_lessons: LRUCache[int, tuple[tuple[str, str], ...]] = LRUCache(maxsize=10_000)
+
+
+@dataclass
+class Progress:
+    enrolled: dict[str, int] = field(default_factory=dict)  # course id -> version id
+    completed: set[tuple[str, str]] = field(default_factory=set)  # (course id, lesson slug)
+
+
+async def _progress(session: AsyncSession, user_key: str | None, course_ids: list[str]) -> Progress:
+    """The learner's enrolments and completed lessons in these courses, in one round trip."""
+    progress = Progress()
+    if user_key is None or not course_ids:
+        return progress
+    enrolled = select(literal("enrolled"), Enrollment.course_id, cast(Enrollment.version_id, Text)).where(
+        Enrollment.user_key == user_key, Enrollment.course_id.in_(course_ids)
     )
-    by_course = {version.course_id: version for version in enrolled}
-    return [by_course.get(version.course_id, version) for version in newest]
+    completed = select(literal("completed"), LessonCompletion.course_id, LessonCompletion.lesson_slug).where(
+        LessonCompletion.user_key == user_key, LessonCompletion.course_id.in_(course_ids)
+    )
+    for kind, course_id, value in await session.execute(union_all(enrolled, completed)):
+        if kind == "enrolled":
+            progress.enrolled[course_id] = int(value)
+        else:
+            progress.completed.add((course_id, value))
+    return progress
+
+
+async def _headers(session: AsyncSession, ids: Collection[int]) -> dict[int, VersionInfo]:
+    missing = [version_id for version_id in ids if version_id not in _version_headers]
+    if missing:
+        for row in await session.scalars(select(CourseVersion).where(CourseVersion.id.in_(missing))):
+            _version_headers[row.id] = VersionInfo.of(row)
+    return {version_id: _version_headers[version_id] for version_id in ids}
+
+
+async def _lessons(session: AsyncSession, version_ids: Collection[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+    """Each version's lessons (slug, title) in order; versions never change, so they are kept once read."""
+    missing = [version_id for version_id in version_ids if version_id not in _version_lessons]
+    if missing:
+        found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        rows = await session.execute(
+            select(CourseLesson.version_id, CourseLesson.slug, CourseLesson.title)
+            .where(CourseLesson.version_id.in_(missing))
+            .order_by(CourseLesson.version_id, CourseLesson.position)
+        )
+        for version_id, slug, title in rows:
+            found[version_id].append((slug, title))
+        for version_id in missing:
+            _version_lessons[version_id] = tuple(found[version_id])
+    return {version_id: _version_lessons[version_id] for version_id in version_ids}
+
+
+async def _in_use(
+    session: AsyncSession, newest: list[CourseVersion], progress: Progress
+) -> list[tuple[VersionInfo, VersionInfo]]:
+    """(version the learner is on, newest version) of each course."""
+    headers = await _headers(session, [progress.enrolled.get(row.course_id, row.id) for row in newest])
+    return [(headers[progress.enrolled.get(row.course_id, row.id)], VersionInfo.of(row)) for row in newest]
 
 
 async def courses(
     session: AsyncSession, user_key: str | None, organizations: Collection[str], course_id: str | None = None
 ) -> list[CourseEntry]:
     newest = [v for v in await _newest_versions(session, course_id) if v.visibility in _visible(organizations)]
-    in_use = await _versions_in_use(session, user_key, newest)
-    rows = await session.execute(
-        select(CourseLesson.version_id, CourseLesson.slug, CourseLesson.title)
-        .where(CourseLesson.version_id.in_([version.id for version in in_use]))
-        .order_by(CourseLesson.version_id, CourseLesson.position)
-    )
-    lessons: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for version_id, slug, title in rows:
-        lessons[version_id].append((slug, title))
-    done = await _completions(session, user_key, [version.course_id for version in in_use])
+    progress = await _progress(session, user_key, [version.course_id for version in newest])
+    pairs = await _in_use(session, newest, progress)
+    lessons = await _lessons(session, [version.id for version, _ in pairs])
     entries = []
-    for version, latest in zip(in_use, newest, strict=True):
+    for version, latest in pairs:
         entry = CourseEntry(
             id=version.course_id,
             title=version.title,
@@ -99,34 +157,61 @@ async def courses(
             organization=None if version.visibility == "public" else version.visibility,
         )
         entry.lessons = [
-            LessonEntry(slug, title, (version.course_id, slug) in done) for slug, title in lessons[version.id]
+            LessonEntry(slug, title, (version.course_id, slug) in progress.completed)
+            for slug, title in lessons[version.id]
         ]
         entries.append(entry)
     return entries
 
 
-async def _completions(session: AsyncSession, user_key: str | None, course_ids: list[str]) -> set[tuple[str, str]]:
-    if user_key is None or not course_ids:
-        return set()
-    rows = await session.execute(
-        select(LessonCompletion.course_id, LessonCompletion.lesson_slug).where(
-            LessonCompletion.user_key == user_key, LessonCompletion.course_id.in_(course_ids)
-        )
-    )
-    return {(course_id, slug) for course_id, slug in rows}
-
-
 async def lesson_of(
     session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
-) -> tuple[CourseVersion, CourseLesson]:
+) -> tuple[VersionInfo, CourseLesson]:
     """The lesson as the learner sees it (their version), or :class:`NotVisibleError`."""
     newest = await _newest_versions(session, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
-    (version,) = await _versions_in_use(session, user_key, newest)
+    ((version, _newest),) = await _in_use(session, newest, await _progress(session, user_key, [course_id]))
     lesson = await session.scalar(
         select(CourseLesson).where(CourseLesson.version_id == version.id, CourseLesson.slug == slug)
     )
     if lesson is None:
         raise NotVisibleError(f"no lesson {slug!r} in course {course_id!r} version {version.number}")
     return version, lesson
+
+
+@dataclass(frozen=True)
+class LessonInfo:
+    """What the lesson page shows of a lesson (never its files): immutable, kept once read."""
+
+    id: int
+    slug: str
+    title: str
+    definition: dict[str, Any]
+    starter_paths: tuple[str, ...]
+
+
+_lesson_pages: LRUCache[tuple[int, str], LessonInfo] = LRUCache(maxsize=10_000)
+
+
+async def lesson_page_of(
+    session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
+) -> tuple[VersionInfo, LessonInfo]:
+    """Like :func:`lesson_of`, without loading the lesson's files."""
+    newest = await _newest_versions(session, course_id)
+    if not newest or newest[0].visibility not in _visible(organizations):
+        raise NotVisibleError(f"no course {course_id!r}")
+    ((version, _newest),) = await _in_use(session, newest, await _progress(session, user_key, [course_id]))
+    if (version.id, slug) not in _lesson_pages:
+        row = (
+            await session.execute(
+                select(
+                    CourseLesson.id, CourseLesson.title, CourseLesson.definition, CourseLesson.files["starter"]
+                ).where(CourseLesson.version_id == version.id, CourseLesson.slug == slug)
+            )
+        ).first()
+        if row is None:
+            raise NotVisibleError(f"no lesson {slug!r} in course {course_id!r} version {version.number}")
+        lesson_id, title, definition, starter = row
+        _lesson_pages[(version.id, slug)] = LessonInfo(lesson_id, slug, title, definition, tuple(sorted(starter)))
+    return version, _lesson_pages[(version.id, slug)]

@@ -6,13 +6,15 @@ state-changing request passes the CSRF check (the router's dependency).
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practica.accounts.dependencies import CurrentUser, OptionalUser, csrf_protect, settings_of, transaction
 from practica.accounts.errors import AccountError
@@ -22,17 +24,15 @@ from practica.checks.models import CheckAttempt
 from practica.checks.service import (
     CheckCooldownError,
     LearnerLesson,
-    completed_lessons,
     disclosed_hints,
-    failed_checks,
-    latest_attempt,
+    lesson_state,
     organization_of,
     request_check,
 )
 from practica.learning.activity import ActivityPage, ActivityUnavailableError, read_feed, user_tag
-from practica.learning.catalog import CourseEntry, NotVisibleError, courses, lesson_of
+from practica.learning.catalog import CourseEntry, NotVisibleError, VersionInfo, courses, lesson_of, lesson_page_of
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
-from practica.lessons.catalog import CourseLesson, CourseVersion, enroll, upgrade_to_latest
+from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
 
@@ -138,16 +138,24 @@ async def _organizations(session: AsyncSession, user: User | None) -> set[str]:
     return await organization_slugs(session, user.id) if user is not None else set()
 
 
+@asynccontextmanager
+async def reading(request: Request) -> AsyncIterator[AsyncSession]:
+    """A session for reads only: each statement on its own (no BEGIN / COMMIT round trips)."""
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions(bind=request.app.state.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
+        yield session
+
+
 @router.get("/courses")
 async def list_courses(request: Request, user: OptionalUser) -> list[CourseView]:
-    async with transaction(request) as session:
+    async with reading(request) as session:
         key = str(user.id) if user else None
         return [course_view(entry) for entry in await courses(session, key, await _organizations(session, user))]
 
 
 @router.get("/courses/{course_id}", responses={404: {"description": "No such course for you"}})
 async def get_course(request: Request, course_id: str, user: OptionalUser) -> CourseView:
-    async with transaction(request) as session:
+    async with reading(request) as session:
         key = str(user.id) if user else None
         found = await courses(session, key, await _organizations(session, user), course_id)
     if not found:
@@ -166,32 +174,34 @@ async def upgrade(request: Request, course_id: str, user: CurrentUser) -> Course
         return course_view((await courses(session, str(user.id), organizations, course_id))[0])
 
 
-async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) -> tuple[CourseVersion, CourseLesson]:
+async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) -> tuple[VersionInfo, CourseLesson]:
     try:
         return await lesson_of(session, str(user.id), await _organizations(session, user), course_id, slug)
     except NotVisibleError as error:
         raise HTTPException(404, str(error)) from None
 
 
-def _languages(lesson: CourseLesson) -> list[str]:
-    found = {LANGUAGES[suffix] for path in lesson.files["starter"] for suffix in LANGUAGES if path.endswith(suffix)}
-    return sorted(found)
+def _languages(paths: Iterable[str]) -> list[str]:
+    return sorted({LANGUAGES[suffix] for path in paths for suffix in LANGUAGES if path.endswith(suffix)})
 
 
 @router.get("/courses/{course_id}/lessons/{slug}")
 async def get_lesson(request: Request, course_id: str, slug: str, user: CurrentUser) -> LessonView:
-    async with transaction(request) as session:
-        version, lesson = await _lesson(session, user, course_id, slug)
-        target = LearnerLesson(str(user.id), course_id, lesson, organization_of(version.visibility))
-        failed = await failed_checks(session, target)
-        shown, hidden = disclosed_hints(lesson.definition, failed)
-        last = await latest_attempt(session, target)
-        done = slug in await completed_lessons(session, str(user.id), course_id)
+    async with reading(request) as session:
+        try:
+            version, lesson = await lesson_page_of(
+                session, str(user.id), await _organizations(session, user), course_id, slug
+            )
+        except NotVisibleError as error:
+            raise HTTPException(404, str(error)) from None
+        state = await lesson_state(session, str(user.id), course_id, slug)
+    shown, hidden = disclosed_hints(lesson.definition, state.failed_checks)
     return LessonView(
         course=CourseRef(id=course_id, title=version.title), version=version.number, slug=slug, title=lesson.title,
-        task=lesson.definition["task"], languages=_languages(lesson), run_command=lesson.definition.get("run"),
-        hints=shown, hints_hidden=hidden, failed_checks=failed, completed=done,
-        last_check=check_view(last) if last else None,
+        task=lesson.definition["task"], languages=_languages(lesson.starter_paths),
+        run_command=lesson.definition.get("run"), hints=shown, hints_hidden=hidden,
+        failed_checks=state.failed_checks, completed=state.completed,
+        last_check=check_view(state.latest) if state.latest else None,
     )  # fmt: skip
 
 
