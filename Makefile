@@ -10,7 +10,7 @@ FRONTEND_BUILD := src/practica/web/static/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
 PYTEST_WORKERS ?= 2
 
-.PHONY: run test lint setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config
+.PHONY: run test lint setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config openapi
 
 run: setup
 	$(BIN)/practica up
@@ -62,3 +62,7 @@ test: test-setup lint frontend-test python-test
 
 readme-config: $(PY_STAMP)
 	$(BIN)/python scripts/settings_table.py
+
+openapi: $(PY_STAMP) $(NPM_STAMP)
+	$(BIN)/python scripts/openapi.py
+	cd frontend && npm run --silent gen:api

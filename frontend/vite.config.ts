@@ -10,6 +10,23 @@ export default defineConfig({
     outDir: "../src/practica/web/static",
     emptyOutDir: true,
     assetsDir: "assets",
+    rollupOptions: {
+      output: {
+        // Keep the big IDE libraries in their own cacheable chunks.
+        manualChunks(id) {
+          if (id.includes("/node_modules/@xterm/")) return "xterm";
+          if (/\/node_modules\/(@codemirror\/(state|view|language|commands)|@lezer\/(common|highlight|lr)|style-mod|w3c-keyname|crelt)\//.test(id)) {
+            return "codemirror";
+          }
+          return undefined;
+        },
+      },
+      onwarn(warning, warn) {
+        // react-router ships "use client" directives, meaningless for a client-only bundle.
+        if (warning.code === "MODULE_LEVEL_DIRECTIVE" && warning.message.includes('"use client"')) return;
+        warn(warning);
+      },
+    },
   },
   server: {
     proxy: {

@@ -1,29 +1,138 @@
-import { render, screen } from "@testing-library/react";
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { App } from "./App";
+import { AppRoutes } from "./App";
+import { AuthProvider } from "./auth/AuthContext";
+import { jsonResponse, mockFetch, setCookie } from "./test-utils";
 
 afterEach(() => {
+  setCookie("practica_csrf", null);
   vi.unstubAllGlobals();
 });
 
+const ME = {
+  id: 1,
+  email: "ada@example.com",
+  display_name: "Ada",
+  role: "learner",
+  organizations: [],
+};
+
+const COURSES = [
+  {
+    id: "python-basics",
+    title: "Python basics",
+    summary: "Variables, loops and functions.",
+    version: 1,
+    lessons: [
+      { slug: "hello", title: "Hello, world", completed: true },
+      { slug: "loops", title: "Loops", completed: false },
+    ],
+    completed: 1,
+    total: 2,
+  },
+];
+
+function renderApp(path = "/") {
+  render(
+    <MemoryRouter initialEntries={[path]}>
+      <AuthProvider>
+        <AppRoutes />
+      </AuthProvider>
+    </MemoryRouter>,
+  );
+}
+
 describe("App", () => {
-  it("renders the product header and the system status section", async () => {
-    const fetchMock = vi.fn(() =>
-      Promise.resolve(
-        new Response(
-          JSON.stringify({ version: "0.1.0", environment: "development", database: "embedded", queued_jobs: 0 }),
-          { status: 200, headers: { "Content-Type": "application/json" } },
-        ),
-      ),
+  it("shows Sign in / Sign up links when signed out", async () => {
+    mockFetch({
+      "GET /api/me": jsonResponse({ detail: "Not signed in" }, 401),
+      "GET /api/courses": jsonResponse({ detail: "Not signed in" }, 401),
+    });
+    renderApp();
+
+    const header = screen.getByRole("banner");
+    expect(within(header).getByRole("link", { name: "Practica" })).toBeInTheDocument();
+    expect(await within(header).findByRole("link", { name: "Sign in" })).toHaveAttribute("href", "/signin");
+    expect(within(header).getByRole("link", { name: "Sign up" })).toHaveAttribute("href", "/signup");
+    expect(within(header).queryByRole("button", { name: "Sign out" })).not.toBeInTheDocument();
+  });
+
+  it("lists the courses with progress and the user's email in the header; signs out", async () => {
+    setCookie("practica_csrf", "c9");
+    const { calls } = mockFetch({
+      "GET /api/me": jsonResponse(ME),
+      "GET /api/courses": jsonResponse(COURSES),
+      "POST /api/auth/signout": new Response(null, { status: 204 }),
+    });
+    renderApp();
+
+    expect(await screen.findByRole("link", { name: "Python basics" })).toHaveAttribute(
+      "href",
+      "/courses/python-basics",
     );
-    vi.stubGlobal("fetch", fetchMock);
+    expect(screen.getByText("1 of 2 lessons completed")).toBeInTheDocument();
+    const header = screen.getByRole("banner");
+    expect(within(header).getByText("ada@example.com")).toBeInTheDocument();
+    expect(within(header).getByRole("link", { name: "Activity" })).toBeInTheDocument();
 
-    render(<App />);
+    await userEvent.click(within(header).getByRole("button", { name: "Sign out" }));
 
-    expect(screen.getByRole("heading", { level: 1, name: "Practica" })).toBeInTheDocument();
-    expect(screen.getByText("Practical programming lessons in real environments")).toBeInTheDocument();
-    expect(screen.getByRole("region", { name: "System status" })).toBeInTheDocument();
-    expect(await screen.findByText("development")).toBeInTheDocument();
-    expect(fetchMock).toHaveBeenCalledWith("/api/system", expect.anything());
+    expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
+    const signout = calls.find((call) => call.url === "/api/auth/signout")!;
+    expect(signout.method).toBe("POST");
+    expect(signout.headers.get("X-CSRF-Token")).toBe("c9");
+    expect(within(header).getByRole("link", { name: "Sign in" })).toBeInTheDocument();
+  });
+
+  it("shows a course's lessons with completed marks", async () => {
+    mockFetch({ "GET /api/me": jsonResponse(ME), "GET /api/courses/python-basics": jsonResponse(COURSES[0]) });
+    renderApp("/courses/python-basics");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Python basics" })).toBeInTheDocument();
+    const items = screen.getAllByRole("listitem");
+    const hello = items.find((item) => item.textContent?.includes("Hello, world"))!;
+    const loops = items.find((item) => item.textContent?.includes("Loops"))!;
+    expect(hello).toHaveTextContent("Completed");
+    expect(loops).not.toHaveTextContent("Completed");
+    expect(within(hello).getByRole("link", { name: "Hello, world" })).toHaveAttribute(
+      "href",
+      "/courses/python-basics/lessons/hello",
+    );
+  });
+
+  it("sends signed-out visitors of a course page to the sign-in page", async () => {
+    mockFetch({ "GET /api/me": jsonResponse({ detail: "Not signed in" }, 401) });
+    renderApp("/courses/python-basics");
+
+    expect(await screen.findByRole("heading", { name: "Sign in" })).toBeInTheDocument();
+  });
+
+  it("lists the learner's activity", async () => {
+    mockFetch({
+      "GET /api/me": jsonResponse(ME),
+      "GET /api/activity": jsonResponse({
+        entries: [{ id: "a3", occurred_at: "2025-02-01T10:00:00Z", action: "check.passed", text: "Passed Hello, world" }],
+      }),
+    });
+    renderApp("/activity");
+
+    expect(await screen.findByText("Passed Hello, world")).toBeInTheDocument();
+    expect(screen.getByText("check.passed")).toBeInTheDocument();
+  });
+
+  it("confirms an email address from the link", async () => {
+    setCookie("practica_csrf", "c1");
+    const { calls } = mockFetch({
+      "GET /api/me": jsonResponse({ detail: "Not signed in" }, 401),
+      "POST /api/auth/confirm": jsonResponse({ message: "Confirmed" }),
+    });
+    renderApp("/confirm/abc123");
+
+    expect(await screen.findByText(/Your email is confirmed/)).toBeInTheDocument();
+    expect(calls.filter((call) => call.url === "/api/auth/confirm").map((call) => call.body)).toEqual([
+      { token: "abc123" },
+    ]);
   });
 });

@@ -1,17 +1,81 @@
+import { lazy, Suspense } from "react";
+import { BrowserRouter, Route, Routes, useParams } from "react-router";
+import { AuthProvider } from "./auth/AuthContext";
+import { Layout } from "./components/Layout";
+import { RequireAuth } from "./components/RequireAuth";
+import { ActivityPage } from "./pages/ActivityPage";
+import { CataloguePage } from "./pages/CataloguePage";
+import { ConfirmEmailPage } from "./pages/ConfirmEmailPage";
+import { CoursePage } from "./pages/CoursePage";
+import { NotFoundPage } from "./pages/NotFoundPage";
+import { ResetPasswordPage } from "./pages/ResetPasswordPage";
+import { ResetRequestPage } from "./pages/ResetRequestPage";
+import { SignInPage } from "./pages/SignInPage";
+import { SignUpPage } from "./pages/SignUpPage";
 import { SystemStatus } from "./SystemStatus";
+
+// The IDE (CodeMirror, xterm.js) is only loaded on lesson pages.
+const LessonPage = lazy(() => import("./pages/LessonPage").then((module) => ({ default: module.LessonPage })));
+
+function LessonRoute() {
+  const { courseId = "", slug = "" } = useParams();
+  return (
+    <RequireAuth>
+      <Suspense fallback={<p className="muted page">Loading the lesson…</p>}>
+        <LessonPage key={`${courseId}/${slug}`} />
+      </Suspense>
+    </RequireAuth>
+  );
+}
+
+/** The route table (tests render it inside a MemoryRouter). */
+export function AppRoutes() {
+  return (
+    <Routes>
+      <Route element={<Layout />}>
+        <Route index element={<CataloguePage />} />
+        <Route path="signin" element={<SignInPage />} />
+        <Route path="signup" element={<SignUpPage />} />
+        <Route path="reset" element={<ResetRequestPage />} />
+        <Route path="reset/:token" element={<ResetPasswordPage />} />
+        <Route path="confirm/:token" element={<ConfirmEmailPage />} />
+        <Route
+          path="courses/:courseId"
+          element={
+            <RequireAuth>
+              <CoursePage />
+            </RequireAuth>
+          }
+        />
+        <Route path="courses/:courseId/lessons/:slug" element={<LessonRoute />} />
+        <Route
+          path="activity"
+          element={
+            <RequireAuth>
+              <ActivityPage />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="status"
+          element={
+            <div className="page">
+              <SystemStatus />
+            </div>
+          }
+        />
+        <Route path="*" element={<NotFoundPage />} />
+      </Route>
+    </Routes>
+  );
+}
 
 export function App() {
   return (
-    <>
-      <header className="site-header">
-        <div className="container">
-          <h1>Practica</h1>
-          <p className="tagline">Practical programming lessons in real environments</p>
-        </div>
-      </header>
-      <main className="container">
-        <SystemStatus />
-      </main>
-    </>
+    <BrowserRouter>
+      <AuthProvider>
+        <AppRoutes />
+      </AuthProvider>
+    </BrowserRouter>
   );
 }

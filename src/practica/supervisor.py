@@ -179,10 +179,7 @@ def sandbox_unavailable() -> str:
 
 
 def _gateway_url() -> str:
-    sandbox = SandboxSettings()
-    if "gateway_url" in sandbox.model_fields_set:
-        return sandbox.gateway_url
-    return f"http://{sandbox.gateway_host}:{sandbox.gateway_port}"
+    return SandboxSettings().gateway_url
 
 
 def _answers(url: str | None) -> bool:

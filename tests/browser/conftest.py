@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
+import tempfile
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -64,3 +67,42 @@ def live_server(practica_db_url: str, tmp_path: Path) -> Iterator[str]:
     env = {"DATABASE_URL": practica_db_url, "PRACTICA_HOME": str(tmp_path), "PRACTICA_PORT": str(port)}
     with running_service([sys.executable, "-m", "practica", "web"], env, f"http://127.0.0.1:{port}") as base:
         yield base
+
+
+@dataclass
+class Platform:
+    """Everything ``practica up`` starts (web, gateway, workers, Chronicles), on free ports, with test databases."""
+
+    url: str
+    env: dict[str, str]
+
+    def practica(self, *args: str) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "practica", *args]
+        return subprocess.run(command, env={**os.environ, **self.env}, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def platform(practica_db_url: str, chronicles_db_url: str, tmp_path: Path) -> Iterator[Platform]:
+    require_tool(STATIC_INDEX.is_file(), "the built front end (npm --prefix frontend run build)")
+    require_tool(shutil.which("bwrap") is not None and os.geteuid() == 0, "bubblewrap, as root")
+    home = Path(tempfile.mkdtemp(prefix="practica-browser-"))
+    home.chmod(0o755)  # environments' uids traverse it
+    web, chronicles, gateway = free_port(), free_port(), free_port()
+    env = {
+        "PRACTICA_HOME": str(home),
+        "DATABASE_URL": practica_db_url,
+        "CHRONICLES_DATABASE_URL": chronicles_db_url,
+        "PRACTICA_PORT": str(web),
+        "PRACTICA_PUBLIC_URL": f"http://127.0.0.1:{web}",
+        "CHRONICLES_PORT": str(chronicles),
+        "CHRONICLES_URL": f"http://127.0.0.1:{chronicles}",
+        "PRACTICA_SANDBOX_GATEWAY_PORT": str(gateway),
+        "PRACTICA_SANDBOX_GATEWAY_ORIGINS": f"http://127.0.0.1:{web}",
+        "PRACTICA_SANDBOX_UID_BASE": str(8_000_000 + (os.getpid() % 1000) * 1000),
+        "PRACTICA_SANDBOX_UID_COUNT": "1000",
+        "PRACTICA_CHECK_COOLDOWN": "0",
+    }
+    log = tmp_path / "practica-up.log"
+    with running_service([sys.executable, "-m", "practica", "up"], env, f"http://127.0.0.1:{web}", log=log) as base:
+        yield Platform(base, env)
+    shutil.rmtree(home, ignore_errors=True)

@@ -39,3 +39,17 @@ async def bwrap_runtime(checks_home: Path) -> AsyncIterator[Runtime]:
     for info in await runtime.list_environments():
         await runtime.remove(info.id)
     await runtime.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Iterator[None]:
+    """Every test's database numbers its rows from 1: what a web app remembered by id must not leak across."""
+    from practica.accounts.organizations import forget_memberships
+    from practica.accounts.sessions import forget_all
+    from practica.learning.catalog import forget_cached
+
+    for forget in (forget_cached, forget_memberships, forget_all):
+        forget()
+    yield
+    for forget in (forget_cached, forget_memberships, forget_all):
+        forget()

@@ -38,6 +38,11 @@ class MembershipView:
 _recent_slugs: TTLCache[int, frozenset[str]] = TTLCache(maxsize=10_000, ttl=RECENT_FOR.total_seconds())
 
 
+def forget_memberships() -> None:
+    """Drop every remembered membership (for a process that changes databases: tests)."""
+    _recent_slugs.clear()
+
+
 async def organization_slugs(session: AsyncSession, user_id: int) -> set[str]:
     """The organisations ``user_id`` belongs to: their private courses are the ones this user may see.
 

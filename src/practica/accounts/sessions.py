@@ -64,6 +64,11 @@ async def session_user(session: AsyncSession, token: str) -> User | None:
     return user
 
 
+def forget_all() -> None:
+    """Drop every remembered session (for a process that changes databases: tests)."""
+    _recent.clear()
+
+
 def forget_user(user_id: int) -> None:
     """Drop this process's memory of ``user_id``'s sessions (they ended, or the user changed)."""
     for hashed in [hashed for hashed, user in _recent.items() if user.id == user_id]:

@@ -122,7 +122,8 @@ def _abandoned(attempt: CheckAttempt) -> bool:
 
 
 def lesson_gid(course_id: str, slug: str) -> str:
-    return gid("Lesson", f"{course_id}/{slug}")
+    """``gid://practica/Lesson/COURSE:SLUG`` (a global id's last part holds no slash)."""
+    return gid("Lesson", f"{course_id}:{slug}")
 
 
 def lesson_payload(course_id: str, lesson: CourseLesson, organization: str | None) -> dict[str, Any]:

@@ -6,6 +6,7 @@ Alembic's autogenerate and ``alembic check`` read the metadata from here.
 from __future__ import annotations
 
 from practica.accounts import models as account_models  # noqa: F401  (registers the tables)
+from practica.authoring import models as authoring_models  # noqa: F401  (registers the table)
 from practica.checks import models as check_models  # noqa: F401  (registers the tables)
 from practica.db.base import Base
 from practica.events import outbox  # noqa: F401  (registers the table)

@@ -17,6 +17,7 @@ __all__ = ["QUEUES", "TASK_MODULES", "connected", "defer_in_transaction", "jobs"
 
 TASK_MODULES: list[str] = [
     "practica.accounts.tasks",
+    "practica.authoring.tasks",
     "practica.checks.tasks",
     "practica.events.relay",
     "practica.learning.workspaces",

@@ -55,6 +55,7 @@ def _visible(organizations: Collection[str]) -> list[str]:
 
 async def _newest_versions(session: AsyncSession, course_id: str | None = None) -> list[CourseVersion]:
     query = select(CourseVersion).ext(distinct_on(CourseVersion.course_id))
+    query = query.where(CourseVersion.published_at.is_not(None))
     if course_id is not None:
         query = query.where(CourseVersion.course_id == course_id)
     query = query.order_by(CourseVersion.course_id, CourseVersion.number.desc())
@@ -215,3 +216,9 @@ async def lesson_page_of(
         lesson_id, title, definition, starter = row
         _lesson_pages[(version.id, slug)] = LessonInfo(lesson_id, slug, title, definition, tuple(sorted(starter)))
     return version, _lesson_pages[(version.id, slug)]
+
+
+def forget_cached() -> None:
+    """Drop what this process keeps of course versions (for a process that changes databases: tests)."""
+    for cache in (_version_headers, _version_lessons, _lesson_pages):
+        cache.clear()

@@ -40,6 +40,7 @@ class CourseVersion(Base):
     content_hash: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    published_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)  # None: an author's draft, never listed
 
     __table_args__ = (UniqueConstraint("course_id", "number", name="uq_course_versions_number"),)
 
@@ -72,6 +73,7 @@ class Enrollment(Base):
 
 async def latest_version(session: AsyncSession, course_id: str) -> CourseVersion | None:
     query = select(CourseVersion).where(CourseVersion.course_id == course_id).order_by(CourseVersion.number.desc())
+    query = query.where(CourseVersion.published_at.is_not(None))
     return (await session.scalars(query.limit(1))).first()
 
 

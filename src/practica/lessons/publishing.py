@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -37,6 +37,7 @@ class Publication:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    version_id: int | None = None  # the stored version (the unchanged one when nothing changed)
 
 
 @contextmanager
@@ -77,8 +78,15 @@ def lesson_record(loaded: LoadedLesson, position: int) -> dict[str, Any]:
     }
 
 
-async def publish(session: AsyncSession, loaded: LoadedCourse, source: str, performer: str | None) -> Publication:
-    """Store a new version when the content changed (in the caller's transaction), and say what changed."""
+async def publish(
+    session: AsyncSession, loaded: LoadedCourse, source: str, performer: str | None, *, published: bool = True
+) -> Publication:
+    """Store a new version when the content changed (in the caller's transaction), and say what changed.
+
+    With ``published=False`` the version is an author's draft (a preview before publishing): always
+    stored, numbered below zero (-1, -2, …) so that published numbers stay consecutive, left out of
+    the catalogue (``published_at`` unset) and announced to nobody.
+    """
     if loaded.course is None:
         raise ImportSourceError(f"{loaded.directory}: a course needs course.yaml (this is a single lesson)")
     course = loaded.course
@@ -90,31 +98,52 @@ async def publish(session: AsyncSession, loaded: LoadedCourse, source: str, perf
     await session.execute(insert(Course).values(id=course.id).on_conflict_do_nothing())
     await session.execute(select(Course).where(Course.id == course.id).with_for_update())
     previous = await latest_version(session, course.id)
-    if previous is not None and previous.content_hash == content_hash:
-        return Publication(course.id, previous.number, changed=False)
+    if published and previous is not None and previous.content_hash == content_hash:
+        return Publication(course.id, previous.number, changed=False, version_id=previous.id)
+    if published:
+        number = (previous.number + 1) if previous else 1
+    else:
+        number = await _draft_number(session, course.id)
     version = CourseVersion(
         course_id=course.id,
-        number=(previous.number + 1) if previous else 1,
+        number=number,
         title=course.title,
         summary=course.summary,
         visibility=course.visibility if isinstance(course.visibility, str) else course.visibility.organization,
         content_hash=content_hash,
         source=source,
+        published_at=func.now() if published else None,
     )
     session.add(version)
     await session.flush()
     session.add_all(CourseLesson(version_id=version.id, **record) for record in lessons)
     publication = await _compare(session, course.id, version.number, previous, lessons)
+    publication.version_id = version.id
+    if published:
+        await _announce(session, version, publication, len(lessons), performer)
+    return publication
+
+
+async def _draft_number(session: AsyncSession, course_id: str) -> int:
+    lowest = await session.scalar(
+        select(func.min(CourseVersion.number)).where(CourseVersion.course_id == course_id, CourseVersion.number < 0)
+    )
+    return (lowest or 0) - 1
+
+
+async def _announce(
+    session: AsyncSession, version: CourseVersion, publication: Publication, lessons: int, performer: str | None
+) -> None:
+    """Record ``course.published`` for Chronicles."""
     payload: dict[str, Any] = {
-        "course": {"id": course.id, "title": course.title}, "version": version.number, "lessons": len(lessons),
+        "course": {"id": version.course_id, "title": version.title}, "version": version.number, "lessons": lessons,
         "added": publication.added, "updated": publication.updated, "removed": publication.removed,
         "visibility": "public" if version.visibility == "public" else "private",
     }  # fmt: skip
     if version.visibility != "public":
         payload["org"] = version.visibility
-    await record_event(session, subject=gid("Course", course.id), action="course.published", performer=performer,
-                       payload=payload)  # fmt: skip
-    return publication
+    await record_event(session, subject=gid("Course", version.course_id), action="course.published",
+                       performer=performer, payload=payload)  # fmt: skip
 
 
 async def _compare(

@@ -6,9 +6,9 @@ import re
 import socket
 from datetime import timedelta
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.home import data_home
@@ -61,7 +61,8 @@ class SandboxSettings(BaseSettings):
         timedelta(hours=8), gt=timedelta(0), description="A running environment is stopped after this long (`8h`)."
     )
     gateway_url: str = Field(
-        "http://127.0.0.1:8002", description="Where browsers reach this host's environment gateway."
+        "",
+        description="Where browsers reach this host's environment gateway. Unset: `http://GATEWAY_HOST:GATEWAY_PORT`.",
     )
     gateway_origins: str = Field(
         "http://127.0.0.1:8000,http://localhost:8000",
@@ -78,6 +79,14 @@ class SandboxSettings(BaseSettings):
         timedelta(minutes=5), description="How long a terminal's shell waits for its browser to reconnect."
     )
     terminal_replay: int = Field(64 * 1024, ge=1024, description="Recent terminal output replayed on reconnect, bytes.")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _gateway_url_follows_its_address(cls, data: Any) -> Any:
+        if isinstance(data, dict) and not data.get("gateway_url"):
+            host, port = data.get("gateway_host", "127.0.0.1"), data.get("gateway_port", 8002)
+            return {**data, "gateway_url": f"http://{host}:{port}"}
+        return data
 
     @property
     def allowed_origins(self) -> list[str]:

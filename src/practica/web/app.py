@@ -15,6 +15,8 @@ from practica import __version__
 from practica.accounts import dev_mail
 from practica.accounts import routes as accounts_routes
 from practica.accounts.csrf import CSRFMiddleware
+from practica.admin import routes as admin_routes
+from practica.authoring import routes as authoring_routes
 from practica.learning import routes as learning_routes
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
@@ -55,6 +57,8 @@ def create_app(
     app.include_router(system.router, prefix="/api")
     app.include_router(learning_routes.router)
     app.include_router(accounts_routes.api_router, prefix="/api")
+    app.include_router(authoring_routes.router)
+    app.include_router(admin_routes.router)
     app.include_router(dev_mail.router)
     spa.mount(app, static_dir)
     return app

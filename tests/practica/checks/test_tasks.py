@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +87,19 @@ class Checks:
             return [(action, payload) for action, payload in rows]
 
 
+ENTRY_SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "schemas/chronicles/entry.v1.json").read_text())
+
+
+async def assert_chronicles_accepts_every_event(checks: Checks) -> None:
+    """Subjects and performers follow the entry contract Chronicles publishes (else it dead-letters them)."""
+    pattern = re.compile(ENTRY_SCHEMA["properties"]["subject"]["pattern"])
+    async with checks.sessions() as session:
+        messages = (await session.execute(text("SELECT message FROM outbox_events"))).scalars().all()
+    for message in messages:
+        assert pattern.match(message["subject"]), message["subject"]
+        assert "performer" not in message or pattern.match(message["performer"]), message["performer"]
+
+
 @pytest.fixture
 async def checks(
     practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path
@@ -138,6 +153,7 @@ async def test_a_failed_then_passed_check_completes_the_lesson_once(checks: Chec
         *["check.requested", "check.passed", "lesson.completed"],
         *["check.requested", "check.passed"],
     ]
+    await assert_chronicles_accepts_every_event(checks)
     failed_payload = (await checks.events())[1][1]
     assert failed_payload["lesson"] == {"id": "basics/add", "slug": "add", "title": "Add two numbers"}
     assert "org" not in failed_payload

@@ -1,0 +1,74 @@
+import { useState } from "react";
+import { Link, NavLink, Outlet, useNavigate } from "react-router";
+import { errorMessage } from "../api/client";
+import { useAuth } from "../auth/AuthContext";
+
+export function Layout() {
+  const { me, signOut } = useAuth();
+  const navigate = useNavigate();
+  const [error, setError] = useState<string | null>(null);
+
+  const onSignOut = async () => {
+    setError(null);
+    try {
+      await signOut();
+      navigate("/signin");
+    } catch (err) {
+      setError(`Could not sign out: ${errorMessage(err)}`);
+    }
+  };
+
+  return (
+    <div className="app">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="site-header">
+        <div className="header-inner">
+          <Link to="/" className="brand">
+            Practica
+          </Link>
+          <nav aria-label="Main" className="main-nav">
+            <ul>
+              <li>
+                <NavLink to="/" end>
+                  Catalogue
+                </NavLink>
+              </li>
+              {me && (
+                <li>
+                  <NavLink to="/activity">Activity</NavLink>
+                </li>
+              )}
+            </ul>
+          </nav>
+          <div className="account">
+            {me === undefined ? null : me ? (
+              <>
+                <span className="user-email" title={me.display_name}>
+                  {me.email}
+                </span>
+                <button type="button" onClick={() => void onSignOut()}>
+                  Sign out
+                </button>
+              </>
+            ) : (
+              <>
+                <NavLink to="/signin">Sign in</NavLink>
+                <NavLink to="/signup">Sign up</NavLink>
+              </>
+            )}
+          </div>
+        </div>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+      </header>
+      <main id="main" tabIndex={-1}>
+        <Outlet />
+      </main>
+    </div>
+  );
+}

@@ -1,0 +1,131 @@
+import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { Check } from "../api/types";
+import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { CheckPanel } from "./CheckPanel";
+
+const base: Check = {
+  id: 7,
+  status: "queued",
+  verdict: null,
+  detail: "",
+  queued_at: "2025-01-01T00:00:00Z",
+  started_at: null,
+  finished_at: null,
+  tests: [],
+};
+
+beforeEach(() => setCookie("practica_csrf", "csrf-1"));
+afterEach(() => {
+  setCookie("practica_csrf", null);
+  vi.unstubAllGlobals();
+  vi.useRealTimers();
+});
+
+describe("CheckPanel", () => {
+  it("starts a check, polls until it passes and lists each test", async () => {
+    const answers: Check[] = [
+      { ...base, status: "running", started_at: "2025-01-01T00:00:01Z" },
+      {
+        ...base,
+        status: "failed",
+        verdict: "1 of 2 tests failed",
+        finished_at: "2025-01-01T00:00:03Z",
+        tests: [
+          { name: "test_add", status: "pass", message: "", duration_s: 0.01 },
+          { name: "test_sub", status: "fail", message: "assert 1 == 2\n  where 1 = sub(3, 2)", duration_s: 0.02 },
+        ],
+      },
+    ];
+    const { calls } = mockFetch({
+      "POST /api/courses/py/lessons/intro/checks": jsonResponse(base, 202),
+      "GET /api/checks/7": () => jsonResponse(answers.shift() ?? answers[0]),
+    });
+    const beforeCheck = vi.fn(async () => undefined);
+    const onFinished = vi.fn();
+    render(<CheckPanel courseId="py" slug="intro" beforeCheck={beforeCheck} onFinished={onFinished} pollIntervalMs={5} />);
+
+    const status = screen.getByRole("status", { name: "Check status" });
+    expect(status).toHaveTextContent("Not checked yet");
+    await userEvent.click(screen.getByRole("button", { name: "Check" }));
+
+    await waitFor(() => expect(status).toHaveTextContent("Failed"));
+    expect(beforeCheck).toHaveBeenCalledTimes(1);
+    expect(calls[0]).toMatchObject({ method: "POST", url: "/api/courses/py/lessons/intro/checks" });
+    expect(calls[0]!.headers.get("X-CSRF-Token")).toBe("csrf-1");
+    expect(calls.filter((call) => call.url === "/api/checks/7")).toHaveLength(2);
+    expect(onFinished).toHaveBeenCalledWith(expect.objectContaining({ id: 7, status: "failed" }));
+
+    const results = screen.getByRole("list", { name: "Test results" });
+    const items = within(results).getAllByRole("listitem");
+    expect(items).toHaveLength(2);
+    expect(items[0]).toHaveTextContent("test_add");
+    expect(items[0]).toHaveTextContent("Passed");
+    expect(items[1]).toHaveTextContent("test_sub");
+    expect(items[1]).toHaveTextContent("Failed");
+    const message = items[1]!.querySelector("pre");
+    expect(message?.textContent).toBe("assert 1 == 2\n  where 1 = sub(3, 2)");
+    expect(screen.getByText("1 of 2 tests passed")).toBeInTheDocument();
+  });
+
+  it("polls GET /api/checks/{id} every 500 ms until the check has passed", async () => {
+    vi.useFakeTimers();
+    const answers: Check[] = [
+      { ...base, status: "running" },
+      { ...base, status: "passed", tests: [{ name: "test_ok", status: "pass", message: "", duration_s: null }] },
+    ];
+    const { calls } = mockFetch({
+      "POST /api/courses/py/lessons/intro/checks": jsonResponse(base, 202),
+      "GET /api/checks/7": () => jsonResponse(answers.shift()),
+    });
+    render(<CheckPanel courseId="py" slug="intro" />);
+    const polls = () => calls.filter((call) => call.url === "/api/checks/7").length;
+
+    fireEvent.click(screen.getByRole("button", { name: "Check" }));
+    await act(() => vi.advanceTimersByTimeAsync(0));
+    expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Queued");
+    expect(screen.getByRole("button", { name: "Check" })).toBeDisabled();
+
+    await act(() => vi.advanceTimersByTimeAsync(499));
+    expect(polls()).toBe(0);
+    await act(() => vi.advanceTimersByTimeAsync(1));
+    expect(polls()).toBe(1);
+    expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Running");
+
+    await act(() => vi.advanceTimersByTimeAsync(500));
+    expect(polls()).toBe(2);
+    expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Passed");
+    expect(within(screen.getByRole("list", { name: "Test results" })).getByText("test_ok")).toBeInTheDocument();
+
+    await act(() => vi.advanceTimersByTimeAsync(5000));
+    expect(polls()).toBe(2);
+    expect(screen.getByRole("button", { name: "Check" })).toBeEnabled();
+  });
+
+  it("shows how long to wait when the server answers 429", async () => {
+    mockFetch({
+      "POST /api/courses/py/lessons/intro/checks": jsonResponse(
+        { detail: "Too many checks, slow down", retry_after: 30 },
+        429,
+      ),
+    });
+    render(<CheckPanel courseId="py" slug="intro" />);
+
+    await userEvent.click(screen.getByRole("button", { name: "Check" }));
+
+    expect(await screen.findByText("Wait 30 s before the next check")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Check" })).toBeDisabled();
+    expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Not checked yet");
+  });
+
+  it("resumes polling a check that was still running when the lesson loaded", async () => {
+    mockFetch({
+      "GET /api/checks/7": jsonResponse({ ...base, status: "error", detail: "The environment is not running" }),
+    });
+    render(<CheckPanel courseId="py" slug="intro" initialCheck={{ ...base, status: "running" }} pollIntervalMs={5} />);
+
+    expect(await screen.findByText("Error")).toBeInTheDocument();
+    expect(screen.getByText("The environment is not running")).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,202 @@
+import { useEffect, useRef, useState } from "react";
+import { ApiError, errorMessage } from "../api/client";
+import { getCheck, startCheck } from "../api/endpoints";
+import type { Check, CheckStatus, TestStatus } from "../api/types";
+
+export interface CheckPanelProps {
+  courseId: string;
+  slug: string;
+  /** The lesson's last check; polling resumes if it is still queued or running. */
+  initialCheck?: Check | null;
+  /** Runs before a check starts (e.g. flush unsaved edits). */
+  beforeCheck?: () => Promise<void>;
+  /** A check started here has finished. */
+  onFinished?: (check: Check) => void;
+  pollIntervalMs?: number;
+}
+
+const FINAL: ReadonlySet<CheckStatus> = new Set(["passed", "failed", "error"]);
+
+export function isFinal(status: CheckStatus): boolean {
+  return FINAL.has(status);
+}
+
+const STATUS_TEXT: Record<CheckStatus, string> = {
+  queued: "Queued…",
+  running: "Running…",
+  passed: "Passed",
+  failed: "Failed",
+  error: "Error",
+};
+
+const TEST_TEXT: Record<TestStatus, string> = {
+  pass: "Passed",
+  fail: "Failed",
+  error: "Error",
+  skip: "Skipped",
+};
+
+const TEST_ICON: Record<TestStatus, string> = { pass: "✔", fail: "✘", error: "!", skip: "–" };
+
+export function CheckPanel({
+  courseId,
+  slug,
+  initialCheck = null,
+  beforeCheck,
+  onFinished,
+  pollIntervalMs = 500,
+}: CheckPanelProps) {
+  const [check, setCheck] = useState<Check | null>(initialCheck);
+  const [starting, setStarting] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const [pollError, setPollError] = useState<string | null>(null);
+  const [retryTick, setRetryTick] = useState(0);
+  const [waitUntil, setWaitUntil] = useState<number | null>(null);
+  const [now, setNow] = useState(() => Date.now());
+  const startedHere = useRef<number | null>(null);
+  const onFinishedRef = useRef(onFinished);
+  onFinishedRef.current = onFinished;
+
+  // Poll while the check is queued or running.
+  useEffect(() => {
+    if (!check || isFinal(check.status)) return;
+    let cancelled = false;
+    const delay = pollError ? Math.max(pollIntervalMs, 2000) : pollIntervalMs;
+    const timer = setTimeout(() => {
+      getCheck(check.id).then(
+        (next) => {
+          if (cancelled) return;
+          setPollError(null);
+          setCheck(next);
+          if (isFinal(next.status) && startedHere.current === next.id) {
+            startedHere.current = null;
+            onFinishedRef.current?.(next);
+          }
+        },
+        (err: unknown) => {
+          if (cancelled) return;
+          setPollError(errorMessage(err));
+          setRetryTick((tick) => tick + 1);
+        },
+      );
+    }, delay);
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [check, pollIntervalMs, pollError, retryTick]);
+
+  // Count down a rate-limit wait.
+  useEffect(() => {
+    if (waitUntil === null) return;
+    const tick = () => {
+      const current = Date.now();
+      setNow(current);
+      if (current >= waitUntil) setWaitUntil(null);
+    };
+    const timer = setInterval(tick, 1000);
+    return () => clearInterval(timer);
+  }, [waitUntil]);
+
+  const waitSeconds = waitUntil !== null ? Math.max(0, Math.ceil((waitUntil - now) / 1000)) : 0;
+  const inProgress = check !== null && !isFinal(check.status);
+
+  const run = async () => {
+    setError(null);
+    setPollError(null);
+    setStarting(true);
+    try {
+      if (beforeCheck) await beforeCheck();
+      const started = await startCheck(courseId, slug);
+      startedHere.current = started.id;
+      setCheck(started);
+      if (isFinal(started.status)) {
+        startedHere.current = null;
+        onFinishedRef.current?.(started);
+      }
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 429) {
+        const seconds = Math.max(1, Math.ceil(err.retryAfter ?? 10));
+        const current = Date.now();
+        setNow(current);
+        setWaitUntil(current + seconds * 1000);
+      } else {
+        setError(`Could not start the check: ${errorMessage(err)}`);
+      }
+    } finally {
+      setStarting(false);
+    }
+  };
+
+  const passedCount = check?.tests.filter((test) => test.status === "pass").length ?? 0;
+
+  return (
+    <section className="check-panel" aria-labelledby="check-heading">
+      <div className="panel-bar">
+        <h2 id="check-heading" className="panel-title">
+          Check your solution
+        </h2>
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void run()}
+          disabled={starting || inProgress || waitSeconds > 0}
+          aria-describedby="check-status"
+        >
+          Check
+        </button>
+      </div>
+      <p
+        id="check-status"
+        role="status"
+        aria-label="Check status"
+        className={`check-status${check ? ` check-${check.status}` : ""}`}
+      >
+        {starting ? "Submitting…" : check ? STATUS_TEXT[check.status] : "Not checked yet"}
+      </p>
+      {waitSeconds > 0 && (
+        <p className="notice" role="alert">
+          Wait {waitSeconds} s before the next check
+        </p>
+      )}
+      {error && (
+        <p className="error" role="alert">
+          {error}
+        </p>
+      )}
+      {pollError && inProgress && (
+        <p className="error">Lost contact with the server ({pollError}); still trying…</p>
+      )}
+      {check && isFinal(check.status) && (
+        <>
+          {check.verdict && <p className="verdict">{check.verdict}</p>}
+          {check.tests.length > 0 && (
+            <p className="muted">
+              {passedCount} of {check.tests.length} {check.tests.length === 1 ? "test" : "tests"} passed
+            </p>
+          )}
+          {check.detail && <pre className="check-detail">{check.detail}</pre>}
+        </>
+      )}
+      {check && check.tests.length > 0 && (
+        <ul className="test-results" aria-label="Test results">
+          {check.tests.map((test, index) => (
+            <li key={`${index}-${test.name}`} className={`test test-${test.status}`}>
+              <div className="test-line">
+                <span className="test-icon" aria-hidden="true">
+                  {TEST_ICON[test.status]}
+                </span>
+                <span className="test-name">{test.name}</span>
+                <span className="test-status">{TEST_TEXT[test.status]}</span>
+                {test.duration_s !== null && (
+                  <span className="test-duration muted">{test.duration_s.toFixed(2)} s</span>
+                )}
+              </div>
+              {test.message && <pre className="test-message">{test.message}</pre>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

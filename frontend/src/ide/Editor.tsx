@@ -1,0 +1,138 @@
+import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
+import {
+  bracketMatching,
+  defaultHighlightStyle,
+  indentOnInput,
+  indentUnit,
+  syntaxHighlighting,
+} from "@codemirror/language";
+import { Compartment, EditorState, type Extension } from "@codemirror/state";
+import {
+  drawSelection,
+  EditorView,
+  highlightActiveLine,
+  highlightActiveLineGutter,
+  highlightSpecialChars,
+  keymap,
+  lineNumbers,
+} from "@codemirror/view";
+import { useEffect, useRef } from "react";
+import { languageForPath, loadLanguage } from "./languages";
+
+export interface EditorProps {
+  /** Stable id of the active tab (each tab keeps its own undo history); null hides the editor. */
+  tabId: string | null;
+  /** Path of the active file (picks the syntax highlighting). */
+  path: string;
+  /** Content used when the tab is first shown (or after `generation` changes). */
+  content: string;
+  /** Bump to drop every cached buffer (e.g. after reloading files from disk). */
+  generation: number;
+  /** Ids of the open tabs; buffers of other tabs are dropped. */
+  openTabIds: readonly string[];
+  onChange: (tabId: string, content: string) => void;
+}
+
+const theme = EditorView.theme({
+  "&": { height: "100%", fontSize: "14px" },
+  ".cm-scroller": { fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace" },
+});
+
+/** A thin CodeMirror 6 wrapper: one EditorView, one EditorState per tab. */
+export function Editor({ tabId, path, content, generation, openTabIds, onChange }: EditorProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const view = useRef<EditorView | null>(null);
+  const states = useRef(new Map<string, EditorState>());
+  const language = useRef(new Compartment());
+  const active = useRef<{ tabId: string; generation: number } | null>(null);
+  const onChangeRef = useRef(onChange);
+  onChangeRef.current = onChange;
+
+  const makeState = (doc: string): EditorState => {
+    const extensions: Extension[] = [
+      lineNumbers(),
+      highlightActiveLineGutter(),
+      highlightSpecialChars(),
+      history(),
+      drawSelection(),
+      indentOnInput(),
+      bracketMatching(),
+      highlightActiveLine(),
+      syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
+      indentUnit.of("    "),
+      keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
+      EditorView.contentAttributes.of({ "aria-label": "Editor" }),
+      theme,
+      language.current.of([]),
+      EditorView.updateListener.of((update) => {
+        if (update.docChanged && active.current) {
+          onChangeRef.current(active.current.tabId, update.state.doc.toString());
+        }
+      }),
+    ];
+    return EditorState.create({ doc, extensions });
+  };
+
+  // Create the view once.
+  useEffect(() => {
+    if (!container.current) return;
+    const created = new EditorView({ parent: container.current, state: EditorState.create({ doc: "" }) });
+    view.current = created;
+    return () => {
+      created.destroy();
+      view.current = null;
+      active.current = null;
+      states.current.clear();
+    };
+  }, []);
+
+  // Switch buffers when the active tab (or the generation) changes.
+  useEffect(() => {
+    const current = view.current;
+    if (!current || tabId === null) return;
+    const previous = active.current;
+    if (previous && previous.generation === generation) {
+      states.current.set(previous.tabId, current.state);
+    } else if (previous && previous.generation !== generation) {
+      states.current.clear();
+    }
+    if (previous?.tabId === tabId && previous.generation === generation) return;
+    const state = states.current.get(tabId) ?? makeState(content);
+    active.current = { tabId, generation };
+    current.setState(state);
+    // `content` is only the initial text of a buffer, not a controlled value.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [tabId, generation]);
+
+  // Syntax highlighting follows the file name (which a rename may change).
+  useEffect(() => {
+    let cancelled = false;
+    if (tabId === null) return;
+    loadLanguage(languageForPath(path)).then(
+      (extension) => {
+        const current = view.current;
+        if (cancelled || !current || active.current?.tabId !== tabId) return;
+        current.dispatch({ effects: language.current.reconfigure(extension) });
+      },
+      () => undefined,
+    );
+    return () => {
+      cancelled = true;
+    };
+  }, [path, tabId, generation]);
+
+  // Forget buffers of closed tabs.
+  useEffect(() => {
+    const open = new Set(openTabIds);
+    for (const id of Array.from(states.current.keys())) {
+      if (!open.has(id)) states.current.delete(id);
+    }
+  }, [openTabIds]);
+
+  return (
+    <div className="editor" hidden={tabId === null}>
+      <p className="visually-hidden">Press Escape, then Tab, to move focus out of the editor.</p>
+      <div className="editor-host" ref={container} />
+    </div>
+  );
+}

@@ -1,0 +1,152 @@
+import { FitAddon } from "@xterm/addon-fit";
+import { Terminal as XTerm } from "@xterm/xterm";
+import "@xterm/xterm/css/xterm.css";
+import { useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
+import { terminalUrl } from "../api/gateway";
+import { ReconnectingSocket, type ConnectionStatus } from "./reconnect";
+
+export interface TerminalHandle {
+  /** Type text into the shell (buffered until connected). */
+  sendInput: (text: string) => void;
+  focus: () => void;
+}
+
+export interface TerminalProps {
+  gatewayUrl: string;
+  environmentId: string | number;
+  /** The current gateway token. */
+  getToken: () => string;
+  /** Fetch a fresh token (used when reconnecting, in case the old one expired). */
+  refreshToken?: () => Promise<string>;
+  ref?: Ref<TerminalHandle>;
+}
+
+// The container is labelled "Terminal"; keep xterm's own input label distinct.
+XTerm.strings.promptLabel = "Shell input";
+
+function statusText(status: ConnectionStatus, delayMs: number | null): string {
+  switch (status) {
+    case "connecting":
+      return "Connecting…";
+    case "open":
+      return "Connected";
+    case "reconnecting":
+      return delayMs !== null ? `Disconnected, reconnecting in ${Math.ceil(delayMs / 1000)} s…` : "Reconnecting…";
+    default:
+      return "Disconnected";
+  }
+}
+
+/** xterm.js over the gateway's terminal WebSocket. Reconnect logic lives in reconnect.ts. */
+export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, ref }: TerminalProps) {
+  const container = useRef<HTMLDivElement>(null);
+  const socketRef = useRef<ReconnectingSocket | null>(null);
+  const termRef = useRef<XTerm | null>(null);
+  const getTokenRef = useRef(getToken);
+  getTokenRef.current = getToken;
+  const refreshTokenRef = useRef(refreshToken);
+  refreshTokenRef.current = refreshToken;
+  const [status, setStatus] = useState<{ status: ConnectionStatus; delayMs: number | null }>({
+    status: "connecting",
+    delayMs: null,
+  });
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      sendInput: (text: string) => socketRef.current?.send(text),
+      focus: () => termRef.current?.focus(),
+    }),
+    [],
+  );
+
+  useEffect(() => {
+    const host = container.current;
+    if (!host) return;
+    const term = new XTerm({
+      cursorBlink: true,
+      fontFamily: "ui-monospace, SFMono-Regular, Menlo, Consolas, monospace",
+      fontSize: 14,
+      scrollback: 5000,
+    });
+    const fit = new FitAddon();
+    term.loadAddon(fit);
+    term.open(host);
+    termRef.current = term;
+    const safeFit = () => {
+      try {
+        fit.fit();
+      } catch {
+        // not laid out yet
+      }
+    };
+    safeFit();
+
+    const resizeMessage = () => JSON.stringify({ type: "resize", cols: term.cols, rows: term.rows });
+    const socket = new ReconnectingSocket({
+      url: async (attempt) => {
+        let token = getTokenRef.current();
+        if (attempt > 0 && refreshTokenRef.current) {
+          token = await refreshTokenRef.current().catch(() => getTokenRef.current());
+        }
+        return terminalUrl(gatewayUrl, environmentId, {
+          token,
+          session: "main",
+          cols: term.cols,
+          rows: term.rows,
+        });
+      },
+      onMessage: (data) => {
+        if (typeof data === "string") term.write(data);
+        else term.write(new Uint8Array(data));
+      },
+      onOpen: () => socket.sendIfOpen(resizeMessage()),
+      onStatus: (next, info) => setStatus({ status: next, delayMs: info.delayMs }),
+    });
+    socketRef.current = socket;
+
+    const input = term.onData((data) => socket.send(data));
+    const resized = term.onResize(() => socket.sendIfOpen(resizeMessage()));
+
+    let frame = 0;
+    const observer =
+      typeof ResizeObserver !== "undefined"
+        ? new ResizeObserver(() => {
+            cancelAnimationFrame(frame);
+            frame = requestAnimationFrame(safeFit);
+          })
+        : null;
+    observer?.observe(host);
+    socket.start();
+
+    return () => {
+      cancelAnimationFrame(frame);
+      observer?.disconnect();
+      input.dispose();
+      resized.dispose();
+      socket.close();
+      socketRef.current = null;
+      term.dispose();
+      termRef.current = null;
+    };
+  }, [gatewayUrl, environmentId]);
+
+  return (
+    <div className="terminal-panel">
+      <div className="panel-bar">
+        <h2 className="panel-title">
+          Terminal
+        </h2>
+        <span role="status" aria-label="Connection status" className={`conn conn-${status.status}`}>
+          {statusText(status.status, status.delayMs)}
+        </span>
+        {status.status === "reconnecting" && (
+          <button type="button" className="link-button" onClick={() => socketRef.current?.retryNow()}>
+            Reconnect now
+          </button>
+        )}
+      </div>
+      <div className="terminal-host" ref={container} aria-label="Terminal" role="group" />
+    </div>
+  );
+}

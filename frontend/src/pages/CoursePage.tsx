@@ -1,0 +1,56 @@
+import { Link, useParams } from "react-router";
+import { ApiError, errorMessage } from "../api/client";
+import { getCourse } from "../api/endpoints";
+import { useAsync } from "../components/useAsync";
+import { Progress } from "./CataloguePage";
+
+export function CoursePage() {
+  const { courseId = "" } = useParams();
+  const { state } = useAsync((signal) => getCourse(courseId, signal), [courseId]);
+
+  if (state.status === "loading") return <p className="muted page">Loading the course…</p>;
+  if (state.status === "error") {
+    if (state.error instanceof ApiError && state.error.status === 404) {
+      return (
+        <div className="page">
+          <h1>Course not found</h1>
+          <p>
+            <Link to="/">Back to the catalogue</Link>
+          </p>
+        </div>
+      );
+    }
+    return (
+      <p className="error page" role="alert">
+        Could not load the course: {errorMessage(state.error)}
+      </p>
+    );
+  }
+  const course = state.value;
+
+  return (
+    <div className="page">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/">Catalogue</Link> / <span aria-current="page">{course.title}</span>
+      </nav>
+      <h1>{course.title}</h1>
+      {course.summary && <p>{course.summary}</p>}
+      <Progress completed={course.completed} total={course.total} label={`Progress in ${course.title}`} />
+      <h2>Lessons</h2>
+      <ol className="lesson-list">
+        {course.lessons.map((lesson) => (
+          <li key={lesson.slug} className={lesson.completed ? "completed" : undefined}>
+            <Link to={`/courses/${encodeURIComponent(courseId)}/lessons/${encodeURIComponent(lesson.slug)}`}>
+              {lesson.title}
+            </Link>
+            {lesson.completed && (
+              <span className="done-mark">
+                <span aria-hidden="true">✔</span> Completed
+              </span>
+            )}
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}

@@ -1,0 +1,92 @@
+import { useState, type FormEvent } from "react";
+import { Link } from "react-router";
+import { errorMessage } from "../api/client";
+import { signUp } from "../api/endpoints";
+
+export function SignUpPage() {
+  const [displayName, setDisplayName] = useState("");
+  const [email, setEmail] = useState("");
+  const [password, setPassword] = useState("");
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [done, setDone] = useState(false);
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    setError(null);
+    setBusy(true);
+    try {
+      await signUp({ email: email.trim(), password, display_name: displayName.trim() });
+      setDone(true);
+    } catch (err) {
+      setError(errorMessage(err));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  if (done) {
+    return (
+      <div className="page narrow">
+        <h1>Sign up</h1>
+        <p role="status" className="notice">
+          Check your email to confirm your account
+        </p>
+        <p>
+          Once confirmed, go to the <Link to="/signin">sign-in page</Link>.
+        </p>
+      </div>
+    );
+  }
+
+  return (
+    <div className="page narrow">
+      <h1>Sign up</h1>
+      <form className="form" onSubmit={(event) => void submit(event)}>
+        {error && (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="field">
+          <label htmlFor="signup-name">Display name</label>
+          <input
+            id="signup-name"
+            autoComplete="nickname"
+            required
+            value={displayName}
+            onChange={(event) => setDisplayName(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="signup-email">Email</label>
+          <input
+            id="signup-email"
+            type="email"
+            autoComplete="email"
+            required
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+        </div>
+        <div className="field">
+          <label htmlFor="signup-password">Password</label>
+          <input
+            id="signup-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            onChange={(event) => setPassword(event.target.value)}
+          />
+        </div>
+        <button type="submit" className="primary" disabled={busy}>
+          Sign up
+        </button>
+      </form>
+      <p>
+        Already have an account? <Link to="/signin">Go to sign-in</Link>
+      </p>
+    </div>
+  );
+}

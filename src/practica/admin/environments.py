@@ -1,0 +1,93 @@
+"""Learner environments for admins: which run, for whom, how long idle; stopping one.
+
+Stopping goes through :func:`practica.sandbox.service.request_stop` like any
+web code: the row turns ``stopping`` and the stop job is queued with it.
+Owners are user ids (``"42"``) or an author's previews (``"preview:42"``);
+both are shown with the user's email and name.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.accounts.models import User
+from practica.sandbox.models import EnvironmentState, LearnerEnvironment
+
+PREVIEW = "preview:"
+EnvironmentStatus = Literal["starting", "running", "stopping", "stopped", "failed", "removed"]
+_LIVE = (EnvironmentState.STARTING, EnvironmentState.RUNNING)
+
+
+class Owner(BaseModel):
+    key: str
+    user_id: int | None
+    email: str | None
+    display_name: str | None
+    preview: bool  # an author's preview of a draft
+
+
+class AdminEnvironment(BaseModel):
+    id: str
+    owner: Owner
+    lesson: str  # COURSE/LESSON
+    status: EnvironmentStatus
+    runtime: str
+    host: str
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    last_active_at: datetime
+    stopped_at: datetime | None
+    idle_s: float | None  # since the last activity, while starting or running
+
+
+def user_id_of(owner_key: str) -> int | None:
+    key = owner_key.removeprefix(PREVIEW)
+    return int(key) if key.isdigit() else None
+
+
+async def _users(session: AsyncSession, keys: set[str]) -> dict[int, User]:
+    ids = {user_id for key in keys if (user_id := user_id_of(key)) is not None}
+    if not ids:
+        return {}
+    return {user.id: user for user in await session.scalars(select(User).where(User.id.in_(ids)))}
+
+
+def _owner(key: str, users: dict[int, User]) -> Owner:
+    user_id = user_id_of(key)
+    user = users.get(user_id) if user_id is not None else None
+    return Owner(
+        key=key, user_id=user_id, email=user.email if user else None,
+        display_name=user.display_name if user else None, preview=key.startswith(PREVIEW),
+    )  # fmt: skip
+
+
+async def list_environments(
+    session: AsyncSession, *, status: EnvironmentStatus | None, limit: int, env_id: str | None = None
+) -> list[AdminEnvironment]:
+    """Most recently active first; without ``status``, every environment not removed."""
+    idle = func.extract("epoch", func.now() - LearnerEnvironment.last_active_at)
+    query = select(LearnerEnvironment, idle).order_by(LearnerEnvironment.last_active_at.desc()).limit(limit)
+    if env_id is not None:
+        query = query.where(LearnerEnvironment.id == env_id)
+    elif status is not None:
+        query = query.where(LearnerEnvironment.status == status)
+    else:
+        query = query.where(LearnerEnvironment.status != EnvironmentState.REMOVED)
+    rows = (await session.execute(query)).all()
+    users = await _users(session, {row.owner_key for row, _ in rows})
+    return [_view(row, float(seconds), users) for row, seconds in rows]
+
+
+def _view(row: LearnerEnvironment, idle_s: float, users: dict[int, User]) -> AdminEnvironment:
+    return AdminEnvironment(
+        id=row.id, owner=_owner(row.owner_key, users), lesson=row.lesson_key, status=row.status,
+        runtime=row.runtime, host=row.host, error=row.error, created_at=row.created_at, started_at=row.started_at,
+        last_active_at=row.last_active_at, stopped_at=row.stopped_at,
+        idle_s=round(idle_s, 1) if row.status in _LIVE else None,
+    )  # fmt: skip

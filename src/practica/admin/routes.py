@@ -1,0 +1,109 @@
+"""``/api/admin/jobs`` and ``/api/admin/environments``: the platform's admins watch and steer the machinery.
+
+Jobs: queued, running, failed (retry), not yet started (cancel), and counts
+per queue, as a Sidekiq web UI shows them. Environments: which run, how long
+idle, stop one. Admins only (403 for everyone else). Users and organisations
+are in :mod:`practica.accounts.admin_routes` and ``organization_routes``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+
+from practica.accounts.dependencies import csrf_protect, require_role, settings_of, transaction
+from practica.accounts.models import Role
+from practica.accounts.schemas import Problem
+from practica.admin.environments import AdminEnvironment, EnvironmentStatus, list_environments
+from practica.admin.jobs import (
+    JobStateError,
+    JobStatus,
+    JobView,
+    QueueCounts,
+    cancel,
+    job_manager,
+    list_jobs,
+    queue_counts,
+    retry,
+)
+from practica.sandbox.service import request_stop
+
+router = APIRouter(
+    prefix="/api/admin",
+    tags=["admin"],
+    dependencies=[Depends(csrf_protect), Depends(require_role(Role.ADMIN))],
+    responses={401: {"model": Problem}, 403: {"model": Problem}},
+)
+Limit = Annotated[int, Query(ge=1, le=500)]
+
+
+@router.get("/jobs")
+async def jobs(
+    request: Request,
+    status: JobStatus | None = None,
+    queue: str | None = None,
+    task: str | None = None,
+    after: Annotated[int | None, Query(description="Only jobs with a smaller id (the last id of a page).")] = None,
+    limit: Limit = 50,
+) -> list[JobView]:
+    """Newest first, with when each job was queued, started and finished."""
+    async with transaction(request) as session:
+        return await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit)
+
+
+@router.get("/jobs/summary")
+async def jobs_summary(request: Request) -> list[QueueCounts]:
+    """How many jobs each queue holds, by status."""
+    async with job_manager(settings_of(request).resolved_database_url()) as manager:
+        return await queue_counts(manager)
+
+
+async def _job(request: Request, job_id: int) -> JobView:
+    async with transaction(request) as session:
+        (found,) = await list_jobs(session, job_id=job_id, limit=1)
+    return found
+
+
+@router.post("/jobs/{job_id}/retry", responses={404: {"model": Problem}, 409: {"model": Problem}})
+async def retry_job(request: Request, job_id: int) -> JobView:
+    """Queue a failed job again, to run now."""
+    try:
+        async with job_manager(settings_of(request).resolved_database_url()) as manager:
+            await retry(manager, job_id)
+    except JobStateError as error:
+        raise HTTPException(error.status, error.detail) from None
+    return await _job(request, job_id)
+
+
+@router.post("/jobs/{job_id}/cancel", responses={404: {"model": Problem}, 409: {"model": Problem}})
+async def cancel_job(request: Request, job_id: int) -> JobView:
+    """Cancel a job that has not started yet (status todo)."""
+    try:
+        async with job_manager(settings_of(request).resolved_database_url()) as manager:
+            await cancel(manager, job_id)
+    except JobStateError as error:
+        raise HTTPException(error.status, error.detail) from None
+    return await _job(request, job_id)
+
+
+@router.get("/environments")
+async def environments(
+    request: Request, status: EnvironmentStatus | None = None, limit: Limit = 100
+) -> list[AdminEnvironment]:
+    """Most recently active first; without ``status``, every environment not removed."""
+    async with transaction(request) as session:
+        return await list_environments(session, status=status, limit=limit)
+
+
+@router.post("/environments/{env_id}/stop", responses={404: {"model": Problem}, 409: {"model": Problem}})
+async def stop_environment(request: Request, env_id: str) -> AdminEnvironment:
+    """Stop a starting or running environment (its files are kept; the learner's next visit resumes it)."""
+    async with transaction(request) as session:
+        found = await list_environments(session, status=None, limit=1, env_id=env_id)
+        if not found:
+            raise HTTPException(404, f"no environment {env_id}")
+        if not await request_stop(session, env_id):
+            raise HTTPException(409, f"environment {env_id} is {found[0].status}: only a running or starting one stops")
+        (stopping,) = await list_environments(session, status=None, limit=1, env_id=env_id)
+    return stopping

@@ -1,0 +1,75 @@
+"""Course drafts: an author's import, waiting to be validated, previewed and published.
+
+A draft holds the course's files (a gzipped tar, see :mod:`practica.authoring.archives`)
+and points at an unpublished :class:`~practica.lessons.catalog.CourseVersion` made
+from them, which is what a preview opens. Its status::
+
+    validating ──the job──> valid ──publish──> published
+        │
+        ├──────────────────> invalid     (a run did not hold: the report says which)
+        └──────────────────> failed      (the validation itself broke: ``error``; retrying the job runs it again)
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    ForeignKey,
+    Identity,
+    Index,
+    Integer,
+    LargeBinary,
+    Text,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from practica.db.base import Base
+
+TIMESTAMP = DateTime(timezone=True)
+
+
+class DraftStatus(StrEnum):
+    VALIDATING = "validating"
+    VALID = "valid"
+    INVALID = "invalid"
+    PUBLISHED = "published"
+    FAILED = "failed"
+
+
+_STATUSES = ", ".join(f"'{status.value}'" for status in DraftStatus)
+
+
+class CourseDraft(Base):
+    __tablename__ = "course_drafts"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    source: Mapped[str] = mapped_column(Text)  # the git URL, or "upload:FILENAME"
+    course_id: Mapped[str] = mapped_column(Text)
+    title: Mapped[str] = mapped_column(Text)
+    visibility: Mapped[str] = mapped_column(Text)  # "public" or an organization slug, as in course_versions
+    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
+    archive: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only by the job and by publishing
+    status: Mapped[str] = mapped_column(Text, server_default=text("'validating'"))
+    progress_done: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    progress_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
+    report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    error: Mapped[str | None] = mapped_column(Text)
+    published_version: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    finished_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)  # validation finished
+    published_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+
+    __table_args__ = (
+        CheckConstraint(f"status IN ({_STATUSES})", name="status"),
+        Index("ix_course_drafts_author_id", "author_id", "id"),
+    )

@@ -1,0 +1,221 @@
+"""``/api/authoring``: authors import a course as a draft, follow its validation, preview and publish it.
+
+Authors and admins only (403 for learners). An author sees only their own
+drafts (404 for anyone else's, as for a missing one); admins see all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from pydantic import ValidationError
+from starlette.datastructures import UploadFile
+
+from practica.accounts.dependencies import csrf_protect, require_role, settings_of, transaction
+from practica.accounts.models import Role, User
+from practica.accounts.schemas import Problem
+from practica.authoring.archives import MAX_UPLOAD, ArchiveError
+from practica.authoring.schemas import (
+    DraftSummary,
+    DraftView,
+    FormatProblems,
+    GitImport,
+    PublishedDraft,
+    draft_summary,
+    draft_view,
+    format_problems,
+)
+from practica.authoring.service import (
+    DraftError,
+    create_draft,
+    draft_for,
+    drafts_of,
+    open_preview,
+    preview_state,
+    publish_draft,
+)
+from practica.authoring.sources import (
+    SourceRefusedError,
+    check_git_url,
+    opened_async,
+    packed_from_git,
+    packed_from_upload,
+)
+from practica.learning.routes import GATEWAY_TOKEN_TTL, EnvironmentView, Sandbox
+from practica.learning.workspaces import WorkspaceState
+from practica.lessons.loading import LessonFormatError
+from practica.lessons.publishing import ImportSourceError
+from practica.sandbox.gateway import issue_gateway_token
+from practica.sandbox.settings import SandboxSettings
+from practica.settings import Environment
+
+FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
+MAX_JSON = 64 * 1024
+
+
+class AuthoringRoute(APIRoute):
+    """Answers the services' refusals: ``{"detail"}``, and for format errors every problem as well."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            try:
+                return await handler(request)
+            except DraftError as error:
+                return JSONResponse({"detail": error.detail}, status_code=error.status)
+            except (ArchiveError, ImportSourceError, SourceRefusedError) as error:
+                return JSONResponse({"detail": str(error)}, status_code=422)
+            except LessonFormatError as error:
+                return JSONResponse(format_problems(error).model_dump(), status_code=422)
+
+        return handle
+
+
+_author = require_role(Role.AUTHOR, Role.ADMIN)
+Author = Annotated[User, Depends(_author)]
+router = APIRouter(
+    prefix="/api/authoring",
+    tags=["authoring"],
+    route_class=AuthoringRoute,
+    dependencies=[Depends(csrf_protect), Depends(_author)],
+    responses={401: {"model": Problem}, 403: {"model": Problem}},
+)
+
+
+async def _git_archive(request: Request) -> tuple[bytes, str]:
+    try:
+        body = GitImport.model_validate_json(await request.body())
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise DraftError(422, f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from None
+    check_git_url(body.git_url, allow_local=settings_of(request).practica_env is Environment.DEVELOPMENT)
+    return await asyncio.to_thread(packed_from_git, body.git_url), body.git_url
+
+
+async def _uploaded_archive(request: Request) -> tuple[bytes, str]:
+    length = request.headers.get("content-length", "")
+    if not length.isdigit():
+        raise DraftError(411, "an upload needs a Content-Length")
+    if int(length) > MAX_UPLOAD + FORM_OVERHEAD:
+        raise DraftError(413, f"archive: at most {MAX_UPLOAD // 1024 // 1024} MB")
+    async with request.form(max_files=1, max_fields=4) as form:
+        upload = form.get("archive")
+        if not isinstance(upload, UploadFile):
+            raise DraftError(422, "archive: send the course as a file field named `archive` (.tar.gz or .zip)")
+        data = await upload.read()
+    if len(data) > MAX_UPLOAD:
+        raise DraftError(413, f"archive: at most {MAX_UPLOAD // 1024 // 1024} MB")
+    return await asyncio.to_thread(packed_from_upload, data), f"upload:{(upload.filename or 'archive')[:200]}"
+
+
+async def _received(request: Request) -> tuple[bytes, str]:
+    """The course's files, packed, and where they came from."""
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json":
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_JSON:
+            raise DraftError(413, f"a JSON body of at most {MAX_JSON} bytes")
+        return await _git_archive(request)
+    if kind == "multipart/form-data":
+        return await _uploaded_archive(request)
+    raise DraftError(415, 'send JSON {"git_url": "..."} or multipart/form-data with an `archive` file')
+
+
+_IMPORT_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": GitImport.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "required": ["archive"],
+                    "properties": {"archive": {"type": "string", "format": "binary", "description": ".tar.gz or .zip"}},
+                }
+            },
+        },
+    }
+}
+
+
+@router.post(
+    "/imports",
+    status_code=201,
+    openapi_extra=_IMPORT_BODY,
+    responses={403: {"model": Problem}, 413: {"model": Problem}, 422: {"model": FormatProblems}},
+)
+async def import_course(request: Request, user: Author) -> DraftView:
+    """Import a course from a git URL or an uploaded archive as a draft, and queue its validation.
+
+    Format problems answer 422 with every problem (file, line, field) and store nothing.
+    """
+    archive, source = await _received(request)
+    async with opened_async(archive) as course, transaction(request) as session:
+        draft = await create_draft(session, user, course, archive, source)
+        return await draft_view(session, draft)
+
+
+@router.get("/imports")
+async def list_drafts(
+    request: Request,
+    user: Author,
+    after: Annotated[int | None, Query(description="Only drafts with a smaller id (the last id of a page).")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[DraftSummary]:
+    """Newest first: the author's drafts (every draft, for an admin)."""
+    async with transaction(request) as session:
+        return [draft_summary(draft) for draft in await drafts_of(session, user, after=after, limit=limit)]
+
+
+@router.get("/imports/{draft_id}", responses={404: {"model": Problem}})
+async def get_draft(request: Request, draft_id: int, user: Author) -> DraftView:
+    """Status, progress (runs done of total) and, once validated, the report."""
+    async with transaction(request) as session:
+        return await draft_view(session, await draft_for(session, user, draft_id))
+
+
+@router.post("/imports/{draft_id}/publish", responses={404: {"model": Problem}, 409: {"model": Problem}})
+async def publish(request: Request, draft_id: int, user: Author) -> PublishedDraft:
+    """Publish a valid draft as the course's newest version (409 unless it is valid)."""
+    async with transaction(request) as session:
+        draft = await draft_for(session, user, draft_id, lock=True)
+        publication = await publish_draft(session, draft, user)
+        return PublishedDraft(
+            draft=await draft_view(session, draft), version=publication.version, changed=publication.changed,
+            added=publication.added, updated=publication.updated, removed=publication.removed,
+        )  # fmt: skip
+
+
+def _environment(state: WorkspaceState, user: User, sandbox: SandboxSettings) -> EnvironmentView:
+    token = issue_gateway_token(sandbox, str(user.id), state.environment_id, GATEWAY_TOKEN_TTL)
+    return EnvironmentView(
+        id=state.environment_id, status=state.status, error=state.error,
+        gateway_url=sandbox.gateway_url, token=token,
+    )  # fmt: skip
+
+
+@router.post("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
+async def open_lesson_preview(
+    request: Request, draft_id: int, slug: str, user: Author, sandbox: Sandbox
+) -> EnvironmentView:
+    """Open the lesson as a learner would: an environment of the author's own with the draft's starter files."""
+    async with transaction(request) as session:
+        draft = await draft_for(session, user, draft_id)
+        state = await open_preview(session, user, draft, slug, sandbox)
+    return _environment(state, user, sandbox)
+
+
+@router.get("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
+async def lesson_preview(request: Request, draft_id: int, slug: str, user: Author, sandbox: Sandbox) -> EnvironmentView:
+    async with transaction(request) as session:
+        draft = await draft_for(session, user, draft_id)
+        state = await preview_state(session, user, draft, slug)
+    if state is None:
+        raise HTTPException(404, "no preview of this lesson of this draft yet: open it first")
+    return _environment(state, user, sandbox)

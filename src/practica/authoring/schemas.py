@@ -1,0 +1,97 @@
+"""What the authoring API answers: drafts, their progress and report, format problems."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, Field
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.authoring.models import CourseDraft
+from practica.authoring.report import ValidationReport
+from practica.authoring.service import draft_lessons
+from practica.lessons.loading import LessonFormatError
+
+
+class FormatProblem(BaseModel):
+    file: str
+    line: int | None
+    field: str
+    message: str
+
+
+class FormatProblems(BaseModel):
+    detail: str
+    problems: list[FormatProblem] = Field(
+        default_factory=list, description="Every problem of the course's files (empty for other refusals)."
+    )
+
+
+def format_problems(error: LessonFormatError) -> FormatProblems:
+    problems = [FormatProblem(file=p.file, line=p.line, field=p.field, message=p.message) for p in error.problems]
+    detail = f"the course has {len(problems)} problem(s); nothing was stored: " + "; ".join(map(str, error.problems))
+    return FormatProblems(detail=detail, problems=problems)
+
+
+class GitImport(BaseModel):
+    git_url: str = Field(
+        min_length=1, max_length=2000, description="https://, http:// or git:// (file:// in development)."
+    )
+
+
+class DraftProgress(BaseModel):
+    done: int
+    total: int
+
+
+class DraftSummary(BaseModel):
+    id: int
+    author_id: int
+    course_id: str
+    title: str
+    organization: str | None
+    source: str
+    status: Literal["validating", "valid", "invalid", "published", "failed"]
+    progress: DraftProgress
+    published_version: int | None
+    created_at: datetime
+    finished_at: datetime | None
+    published_at: datetime | None
+
+
+class DraftLesson(BaseModel):
+    slug: str
+    title: str
+
+
+class DraftView(DraftSummary):
+    error: str | None
+    lessons: list[DraftLesson]
+    report: ValidationReport | None
+
+
+class PublishedDraft(BaseModel):
+    draft: DraftView
+    version: int
+    changed: bool  # False: the content equals the newest published version, which stays
+    added: list[str]
+    updated: list[str]
+    removed: list[str]
+
+
+def draft_summary(draft: CourseDraft) -> DraftSummary:
+    return DraftSummary(
+        id=draft.id, author_id=draft.author_id, course_id=draft.course_id, title=draft.title,
+        organization=None if draft.visibility == "public" else draft.visibility, source=draft.source,
+        status=draft.status,  # the table's check constraint holds it to these
+        progress=DraftProgress(done=draft.progress_done, total=draft.progress_total),
+        published_version=draft.published_version, created_at=draft.created_at, finished_at=draft.finished_at,
+        published_at=draft.published_at,
+    )  # fmt: skip
+
+
+async def draft_view(session: AsyncSession, draft: CourseDraft) -> DraftView:
+    lessons = [DraftLesson(slug=slug, title=title) for slug, title in await draft_lessons(session, draft)]
+    report = ValidationReport.model_validate(draft.report) if draft.report is not None else None
+    return DraftView(**draft_summary(draft).model_dump(), error=draft.error, lessons=lessons, report=report)

@@ -1,0 +1,141 @@
+"""The validation job of a draft (queue ``sandbox``: it runs real environments).
+
+It runs exactly what ``practica lesson validate`` runs
+(:func:`practica.lessons.validate.validate_lesson`), lesson by lesson,
+writing into the draft's row how many runs are done as it goes and the
+report at the end. A draft whose validation broke (the runtime failed, say)
+becomes ``failed`` with the error and the job fails too, so that it shows
+among the failed jobs; retrying the job validates the draft again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import structlog
+from procrastinate import JobContext
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.authoring.models import CourseDraft, DraftStatus
+from practica.authoring.report import course_report
+from practica.authoring.sources import opened_async
+from practica.jobs.queue import defer_in_transaction, jobs
+from practica.lessons.validate import Finding, candidates, validate_lesson
+from practica.sandbox.runtime import Runtime
+from practica.sandbox.tasks import QUEUE, Sessions, worker_resources
+
+VALIDATE_TASK = "practica.authoring.validate"
+log = structlog.get_logger(__name__)
+
+
+async def queue_validation(session: AsyncSession, draft_id: int) -> int:
+    """Defer the validation of ``draft_id`` in ``session``'s transaction; the job id."""
+    return await defer_in_transaction(session, jobs.tasks[VALIDATE_TASK], draft_id=draft_id)
+
+
+class ProgressRecorder:
+    """Writes the number of finished runs into the draft's row without holding the validation up.
+
+    ``validate_lesson`` calls its progress callback (synchronously) as each run
+    starts: the call for run N+1 says run N is done. Each update is its own
+    small task; ``greatest`` keeps the count from going back if two land out
+    of order.
+    """
+
+    def __init__(self, sessions: Sessions, draft_id: int) -> None:
+        self.sessions = sessions
+        self.draft_id = draft_id
+        self.done = 0
+        self._pending: set[asyncio.Task[None]] = set()
+
+    def record(self, done: int) -> None:
+        task = asyncio.get_running_loop().create_task(self._save(done))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    def for_lesson(self) -> Callable[[str], None]:
+        base, started = self.done, 0
+
+        def advance(_label: str) -> None:
+            nonlocal started
+            started += 1
+            if started > 1:
+                self.record(base + started - 1)
+
+        return advance
+
+    def lesson_finished(self, runs: int) -> None:
+        self.done += runs
+        self.record(self.done)
+
+    async def flush(self) -> None:
+        await asyncio.gather(*self._pending)
+
+    async def _save(self, done: int) -> None:
+        async with self.sessions() as session, session.begin():
+            await session.execute(
+                update(CourseDraft)
+                .where(CourseDraft.id == self.draft_id, CourseDraft.status == DraftStatus.VALIDATING)
+                .values(progress_done=func.greatest(CourseDraft.progress_done, done))
+            )
+
+
+async def _claim(sessions: Sessions, draft_id: int) -> bytes | None:
+    """The draft's files when it awaits validation (or failed before: a retry), marked ``validating``."""
+    async with sessions() as session, session.begin():
+        archive: bytes | None = await session.scalar(
+            update(CourseDraft)
+            .where(CourseDraft.id == draft_id, CourseDraft.status.in_([DraftStatus.VALIDATING, DraftStatus.FAILED]))
+            .values(status=DraftStatus.VALIDATING, progress_done=0, report=None, error=None, finished_at=None)
+            .returning(CourseDraft.archive)
+        )
+        return archive
+
+
+async def _finish(sessions: Sessions, draft_id: int, **values: object) -> None:
+    async with sessions() as session, session.begin():
+        await session.execute(
+            update(CourseDraft)
+            .where(CourseDraft.id == draft_id, CourseDraft.status == DraftStatus.VALIDATING)
+            .values(finished_at=func.now(), **values)
+        )
+
+
+async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive: bytes) -> None:
+    async with opened_async(archive) as course:
+        total = sum(len(candidates(loaded)) for loaded in course.lessons)
+        async with sessions() as session, session.begin():
+            await session.execute(update(CourseDraft).where(CourseDraft.id == draft_id).values(progress_total=total))
+        progress = ProgressRecorder(sessions, draft_id)
+        findings: list[Finding] = []
+        for loaded in course.lessons:
+            found = await validate_lesson(runtime, loaded, progress.for_lesson())
+            findings += found
+            progress.lesson_finished(len(found))
+        await progress.flush()
+        report = course_report(course, findings)
+    status = DraftStatus.VALID if report.ok else DraftStatus.INVALID
+    await _finish(sessions, draft_id, status=status, report=report.model_dump(mode="json"), progress_done=total)
+    log.info("authoring.validated", draft=draft_id, status=status.value, runs=report.runs, failed=report.failed_runs)
+
+
+@jobs.task(name=VALIDATE_TASK, queue=QUEUE, pass_context=True)
+async def validate_draft(context: JobContext, draft_id: int) -> None:
+    sandbox, sessions = worker_resources(context)
+    archive = await _claim(sessions, draft_id)
+    if archive is None:
+        return  # published, or validated already
+    try:
+        await _validate(sandbox.runtime(), sessions, draft_id, archive)
+    except Exception as error:
+        await _finish(sessions, draft_id, status=DraftStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+        raise
+
+
+async def draft_archive(session: AsyncSession, draft_id: int) -> bytes:
+    """The stored files of a draft (a deferred column: never loaded with the row)."""
+    archive = await session.scalar(select(CourseDraft.archive).where(CourseDraft.id == draft_id))
+    assert archive is not None
+    return archive

@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from practica.sandbox import Runtime
+from tests.practica.authoring.site import Site, running_site
+
+
+@pytest.fixture
+async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path) -> AsyncIterator[Site]:
+    async with running_site(practica_db_url, tmp_path, checks_home, bwrap_runtime) as made:
+        yield made
