@@ -45,6 +45,7 @@ class PodmanService:
             self.process = subprocess.Popen(
                 podman_argv(self.state, self.socket),
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
+                cwd=self.state,  # conmon writes its `oom` marker files into the working directory
             )  # fmt: skip
         deadline = time.monotonic() + READY_TIMEOUT
         while not self._answers():
