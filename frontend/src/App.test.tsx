@@ -135,4 +135,43 @@ describe("App", () => {
       { token: "abc123" },
     ]);
   });
+
+  it("shows Authoring and Admin only to the roles that may use them", async () => {
+    mockFetch({
+      "GET /api/me": jsonResponse({ ...ME, role: "admin" }),
+      "GET /api/admin/jobs/summary": jsonResponse([]),
+      "GET /api/admin/jobs": jsonResponse([]),
+    });
+    renderApp("/admin");
+
+    const header = screen.getByRole("banner");
+    expect(await within(header).findByRole("link", { name: "Authoring" })).toHaveAttribute("href", "/authoring");
+    expect(within(header).getByRole("link", { name: "Admin" })).toHaveAttribute("href", "/admin");
+    expect(within(header).getByRole("link", { name: "Organizations" })).toHaveAttribute("href", "/organizations");
+    // /admin opens the jobs page.
+    expect(await screen.findByRole("heading", { level: 1, name: "Jobs" })).toBeInTheDocument();
+    const adminNav = screen.getByRole("navigation", { name: "Admin" });
+    expect(within(adminNav).getByRole("link", { name: "Users" })).toHaveAttribute("href", "/admin/users");
+  });
+
+  it("hides Authoring and Admin from learners and refuses them the pages", async () => {
+    mockFetch({ "GET /api/me": jsonResponse(ME) });
+    renderApp("/admin/users");
+
+    expect(await screen.findByRole("heading", { name: "Not available" })).toBeInTheDocument();
+    expect(screen.getByRole("alert")).toHaveTextContent("This page is for admins only.");
+    const header = screen.getByRole("banner");
+    expect(within(header).queryByRole("link", { name: "Authoring" })).not.toBeInTheDocument();
+    expect(within(header).queryByRole("link", { name: "Admin" })).not.toBeInTheDocument();
+  });
+
+  it("shows Authoring but not Admin to authors", async () => {
+    mockFetch({ "GET /api/me": jsonResponse({ ...ME, role: "author" }), "GET /api/authoring/imports": jsonResponse([]) });
+    renderApp("/authoring");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Authoring" })).toBeInTheDocument();
+    const header = screen.getByRole("banner");
+    expect(within(header).getByRole("link", { name: "Authoring" })).toBeInTheDocument();
+    expect(within(header).queryByRole("link", { name: "Admin" })).not.toBeInTheDocument();
+  });
 });

@@ -1,13 +1,23 @@
 import { lazy, Suspense } from "react";
-import { BrowserRouter, Route, Routes, useParams } from "react-router";
+import { BrowserRouter, Navigate, Route, Routes, useParams } from "react-router";
 import { AuthProvider } from "./auth/AuthContext";
 import { Layout } from "./components/Layout";
 import { RequireAuth } from "./components/RequireAuth";
+import { RequireRole } from "./components/RequireRole";
 import { ActivityPage } from "./pages/ActivityPage";
+import { AdminLayout } from "./pages/admin/AdminLayout";
+import { EnvironmentsPage } from "./pages/admin/EnvironmentsPage";
+import { JobsPage } from "./pages/admin/JobsPage";
+import { UsersPage } from "./pages/admin/UsersPage";
+import { AuthoringPage } from "./pages/AuthoringPage";
 import { CataloguePage } from "./pages/CataloguePage";
 import { ConfirmEmailPage } from "./pages/ConfirmEmailPage";
 import { CoursePage } from "./pages/CoursePage";
+import { DraftPage } from "./pages/DraftPage";
+import { InvitationPage } from "./pages/InvitationPage";
 import { NotFoundPage } from "./pages/NotFoundPage";
+import { OrganizationPage } from "./pages/OrganizationPage";
+import { OrganizationsPage } from "./pages/OrganizationsPage";
 import { ResetPasswordPage } from "./pages/ResetPasswordPage";
 import { ResetRequestPage } from "./pages/ResetRequestPage";
 import { SignInPage } from "./pages/SignInPage";
@@ -53,6 +63,59 @@ export function AppRoutes() {
           element={
             <RequireAuth>
               <ActivityPage />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="authoring"
+          element={
+            <RequireRole roles={["author", "admin"]}>
+              <AuthoringPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="authoring/imports/:draftId"
+          element={
+            <RequireRole roles={["author", "admin"]}>
+              <DraftPage />
+            </RequireRole>
+          }
+        />
+        <Route
+          path="admin"
+          element={
+            <RequireRole roles={["admin"]}>
+              <AdminLayout />
+            </RequireRole>
+          }
+        >
+          <Route index element={<Navigate to="/admin/jobs" replace />} />
+          <Route path="jobs" element={<JobsPage />} />
+          <Route path="environments" element={<EnvironmentsPage />} />
+          <Route path="users" element={<UsersPage />} />
+        </Route>
+        <Route
+          path="organizations"
+          element={
+            <RequireAuth>
+              <OrganizationsPage />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="organizations/:slug"
+          element={
+            <RequireAuth>
+              <OrganizationPage />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="invitations/:token"
+          element={
+            <RequireAuth>
+              <InvitationPage />
             </RequireAuth>
           }
         />

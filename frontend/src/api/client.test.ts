@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, mockFetch, setCookie } from "../test-utils";
-import { ApiError, apiRequest, CSRF_HEADER, readCookie } from "./client";
+import { api, ApiError, apiRequest, CSRF_HEADER, readCookie } from "./client";
 
 afterEach(() => {
   setCookie("practica_csrf", null);
@@ -20,6 +20,19 @@ describe("apiRequest", () => {
     expect(calls[0]!.headers.get(CSRF_HEADER)).toBe("tok123");
     expect(calls[0]!.headers.get("Content-Type")).toBe("application/json");
     expect(calls[0]!.body).toEqual({ email: "a@b.c" });
+  });
+
+  it("posts FormData with the CSRF header and no Content-Type of its own", async () => {
+    setCookie("practica_csrf", "tok9");
+    const { calls } = mockFetch({ "POST /api/authoring/imports": jsonResponse({ id: 3 }, 201) });
+    const form = new FormData();
+    form.append("archive", new File(["x"], "course.zip"));
+
+    await expect(api.postForm("/api/authoring/imports", form)).resolves.toEqual({ id: 3 });
+
+    expect(calls[0]!.headers.get(CSRF_HEADER)).toBe("tok9");
+    expect(calls[0]!.headers.has("Content-Type")).toBe(false);
+    expect(calls[0]!.body).toBe(form);
   });
 
   it("does not send the CSRF header on GET", async () => {

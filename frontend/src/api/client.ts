@@ -125,6 +125,8 @@ export interface RequestOptions {
   method?: string;
   /** Serialized as JSON. */
   json?: unknown;
+  /** A multipart body (file uploads); the browser sets Content-Type with its boundary. */
+  form?: FormData;
   signal?: AbortSignal;
   headers?: Record<string, string>;
 }
@@ -134,12 +136,15 @@ export interface RequestOptions {
  * ApiError for a non-2xx status.
  */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
-  const method = (options.method ?? (options.json === undefined ? "GET" : "POST")).toUpperCase();
+  const hasBody = options.json !== undefined || options.form !== undefined;
+  const method = (options.method ?? (hasBody ? "POST" : "GET")).toUpperCase();
   const headers: Record<string, string> = { Accept: "application/json", ...options.headers };
   const init: RequestInit = { method, headers, credentials: "same-origin" };
   if (options.json !== undefined) {
     headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(options.json);
+  } else if (options.form !== undefined) {
+    init.body = options.form;
   }
   if (options.signal) init.signal = options.signal;
   if (UNSAFE_METHODS.has(method)) {
@@ -156,6 +161,8 @@ export const api = {
     apiRequest<T>(path, signal ? { method: "GET", signal } : { method: "GET" }),
   post: <T>(path: string, json?: unknown) =>
     apiRequest<T>(path, json === undefined ? { method: "POST" } : { method: "POST", json }),
+  /** POST a multipart form (e.g. a file upload); keeps the CSRF header, sets no Content-Type. */
+  postForm: <T>(path: string, form: FormData) => apiRequest<T>(path, { method: "POST", form }),
   put: <T>(path: string, json?: unknown) =>
     apiRequest<T>(path, json === undefined ? { method: "PUT" } : { method: "PUT", json }),
   patch: <T>(path: string, json?: unknown) =>

@@ -1,15 +1,43 @@
 import { api } from "./client";
 import type {
   ActivityPage,
+  ActivityQuery,
+  AdminEnvironment,
+  AdminUser,
   Check,
   Course,
+  DraftSummary,
+  DraftView,
   Environment,
+  EnvironmentStatus,
+  GitImport,
+  InvitationCreate,
+  InvitationCreated,
+  JobQuery,
+  JobView,
   Lesson,
   Me,
   MessageResponse,
+  OrganizationCreate,
+  OrganizationDetail,
+  OrganizationMembership,
+  OrganizationOut,
+  PublishedDraft,
+  QueueCounts,
+  Role,
 } from "./types";
 
 const seg = (value: string | number) => encodeURIComponent(String(value));
+
+/** `?a=1&b=2` from the set (non-empty) values, or "" when there are none. */
+export function queryString(params: Record<string, string | number | null | undefined>): string {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) {
+    if (value !== undefined && value !== null && value !== "") search.set(key, String(value));
+  }
+  const text = search.toString();
+  return text ? `?${text}` : "";
+}
 
 function lessonPath(course: string | number, slug: string): string {
   return `/api/courses/${seg(course)}/lessons/${seg(slug)}`;
@@ -33,10 +61,12 @@ export const getCourse = (course: string | number, signal?: AbortSignal) =>
   api.get<Course>(`/api/courses/${seg(course)}`, signal);
 export const getLesson = (course: string | number, slug: string, signal?: AbortSignal) =>
   api.get<Lesson>(lessonPath(course, slug), signal);
+/** The learner's environment of a lesson: POST starts (or returns) it, GET reads its state. */
+export const environmentPath = (course: string | number, slug: string) => `${lessonPath(course, slug)}/environment`;
 export const startEnvironment = (course: string | number, slug: string) =>
-  api.post<Environment>(`${lessonPath(course, slug)}/environment`);
+  api.post<Environment>(environmentPath(course, slug));
 export const getEnvironment = (course: string | number, slug: string) =>
-  api.get<Environment>(`${lessonPath(course, slug)}/environment`);
+  api.get<Environment>(environmentPath(course, slug));
 export const resetLessonFiles = (course: string | number, slug: string) =>
   api.post<Environment>(`${lessonPath(course, slug)}/reset`);
 export const startCheck = (course: string | number, slug: string) =>
@@ -44,4 +74,51 @@ export const startCheck = (course: string | number, slug: string) =>
 export const getCheck = (id: number, signal?: AbortSignal) => api.get<Check>(`/api/checks/${seg(id)}`, signal);
 
 // Activity
-export const getActivity = (signal?: AbortSignal) => api.get<ActivityPage>("/api/activity", signal);
+/** The signed-in user's history (`scope=mine`, the default), a lesson's history or an organisation's audit. */
+export const getActivity = (query: ActivityQuery = {}, signal?: AbortSignal) =>
+  api.get<ActivityPage>(`/api/activity${queryString(query)}`, signal);
+
+// Authoring
+const draftPath = (draft: number) => `/api/authoring/imports/${seg(draft)}`;
+export const listDrafts = (after?: number | null, limit?: number, signal?: AbortSignal) =>
+  api.get<DraftSummary[]>(`/api/authoring/imports${queryString({ after, limit })}`, signal);
+export const importFromGit = (body: GitImport) => api.post<DraftView>("/api/authoring/imports", body);
+export const importArchive = (archive: File) => {
+  const form = new FormData();
+  form.append("archive", archive, archive.name);
+  return api.postForm<DraftView>("/api/authoring/imports", form);
+};
+export const getDraft = (draft: number, signal?: AbortSignal) => api.get<DraftView>(draftPath(draft), signal);
+/** A draft lesson's preview environment: POST opens it, GET reads its state (as {@link environmentPath}). */
+export const previewPath = (draft: number, slug: string) => `${draftPath(draft)}/lessons/${seg(slug)}/preview`;
+export const publishDraft = (draft: number) => api.post<PublishedDraft>(`${draftPath(draft)}/publish`);
+
+// Admin
+export const getJobSummary = (signal?: AbortSignal) => api.get<QueueCounts[]>("/api/admin/jobs/summary", signal);
+export const listJobs = (query: JobQuery = {}, signal?: AbortSignal) =>
+  api.get<JobView[]>(`/api/admin/jobs${queryString(query)}`, signal);
+export const retryJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/retry`);
+export const cancelJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/cancel`);
+export const listAdminEnvironments = (status?: EnvironmentStatus | null, signal?: AbortSignal) =>
+  api.get<AdminEnvironment[]>(`/api/admin/environments${queryString({ status })}`, signal);
+export const stopAdminEnvironment = (env: string) =>
+  api.post<AdminEnvironment>(`/api/admin/environments/${seg(env)}/stop`);
+export const listUsers = (after?: number | null, limit?: number, signal?: AbortSignal) =>
+  api.get<AdminUser[]>(`/api/admin/users${queryString({ after, limit })}`, signal);
+export const changeUserRole = (user: number, role: Role) =>
+  api.patch<AdminUser>(`/api/admin/users/${seg(user)}`, { role });
+
+// Organisations
+const orgPath = (slug: string) => `/api/organizations/${seg(slug)}`;
+export const createOrganization = (body: OrganizationCreate) =>
+  api.post<OrganizationOut>("/api/organizations", body);
+export const getOrganization = (slug: string, signal?: AbortSignal) =>
+  api.get<OrganizationDetail>(orgPath(slug), signal);
+export const createInvitation = (slug: string, body: InvitationCreate) =>
+  api.post<InvitationCreated>(`${orgPath(slug)}/invitations`, body);
+export const revokeInvitation = (slug: string, invitation: number) =>
+  api.delete<null>(`${orgPath(slug)}/invitations/${seg(invitation)}`);
+export const removeMember = (slug: string, user: number) =>
+  api.delete<null>(`${orgPath(slug)}/members/${seg(user)}`);
+export const acceptInvitation = (token: string) =>
+  api.post<OrganizationMembership>(`/api/invitations/${seg(token)}/accept`);

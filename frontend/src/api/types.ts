@@ -5,7 +5,7 @@
  * `npm run gen:api`, which writes `schema.d.ts`; a server test keeps the JSON in
  * step with the routes, and `npm run typecheck` these names with the JSON.
  */
-import type { components } from "./schema";
+import type { components, operations } from "./schema";
 
 type Schemas = components["schemas"];
 
@@ -46,3 +46,40 @@ export interface DirectoryListing {
   path: string;
   entries: FileEntry[];
 }
+
+// Activity views
+export type ActivityQuery = NonNullable<operations["activity_api_activity_get"]["parameters"]["query"]>;
+export type ActivityScope = NonNullable<ActivityQuery["scope"]>;
+
+// Authoring
+export type DraftProgress = Schemas["DraftProgress"];
+export type DraftSummary = Schemas["DraftSummary"];
+export type DraftStatus = DraftSummary["status"];
+export type DraftLesson = Schemas["DraftLesson"];
+export type DraftView = Schemas["DraftView"];
+export type ValidationReport = Schemas["ValidationReport"];
+export type LessonReport = Schemas["LessonReport"];
+export type RunReport = Schemas["RunReport"];
+export type FormatProblem = Schemas["FormatProblem"];
+export type FormatProblems = Schemas["FormatProblems"];
+export type PublishedDraft = Schemas["PublishedDraft"];
+export type GitImport =
+  operations["import_course_api_authoring_imports_post"]["requestBody"]["content"]["application/json"];
+
+// Admin
+export type JobView = Schemas["JobView"];
+export type JobStatus = JobView["status"];
+export type JobQuery = NonNullable<operations["jobs_api_admin_jobs_get"]["parameters"]["query"]>;
+export type QueueCounts = Schemas["QueueCounts"];
+export type AdminEnvironment = Schemas["AdminEnvironment"];
+export type AdminUser = Schemas["AdminUser"];
+export type RoleChange = Schemas["RoleChange"];
+
+// Organisations
+export type MemberRole = Schemas["MemberRole"];
+export type MemberOut = Schemas["MemberOut"];
+export type OrganizationDetail = Schemas["OrganizationDetail"];
+export type OrganizationOut = Schemas["OrganizationOut"];
+export type OrganizationCreate = Schemas["OrganizationCreate"];
+export type InvitationCreate = Schemas["InvitationCreate"];
+export type InvitationCreated = Schemas["InvitationCreated"];

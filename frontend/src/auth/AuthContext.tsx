@@ -46,3 +46,23 @@ export function useAuth(): AuthValue {
   if (!value) throw new Error("useAuth must be used inside <AuthProvider>");
   return value;
 }
+
+/** Like {@link useAuth}, but null outside an <AuthProvider> (components tested on their own). */
+export function useOptionalAuth(): AuthValue | null {
+  return useContext(AuthContext);
+}
+
+/** Authors and admins write courses (authoring, lesson history, organisations). */
+export function isAuthor(me: Me | null | undefined): boolean {
+  return me?.role === "author" || me?.role === "admin";
+}
+
+export function isAdmin(me: Me | null | undefined): boolean {
+  return me?.role === "admin";
+}
+
+/** Whether `me` administers the organisation `slug` (its admin, or a platform admin). */
+export function administers(me: Me | null | undefined, slug: string): boolean {
+  if (!me) return false;
+  return me.role === "admin" || me.organizations.some((org) => org.slug === slug && org.role === "admin");
+}

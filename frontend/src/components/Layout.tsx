@@ -1,7 +1,7 @@
 import { useState } from "react";
 import { Link, NavLink, Outlet, useNavigate } from "react-router";
 import { errorMessage } from "../api/client";
-import { useAuth } from "../auth/AuthContext";
+import { isAdmin, isAuthor, useAuth } from "../auth/AuthContext";
 
 export function Layout() {
   const { me, signOut } = useAuth();
@@ -38,6 +38,21 @@ export function Layout() {
               {me && (
                 <li>
                   <NavLink to="/activity">Activity</NavLink>
+                </li>
+              )}
+              {me && (
+                <li>
+                  <NavLink to="/organizations">Organizations</NavLink>
+                </li>
+              )}
+              {isAuthor(me) && (
+                <li>
+                  <NavLink to="/authoring">Authoring</NavLink>
+                </li>
+              )}
+              {isAdmin(me) && (
+                <li>
+                  <NavLink to="/admin">Admin</NavLink>
                 </li>
               )}
             </ul>

@@ -25,6 +25,11 @@ export interface IdeProps {
   refreshToken: () => Promise<string>;
   /** The reset endpoint answered with the (possibly new) environment. */
   onReset?: (environment: Environment) => void;
+  /**
+   * Restore the starter files. Default: the learner's reset endpoint of the
+   * lesson; `null` hides the button (an author's draft preview has none).
+   */
+  resetFiles?: (() => Promise<Environment>) | null;
   ref?: Ref<IdeHandle>;
 }
 
@@ -72,6 +77,7 @@ export function Ide({
   getToken,
   refreshToken,
   onReset,
+  resetFiles,
   ref,
 }: IdeProps) {
   const refreshRef = useRef(refreshToken);
@@ -239,7 +245,7 @@ export function Ide({
     setNotice(null);
     autosaver.discard();
     try {
-      const env = await resetLessonFiles(courseId, slug);
+      const env = await (resetFiles ?? (() => resetLessonFiles(courseId, slug)))();
       onReset?.(env);
       // Reload the tree and every open tab from the restored files.
       const reloaded = await Promise.all(
@@ -286,9 +292,11 @@ export function Ide({
             Run
           </button>
         )}
-        <button type="button" onClick={() => setConfirmReset(true)} disabled={resetting}>
-          Reset to starter files
-        </button>
+        {resetFiles !== null && (
+          <button type="button" onClick={() => setConfirmReset(true)} disabled={resetting}>
+            Reset to starter files
+          </button>
+        )}
         <span className="spacer" />
         <span
           role="status"

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "react";
-import { errorMessage } from "../api/client";
-import { getEnvironment, startEnvironment } from "../api/endpoints";
+import { api, errorMessage } from "../api/client";
+import { environmentPath } from "../api/endpoints";
 import type { Environment } from "../api/types";
 
 export type EnvironmentPhase = "starting" | "ready" | "failed" | "stopped";
@@ -18,6 +18,12 @@ export interface UseEnvironmentOptions {
   pollIntervalMs?: number;
   /** Gateway tokens live a few minutes; refetch the environment this often. */
   tokenRefreshMs?: number;
+  /**
+   * The environment resource: POST starts (or returns) it, GET reads its state.
+   * Default: the learner's, `/api/courses/{course}/lessons/{slug}/environment`;
+   * an author's draft preview passes `previewPath(draft, slug)`.
+   */
+  endpoint?: string;
 }
 
 /**
@@ -27,6 +33,7 @@ export interface UseEnvironmentOptions {
 export function useEnvironment(courseId: string, slug: string, options: UseEnvironmentOptions = {}) {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const tokenRefreshMs = options.tokenRefreshMs ?? 4 * 60 * 1000;
+  const endpoint = options.endpoint ?? environmentPath(courseId, slug);
   const [state, setState] = useState<EnvironmentState>({
     phase: "starting",
     environment: null,
@@ -67,7 +74,7 @@ export function useEnvironment(courseId: string, slug: string, options: UseEnvir
 
     void (async () => {
       try {
-        let env = await startEnvironment(courseId, slug);
+        let env = await api.post<Environment>(endpoint);
         let restarts = 0;
         while (!cancelled) {
           adopt(env);
@@ -86,12 +93,12 @@ export function useEnvironment(courseId: string, slug: string, options: UseEnvir
           if (env.status === "stopped" || env.status === "removed") {
             restarts += 1;
             if (restarts > 3) throw new Error("The environment keeps stopping.");
-            env = await startEnvironment(courseId, slug);
+            env = await api.post<Environment>(endpoint);
             continue;
           }
           await sleep(pollIntervalMs);
           if (cancelled) return;
-          env = await getEnvironment(courseId, slug);
+          env = await api.get<Environment>(endpoint);
         }
       } catch (err) {
         if (!cancelled) setState((prev) => ({ ...prev, phase: "failed", error: errorMessage(err) }));
@@ -105,12 +112,12 @@ export function useEnvironment(courseId: string, slug: string, options: UseEnvir
       clearTimeout(timer);
       clearInterval(ticker);
     };
-  }, [courseId, slug, attempt, pollIntervalMs, adopt]);
+  }, [endpoint, attempt, pollIntervalMs, adopt]);
 
   /** Refetch the environment for a fresh token (deduplicated). */
   const refreshToken = useCallback((): Promise<string> => {
     if (!refreshing.current) {
-      refreshing.current = getEnvironment(courseId, slug)
+      refreshing.current = api.get<Environment>(endpoint)
         .then((env) => {
           adopt(env);
           if (env.status === "failed") {
@@ -125,7 +132,7 @@ export function useEnvironment(courseId: string, slug: string, options: UseEnvir
         });
     }
     return refreshing.current;
-  }, [courseId, slug, adopt]);
+  }, [endpoint, adopt]);
 
   // Keep the token fresh while ready.
   useEffect(() => {

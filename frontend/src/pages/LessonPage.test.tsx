@@ -4,6 +4,7 @@ import { MemoryRouter, Route, Routes } from "react-router";
 import { EditorView } from "@codemirror/view";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Environment, Lesson } from "../api/types";
+import { AuthProvider } from "../auth/AuthContext";
 import { jsonResponse, mockFetch, setCookie } from "../test-utils";
 import { LessonPage } from "./LessonPage";
 
@@ -149,5 +150,40 @@ describe("LessonPage", () => {
     await userEvent.click(screen.getByRole("button", { name: "Retry" }));
     expect(await screen.findByText("Starting your environment…", { exact: false })).toBeInTheDocument();
     expect(attempts).toBe(2);
+  });
+
+  it("links authors to the lesson's history; learners see no such link", async () => {
+    mockFetch({
+      "GET /api/courses/py/lessons/hello": jsonResponse(LESSON),
+      "POST /api/courses/py/lessons/hello/environment": jsonResponse(ENV("starting")),
+      "GET /api/courses/py/lessons/hello/environment": jsonResponse(ENV("starting")),
+    });
+    const me = { id: 3, email: "a@example.com", display_name: "A", organizations: [] };
+    const { unmount } = render(
+      <MemoryRouter initialEntries={["/courses/py/lessons/hello"]}>
+        <AuthProvider initialMe={{ ...me, role: "author" }}>
+          <Routes>
+            <Route path="/courses/:courseId/lessons/:slug" element={<LessonPage />} />
+          </Routes>
+        </AuthProvider>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole("link", { name: "Lesson history" })).toHaveAttribute(
+      "href",
+      "/activity?scope=lesson&course=py&lesson=hello",
+    );
+    unmount();
+
+    render(
+      <MemoryRouter initialEntries={["/courses/py/lessons/hello"]}>
+        <AuthProvider initialMe={{ ...me, role: "learner" }}>
+          <Routes>
+            <Route path="/courses/:courseId/lessons/:slug" element={<LessonPage />} />
+          </Routes>
+        </AuthProvider>
+      </MemoryRouter>,
+    );
+    expect(await screen.findByRole("heading", { level: 1, name: "Hello, world" })).toBeInTheDocument();
+    expect(screen.queryByRole("link", { name: "Lesson history" })).not.toBeInTheDocument();
   });
 });

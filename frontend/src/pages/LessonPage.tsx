@@ -2,57 +2,21 @@ import { useRef } from "react";
 import Markdown from "react-markdown";
 import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
-import { getLesson } from "../api/endpoints";
+import { getLesson, queryString } from "../api/endpoints";
+import { isAuthor, useOptionalAuth } from "../auth/AuthContext";
 import { useAsync } from "../components/useAsync";
 import { CheckPanel } from "../ide/CheckPanel";
 import { HintsPanel } from "../ide/HintsPanel";
 import { Ide, type IdeHandle } from "../ide/Ide";
-import { useEnvironment, type EnvironmentState } from "../ide/useEnvironment";
-
-function EnvironmentProgress({ state, onRetry }: { state: EnvironmentState; onRetry: () => void }) {
-  if (state.phase === "starting") {
-    return (
-      <div className="env-progress">
-        <p role="status" aria-label="Environment status">
-          Starting your environment…{state.elapsed >= 3 ? ` (${state.elapsed} s)` : ""}
-        </p>
-        <progress aria-label="Starting your environment" />
-        {state.environment?.status && (
-          <p className="muted">Current state: {state.environment.status}</p>
-        )}
-      </div>
-    );
-  }
-  if (state.phase === "failed") {
-    return (
-      <div className="env-progress">
-        <p role="alert" className="error">
-          Your environment could not be started: {state.error}
-        </p>
-        <button type="button" className="primary" onClick={onRetry}>
-          Retry
-        </button>
-      </div>
-    );
-  }
-  // stopped
-  return (
-    <div className="env-progress">
-      <p role="status" aria-label="Environment status">
-        Your environment was stopped (for example after a period of inactivity).
-      </p>
-      <button type="button" className="primary" onClick={onRetry}>
-        Restart environment
-      </button>
-    </div>
-  );
-}
+import { EnvironmentProgress } from "../ide/EnvironmentProgress";
+import { useEnvironment } from "../ide/useEnvironment";
 
 export function LessonPage() {
   const { courseId = "", slug = "" } = useParams();
   const { state, reload } = useAsync((signal) => getLesson(courseId, slug, signal), [courseId, slug]);
   const environment = useEnvironment(courseId, slug);
   const ide = useRef<IdeHandle>(null);
+  const me = useOptionalAuth()?.me;
 
   if (state.status === "loading") return <p className="muted page">Loading the lesson…</p>;
   if (state.status === "error") {
@@ -76,6 +40,13 @@ export function LessonPage() {
           <Link to="/">Catalogue</Link> /{" "}
           <Link to={`/courses/${encodeURIComponent(courseId)}`}>{lesson.course.title}</Link>
         </nav>
+        {isAuthor(me) && (
+          <p className="lesson-tools small-text">
+            <Link to={`/activity${queryString({ scope: "lesson", course: courseId, lesson: slug })}`}>
+              Lesson history
+            </Link>
+          </p>
+        )}
         <h1 id="lesson-title">
           {lesson.title}
           {lesson.completed && (

@@ -1,0 +1,96 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import type { ActivityEntry } from "../api/types";
+import { jsonResponse, mockFetch } from "../test-utils";
+import { ActivityPage } from "./ActivityPage";
+
+const entry = (id: string, extra: Partial<ActivityEntry> = {}): ActivityEntry => ({
+  id,
+  occurred_at: "2025-02-01T10:00:00Z",
+  action: "check.passed",
+  subject: "Check/1",
+  performer: "Ada",
+  text: `Entry ${id}`,
+  payload: {},
+  ...extra,
+});
+
+function renderActivity(path: string) {
+  render(
+    <MemoryRouter initialEntries={[path]}>
+      <Routes>
+        <Route path="/activity" element={<ActivityPage />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
+
+const params = (url: string) => Object.fromEntries(new URL(url, "http://x").searchParams);
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("ActivityPage", () => {
+  it("reads the learner's own activity by default, without the performer", async () => {
+    const { calls } = mockFetch({
+      "GET /api/activity": jsonResponse({ entries: [entry("a1", { text: null, action: "lesson.completed" })], next: null }),
+    });
+    renderActivity("/activity");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Your activity" })).toBeInTheDocument();
+    const list = await screen.findByRole("list", { name: "Activity" });
+    // Without a text, the action is shown instead.
+    expect(within(list).getByText("lesson.completed")).toHaveClass("activity-text");
+    expect(within(list).queryByText("Ada")).not.toBeInTheDocument();
+    expect(params(calls[0]!.url)).toEqual({ scope: "mine" });
+    expect(screen.queryByRole("button", { name: "Older" })).not.toBeInTheDocument();
+  });
+
+  it("passes a lesson's scope, course and lesson, shows the performer and pages with Older", async () => {
+    const { calls } = mockFetch({
+      "GET /api/activity": (call) =>
+        params(call.url).after === "cursor-1"
+          ? jsonResponse({ entries: [entry("e3", { performer: "Bob" })], next: null })
+          : jsonResponse({ entries: [entry("e1"), entry("e2")], next: "cursor-1" }),
+    });
+    renderActivity("/activity?scope=lesson&course=python-basics&lesson=hello");
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Lesson history: python-basics/hello" })).toBeInTheDocument();
+    expect(await screen.findByText("Entry e1")).toBeInTheDocument();
+    expect(params(calls[0]!.url)).toEqual({ scope: "lesson", course: "python-basics", lesson: "hello" });
+    expect(screen.getAllByText("Ada")).toHaveLength(2);
+
+    await userEvent.click(screen.getByRole("button", { name: "Older" }));
+
+    expect(await screen.findByText("Entry e3")).toBeInTheDocument();
+    expect(screen.getByText("Bob")).toBeInTheDocument();
+    expect(screen.getByText("Entry e1")).toBeInTheDocument();
+    expect(params(calls[1]!.url)).toEqual({
+      scope: "lesson",
+      course: "python-basics",
+      lesson: "hello",
+      after: "cursor-1",
+    });
+    expect(screen.queryByRole("button", { name: "Older" })).not.toBeInTheDocument();
+  });
+
+  it("passes an organisation's scope and shows a refusal", async () => {
+    const { calls } = mockFetch({
+      "GET /api/activity": jsonResponse({ detail: "Only the organization's admins may do this" }, 403),
+    });
+    renderActivity("/activity?scope=organization&organization=acme");
+
+    expect(screen.getByRole("heading", { level: 1, name: "Audit of acme" })).toBeInTheDocument();
+    expect(await screen.findByRole("alert")).toHaveTextContent("Only the organization's admins may do this");
+    expect(params(calls[0]!.url)).toEqual({ scope: "organization", organization: "acme" });
+  });
+
+  it("asks for the missing parameters without calling the API", async () => {
+    const { calls } = mockFetch({});
+    renderActivity("/activity?scope=lesson&course=python-basics");
+
+    expect(screen.getByRole("alert")).toHaveTextContent("A lesson's history needs a course and a lesson.");
+    await waitFor(() => expect(calls).toHaveLength(0));
+  });
+});

@@ -1,0 +1,162 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { DraftSummary, DraftView, Me } from "../api/types";
+import { AuthProvider } from "../auth/AuthContext";
+import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { AuthoringPage } from "./AuthoringPage";
+
+const AUTHOR: Me = { id: 7, email: "grace@example.com", display_name: "Grace", role: "author", organizations: [] };
+
+const draft = (id: number, extra: Partial<DraftSummary> = {}): DraftSummary => ({
+  id,
+  author_id: 7,
+  course_id: "python-basics",
+  title: "Python basics",
+  organization: null,
+  source: "https://git.example.org/python-basics.git",
+  status: "valid",
+  progress: { done: 6, total: 6 },
+  published_version: null,
+  created_at: "2025-03-01T10:00:00Z",
+  finished_at: "2025-03-01T10:01:00Z",
+  published_at: null,
+  ...extra,
+});
+
+const view = (id: number): DraftView => ({
+  ...draft(id, { status: "validating", progress: { done: 0, total: 0 } }),
+  error: null,
+  lessons: [],
+  report: null,
+});
+
+function renderPage() {
+  render(
+    <MemoryRouter initialEntries={["/authoring"]}>
+      <AuthProvider initialMe={AUTHOR}>
+        <Routes>
+          <Route path="/authoring" element={<AuthoringPage pollIntervalMs={20} />} />
+          <Route path="/authoring/imports/:draftId" element={<h1>Draft page</h1>} />
+        </Routes>
+      </AuthProvider>
+    </MemoryRouter>,
+  );
+}
+
+beforeEach(() => setCookie("practica_csrf", "c"));
+afterEach(() => {
+  setCookie("practica_csrf", null);
+  vi.unstubAllGlobals();
+});
+
+describe("AuthoringPage", () => {
+  it("lists the drafts with status and progress, refreshing while one validates", async () => {
+    let lists = 0;
+    mockFetch({
+      "GET /api/authoring/imports": () => {
+        lists += 1;
+        return jsonResponse([
+          draft(2, {
+            title: "SQL joins",
+            course_id: "sql",
+            status: lists === 1 ? "validating" : "invalid",
+            progress: { done: lists === 1 ? 3 : 8, total: 8 },
+          }),
+          draft(1, { status: "published", published_version: 2 }),
+        ]);
+      },
+    });
+    renderPage();
+
+    const table = await screen.findByRole("table");
+    const sql = within(table).getByRole("row", { name: /SQL joins/ });
+    expect(within(sql).getByRole("link", { name: "SQL joins" })).toHaveAttribute("href", "/authoring/imports/2");
+    expect(within(sql).getByText("Validating")).toBeInTheDocument();
+    expect(within(sql).getByRole("progressbar", { name: "Validation of SQL joins" })).toHaveAttribute(
+      "value",
+      "3",
+    );
+    expect(within(sql).getByText("3 of 8 runs")).toBeInTheDocument();
+    const python = within(table).getByRole("row", { name: /Python basics/ });
+    expect(within(python).getByText("Published")).toBeInTheDocument();
+
+    // Polled until no draft validates any more.
+    expect(await within(table).findByText("Invalid")).toBeInTheDocument();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(lists).toBe(2);
+  });
+
+  it("imports from a Git URL and opens the new draft", async () => {
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports": jsonResponse([]),
+      "POST /api/authoring/imports": jsonResponse(view(5), 201),
+    });
+    renderPage();
+
+    expect(await screen.findByText(/No drafts yet/)).toBeInTheDocument();
+    await userEvent.type(screen.getByLabelText("Git URL"), "https://git.example.org/python-basics.git");
+    await userEvent.click(screen.getByRole("button", { name: "Import from Git" }));
+
+    expect(await screen.findByRole("heading", { name: "Draft page" })).toBeInTheDocument();
+    const post = calls.find((call) => call.method === "POST")!;
+    expect(post.body).toEqual({ git_url: "https://git.example.org/python-basics.git" });
+    expect(post.headers.get("Content-Type")).toBe("application/json");
+    expect(post.headers.get("X-CSRF-Token")).toBe("c");
+  });
+
+  it("lists every format problem of a refused course", async () => {
+    mockFetch({
+      "GET /api/authoring/imports": jsonResponse([]),
+      "POST /api/authoring/imports": jsonResponse(
+        {
+          detail: "the course has 2 problem(s); nothing was stored",
+          problems: [
+            { file: "course.yaml", line: 3, field: "title", message: "is required" },
+            { file: "lessons/hello/lesson.yaml", line: null, field: "limits.time_s", message: "must be positive" },
+          ],
+        },
+        422,
+      ),
+    });
+    renderPage();
+
+    await userEvent.type(await screen.findByLabelText("Git URL"), "https://git.example.org/broken.git");
+    await userEvent.click(screen.getByRole("button", { name: "Import from Git" }));
+
+    const alert = await screen.findByRole("alert");
+    expect(alert).toHaveTextContent("The course has 2 problems; nothing was stored.");
+    const items = within(within(alert).getByRole("list", { name: "Problems" })).getAllByRole("listitem");
+    expect(items.map((item) => item.textContent)).toEqual([
+      "course.yaml:3 title: is required",
+      "lessons/hello/lesson.yaml limits.time_s: must be positive",
+    ]);
+  });
+
+  it("uploads an archive as multipart form data", async () => {
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports": jsonResponse([]),
+      "POST /api/authoring/imports": jsonResponse(view(6), 201),
+    });
+    renderPage();
+
+    const file = new File(["PK"], "course.zip", { type: "application/zip" });
+    await userEvent.upload(await screen.findByLabelText("Course archive"), file);
+    await userEvent.click(screen.getByRole("button", { name: "Upload archive" }));
+
+    expect(await screen.findByRole("heading", { name: "Draft page" })).toBeInTheDocument();
+    const post = calls.find((call) => call.method === "POST")!;
+    expect(post.body).toBeInstanceOf(FormData);
+    expect((post.body as FormData).get("archive")).toBeInstanceOf(File);
+    expect(((post.body as FormData).get("archive") as File).name).toBe("course.zip");
+    expect(post.headers.has("Content-Type")).toBe(false);
+    expect(post.headers.get("X-CSRF-Token")).toBe("c");
+  });
+
+  it("shows the error when the list cannot be loaded", async () => {
+    mockFetch({ "GET /api/authoring/imports": jsonResponse({ detail: "Authors only" }, 403) });
+    renderPage();
+    await waitFor(() => expect(screen.getByRole("alert")).toHaveTextContent("Authors only"));
+  });
+});

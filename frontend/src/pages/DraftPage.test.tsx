@@ -1,0 +1,200 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter, Route, Routes } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { DraftView, LessonReport, ValidationReport } from "../api/types";
+import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { DraftPage } from "./DraftPage";
+
+// xterm.js needs a real browser (the preview's IDE would load it).
+vi.mock("../ide/Terminal", () => ({ Terminal: () => <div aria-label="Terminal" role="group" /> }));
+
+const HELLO: LessonReport = {
+  slug: "hello",
+  title: "Hello, world",
+  ok: true,
+  starter_fails: true,
+  wrong_solutions_fail: { "prints-nothing": true },
+  reference_passes: true,
+  reference_time_s: 0.42,
+  time_allowed_s: 5,
+  time_limit_s: 10,
+  runs: [
+    { candidate: "starter", expected: "fail", verdict: "failed", tests_passed: 0, tests_total: 2, duration_s: 0.3, ok: true, problem: "" },
+    { candidate: "wrong:prints-nothing", expected: "fail", verdict: "failed", tests_passed: 1, tests_total: 2, duration_s: 0.3, ok: true, problem: "" },
+    { candidate: "solution", expected: "pass", verdict: "passed", tests_passed: 2, tests_total: 2, duration_s: 0.42, ok: true, problem: "" },
+  ],
+};
+
+const LOOPS: LessonReport = {
+  ...HELLO,
+  slug: "loops",
+  title: "Loops",
+  ok: false,
+  wrong_solutions_fail: { "off-by-one": false },
+  runs: [
+    HELLO.runs[0]!,
+    {
+      candidate: "wrong:off-by-one",
+      expected: "fail",
+      verdict: "passed",
+      tests_passed: 3,
+      tests_total: 3,
+      duration_s: 0.2,
+      ok: false,
+      problem: "the tests pass on this wrong solution",
+    },
+    HELLO.runs[2]!,
+  ],
+};
+
+const REPORT = (lessons: LessonReport[]): ValidationReport => ({
+  ok: lessons.every((lesson) => lesson.ok),
+  runs: lessons.length * 3,
+  failed_runs: lessons.filter((lesson) => !lesson.ok).length,
+  lessons,
+});
+
+const DRAFT = (extra: Partial<DraftView> = {}): DraftView => ({
+  id: 4,
+  author_id: 7,
+  course_id: "python-basics",
+  title: "Python basics",
+  organization: null,
+  source: "upload:course.zip",
+  status: "validating",
+  progress: { done: 1, total: 6 },
+  published_version: null,
+  created_at: "2025-03-01T10:00:00Z",
+  finished_at: null,
+  published_at: null,
+  error: null,
+  lessons: [
+    { slug: "hello", title: "Hello, world" },
+    { slug: "loops", title: "Loops" },
+  ],
+  report: null,
+  ...extra,
+});
+
+function renderDraft() {
+  render(
+    <MemoryRouter initialEntries={["/authoring/imports/4"]}>
+      <Routes>
+        <Route path="/authoring/imports/:draftId" element={<DraftPage pollIntervalMs={20} />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
+
+beforeEach(() => setCookie("practica_csrf", "c"));
+afterEach(() => {
+  setCookie("practica_csrf", null);
+  vi.unstubAllGlobals();
+});
+
+describe("DraftPage", () => {
+  it("polls while validating, shows the report and enables Publish once valid", async () => {
+    let current = DRAFT();
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports/4": () => jsonResponse(current),
+      "POST /api/authoring/imports/4/publish": jsonResponse({
+        draft: DRAFT({ status: "published", published_version: 3, progress: { done: 6, total: 6 }, report: REPORT([HELLO]) }),
+        version: 3,
+        changed: true,
+        added: ["hello"],
+        updated: [],
+        removed: [],
+      }),
+    });
+    const gets = () => calls.filter((call) => call.method === "GET").length;
+    renderDraft();
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Python basics" })).toBeInTheDocument();
+    expect(screen.getByRole("status", { name: "Draft status" })).toHaveTextContent("Validating");
+    expect(screen.getByRole("progressbar", { name: "Validation progress" })).toHaveAttribute("value", "1");
+    expect(screen.getByText("1 of 6 runs")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Publish" })).toBeDisabled();
+
+    // Reread while validating.
+    current = DRAFT({ progress: { done: 4, total: 6 } });
+    expect(await screen.findByText("4 of 6 runs")).toBeInTheDocument();
+    expect(gets()).toBeGreaterThanOrEqual(2);
+
+    current = DRAFT({ status: "valid", progress: { done: 6, total: 6 }, report: REPORT([HELLO]) });
+    await waitFor(() => expect(screen.getByRole("status", { name: "Draft status" })).toHaveTextContent(/^Valid$/));
+    // No more polling once the validation ended.
+    const settled = gets();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(gets()).toBe(settled);
+
+    const row = screen.getByRole("row", { name: /Hello, world/ });
+    const cells = within(row).getAllByRole("cell");
+    expect(cells[0]).toHaveTextContent("Yes");
+    expect(cells[1]).toHaveTextContent("Yes prints-nothing");
+    expect(cells[2]).toHaveTextContent("Yes");
+    expect(cells[3]).toHaveTextContent("In time 0.42 s of 5.00 s allowed");
+
+    const publish = screen.getByRole("button", { name: "Publish" });
+    expect(publish).toBeEnabled();
+    await userEvent.click(publish);
+    expect(await screen.findByText("Published as version 3.")).toBeInTheDocument();
+    expect(screen.getByRole("status", { name: "Draft status" })).toHaveTextContent("Published as version 3");
+    expect(calls.find((call) => call.method === "POST")!.headers.get("X-CSRF-Token")).toBe("c");
+  });
+
+  it("shows why a wrong solution did not fail, and the 409 of a refused publication", async () => {
+    mockFetch({
+      "GET /api/authoring/imports/4": jsonResponse(
+        DRAFT({ status: "valid", progress: { done: 6, total: 6 }, report: REPORT([HELLO, LOOPS]) }),
+      ),
+      "POST /api/authoring/imports/4/publish": jsonResponse({ detail: "draft 4 is published, not valid" }, 409),
+    });
+    renderDraft();
+
+    const row = await screen.findByRole("row", { name: /Loops/ });
+    expect(within(row).getAllByRole("cell")[1]).toHaveTextContent(
+      "No off-by-one the tests pass on this wrong solution",
+    );
+
+    await userEvent.click(screen.getByRole("button", { name: "Publish" }));
+    expect(await screen.findByRole("alert")).toHaveTextContent("Could not publish: draft 4 is published, not valid");
+  });
+
+  it("opens a lesson preview through the draft's preview endpoint", async () => {
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports/4": jsonResponse(DRAFT({ status: "invalid", report: REPORT([HELLO, LOOPS]) })),
+      "POST /api/authoring/imports/4/lessons/loops/preview": jsonResponse({
+        id: "env9",
+        status: "starting",
+        error: null,
+        gateway_url: "https://gw.test",
+        token: "t",
+      }),
+      "GET /api/authoring/imports/4/lessons/loops/preview": jsonResponse({
+        id: "env9",
+        status: "starting",
+        error: null,
+        gateway_url: "https://gw.test",
+        token: "t",
+      }),
+    });
+    renderDraft();
+
+    expect(await screen.findByRole("button", { name: "Publish" })).toBeDisabled();
+    await userEvent.click(screen.getByRole("button", { name: "Preview Loops" }));
+
+    expect(await screen.findByRole("heading", { name: "Preview: Loops" })).toBeInTheDocument();
+    expect(await screen.findByText("Starting your environment…", { exact: false })).toBeInTheDocument();
+    await waitFor(() =>
+      expect(calls.some((call) => call.method === "POST" && call.url.endsWith("/lessons/loops/preview"))).toBe(true),
+    );
+    expect(calls.some((call) => call.url.includes("/api/courses/"))).toBe(false);
+  });
+
+  it("says so when the draft does not exist", async () => {
+    mockFetch({ "GET /api/authoring/imports/4": jsonResponse({ detail: "no draft 4" }, 404) });
+    renderDraft();
+    expect(await screen.findByRole("heading", { name: "Draft not found" })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,354 @@
+import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
+import { Link, useParams } from "react-router";
+import { ApiError, errorMessage } from "../api/client";
+import { getDraft, publishDraft } from "../api/endpoints";
+import type { DraftView, LessonReport, PublishedDraft, RunReport } from "../api/types";
+import { DraftProgressBar, DraftStatusBadge } from "../components/drafts";
+import { formatDuration, formatTime } from "../components/format";
+
+// The IDE (CodeMirror, xterm.js) is only loaded when a lesson is previewed.
+const DraftPreview = lazy(() => import("./DraftPreview").then((module) => ({ default: module.DraftPreview })));
+
+export interface DraftPageProps {
+  /** How often the draft is reread while it validates. */
+  pollIntervalMs?: number;
+}
+
+/** ✓ / ✗ with a text for screen readers. */
+function Mark({ ok, yes = "Yes", no = "No" }: { ok: boolean; yes?: string; no?: string }) {
+  return (
+    <span className={ok ? "mark mark-ok" : "mark mark-bad"}>
+      <span aria-hidden="true">{ok ? "✓" : "✗"}</span>
+      <span className="visually-hidden">{ok ? yes : no}</span>
+    </span>
+  );
+}
+
+function runOf(lesson: LessonReport, candidate: string): RunReport | undefined {
+  return lesson.runs.find((run) => run.candidate === candidate);
+}
+
+/** Why a run did (not) hold: the problem when there is one, else its verdict and test counts. */
+function reason(run: RunReport | undefined): string | null {
+  if (!run) return null;
+  if (run.problem) return run.problem;
+  return `${run.verdict}, ${run.tests_passed} of ${run.tests_total} tests passed`;
+}
+
+function Reason({ run }: { run: RunReport | undefined }) {
+  const text = reason(run);
+  return text ? <span className="run-reason">{text}</span> : null;
+}
+
+function ReportCells({ report }: { report: LessonReport }) {
+  const wrong = Object.entries(report.wrong_solutions_fail);
+  const inTime = report.reference_time_s !== null && report.reference_time_s <= report.time_allowed_s;
+  return (
+    <>
+      <td>
+        <Mark ok={report.starter_fails} />
+        {!report.starter_fails && <Reason run={runOf(report, "starter")} />}
+      </td>
+      <td>
+        {wrong.length === 0 ? (
+          <span className="muted">none</span>
+        ) : (
+          <ul className="wrong-list">
+            {wrong.map(([name, fails]) => (
+              <li key={name}>
+                <Mark ok={fails} /> <code>{name}</code> <Reason run={runOf(report, `wrong:${name}`)} />
+              </li>
+            ))}
+          </ul>
+        )}
+      </td>
+      <td>
+        <Mark ok={report.reference_passes} />
+        {!report.reference_passes && <Reason run={runOf(report, "solution")} />}
+      </td>
+      <td>
+        <Mark ok={inTime} yes="In time" no="Too slow" /> {formatDuration(report.reference_time_s)} of{" "}
+        {formatDuration(report.time_allowed_s)} allowed
+        <div className="muted small-text">limit {formatDuration(report.time_limit_s)}</div>
+      </td>
+    </>
+  );
+}
+
+function PublishResult({ result }: { result: PublishedDraft }) {
+  const list = (label: string, items: string[]) =>
+    items.length > 0 ? (
+      <li>
+        {label}: {items.join(", ")}
+      </li>
+    ) : null;
+  return (
+    <div className="notice notice-ok" role="status">
+      {result.changed ? (
+        <p>Published as version {result.version}.</p>
+      ) : (
+        <p>Nothing changed: version {result.version} stays the newest.</p>
+      )}
+      <ul>
+        {list("Added", result.added)}
+        {list("Updated", result.updated)}
+        {list("Removed", result.removed)}
+      </ul>
+    </div>
+  );
+}
+
+function Section({ title, children }: { title: string; children: ReactNode }) {
+  const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return (
+    <section aria-labelledby={id} className="draft-section">
+      <h2 id={id}>{title}</h2>
+      {children}
+    </section>
+  );
+}
+
+export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
+  const { draftId: rawId = "" } = useParams();
+  const draftId = Number(rawId);
+  const [draft, setDraft] = useState<DraftView | null>(null);
+  const [loadError, setLoadError] = useState<unknown>(null);
+  const [publishing, setPublishing] = useState(false);
+  const [publishError, setPublishError] = useState<string | null>(null);
+  const [published, setPublished] = useState<PublishedDraft | null>(null);
+  const [preview, setPreview] = useState<string | null>(null);
+  const previewRegion = useRef<HTMLElement>(null);
+
+  // Read the draft; reread it every `pollIntervalMs` while it validates.
+  useEffect(() => {
+    if (!Number.isInteger(draftId)) {
+      setLoadError(new Error("Not a draft number."));
+      return;
+    }
+    const controller = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const load = async () => {
+      try {
+        const found = await getDraft(draftId, controller.signal);
+        if (controller.signal.aborted) return;
+        setDraft(found);
+        setLoadError(null);
+        if (found.status === "validating") timer = setTimeout(() => void load(), pollIntervalMs);
+      } catch (err) {
+        if (controller.signal.aborted) return;
+        setLoadError(err);
+      }
+    };
+    void load();
+    return () => {
+      controller.abort();
+      clearTimeout(timer);
+    };
+  }, [draftId, pollIntervalMs]);
+
+  useEffect(() => {
+    if (preview) previewRegion.current?.focus();
+  }, [preview]);
+
+  const publish = async () => {
+    setPublishing(true);
+    setPublishError(null);
+    setPublished(null);
+    try {
+      const result = await publishDraft(draftId);
+      setDraft(result.draft);
+      setPublished(result);
+    } catch (err) {
+      setPublishError(errorMessage(err));
+    } finally {
+      setPublishing(false);
+    }
+  };
+
+  if (!draft) {
+    if (loadError) {
+      const missing = loadError instanceof ApiError && loadError.status === 404;
+      return (
+        <div className="page">
+          <h1>{missing ? "Draft not found" : "Draft"}</h1>
+          <p className="error" role="alert">
+            {missing ? "There is no such draft of yours." : `Could not load the draft: ${errorMessage(loadError)}`}
+          </p>
+          <p>
+            <Link to="/authoring">Back to your drafts</Link>
+          </p>
+        </div>
+      );
+    }
+    return (
+      <p className="muted page" role="status">
+        Loading the draft…
+      </p>
+    );
+  }
+
+  const reports = new Map((draft.report?.lessons ?? []).map((lesson) => [lesson.slug, lesson]));
+  const rows = [
+    ...draft.lessons.map((lesson) => ({ slug: lesson.slug, title: lesson.title })),
+    ...(draft.report?.lessons ?? [])
+      .filter((report) => !draft.lessons.some((lesson) => lesson.slug === report.slug))
+      .map((report) => ({ slug: report.slug, title: report.title })),
+  ];
+  const previewTitle = rows.find((row) => row.slug === preview)?.title ?? preview;
+
+  return (
+    <div className="page wide">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/authoring">Authoring</Link> / <span aria-current="page">Draft {draft.id}</span>
+      </nav>
+      <h1>{draft.title}</h1>
+      <dl className="draft-facts">
+        <dt>Course</dt>
+        <dd>
+          <code>{draft.course_id}</code>
+          {draft.organization && <> in {draft.organization}</>}
+        </dd>
+        <dt>Status</dt>
+        <dd>
+          <span role="status" aria-label="Draft status">
+            <DraftStatusBadge status={draft.status} />
+            {draft.status === "published" && draft.published_version !== null && (
+              <> as version {draft.published_version}</>
+            )}
+          </span>
+        </dd>
+        <dt>Validation</dt>
+        <dd>
+          <DraftProgressBar progress={draft.progress} label="Validation progress" />
+        </dd>
+        <dt>Source</dt>
+        <dd className="cell-source">{draft.source}</dd>
+        <dt>Imported</dt>
+        <dd>
+          <time dateTime={draft.created_at}>{formatTime(draft.created_at)}</time>
+        </dd>
+      </dl>
+      {draft.error && (
+        <p className="error" role="alert">
+          {draft.error}
+        </p>
+      )}
+      {loadError !== null && (
+        <p className="error" role="alert">
+          Could not refresh the draft: {errorMessage(loadError)}
+        </p>
+      )}
+
+      <div className="draft-actions">
+        <button
+          type="button"
+          className="primary"
+          onClick={() => void publish()}
+          disabled={draft.status !== "valid" || publishing}
+          aria-describedby="publish-help"
+        >
+          {publishing ? "Publishing…" : "Publish"}
+        </button>
+        <span id="publish-help" className="muted small-text">
+          {draft.status === "valid"
+            ? "Makes this draft the course's newest version."
+            : draft.status === "published"
+              ? "This draft is published."
+              : "Only a valid draft can be published."}
+        </span>
+      </div>
+      {publishError && (
+        <p className="error" role="alert">
+          Could not publish: {publishError}
+        </p>
+      )}
+      {published && <PublishResult result={published} />}
+
+      <Section title="Validation report">
+        {draft.report ? (
+          <p className={draft.report.ok ? "muted" : "error"}>
+            {draft.report.runs - draft.report.failed_runs} of {draft.report.runs} runs as expected
+            {draft.report.failed_runs > 0 ? `; ${draft.report.failed_runs} did not hold.` : "."}
+          </p>
+        ) : (
+          <p className="muted">
+            {draft.status === "validating" ? "The report appears when the validation ends." : "No report."}
+          </p>
+        )}
+        <div className="table-wrap">
+          <table className="data-table report-table">
+            <caption className="visually-hidden">Validation of each lesson</caption>
+            <thead>
+              <tr>
+                <th scope="col">Lesson</th>
+                <th scope="col">Starter fails</th>
+                <th scope="col">Wrong solutions fail</th>
+                <th scope="col">Reference passes</th>
+                <th scope="col">Time</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((row) => {
+                const report = reports.get(row.slug);
+                return (
+                  <tr key={row.slug} className={report && !report.ok ? "row-bad" : undefined}>
+                    <th scope="row">
+                      {row.title}
+                      <div className="muted small-text">
+                        <code>{row.slug}</code>
+                      </div>
+                    </th>
+                    {report ? (
+                      <ReportCells report={report} />
+                    ) : (
+                      <td colSpan={4} className="muted">
+                        {draft.status === "validating" ? "Validating…" : "—"}
+                      </td>
+                    )}
+                    <td>
+                      <button
+                        type="button"
+                        className="small"
+                        onClick={() => setPreview(row.slug)}
+                        aria-label={`Preview ${row.title}`}
+                        aria-pressed={preview === row.slug}
+                      >
+                        Preview
+                      </button>
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      </Section>
+
+      {preview && (
+        <section
+          className="preview-panel"
+          aria-labelledby="preview-heading"
+          ref={previewRegion}
+          tabIndex={-1}
+        >
+          <div className="panel-bar">
+            <h2 id="preview-heading" className="panel-title">
+              Preview: {previewTitle}
+            </h2>
+            <button type="button" className="small" onClick={() => setPreview(null)}>
+              Close preview
+            </button>
+          </div>
+          <div className="ide-panel preview-ide">
+            <Suspense fallback={<p className="muted">Loading the IDE…</p>}>
+              <DraftPreview key={preview} draftId={draft.id} courseId={draft.course_id} slug={preview} />
+            </Suspense>
+          </div>
+        </section>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,36 @@
+import { previewPath } from "../api/endpoints";
+import { EnvironmentProgress } from "../ide/EnvironmentProgress";
+import { Ide } from "../ide/Ide";
+import { useEnvironment, type UseEnvironmentOptions } from "../ide/useEnvironment";
+
+export interface DraftPreviewProps {
+  draftId: number;
+  courseId: string;
+  slug: string;
+  options?: Omit<UseEnvironmentOptions, "endpoint">;
+}
+
+/**
+ * A draft lesson as a learner gets it: the author's own preview environment
+ * (POST …/lessons/{slug}/preview, then polled with GET) in the IDE. The preview
+ * has no reset endpoint, so the IDE shows no reset button.
+ */
+export function DraftPreview({ draftId, courseId, slug, options }: DraftPreviewProps) {
+  const environment = useEnvironment(courseId, slug, { ...options, endpoint: previewPath(draftId, slug) });
+
+  return environment.phase === "ready" && environment.environment ? (
+    <Ide
+      key={String(environment.environment.id)}
+      courseId={courseId}
+      slug={slug}
+      environment={environment.environment}
+      languages={[]}
+      runCommand={null}
+      getToken={environment.getToken}
+      refreshToken={environment.refreshToken}
+      resetFiles={null}
+    />
+  ) : (
+    <EnvironmentProgress state={environment} onRetry={environment.retry} />
+  );
+}

@@ -1,0 +1,23 @@
+import { NavLink, Outlet } from "react-router";
+
+/** The admin pages share a second navigation bar. */
+export function AdminLayout() {
+  return (
+    <div className="page wide admin">
+      <nav aria-label="Admin" className="sub-nav">
+        <ul>
+          <li>
+            <NavLink to="/admin/jobs">Jobs</NavLink>
+          </li>
+          <li>
+            <NavLink to="/admin/environments">Environments</NavLink>
+          </li>
+          <li>
+            <NavLink to="/admin/users">Users</NavLink>
+          </li>
+        </ul>
+      </nav>
+      <Outlet />
+    </div>
+  );
+}

@@ -1,0 +1,90 @@
+import { render, screen, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { MemoryRouter } from "react-router";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { AdminEnvironment, AdminUser, Me } from "../../api/types";
+import { AuthProvider } from "../../auth/AuthContext";
+import { jsonResponse, mockFetch, setCookie } from "../../test-utils";
+import { EnvironmentsPage } from "./EnvironmentsPage";
+import { UsersPage } from "./UsersPage";
+
+const ADMIN: Me = { id: 1, email: "root@example.com", display_name: "Root", role: "admin", organizations: [] };
+
+const user = (id: number, extra: Partial<AdminUser> = {}): AdminUser => ({
+  id,
+  email: `u${id}@example.com`,
+  display_name: `User ${id}`,
+  role: "learner",
+  confirmed: true,
+  organizations: [],
+  created_at: "2025-01-01T00:00:00Z",
+  ...extra,
+});
+
+const env = (id: string, status: AdminEnvironment["status"]): AdminEnvironment => ({
+  id,
+  owner: { key: "7", user_id: 7, email: "grace@example.com", display_name: "Grace", preview: false },
+  lesson: "python-basics/hello",
+  status,
+  runtime: "python",
+  host: "local",
+  error: null,
+  created_at: "2025-03-01T10:00:00Z",
+  started_at: "2025-03-01T10:00:05Z",
+  last_active_at: "2025-03-01T10:30:00Z",
+  stopped_at: null,
+  idle_s: status === "running" ? 125 : null,
+});
+
+function renderWithAuth(node: React.ReactNode) {
+  render(
+    <MemoryRouter>
+      <AuthProvider initialMe={ADMIN}>{node}</AuthProvider>
+    </MemoryRouter>,
+  );
+}
+
+beforeEach(() => setCookie("practica_csrf", "c"));
+afterEach(() => {
+  setCookie("practica_csrf", null);
+  vi.unstubAllGlobals();
+});
+
+describe("UsersPage", () => {
+  it("changes a role and shows the refusal for the last admin", async () => {
+    const { calls } = mockFetch({
+      "GET /api/admin/users": jsonResponse([user(1, { role: "admin", email: "root@example.com" }), user(2)]),
+      "PATCH /api/admin/users/2": jsonResponse(user(2, { role: "author" })),
+      "PATCH /api/admin/users/1": jsonResponse({ detail: "The last admin cannot lose the role" }, 409),
+      "GET /api/me": jsonResponse(ADMIN),
+    });
+    renderWithAuth(<UsersPage />);
+
+    await userEvent.selectOptions(await screen.findByLabelText("Role of u2@example.com"), "author");
+    expect(await screen.findByRole("status")).toHaveTextContent("u2@example.com is now author.");
+    expect(calls.find((call) => call.method === "PATCH")!.body).toEqual({ role: "author" });
+
+    await userEvent.selectOptions(screen.getByLabelText("Role of root@example.com"), "learner");
+    expect(await screen.findByRole("alert")).toHaveTextContent("The last admin cannot lose the role");
+    expect(screen.getByLabelText("Role of root@example.com")).toHaveValue("admin");
+  });
+});
+
+describe("EnvironmentsPage", () => {
+  it("lists environments and stops a running one", async () => {
+    const { calls } = mockFetch({
+      "GET /api/admin/environments": jsonResponse([env("e1", "running"), env("e2", "stopped")]),
+      "POST /api/admin/environments/e1/stop": jsonResponse(env("e1", "stopping")),
+    });
+    renderWithAuth(<EnvironmentsPage />);
+
+    const table = await screen.findByRole("table");
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows[0]).toHaveTextContent("2 min 5 s");
+    expect(within(rows[1]!).queryByRole("button", { name: /Stop/ })).not.toBeInTheDocument();
+
+    await userEvent.click(within(rows[0]!).getByRole("button", { name: /Stop environment of Grace/ }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Environment e1 is stopping.");
+    expect(calls.find((call) => call.method === "POST")!.url).toBe("/api/admin/environments/e1/stop");
+  });
+});
