@@ -76,9 +76,11 @@ class Platform:
     url: str
     env: dict[str, str]
 
-    def practica(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def practica(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "practica", *args]
-        return subprocess.run(command, env={**os.environ, **self.env}, capture_output=True, text=True, check=False)
+        return subprocess.run(
+            command, env={**os.environ, **self.env}, input=stdin, capture_output=True, text=True, check=False
+        )
 
 
 @pytest.fixture
