@@ -6,7 +6,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 
 def make_engine(
-    url: str, *, pool_size: int = 5, application_name: str = "practica", custom_plans: bool = False
+    url: str,
+    *,
+    pool_size: int = 5,
+    application_name: str = "practica",
+    custom_plans: bool = False,
+    pre_ping: bool = True,
 ) -> AsyncEngine:
     """An engine on psycopg 3.
 
@@ -15,13 +20,17 @@ def make_engine(
     cannot see the parameters (a payload ``@>`` search goes from 1 ms to
     seconds; see PERFORMANCE.md). It turns server-side prepares off and asks
     for custom plans.
+
+    ``pre_ping`` tests each connection as it leaves the pool (a round trip per
+    checkout). Hot request paths turn it off: a connection broken by a
+    server restart then fails one request, and SQLAlchemy drops the whole pool.
     """
     connect_args: dict[str, object] = {"connect_timeout": 5, "application_name": application_name}
     if custom_plans:
         connect_args["prepare_threshold"] = None
         connect_args["options"] = "-c plan_cache_mode=force_custom_plan"
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=True, connect_args=connect_args
+        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=pre_ping, connect_args=connect_args
     )
 
 

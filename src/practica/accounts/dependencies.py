@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practica.accounts.csrf import csrf_protect
 from practica.accounts.models import Role, User
-from practica.accounts.sessions import SESSION_COOKIE, session_user
+from practica.accounts.sessions import SESSION_COOKIE, remembered_user, session_user
 from practica.settings import PracticaSettings
 
 __all__ = [
@@ -54,6 +54,8 @@ async def optional_user(request: Request) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
+    if (remembered := remembered_user(token)) is not None:
+        return remembered
     async with transaction(request) as session:
         return await session_user(session, token)
 

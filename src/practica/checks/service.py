@@ -179,20 +179,29 @@ class LessonState:
     latest: CheckAttempt | None
 
 
+_LESSON_STATE = text(
+    """
+    SELECT
+      (SELECT count(*) FROM check_attempts f
+        WHERE f.user_key = :user_key AND f.course_id = :course_id AND f.lesson_slug = :slug
+          AND f.status = 'failed') AS failed,
+      EXISTS (SELECT 1 FROM lesson_completions c
+        WHERE c.user_key = :user_key AND c.course_id = :course_id AND c.lesson_slug = :slug) AS completed,
+      latest.*
+    FROM (SELECT 1) AS one
+    LEFT JOIN LATERAL (
+      SELECT * FROM check_attempts a
+       WHERE a.user_key = :user_key AND a.course_id = :course_id AND a.lesson_slug = :slug
+       ORDER BY a.id DESC LIMIT 1
+    ) AS latest ON true
+    """
+)
+
+
 async def lesson_state(session: AsyncSession, user_key: str, course_id: str, slug: str) -> LessonState:
-    """Failed checks, completion and the latest attempt of a learner on a lesson (the lesson page's needs)."""
-    mine = (CheckAttempt.user_key == user_key, CheckAttempt.course_id == course_id, CheckAttempt.lesson_slug == slug)
-    failed = select(func.count()).where(*mine, CheckAttempt.status == AttemptStatus.FAILED).scalar_subquery()
-    completed = (
-        select(LessonCompletion.attempt_id)
-        .where(
-            LessonCompletion.user_key == user_key,
-            LessonCompletion.course_id == course_id,
-            LessonCompletion.lesson_slug == slug,
-        )
-        .exists()
-    )
-    latest = select(CheckAttempt.id).where(*mine).order_by(CheckAttempt.id.desc()).limit(1).scalar_subquery()
-    failed_count, done, latest_id = (await session.execute(select(failed, completed, latest))).one()
-    attempt = await session.get(CheckAttempt, latest_id) if latest_id is not None else None
-    return LessonState(int(failed_count), bool(done), attempt)
+    """Failed checks, completion and the latest attempt of a learner on a lesson, in one round trip."""
+    row = (await session.execute(_LESSON_STATE, {"user_key": user_key, "course_id": course_id, "slug": slug})).one()
+    values = dict(row._mapping)
+    failed, completed = int(values.pop("failed")), bool(values.pop("completed"))
+    latest = CheckAttempt(**values) if values["id"] is not None else None  # a detached copy, to read
+    return LessonState(failed, completed, latest)

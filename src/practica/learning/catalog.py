@@ -9,18 +9,19 @@ lessons' definitions and files are never loaded for the catalogue.
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
 from cachetools import LRUCache
-from sqlalchemy import Text, cast, literal, select, union_all
-from sqlalchemy.dialects.postgresql import distinct_on
+from sqlalchemy import CompoundSelect, Text, bindparam, cast, func, literal, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
-from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment
+from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
 
 
 class NotVisibleError(LookupError):
@@ -82,10 +83,44 @@ _version_headers: LRUCache[int, VersionInfo] = LRUCache(maxsize=10_000)
 _version_lessons: LRUCache[int, tuple[tuple[str, str], ...]] = LRUCache(maxsize=10_000)
 
 
+NEWEST_FOR_S = 1.0
+_newest: dict[str | None, tuple[float, int, list[VersionInfo]]] = {}
+
+
+async def newest_versions(session: AsyncSession, course_id: str | None = None) -> list[VersionInfo]:
+    """Each course's newest published version, read at most once a second per process.
+
+    A version published through this process shows at once; one published
+    elsewhere within :data:`NEWEST_FOR_S`.
+    """
+    now, generation = time.monotonic(), published_here()
+    remembered = _newest.get(course_id)
+    if remembered is not None and remembered[1] == generation and now - remembered[0] < NEWEST_FOR_S:
+        return remembered[2]
+    versions = [VersionInfo.of(row) for row in await _newest_versions(session, course_id)]
+    _newest[course_id] = (now, generation, versions)
+    return versions
+
+
 @dataclass
 class Progress:
     enrolled: dict[str, int] = field(default_factory=dict)  # course id -> version id
     completed: set[tuple[str, str]] = field(default_factory=set)  # (course id, lesson slug)
+
+
+def _progress_statement() -> CompoundSelect[Any]:
+    """Built once: composing a statement costs more than running this one."""
+    user_key, course_ids = bindparam("user_key", type_=Text), bindparam("course_ids", type_=ARRAY(Text))
+    enrolled = select(literal("enrolled"), Enrollment.course_id, cast(Enrollment.version_id, Text)).where(
+        Enrollment.user_key == user_key, Enrollment.course_id == func.any(course_ids)
+    )
+    completed = select(literal("completed"), LessonCompletion.course_id, LessonCompletion.lesson_slug).where(
+        LessonCompletion.user_key == user_key, LessonCompletion.course_id == func.any(course_ids)
+    )
+    return union_all(enrolled, completed)
+
+
+_PROGRESS = _progress_statement()
 
 
 async def _progress(session: AsyncSession, user_key: str | None, course_ids: list[str]) -> Progress:
@@ -93,13 +128,8 @@ async def _progress(session: AsyncSession, user_key: str | None, course_ids: lis
     progress = Progress()
     if user_key is None or not course_ids:
         return progress
-    enrolled = select(literal("enrolled"), Enrollment.course_id, cast(Enrollment.version_id, Text)).where(
-        Enrollment.user_key == user_key, Enrollment.course_id.in_(course_ids)
-    )
-    completed = select(literal("completed"), LessonCompletion.course_id, LessonCompletion.lesson_slug).where(
-        LessonCompletion.user_key == user_key, LessonCompletion.course_id.in_(course_ids)
-    )
-    for kind, course_id, value in await session.execute(union_all(enrolled, completed)):
+    rows = await session.execute(_PROGRESS, {"user_key": user_key, "course_ids": course_ids})
+    for kind, course_id, value in rows:
         if kind == "enrolled":
             progress.enrolled[course_id] = int(value)
         else:
@@ -133,17 +163,17 @@ async def _lessons(session: AsyncSession, version_ids: Collection[int]) -> dict[
 
 
 async def _in_use(
-    session: AsyncSession, newest: list[CourseVersion], progress: Progress
+    session: AsyncSession, newest: list[VersionInfo], progress: Progress
 ) -> list[tuple[VersionInfo, VersionInfo]]:
     """(version the learner is on, newest version) of each course."""
     headers = await _headers(session, [progress.enrolled.get(row.course_id, row.id) for row in newest])
-    return [(headers[progress.enrolled.get(row.course_id, row.id)], VersionInfo.of(row)) for row in newest]
+    return [(headers[progress.enrolled.get(row.course_id, row.id)], row) for row in newest]
 
 
 async def courses(
     session: AsyncSession, user_key: str | None, organizations: Collection[str], course_id: str | None = None
 ) -> list[CourseEntry]:
-    newest = [v for v in await _newest_versions(session, course_id) if v.visibility in _visible(organizations)]
+    newest = [v for v in await newest_versions(session, course_id) if v.visibility in _visible(organizations)]
     progress = await _progress(session, user_key, [version.course_id for version in newest])
     pairs = await _in_use(session, newest, progress)
     lessons = await _lessons(session, [version.id for version, _ in pairs])
@@ -169,7 +199,7 @@ async def lesson_of(
     session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
 ) -> tuple[VersionInfo, CourseLesson]:
     """The lesson as the learner sees it (their version), or :class:`NotVisibleError`."""
-    newest = await _newest_versions(session, course_id)
+    newest = await newest_versions(session, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     ((version, _newest),) = await _in_use(session, newest, await _progress(session, user_key, [course_id]))
@@ -199,7 +229,7 @@ async def lesson_page_of(
     session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
 ) -> tuple[VersionInfo, LessonInfo]:
     """Like :func:`lesson_of`, without loading the lesson's files."""
-    newest = await _newest_versions(session, course_id)
+    newest = await newest_versions(session, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     ((version, _newest),) = await _in_use(session, newest, await _progress(session, user_key, [course_id]))
@@ -222,3 +252,4 @@ def forget_cached() -> None:
     """Drop what this process keeps of course versions (for a process that changes databases: tests)."""
     for cache in (_version_headers, _version_lessons, _lesson_pages):
         cache.clear()
+    _newest.clear()

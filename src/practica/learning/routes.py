@@ -1,7 +1,7 @@
 """The learner's API: catalogue, lesson page, environment, checks, reset.
 
 Private courses answer 404 to non-members, as missing ones do. Every
-state-changing request passes the CSRF check (the router's dependency).
+state-changing request passes the CSRF check (``CSRFMiddleware``, app-wide).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from practica.accounts.dependencies import CurrentUser, OptionalUser, csrf_protect, settings_of, transaction
+from practica.accounts.dependencies import CurrentUser, OptionalUser, settings_of, transaction
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Role, User
 from practica.accounts.organizations import administered_organization, organization_slugs
@@ -36,7 +36,7 @@ from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
 
-router = APIRouter(prefix="/api", tags=["learning"], dependencies=[Depends(csrf_protect)])
+router = APIRouter(prefix="/api", tags=["learning"])  # CSRF: the app's middleware checks every POST
 GATEWAY_TOKEN_TTL = timedelta(minutes=5)
 LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".sql": "sql", ".sh": "shell"}
 

@@ -71,6 +71,19 @@ class Enrollment(Base):
     enrolled_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
 
 
+_published_here = 0  # published versions this process stored (readers that cache the catalogue look at it)
+
+
+def note_published() -> None:
+    """Tell this process's catalogue readers that a version was published (see :func:`published_here`)."""
+    global _published_here
+    _published_here += 1
+
+
+def published_here() -> int:
+    return _published_here
+
+
 async def latest_version(session: AsyncSession, course_id: str) -> CourseVersion | None:
     query = select(CourseVersion).where(CourseVersion.course_id == course_id).order_by(CourseVersion.number.desc())
     query = query.where(CourseVersion.published_at.is_not(None))

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.runner import FileData, read_tree
 from practica.events.outbox import gid, record_event
-from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version
+from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version, note_published
 from practica.lessons.loading import LoadedCourse, LoadedLesson
 
 GIT_PREFIXES = ("http://", "https://", "git://", "ssh://", "file://", "git@")
@@ -117,6 +117,8 @@ async def publish(
     session.add(version)
     await session.flush()
     session.add_all(CourseLesson(version_id=version.id, **record) for record in lessons)
+    if published:
+        note_published()
     publication = await _compare(session, course.id, version.number, previous, lessons)
     publication.version_id = version.id
     if published:

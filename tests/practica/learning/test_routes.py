@@ -139,6 +139,8 @@ async def test_open_a_lesson_fail_a_check_fix_it_and_pass(site: Site) -> None:
     assert failed["tests"][0]["message"]
     lesson = (await client.get("/api/courses/basics/lessons/add")).json()
     assert (lesson["hints"], lesson["hints_hidden"], lesson["failed_checks"]) == (["Use +."], 0, 1)
+    assert (lesson["last_check"]["id"], lesson["last_check"]["status"]) == (failed["id"], "failed")
+    assert lesson["last_check"]["tests"] == failed["tests"]
 
     await site.runtime.write_file(environment["id"], "solution.py", b"def add(a, b):\n    return a + b\n")
     passed = await _check(site, client)
