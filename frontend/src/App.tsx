@@ -8,6 +8,7 @@ import { ActivityPage } from "./pages/ActivityPage";
 import { AdminLayout } from "./pages/admin/AdminLayout";
 import { EnvironmentsPage } from "./pages/admin/EnvironmentsPage";
 import { JobsPage } from "./pages/admin/JobsPage";
+import { AdminOrganizationsPage } from "./pages/admin/OrganizationsPage";
 import { UsersPage } from "./pages/admin/UsersPage";
 import { AuthoringPage } from "./pages/AuthoringPage";
 import { CataloguePage } from "./pages/CataloguePage";
@@ -94,6 +95,7 @@ export function AppRoutes() {
           <Route path="jobs" element={<JobsPage />} />
           <Route path="environments" element={<EnvironmentsPage />} />
           <Route path="users" element={<UsersPage />} />
+          <Route path="organizations" element={<AdminOrganizationsPage />} />
         </Route>
         <Route
           path="organizations"

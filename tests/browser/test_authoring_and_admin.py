@@ -79,3 +79,8 @@ async def test_an_admin_sees_the_jobs_and_the_environments(page: Page, platform:
     await page.goto(f"{platform.url}/admin/environments")
     await expect(page.get_by_role("heading", name="Environments")).to_be_visible()
     await screenshot(page, "admin-environments")
+    await page.get_by_role("link", name="Users").click()
+    await expect(page.get_by_role("main")).to_contain_text("root@example.org")
+    await page.get_by_role("navigation", name="Admin").get_by_role("link", name="Organizations").click()
+    await expect(page.get_by_role("heading", name="Organizations")).to_be_visible()
+    await screenshot(page, "admin-organizations")

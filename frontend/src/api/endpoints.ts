@@ -3,6 +3,7 @@ import type {
   ActivityPage,
   ActivityQuery,
   AdminEnvironment,
+  AdminOrganization,
   AdminUser,
   Check,
   Course,
@@ -122,3 +123,5 @@ export const removeMember = (slug: string, user: number) =>
   api.delete<null>(`${orgPath(slug)}/members/${seg(user)}`);
 export const acceptInvitation = (token: string) =>
   api.post<OrganizationMembership>(`/api/invitations/${seg(token)}/accept`);
+export const listAdminOrganizations = (after: string | null, signal?: AbortSignal) =>
+  api.get<AdminOrganization[]>(`/api/admin/organizations${queryString({ after, limit: 100 })}`, signal);

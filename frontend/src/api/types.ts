@@ -73,6 +73,7 @@ export type JobQuery = NonNullable<operations["jobs_api_admin_jobs_get"]["parame
 export type QueueCounts = Schemas["QueueCounts"];
 export type AdminEnvironment = Schemas["AdminEnvironment"];
 export type AdminUser = Schemas["AdminUser"];
+export type AdminOrganization = Schemas["AdminOrganization"];
 export type RoleChange = Schemas["RoleChange"];
 
 // Organisations

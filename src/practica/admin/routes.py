@@ -2,8 +2,10 @@
 
 Jobs: queued, running, failed (retry), not yet started (cancel), and counts
 per queue, as a Sidekiq web UI shows them. Environments: which run, how long
-idle, stop one. Admins only (403 for everyone else). Users and organisations
-are in :mod:`practica.accounts.admin_routes` and ``organization_routes``.
+idle, stop one. Organisations: all of them, with their member counts.
+Admins only (403 for everyone else). Users are in
+:mod:`practica.accounts.admin_routes`; one organisation's members and
+invitations in ``organization_routes``.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from practica.admin.jobs import (
     queue_counts,
     retry,
 )
+from practica.admin.organizations import AdminOrganization, list_organizations
 from practica.sandbox.service import request_stop
 
 router = APIRouter(
@@ -50,6 +53,17 @@ async def jobs(
     """Newest first, with when each job was queued, started and finished."""
     async with transaction(request) as session:
         return await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit)
+
+
+@router.get("/organizations")
+async def organizations(
+    request: Request,
+    after: Annotated[str | None, Query(description="Only organisations after this slug (a page's last).")] = None,
+    limit: Limit = 100,
+) -> list[AdminOrganization]:
+    """Every organisation, by slug, with its number of members and admins (open one at /organizations/SLUG)."""
+    async with transaction(request) as session:
+        return await list_organizations(session, after=after, limit=limit)
 
 
 @router.get("/jobs/summary")

@@ -15,6 +15,9 @@ export function AdminLayout() {
           <li>
             <NavLink to="/admin/users">Users</NavLink>
           </li>
+          <li>
+            <NavLink to="/admin/organizations">Organizations</NavLink>
+          </li>
         </ul>
       </nav>
       <Outlet />

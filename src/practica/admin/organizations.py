@@ -1,0 +1,41 @@
+"""Every organisation on the platform, for its admins: who they are and how many members they have."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+from sqlalchemy import case, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.accounts.models import MemberRole, Membership, Organization
+
+
+class AdminOrganization(BaseModel):
+    id: int
+    slug: str
+    name: str
+    members: int
+    admins: int
+    created_at: datetime
+
+
+async def list_organizations(session: AsyncSession, *, after: str | None, limit: int) -> list[AdminOrganization]:
+    """By slug, ``limit`` at a time after the slug ``after``."""
+    admins = func.count(case((Membership.role == MemberRole.ADMIN.value, 1)))
+    query = (
+        select(Organization, func.count(Membership.user_id), admins)
+        .outerjoin(Membership, Membership.organization_id == Organization.id)
+        .group_by(Organization.id)
+        .order_by(Organization.slug)
+        .limit(limit)
+    )
+    if after is not None:
+        query = query.where(Organization.slug > after)
+    return [
+        AdminOrganization(
+            id=organization.id, slug=organization.slug, name=organization.name, members=members, admins=admin_count,
+            created_at=organization.created_at,
+        )
+        for organization, members, admin_count in await session.execute(query)
+    ]  # fmt: skip
