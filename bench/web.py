@@ -4,7 +4,7 @@
 
 Uses the embedded PostgreSQL under ``.bench/web`` (or ``BENCH_DATABASE_URL``,
 an admin URL) with a fresh migrated database, publishes every course under
-``courses/``, signs a learner in, and starts ``practica web`` (uvicorn with
+``courses/``, signs one learner in per client, and starts ``practica web`` (uvicorn with
 ``--workers``) as a process of its own. wrk (Debian package ``wrk``) is the
 load generator, run on this machine with ``--connections`` connections on
 two threads; it reports requests per second and the latency distribution.
@@ -49,15 +49,18 @@ ENDPOINTS = {
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
-async def prepare(database_url: str) -> str:
-    """Publish the sample courses and return a signed-in learner's session token."""
+async def prepare(database_url: str, learners: int) -> list[str]:
+    """Publish the sample courses; sign ``learners`` learners in and return their session tokens."""
     engine = create_async_engine(database_url)
     try:
         async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
             for course in sorted(path.parent for path in (ROOT / "courses").glob("*/course.yaml")):
                 await publish(session, load(course), str(course), performer=None)
-            user = await create_user(session, "bench@example.org", "a long password", "Bench")
-            return await start_session(session, user.id)
+            tokens = []
+            for index in range(learners):
+                user = await create_user(session, f"bench-{index}@example.org", "a long password", f"Bench {index}")
+                tokens.append(await start_session(session, user.id))
+            return tokens
     finally:
         await engine.dispose()
 
@@ -93,21 +96,32 @@ def milliseconds(text: str) -> float:
     return float(number) * _UNITS[unit]
 
 
-def run_wrk(url: str, cookie: str, connections: int, duration: int, think_ms: int = 0) -> dict[str, float]:
-    """wrk's figures; with ``think_ms`` each connection waits 0 to 2 x ``think_ms`` (uniform) between requests.
+def wrk_script(tokens: list[str], think_ms: int) -> Path:
+    """Each request signs in as the next learner; with ``think_ms``, a wait of 0 to 2 x ``think_ms`` first.
 
     The wait is random so that the clients do not march in step: with one fixed
     wait all 50 send at the same moment and the last of each burst measures
     the burst, not the server (a static page then shows a 100 ms p99 here).
     """
+    cookies = ", ".join(f'"{SESSION_COOKIE}={token}"' for token in tokens)
+    script = Path(tempfile.mkdtemp(prefix="bench-wrk-")) / "learners.lua"
+    script.write_text(
+        f"local cookies = {{{cookies}}}\n"
+        "local next_one = 0\n"
+        "function request()\n"
+        "  next_one = next_one % #cookies + 1\n"
+        '  return wrk.format(nil, nil, {["Cookie"] = cookies[next_one]})\n'
+        "end\n" + (f"function delay()\n  return math.random(0, {2 * think_ms})\nend\n" if think_ms else "")
+    )
+    return script
+
+
+def run_wrk(url: str, tokens: list[str], connections: int, duration: int, think_ms: int = 0) -> dict[str, float]:
+    """wrk's figures for ``url`` with ``connections`` clients, as the learners of ``tokens`` in turn."""
     command = [
         "wrk", "--latency", "-t", "2", "-c", str(connections), "-d", f"{duration}s",
-        "-H", f"Cookie: {cookie}", url,
+        "-s", str(wrk_script(tokens, think_ms)), url,
     ]  # fmt: skip
-    if think_ms:
-        script = Path(tempfile.mkdtemp(prefix="bench-wrk-")) / "think.lua"
-        script.write_text(f"function delay()\n  return math.random(0, {2 * think_ms})\nend\n")
-        command[1:1] = ["-s", str(script)]
     output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
@@ -131,17 +145,16 @@ def main() -> None:
     if shutil.which("wrk") is None:
         raise SystemExit("bench/web.py needs wrk (Debian package wrk; make test-setup installs it)")
     database_url = fresh_database(admin_database_uri(), "bench_web")
-    token = asyncio.run(prepare(database_url))
+    tokens = asyncio.run(prepare(database_url, args.connections))
     with (
         tempfile.TemporaryDirectory(prefix="bench-web-") as home,
         web_server(database_url, args.port, args.workers, Path(home)) as base,
     ):
         for name, path in ENDPOINTS.items():
-            assert httpx.get(base + path, cookies={SESSION_COOKIE: token}).status_code == 200, path
-            cookie = f"{SESSION_COOKIE}={token}"
-            run_wrk(base + path, cookie, args.connections, 3)  # warm-up
+            assert httpx.get(base + path, cookies={SESSION_COOKIE: tokens[0]}).status_code == 200, path
+            run_wrk(base + path, tokens, args.connections, 3)  # warm-up
             for think in (0, args.think):
-                figures = run_wrk(base + path, cookie, args.connections, args.duration, think)
+                figures = run_wrk(base + path, tokens, args.connections, args.duration, think)
                 label = f"{name}, {'no think time' if not think else f'~{think} ms think time'}"
                 print(
                     f"{label:<82} {figures['rps']:6.0f} req/s  p50 {figures['p50']:6.1f} ms  p99 {figures['p99']:6.1f}"

@@ -177,6 +177,7 @@ class LessonState:
     failed_checks: int
     completed: bool
     latest: CheckAttempt | None
+    enrolled_version: int | None  # the course version the learner is on (None: not enrolled yet)
 
 
 _LESSON_STATE = text(
@@ -187,6 +188,8 @@ _LESSON_STATE = text(
           AND f.status = 'failed') AS failed,
       EXISTS (SELECT 1 FROM lesson_completions c
         WHERE c.user_key = :user_key AND c.course_id = :course_id AND c.lesson_slug = :slug) AS completed,
+      (SELECT e.version_id FROM course_enrollments e
+        WHERE e.user_key = :user_key AND e.course_id = :course_id) AS enrolled_version,
       latest.*
     FROM (SELECT 1) AS one
     LEFT JOIN LATERAL (
@@ -199,9 +202,10 @@ _LESSON_STATE = text(
 
 
 async def lesson_state(session: AsyncSession, user_key: str, course_id: str, slug: str) -> LessonState:
-    """Failed checks, completion and the latest attempt of a learner on a lesson, in one round trip."""
+    """Failed checks, completion, the latest attempt and the enrolled version, in one round trip (the lesson page)."""
     row = (await session.execute(_LESSON_STATE, {"user_key": user_key, "course_id": course_id, "slug": slug})).one()
     values = dict(row._mapping)
     failed, completed = int(values.pop("failed")), bool(values.pop("completed"))
+    enrolled = values.pop("enrolled_version")
     latest = CheckAttempt(**values) if values["id"] is not None else None  # a detached copy, to read
-    return LessonState(failed, completed, latest)
+    return LessonState(failed, completed, latest, enrolled)

@@ -226,13 +226,14 @@ _lesson_pages: LRUCache[tuple[int, str], LessonInfo] = LRUCache(maxsize=10_000)
 
 
 async def lesson_page_of(
-    session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
+    session: AsyncSession, enrolled_version: int | None, organizations: Collection[str], course_id: str, slug: str
 ) -> tuple[VersionInfo, LessonInfo]:
-    """Like :func:`lesson_of`, without loading the lesson's files."""
+    """Like :func:`lesson_of` for a learner on ``enrolled_version`` (None: the newest), without the lesson's files."""
     newest = await newest_versions(session, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
-    ((version, _newest),) = await _in_use(session, newest, await _progress(session, user_key, [course_id]))
+    progress = Progress(enrolled={course_id: enrolled_version} if enrolled_version is not None else {})
+    ((version, _newest),) = await _in_use(session, newest, progress)
     if (version.id, slug) not in _lesson_pages:
         row = (
             await session.execute(

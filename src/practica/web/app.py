@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -43,6 +44,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("practica.web.start", **settings_summary(settings))
+        gc.freeze()  # what start-up made lives for good: the collector stops walking it (shorter pauses)
         yield
         await app.state.engine.dispose()
 
