@@ -35,7 +35,9 @@ class PracticaSettings(BaseSettings):
     practica_secret_key: SecretStr = Field(
         SecretStr(""), description="Key for sessions and signed tokens. Required in production."
     )
-    practica_db_pool_size: int = Field(5, ge=1, le=100, description="Database connections per process.")
+    practica_db_pool_size: int = Field(
+        10, ge=1, le=100, description="Database connections per web process (requests beyond wait for one)."
+    )
     practica_worker_concurrency: int = Field(4, ge=1, le=64, description="Jobs one worker runs at once.")
     chronicles_url: str = Field(
         "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."

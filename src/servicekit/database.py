@@ -12,6 +12,7 @@ def make_engine(
     application_name: str = "practica",
     custom_plans: bool = False,
     pre_ping: bool = True,
+    max_overflow: int | None = None,
 ) -> AsyncEngine:
     """An engine on psycopg 3.
 
@@ -24,13 +25,22 @@ def make_engine(
     ``pre_ping`` tests each connection as it leaves the pool (a round trip per
     checkout). Hot request paths turn it off: a connection broken by a
     server restart then fails one request, and SQLAlchemy drops the whole pool.
+
+    ``max_overflow`` connections beyond ``pool_size`` (default: twice as many)
+    are closed when handed back: under steady load that is a connect per
+    request, so a busy service sizes ``pool_size`` for its load and overflows
+    little.
     """
     connect_args: dict[str, object] = {"connect_timeout": 5, "application_name": application_name}
     if custom_plans:
         connect_args["prepare_threshold"] = None
         connect_args["options"] = "-c plan_cache_mode=force_custom_plan"
     return create_async_engine(
-        url, pool_size=pool_size, max_overflow=pool_size * 2, pool_pre_ping=pre_ping, connect_args=connect_args
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size * 2 if max_overflow is None else max_overflow,
+        pool_pre_ping=pre_ping,
+        connect_args=connect_args,
     )
 
 

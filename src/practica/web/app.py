@@ -50,7 +50,10 @@ def create_app(
 
     app = FastAPI(title="Practica", version=__version__, lifespan=lifespan)
     app.state.settings = settings
-    app.state.engine = make_engine(database_url, pool_size=settings.practica_db_pool_size, pre_ping=False)
+    # A steady pool: overflow connections would be opened and closed per request under load.
+    app.state.engine = make_engine(
+        database_url, pool_size=settings.practica_db_pool_size, max_overflow=0, pre_ping=False
+    )
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
