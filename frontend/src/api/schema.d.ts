@@ -895,6 +895,10 @@ export interface components {
         };
         /** DraftLesson */
         DraftLesson: {
+            /** Languages */
+            languages: string[];
+            /** Run Command */
+            run_command: string | null;
             /** Slug */
             slug: string;
             /** Title */

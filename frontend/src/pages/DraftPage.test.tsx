@@ -70,8 +70,8 @@ const DRAFT = (extra: Partial<DraftView> = {}): DraftView => ({
   published_at: null,
   error: null,
   lessons: [
-    { slug: "hello", title: "Hello, world" },
-    { slug: "loops", title: "Loops" },
+    { slug: "hello", title: "Hello, world", languages: ["python"], run_command: "python3 hello.py" },
+    { slug: "loops", title: "Loops", languages: ["python"], run_command: null },
   ],
   report: null,
   ...extra,

@@ -344,7 +344,14 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           </div>
           <div className="ide-panel preview-ide">
             <Suspense fallback={<p className="muted">Loading the IDE…</p>}>
-              <DraftPreview key={preview} draftId={draft.id} courseId={draft.course_id} slug={preview} />
+              <DraftPreview
+                key={preview}
+                draftId={draft.id}
+                courseId={draft.course_id}
+                slug={preview}
+                languages={draft.lessons.find((lesson) => lesson.slug === preview)?.languages ?? []}
+                runCommand={draft.lessons.find((lesson) => lesson.slug === preview)?.run_command ?? null}
+              />
             </Suspense>
           </div>
         </section>

@@ -7,6 +7,8 @@ export interface DraftPreviewProps {
   draftId: number;
   courseId: string;
   slug: string;
+  languages: string[];
+  runCommand: string | null;
   options?: Omit<UseEnvironmentOptions, "endpoint">;
 }
 
@@ -15,7 +17,7 @@ export interface DraftPreviewProps {
  * (POST …/lessons/{slug}/preview, then polled with GET) in the IDE. The preview
  * has no reset endpoint, so the IDE shows no reset button.
  */
-export function DraftPreview({ draftId, courseId, slug, options }: DraftPreviewProps) {
+export function DraftPreview({ draftId, courseId, slug, languages, runCommand, options }: DraftPreviewProps) {
   const environment = useEnvironment(courseId, slug, { ...options, endpoint: previewPath(draftId, slug) });
 
   return environment.phase === "ready" && environment.environment ? (
@@ -24,8 +26,8 @@ export function DraftPreview({ draftId, courseId, slug, options }: DraftPreviewP
       courseId={courseId}
       slug={slug}
       environment={environment.environment}
-      languages={[]}
-      runCommand={null}
+      languages={languages}
+      runCommand={runCommand}
       getToken={environment.getToken}
       refreshToken={environment.refreshToken}
       resetFiles={null}

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.authoring.models import CourseDraft
 from practica.authoring.report import ValidationReport
 from practica.authoring.service import draft_lessons
+from practica.learning.catalog import languages_of
 from practica.lessons.loading import LessonFormatError
 
 
@@ -63,6 +64,8 @@ class DraftSummary(BaseModel):
 class DraftLesson(BaseModel):
     slug: str
     title: str
+    languages: list[str]
+    run_command: str | None
 
 
 class DraftView(DraftSummary):
@@ -92,6 +95,9 @@ def draft_summary(draft: CourseDraft) -> DraftSummary:
 
 
 async def draft_view(session: AsyncSession, draft: CourseDraft) -> DraftView:
-    lessons = [DraftLesson(slug=slug, title=title) for slug, title in await draft_lessons(session, draft)]
+    lessons = [
+        DraftLesson(slug=slug, title=title, languages=languages_of(starter), run_command=run)
+        for slug, title, run, starter in await draft_lessons(session, draft)
+    ]
     report = ValidationReport.model_validate(draft.report) if draft.report is not None else None
     return DraftView(**draft_summary(draft).model_dump(), error=draft.error, lessons=lessons, report=report)

@@ -98,14 +98,16 @@ async def draft_for(session: AsyncSession, user: User, draft_id: int, *, lock: b
     return draft
 
 
-async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple[str, str]]:
-    """(slug, title) of the draft's lessons, in order."""
+async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple[str, str, str | None, list[str]]]:
+    """(slug, title, run command, starter file paths) of the draft's lessons, in order."""
     rows = await session.execute(
-        select(CourseLesson.slug, CourseLesson.title)
+        select(
+            CourseLesson.slug, CourseLesson.title, CourseLesson.definition["run"].astext, CourseLesson.files["starter"]
+        )
         .where(CourseLesson.version_id == draft.version_id)
         .order_by(CourseLesson.position)
     )
-    return [(slug, title) for slug, title in rows]
+    return [(slug, title, run, sorted(starter)) for slug, title, run, starter in rows]
 
 
 def _not_publishable(draft: CourseDraft) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -209,6 +209,14 @@ async def lesson_of(
     if lesson is None:
         raise NotVisibleError(f"no lesson {slug!r} in course {course_id!r} version {version.number}")
     return version, lesson
+
+
+LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".sql": "sql", ".sh": "shell"}
+
+
+def languages_of(paths: Iterable[str]) -> list[str]:
+    """The editor languages a lesson's starter files call for, by file suffix."""
+    return sorted({LANGUAGES[suffix] for path in paths for suffix in LANGUAGES if path.endswith(suffix)})
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ state-changing request passes the CSRF check (``CSRFMiddleware``, app-wide).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
@@ -30,7 +30,15 @@ from practica.checks.service import (
     request_check,
 )
 from practica.learning.activity import ActivityPage, ActivityUnavailableError, read_feed, user_tag
-from practica.learning.catalog import CourseEntry, NotVisibleError, VersionInfo, courses, lesson_of, lesson_page_of
+from practica.learning.catalog import (
+    CourseEntry,
+    NotVisibleError,
+    VersionInfo,
+    courses,
+    languages_of,
+    lesson_of,
+    lesson_page_of,
+)
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
 from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
 from practica.sandbox.gateway import issue_gateway_token
@@ -38,7 +46,6 @@ from practica.sandbox.settings import SandboxSettings
 
 router = APIRouter(prefix="/api", tags=["learning"])  # CSRF: the app's middleware checks every POST
 GATEWAY_TOKEN_TTL = timedelta(minutes=5)
-LANGUAGES = {".py": "python", ".js": "javascript", ".ts": "typescript", ".sql": "sql", ".sh": "shell"}
 
 
 class LessonSummary(BaseModel):
@@ -191,10 +198,6 @@ async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) 
         raise HTTPException(404, str(error)) from None
 
 
-def _languages(paths: Iterable[str]) -> list[str]:
-    return sorted({LANGUAGES[suffix] for path in paths for suffix in LANGUAGES if path.endswith(suffix)})
-
-
 @router.get("/courses/{course_id}/lessons/{slug}", response_model=LessonView)
 async def get_lesson(request: Request, course_id: str, slug: str, user: CurrentUser) -> Response:
     async with reading(request) as session:
@@ -208,7 +211,7 @@ async def get_lesson(request: Request, course_id: str, slug: str, user: CurrentU
     shown, hidden = disclosed_hints(lesson.definition, state.failed_checks)
     return json_of(LessonView(
         course=CourseRef(id=course_id, title=version.title), version=version.number, slug=slug, title=lesson.title,
-        task=lesson.definition["task"], languages=_languages(lesson.starter_paths),
+        task=lesson.definition["task"], languages=languages_of(lesson.starter_paths),
         run_command=lesson.definition.get("run"), hints=shown, hints_hidden=hidden,
         failed_checks=state.failed_checks, completed=state.completed,
         last_check=check_view(state.latest) if state.latest else None,

@@ -40,7 +40,9 @@ async def test_a_course_from_git_is_validated_then_published(site: Site, tmp_pat
     assert created.status_code == 201, created.text
     draft = created.json()
     assert (draft["course_id"], draft["status"], draft["source"]) == ("basics", "validating", url)
-    assert draft["lessons"] == [{"slug": "add", "title": "Add two numbers"}]
+    assert draft["lessons"] == [
+        {"slug": "add", "title": "Add two numbers", "languages": ["python"], "run_command": None}
+    ]
     assert draft["report"] is None
     assert await _catalogue(site) == []  # a draft is not in the catalogue
 
