@@ -128,6 +128,7 @@ def test_members_see_the_organization_but_only_its_admins_invite_and_remove(site
 
 def test_organization_slugs_lists_the_users_organizations(site: Site) -> None:
     author, member = site.save(UserFactory.build(author=True), UserFactory.build())
+    assert _slugs(site, author.id) == _slugs(site, member.id) == set()  # now remembered by this process
     sign_in(site.client, author.email)
     for slug in ("acme", "globex", "initech"):
         create(site, slug)

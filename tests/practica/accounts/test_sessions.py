@@ -80,6 +80,7 @@ def test_signing_out_ends_the_session_on_the_server(site: Site) -> None:
     [user] = site.save(UserFactory.build())
     sign_in(site.client, user.email)
     stolen = site.client.cookies[SESSION_COOKIE]
+    assert site.client.get("/api/me").status_code == 200  # the process now remembers the session
     assert post(site.client, "/api/auth/signout").status_code == 204
     assert site.sql("SELECT count(*) FROM user_sessions") == [(0,)]
     assert site.client.get("/api/me").json() == {"detail": "Sign in first"}

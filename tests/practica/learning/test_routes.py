@@ -219,3 +219,12 @@ async def test_two_opens_at_once_share_one_environment(site: Site) -> None:
     responses = await asyncio.gather(*(client.post("/api/courses/basics/lessons/add/environment") for _ in range(3)))
     assert len({response.json()["id"] for response in responses}) == 1
     await client.aclose()
+
+
+async def test_a_course_published_by_this_process_is_listed_at_once(site: Site, tmp_path: Path) -> None:
+    client = await site.learner("alan@example.org")
+    assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["basics"]
+    async with site.sessions() as session, session.begin():
+        await publish(session, load(_course(tmp_path / "advanced")), "advanced", performer=None)
+    assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["advanced", "basics"]
+    await client.aclose()
