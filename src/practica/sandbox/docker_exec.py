@@ -38,7 +38,7 @@ def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) ->
             raw.shutdown(socket.SHUT_WR)
         for number, data in frames_iter(attached, tty):
             deliver(_STREAMS.get(number, "stdout"), data)
-    except OSError:
+    except (OSError, ValueError):  # ValueError: close_attached closed the socket under a read (a timeout)
         pass
     finally:
         deliver(None, b"")
