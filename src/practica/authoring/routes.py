@@ -46,12 +46,9 @@ from practica.authoring.sources import (
     packed_from_git,
     packed_from_upload,
 )
-from practica.learning.routes import GATEWAY_TOKEN_TTL, EnvironmentView, Sandbox
-from practica.learning.workspaces import WorkspaceState
+from practica.learning.routes import EnvironmentView, Sandbox, environment_view
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
-from practica.sandbox.gateway import issue_gateway_token
-from practica.sandbox.settings import SandboxSettings
 from practica.settings import Environment
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
@@ -192,14 +189,6 @@ async def publish(request: Request, draft_id: int, user: Author) -> PublishedDra
         )  # fmt: skip
 
 
-def _environment(state: WorkspaceState, user: User, sandbox: SandboxSettings) -> EnvironmentView:
-    token = issue_gateway_token(sandbox, str(user.id), state.environment_id, GATEWAY_TOKEN_TTL)
-    return EnvironmentView(
-        id=state.environment_id, status=state.status, error=state.error,
-        gateway_url=sandbox.gateway_url, token=token,
-    )  # fmt: skip
-
-
 @router.post("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def open_lesson_preview(
     request: Request, draft_id: int, slug: str, user: Author, sandbox: Sandbox
@@ -208,7 +197,7 @@ async def open_lesson_preview(
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await open_preview(session, user, draft, slug, sandbox)
-    return _environment(state, user, sandbox)
+    return environment_view(state, user, sandbox)
 
 
 @router.get("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
@@ -218,4 +207,4 @@ async def lesson_preview(request: Request, draft_id: int, slug: str, user: Autho
         state = await preview_state(session, user, draft, slug)
     if state is None:
         raise HTTPException(404, "no preview of this lesson of this draft yet: open it first")
-    return _environment(state, user, sandbox)
+    return environment_view(state, user, sandbox)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.checks.models import AttemptStatus, CheckAttempt, LessonCompletion
+from practica.checks.models import AttemptStatus, CheckAttempt
 from practica.checks.runner import FileData
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import defer_in_transaction, jobs
@@ -155,21 +155,6 @@ def disclosed_hints(definition: Mapping[str, Any], failed: int) -> tuple[list[st
     hints = definition.get("hints", [])
     shown = [hint["text"] for hint in hints if failed >= int(hint.get("after_failed_checks", 1))]
     return shown, len(hints) - len(shown)
-
-
-async def latest_attempt(session: AsyncSession, target: LearnerLesson) -> CheckAttempt | None:
-    query = select(CheckAttempt).where(*_of(target)).order_by(CheckAttempt.id.desc()).limit(1)
-    attempt: CheckAttempt | None = await session.scalar(query)
-    return attempt
-
-
-async def completed_lessons(session: AsyncSession, user_key: str, course_id: str) -> set[str]:
-    slugs = await session.scalars(
-        select(LessonCompletion.lesson_slug).where(
-            LessonCompletion.user_key == user_key, LessonCompletion.course_id == course_id
-        )
-    )
-    return set(slugs)
 
 
 @dataclass(frozen=True)

@@ -218,7 +218,8 @@ async def get_lesson(request: Request, course_id: str, slug: str, user: CurrentU
     ))  # fmt: skip
 
 
-def _environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings) -> EnvironmentView:
+def environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings) -> EnvironmentView:
+    """The environment as a page sees it, with a fresh gateway token for this user."""
     token = issue_gateway_token(sandbox, str(user.id), state.environment_id, GATEWAY_TOKEN_TTL)
     return EnvironmentView(
         id=state.environment_id, status=state.status, error=state.error,
@@ -235,7 +236,7 @@ async def open_environment(
         _version, lesson = await _lesson(session, user, course_id, slug)
         await enroll(session, str(user.id), course_id)
         state = await open_workspace(session, str(user.id), course_id, lesson, sandbox)
-    return _environment_view(state, user, sandbox)
+    return environment_view(state, user, sandbox)
 
 
 @router.get("/courses/{course_id}/lessons/{slug}/environment")
@@ -247,7 +248,7 @@ async def environment_status(
         state = await workspace_state(session, str(user.id), course_id, slug)
     if state is None:
         raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
-    return _environment_view(state, user, sandbox)
+    return environment_view(state, user, sandbox)
 
 
 @router.post("/courses/{course_id}/lessons/{slug}/reset")
@@ -259,7 +260,7 @@ async def reset(request: Request, course_id: str, slug: str, user: CurrentUser, 
             raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
         state = await workspace_state(session, str(user.id), course_id, slug)
     assert state is not None
-    return _environment_view(state, user, sandbox)
+    return environment_view(state, user, sandbox)
 
 
 @router.post(

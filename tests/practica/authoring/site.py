@@ -13,13 +13,11 @@ from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from practica.accounts import organizations, sessions
 from practica.accounts.models import Membership, Organization, Role
 from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.jobs.queue import connected, jobs
 from practica.jobs.worker import worker_context
-from practica.learning import catalog
 from practica.sandbox import Runtime
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.tasks import SandboxWorker
@@ -73,13 +71,6 @@ class Site:
             return await session.scalar(text(query).bindparams(**params))
 
 
-def forget_process_caches() -> None:
-    """Each test's database numbers its rows from 1: what one test's process remembered by id is wrong in the next."""
-    catalog.forget_cached()
-    organizations.forget_memberships()
-    sessions.forget_all()
-
-
 @asynccontextmanager
 async def running_site(
     database_url: str, home: Path, sandbox_home: Path, runtime: Runtime | None = None
@@ -93,11 +84,9 @@ async def running_site(
         context["sandbox"] = SandboxWorker(sandbox, runtime)
     app = create_app(settings, static_dir=home / "no-static", sandbox_settings=sandbox)
     site = Site(database_url, engine, sessions, context, sandbox, app, runtime)
-    forget_process_caches()
     try:
         yield site
     finally:
-        forget_process_caches()
         for client in site.clients:
             await client.aclose()
         await app.state.engine.dispose()
