@@ -44,7 +44,7 @@ def unpack(data: bytes, destination: Path) -> None:
     try:
         tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115  (closed below; open can fail)
     except tarfile.TarError:
-        raise ArchiveError("the upload is neither a tar archive (.tar.gz) nor a .zip archive") from None
+        raise ArchiveError("archive: the upload is neither a tar archive (.tar.gz) nor a .zip archive") from None
     with tar:
         _unpack_tar(tar, destination)
 
