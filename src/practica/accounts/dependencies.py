@@ -17,12 +17,13 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practica.accounts.csrf import csrf_protect
 from practica.accounts.models import Role, User
 from practica.accounts.sessions import SESSION_COOKIE, remembered_user, session_user
 from practica.settings import PracticaSettings
+from servicekit.reads import Reads
 
 __all__ = [
     "CurrentUser",
@@ -30,6 +31,7 @@ __all__ = [
     "csrf_protect",
     "current_user",
     "optional_user",
+    "reads_of",
     "require_role",
     "settings_of",
     "transaction",
@@ -49,6 +51,18 @@ async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
         yield session
 
 
+def _reader(request: Request) -> AsyncEngine:
+    """The app's engine in autocommit mode (made once: deriving it per request costs as much as a query)."""
+    reader: AsyncEngine = request.app.state.reader
+    return reader
+
+
+def reads_of(request: Request) -> Reads:
+    """Reads for the hot paths (:class:`servicekit.reads.PoolReads`): each statement on its own, no session."""
+    reads: Reads = request.app.state.reads
+    return reads
+
+
 async def optional_user(request: Request) -> User | None:
     """The signed-in user, or ``None``."""
     token = request.cookies.get(SESSION_COOKIE)
@@ -56,7 +70,8 @@ async def optional_user(request: Request) -> User | None:
         return None
     if (remembered := remembered_user(token)) is not None:
         return remembered
-    async with transaction(request) as session:
+    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
+    async with sessions(bind=_reader(request)) as session:  # at most one write, a statement of its own
         return await session_user(session, token)
 
 

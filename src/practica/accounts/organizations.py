@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cachetools import TTLCache
+from cachetools import TLRUCache
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,6 +23,8 @@ from practica.accounts.sessions import RECENT_FOR
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
+from servicekit.caching import staggered_cache
+from servicekit.reads import Reads
 
 INVITATION_LIFETIME = timedelta(days=7)
 BAD_INVITATION = "This invitation is invalid or has expired"
@@ -35,7 +37,7 @@ class MembershipView:
     role: MemberRole
 
 
-_recent_slugs: TTLCache[int, frozenset[str]] = TTLCache(maxsize=10_000, ttl=RECENT_FOR.total_seconds())
+_recent_slugs: TLRUCache[int, frozenset[str]] = staggered_cache(10_000, RECENT_FOR.total_seconds())
 
 
 def forget_memberships() -> None:
@@ -43,7 +45,7 @@ def forget_memberships() -> None:
     _recent_slugs.clear()
 
 
-async def organization_slugs(session: AsyncSession, user_id: int) -> set[str]:
+async def organization_slugs(reads: Reads, user_id: int) -> set[str]:
     """The organisations ``user_id`` belongs to: their private courses are the ones this user may see.
 
     Remembered for :data:`~practica.accounts.sessions.RECENT_FOR`, like sessions; joining or leaving
@@ -51,12 +53,12 @@ async def organization_slugs(session: AsyncSession, user_id: int) -> set[str]:
     """
     if (remembered := _recent_slugs.get(user_id)) is not None:
         return set(remembered)
-    rows = await session.scalars(
+    rows = await reads.rows(
         select(Organization.slug)
         .join(Membership, Membership.organization_id == Organization.id)
         .where(Membership.user_id == user_id)
     )
-    slugs = frozenset(rows)
+    slugs = frozenset(slug for (slug,) in rows)
     _recent_slugs[user_id] = slugs
     return set(slugs)
 

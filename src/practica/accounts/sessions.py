@@ -6,7 +6,8 @@ reset. ``last_seen_at`` is refreshed at most every :data:`TOUCH_EVERY` so a
 busy browser does not write on every request.
 
 Each web process remembers a session it has just checked for
-:data:`RECENT_FOR`, so a page's burst of API calls costs one lookup. Ending
+:data:`RECENT_FOR` at most (staggered, so that users met together are not
+looked up again together), so a page's burst of API calls costs one lookup. Ending
 sessions or changing a role forgets them here at once; another web process
 notices within :data:`RECENT_FOR`.
 """
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from cachetools import TTLCache
+from cachetools import TLRUCache
 from fastapi import Request, Response
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,12 +24,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import User, UserSession
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
+from servicekit.caching import staggered_cache
 
 SESSION_COOKIE = "practica_session"
 SESSION_LIFETIME = timedelta(days=14)
 TOUCH_EVERY = timedelta(minutes=5)
 RECENT_FOR = timedelta(seconds=5)
-_recent: TTLCache[str, User] = TTLCache(maxsize=10_000, ttl=RECENT_FOR.total_seconds())
+_recent: TLRUCache[str, User] = staggered_cache(10_000, RECENT_FOR.total_seconds())
 
 
 async def start_session(session: AsyncSession, user_id: int) -> str:

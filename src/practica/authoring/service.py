@@ -29,6 +29,7 @@ from practica.lessons.catalog import CourseLesson
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.publishing import Publication, publish
 from practica.sandbox.settings import SandboxSettings
+from servicekit.reads import SessionReads
 
 
 class DraftError(Exception):
@@ -54,7 +55,7 @@ async def check_organization(session: AsyncSession, user: User, visibility: str)
     """Authors publish into public or into an organisation they belong to (admins anywhere); 403 otherwise."""
     if visibility == "public" or user.role == Role.ADMIN:
         return
-    if visibility not in await organization_slugs(session, user.id):
+    if visibility not in await organization_slugs(SessionReads(session), user.id):
         raise DraftError(
             403, f"course.yaml: visibility.organization: you are not a member of {visibility!r}: ask its admins"
         )

@@ -23,6 +23,7 @@ from practica.checks.runner import FileData
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.lessons.catalog import CourseLesson
+from servicekit.reads import Reads
 
 CHECK_TASK = "practica.checks.run"
 QUEUE = "checks"
@@ -186,10 +187,10 @@ _LESSON_STATE = text(
 )
 
 
-async def lesson_state(session: AsyncSession, user_key: str, course_id: str, slug: str) -> LessonState:
+async def lesson_state(reads: Reads, user_key: str, course_id: str, slug: str) -> LessonState:
     """Failed checks, completion, the latest attempt and the enrolled version, in one round trip (the lesson page)."""
-    row = (await session.execute(_LESSON_STATE, {"user_key": user_key, "course_id": course_id, "slug": slug})).one()
-    values = dict(row._mapping)
+    (row,) = await reads.mappings(_LESSON_STATE, {"user_key": user_key, "course_id": course_id, "slug": slug})
+    values = dict(row)
     failed, completed = int(values.pop("failed")), bool(values.pop("completed"))
     enrolled = values.pop("enrolled_version")
     latest = CheckAttempt(**values) if values["id"] is not None else None  # a detached copy, to read

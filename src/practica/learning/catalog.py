@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
 from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
+from servicekit.reads import Reads, SessionReads
 
 
 class NotVisibleError(LookupError):
@@ -54,13 +55,23 @@ def _visible(organizations: Collection[str]) -> list[str]:
     return ["public", *organizations]
 
 
-async def _newest_versions(session: AsyncSession, course_id: str | None = None) -> list[CourseVersion]:
-    query = select(CourseVersion).ext(distinct_on(CourseVersion.course_id))
+_VERSION_INFO = (
+    CourseVersion.id,
+    CourseVersion.course_id,
+    CourseVersion.number,
+    CourseVersion.title,
+    CourseVersion.summary,
+    CourseVersion.visibility,
+)
+
+
+async def _newest_versions(reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
+    query = select(*_VERSION_INFO).ext(distinct_on(CourseVersion.course_id))
     query = query.where(CourseVersion.published_at.is_not(None))
     if course_id is not None:
         query = query.where(CourseVersion.course_id == course_id)
     query = query.order_by(CourseVersion.course_id, CourseVersion.number.desc())
-    return list(await session.scalars(query))
+    return [VersionInfo(*row) for row in await reads.rows(query)]
 
 
 @dataclass(frozen=True)
@@ -74,10 +85,6 @@ class VersionInfo:
     summary: str
     visibility: str
 
-    @classmethod
-    def of(cls, row: CourseVersion) -> VersionInfo:
-        return cls(row.id, row.course_id, row.number, row.title, row.summary, row.visibility)
-
 
 _version_headers: LRUCache[int, VersionInfo] = LRUCache(maxsize=10_000)
 _version_lessons: LRUCache[int, tuple[tuple[str, str], ...]] = LRUCache(maxsize=10_000)
@@ -85,19 +92,28 @@ _version_lessons: LRUCache[int, tuple[tuple[str, str], ...]] = LRUCache(maxsize=
 
 NEWEST_FOR_S = 1.0
 _newest: dict[str | None, tuple[float, int, list[VersionInfo]]] = {}
+_refreshing: set[str | None] = set()
 
 
-async def newest_versions(session: AsyncSession, course_id: str | None = None) -> list[VersionInfo]:
-    """Each course's newest published version, read at most once a second per process.
+async def newest_versions(reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
+    """Each course's newest published version, read about once a second per process.
 
     A version published through this process shows at once; one published
-    elsewhere within :data:`NEWEST_FOR_S`.
+    elsewhere within :data:`NEWEST_FOR_S` and one query. Single flight: when
+    the answer is due for a refresh, the first request reads it again and
+    the requests arriving meanwhile keep the previous answer, instead of all
+    of them sending the same query at the same moment.
     """
     now, generation = time.monotonic(), published_here()
     remembered = _newest.get(course_id)
-    if remembered is not None and remembered[1] == generation and now - remembered[0] < NEWEST_FOR_S:
+    fresh = remembered is not None and now - remembered[0] < NEWEST_FOR_S
+    if remembered is not None and remembered[1] == generation and (fresh or course_id in _refreshing):
         return remembered[2]
-    versions = [VersionInfo.of(row) for row in await _newest_versions(session, course_id)]
+    _refreshing.add(course_id)
+    try:
+        versions = await _newest_versions(reads, course_id)
+    finally:
+        _refreshing.discard(course_id)
     _newest[course_id] = (now, generation, versions)
     return versions
 
@@ -123,13 +139,12 @@ def _progress_statement() -> CompoundSelect[Any]:
 _PROGRESS = _progress_statement()
 
 
-async def _progress(session: AsyncSession, user_key: str | None, course_ids: list[str]) -> Progress:
+async def _progress(reads: Reads, user_key: str | None, course_ids: list[str]) -> Progress:
     """The learner's enrolments and completed lessons in these courses, in one round trip."""
     progress = Progress()
     if user_key is None or not course_ids:
         return progress
-    rows = await session.execute(_PROGRESS, {"user_key": user_key, "course_ids": course_ids})
-    for kind, course_id, value in rows:
+    for kind, course_id, value in await reads.rows(_PROGRESS, {"user_key": user_key, "course_ids": course_ids}):
         if kind == "enrolled":
             progress.enrolled[course_id] = int(value)
         else:
@@ -137,20 +152,21 @@ async def _progress(session: AsyncSession, user_key: str | None, course_ids: lis
     return progress
 
 
-async def _headers(session: AsyncSession, ids: Collection[int]) -> dict[int, VersionInfo]:
+async def _headers(reads: Reads, ids: Collection[int]) -> dict[int, VersionInfo]:
     missing = [version_id for version_id in ids if version_id not in _version_headers]
     if missing:
-        for row in await session.scalars(select(CourseVersion).where(CourseVersion.id.in_(missing))):
-            _version_headers[row.id] = VersionInfo.of(row)
+        for row in await reads.rows(select(*_VERSION_INFO).where(CourseVersion.id.in_(missing))):
+            header = VersionInfo(*row)
+            _version_headers[header.id] = header
     return {version_id: _version_headers[version_id] for version_id in ids}
 
 
-async def _lessons(session: AsyncSession, version_ids: Collection[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+async def _lessons(reads: Reads, version_ids: Collection[int]) -> dict[int, tuple[tuple[str, str], ...]]:
     """Each version's lessons (slug, title) in order; versions never change, so they are kept once read."""
     missing = [version_id for version_id in version_ids if version_id not in _version_lessons]
     if missing:
         found: dict[int, list[tuple[str, str]]] = defaultdict(list)
-        rows = await session.execute(
+        rows = await reads.rows(
             select(CourseLesson.version_id, CourseLesson.slug, CourseLesson.title)
             .where(CourseLesson.version_id.in_(missing))
             .order_by(CourseLesson.version_id, CourseLesson.position)
@@ -162,21 +178,19 @@ async def _lessons(session: AsyncSession, version_ids: Collection[int]) -> dict[
     return {version_id: _version_lessons[version_id] for version_id in version_ids}
 
 
-async def _in_use(
-    session: AsyncSession, newest: list[VersionInfo], progress: Progress
-) -> list[tuple[VersionInfo, VersionInfo]]:
+async def _in_use(reads: Reads, newest: list[VersionInfo], progress: Progress) -> list[tuple[VersionInfo, VersionInfo]]:
     """(version the learner is on, newest version) of each course."""
-    headers = await _headers(session, [progress.enrolled.get(row.course_id, row.id) for row in newest])
+    headers = await _headers(reads, [progress.enrolled.get(row.course_id, row.id) for row in newest])
     return [(headers[progress.enrolled.get(row.course_id, row.id)], row) for row in newest]
 
 
 async def courses(
-    session: AsyncSession, user_key: str | None, organizations: Collection[str], course_id: str | None = None
+    reads: Reads, user_key: str | None, organizations: Collection[str], course_id: str | None = None
 ) -> list[CourseEntry]:
-    newest = [v for v in await newest_versions(session, course_id) if v.visibility in _visible(organizations)]
-    progress = await _progress(session, user_key, [version.course_id for version in newest])
-    pairs = await _in_use(session, newest, progress)
-    lessons = await _lessons(session, [version.id for version, _ in pairs])
+    newest = [v for v in await newest_versions(reads, course_id) if v.visibility in _visible(organizations)]
+    progress = await _progress(reads, user_key, [version.course_id for version in newest])
+    pairs = await _in_use(reads, newest, progress)
+    lessons = await _lessons(reads, [version.id for version, _ in pairs])
     entries = []
     for version, latest in pairs:
         entry = CourseEntry(
@@ -199,10 +213,11 @@ async def lesson_of(
     session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
 ) -> tuple[VersionInfo, CourseLesson]:
     """The lesson as the learner sees it (their version), or :class:`NotVisibleError`."""
-    newest = await newest_versions(session, course_id)
+    reads = SessionReads(session)
+    newest = await newest_versions(reads, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
-    ((version, _newest),) = await _in_use(session, newest, await _progress(session, user_key, [course_id]))
+    ((version, _newest),) = await _in_use(reads, newest, await _progress(reads, user_key, [course_id]))
     lesson = await session.scalar(
         select(CourseLesson).where(CourseLesson.version_id == version.id, CourseLesson.slug == slug)
     )
@@ -234,25 +249,23 @@ _lesson_pages: LRUCache[tuple[int, str], LessonInfo] = LRUCache(maxsize=10_000)
 
 
 async def lesson_page_of(
-    session: AsyncSession, enrolled_version: int | None, organizations: Collection[str], course_id: str, slug: str
+    reads: Reads, enrolled_version: int | None, organizations: Collection[str], course_id: str, slug: str
 ) -> tuple[VersionInfo, LessonInfo]:
     """Like :func:`lesson_of` for a learner on ``enrolled_version`` (None: the newest), without the lesson's files."""
-    newest = await newest_versions(session, course_id)
+    newest = await newest_versions(reads, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     progress = Progress(enrolled={course_id: enrolled_version} if enrolled_version is not None else {})
-    ((version, _newest),) = await _in_use(session, newest, progress)
+    ((version, _newest),) = await _in_use(reads, newest, progress)
     if (version.id, slug) not in _lesson_pages:
-        row = (
-            await session.execute(
-                select(
-                    CourseLesson.id, CourseLesson.title, CourseLesson.definition, CourseLesson.files["starter"]
-                ).where(CourseLesson.version_id == version.id, CourseLesson.slug == slug)
+        rows = await reads.rows(
+            select(CourseLesson.id, CourseLesson.title, CourseLesson.definition, CourseLesson.files["starter"]).where(
+                CourseLesson.version_id == version.id, CourseLesson.slug == slug
             )
-        ).first()
-        if row is None:
+        )
+        if not rows:
             raise NotVisibleError(f"no lesson {slug!r} in course {course_id!r} version {version.number}")
-        lesson_id, title, definition, starter = row
+        lesson_id, title, definition, starter = rows[0]
         _lesson_pages[(version.id, slug)] = LessonInfo(lesson_id, slug, title, definition, tuple(sorted(starter)))
     return version, _lesson_pages[(version.id, slug)]
 
@@ -262,3 +275,4 @@ def forget_cached() -> None:
     for cache in (_version_headers, _version_lessons, _lesson_pages):
         cache.clear()
     _newest.clear()
+    _refreshing.clear()

@@ -6,17 +6,15 @@ state-changing request passes the CSRF check (``CSRFMiddleware``, app-wide).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.accounts.dependencies import CurrentUser, OptionalUser, settings_of, transaction
+from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Role, User
 from practica.accounts.organizations import administered_organization, organization_slugs
@@ -43,6 +41,7 @@ from practica.learning.workspaces import WorkspaceState, open_workspace, reset_w
 from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
+from servicekit.reads import Reads, SessionReads
 
 router = APIRouter(prefix="/api", tags=["learning"])  # CSRF: the app's middleware checks every POST
 GATEWAY_TOKEN_TTL = timedelta(minutes=5)
@@ -150,31 +149,23 @@ def check_view(attempt: CheckAttempt) -> CheckView:
     )  # fmt: skip
 
 
-async def _organizations(session: AsyncSession, user: User | None) -> set[str]:
-    return await organization_slugs(session, user.id) if user is not None else set()
-
-
-@asynccontextmanager
-async def reading(request: Request) -> AsyncIterator[AsyncSession]:
-    """A session for reads only: each statement on its own (no BEGIN / COMMIT round trips)."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions(bind=request.app.state.engine.execution_options(isolation_level="AUTOCOMMIT")) as session:
-        yield session
+async def _organizations(reads: Reads, user: User | None) -> set[str]:
+    return await organization_slugs(reads, user.id) if user is not None else set()
 
 
 @router.get("/courses", response_model=list[CourseView])
 async def list_courses(request: Request, user: OptionalUser) -> Response:
-    async with reading(request) as session:
-        key = str(user.id) if user else None
-        found = await courses(session, key, await _organizations(session, user))
+    reads = reads_of(request)
+    key = str(user.id) if user else None
+    found = await courses(reads, key, await _organizations(reads, user))
     return Response(_COURSE_LIST.dump_json([course_view(entry) for entry in found]), media_type=JSON)
 
 
 @router.get("/courses/{course_id}", responses={404: {"description": "No such course for you"}})
 async def get_course(request: Request, course_id: str, user: OptionalUser) -> CourseView:
-    async with reading(request) as session:
-        key = str(user.id) if user else None
-        found = await courses(session, key, await _organizations(session, user), course_id)
+    reads = reads_of(request)
+    key = str(user.id) if user else None
+    found = await courses(reads, key, await _organizations(reads, user), course_id)
     if not found:
         raise HTTPException(404, f"no course {course_id!r}")
     return course_view(found[0])
@@ -184,30 +175,33 @@ async def get_course(request: Request, course_id: str, user: OptionalUser) -> Co
 async def upgrade(request: Request, course_id: str, user: CurrentUser) -> CourseView:
     """Move to the newest version of the course (files in environments stay as they are)."""
     async with transaction(request) as session:
-        organizations = await _organizations(session, user)
-        if not await courses(session, str(user.id), organizations, course_id):
+        reads = SessionReads(session)
+        organizations = await _organizations(reads, user)
+        if not await courses(reads, str(user.id), organizations, course_id):
             raise HTTPException(404, f"no course {course_id!r}")
         await upgrade_to_latest(session, str(user.id), course_id)
-        return course_view((await courses(session, str(user.id), organizations, course_id))[0])
+        return course_view((await courses(reads, str(user.id), organizations, course_id))[0])
 
 
 async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) -> tuple[VersionInfo, CourseLesson]:
     try:
-        return await lesson_of(session, str(user.id), await _organizations(session, user), course_id, slug)
+        return await lesson_of(
+            session, str(user.id), await _organizations(SessionReads(session), user), course_id, slug
+        )
     except NotVisibleError as error:
         raise HTTPException(404, str(error)) from None
 
 
 @router.get("/courses/{course_id}/lessons/{slug}", response_model=LessonView)
 async def get_lesson(request: Request, course_id: str, slug: str, user: CurrentUser) -> Response:
-    async with reading(request) as session:
-        state = await lesson_state(session, str(user.id), course_id, slug)
-        try:
-            version, lesson = await lesson_page_of(
-                session, state.enrolled_version, await _organizations(session, user), course_id, slug
-            )
-        except NotVisibleError as error:
-            raise HTTPException(404, str(error)) from None
+    reads = reads_of(request)
+    state = await lesson_state(reads, str(user.id), course_id, slug)
+    try:
+        version, lesson = await lesson_page_of(
+            reads, state.enrolled_version, await _organizations(reads, user), course_id, slug
+        )
+    except NotVisibleError as error:
+        raise HTTPException(404, str(error)) from None
     shown, hidden = disclosed_hints(lesson.definition, state.failed_checks)
     return json_of(LessonView(
         course=CourseRef(id=course_id, title=version.title), version=version.number, slug=slug, title=lesson.title,

@@ -25,6 +25,7 @@ from practica.web import spa, system
 from servicekit.database import make_engine, make_sessionmaker
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
+from servicekit.reads import PoolReads
 from servicekit.settings import load_settings, settings_summary
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -46,7 +47,7 @@ def create_app(
         log.info("practica.web.start", **settings_summary(settings))
         gc.freeze()  # what start-up made lives for good: the collector stops walking it (shorter pauses)
         yield
-        await app.state.engine.dispose()
+        await dispose(app)
 
     app = FastAPI(title="Practica", version=__version__, lifespan=lifespan)
     app.state.settings = settings
@@ -54,6 +55,8 @@ def create_app(
     app.state.engine = make_engine(
         database_url, pool_size=settings.practica_db_pool_size, max_overflow=0, pre_ping=False
     )
+    app.state.reader = app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
+    app.state.reads = PoolReads(database_url, max_size=settings.practica_db_pool_size, application_name="practica")
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
@@ -67,6 +70,12 @@ def create_app(
     app.include_router(dev_mail.router)
     spa.mount(app, static_dir)
     return app
+
+
+async def dispose(app: FastAPI) -> None:
+    """Close the app's database connections (the lifespan does; tests that skip it call this)."""
+    await app.state.reads.close()
+    await app.state.engine.dispose()
 
 
 def _engine(request: Request) -> AsyncEngine:

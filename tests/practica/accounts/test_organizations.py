@@ -8,6 +8,7 @@ from typing import Any
 
 from practica.accounts import organization_slugs
 from servicekit.database import make_engine, make_sessionmaker
+from servicekit.reads import SessionReads
 from tests.practica.accounts.conftest import Site
 from tests.practica.accounts.factories import UserFactory, csrf_headers, post, sign_in
 
@@ -150,7 +151,7 @@ def _slugs(site: Site, user_id: int) -> set[str]:
         engine = make_engine(site.url, pool_size=1)
         try:
             async with make_sessionmaker(engine)() as session:
-                return await organization_slugs(session, user_id)
+                return await organization_slugs(SessionReads(session), user_id)
         finally:
             await engine.dispose()
 

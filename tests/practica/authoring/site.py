@@ -22,7 +22,7 @@ from practica.sandbox import Runtime
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.tasks import SandboxWorker
 from practica.settings import PracticaSettings
-from practica.web.app import create_app
+from practica.web.app import create_app, dispose
 
 CSRF = "test-csrf-token-0123456789"
 
@@ -89,5 +89,5 @@ async def running_site(
     finally:
         for client in site.clients:
             await client.aclose()
-        await app.state.engine.dispose()
+        await dispose(app)
         await engine.dispose()

@@ -18,7 +18,7 @@ from practica.events.outbox import gid, record_event
 from practica.jobs.queue import connected, jobs
 from practica.jobs.worker import worker_context
 from practica.settings import PracticaSettings
-from practica.web.app import create_app
+from practica.web.app import create_app, dispose
 from tests.conftest import free_port, running_service
 
 RULES = Path(__file__).resolve().parents[3] / "chronicles" / "practica-rules.yaml"
@@ -67,7 +67,7 @@ async def world(practica_db_url: str, chronicles: str, tmp_path: Path) -> AsyncI
     yield clients
     for client in clients.values():
         await client.aclose()
-    await app.state.engine.dispose()
+    await dispose(app)
     await engine.dispose()
 
 

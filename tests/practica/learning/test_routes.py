@@ -24,7 +24,7 @@ from practica.sandbox import Runtime
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.tasks import SandboxWorker
 from practica.settings import PracticaSettings
-from practica.web.app import create_app
+from practica.web.app import create_app, dispose
 from tests.practica.lessons.factories import write_course
 
 pytestmark = pytest.mark.sandbox
@@ -96,7 +96,7 @@ async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, 
     context = {**worker_context(settings, engine), "sandbox": SandboxWorker(sandbox, bwrap_runtime)}
     app = create_app(settings, static_dir=tmp_path / "no-static", sandbox_settings=sandbox)
     yield Site(practica_db_url, engine, sessions, context, bwrap_runtime, sandbox, app)
-    await app.state.engine.dispose()
+    await dispose(app)
     await engine.dispose()
 
 

@@ -1,0 +1,71 @@
+"""The catalogue's per-process memory of the newest course versions."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Executable
+from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
+
+from practica.learning import catalog
+from practica.lessons.loading import load
+from practica.lessons.publishing import publish
+from servicekit.reads import PoolReads
+from tests.practica.lessons.factories import write_course
+
+
+class CountingReads:
+    """Real reads on the database, counting the statements and holding each one a little (a slow query)."""
+
+    def __init__(self, reads: PoolReads) -> None:
+        self.reads, self.statements = reads, 0
+
+    async def rows(self, statement: Executable, params: Mapping[str, Any] | None = None) -> Sequence[Sequence[Any]]:
+        self.statements += 1
+        await asyncio.sleep(0.05)
+        return await self.reads.rows(statement, params)
+
+    async def mappings(
+        self, statement: Executable, params: Mapping[str, Any] | None = None
+    ) -> Sequence[Mapping[str, Any]]:
+        self.statements += 1
+        return await self.reads.mappings(statement, params)
+
+
+async def _publish(database_url: str, course: Path) -> None:
+    engine = create_async_engine(database_url)
+    async with async_sessionmaker(engine)() as session, session.begin():
+        await publish(session, load(course), str(course), performer=None)
+    await engine.dispose()
+
+
+async def test_a_due_refresh_is_one_query_while_the_others_keep_the_last_answer(
+    practica_db_url: str, tmp_path: Path
+) -> None:
+    await _publish(practica_db_url, write_course(tmp_path / "python-basics", ["add"]))
+    pool = PoolReads(practica_db_url, max_size=4, application_name="test-catalog")
+    reads = CountingReads(pool)
+    try:
+        first = await catalog.newest_versions(reads)
+        assert [version.course_id for version in first] == ["python-basics"]
+        catalog._newest[None] = (0.0, *catalog._newest[None][1:])  # the answer is now due for a refresh
+
+        answers = await asyncio.gather(*(catalog.newest_versions(reads) for _ in range(20)))
+
+        assert reads.statements == 2  # the first read, then one refresh for 20 requests
+        assert all(answer == first for answer in answers)
+    finally:
+        await pool.close()
+
+
+async def test_a_version_published_in_this_process_shows_at_once(practica_db_url: str, tmp_path: Path) -> None:
+    pool = PoolReads(practica_db_url, max_size=2, application_name="test-catalog")
+    try:
+        assert await catalog.newest_versions(pool) == []
+        await _publish(practica_db_url, write_course(tmp_path / "python-basics", ["add"]))
+        assert [version.number for version in await catalog.newest_versions(pool)] == [1]
+    finally:
+        await pool.close()

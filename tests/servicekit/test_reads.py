@@ -1,0 +1,74 @@
+"""PoolReads and SessionReads give the same answers to the same Core statements, on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import psycopg
+import pytest
+from sqlalchemy import Integer, Text, bindparam, column, literal, select, text, values
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from servicekit.reads import PoolReads, Reads, SessionReads
+
+NUMBERS = values(column("n", Integer), column("name", Text), name="numbers").data(
+    [(1, "one"), (2, "two"), (3, "three")]
+)
+NAMED = select(literal("number"), NUMBERS.c.n, NUMBERS.c.name).where(NUMBERS.c.n >= bindparam("least", type_=Integer))
+
+
+@pytest.fixture
+async def pool_reads(practica_db_url: str) -> AsyncIterator[PoolReads]:
+    reads = PoolReads(practica_db_url, max_size=2, application_name="test-reads")
+    yield reads
+    await reads.close()
+
+
+@pytest.fixture
+async def session_reads(practica_db_url: str) -> AsyncIterator[SessionReads]:
+    engine = create_async_engine(practica_db_url)
+    async with engine.connect() as connection:
+        yield SessionReads(connection)
+    await engine.dispose()
+
+
+@pytest.fixture(params=["pool", "session"])
+def reads(request: pytest.FixtureRequest, pool_reads: PoolReads, session_reads: SessionReads) -> Reads:
+    return pool_reads if request.param == "pool" else session_reads
+
+
+async def test_rows_bind_the_statements_literals_and_the_callers_parameters(reads: Reads) -> None:
+    assert [tuple(row) for row in await reads.rows(NAMED, {"least": 2})] == [
+        ("number", 2, "two"),
+        ("number", 3, "three"),
+    ]
+    assert [tuple(row) for row in await reads.rows(NAMED, {"least": 3})] == [("number", 3, "three")]
+
+
+async def test_mappings_name_the_columns(reads: Reads) -> None:
+    statement = text("SELECT CAST(:n AS int) AS n, 'x' || :n AS label")
+    assert await reads.mappings(statement, {"n": 7}) == [{"n": 7, "label": "x7"}]
+
+
+async def test_a_statement_built_per_call_with_an_in_list_is_compiled_with_its_values(reads: Reads) -> None:
+    for wanted in ([1, 3], [2]):
+        statement = select(NUMBERS.c.name).where(NUMBERS.c.n.in_(wanted)).order_by(NUMBERS.c.n)
+        assert [name for (name,) in await reads.rows(statement)] == [
+            {1: "one", 2: "two", 3: "three"}[n] for n in wanted
+        ]
+
+
+async def test_a_failing_statement_raises_and_leaves_the_pool_usable(pool_reads: PoolReads) -> None:
+    for _ in range(3):  # more failures than connections: each one went back to the pool in working order
+        with pytest.raises(psycopg.errors.UndefinedTable):
+            await pool_reads.rows(text("SELECT * FROM no_such_table"))
+    assert [tuple(row) for row in await pool_reads.rows(text("SELECT 1"))] == [(1,)]
+
+
+async def test_the_pool_opens_on_first_use_and_closes(practica_db_url: str) -> None:
+    reads = PoolReads(practica_db_url, max_size=1, application_name="test-reads-lazy")
+    assert reads.pool.closed
+    await reads.rows(text("SELECT 1"))
+    assert not reads.pool.closed
+    await reads.close()
+    assert reads.pool.closed
