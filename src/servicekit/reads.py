@@ -17,11 +17,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping, Sequence
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from cachetools import LRUCache
+import psycopg
 from psycopg import AsyncConnection
-from psycopg.rows import dict_row
+from psycopg.rows import AsyncRowFactory, dict_row, tuple_row
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
@@ -31,6 +32,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ClauseElement
 
 Params = Mapping[str, Any]
+R = TypeVar("R")
 
 
 class Reads(Protocol):
@@ -83,17 +85,30 @@ class PoolReads:
         self._compiled: LRUCache[int, tuple[ClauseElement, str, dict[str, Any]]] = LRUCache(maxsize=512)
 
     async def rows(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]:
-        sql, values = self._sql(statement, params)
-        await self._ensure_open()
-        async with self.pool.connection() as connection:
-            cursor = await connection.execute(sql, values)
-            return await cursor.fetchall()
+        return await self._run(statement, params, tuple_row)
 
     async def mappings(self, statement: Executable, params: Params | None = None) -> Sequence[Mapping[str, Any]]:
+        return await self._run(statement, params, dict_row)
+
+    async def _run(self, statement: Executable, params: Params | None, rows: AsyncRowFactory[R]) -> list[R]:
+        """Run on a pooled connection; once more on a fresh one when the server dropped it.
+
+        Connections are not tested as they leave the pool (a round trip per
+        request); after a database restart every pooled connection is dead,
+        so a failure checks the whole pool and, reads being safe to repeat,
+        the statement runs again.
+        """
         sql, values = self._sql(statement, params)
         await self._ensure_open()
+        try:
+            return await self._fetch(sql, values, rows)
+        except psycopg.OperationalError:
+            await self.pool.check()
+            return await self._fetch(sql, values, rows)
+
+    async def _fetch(self, sql: str, values: dict[str, Any], rows: AsyncRowFactory[R]) -> list[R]:
         async with self.pool.connection() as connection:
-            cursor = connection.cursor(row_factory=dict_row)
+            cursor = connection.cursor(row_factory=rows)
             await cursor.execute(sql, values)
             return await cursor.fetchall()
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import psycopg
 import pytest
 from sqlalchemy import Integer, Text, bindparam, column, literal, select, text, values
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from servicekit.reads import PoolReads, Reads, SessionReads
@@ -15,6 +17,10 @@ NUMBERS = values(column("n", Integer), column("name", Text), name="numbers").dat
     [(1, "one"), (2, "two"), (3, "three")]
 )
 NAMED = select(literal("number"), NUMBERS.c.n, NUMBERS.c.name).where(NUMBERS.c.n >= bindparam("least", type_=Integer))
+
+
+def libpq_url(database_url: str) -> str:
+    return make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
 @pytest.fixture
@@ -72,3 +78,20 @@ async def test_the_pool_opens_on_first_use_and_closes(practica_db_url: str) -> N
     assert not reads.pool.closed
     await reads.close()
     assert reads.pool.closed
+
+
+async def test_reads_go_on_after_the_server_dropped_every_pooled_connection(practica_db_url: str) -> None:
+    reads = PoolReads(practica_db_url, max_size=3, application_name="test-reads-restart")
+    try:
+        await asyncio.gather(*(reads.rows(text("SELECT pg_sleep(0.05)")) for _ in range(3)))  # three connections
+        async with await psycopg.AsyncConnection.connect(libpq_url(practica_db_url), autocommit=True) as admin:
+            cursor = await admin.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE application_name = %s",
+                ["test-reads-restart"],
+            )
+            assert await cursor.fetchone() == (3,)
+
+        assert [tuple(row) for row in await reads.rows(text("SELECT 2"))] == [(2,)]
+        assert await reads.mappings(text("SELECT 3 AS n")) == [{"n": 3}]
+    finally:
+        await reads.close()
