@@ -19,8 +19,8 @@ import asyncio
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
-from cachetools import LRUCache
 import psycopg
+from cachetools import LRUCache
 from psycopg import AsyncConnection
 from psycopg.rows import AsyncRowFactory, dict_row, tuple_row
 from psycopg_pool import AsyncConnectionPool

@@ -76,12 +76,13 @@ def check_json_value(value: Any) -> None:
     NUL characters, unpaired surrogates and non-finite numbers would otherwise
     reach the database as errors instead of as an answer.
     """
-    _check_storable(value)
+    check_storable(value)
     if len(json.dumps(value, ensure_ascii=False).encode()) > MAX_VALUE_BYTES:
         raise ValueError(f"a value may be at most {MAX_VALUE_BYTES} bytes of JSON")
 
 
-def _check_storable(value: Any, depth: int = 0) -> None:
+def check_storable(value: Any, depth: int = 0) -> None:
+    """Refuse what ``jsonb`` cannot store: NUL characters, unpaired surrogates, non-finite numbers, deep nesting."""
     if depth > MAX_VALUE_DEPTH:
         raise ValueError(f"a value may nest at most {MAX_VALUE_DEPTH} levels")
     if isinstance(value, float) and not math.isfinite(value):
@@ -90,11 +91,11 @@ def _check_storable(value: Any, depth: int = 0) -> None:
         _check_text(value)
     elif isinstance(value, list):
         for item in value:
-            _check_storable(item, depth + 1)
+            check_storable(item, depth + 1)
     elif isinstance(value, dict):
         for key, item in value.items():
             _check_text(key)
-            _check_storable(item, depth + 1)
+            check_storable(item, depth + 1)
 
 
 def _check_text(text: str) -> None:

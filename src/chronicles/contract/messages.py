@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from chronicles.contract.filters import check_storable
 from chronicles.contract.patterns import ActionName, AppName, Gid, GlobalId
 
 MAX_PAYLOAD_BYTES = 64 * 1024
@@ -38,6 +39,7 @@ class EntryMessage(BaseModel):
     @field_validator("payload")
     @classmethod
     def _payload_size(cls, payload: dict[str, Any]) -> dict[str, Any]:
+        check_storable(payload)  # else the database refuses it, with the other entries of its batch
         size = len(json.dumps(payload, separators=(",", ":")).encode())
         if size > MAX_PAYLOAD_BYTES:
             raise ValueError(f"payload is {size} bytes; at most {MAX_PAYLOAD_BYTES} are allowed")

@@ -112,3 +112,15 @@ def test_the_ingest_token_is_enforced_when_set(chronicles_settings: Any) -> None
         assert client.post("/entries", json=entry(), headers={"Authorization": "Bearer nope"}).status_code == 401
         ok = client.post("/entries", json=entry(), headers={"Authorization": "Bearer t0ken"})
     assert ok.json()["accepted"] == 1
+
+
+def test_a_payload_jsonb_cannot_hold_is_named_and_the_other_entries_are_stored(chronicles_client: TestClient) -> None:
+    items = [entry(), entry(payload={"note": "a\u0000b"}), entry(payload={"deep": [{"text": "\ud800"}]})]
+    body = json.dumps(items).encode()  # the lone surrogate is escaped: valid JSON
+    answer = chronicles_client.post("/entries", content=body, headers={"Content-Type": "application/json"}).json()
+    assert answer["accepted"] == 1
+    assert [(e["index"], e["field"]) for e in answer["errors"]] == [(1, "payload"), (2, "payload")]
+    assert "NUL" in answer["errors"][0]["message"]
+    assert "surrogate" in answer["errors"][1]["message"]
+    assert rows(db(chronicles_client), "SELECT count(*) FROM entries") == [(1,)]
+    assert rows(db(chronicles_client), "SELECT field FROM dead_letters ORDER BY id") == [("payload",), ("payload",)]
