@@ -36,7 +36,14 @@ class PracticaSettings(BaseSettings):
         SecretStr(""), description="Key for sessions and signed tokens. Required in production."
     )
     practica_db_pool_size: int = Field(
-        10, ge=1, le=100, description="Database connections per web process (requests beyond wait for one)."
+        10,
+        ge=1,
+        le=100,
+        description="Database connections per web process in each of its two pools, the ORM's and the hot reads'"
+        " (requests beyond wait for one).",
+    )
+    practica_web_workers: int = Field(
+        1, ge=1, le=64, description="Web server processes; more use more cores, each with its own pools."
     )
     practica_worker_concurrency: int = Field(4, ge=1, le=64, description="Jobs one worker runs at once.")
     chronicles_url: str = Field(
