@@ -23,6 +23,7 @@ import type {
   OrganizationDetail,
   OrganizationMembership,
   OrganizationOut,
+  PendingInvitation,
   PublishedDraft,
   QueueCounts,
   Role,
@@ -117,6 +118,9 @@ export const getOrganization = (slug: string, signal?: AbortSignal) =>
   api.get<OrganizationDetail>(orgPath(slug), signal);
 export const createInvitation = (slug: string, body: InvitationCreate) =>
   api.post<InvitationCreated>(`${orgPath(slug)}/invitations`, body);
+/** The invitations that can still be accepted, newest first (the organisation's admins only). */
+export const listInvitations = (slug: string, signal?: AbortSignal) =>
+  api.get<PendingInvitation[]>(`${orgPath(slug)}/invitations`, signal);
 export const revokeInvitation = (slug: string, invitation: number) =>
   api.delete<null>(`${orgPath(slug)}/invitations/${seg(invitation)}`);
 export const removeMember = (slug: string, user: number) =>

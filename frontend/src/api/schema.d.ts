@@ -646,7 +646,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Pending Invitations
+         * @description The invitations that can still be accepted, newest first (the organisation's admins only, as inviting).
+         */
+        get: operations["pending_invitations_api_organizations__slug__invitations_get"];
         put?: never;
         /**
          * Invite
@@ -1046,6 +1050,15 @@ export interface components {
             /** Link */
             link: string;
         };
+        /** Inviter */
+        Inviter: {
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string;
+            /** User Id */
+            user_id: number;
+        };
         /** JobView */
         JobView: {
             /** Args */
@@ -1216,6 +1229,29 @@ export interface components {
             preview: boolean;
             /** User Id */
             user_id: number | null;
+        };
+        /** PendingInvitation */
+        PendingInvitation: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Email
+             * @description The address it was mailed to; null: a shareable link.
+             */
+            email: string | null;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: number;
+            /** @description Who made it; null when that account was deleted since. */
+            inviter: components["schemas"]["Inviter"] | null;
+            role: components["schemas"]["MemberRole"];
         };
         /** Problem */
         Problem: {
@@ -3048,6 +3084,64 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pending_invitations_api_organizations__slug__invitations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingInvitation"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -84,3 +84,4 @@ export type OrganizationOut = Schemas["OrganizationOut"];
 export type OrganizationCreate = Schemas["OrganizationCreate"];
 export type InvitationCreate = Schemas["InvitationCreate"];
 export type InvitationCreated = Schemas["InvitationCreated"];
+export type PendingInvitation = Schemas["PendingInvitation"];

@@ -114,6 +114,21 @@ class InvitationCreated(BaseModel):
     expires_at: datetime
 
 
+class Inviter(BaseModel):
+    user_id: int
+    email: str
+    display_name: str
+
+
+class PendingInvitation(BaseModel):
+    id: int
+    email: str | None = Field(description="The address it was mailed to; null: a shareable link.")
+    role: MemberRole
+    created_at: datetime
+    expires_at: datetime
+    inviter: Inviter | None = Field(description="Who made it; null when that account was deleted since.")
+
+
 class AdminUser(BaseModel):
     id: int
     email: str
