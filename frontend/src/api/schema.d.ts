@@ -171,7 +171,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description Users by id, ``limit`` at a time.
+         */
         get: operations["list_users_api_admin_users_get"];
         put?: never;
         post?: never;
@@ -908,6 +911,19 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * DraftPage
+         * @description Drafts, newest first; ``next_after`` is the last one's id.
+         */
+        DraftPage: {
+            /** Items */
+            items: components["schemas"]["DraftSummary"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: number | null;
+        };
         /** DraftProgress */
         DraftProgress: {
             /** Done */
@@ -984,6 +1000,19 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * EnvironmentPage
+         * @description Most recently active first; ``next_after`` is opaque (the last one's activity time and id).
+         */
+        EnvironmentPage: {
+            /** Items */
+            items: components["schemas"]["AdminEnvironment"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: string | null;
+        };
         /** EnvironmentView */
         EnvironmentView: {
             /** Error */
@@ -1058,6 +1087,19 @@ export interface components {
             email: string;
             /** User Id */
             user_id: number;
+        };
+        /**
+         * JobPage
+         * @description Jobs, newest first; ``next_after`` is the last job's id.
+         */
+        JobPage: {
+            /** Items */
+            items: components["schemas"]["JobView"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: number | null;
         };
         /** JobView */
         JobView: {
@@ -1216,6 +1258,19 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+        };
+        /**
+         * OrganizationPage
+         * @description Organisations by slug; ``next_after`` is the last one's slug.
+         */
+        OrganizationPage: {
+            /** Items */
+            items: components["schemas"]["AdminOrganization"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: string | null;
         };
         /** Owner */
         Owner: {
@@ -1392,6 +1447,19 @@ export interface components {
              */
             retry_after: number;
         };
+        /**
+         * UserPage
+         * @description Users by id; ``next_after`` is the last one's id.
+         */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["AdminUser"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: number | null;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -1478,6 +1546,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("starting" | "running" | "stopping" | "stopped" | "failed" | "removed") | null;
+                /** @description A page's `next_after`: the page after it. */
+                after?: string | null;
                 limit?: number;
             };
             header?: never;
@@ -1492,7 +1562,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminEnvironment"][];
+                    "application/json": components["schemas"]["EnvironmentPage"];
                 };
             };
             /** @description Unauthorized */
@@ -1513,13 +1583,13 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1613,7 +1683,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobView"][];
+                    "application/json": components["schemas"]["JobPage"];
                 };
             };
             /** @description Unauthorized */
@@ -1836,7 +1906,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminOrganization"][];
+                    "application/json": components["schemas"]["OrganizationPage"];
                 };
             };
             /** @description Unauthorized */
@@ -1887,7 +1957,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminUser"][];
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             /** @description Unauthorized */
@@ -2273,7 +2343,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DraftSummary"][];
+                    "application/json": components["schemas"]["DraftPage"];
                 };
             };
             /** @description Unauthorized */

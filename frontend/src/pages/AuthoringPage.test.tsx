@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DraftSummary, DraftView, Me } from "../api/types";
+import type { DraftPage, DraftSummary, DraftView, Me } from "../api/types";
 import { AuthProvider } from "../auth/AuthContext";
 import { jsonResponse, mockFetch, setCookie } from "../test-utils";
 import { AuthoringPage } from "./AuthoringPage";
@@ -32,6 +32,8 @@ const view = (id: number): DraftView => ({
   report: null,
 });
 
+const page = (items: DraftSummary[], next_after: number | null = null): DraftPage => ({ items, next_after });
+
 function renderPage() {
   render(
     <MemoryRouter initialEntries={["/authoring"]}>
@@ -57,15 +59,17 @@ describe("AuthoringPage", () => {
     mockFetch({
       "GET /api/authoring/imports": () => {
         lists += 1;
-        return jsonResponse([
-          draft(2, {
-            title: "SQL joins",
-            course_id: "sql",
-            status: lists === 1 ? "validating" : "invalid",
-            progress: { done: lists === 1 ? 3 : 8, total: 8 },
-          }),
-          draft(1, { status: "published", published_version: 2 }),
-        ]);
+        return jsonResponse(
+          page([
+            draft(2, {
+              title: "SQL joins",
+              course_id: "sql",
+              status: lists === 1 ? "validating" : "invalid",
+              progress: { done: lists === 1 ? 3 : 8, total: 8 },
+            }),
+            draft(1, { status: "published", published_version: 2 }),
+          ]),
+        );
       },
     });
     renderPage();
@@ -88,9 +92,25 @@ describe("AuthoringPage", () => {
     expect(lists).toBe(2);
   });
 
+  it("offers older drafts only when the server says more follow", async () => {
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports": (call) =>
+        new URL(call.url, "http://x").searchParams.get("after") === "9"
+          ? jsonResponse(page([draft(8, { title: "Older course" })]))
+          : jsonResponse(page([draft(10), draft(9)], 9)),
+    });
+    renderPage();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Older drafts" }));
+
+    expect(await screen.findByRole("link", { name: "Older course" })).toBeInTheDocument();
+    expect(calls.some((call) => call.url.includes("after=9"))).toBe(true);
+    expect(screen.queryByRole("button", { name: "Older drafts" })).not.toBeInTheDocument();
+  });
+
   it("imports from a Git URL and opens the new draft", async () => {
     const { calls } = mockFetch({
-      "GET /api/authoring/imports": jsonResponse([]),
+      "GET /api/authoring/imports": jsonResponse(page([])),
       "POST /api/authoring/imports": jsonResponse(view(5), 201),
     });
     renderPage();
@@ -108,7 +128,7 @@ describe("AuthoringPage", () => {
 
   it("lists every format problem of a refused course", async () => {
     mockFetch({
-      "GET /api/authoring/imports": jsonResponse([]),
+      "GET /api/authoring/imports": jsonResponse(page([])),
       "POST /api/authoring/imports": jsonResponse(
         {
           detail: "the course has 2 problem(s); nothing was stored",
@@ -136,7 +156,7 @@ describe("AuthoringPage", () => {
 
   it("uploads an archive as multipart form data", async () => {
     const { calls } = mockFetch({
-      "GET /api/authoring/imports": jsonResponse([]),
+      "GET /api/authoring/imports": jsonResponse(page([])),
       "POST /api/authoring/imports": jsonResponse(view(6), 201),
     });
     renderPage();

@@ -110,7 +110,8 @@ function ImportForm() {
 
 export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
   const [drafts, setDrafts] = useState<DraftSummary[] | null>(null);
-  const [more, setMore] = useState(false);
+  /** The `after` of the page following the drafts shown; null when they are all. */
+  const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
   const count = useRef(0);
@@ -121,8 +122,8 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
     try {
       const limit = Math.min(Math.max(count.current, DRAFT_PAGE), 200);
       const page = await listDrafts(null, limit, signal);
-      setDrafts(page);
-      setMore(page.length === limit);
+      setDrafts(page.items);
+      setNext(page.next_after);
       setError(null);
     } catch (err) {
       if (!signal?.aborted) setError(errorMessage(err));
@@ -143,13 +144,12 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
   }, [validating, pollIntervalMs, refresh]);
 
   const loadOlder = async () => {
-    const last = drafts?.[drafts.length - 1];
-    if (!last) return;
+    if (next === null) return;
     setLoadingMore(true);
     try {
-      const page = await listDrafts(last.id, DRAFT_PAGE);
-      setDrafts((prev) => [...(prev ?? []), ...page]);
-      setMore(page.length === DRAFT_PAGE);
+      const page = await listDrafts(next, DRAFT_PAGE);
+      setDrafts((prev) => [...(prev ?? []), ...page.items]);
+      setNext(page.next_after);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -221,7 +221,7 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
           </table>
         </div>
       )}
-      {more && (
+      {next !== null && (
         <p className="pager">
           <button type="button" onClick={() => void loadOlder()} disabled={loadingMore}>
             {loadingMore ? "Loading…" : "Older drafts"}

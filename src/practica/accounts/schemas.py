@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from practica.accounts.models import MemberRole, Role
+from practica.web.paging import Page
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
@@ -137,6 +138,10 @@ class AdminUser(BaseModel):
     confirmed: bool
     organizations: list[str]
     created_at: datetime
+
+
+class UserPage(Page[AdminUser, int]):
+    """Users by id; ``next_after`` is the last one's id."""
 
 
 class RoleChange(BaseModel):

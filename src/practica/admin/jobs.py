@@ -23,6 +23,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, Text, column, func, select
 from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.web.paging import Page
 from servicekit.jobs import libpq_conninfo
 
 JobStatus = Literal["todo", "doing", "succeeded", "failed", "cancelled", "aborted"]
@@ -53,6 +54,10 @@ class JobView(BaseModel):
     queued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None  # unset while the job is todo or doing
+
+
+class JobPage(Page[JobView, int]):
+    """Jobs, newest first; ``next_after`` is the last job's id."""
 
 
 class QueueCounts(BaseModel):

@@ -17,8 +17,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from practica.accounts.dependencies import csrf_protect, require_role, settings_of, transaction
 from practica.accounts.models import Role
 from practica.accounts.schemas import Problem
-from practica.admin.environments import AdminEnvironment, EnvironmentStatus, list_environments
+from practica.admin.environments import (
+    AdminEnvironment,
+    EnvironmentPage,
+    EnvironmentStatus,
+    cursor_of,
+    list_environments,
+    parse_cursor,
+)
 from practica.admin.jobs import (
+    JobPage,
     JobStateError,
     JobStatus,
     JobView,
@@ -29,8 +37,9 @@ from practica.admin.jobs import (
     queue_counts,
     retry,
 )
-from practica.admin.organizations import AdminOrganization, list_organizations
+from practica.admin.organizations import OrganizationPage, list_organizations
 from practica.sandbox.service import request_stop
+from practica.web.paging import page_of
 
 router = APIRouter(
     prefix="/api/admin",
@@ -49,10 +58,12 @@ async def jobs(
     task: str | None = None,
     after: Annotated[int | None, Query(description="Only jobs with a smaller id (the last id of a page).")] = None,
     limit: Limit = 50,
-) -> list[JobView]:
+) -> JobPage:
     """Newest first, with when each job was queued, started and finished."""
     async with transaction(request) as session:
-        return await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit)
+        rows = await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit + 1)
+    items, next_after = page_of(rows, limit, lambda job: job.id)
+    return JobPage(items=items, next_after=next_after)
 
 
 @router.get("/organizations")
@@ -60,10 +71,12 @@ async def organizations(
     request: Request,
     after: Annotated[str | None, Query(description="Only organisations after this slug (a page's last).")] = None,
     limit: Limit = 100,
-) -> list[AdminOrganization]:
+) -> OrganizationPage:
     """Every organisation, by slug, with its number of members and admins (open one at /organizations/SLUG)."""
     async with transaction(request) as session:
-        return await list_organizations(session, after=after, limit=limit)
+        rows = await list_organizations(session, after=after, limit=limit + 1)
+    items, next_after = page_of(rows, limit, lambda organization: organization.slug)
+    return OrganizationPage(items=items, next_after=next_after)
 
 
 @router.get("/jobs/summary")
@@ -101,13 +114,22 @@ async def cancel_job(request: Request, job_id: int) -> JobView:
     return await _job(request, job_id)
 
 
-@router.get("/environments")
+@router.get("/environments", responses={422: {"model": Problem}})
 async def environments(
-    request: Request, status: EnvironmentStatus | None = None, limit: Limit = 100
-) -> list[AdminEnvironment]:
+    request: Request,
+    status: EnvironmentStatus | None = None,
+    after: Annotated[str | None, Query(description="A page's `next_after`: the page after it.")] = None,
+    limit: Limit = 100,
+) -> EnvironmentPage:
     """Most recently active first; without ``status``, every environment not removed."""
+    try:
+        cursor = parse_cursor(after) if after is not None else None
+    except ValueError:
+        raise HTTPException(422, "after: not a cursor of this list (pass a page's next_after)") from None
     async with transaction(request) as session:
-        return await list_environments(session, status=status, limit=limit)
+        rows = await list_environments(session, status=status, limit=limit + 1, after=cursor)
+    items, next_after = page_of(rows, limit, cursor_of)
+    return EnvironmentPage(items=items, next_after=next_after)
 
 
 @router.post("/environments/{env_id}/stop", responses={404: {"model": Problem}, 409: {"model": Problem}})

@@ -20,8 +20,9 @@ from practica.accounts.dependencies import csrf_protect, require_role, settings_
 from practica.accounts.models import Role, User
 from practica.accounts.schemas import Problem
 from practica.authoring.archives import MAX_UPLOAD, ArchiveError
+from practica.authoring.models import CourseDraft
 from practica.authoring.schemas import (
-    DraftSummary,
+    DraftPage,
     DraftView,
     FormatProblems,
     GitImport,
@@ -50,6 +51,7 @@ from practica.learning.routes import EnvironmentView, Sandbox, environment_view
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
 from practica.settings import Environment
+from practica.web.paging import page_of
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
 MAX_JSON = 64 * 1024
@@ -164,10 +166,15 @@ async def list_drafts(
     user: Author,
     after: Annotated[int | None, Query(description="Only drafts with a smaller id (the last id of a page).")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[DraftSummary]:
+) -> DraftPage:
     """Newest first: the author's drafts (every draft, for an admin)."""
     async with transaction(request) as session:
-        return [draft_summary(draft) for draft in await drafts_of(session, user, after=after, limit=limit)]
+        drafts, next_after = page_of(await drafts_of(session, user, after=after, limit=limit + 1), limit, _id)
+        return DraftPage(items=[draft_summary(draft) for draft in drafts], next_after=next_after)
+
+
+def _id(draft: CourseDraft) -> int:
+    return draft.id
 
 
 @router.get("/imports/{draft_id}", responses={404: {"model": Problem}})

@@ -13,6 +13,7 @@ from practica.authoring.report import ValidationReport
 from practica.authoring.service import draft_lessons
 from practica.learning.catalog import languages_of
 from practica.lessons.loading import LessonFormatError
+from practica.web.paging import Page
 
 
 class FormatProblem(BaseModel):
@@ -59,6 +60,10 @@ class DraftSummary(BaseModel):
     created_at: datetime
     finished_at: datetime | None
     published_at: datetime | None
+
+
+class DraftPage(Page[DraftSummary, int]):
+    """Drafts, newest first; ``next_after`` is the last one's id."""
 
 
 class DraftLesson(BaseModel):

@@ -32,15 +32,18 @@ async def test_a_failed_job_is_listed_counted_and_retried(site: Site) -> None:
     await site.run_jobs((QUEUE,))
     waiting = await _defer(site, 2)
 
-    (failed,) = (await admin.get("/api/admin/jobs", params={"status": "failed"})).json()
+    (failed,) = (await admin.get("/api/admin/jobs", params={"status": "failed"})).json()["items"]
     assert (failed["id"], failed["task"], failed["queue"], failed["args"]) == (
         failing, "tests.admin.explode", QUEUE, {"times": 1},
     )  # fmt: skip
     assert failed["queued_at"] <= failed["started_at"] <= failed["finished_at"]
     listed = (await admin.get("/api/admin/jobs", params={"queue": QUEUE})).json()
-    assert [(job["id"], job["status"]) for job in listed] == [(waiting, "todo"), (failing, "failed")]
+    assert [(job["id"], job["status"]) for job in listed["items"]] == [(waiting, "todo"), (failing, "failed")]
+    assert listed["next_after"] is None
+    first = (await admin.get("/api/admin/jobs", params={"queue": QUEUE, "limit": 1})).json()
+    assert ([job["id"] for job in first["items"]], first["next_after"]) == ([waiting], waiting)
     page = (await admin.get("/api/admin/jobs", params={"queue": QUEUE, "after": waiting, "limit": 1})).json()
-    assert [job["id"] for job in page] == [failing]
+    assert ([job["id"] for job in page["items"]], page["next_after"]) == ([failing], None)
     assert _counts((await admin.get("/api/admin/jobs/summary")).json()) == {"total": 2, "todo": 1, "failed": 1}
 
     retried = await admin.post(f"/api/admin/jobs/{failing}/retry")
@@ -53,7 +56,7 @@ async def test_a_failed_job_is_listed_counted_and_retried(site: Site) -> None:
         f"job {failing} is todo: only a failed job can be retried",
     )
     await site.run_jobs((QUEUE,))
-    assert [job["id"] for job in (await admin.get("/api/admin/jobs", params={"status": "failed"})).json()] == [
+    assert [job["id"] for job in (await admin.get("/api/admin/jobs", params={"status": "failed"})).json()["items"]] == [
         waiting,
         failing,
     ]

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { JobView, QueueCounts } from "../../api/types";
+import type { JobPage, JobView, QueueCounts } from "../../api/types";
 import { jsonResponse, mockFetch, setCookie } from "../../test-utils";
 import { JobsPage } from "./JobsPage";
 
@@ -27,6 +27,8 @@ const job = (id: number, status: JobView["status"], extra: Partial<JobView> = {}
   ...extra,
 });
 
+const jobPage = (items: JobView[], next_after: number | null = null): JobPage => ({ items, next_after });
+
 function renderJobs(refreshMs = 60_000) {
   render(
     <MemoryRouter>
@@ -47,7 +49,7 @@ describe("JobsPage", () => {
     const { calls } = mockFetch({
       "GET /api/admin/jobs/summary": jsonResponse(SUMMARY),
       "GET /api/admin/jobs": () =>
-        jsonResponse([job(12, retried ? "todo" : "failed"), job(11, "todo"), job(10, "succeeded")]),
+        jsonResponse(jobPage([job(12, retried ? "todo" : "failed"), job(11, "todo"), job(10, "succeeded")])),
       "POST /api/admin/jobs/12/retry": () => {
         retried = true;
         return jsonResponse(job(12, "todo"));
@@ -77,11 +79,14 @@ describe("JobsPage", () => {
   });
 
   it("filters by status and queue, pages with after, and shows a refused cancel", async () => {
-    const page = Array.from({ length: 50 }, (_, index) => job(200 - index, "todo"));
+    const page = jobPage(
+      Array.from({ length: 50 }, (_, index) => job(200 - index, "todo")),
+      151,
+    );
     const { calls } = mockFetch({
       "GET /api/admin/jobs/summary": jsonResponse(SUMMARY),
       "GET /api/admin/jobs": (call) =>
-        jsonResponse(new URL(call.url, "http://x").searchParams.get("after") ? [job(150, "todo")] : page),
+        jsonResponse(new URL(call.url, "http://x").searchParams.get("after") ? jobPage([job(150, "todo")]) : page),
       "POST /api/admin/jobs/150/cancel": jsonResponse({ detail: "job 150 is doing, not todo" }, 409),
     });
     renderJobs();
@@ -101,12 +106,13 @@ describe("JobsPage", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Cancel job 150" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Could not cancel job 150: job 150 is doing, not todo");
     expect(screen.getByRole("button", { name: "Newer" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: "Older" })).toBeDisabled();
   });
 
   it("refreshes every few seconds while Auto-refresh is checked", async () => {
     const { calls } = mockFetch({
       "GET /api/admin/jobs/summary": jsonResponse(SUMMARY),
-      "GET /api/admin/jobs": jsonResponse([]),
+      "GET /api/admin/jobs": jsonResponse(jobPage([])),
     });
     renderJobs(30);
     const summaries = () => calls.filter((call) => call.url === "/api/admin/jobs/summary").length;

@@ -3,6 +3,7 @@ import { errorMessage } from "../../api/client";
 import { cancelJob, getJobSummary, listJobs, retryJob } from "../../api/endpoints";
 import type { JobStatus, JobView, QueueCounts } from "../../api/types";
 import { formatTime } from "../../components/format";
+import { Pager, useCursors } from "../../components/paging";
 
 export const JOB_STATUSES: readonly JobStatus[] = ["todo", "doing", "succeeded", "failed", "cancelled", "aborted"];
 export const JOB_PAGE = 50;
@@ -67,11 +68,11 @@ function SummaryTable({ summary }: { summary: QueueCounts[] }) {
 export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
   const [status, setStatus] = useState<JobStatus | "">("");
   const [queue, setQueue] = useState("");
-  /** `after` cursors of the pages before this one; the last is this page's. */
-  const [cursors, setCursors] = useState<(number | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
+  const cursors = useCursors<number>();
+  const after = cursors.after;
   const [summary, setSummary] = useState<QueueCounts[] | null>(null);
   const [jobs, setJobs] = useState<JobView[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -89,7 +90,8 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
         ]);
         if (controller.signal.aborted) return;
         setSummary(counts);
-        setJobs(page);
+        setJobs(page.items);
+        setNext(page.next_after);
         setLoadError(null);
       } catch (err) {
         if (!controller.signal.aborted) setLoadError(errorMessage(err));
@@ -106,7 +108,7 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
 
   const filter = (change: () => void) => {
     change();
-    setCursors([null]);
+    cursors.reset();
   };
 
   const act = async (job: JobView, action: "retry" | "cancel") => {
@@ -255,21 +257,7 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
             </table>
           </div>
         )}
-        <p className="pager">
-          <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((prev) => prev.slice(0, -1))}>
-            Newer
-          </button>
-          <button
-            type="button"
-            disabled={!jobs || jobs.length < JOB_PAGE}
-            onClick={() => {
-              const last = jobs?.[jobs.length - 1];
-              if (last) setCursors((prev) => [...prev, last.id]);
-            }}
-          >
-            Older
-          </button>
-        </p>
+        <Pager cursors={cursors} next={next} previousLabel="Newer" nextLabel="Older" />
       </section>
     </>
   );
