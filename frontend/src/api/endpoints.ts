@@ -109,6 +109,8 @@ export const listJobs = (query: JobQuery = {}, signal?: AbortSignal) =>
   api.get<JobPage>(`/api/admin/jobs${queryString(query)}`, signal);
 export const retryJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/retry`);
 export const cancelJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/cancel`);
+/** Mark a stalled job (doing, its worker gone) failed. */
+export const failJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/fail`);
 export const listAdminEnvironments = (
   status?: EnvironmentStatus | null,
   after?: string | null,

@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * Jobs
-         * @description Newest first, with when each job was queued, started and finished.
+         * @description Newest first, with when each job was queued, started and finished, and whether a doing one is stalled.
          */
         get: operations["jobs_api_admin_jobs_get"];
         put?: never;
@@ -124,6 +124,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/jobs/{job_id}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fail Job
+         * @description Mark a stalled job (doing, its worker gone) failed; a job whose worker is alive is refused (409).
+         */
+        post: operations["fail_job_api_admin_jobs__job_id__fail_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/jobs/{job_id}/retry": {
         parameters: {
             query?: never;
@@ -135,7 +155,7 @@ export interface paths {
         put?: never;
         /**
          * Retry Job
-         * @description Queue a failed job again, to run now.
+         * @description Queue a failed job, or a stalled one (doing, its worker gone), again, to run now.
          */
         post: operations["retry_job_api_admin_jobs__job_id__retry_post"];
         delete?: never;
@@ -1123,6 +1143,12 @@ export interface components {
             queued_at: string | null;
             /** Scheduled At */
             scheduled_at: string | null;
+            /**
+             * Stalled
+             * @description Doing, but its worker is gone: it may be retried or marked failed.
+             * @default false
+             */
+            stalled: boolean;
             /** Started At */
             started_at: string | null;
             /**
@@ -1754,6 +1780,73 @@ export interface operations {
         };
     };
     cancel_job_api_admin_jobs__job_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    fail_job_api_admin_jobs__job_id__fail_post: {
         parameters: {
             query?: never;
             header?: never;

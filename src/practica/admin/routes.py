@@ -1,7 +1,7 @@
 """``/api/admin/jobs`` and ``/api/admin/environments``: the platform's admins watch and steer the machinery.
 
-Jobs: queued, running, failed (retry), not yet started (cancel), and counts
-per queue, as a Sidekiq web UI shows them. Environments: which run, how long
+Jobs: queued, running, failed (retry), stalled (retry or mark failed), not
+yet started (cancel), and counts per queue, as a Sidekiq web UI shows them. Environments: which run, how long
 idle, stop one. Organisations: all of them, with their member counts.
 Admins only (403 for everyone else). Users are in
 :mod:`practica.accounts.admin_routes`; one organisation's members and
@@ -34,6 +34,8 @@ from practica.admin.jobs import (
     cancel,
     job_manager,
     list_jobs,
+    mark_failed,
+    mark_stalled,
     queue_counts,
     retry,
 )
@@ -59,10 +61,14 @@ async def jobs(
     after: Annotated[int | None, Query(description="Only jobs with a smaller id (the last id of a page).")] = None,
     limit: Limit = 50,
 ) -> JobPage:
-    """Newest first, with when each job was queued, started and finished."""
+    """Newest first, with when each job was queued, started and finished, and whether a doing one is stalled."""
     async with transaction(request) as session:
         rows = await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit + 1)
     items, next_after = page_of(rows, limit, lambda job: job.id)
+    settings = settings_of(request)
+    if any(job.status == "doing" for job in items):
+        async with job_manager(settings.resolved_database_url()) as manager:
+            items = await mark_stalled(manager, items, settings.practica_job_stalled_after)
     return JobPage(items=items, next_after=next_after)
 
 
@@ -94,10 +100,23 @@ async def _job(request: Request, job_id: int) -> JobView:
 
 @router.post("/jobs/{job_id}/retry", responses={404: {"model": Problem}, 409: {"model": Problem}})
 async def retry_job(request: Request, job_id: int) -> JobView:
-    """Queue a failed job again, to run now."""
+    """Queue a failed job, or a stalled one (doing, its worker gone), again, to run now."""
+    settings = settings_of(request)
     try:
-        async with job_manager(settings_of(request).resolved_database_url()) as manager:
-            await retry(manager, job_id)
+        async with job_manager(settings.resolved_database_url()) as manager:
+            await retry(manager, job_id, settings.practica_job_stalled_after)
+    except JobStateError as error:
+        raise HTTPException(error.status, error.detail) from None
+    return await _job(request, job_id)
+
+
+@router.post("/jobs/{job_id}/fail", responses={404: {"model": Problem}, 409: {"model": Problem}})
+async def fail_job(request: Request, job_id: int) -> JobView:
+    """Mark a stalled job (doing, its worker gone) failed; a job whose worker is alive is refused (409)."""
+    settings = settings_of(request)
+    try:
+        async with job_manager(settings.resolved_database_url()) as manager:
+            await mark_failed(manager, job_id, settings.practica_job_stalled_after)
     except JobStateError as error:
         raise HTTPException(error.status, error.detail) from None
     return await _job(request, job_id)
