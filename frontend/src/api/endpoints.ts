@@ -102,6 +102,11 @@ export const getDraft = (draft: number, signal?: AbortSignal) => api.get<DraftVi
 /** A draft lesson's preview environment: POST opens it, GET reads its state (as {@link environmentPath}). */
 export const previewPath = (draft: number, slug: string) => `${draftPath(draft)}/lessons/${seg(slug)}/preview`;
 export const publishDraft = (draft: number) => api.post<PublishedDraft>(`${draftPath(draft)}/publish`);
+/** Delete a draft, its unpublished version and its previews (409 while its job runs). */
+export const deleteDraft = (draft: number) => api.delete<null>(draftPath(draft));
+/** Put the draft's starter files back into the author's preview of a lesson. */
+export const resetPreview = (draft: number, slug: string) =>
+  api.post<Environment>(`${previewPath(draft, slug)}/reset`);
 
 // Admin
 export const getJobSummary = (signal?: AbortSignal) => api.get<QueueCounts[]>("/api/admin/jobs/summary", signal);

@@ -367,9 +367,11 @@ export interface paths {
         put?: never;
         /**
          * Import Course
-         * @description Import a course from a git URL or an uploaded archive as a draft, and queue its validation.
+         * @description Import a course from a git URL or an uploaded archive as a draft, and queue its job.
          *
-         *     Format problems answer 422 with every problem (file, line, field) and store nothing.
+         *     An upload's format problems answer 422 with every problem (file, line, field) and store nothing.
+         *     A git URL is answered at once with the draft ``fetching``: its job clones the repository, then
+         *     validates it; a clone or the course's files that fail make the draft ``failed`` (``error``, ``problems``).
          */
         post: operations["import_course_api_authoring_imports_post"];
         delete?: never;
@@ -392,7 +394,13 @@ export interface paths {
         get: operations["get_draft_api_authoring_imports__draft_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Import
+         * @description Delete a draft, its unpublished version and the previews opened on it (409 while its job runs).
+         *
+         *     Published versions of the course and everything of learners stay.
+         */
+        delete: operations["delete_import_api_authoring_imports__draft_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -413,6 +421,26 @@ export interface paths {
          * @description Open the lesson as a learner would: an environment of the author's own with the draft's starter files.
          */
         post: operations["open_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/authoring/imports/{draft_id}/lessons/{slug}/preview/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Lesson Preview
+         * @description Put the draft's starter files back into the preview (the author's other files go), as a learner's reset.
+         */
+        post: operations["reset_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_reset_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -955,8 +983,11 @@ export interface components {
         DraftSummary: {
             /** Author Id */
             author_id: number;
-            /** Course Id */
-            course_id: string;
+            /**
+             * Course Id
+             * @description Null while a git import is being fetched.
+             */
+            course_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -979,16 +1010,22 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "validating" | "valid" | "invalid" | "published" | "failed";
-            /** Title */
-            title: string;
+            status: "fetching" | "validating" | "valid" | "invalid" | "published" | "failed";
+            /**
+             * Title
+             * @description Null while a git import is being fetched.
+             */
+            title: string | null;
         };
         /** DraftView */
         DraftView: {
             /** Author Id */
             author_id: number;
-            /** Course Id */
-            course_id: string;
+            /**
+             * Course Id
+             * @description Null while a git import is being fetched.
+             */
+            course_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -1004,6 +1041,11 @@ export interface components {
             lessons: components["schemas"]["DraftLesson"][];
             /** Organization */
             organization: string | null;
+            /**
+             * Problems
+             * @description Every format problem of the files a git import fetched.
+             */
+            problems: components["schemas"]["FormatProblem"][];
             progress: components["schemas"]["DraftProgress"];
             /** Published At */
             published_at: string | null;
@@ -1016,9 +1058,12 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "validating" | "valid" | "invalid" | "published" | "failed";
-            /** Title */
-            title: string;
+            status: "fetching" | "validating" | "valid" | "invalid" | "published" | "failed";
+            /**
+             * Title
+             * @description Null while a git import is being fetched.
+             */
+            title: string | null;
         };
         /**
          * EnvironmentPage
@@ -1146,7 +1191,6 @@ export interface components {
             /**
              * Stalled
              * @description Doing, but its worker is gone: it may be retried or marked failed.
-             * @default false
              */
             stalled: boolean;
             /** Started At */
@@ -2599,6 +2643,71 @@ export interface operations {
             };
         };
     };
+    delete_import_api_authoring_imports__draft_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_get: {
         parameters: {
             query?: never;
@@ -2659,6 +2768,65 @@ export interface operations {
         };
     };
     open_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_reset_post: {
         parameters: {
             query?: never;
             header?: never;

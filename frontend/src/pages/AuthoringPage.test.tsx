@@ -28,6 +28,7 @@ const draft = (id: number, extra: Partial<DraftSummary> = {}): DraftSummary => (
 const view = (id: number): DraftView => ({
   ...draft(id, { status: "validating", progress: { done: 0, total: 0 } }),
   error: null,
+  problems: [],
   lessons: [],
   report: null,
 });
@@ -106,6 +107,41 @@ describe("AuthoringPage", () => {
     expect(await screen.findByRole("link", { name: "Older course" })).toBeInTheDocument();
     expect(calls.some((call) => call.url.includes("after=9"))).toBe(true);
     expect(screen.queryByRole("button", { name: "Older drafts" })).not.toBeInTheDocument();
+  });
+
+  it("shows a git import being fetched, and deletes a draft after confirmation", async () => {
+    let deleted = false;
+    const fetching = draft(3, {
+      status: "fetching",
+      title: null,
+      course_id: null,
+      source: "https://git.example.org/new.git",
+      progress: { done: 0, total: 0 },
+    });
+    const { calls } = mockFetch({
+      // Polled while the import is fetched.
+      "GET /api/authoring/imports": () =>
+        jsonResponse(page(deleted ? [fetching] : [fetching, draft(2, { title: "Old course" })])),
+      "DELETE /api/authoring/imports/2": () => {
+        deleted = true;
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderPage();
+
+    const table = await screen.findByRole("table");
+    const row = within(table).getByRole("row", { name: /new\.git/ });
+    expect(within(row).getByText("Fetching")).toBeInTheDocument();
+    expect(within(row).getByText("Fetching the repository…")).toBeInTheDocument();
+
+    await userEvent.click(within(table).getByRole("button", { name: "Delete draft 2" }));
+    await userEvent.click(
+      within(screen.getByRole("alertdialog", { name: "Delete draft 2?" })).getByRole("button", { name: "Delete" }),
+    );
+
+    expect(await screen.findByText("Draft 2 (Old course) was deleted.")).toBeInTheDocument();
+    expect(within(table).queryByRole("link", { name: "Old course" })).not.toBeInTheDocument();
+    expect(calls.some((call) => call.method === "DELETE" && call.url === "/api/authoring/imports/2")).toBe(true);
   });
 
   it("imports from a Git URL and opens the new draft", async () => {

@@ -62,7 +62,7 @@ class JobView(BaseModel):
     queued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None  # unset while the job is todo or doing
-    stalled: bool = Field(False, description="Doing, but its worker is gone: it may be retried or marked failed.")
+    stalled: bool = Field(description="Doing, but its worker is gone: it may be retried or marked failed.")
 
 
 class JobPage(Page[JobView, int]):
@@ -129,7 +129,7 @@ def _view(row: Any) -> JobView:
         id=row["id"], queue=row["queue_name"], task=row["task_name"], status=row["status"], attempts=row["attempts"],
         priority=row["priority"], lock=row["lock"], args=row["args"] or {}, scheduled_at=row["scheduled_at"],
         queued_at=row["queued_at"], started_at=row["started_at"],
-        finished_at=None if row["status"] in ("todo", "doing") else row["finished_at"],
+        finished_at=None if row["status"] in ("todo", "doing") else row["finished_at"], stalled=False,
     )  # fmt: skip
 
 

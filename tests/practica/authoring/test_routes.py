@@ -39,16 +39,15 @@ async def test_a_course_from_git_is_validated_then_published(site: Site, tmp_pat
     created = await author.post("/api/authoring/imports", json={"git_url": url})
     assert created.status_code == 201, created.text
     draft = created.json()
-    assert (draft["course_id"], draft["status"], draft["source"]) == ("basics", "validating", url)
-    assert draft["lessons"] == [
-        {"slug": "add", "title": "Add two numbers", "languages": ["python"], "run_command": None}
-    ]
-    assert draft["report"] is None
-    assert await _catalogue(site) == []  # a draft is not in the catalogue
+    assert (draft["status"], draft["source"], draft["report"]) == ("fetching", url, None)  # cloned by the job
 
     await site.run_jobs()
     done = await _draft(author, draft["id"])
-    assert done["status"] == "valid", done
+    assert (done["course_id"], done["status"]) == ("basics", "valid"), done
+    assert done["lessons"] == [
+        {"slug": "add", "title": "Add two numbers", "languages": ["python"], "run_command": None}
+    ]
+    assert await _catalogue(site) == []  # a draft is not in the catalogue
     assert done["progress"] == {"done": 3, "total": 3}
     (lesson,) = done["report"]["lessons"]
     assert (lesson["starter_fails"], lesson["wrong_solutions_fail"], lesson["reference_passes"]) == (
