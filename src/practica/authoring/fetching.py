@@ -9,10 +9,12 @@ is killed. Git never asks for credentials (``GIT_TERMINAL_PROMPT=0``): a
 private repository fails like a missing one. The clone is then packed and
 loaded exactly as an upload is, and stored with its unpublished version.
 
-Every way this can fail is the author's to mend (the URL, the repository's
-size, the course's files, where it may be published): the draft becomes
-``failed`` with the reason in ``error`` (and every format problem in
-``problems``), and the job ends without failing.
+What the author is to mend (git cannot clone the URL, the repository's
+size or time, the course's files, where it may be published) makes the
+draft ``failed`` with the reason in ``error`` (and every format problem in
+``problems``), and the job ends without failing. Anything else (no git on
+the worker, the database) fails the draft and its job, which a retry runs
+again (:mod:`practica.authoring.tasks`).
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from practica.sandbox.tasks import Sessions
 from practica.settings import PracticaSettings
 
 POLL_S = 0.2  # how often the clone's size is measured
-GIT_ENV = {"GIT_TERMINAL_PROMPT": "0", "GIT_CONFIG_NOSYSTEM": "1", "GIT_LFS_SKIP_SMUDGE": "1"}
+GIT_ENV = {"GIT_TERMINAL_PROMPT": "0"}  # a repository asking for credentials fails instead of waiting
 log = structlog.get_logger(__name__)
 
 

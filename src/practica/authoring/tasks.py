@@ -131,11 +131,14 @@ async def _claim(sessions: Sessions, draft_id: int) -> tuple[bytes | None, str] 
         return None if row is None else (row.archive, row.source)
 
 
-async def _finish(sessions: Sessions, draft_id: int, **values: object) -> None:
+async def _finish(
+    sessions: Sessions, draft_id: int, *, while_in: tuple[DraftStatus, ...] = (), **values: object
+) -> None:
+    """End the draft's job with ``values`` (when it is still validating, or in one of ``while_in``)."""
     async with sessions() as session, session.begin():
         await session.execute(
             update(CourseDraft)
-            .where(CourseDraft.id == draft_id, CourseDraft.status == DraftStatus.VALIDATING)
+            .where(CourseDraft.id == draft_id, CourseDraft.status.in_((DraftStatus.VALIDATING, *while_in)))
             .values(finished_at=func.now(), **values)
         )
 
@@ -171,14 +174,15 @@ async def validate_draft(context: JobContext, draft_id: int) -> None:
     if claimed is None:
         return  # published, validated already, or deleted
     archive, source = claimed
-    if archive is None:
-        archive = await fetch_draft(sessions, _settings(context), draft_id, source)
-        if archive is None:
-            return  # the draft says why
     try:
+        if archive is None:
+            archive = await fetch_draft(sessions, _settings(context), draft_id, source)
+            if archive is None:
+                return  # the author's to mend: the draft says why
         await _validate(sandbox.runtime(), sessions, draft_id, archive)
-    except Exception as error:
-        await _finish(sessions, draft_id, status=DraftStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+    except Exception as error:  # the platform broke (git missing, the runtime, the database): the job fails too
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        await _finish(sessions, draft_id, while_in=(DraftStatus.FETCHING,), status=DraftStatus.FAILED, error=error_text)
         raise
 
 

@@ -123,6 +123,26 @@ async def test_a_fetched_course_for_an_organization_the_author_is_not_in_fails(s
     assert await site.scalar("SELECT count(*) FROM course_versions") == 0
 
 
+async def test_a_fetch_the_platform_breaks_fails_the_draft_and_its_job(
+    site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    author = await site.client("ada@example.org", Role.AUTHOR)
+    draft = await _import(author, git_repo(course_dir(tmp_path / "basics")))
+    monkeypatch.setenv("PATH", str(tmp_path / "no-git-here"))
+    await site.run_jobs()
+    failed = await _draft(author, draft["id"])
+    assert failed["status"] == "failed"
+    assert failed["error"].startswith("FileNotFoundError:")
+    assert await _job_statuses(site) == "failed"  # shows among the failed jobs: retrying it fetches again
+
+    monkeypatch.undo()
+    job = await site.scalar("SELECT id FROM procrastinate_jobs WHERE task_name = 'practica.authoring.validate'")
+    admin = await site.client("root@example.org", Role.ADMIN)
+    assert (await admin.post(f"/api/admin/jobs/{job}/retry")).status_code == 200
+    await site.run_jobs()
+    assert (await _draft(author, draft["id"]))["status"] == "valid"
+
+
 @pytest.mark.parametrize(
     ("url", "detail"),
     [
