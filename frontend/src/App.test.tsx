@@ -140,7 +140,7 @@ describe("App", () => {
     mockFetch({
       "GET /api/me": jsonResponse({ ...ME, role: "admin" }),
       "GET /api/admin/jobs/summary": jsonResponse([]),
-      "GET /api/admin/jobs": jsonResponse([]),
+      "GET /api/admin/jobs": jsonResponse({ items: [], next_after: null }),
     });
     renderApp("/admin");
 
@@ -166,7 +166,10 @@ describe("App", () => {
   });
 
   it("shows Authoring but not Admin to authors", async () => {
-    mockFetch({ "GET /api/me": jsonResponse({ ...ME, role: "author" }), "GET /api/authoring/imports": jsonResponse([]) });
+    mockFetch({
+      "GET /api/me": jsonResponse({ ...ME, role: "author" }),
+      "GET /api/authoring/imports": jsonResponse({ items: [], next_after: null }),
+    });
     renderApp("/authoring");
 
     expect(await screen.findByRole("heading", { level: 1, name: "Authoring" })).toBeInTheDocument();

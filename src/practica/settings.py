@@ -64,6 +64,23 @@ class PracticaSettings(BaseSettings):
     practica_check_cooldown: float = Field(
         5.0, ge=0, le=3600, description="Seconds a learner waits between two checks of one lesson."
     )
+    practica_import_max_size_mb: int = Field(
+        50,
+        ge=1,
+        le=10_000,
+        description="Largest shallow clone (files and history, MB) a git import may make; a larger one fails the "
+        "draft.",
+    )
+    practica_import_clone_timeout: float = Field(
+        120.0, gt=0, le=3600, description="Seconds a git import's clone may take; a slower one fails the draft."
+    )
+    practica_job_stalled_after: float = Field(
+        60.0,
+        ge=15,
+        le=86_400,
+        description="Seconds without a heartbeat from its worker after which a running job is stalled: admins "
+        "may then retry it or mark it failed.",
+    )
     practica_public_url: str = Field(
         "http://127.0.0.1:8000",
         pattern=r"^https?://[^/\s]+(/\S*)?$",

@@ -3,17 +3,18 @@ import type {
   ActivityPage,
   ActivityQuery,
   AdminEnvironment,
-  AdminOrganization,
   AdminUser,
   Check,
   Course,
-  DraftSummary,
+  DraftPage,
   DraftView,
   Environment,
+  EnvironmentPage,
   EnvironmentStatus,
   GitImport,
   InvitationCreate,
   InvitationCreated,
+  JobPage,
   JobQuery,
   JobView,
   Lesson,
@@ -23,12 +24,20 @@ import type {
   OrganizationDetail,
   OrganizationMembership,
   OrganizationOut,
+  OrganizationPage,
+  PendingInvitation,
   PublishedDraft,
   QueueCounts,
   Role,
+  UserPage,
 } from "./types";
 
 const seg = (value: string | number) => encodeURIComponent(String(value));
+
+/**
+ * Paged lists (admin, authoring) answer `{items, next_after}`: `next_after` is
+ * the `after` of the next page, null on the last one.
+ */
 
 /** `?a=1&b=2` from the set (non-empty) values, or "" when there are none. */
 export function queryString(params: Record<string, string | number | null | undefined>): string {
@@ -82,7 +91,7 @@ export const getActivity = (query: ActivityQuery = {}, signal?: AbortSignal) =>
 // Authoring
 const draftPath = (draft: number) => `/api/authoring/imports/${seg(draft)}`;
 export const listDrafts = (after?: number | null, limit?: number, signal?: AbortSignal) =>
-  api.get<DraftSummary[]>(`/api/authoring/imports${queryString({ after, limit })}`, signal);
+  api.get<DraftPage>(`/api/authoring/imports${queryString({ after, limit })}`, signal);
 export const importFromGit = (body: GitImport) => api.post<DraftView>("/api/authoring/imports", body);
 export const importArchive = (archive: File) => {
   const form = new FormData();
@@ -93,19 +102,30 @@ export const getDraft = (draft: number, signal?: AbortSignal) => api.get<DraftVi
 /** A draft lesson's preview environment: POST opens it, GET reads its state (as {@link environmentPath}). */
 export const previewPath = (draft: number, slug: string) => `${draftPath(draft)}/lessons/${seg(slug)}/preview`;
 export const publishDraft = (draft: number) => api.post<PublishedDraft>(`${draftPath(draft)}/publish`);
+/** Delete a draft, its unpublished version and its previews (409 while its job runs). */
+export const deleteDraft = (draft: number) => api.delete<null>(draftPath(draft));
+/** Put the draft's starter files back into the author's preview of a lesson. */
+export const resetPreview = (draft: number, slug: string) =>
+  api.post<Environment>(`${previewPath(draft, slug)}/reset`);
 
 // Admin
 export const getJobSummary = (signal?: AbortSignal) => api.get<QueueCounts[]>("/api/admin/jobs/summary", signal);
 export const listJobs = (query: JobQuery = {}, signal?: AbortSignal) =>
-  api.get<JobView[]>(`/api/admin/jobs${queryString(query)}`, signal);
+  api.get<JobPage>(`/api/admin/jobs${queryString(query)}`, signal);
 export const retryJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/retry`);
 export const cancelJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/cancel`);
-export const listAdminEnvironments = (status?: EnvironmentStatus | null, signal?: AbortSignal) =>
-  api.get<AdminEnvironment[]>(`/api/admin/environments${queryString({ status })}`, signal);
+/** Mark a stalled job (doing, its worker gone) failed. */
+export const failJob = (job: number) => api.post<JobView>(`/api/admin/jobs/${seg(job)}/fail`);
+export const listAdminEnvironments = (
+  status?: EnvironmentStatus | null,
+  after?: string | null,
+  limit?: number,
+  signal?: AbortSignal,
+) => api.get<EnvironmentPage>(`/api/admin/environments${queryString({ status, after, limit })}`, signal);
 export const stopAdminEnvironment = (env: string) =>
   api.post<AdminEnvironment>(`/api/admin/environments/${seg(env)}/stop`);
 export const listUsers = (after?: number | null, limit?: number, signal?: AbortSignal) =>
-  api.get<AdminUser[]>(`/api/admin/users${queryString({ after, limit })}`, signal);
+  api.get<UserPage>(`/api/admin/users${queryString({ after, limit })}`, signal);
 export const changeUserRole = (user: number, role: Role) =>
   api.patch<AdminUser>(`/api/admin/users/${seg(user)}`, { role });
 
@@ -117,11 +137,14 @@ export const getOrganization = (slug: string, signal?: AbortSignal) =>
   api.get<OrganizationDetail>(orgPath(slug), signal);
 export const createInvitation = (slug: string, body: InvitationCreate) =>
   api.post<InvitationCreated>(`${orgPath(slug)}/invitations`, body);
+/** The invitations that can still be accepted, newest first (the organisation's admins only). */
+export const listInvitations = (slug: string, signal?: AbortSignal) =>
+  api.get<PendingInvitation[]>(`${orgPath(slug)}/invitations`, signal);
 export const revokeInvitation = (slug: string, invitation: number) =>
   api.delete<null>(`${orgPath(slug)}/invitations/${seg(invitation)}`);
 export const removeMember = (slug: string, user: number) =>
   api.delete<null>(`${orgPath(slug)}/members/${seg(user)}`);
 export const acceptInvitation = (token: string) =>
   api.post<OrganizationMembership>(`/api/invitations/${seg(token)}/accept`);
-export const listAdminOrganizations = (after: string | null, signal?: AbortSignal) =>
-  api.get<AdminOrganization[]>(`/api/admin/organizations${queryString({ after, limit: 100 })}`, signal);
+export const listAdminOrganizations = (after: string | null, limit?: number, signal?: AbortSignal) =>
+  api.get<OrganizationPage>(`/api/admin/organizations${queryString({ after, limit })}`, signal);

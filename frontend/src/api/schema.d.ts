@@ -73,7 +73,7 @@ export interface paths {
         };
         /**
          * Jobs
-         * @description Newest first, with when each job was queued, started and finished.
+         * @description Newest first, with when each job was queued, started and finished, and whether a doing one is stalled.
          */
         get: operations["jobs_api_admin_jobs_get"];
         put?: never;
@@ -124,6 +124,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/jobs/{job_id}/fail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Fail Job
+         * @description Mark a stalled job (doing, its worker gone) failed; a job whose worker is alive is refused (409).
+         */
+        post: operations["fail_job_api_admin_jobs__job_id__fail_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/jobs/{job_id}/retry": {
         parameters: {
             query?: never;
@@ -135,7 +155,7 @@ export interface paths {
         put?: never;
         /**
          * Retry Job
-         * @description Queue a failed job again, to run now.
+         * @description Queue a failed job, or a stalled one (doing, its worker gone), again, to run now.
          */
         post: operations["retry_job_api_admin_jobs__job_id__retry_post"];
         delete?: never;
@@ -171,7 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List Users */
+        /**
+         * List Users
+         * @description Users by id, ``limit`` at a time.
+         */
         get: operations["list_users_api_admin_users_get"];
         put?: never;
         post?: never;
@@ -344,9 +367,11 @@ export interface paths {
         put?: never;
         /**
          * Import Course
-         * @description Import a course from a git URL or an uploaded archive as a draft, and queue its validation.
+         * @description Import a course from a git URL or an uploaded archive as a draft, and queue its job.
          *
-         *     Format problems answer 422 with every problem (file, line, field) and store nothing.
+         *     An upload's format problems answer 422 with every problem (file, line, field) and store nothing.
+         *     A git URL is answered at once with the draft ``fetching``: its job clones the repository, then
+         *     validates it; a clone or the course's files that fail make the draft ``failed`` (``error``, ``problems``).
          */
         post: operations["import_course_api_authoring_imports_post"];
         delete?: never;
@@ -369,7 +394,13 @@ export interface paths {
         get: operations["get_draft_api_authoring_imports__draft_id__get"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete Import
+         * @description Delete a draft, its unpublished version and the previews opened on it (409 while its job runs).
+         *
+         *     Published versions of the course and everything of learners stay.
+         */
+        delete: operations["delete_import_api_authoring_imports__draft_id__delete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -390,6 +421,26 @@ export interface paths {
          * @description Open the lesson as a learner would: an environment of the author's own with the draft's starter files.
          */
         post: operations["open_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/authoring/imports/{draft_id}/lessons/{slug}/preview/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reset Lesson Preview
+         * @description Put the draft's starter files back into the preview (the author's other files go), as a learner's reset.
+         */
+        post: operations["reset_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_reset_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -646,7 +697,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Pending Invitations
+         * @description The invitations that can still be accepted, newest first (the organisation's admins only, as inviting).
+         */
+        get: operations["pending_invitations_api_organizations__slug__invitations_get"];
         put?: never;
         /**
          * Invite
@@ -904,6 +959,19 @@ export interface components {
             /** Title */
             title: string;
         };
+        /**
+         * DraftPage
+         * @description Drafts, newest first; ``next_after`` is the last one's id.
+         */
+        DraftPage: {
+            /** Items */
+            items: components["schemas"]["DraftSummary"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: number | null;
+        };
         /** DraftProgress */
         DraftProgress: {
             /** Done */
@@ -915,8 +983,11 @@ export interface components {
         DraftSummary: {
             /** Author Id */
             author_id: number;
-            /** Course Id */
-            course_id: string;
+            /**
+             * Course Id
+             * @description Null while a git import is being fetched.
+             */
+            course_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -939,16 +1010,22 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "validating" | "valid" | "invalid" | "published" | "failed";
-            /** Title */
-            title: string;
+            status: "fetching" | "validating" | "valid" | "invalid" | "published" | "failed";
+            /**
+             * Title
+             * @description Null while a git import is being fetched.
+             */
+            title: string | null;
         };
         /** DraftView */
         DraftView: {
             /** Author Id */
             author_id: number;
-            /** Course Id */
-            course_id: string;
+            /**
+             * Course Id
+             * @description Null while a git import is being fetched.
+             */
+            course_id: string | null;
             /**
              * Created At
              * Format: date-time
@@ -964,6 +1041,11 @@ export interface components {
             lessons: components["schemas"]["DraftLesson"][];
             /** Organization */
             organization: string | null;
+            /**
+             * Problems
+             * @description Every format problem of the files a git import fetched.
+             */
+            problems: components["schemas"]["FormatProblem"][];
             progress: components["schemas"]["DraftProgress"];
             /** Published At */
             published_at: string | null;
@@ -976,9 +1058,25 @@ export interface components {
              * Status
              * @enum {string}
              */
-            status: "validating" | "valid" | "invalid" | "published" | "failed";
-            /** Title */
-            title: string;
+            status: "fetching" | "validating" | "valid" | "invalid" | "published" | "failed";
+            /**
+             * Title
+             * @description Null while a git import is being fetched.
+             */
+            title: string | null;
+        };
+        /**
+         * EnvironmentPage
+         * @description Most recently active first; ``next_after`` is opaque (the last one's activity time and id).
+         */
+        EnvironmentPage: {
+            /** Items */
+            items: components["schemas"]["AdminEnvironment"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: string | null;
         };
         /** EnvironmentView */
         EnvironmentView: {
@@ -1046,6 +1144,28 @@ export interface components {
             /** Link */
             link: string;
         };
+        /** Inviter */
+        Inviter: {
+            /** Display Name */
+            display_name: string;
+            /** Email */
+            email: string;
+            /** User Id */
+            user_id: number;
+        };
+        /**
+         * JobPage
+         * @description Jobs, newest first; ``next_after`` is the last job's id.
+         */
+        JobPage: {
+            /** Items */
+            items: components["schemas"]["JobView"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: number | null;
+        };
         /** JobView */
         JobView: {
             /** Args */
@@ -1068,6 +1188,11 @@ export interface components {
             queued_at: string | null;
             /** Scheduled At */
             scheduled_at: string | null;
+            /**
+             * Stalled
+             * @description Doing, but its worker is gone: it may be retried or marked failed.
+             */
+            stalled: boolean;
             /** Started At */
             started_at: string | null;
             /**
@@ -1204,6 +1329,19 @@ export interface components {
             /** Slug */
             slug: string;
         };
+        /**
+         * OrganizationPage
+         * @description Organisations by slug; ``next_after`` is the last one's slug.
+         */
+        OrganizationPage: {
+            /** Items */
+            items: components["schemas"]["AdminOrganization"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: string | null;
+        };
         /** Owner */
         Owner: {
             /** Display Name */
@@ -1216,6 +1354,29 @@ export interface components {
             preview: boolean;
             /** User Id */
             user_id: number | null;
+        };
+        /** PendingInvitation */
+        PendingInvitation: {
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Email
+             * @description The address it was mailed to; null: a shareable link.
+             */
+            email: string | null;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** Id */
+            id: number;
+            /** @description Who made it; null when that account was deleted since. */
+            inviter: components["schemas"]["Inviter"] | null;
+            role: components["schemas"]["MemberRole"];
         };
         /** Problem */
         Problem: {
@@ -1356,6 +1517,19 @@ export interface components {
              */
             retry_after: number;
         };
+        /**
+         * UserPage
+         * @description Users by id; ``next_after`` is the last one's id.
+         */
+        UserPage: {
+            /** Items */
+            items: components["schemas"]["AdminUser"][];
+            /**
+             * Next After
+             * @description Pass as `after` for the next page; null: this page is the last.
+             */
+            next_after: number | null;
+        };
         /** ValidationError */
         ValidationError: {
             /** Context */
@@ -1442,6 +1616,8 @@ export interface operations {
         parameters: {
             query?: {
                 status?: ("starting" | "running" | "stopping" | "stopped" | "failed" | "removed") | null;
+                /** @description A page's `next_after`: the page after it. */
+                after?: string | null;
                 limit?: number;
             };
             header?: never;
@@ -1456,7 +1632,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminEnvironment"][];
+                    "application/json": components["schemas"]["EnvironmentPage"];
                 };
             };
             /** @description Unauthorized */
@@ -1477,13 +1653,13 @@ export interface operations {
                     "application/json": components["schemas"]["Problem"];
                 };
             };
-            /** @description Validation Error */
+            /** @description Unprocessable Entity */
             422: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["HTTPValidationError"];
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };
@@ -1577,7 +1753,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["JobView"][];
+                    "application/json": components["schemas"]["JobPage"];
                 };
             };
             /** @description Unauthorized */
@@ -1648,6 +1824,73 @@ export interface operations {
         };
     };
     cancel_job_api_admin_jobs__job_id__cancel_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                job_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JobView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    fail_job_api_admin_jobs__job_id__fail_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -1800,7 +2043,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminOrganization"][];
+                    "application/json": components["schemas"]["OrganizationPage"];
                 };
             };
             /** @description Unauthorized */
@@ -1851,7 +2094,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["AdminUser"][];
+                    "application/json": components["schemas"]["UserPage"];
                 };
             };
             /** @description Unauthorized */
@@ -2237,7 +2480,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DraftSummary"][];
+                    "application/json": components["schemas"]["DraftPage"];
                 };
             };
             /** @description Unauthorized */
@@ -2400,6 +2643,71 @@ export interface operations {
             };
         };
     };
+    delete_import_api_authoring_imports__draft_id__delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_get: {
         parameters: {
             query?: never;
@@ -2460,6 +2768,65 @@ export interface operations {
         };
     };
     open_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draft_id: number;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EnvironmentView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    reset_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_reset_post: {
         parameters: {
             query?: never;
             header?: never;
@@ -3048,6 +3415,64 @@ export interface operations {
             };
             /** @description Unauthorized */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    pending_invitations_api_organizations__slug__invitations_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PendingInvitation"][];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };

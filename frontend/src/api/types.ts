@@ -57,6 +57,7 @@ export type DraftSummary = Schemas["DraftSummary"];
 export type DraftStatus = DraftSummary["status"];
 export type DraftLesson = Schemas["DraftLesson"];
 export type DraftView = Schemas["DraftView"];
+export type DraftPage = Schemas["DraftPage"];
 export type ValidationReport = Schemas["ValidationReport"];
 export type LessonReport = Schemas["LessonReport"];
 export type RunReport = Schemas["RunReport"];
@@ -69,11 +70,15 @@ export type GitImport =
 // Admin
 export type JobView = Schemas["JobView"];
 export type JobStatus = JobView["status"];
+export type JobPage = Schemas["JobPage"];
 export type JobQuery = NonNullable<operations["jobs_api_admin_jobs_get"]["parameters"]["query"]>;
 export type QueueCounts = Schemas["QueueCounts"];
 export type AdminEnvironment = Schemas["AdminEnvironment"];
+export type EnvironmentPage = Schemas["EnvironmentPage"];
 export type AdminUser = Schemas["AdminUser"];
+export type UserPage = Schemas["UserPage"];
 export type AdminOrganization = Schemas["AdminOrganization"];
+export type OrganizationPage = Schemas["OrganizationPage"];
 export type RoleChange = Schemas["RoleChange"];
 
 // Organisations
@@ -84,3 +89,4 @@ export type OrganizationOut = Schemas["OrganizationOut"];
 export type OrganizationCreate = Schemas["OrganizationCreate"];
 export type InvitationCreate = Schemas["InvitationCreate"];
 export type InvitationCreated = Schemas["InvitationCreated"];
+export type PendingInvitation = Schemas["PendingInvitation"];

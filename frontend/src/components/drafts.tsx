@@ -1,22 +1,42 @@
-import { ApiError } from "../api/client";
-import type { DraftProgress, DraftStatus, FormatProblem } from "../api/types";
+import { useState } from "react";
+import { ApiError, errorMessage } from "../api/client";
+import { deleteDraft } from "../api/endpoints";
+import type { DraftProgress, DraftStatus, DraftSummary, FormatProblem } from "../api/types";
+import { ConfirmDialog } from "./ConfirmDialog";
 
 const STATUS_TEXT: Record<DraftStatus, string> = {
+  fetching: "Fetching",
   validating: "Validating",
   valid: "Valid",
   invalid: "Invalid",
-  failed: "Validation failed",
+  failed: "Failed",
   published: "Published",
 };
+
+/** Whether the draft's job is still at work (fetching or validating): pages poll it meanwhile. */
+export function draftBusy(status: DraftStatus): boolean {
+  return status === "fetching" || status === "validating";
+}
+
+/** What to call a draft: its course's title, or where it comes from while that is not known yet. */
+export function draftName(draft: Pick<DraftSummary, "title" | "source">): string {
+  return draft.title ?? draft.source;
+}
 
 /** A draft's status as a coloured label. */
 export function DraftStatusBadge({ status }: { status: DraftStatus }) {
   return <span className={`badge badge-${status}`}>{STATUS_TEXT[status] ?? status}</span>;
 }
 
-/** "done of total runs" with a progress bar; an indeterminate bar before the total is known. */
-export function DraftProgressBar({ progress, label }: { progress: DraftProgress; label: string }) {
-  const known = progress.total > 0;
+export interface DraftProgressBarProps {
+  progress: DraftProgress;
+  label: string;
+  status?: DraftStatus;
+}
+
+/** "done of total runs" with a progress bar; an indeterminate bar while fetching or before the total is known. */
+export function DraftProgressBar({ progress, label, status }: DraftProgressBarProps) {
+  const known = progress.total > 0 && status !== "fetching";
   return (
     <span className="progress">
       {known ? (
@@ -24,8 +44,71 @@ export function DraftProgressBar({ progress, label }: { progress: DraftProgress;
       ) : (
         <progress aria-label={label} />
       )}
-      <span>{known ? `${progress.done} of ${progress.total} runs` : "Queued"}</span>
+      <span>
+        {status === "fetching"
+          ? "Fetching the repository…"
+          : known
+            ? `${progress.done} of ${progress.total} runs`
+            : "Queued"}
+      </span>
     </span>
+  );
+}
+
+export interface DeleteDraftButtonProps {
+  draft: Pick<DraftSummary, "id" | "title" | "source" | "status">;
+  onDeleted: () => void;
+  className?: string;
+}
+
+/** Delete, after a confirmation; the refusal (the draft's job is running, say) is shown beside the button. */
+export function DeleteDraftButton({ draft, onDeleted, className = "small" }: DeleteDraftButtonProps) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const name = draftName(draft);
+
+  const remove = async () => {
+    setBusy(true);
+    setError(null);
+    try {
+      await deleteDraft(draft.id);
+      setConfirming(false);
+      onDeleted();
+    } catch (err) {
+      setConfirming(false);
+      setError(`Could not delete the draft: ${errorMessage(err)}`);
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  return (
+    <>
+      <button
+        type="button"
+        className={className}
+        onClick={() => setConfirming(true)}
+        aria-label={`Delete draft ${draft.id}`}
+      >
+        Delete
+      </button>
+      {error && (
+        <span className="error small-text" role="alert">
+          {error}
+        </span>
+      )}
+      {confirming && (
+        <ConfirmDialog
+          title={`Delete draft ${draft.id}?`}
+          message={`${name}: the draft, its report and any previews of it are deleted. Published versions of the course stay.`}
+          confirmLabel="Delete"
+          busy={busy}
+          onConfirm={() => void remove()}
+          onCancel={() => setConfirming(false)}
+        />
+      )}
+    </>
   );
 }
 
@@ -43,12 +126,18 @@ export function formatProblemsOf(error: unknown): FormatProblem[] | null {
   return problems.filter(isProblem);
 }
 
+export interface FormatProblemListProps {
+  problems: readonly FormatProblem[];
+  /** What became of the course (an upload refused: nothing was stored). */
+  outcome?: string;
+}
+
 /** Every problem of a refused course, as one alert. */
-export function FormatProblemList({ problems }: { problems: readonly FormatProblem[] }) {
+export function FormatProblemList({ problems, outcome = "nothing was stored" }: FormatProblemListProps) {
   return (
     <div className="error problem-list" role="alert">
       <p>
-        The course has {problems.length} {problems.length === 1 ? "problem" : "problems"}; nothing was stored.
+        The course has {problems.length} {problems.length === 1 ? "problem" : "problems"}; {outcome}.
       </p>
       <ul aria-label="Problems">
         {problems.map((problem, index) => (

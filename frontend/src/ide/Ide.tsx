@@ -27,7 +27,7 @@ export interface IdeProps {
   onReset?: (environment: Environment) => void;
   /**
    * Restore the starter files. Default: the learner's reset endpoint of the
-   * lesson; `null` hides the button (an author's draft preview has none).
+   * lesson (an author's draft preview passes its own); `null` hides the button.
    */
   resetFiles?: (() => Promise<Environment>) | null;
   ref?: Ref<IdeHandle>;

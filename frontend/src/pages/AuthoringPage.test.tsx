@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { DraftSummary, DraftView, Me } from "../api/types";
+import type { DraftPage, DraftSummary, DraftView, Me } from "../api/types";
 import { AuthProvider } from "../auth/AuthContext";
 import { jsonResponse, mockFetch, setCookie } from "../test-utils";
 import { AuthoringPage } from "./AuthoringPage";
@@ -28,9 +28,12 @@ const draft = (id: number, extra: Partial<DraftSummary> = {}): DraftSummary => (
 const view = (id: number): DraftView => ({
   ...draft(id, { status: "validating", progress: { done: 0, total: 0 } }),
   error: null,
+  problems: [],
   lessons: [],
   report: null,
 });
+
+const page = (items: DraftSummary[], next_after: number | null = null): DraftPage => ({ items, next_after });
 
 function renderPage() {
   render(
@@ -57,15 +60,17 @@ describe("AuthoringPage", () => {
     mockFetch({
       "GET /api/authoring/imports": () => {
         lists += 1;
-        return jsonResponse([
-          draft(2, {
-            title: "SQL joins",
-            course_id: "sql",
-            status: lists === 1 ? "validating" : "invalid",
-            progress: { done: lists === 1 ? 3 : 8, total: 8 },
-          }),
-          draft(1, { status: "published", published_version: 2 }),
-        ]);
+        return jsonResponse(
+          page([
+            draft(2, {
+              title: "SQL joins",
+              course_id: "sql",
+              status: lists === 1 ? "validating" : "invalid",
+              progress: { done: lists === 1 ? 3 : 8, total: 8 },
+            }),
+            draft(1, { status: "published", published_version: 2 }),
+          ]),
+        );
       },
     });
     renderPage();
@@ -88,9 +93,60 @@ describe("AuthoringPage", () => {
     expect(lists).toBe(2);
   });
 
+  it("offers older drafts only when the server says more follow", async () => {
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports": (call) =>
+        new URL(call.url, "http://x").searchParams.get("after") === "9"
+          ? jsonResponse(page([draft(8, { title: "Older course" })]))
+          : jsonResponse(page([draft(10), draft(9)], 9)),
+    });
+    renderPage();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Older drafts" }));
+
+    expect(await screen.findByRole("link", { name: "Older course" })).toBeInTheDocument();
+    expect(calls.some((call) => call.url.includes("after=9"))).toBe(true);
+    expect(screen.queryByRole("button", { name: "Older drafts" })).not.toBeInTheDocument();
+  });
+
+  it("shows a git import being fetched, and deletes a draft after confirmation", async () => {
+    let deleted = false;
+    const fetching = draft(3, {
+      status: "fetching",
+      title: null,
+      course_id: null,
+      source: "https://git.example.org/new.git",
+      progress: { done: 0, total: 0 },
+    });
+    const { calls } = mockFetch({
+      // Polled while the import is fetched.
+      "GET /api/authoring/imports": () =>
+        jsonResponse(page(deleted ? [fetching] : [fetching, draft(2, { title: "Old course" })])),
+      "DELETE /api/authoring/imports/2": () => {
+        deleted = true;
+        return new Response(null, { status: 204 });
+      },
+    });
+    renderPage();
+
+    const table = await screen.findByRole("table");
+    const row = within(table).getByRole("row", { name: /new\.git/ });
+    expect(within(row).getByText("Fetching")).toBeInTheDocument();
+    expect(within(row).getByText("Fetching the repository…")).toBeInTheDocument();
+
+    await userEvent.click(within(table).getByRole("button", { name: "Delete draft 2" }));
+    await userEvent.click(
+      within(screen.getByRole("alertdialog", { name: "Delete draft 2?" })).getByRole("button", { name: "Delete" }),
+    );
+
+    expect(await screen.findByText("Draft 2 (Old course) was deleted.")).toBeInTheDocument();
+    expect(within(table).queryByRole("link", { name: "Old course" })).not.toBeInTheDocument();
+    expect(calls.some((call) => call.method === "DELETE" && call.url === "/api/authoring/imports/2")).toBe(true);
+  });
+
   it("imports from a Git URL and opens the new draft", async () => {
     const { calls } = mockFetch({
-      "GET /api/authoring/imports": jsonResponse([]),
+      "GET /api/authoring/imports": jsonResponse(page([])),
       "POST /api/authoring/imports": jsonResponse(view(5), 201),
     });
     renderPage();
@@ -108,7 +164,7 @@ describe("AuthoringPage", () => {
 
   it("lists every format problem of a refused course", async () => {
     mockFetch({
-      "GET /api/authoring/imports": jsonResponse([]),
+      "GET /api/authoring/imports": jsonResponse(page([])),
       "POST /api/authoring/imports": jsonResponse(
         {
           detail: "the course has 2 problem(s); nothing was stored",
@@ -136,7 +192,7 @@ describe("AuthoringPage", () => {
 
   it("uploads an archive as multipart form data", async () => {
     const { calls } = mockFetch({
-      "GET /api/authoring/imports": jsonResponse([]),
+      "GET /api/authoring/imports": jsonResponse(page([])),
       "POST /api/authoring/imports": jsonResponse(view(6), 201),
     });
     renderPage();

@@ -3,13 +3,21 @@ import { Link, useNavigate } from "react-router";
 import { errorMessage } from "../api/client";
 import { importArchive, importFromGit, listDrafts } from "../api/endpoints";
 import type { DraftSummary, FormatProblem } from "../api/types";
-import { DraftProgressBar, DraftStatusBadge, formatProblemsOf, FormatProblemList } from "../components/drafts";
+import {
+  DeleteDraftButton,
+  draftBusy,
+  draftName,
+  DraftProgressBar,
+  DraftStatusBadge,
+  formatProblemsOf,
+  FormatProblemList,
+} from "../components/drafts";
 import { formatTime } from "../components/format";
 
 export const DRAFT_PAGE = 50;
 
 export interface AuthoringPageProps {
-  /** How often the list is refreshed while a draft validates. */
+  /** How often the list is refreshed while a draft is fetched or validated. */
   pollIntervalMs?: number;
 }
 
@@ -110,9 +118,11 @@ function ImportForm() {
 
 export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
   const [drafts, setDrafts] = useState<DraftSummary[] | null>(null);
-  const [more, setMore] = useState(false);
+  /** The `after` of the page following the drafts shown; null when they are all. */
+  const [next, setNext] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loadingMore, setLoadingMore] = useState(false);
+  const [notice, setNotice] = useState<string | null>(null);
   const count = useRef(0);
   count.current = drafts?.length ?? 0;
 
@@ -121,8 +131,8 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
     try {
       const limit = Math.min(Math.max(count.current, DRAFT_PAGE), 200);
       const page = await listDrafts(null, limit, signal);
-      setDrafts(page);
-      setMore(page.length === limit);
+      setDrafts(page.items);
+      setNext(page.next_after);
       setError(null);
     } catch (err) {
       if (!signal?.aborted) setError(errorMessage(err));
@@ -135,21 +145,25 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
     return () => controller.abort();
   }, [refresh]);
 
-  const validating = drafts?.some((draft) => draft.status === "validating") ?? false;
+  const busy = drafts?.some((draft) => draftBusy(draft.status)) ?? false;
   useEffect(() => {
-    if (!validating) return;
+    if (!busy) return;
     const timer = setInterval(() => void refresh(), pollIntervalMs);
     return () => clearInterval(timer);
-  }, [validating, pollIntervalMs, refresh]);
+  }, [busy, pollIntervalMs, refresh]);
+
+  const deleted = (draft: DraftSummary) => {
+    setDrafts((prev) => prev?.filter((item) => item.id !== draft.id) ?? prev);
+    setNotice(`Draft ${draft.id} (${draftName(draft)}) was deleted.`);
+  };
 
   const loadOlder = async () => {
-    const last = drafts?.[drafts.length - 1];
-    if (!last) return;
+    if (next === null) return;
     setLoadingMore(true);
     try {
-      const page = await listDrafts(last.id, DRAFT_PAGE);
-      setDrafts((prev) => [...(prev ?? []), ...page]);
-      setMore(page.length === DRAFT_PAGE);
+      const page = await listDrafts(next, DRAFT_PAGE);
+      setDrafts((prev) => [...(prev ?? []), ...page.items]);
+      setNext(page.next_after);
     } catch (err) {
       setError(errorMessage(err));
     } finally {
@@ -165,6 +179,11 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
       {error && (
         <p className="error" role="alert">
           Could not load the drafts: {error}
+        </p>
+      )}
+      {notice && (
+        <p className="notice notice-ok" role="status">
+          {notice}
         </p>
       )}
       {drafts === null && !error && (
@@ -184,15 +203,18 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
                 <th scope="col">Progress</th>
                 <th scope="col">Source</th>
                 <th scope="col">Imported</th>
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
               {drafts.map((draft) => (
                 <tr key={draft.id}>
                   <th scope="row">
-                    <Link to={`/authoring/imports/${draft.id}`}>{draft.title}</Link>
+                    <Link to={`/authoring/imports/${draft.id}`}>{draftName(draft)}</Link>
                     <div className="muted small-text">
-                      {draft.course_id}
+                      {draft.course_id ?? `draft ${draft.id}`}
                       {draft.organization ? ` · ${draft.organization}` : ""}
                       {draft.published_version !== null ? ` · version ${draft.published_version}` : ""}
                     </div>
@@ -201,8 +223,12 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
                     <DraftStatusBadge status={draft.status} />
                   </td>
                   <td>
-                    {draft.status === "validating" ? (
-                      <DraftProgressBar progress={draft.progress} label={`Validation of ${draft.title}`} />
+                    {draftBusy(draft.status) ? (
+                      <DraftProgressBar
+                        progress={draft.progress}
+                        status={draft.status}
+                        label={`Validation of ${draftName(draft)}`}
+                      />
                     ) : (
                       <span className="muted small-text">
                         {draft.progress.done} of {draft.progress.total} runs
@@ -215,13 +241,16 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
                   <td>
                     <time dateTime={draft.created_at}>{formatTime(draft.created_at)}</time>
                   </td>
+                  <td>
+                    <DeleteDraftButton draft={draft} onDeleted={() => deleted(draft)} />
+                  </td>
                 </tr>
               ))}
             </tbody>
           </table>
         </div>
       )}
-      {more && (
+      {next !== null && (
         <p className="pager">
           <button type="button" onClick={() => void loadOlder()} disabled={loadingMore}>
             {loadingMore ? "Loading…" : "Older drafts"}

@@ -69,6 +69,7 @@ const DRAFT = (extra: Partial<DraftView> = {}): DraftView => ({
   finished_at: null,
   published_at: null,
   error: null,
+  problems: [],
   lessons: [
     { slug: "hello", title: "Hello, world", languages: ["python"], run_command: "python3 hello.py" },
     { slug: "loops", title: "Loops", languages: ["python"], run_command: null },
@@ -81,6 +82,7 @@ function renderDraft() {
   render(
     <MemoryRouter initialEntries={["/authoring/imports/4"]}>
       <Routes>
+        <Route path="/authoring" element={<h1>Authoring</h1>} />
         <Route path="/authoring/imports/:draftId" element={<DraftPage pollIntervalMs={20} />} />
       </Routes>
     </MemoryRouter>,
@@ -189,6 +191,107 @@ describe("DraftPage", () => {
     await waitFor(() =>
       expect(calls.some((call) => call.method === "POST" && call.url.endsWith("/lessons/loops/preview"))).toBe(true),
     );
+    expect(calls.some((call) => call.url.includes("/api/courses/"))).toBe(false);
+  });
+
+  it("shows a git import being fetched, then why its fetch failed", async () => {
+    const fetching = DRAFT({
+      status: "fetching",
+      course_id: null,
+      title: null,
+      source: "https://git.example.org/broken.git",
+      progress: { done: 0, total: 0 },
+      lessons: [],
+    });
+    let current = fetching;
+    const { calls } = mockFetch({ "GET /api/authoring/imports/4": () => jsonResponse(current) });
+    const gets = () => calls.filter((call) => call.method === "GET").length;
+    renderDraft();
+
+    expect(await screen.findByRole("heading", { level: 1, name: "https://git.example.org/broken.git" })).toBeInTheDocument();
+    expect(screen.getByRole("status", { name: "Draft status" })).toHaveTextContent("Fetching");
+    expect(screen.getByText("Fetching the repository…")).toBeInTheDocument();
+    expect(screen.getByText("known once the repository is fetched")).toBeInTheDocument();
+
+    current = {
+      ...fetching,
+      status: "failed",
+      error: "the course has 1 problem(s)",
+      problems: [{ file: "course.yaml", line: 3, field: "lessons.1", message: "ghost/lesson.yaml does not exist" }],
+    };
+    expect(await screen.findByText("the course has 1 problem(s)")).toBeInTheDocument();
+    const problems = screen.getByRole("list", { name: "Problems" });
+    expect(within(problems).getByRole("listitem")).toHaveTextContent(
+      "course.yaml:3 lessons.1: ghost/lesson.yaml does not exist",
+    );
+    expect(screen.getByText(/The course has 1 problem; fix them and import the course again\./)).toBeInTheDocument();
+    const settled = gets();
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(gets()).toBe(settled);
+  });
+
+  it("deletes the draft after confirmation and goes back to the drafts", async () => {
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports/4": jsonResponse(DRAFT({ status: "invalid", report: REPORT([LOOPS]) })),
+      "DELETE /api/authoring/imports/4": new Response(null, { status: 204 }),
+    });
+    renderDraft();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Delete draft 4" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Delete draft 4?" });
+    expect(dialog).toHaveTextContent("Published versions of the course stay.");
+    expect(calls.some((call) => call.method === "DELETE")).toBe(false);
+    await userEvent.click(within(dialog).getByRole("button", { name: "Delete" }));
+
+    expect(await screen.findByRole("heading", { level: 1, name: "Authoring" })).toBeInTheDocument();
+    const call = calls.find((item) => item.method === "DELETE")!;
+    expect(call.url).toBe("/api/authoring/imports/4");
+    expect(call.headers.get("X-CSRF-Token")).toBe("c");
+  });
+
+  it("shows why a draft cannot be deleted while its job runs", async () => {
+    mockFetch({
+      "GET /api/authoring/imports/4": jsonResponse(DRAFT({ status: "valid", report: REPORT([HELLO]) })),
+      "DELETE /api/authoring/imports/4": jsonResponse(
+        { detail: "draft 4 is being validated right now: delete it once that ends" },
+        409,
+      ),
+    });
+    renderDraft();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Delete draft 4" }));
+    await userEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Delete" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Could not delete the draft: draft 4 is being validated right now: delete it once that ends",
+    );
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(screen.getByRole("heading", { level: 1, name: "Python basics" })).toBeInTheDocument();
+  });
+
+  it("resets a lesson preview through the draft's preview reset endpoint", async () => {
+    const GW = "https://gw.test/environments/env9";
+    const ENV9 = { id: "env9", status: "running", error: null, gateway_url: "https://gw.test", token: "t" };
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports/4": jsonResponse(DRAFT({ status: "valid", report: REPORT([HELLO]) })),
+      "POST /api/authoring/imports/4/lessons/hello/preview": jsonResponse(ENV9),
+      "GET /api/authoring/imports/4/lessons/hello/preview": jsonResponse(ENV9),
+      "POST /api/authoring/imports/4/lessons/hello/preview/reset": jsonResponse({ ...ENV9, status: "starting" }),
+      [`GET ${GW}/files`]: jsonResponse({ path: ".", entries: [] }),
+    });
+    renderDraft();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Preview Hello, world" }));
+    await userEvent.click(await screen.findByRole("button", { name: "Reset to starter files" }));
+    await userEvent.click(
+      within(screen.getByRole("alertdialog", { name: "Reset to starter files?" })).getByRole("button", {
+        name: "Confirm",
+      }),
+    );
+
+    expect(await screen.findByText("Your files were reset to the starter files.", { exact: false })).toBeInTheDocument();
+    const reset = calls.filter((call) => call.method === "POST" && call.url.endsWith("/reset"));
+    expect(reset.map((call) => call.url)).toEqual(["/api/authoring/imports/4/lessons/hello/preview/reset"]);
     expect(calls.some((call) => call.url.includes("/api/courses/"))).toBe(false);
   });
 

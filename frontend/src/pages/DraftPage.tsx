@@ -1,16 +1,23 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
-import { Link, useParams } from "react-router";
+import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { getDraft, publishDraft } from "../api/endpoints";
 import type { DraftView, LessonReport, PublishedDraft, RunReport } from "../api/types";
-import { DraftProgressBar, DraftStatusBadge } from "../components/drafts";
+import {
+  DeleteDraftButton,
+  draftBusy,
+  draftName,
+  DraftProgressBar,
+  DraftStatusBadge,
+  FormatProblemList,
+} from "../components/drafts";
 import { formatDuration, formatTime } from "../components/format";
 
 // The IDE (CodeMirror, xterm.js) is only loaded when a lesson is previewed.
 const DraftPreview = lazy(() => import("./DraftPreview").then((module) => ({ default: module.DraftPreview })));
 
 export interface DraftPageProps {
-  /** How often the draft is reread while it validates. */
+  /** How often the draft is reread while it is fetched or validated. */
   pollIntervalMs?: number;
 }
 
@@ -111,6 +118,7 @@ function Section({ title, children }: { title: string; children: ReactNode }) {
 export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
   const { draftId: rawId = "" } = useParams();
   const draftId = Number(rawId);
+  const navigate = useNavigate();
   const [draft, setDraft] = useState<DraftView | null>(null);
   const [loadError, setLoadError] = useState<unknown>(null);
   const [publishing, setPublishing] = useState(false);
@@ -119,7 +127,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
   const [preview, setPreview] = useState<string | null>(null);
   const previewRegion = useRef<HTMLElement>(null);
 
-  // Read the draft; reread it every `pollIntervalMs` while it validates.
+  // Read the draft; reread it every `pollIntervalMs` while its job works (fetching, validating).
   useEffect(() => {
     if (!Number.isInteger(draftId)) {
       setLoadError(new Error("Not a draft number."));
@@ -133,7 +141,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
         if (controller.signal.aborted) return;
         setDraft(found);
         setLoadError(null);
-        if (found.status === "validating") timer = setTimeout(() => void load(), pollIntervalMs);
+        if (draftBusy(found.status)) timer = setTimeout(() => void load(), pollIntervalMs);
       } catch (err) {
         if (controller.signal.aborted) return;
         setLoadError(err);
@@ -201,11 +209,15 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
       <nav aria-label="Breadcrumb" className="breadcrumb">
         <Link to="/authoring">Authoring</Link> / <span aria-current="page">Draft {draft.id}</span>
       </nav>
-      <h1>{draft.title}</h1>
+      <h1>{draftName(draft)}</h1>
       <dl className="draft-facts">
         <dt>Course</dt>
         <dd>
-          <code>{draft.course_id}</code>
+          {draft.course_id === null ? (
+            <span className="muted">known once the repository is fetched</span>
+          ) : (
+            <code>{draft.course_id}</code>
+          )}
           {draft.organization && <> in {draft.organization}</>}
         </dd>
         <dt>Status</dt>
@@ -219,7 +231,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
         </dd>
         <dt>Validation</dt>
         <dd>
-          <DraftProgressBar progress={draft.progress} label="Validation progress" />
+          <DraftProgressBar progress={draft.progress} status={draft.status} label="Validation progress" />
         </dd>
         <dt>Source</dt>
         <dd className="cell-source">{draft.source}</dd>
@@ -232,6 +244,9 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
         <p className="error" role="alert">
           {draft.error}
         </p>
+      )}
+      {draft.problems.length > 0 && (
+        <FormatProblemList problems={draft.problems} outcome="fix them and import the course again" />
       )}
       {loadError !== null && (
         <p className="error" role="alert">
@@ -256,6 +271,8 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
               ? "This draft is published."
               : "Only a valid draft can be published."}
         </span>
+        <span className="spacer" />
+        <DeleteDraftButton draft={draft} className="" onDeleted={() => navigate("/authoring")} />
       </div>
       {publishError && (
         <p className="error" role="alert">
@@ -272,7 +289,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           </p>
         ) : (
           <p className="muted">
-            {draft.status === "validating" ? "The report appears when the validation ends." : "No report."}
+            {draftBusy(draft.status) ? "The report appears when the validation ends." : "No report."}
           </p>
         )}
         <div className="table-wrap">
@@ -305,7 +322,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
                       <ReportCells report={report} />
                     ) : (
                       <td colSpan={4} className="muted">
-                        {draft.status === "validating" ? "Validating…" : "—"}
+                        {draftBusy(draft.status) ? "Validating…" : "—"}
                       </td>
                     )}
                     <td>
@@ -347,7 +364,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
               <DraftPreview
                 key={preview}
                 draftId={draft.id}
-                courseId={draft.course_id}
+                courseId={draft.course_id ?? ""}
                 slug={preview}
                 languages={draft.lessons.find((lesson) => lesson.slug === preview)?.languages ?? []}
                 runCommand={draft.lessons.find((lesson) => lesson.slug === preview)?.run_command ?? null}

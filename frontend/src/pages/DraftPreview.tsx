@@ -1,4 +1,4 @@
-import { previewPath } from "../api/endpoints";
+import { previewPath, resetPreview } from "../api/endpoints";
 import { EnvironmentProgress } from "../ide/EnvironmentProgress";
 import { Ide } from "../ide/Ide";
 import { useEnvironment, type UseEnvironmentOptions } from "../ide/useEnvironment";
@@ -14,8 +14,8 @@ export interface DraftPreviewProps {
 
 /**
  * A draft lesson as a learner gets it: the author's own preview environment
- * (POST …/lessons/{slug}/preview, then polled with GET) in the IDE. The preview
- * has no reset endpoint, so the IDE shows no reset button.
+ * (POST …/lessons/{slug}/preview, then polled with GET) in the IDE. Its reset
+ * button puts the draft's starter files back (POST …/preview/reset).
  */
 export function DraftPreview({ draftId, courseId, slug, languages, runCommand, options }: DraftPreviewProps) {
   const environment = useEnvironment(courseId, slug, { ...options, endpoint: previewPath(draftId, slug) });
@@ -30,7 +30,8 @@ export function DraftPreview({ draftId, courseId, slug, languages, runCommand, o
       runCommand={runCommand}
       getToken={environment.getToken}
       refreshToken={environment.refreshToken}
-      resetFiles={null}
+      resetFiles={() => resetPreview(draftId, slug)}
+      onReset={environment.adopt}
     />
   ) : (
     <EnvironmentProgress state={environment} onRetry={environment.retry} />

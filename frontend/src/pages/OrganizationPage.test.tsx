@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { Me, OrganizationDetail } from "../api/types";
+import type { Me, OrganizationDetail, PendingInvitation } from "../api/types";
 import { AuthProvider } from "../auth/AuthContext";
 import { RequireAuth } from "../components/RequireAuth";
 import { jsonResponse, mockFetch, setCookie } from "../test-utils";
@@ -27,6 +27,26 @@ const ACME: OrganizationDetail = {
     { user_id: 2, email: "bob@example.com", display_name: "Bob", role: "member" },
   ],
 };
+
+const PENDING: PendingInvitation[] = [
+  {
+    id: 7,
+    email: "dan@example.com",
+    role: "member",
+    created_at: "2025-03-01T10:00:00Z",
+    expires_at: "2025-03-08T10:00:00Z",
+    inviter: { user_id: 1, email: "ada@example.com", display_name: "Ada" },
+  },
+  {
+    id: 5,
+    email: null,
+    role: "admin",
+    created_at: "2025-02-28T10:00:00Z",
+    expires_at: "2025-03-07T10:00:00Z",
+    inviter: null,
+  },
+];
+const NO_INVITATIONS = { "GET /api/organizations/acme/invitations": jsonResponse([]) };
 
 function renderAt(path: string, me: Me | null) {
   render(
@@ -61,6 +81,7 @@ describe("OrganizationPage", () => {
   it("lists the members and sends an invitation by email", async () => {
     const { calls } = mockFetch({
       "GET /api/organizations/acme": jsonResponse(ACME),
+      ...NO_INVITATIONS,
       "POST /api/organizations/acme/invitations": jsonResponse(
         { id: 9, email: "cy@example.com", link: "http://practica.test/invitations/tok9", expires_at: "2025-03-08T10:00:00Z" },
         201,
@@ -83,6 +104,8 @@ describe("OrganizationPage", () => {
     expect(await screen.findByText("Invitation sent to cy@example.com.")).toHaveAttribute("role", "status");
     const post = calls.find((call) => call.method === "POST")!;
     expect(post.body).toEqual({ email: "cy@example.com", role: "member" });
+    const pending = screen.getByRole("table", { name: "Pending invitations, newest first" });
+    expect(within(pending).getByRole("row", { name: /cy@example.com/ })).toHaveTextContent("Ada");
     expect(post.headers.get("X-CSRF-Token")).toBe("c");
     expect(screen.getByLabelText("Invite by email")).toHaveValue("");
   });
@@ -92,6 +115,7 @@ describe("OrganizationPage", () => {
     Object.defineProperty(navigator, "clipboard", { value: { writeText }, configurable: true });
     const { calls } = mockFetch({
       "GET /api/organizations/acme": jsonResponse(ACME),
+      ...NO_INVITATIONS,
       "POST /api/organizations/acme/invitations": jsonResponse(
         { id: 10, email: null, link: "http://practica.test/invitations/open10", expires_at: "2025-03-08T10:00:00Z" },
         201,
@@ -109,9 +133,50 @@ describe("OrganizationPage", () => {
     expect(await screen.findByText("Copied.")).toBeInTheDocument();
   });
 
+  it("lists the pending invitations and revokes one", async () => {
+    const { calls } = mockFetch({
+      "GET /api/organizations/acme": jsonResponse(ACME),
+      "GET /api/organizations/acme/invitations": jsonResponse(PENDING),
+      "DELETE /api/organizations/acme/invitations/7": new Response(null, { status: 204 }),
+    });
+    renderAt("/organizations/acme", ORG_ADMIN);
+
+    const table = await screen.findByRole("table", { name: "Pending invitations, newest first" });
+    const rows = within(table).getAllByRole("row").slice(1);
+    expect(rows.map((row) => within(row).getByRole("rowheader").textContent)).toEqual([
+      "dan@example.com",
+      "Link for anyone",
+    ]);
+    expect(rows[0]).toHaveTextContent("member");
+    expect(rows[0]).toHaveTextContent("Ada");
+    expect(rows[1]).toHaveTextContent("admin");
+    expect(rows[1]).toHaveTextContent("—");
+
+    await userEvent.click(within(table).getByRole("button", { name: "Revoke invitation 7" }));
+
+    expect(await screen.findByText("Invitation for dan@example.com revoked.")).toBeInTheDocument();
+    expect(calls.some((call) => call.method === "DELETE" && call.url === "/api/organizations/acme/invitations/7")).toBe(
+      true,
+    );
+    expect(within(table).queryByText("dan@example.com")).not.toBeInTheDocument();
+    expect(within(table).getByRole("button", { name: "Revoke invitation 5" })).toBeInTheDocument();
+  });
+
+  it("says when the invitations cannot be read", async () => {
+    mockFetch({
+      "GET /api/organizations/acme": jsonResponse(ACME),
+      "GET /api/organizations/acme/invitations": jsonResponse({ detail: "Only the organization's admins may do this" }, 403),
+    });
+    renderAt("/organizations/acme", ORG_ADMIN);
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Could not load the invitations: Only the organization's admins may do this",
+    );
+  });
+
   it("removes a member after confirmation", async () => {
     const { calls } = mockFetch({
       "GET /api/organizations/acme": jsonResponse(ACME),
+      ...NO_INVITATIONS,
       "DELETE /api/organizations/acme/members/2": new Response(null, { status: 204 }),
     });
     renderAt("/organizations/acme", ORG_ADMIN);

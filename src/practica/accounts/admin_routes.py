@@ -13,7 +13,8 @@ from practica.accounts.dependencies import require_role, transaction
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Membership, Organization, Role, User
 from practica.accounts.responses import AccountsRoute, problems
-from practica.accounts.schemas import AdminUser, RoleChange
+from practica.accounts.schemas import AdminUser, RoleChange, UserPage
+from practica.web.paging import page_of
 
 router = APIRouter(
     prefix="/admin", tags=["admin"], route_class=AccountsRoute, dependencies=[Depends(require_role(Role.ADMIN))]
@@ -49,10 +50,12 @@ async def list_users(
     request: Request,
     after: Annotated[int, Query(ge=0, description="Only users with a larger id (the last id of a page).")] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
-) -> list[AdminUser]:
+) -> UserPage:
+    """Users by id, ``limit`` at a time."""
     async with transaction(request) as session:
-        users = list(await session.scalars(select(User).where(User.id > after).order_by(User.id).limit(limit)))
-        return await admin_users(session, users)
+        rows = list(await session.scalars(select(User).where(User.id > after).order_by(User.id).limit(limit + 1)))
+        users, next_after = page_of(rows, limit, lambda user: user.id)
+        return UserPage(items=await admin_users(session, users), next_after=next_after)
 
 
 @router.patch("/users/{user_id}", responses=problems(401, 403, 404, 409))

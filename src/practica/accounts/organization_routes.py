@@ -8,16 +8,18 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from practica.accounts import organizations as orgs
 from practica.accounts.dependencies import CurrentUser, require_role, settings_of, transaction
-from practica.accounts.models import Role, User
+from practica.accounts.models import MemberRole, Role, User
 from practica.accounts.responses import AccountsRoute, problems
 from practica.accounts.schemas import (
     InvitationCreate,
     InvitationCreated,
+    Inviter,
     MemberOut,
     MyOrganization,
     OrganizationCreate,
     OrganizationDetail,
     OrganizationOut,
+    PendingInvitation,
 )
 from practica.settings import PracticaSettings
 
@@ -62,6 +64,24 @@ async def invite(
         organization = await orgs.administered_organization(session, slug, user)
         invitation, link = await orgs.invite(session, settings, organization, user, email=body.email, role=body.role)
     return InvitationCreated(id=invitation.id, link=link, email=invitation.email, expires_at=invitation.expires_at)
+
+
+@router.get("/organizations/{slug}/invitations", responses=problems(401, 403, 404))
+async def pending_invitations(slug: str, user: CurrentUser, request: Request) -> list[PendingInvitation]:
+    """The invitations that can still be accepted, newest first (the organisation's admins only, as inviting)."""
+    async with transaction(request) as session:
+        organization = await orgs.administered_organization(session, slug, user)
+        pending = await orgs.pending_invitations(session, organization)
+    return [
+        PendingInvitation(
+            id=invitation.id, email=invitation.email, role=MemberRole(invitation.role),
+            created_at=invitation.created_at, expires_at=invitation.expires_at,
+            inviter=None if inviter is None else Inviter(
+                user_id=inviter.id, email=inviter.email, display_name=inviter.display_name
+            ),
+        )
+        for invitation, inviter in pending
+    ]  # fmt: skip
 
 
 @router.delete(

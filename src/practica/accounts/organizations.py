@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from cachetools import TLRUCache
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -146,6 +146,28 @@ async def invite(
         mail = messages.invitation(settings, email, organization.name, inviter.display_name, token)
         await queue_mail(session, mail)
     return invitation, messages.link(settings, f"/invitations/{token}")
+
+
+async def pending_invitations(
+    session: AsyncSession, organization: Organization
+) -> list[tuple[Invitation, User | None]]:
+    """Invitations that can still be accepted, newest first, with who made them.
+
+    Not revoked, not expired, and, for one addressed to an email, not accepted yet (a link stays usable
+    after each acceptance, until it expires or is revoked).
+    """
+    rows = await session.execute(
+        select(Invitation, User)
+        .outerjoin(User, User.id == Invitation.created_by)
+        .where(
+            Invitation.organization_id == organization.id,
+            Invitation.revoked_at.is_(None),
+            Invitation.expires_at > func.now(),
+            or_(Invitation.email.is_(None), Invitation.accepted_at.is_(None)),
+        )
+        .order_by(Invitation.id.desc())
+    )
+    return [(invitation, inviter) for invitation, inviter in rows]
 
 
 async def revoke(session: AsyncSession, organization: Organization, invitation_id: int) -> None:

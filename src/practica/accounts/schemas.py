@@ -9,6 +9,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
 
 from practica.accounts.models import MemberRole, Role
+from practica.web.paging import Page
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
@@ -114,6 +115,21 @@ class InvitationCreated(BaseModel):
     expires_at: datetime
 
 
+class Inviter(BaseModel):
+    user_id: int
+    email: str
+    display_name: str
+
+
+class PendingInvitation(BaseModel):
+    id: int
+    email: str | None = Field(description="The address it was mailed to; null: a shareable link.")
+    role: MemberRole
+    created_at: datetime
+    expires_at: datetime
+    inviter: Inviter | None = Field(description="Who made it; null when that account was deleted since.")
+
+
 class AdminUser(BaseModel):
     id: int
     email: str
@@ -122,6 +138,10 @@ class AdminUser(BaseModel):
     confirmed: bool
     organizations: list[str]
     created_at: datetime
+
+
+class UserPage(Page[AdminUser, int]):
+    """Users by id; ``next_after`` is the last one's id."""
 
 
 class RoleChange(BaseModel):

@@ -3,7 +3,9 @@
 Stopping goes through :func:`practica.sandbox.service.request_stop` like any
 web code: the row turns ``stopping`` and the stop job is queued with it.
 Owners are user ids (``"42"``) or an author's previews (``"preview:42"``);
-both are shown with the user's email and name.
+both are shown with the user's email and name. Pages go by last activity
+(newest first), then id: an environment active meanwhile moves to the top,
+so a later page may miss it or show it twice, as any live list would.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import User
 from practica.sandbox.models import EnvironmentState, LearnerEnvironment
+from practica.web.paging import Page
 
 PREVIEW = "preview:"
 EnvironmentStatus = Literal["starting", "running", "stopping", "stopped", "failed", "removed"]
@@ -46,6 +49,29 @@ class AdminEnvironment(BaseModel):
     idle_s: float | None  # since the last activity, while starting or running
 
 
+class EnvironmentPage(Page[AdminEnvironment, str]):
+    """Most recently active first; ``next_after`` is opaque (the last one's activity time and id)."""
+
+
+Cursor = tuple[datetime, str]
+_SEPARATOR = "|"
+
+
+def cursor_of(environment: AdminEnvironment) -> str:
+    return f"{environment.last_active_at.isoformat()}{_SEPARATOR}{environment.id}"
+
+
+def parse_cursor(value: str) -> Cursor:
+    """A page's ``next_after`` read back; ValueError for anything else."""
+    moment, separator, env_id = value.partition(_SEPARATOR)
+    if not separator or not env_id:
+        raise ValueError(value)
+    when = datetime.fromisoformat(moment)
+    if when.tzinfo is None:
+        raise ValueError(value)
+    return when, env_id
+
+
 def user_id_of(owner_key: str) -> int | None:
     key = owner_key.removeprefix(PREVIEW)
     return int(key) if key.isdigit() else None
@@ -68,11 +94,19 @@ def _owner(key: str, users: dict[int, User]) -> Owner:
 
 
 async def list_environments(
-    session: AsyncSession, *, status: EnvironmentStatus | None, limit: int, env_id: str | None = None
+    session: AsyncSession,
+    *,
+    status: EnvironmentStatus | None,
+    limit: int,
+    env_id: str | None = None,
+    after: Cursor | None = None,
 ) -> list[AdminEnvironment]:
-    """Most recently active first; without ``status``, every environment not removed."""
+    """Most recently active first (then by id), after the cursor ``after``; without ``status``, all not removed."""
     idle = func.extract("epoch", func.now() - LearnerEnvironment.last_active_at)
-    query = select(LearnerEnvironment, idle).order_by(LearnerEnvironment.last_active_at.desc()).limit(limit)
+    order = (LearnerEnvironment.last_active_at.desc(), LearnerEnvironment.id.desc())
+    query = select(LearnerEnvironment, idle).order_by(*order).limit(limit)
+    if after is not None:
+        query = query.where(tuple_(LearnerEnvironment.last_active_at, LearnerEnvironment.id) < tuple_(*after))
     if env_id is not None:
         query = query.where(LearnerEnvironment.id == env_id)
     elif status is not None:

@@ -1,12 +1,19 @@
-"""Procrastinate's jobs for admins: listed, counted per queue and status, retried, cancelled.
+"""Procrastinate's jobs for admins: listed, counted per queue and status, retried, cancelled, failed.
 
-Counting, retrying and cancelling go through procrastinate's own
-:class:`~procrastinate.manager.JobManager`, on a connector of one connection
-opened for the call (the web app keeps no procrastinate pool, and these are
-rare admin actions). Listing reads ``procrastinate_jobs`` itself, because
-procrastinate's ``list_jobs`` returns every matching job at once, with no
-limit, cursor or times: here a page is newest first, with when the job was
-queued, started and finished (from ``procrastinate_events``).
+Counting, retrying, cancelling, failing and finding stalled jobs go through
+procrastinate's own :class:`~procrastinate.manager.JobManager`, on a
+connector of one connection opened for the call (the web app keeps no
+procrastinate pool, and these are rare admin actions). Listing reads
+``procrastinate_jobs`` itself, because procrastinate's ``list_jobs`` returns
+every matching job at once, with no limit, cursor or times: here a page is
+newest first, with when the job was queued, started and finished (from
+``procrastinate_events``).
+
+A job is *stalled* when it is ``doing`` but its worker has sent no heartbeat
+for ``PRACTICA_JOB_STALLED_AFTER`` seconds (or is gone): procrastinate's
+:meth:`~procrastinate.manager.JobManager.get_stalled_jobs`. Nothing will
+finish it, so an admin may queue it again (retry) or mark it failed. A job
+whose worker still beats is left alone: it may just be slow.
 """
 
 from __future__ import annotations
@@ -17,12 +24,14 @@ from datetime import datetime
 from typing import Any, Literal, get_args
 
 from procrastinate import PsycopgConnector, exceptions, utils
+from procrastinate.jobs import Status
 from procrastinate.manager import JobManager
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from sqlalchemy import BigInteger, DateTime, Integer, Text, column, func, select, table, true
 from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.web.paging import Page
 from servicekit.jobs import libpq_conninfo
 
 JobStatus = Literal["todo", "doing", "succeeded", "failed", "cancelled", "aborted"]
@@ -53,6 +62,11 @@ class JobView(BaseModel):
     queued_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None  # unset while the job is todo or doing
+    stalled: bool = Field(description="Doing, but its worker is gone: it may be retried or marked failed.")
+
+
+class JobPage(Page[JobView, int]):
+    """Jobs, newest first; ``next_after`` is the last job's id."""
 
 
 class QueueCounts(BaseModel):
@@ -115,7 +129,7 @@ def _view(row: Any) -> JobView:
         id=row["id"], queue=row["queue_name"], task=row["task_name"], status=row["status"], attempts=row["attempts"],
         priority=row["priority"], lock=row["lock"], args=row["args"] or {}, scheduled_at=row["scheduled_at"],
         queued_at=row["queued_at"], started_at=row["started_at"],
-        finished_at=None if row["status"] in ("todo", "doing") else row["finished_at"],
+        finished_at=None if row["status"] in ("todo", "doing") else row["finished_at"], stalled=False,
     )  # fmt: skip
 
 
@@ -145,15 +159,48 @@ async def _status(manager: JobManager, job_id: int) -> str:
         raise JobStateError(404, f"no job {job_id}") from None
 
 
-async def retry(manager: JobManager, job_id: int) -> None:
-    """Queue a failed job again, to run now (procrastinate counts it as one more attempt)."""
+async def stalled_ids(manager: JobManager, stalled_after_s: float) -> set[int]:
+    """The ids of the jobs ``doing`` whose worker sent no heartbeat for ``stalled_after_s`` seconds (or is gone)."""
+    stalled = await manager.get_stalled_jobs(seconds_since_heartbeat=stalled_after_s)
+    return {job.id for job in stalled if job.id is not None}
+
+
+async def mark_stalled(manager: JobManager, jobs: list[JobView], stalled_after_s: float) -> list[JobView]:
+    """``jobs`` with ``stalled`` set."""
+    stalled = await stalled_ids(manager, stalled_after_s)
+    return [job.model_copy(update={"stalled": job.id in stalled}) for job in jobs]
+
+
+async def _check_stalled(manager: JobManager, job_id: int, stalled_after_s: float, action: str) -> None:
+    if job_id not in await stalled_ids(manager, stalled_after_s):
+        raise JobStateError(
+            409, f"job {job_id} is doing and its worker is alive: only a stalled job can be {action} while doing"
+        )
+
+
+async def retry(manager: JobManager, job_id: int, stalled_after_s: float) -> None:
+    """Queue a failed or stalled job again, to run now (procrastinate counts it as one more attempt)."""
     status = await _status(manager, job_id)
-    if status != "failed":
-        raise JobStateError(409, f"job {job_id} is {status}: only a failed job can be retried")
+    if status == "doing":
+        await _check_stalled(manager, job_id, stalled_after_s, "retried")
+    elif status != "failed":
+        raise JobStateError(409, f"job {job_id} is {status}: only a failed or stalled job can be retried")
     try:
         await manager.retry_job_by_id_async(job_id, retry_at=utils.utcnow())
     except exceptions.ConnectorException:  # it changed state since: procrastinate refuses
-        raise JobStateError(409, f"job {job_id} is no longer failed: only a failed job can be retried") from None
+        raise JobStateError(409, f"job {job_id} is no longer {status}: it was not retried") from None
+
+
+async def mark_failed(manager: JobManager, job_id: int, stalled_after_s: float) -> None:
+    """End a stalled job as failed (it shows among the failed jobs, and can be retried from there)."""
+    status = await _status(manager, job_id)
+    if status != "doing":
+        raise JobStateError(409, f"job {job_id} is {status}: only a stalled job (doing) can be marked failed")
+    await _check_stalled(manager, job_id, stalled_after_s, "marked failed")
+    try:
+        await manager.finish_job_by_id_async(job_id, status=Status.FAILED, delete_job=False)
+    except exceptions.ConnectorException:
+        raise JobStateError(409, f"job {job_id} is no longer doing: it was not marked failed") from None
 
 
 async def cancel(manager: JobManager, job_id: int) -> None:

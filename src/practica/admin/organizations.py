@@ -9,6 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import MemberRole, Membership, Organization
+from practica.web.paging import Page
 
 
 class AdminOrganization(BaseModel):
@@ -18,6 +19,10 @@ class AdminOrganization(BaseModel):
     members: int
     admins: int
     created_at: datetime
+
+
+class OrganizationPage(Page[AdminOrganization, str]):
+    """Organisations by slug; ``next_after`` is the last one's slug."""
 
 
 async def list_organizations(session: AsyncSession, *, after: str | None, limit: int) -> list[AdminOrganization]:

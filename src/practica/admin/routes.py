@@ -1,7 +1,7 @@
 """``/api/admin/jobs`` and ``/api/admin/environments``: the platform's admins watch and steer the machinery.
 
-Jobs: queued, running, failed (retry), not yet started (cancel), and counts
-per queue, as a Sidekiq web UI shows them. Environments: which run, how long
+Jobs: queued, running, failed (retry), stalled (retry or mark failed), not
+yet started (cancel), and counts per queue, as a Sidekiq web UI shows them. Environments: which run, how long
 idle, stop one. Organisations: all of them, with their member counts.
 Admins only (403 for everyone else). Users are in
 :mod:`practica.accounts.admin_routes`; one organisation's members and
@@ -17,8 +17,16 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from practica.accounts.dependencies import csrf_protect, require_role, settings_of, transaction
 from practica.accounts.models import Role
 from practica.accounts.schemas import Problem
-from practica.admin.environments import AdminEnvironment, EnvironmentStatus, list_environments
+from practica.admin.environments import (
+    AdminEnvironment,
+    EnvironmentPage,
+    EnvironmentStatus,
+    cursor_of,
+    list_environments,
+    parse_cursor,
+)
 from practica.admin.jobs import (
+    JobPage,
     JobStateError,
     JobStatus,
     JobView,
@@ -26,11 +34,14 @@ from practica.admin.jobs import (
     cancel,
     job_manager,
     list_jobs,
+    mark_failed,
+    mark_stalled,
     queue_counts,
     retry,
 )
-from practica.admin.organizations import AdminOrganization, list_organizations
+from practica.admin.organizations import OrganizationPage, list_organizations
 from practica.sandbox.service import request_stop
+from practica.web.paging import page_of
 
 router = APIRouter(
     prefix="/api/admin",
@@ -49,10 +60,16 @@ async def jobs(
     task: str | None = None,
     after: Annotated[int | None, Query(description="Only jobs with a smaller id (the last id of a page).")] = None,
     limit: Limit = 50,
-) -> list[JobView]:
-    """Newest first, with when each job was queued, started and finished."""
+) -> JobPage:
+    """Newest first, with when each job was queued, started and finished, and whether a doing one is stalled."""
     async with transaction(request) as session:
-        return await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit)
+        rows = await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit + 1)
+    items, next_after = page_of(rows, limit, lambda job: job.id)
+    settings = settings_of(request)
+    if any(job.status == "doing" for job in items):
+        async with job_manager(settings.resolved_database_url()) as manager:
+            items = await mark_stalled(manager, items, settings.practica_job_stalled_after)
+    return JobPage(items=items, next_after=next_after)
 
 
 @router.get("/organizations")
@@ -60,10 +77,12 @@ async def organizations(
     request: Request,
     after: Annotated[str | None, Query(description="Only organisations after this slug (a page's last).")] = None,
     limit: Limit = 100,
-) -> list[AdminOrganization]:
+) -> OrganizationPage:
     """Every organisation, by slug, with its number of members and admins (open one at /organizations/SLUG)."""
     async with transaction(request) as session:
-        return await list_organizations(session, after=after, limit=limit)
+        rows = await list_organizations(session, after=after, limit=limit + 1)
+    items, next_after = page_of(rows, limit, lambda organization: organization.slug)
+    return OrganizationPage(items=items, next_after=next_after)
 
 
 @router.get("/jobs/summary")
@@ -81,10 +100,23 @@ async def _job(request: Request, job_id: int) -> JobView:
 
 @router.post("/jobs/{job_id}/retry", responses={404: {"model": Problem}, 409: {"model": Problem}})
 async def retry_job(request: Request, job_id: int) -> JobView:
-    """Queue a failed job again, to run now."""
+    """Queue a failed job, or a stalled one (doing, its worker gone), again, to run now."""
+    settings = settings_of(request)
     try:
-        async with job_manager(settings_of(request).resolved_database_url()) as manager:
-            await retry(manager, job_id)
+        async with job_manager(settings.resolved_database_url()) as manager:
+            await retry(manager, job_id, settings.practica_job_stalled_after)
+    except JobStateError as error:
+        raise HTTPException(error.status, error.detail) from None
+    return await _job(request, job_id)
+
+
+@router.post("/jobs/{job_id}/fail", responses={404: {"model": Problem}, 409: {"model": Problem}})
+async def fail_job(request: Request, job_id: int) -> JobView:
+    """Mark a stalled job (doing, its worker gone) failed; a job whose worker is alive is refused (409)."""
+    settings = settings_of(request)
+    try:
+        async with job_manager(settings.resolved_database_url()) as manager:
+            await mark_failed(manager, job_id, settings.practica_job_stalled_after)
     except JobStateError as error:
         raise HTTPException(error.status, error.detail) from None
     return await _job(request, job_id)
@@ -101,13 +133,22 @@ async def cancel_job(request: Request, job_id: int) -> JobView:
     return await _job(request, job_id)
 
 
-@router.get("/environments")
+@router.get("/environments", responses={422: {"model": Problem}})
 async def environments(
-    request: Request, status: EnvironmentStatus | None = None, limit: Limit = 100
-) -> list[AdminEnvironment]:
+    request: Request,
+    status: EnvironmentStatus | None = None,
+    after: Annotated[str | None, Query(description="A page's `next_after`: the page after it.")] = None,
+    limit: Limit = 100,
+) -> EnvironmentPage:
     """Most recently active first; without ``status``, every environment not removed."""
+    try:
+        cursor = parse_cursor(after) if after is not None else None
+    except ValueError:
+        raise HTTPException(422, "after: not a cursor of this list (pass a page's next_after)") from None
     async with transaction(request) as session:
-        return await list_environments(session, status=status, limit=limit)
+        rows = await list_environments(session, status=status, limit=limit + 1, after=cursor)
+    items, next_after = page_of(rows, limit, cursor_of)
+    return EnvironmentPage(items=items, next_after=next_after)
 
 
 @router.post("/environments/{env_id}/stop", responses={404: {"model": Problem}, 409: {"model": Problem}})

@@ -2,12 +2,18 @@
 
 A draft holds the course's files (a gzipped tar, see :mod:`practica.authoring.archives`)
 and points at an unpublished :class:`~practica.lessons.catalog.CourseVersion` made
-from them, which is what a preview opens. Its status::
+from them, which is what a preview opens. A draft imported from a git URL is
+stored before its files: its job clones the repository and fills in the files,
+the course and the version (until then they are null). Its status::
 
-    validating ──the job──> valid ──publish──> published
-        │
-        ├──────────────────> invalid     (a run did not hold: the report says which)
-        └──────────────────> failed      (the validation itself broke: ``error``; retrying the job runs it again)
+    fetching ──the job clones──> validating ──the job──> valid ──publish──> published
+        │                           │
+        │                           ├──────────────────> invalid  (a run did not hold: the report says which)
+        └───────────────────────────┴──────────────────> failed   (``error`` says why; ``problems`` lists
+                                                                    the format problems of fetched files)
+
+A failed fetch is the author's to mend (import again); a broken validation's
+job fails too, and retrying it runs it again.
 """
 
 from __future__ import annotations
@@ -38,6 +44,7 @@ TIMESTAMP = DateTime(timezone=True)
 
 
 class DraftStatus(StrEnum):
+    FETCHING = "fetching"
     VALIDATING = "validating"
     VALID = "valid"
     INVALID = "invalid"
@@ -54,16 +61,18 @@ class CourseDraft(Base):
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(Text)  # the git URL, or "upload:FILENAME"
-    course_id: Mapped[str] = mapped_column(Text)
-    title: Mapped[str] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(Text)  # "public" or an organization slug, as in course_versions
-    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
-    archive: Mapped[bytes] = mapped_column(LargeBinary, deferred=True)  # read only by the job and by publishing
+    # Null while a git import is fetched:
+    course_id: Mapped[str | None] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    visibility: Mapped[str | None] = mapped_column(Text)  # "public" or an organization slug, as in course_versions
+    version_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
+    archive: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # read only by the job and publishing
     status: Mapped[str] = mapped_column(Text, server_default=text("'validating'"))
     progress_done: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     progress_total: Mapped[int] = mapped_column(Integer, server_default=text("0"))
     report: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     error: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[dict[str, Any]] | None] = mapped_column(JSONB)  # format problems of fetched files
     published_version: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     finished_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)  # validation finished

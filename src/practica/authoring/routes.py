@@ -20,8 +20,11 @@ from practica.accounts.dependencies import csrf_protect, require_role, settings_
 from practica.accounts.models import Role, User
 from practica.accounts.schemas import Problem
 from practica.authoring.archives import MAX_UPLOAD, ArchiveError
+from practica.authoring.drafts import DraftError
+from practica.authoring.models import CourseDraft
+from practica.authoring.previews import open_preview, preview_state, reset_preview
 from practica.authoring.schemas import (
-    DraftSummary,
+    DraftPage,
     DraftView,
     FormatProblems,
     GitImport,
@@ -31,25 +34,19 @@ from practica.authoring.schemas import (
     format_problems,
 )
 from practica.authoring.service import (
-    DraftError,
     create_draft,
+    create_git_draft,
+    delete_draft,
     draft_for,
     drafts_of,
-    open_preview,
-    preview_state,
     publish_draft,
 )
-from practica.authoring.sources import (
-    SourceRefusedError,
-    check_git_url,
-    opened_async,
-    packed_from_git,
-    packed_from_upload,
-)
+from practica.authoring.sources import SourceRefusedError, check_git_url, opened_async, packed_from_upload
 from practica.learning.routes import EnvironmentView, Sandbox, environment_view
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
 from practica.settings import Environment
+from practica.web.paging import page_of
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
 MAX_JSON = 64 * 1024
@@ -85,14 +82,18 @@ router = APIRouter(
 )
 
 
-async def _git_archive(request: Request) -> tuple[bytes, str]:
+async def _git_url(request: Request) -> str:
+    """The body's git URL, when it passes what can be checked without the network."""
+    length = request.headers.get("content-length", "")
+    if length.isdigit() and int(length) > MAX_JSON:
+        raise DraftError(413, f"a JSON body of at most {MAX_JSON} bytes")
     try:
         body = GitImport.model_validate_json(await request.body())
     except ValidationError as error:
         first = error.errors()[0]
         raise DraftError(422, f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from None
     check_git_url(body.git_url, allow_local=settings_of(request).practica_env is Environment.DEVELOPMENT)
-    return await asyncio.to_thread(packed_from_git, body.git_url), body.git_url
+    return body.git_url
 
 
 async def _uploaded_archive(request: Request) -> tuple[bytes, str]:
@@ -111,17 +112,11 @@ async def _uploaded_archive(request: Request) -> tuple[bytes, str]:
     return await asyncio.to_thread(packed_from_upload, data), f"upload:{(upload.filename or 'archive')[:200]}"
 
 
-async def _received(request: Request) -> tuple[bytes, str]:
-    """The course's files, packed, and where they came from."""
+def _content_type(request: Request) -> str:
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if kind == "application/json":
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_JSON:
-            raise DraftError(413, f"a JSON body of at most {MAX_JSON} bytes")
-        return await _git_archive(request)
-    if kind == "multipart/form-data":
-        return await _uploaded_archive(request)
-    raise DraftError(415, 'send JSON {"git_url": "..."} or multipart/form-data with an `archive` file')
+    if kind not in ("application/json", "multipart/form-data"):
+        raise DraftError(415, 'send JSON {"git_url": "..."} or multipart/form-data with an `archive` file')
+    return kind
 
 
 _IMPORT_BODY = {
@@ -148,11 +143,17 @@ _IMPORT_BODY = {
     responses={403: {"model": Problem}, 413: {"model": Problem}, 422: {"model": FormatProblems}},
 )
 async def import_course(request: Request, user: Author) -> DraftView:
-    """Import a course from a git URL or an uploaded archive as a draft, and queue its validation.
+    """Import a course from a git URL or an uploaded archive as a draft, and queue its job.
 
-    Format problems answer 422 with every problem (file, line, field) and store nothing.
+    An upload's format problems answer 422 with every problem (file, line, field) and store nothing.
+    A git URL is answered at once with the draft ``fetching``: its job clones the repository, then
+    validates it; a clone or the course's files that fail make the draft ``failed`` (``error``, ``problems``).
     """
-    archive, source = await _received(request)
+    if _content_type(request) == "application/json":
+        url = await _git_url(request)
+        async with transaction(request) as session:
+            return await draft_view(session, await create_git_draft(session, user, url))
+    archive, source = await _uploaded_archive(request)
     async with opened_async(archive) as course, transaction(request) as session:
         draft = await create_draft(session, user, course, archive, source)
         return await draft_view(session, draft)
@@ -164,10 +165,15 @@ async def list_drafts(
     user: Author,
     after: Annotated[int | None, Query(description="Only drafts with a smaller id (the last id of a page).")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> list[DraftSummary]:
+) -> DraftPage:
     """Newest first: the author's drafts (every draft, for an admin)."""
     async with transaction(request) as session:
-        return [draft_summary(draft) for draft in await drafts_of(session, user, after=after, limit=limit)]
+        drafts, next_after = page_of(await drafts_of(session, user, after=after, limit=limit + 1), limit, _id)
+        return DraftPage(items=[draft_summary(draft) for draft in drafts], next_after=next_after)
+
+
+def _id(draft: CourseDraft) -> int:
+    return draft.id
 
 
 @router.get("/imports/{draft_id}", responses={404: {"model": Problem}})
@@ -175,6 +181,22 @@ async def get_draft(request: Request, draft_id: int, user: Author) -> DraftView:
     """Status, progress (runs done of total) and, once validated, the report."""
     async with transaction(request) as session:
         return await draft_view(session, await draft_for(session, user, draft_id))
+
+
+@router.delete(
+    "/imports/{draft_id}",
+    status_code=204,
+    response_class=Response,
+    responses={404: {"model": Problem}, 409: {"model": Problem}},
+)
+async def delete_import(request: Request, draft_id: int, user: Author) -> Response:
+    """Delete a draft, its unpublished version and the previews opened on it (409 while its job runs).
+
+    Published versions of the course and everything of learners stay.
+    """
+    async with transaction(request) as session:
+        await delete_draft(session, await draft_for(session, user, draft_id, lock=True))
+    return Response(status_code=204)
 
 
 @router.post("/imports/{draft_id}/publish", responses={404: {"model": Problem}, 409: {"model": Problem}})
@@ -205,6 +227,19 @@ async def lesson_preview(request: Request, draft_id: int, slug: str, user: Autho
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await preview_state(session, user, draft, slug)
+    if state is None:
+        raise HTTPException(404, "no preview of this lesson of this draft yet: open it first")
+    return environment_view(state, user, sandbox)
+
+
+@router.post("/imports/{draft_id}/lessons/{slug}/preview/reset", responses={404: {"model": Problem}})
+async def reset_lesson_preview(
+    request: Request, draft_id: int, slug: str, user: Author, sandbox: Sandbox
+) -> EnvironmentView:
+    """Put the draft's starter files back into the preview (the author's other files go), as a learner's reset."""
+    async with transaction(request) as session:
+        draft = await draft_for(session, user, draft_id)
+        state = await reset_preview(session, user, draft, slug)
     if state is None:
         raise HTTPException(404, "no preview of this lesson of this draft yet: open it first")
     return environment_view(state, user, sandbox)

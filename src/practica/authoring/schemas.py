@@ -13,6 +13,7 @@ from practica.authoring.report import ValidationReport
 from practica.authoring.service import draft_lessons
 from practica.learning.catalog import languages_of
 from practica.lessons.loading import LessonFormatError
+from practica.web.paging import Page
 
 
 class FormatProblem(BaseModel):
@@ -49,16 +50,20 @@ class DraftProgress(BaseModel):
 class DraftSummary(BaseModel):
     id: int
     author_id: int
-    course_id: str
-    title: str
+    course_id: str | None = Field(description="Null while a git import is being fetched.")
+    title: str | None = Field(description="Null while a git import is being fetched.")
     organization: str | None
     source: str
-    status: Literal["validating", "valid", "invalid", "published", "failed"]
+    status: Literal["fetching", "validating", "valid", "invalid", "published", "failed"]
     progress: DraftProgress
     published_version: int | None
     created_at: datetime
     finished_at: datetime | None
     published_at: datetime | None
+
+
+class DraftPage(Page[DraftSummary, int]):
+    """Drafts, newest first; ``next_after`` is the last one's id."""
 
 
 class DraftLesson(BaseModel):
@@ -70,6 +75,7 @@ class DraftLesson(BaseModel):
 
 class DraftView(DraftSummary):
     error: str | None
+    problems: list[FormatProblem] = Field(description="Every format problem of the files a git import fetched.")
     lessons: list[DraftLesson]
     report: ValidationReport | None
 
@@ -86,7 +92,7 @@ class PublishedDraft(BaseModel):
 def draft_summary(draft: CourseDraft) -> DraftSummary:
     return DraftSummary(
         id=draft.id, author_id=draft.author_id, course_id=draft.course_id, title=draft.title,
-        organization=None if draft.visibility == "public" else draft.visibility, source=draft.source,
+        organization=None if draft.visibility in (None, "public") else draft.visibility, source=draft.source,
         status=draft.status,  # the table's check constraint holds it to these
         progress=DraftProgress(done=draft.progress_done, total=draft.progress_total),
         published_version=draft.published_version, created_at=draft.created_at, finished_at=draft.finished_at,
@@ -100,4 +106,7 @@ async def draft_view(session: AsyncSession, draft: CourseDraft) -> DraftView:
         for slug, title, run, starter in await draft_lessons(session, draft)
     ]
     report = ValidationReport.model_validate(draft.report) if draft.report is not None else None
-    return DraftView(**draft_summary(draft).model_dump(), error=draft.error, lessons=lessons, report=report)
+    problems = [FormatProblem.model_validate(problem) for problem in draft.problems or []]
+    return DraftView(
+        **draft_summary(draft).model_dump(), error=draft.error, problems=problems, lessons=lessons, report=report
+    )

@@ -1,79 +1,46 @@
-"""Drafts: made from a loaded course, found for their author, previewed, published.
+"""Drafts: made from an upload or a git URL, found for their author, published, deleted.
 
 A draft is stored with an unpublished course version made from its files
 (``publish(..., published=False)``): the learner's environment code then
-opens a preview from that version's lesson rows like any other lesson.
-Publishing runs the usual :func:`~practica.lessons.publishing.publish` on the
-draft's files, so a published draft is a version like any ``practica course
-import`` makes (and records ``course.published``).
-
-Previews belong to the owner key ``preview:USER_ID``, apart from the author's
-own learning; a preview of another draft of the same lesson puts that
-draft's starter files back into the same environment.
+opens a preview from that version's lesson rows like any other lesson
+(:mod:`practica.authoring.previews`). Publishing runs the usual
+:func:`~practica.lessons.publishing.publish` on the draft's files, so a
+published draft is a version like any ``practica course import`` makes (and
+records ``course.published``).
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Role, User
-from practica.accounts.organizations import organization_slugs
+from practica.authoring.drafts import DraftError, check_organization, store_course
 from practica.authoring.models import CourseDraft, DraftStatus
+from practica.authoring.previews import remove_previews
 from practica.authoring.sources import opened_async
-from practica.authoring.tasks import draft_archive, queue_validation
+from practica.authoring.tasks import draft_archive, job_running, queue_validation
 from practica.events.outbox import gid
-from practica.learning.models import LessonWorkspace
-from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
-from practica.lessons.catalog import CourseLesson
+from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.publishing import Publication, publish
-from practica.sandbox.settings import SandboxSettings
-from servicekit.reads import SessionReads
-
-
-class DraftError(Exception):
-    """A refusal with its HTTP status and a sentence for the author."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        self.status = status
-        self.detail = detail
-        super().__init__(detail)
-
-
-def preview_key(user: User) -> str:
-    return f"preview:{user.id}"
-
-
-def visibility_of(course: LoadedCourse) -> str:
-    assert course.course is not None, "drafts are courses (course.yaml)"
-    visibility = course.course.visibility
-    return visibility if isinstance(visibility, str) else visibility.organization
-
-
-async def check_organization(session: AsyncSession, user: User, visibility: str) -> None:
-    """Authors publish into public or into an organisation they belong to (admins anywhere); 403 otherwise."""
-    if visibility == "public" or user.role == Role.ADMIN:
-        return
-    if visibility not in await organization_slugs(SessionReads(session), user.id):
-        raise DraftError(
-            403, f"course.yaml: visibility.organization: you are not a member of {visibility!r}: ask its admins"
-        )
 
 
 async def create_draft(
     session: AsyncSession, author: User, course: LoadedCourse, archive: bytes, source: str
 ) -> CourseDraft:
     """Store the draft and its unpublished version, and queue its validation (all in the caller's transaction)."""
-    assert course.course is not None
-    visibility = visibility_of(course)
-    await check_organization(session, author, visibility)
-    version = await publish(session, course, source, performer=None, published=False)
-    assert version.version_id is not None
-    draft = CourseDraft(
-        author_id=author.id, source=source, course_id=course.course.id, title=course.course.title,
-        visibility=visibility, version_id=version.version_id, archive=archive, status=DraftStatus.VALIDATING,
-    )  # fmt: skip
+    draft = CourseDraft(author_id=author.id, source=source)
+    session.add(draft)
+    await store_course(session, author, draft, course, archive)
+    await queue_validation(session, draft.id)
+    await session.refresh(draft)
+    return draft
+
+
+async def create_git_draft(session: AsyncSession, author: User, url: str) -> CourseDraft:
+    """Store a draft without its files yet (``fetching``) and queue its job, which clones ``url``, then validates."""
+    draft = CourseDraft(author_id=author.id, source=url, status=DraftStatus.FETCHING)
     session.add(draft)
     await session.flush()
     await queue_validation(session, draft.id)
@@ -100,7 +67,7 @@ async def draft_for(session: AsyncSession, user: User, draft_id: int, *, lock: b
 
 
 async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple[str, str, str | None, list[str]]]:
-    """(slug, title, run command, starter file paths) of the draft's lessons, in order."""
+    """(slug, title, run command, starter file paths) of the draft's lessons, in order (none before its fetch)."""
     rows = await session.execute(
         select(
             CourseLesson.slug, CourseLesson.title, CourseLesson.definition["run"].astext, CourseLesson.files["starter"]
@@ -113,6 +80,8 @@ async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple
 
 def _not_publishable(draft: CourseDraft) -> str:
     name = f"draft {draft.id}"
+    if draft.status == DraftStatus.FETCHING:
+        return f"{name} is still being fetched from {draft.source}: publish it once it is valid"
     if draft.status == DraftStatus.VALIDATING:
         done = f"{draft.progress_done}/{draft.progress_total} runs"
         return f"{name} is still being validated ({done}): publish it once it is valid"
@@ -127,6 +96,7 @@ async def publish_draft(session: AsyncSession, draft: CourseDraft, user: User) -
     """Publish a valid draft (locked by the caller) as a new version of its course; 409 when it is not valid."""
     if draft.status != DraftStatus.VALID:
         raise DraftError(409, _not_publishable(draft))
+    assert draft.visibility is not None, "a valid draft has its course"
     await check_organization(session, user, draft.visibility)
     async with opened_async(await draft_archive(session, draft.id)) as course:
         publication = await publish(session, course, draft.source, performer=gid("User", user.id))
@@ -138,34 +108,21 @@ async def publish_draft(session: AsyncSession, draft: CourseDraft, user: User) -
     return publication
 
 
-async def _draft_lesson(session: AsyncSession, draft: CourseDraft, slug: str) -> CourseLesson:
-    lesson = await session.scalar(
-        select(CourseLesson).where(CourseLesson.version_id == draft.version_id, CourseLesson.slug == slug)
-    )
-    if lesson is None:
-        raise DraftError(404, f"no lesson {slug!r} in draft {draft.id}")
-    return lesson
+async def delete_draft(session: AsyncSession, draft: CourseDraft) -> list[str]:
+    """Delete a draft (locked by the caller), its unpublished version and the previews holding its files.
 
-
-async def open_preview(
-    session: AsyncSession, user: User, draft: CourseDraft, slug: str, sandbox: SandboxSettings
-) -> WorkspaceState:
-    """Open (or resume) ``user``'s preview environment for the lesson, with this draft's starter files."""
-    lesson = await _draft_lesson(session, draft, slug)
-    key = preview_key(user)
-    state = await open_workspace(session, key, draft.course_id, lesson, sandbox)
-    workspace = await session.get(LessonWorkspace, (key, draft.course_id, slug), populate_existing=True)
-    if workspace is not None and workspace.starter_lesson_id != lesson.id:  # holds another draft's files
-        await reset_workspace(session, key, draft.course_id, lesson)
-        state = await workspace_state(session, key, draft.course_id, slug) or state
-    return state
-
-
-async def preview_state(session: AsyncSession, user: User, draft: CourseDraft, slug: str) -> WorkspaceState | None:
-    """The preview environment of this draft's lesson; None when it was not opened for this draft."""
-    lesson = await _draft_lesson(session, draft, slug)
-    key = preview_key(user)
-    workspace = await session.get(LessonWorkspace, (key, draft.course_id, slug), populate_existing=True)
-    if workspace is None or workspace.starter_lesson_id != lesson.id:
-        return None
-    return await workspace_state(session, key, draft.course_id, slug)
+    Returns the preview environments being removed. 409 while the draft's job runs (a job still queued
+    finds no draft and ends). Published versions stay (publishing stored a version of its own), and so
+    does everything of learners: they only ever open published versions.
+    """
+    if await job_running(session, draft.id):
+        doing = "fetched" if draft.status == DraftStatus.FETCHING else "validated"
+        raise DraftError(409, f"draft {draft.id} is being {doing} right now: delete it once that ends")
+    environments = await remove_previews(session, draft)
+    await session.execute(delete(CourseDraft).where(CourseDraft.id == draft.id))
+    if draft.version_id is not None:
+        await session.execute(
+            delete(CourseVersion).where(CourseVersion.id == draft.version_id, CourseVersion.published_at.is_(None))
+        )
+    session.expunge(draft)
+    return environments

@@ -3,8 +3,9 @@
 Both sources end as the same thing: :func:`~practica.authoring.archives.pack`'s
 gzipped tar of the course directory, which the draft stores; :func:`opened`
 unpacks it into a scratch directory and loads it (the same ``load`` as
-``practica lesson validate``). These functions block (git, the disk): the web
-app runs them in a thread.
+``practica lesson validate``). A git URL is only checked here, in the web
+request; the draft's job clones it (:mod:`practica.authoring.fetching`).
+These functions block (the disk): the web app runs them in a thread.
 """
 
 from __future__ import annotations
@@ -14,10 +15,10 @@ import tempfile
 from collections.abc import AsyncIterator, Iterator
 from contextlib import ExitStack, asynccontextmanager, contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from practica.authoring.archives import course_root, pack, unpack
 from practica.lessons.loading import LoadedCourse, load
-from practica.lessons.publishing import checked_out
 
 REMOTE_GIT = ("https://", "http://", "git://")
 LOCAL_GIT = "file://"
@@ -31,16 +32,24 @@ def check_git_url(url: str, *, allow_local: bool) -> None:
     """Remote https/http/git URLs only: ``ssh`` would use the server's keys, ``file://`` its disk.
 
     ``file://`` is accepted in development (``allow_local``), where the server is the author's machine.
+    What can be told without the network is checked here (a host, a port, no spaces), so that the
+    author learns it at once; whether git can clone it, the draft's job finds out.
     """
     accepted = REMOTE_GIT + ((LOCAL_GIT,) if allow_local else ())
     if not url.startswith(accepted):
         raise SourceRefusedError(f"git_url: must start with {', '.join(accepted)}")
-
-
-def packed_from_git(url: str) -> bytes:
-    """A shallow clone of ``url``, packed (raises ``ImportSourceError`` when git cannot clone it)."""
-    with checked_out(url) as directory:
-        return pack(course_root(directory))
+    if any(char.isspace() or not char.isprintable() for char in url):
+        raise SourceRefusedError("git_url: must not contain spaces or control characters")
+    try:
+        parts = urlsplit(url)
+        _ = parts.port  # raises for a port that is not a number in range
+    except ValueError as error:
+        raise SourceRefusedError(f"git_url: is not a valid URL: {error}") from None
+    if url.startswith(LOCAL_GIT):
+        if not parts.path.strip("/"):
+            raise SourceRefusedError("git_url: names no directory")
+    elif not parts.hostname:
+        raise SourceRefusedError("git_url: names no host")
 
 
 def packed_from_upload(data: bytes) -> bytes:

@@ -1,23 +1,30 @@
-"""The validation job of a draft (queue ``sandbox``: it runs real environments).
+"""The job of a draft (queue ``sandbox``: it runs real environments): fetch it when it came as a git URL, validate.
 
-It runs exactly what ``practica lesson validate`` runs
+A draft imported from a git URL has no files yet: the job first clones it
+(:mod:`practica.authoring.fetching`, off the web process, with a timeout and
+a size cap). Then it runs exactly what ``practica lesson validate`` runs
 (:func:`practica.lessons.validate.validate_lesson`), lesson by lesson,
 writing into the draft's row how many runs are done as it goes and the
 report at the end. A draft whose validation broke (the runtime failed, say)
 becomes ``failed`` with the error and the job fails too, so that it shows
-among the failed jobs; retrying the job validates the draft again.
+among the failed jobs; retrying the job validates the draft again. A fetch
+that fails (git, the size, the time, the course's format) is the author's:
+the draft says why and the job ends.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 import structlog
 from procrastinate import JobContext
-from sqlalchemy import func, select, update
+from sqlalchemy import Text, case, column, func, literal, select, table, update
+from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.authoring.fetching import fetch_draft
 from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.report import course_report
 from practica.authoring.sources import opened_async
@@ -25,14 +32,35 @@ from practica.jobs.queue import defer_in_transaction, jobs
 from practica.lessons.validate import Finding, candidates, validate_lesson
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.tasks import QUEUE, Sessions, worker_resources
+from practica.settings import PracticaSettings
 
 VALIDATE_TASK = "practica.authoring.validate"
 log = structlog.get_logger(__name__)
+_jobs = table(
+    "procrastinate_jobs",
+    column("task_name", Text), column("args", JSONB),
+    column("status", ENUM(name="procrastinate_job_status", create_type=False)),
+)  # fmt: skip
 
 
 async def queue_validation(session: AsyncSession, draft_id: int) -> int:
-    """Defer the validation of ``draft_id`` in ``session``'s transaction; the job id."""
+    """Defer the job of ``draft_id`` (fetch if need be, validate) in ``session``'s transaction; the job id."""
     return await defer_in_transaction(session, jobs.tasks[VALIDATE_TASK], draft_id=draft_id)
+
+
+async def job_running(session: AsyncSession, draft_id: int) -> bool:
+    """Whether a worker is running the draft's job now (procrastinate's status ``doing``)."""
+    running = await session.scalar(
+        select(literal(True))
+        .select_from(_jobs)
+        .where(
+            _jobs.c.task_name == VALIDATE_TASK,
+            _jobs.c.status == "doing",
+            _jobs.c.args["draft_id"].as_integer() == draft_id,
+        )
+        .limit(1)
+    )
+    return bool(running)
 
 
 class ProgressRecorder:
@@ -82,23 +110,35 @@ class ProgressRecorder:
             )
 
 
-async def _claim(sessions: Sessions, draft_id: int) -> bytes | None:
-    """The draft's files when it awaits validation (or failed before: a retry), marked ``validating``."""
+_CLAIMABLE = [DraftStatus.FETCHING, DraftStatus.VALIDATING, DraftStatus.FAILED]
+
+
+async def _claim(sessions: Sessions, draft_id: int) -> tuple[bytes | None, str] | None:
+    """(files, source) of a draft awaiting its job (or failed before: a retry); None when there is nothing to do.
+
+    It is marked ``fetching`` when it has no files yet, else ``validating``, its earlier outcome cleared.
+    """
+    status = case((CourseDraft.archive.is_(None), DraftStatus.FETCHING.value), else_=DraftStatus.VALIDATING.value)
     async with sessions() as session, session.begin():
-        archive: bytes | None = await session.scalar(
-            update(CourseDraft)
-            .where(CourseDraft.id == draft_id, CourseDraft.status.in_([DraftStatus.VALIDATING, DraftStatus.FAILED]))
-            .values(status=DraftStatus.VALIDATING, progress_done=0, report=None, error=None, finished_at=None)
-            .returning(CourseDraft.archive)
-        )
-        return archive
+        row = (
+            await session.execute(
+                update(CourseDraft)
+                .where(CourseDraft.id == draft_id, CourseDraft.status.in_(_CLAIMABLE))
+                .values(status=status, progress_done=0, report=None, error=None, problems=None, finished_at=None)
+                .returning(CourseDraft.archive, CourseDraft.source)
+            )
+        ).first()
+        return None if row is None else (row.archive, row.source)
 
 
-async def _finish(sessions: Sessions, draft_id: int, **values: object) -> None:
+async def _finish(
+    sessions: Sessions, draft_id: int, *, while_in: tuple[DraftStatus, ...] = (), **values: object
+) -> None:
+    """End the draft's job with ``values`` (when it is still validating, or in one of ``while_in``)."""
     async with sessions() as session, session.begin():
         await session.execute(
             update(CourseDraft)
-            .where(CourseDraft.id == draft_id, CourseDraft.status == DraftStatus.VALIDATING)
+            .where(CourseDraft.id == draft_id, CourseDraft.status.in_((DraftStatus.VALIDATING, *while_in)))
             .values(finished_at=func.now(), **values)
         )
 
@@ -121,21 +161,33 @@ async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive
     log.info("authoring.validated", draft=draft_id, status=status.value, runs=report.runs, failed=report.failed_runs)
 
 
+def _settings(context: JobContext) -> PracticaSettings:
+    extra: dict[str, Any] = context.additional_context
+    settings: PracticaSettings = extra["settings"]
+    return settings
+
+
 @jobs.task(name=VALIDATE_TASK, queue=QUEUE, pass_context=True)
 async def validate_draft(context: JobContext, draft_id: int) -> None:
     sandbox, sessions = worker_resources(context)
-    archive = await _claim(sessions, draft_id)
-    if archive is None:
-        return  # published, or validated already
+    claimed = await _claim(sessions, draft_id)
+    if claimed is None:
+        return  # published, validated already, or deleted
+    archive, source = claimed
     try:
+        if archive is None:
+            archive = await fetch_draft(sessions, _settings(context), draft_id, source)
+            if archive is None:
+                return  # the author's to mend: the draft says why
         await _validate(sandbox.runtime(), sessions, draft_id, archive)
-    except Exception as error:
-        await _finish(sessions, draft_id, status=DraftStatus.FAILED, error=f"{type(error).__name__}: {error}"[:2000])
+    except Exception as error:  # the platform broke (git missing, the runtime, the database): the job fails too
+        error_text = f"{type(error).__name__}: {error}"[:2000]
+        await _finish(sessions, draft_id, while_in=(DraftStatus.FETCHING,), status=DraftStatus.FAILED, error=error_text)
         raise
 
 
 async def draft_archive(session: AsyncSession, draft_id: int) -> bytes:
-    """The stored files of a draft (a deferred column: never loaded with the row)."""
+    """The stored files of a draft that has them (a deferred column: never loaded with the row)."""
     archive = await session.scalar(select(CourseDraft.archive).where(CourseDraft.id == draft_id))
-    assert archive is not None
+    assert archive is not None, "a draft past fetching has its files"
     return archive

@@ -16,7 +16,7 @@ def test_only_admins_list_users_and_change_roles(site: Site) -> None:
     admin, learner = site.save(UserFactory.build(admin=True), UserFactory.build(unconfirmed=True))
     assert site.client.get("/api/admin/users").json() == {"detail": "Sign in first"}
     sign_in(site.client, admin.email)
-    listed = {user["email"]: user for user in site.client.get("/api/admin/users").json()}
+    listed = {user["email"]: user for user in site.client.get("/api/admin/users").json()["items"]}
     assert listed[learner.email]["role"] == "learner"
     assert listed[learner.email]["confirmed"] is False
     assert listed[admin.email]["organizations"] == []
@@ -31,6 +31,20 @@ def test_only_admins_list_users_and_change_roles(site: Site) -> None:
     sign_in(site.client, learner.email)
     assert site.client.get("/api/admin/users").json() == {"detail": "Your role does not allow this"}
     assert post(site.client, "/api/organizations", {"slug": "now-an-author", "name": "x"}).status_code == 201
+
+
+def test_the_users_page_says_whether_another_follows(site: Site) -> None:
+    admin, *others = site.save(UserFactory.build(admin=True), UserFactory.build(), UserFactory.build())
+    sign_in(site.client, admin.email)
+    first = site.client.get("/api/admin/users", params={"limit": 2}).json()
+    assert [user["id"] for user in first["items"]] == [admin.id, others[0].id]
+    assert first["next_after"] == others[0].id
+    last = site.client.get("/api/admin/users", params={"limit": 2, "after": first["next_after"]}).json()
+    assert ([user["id"] for user in last["items"]], last["next_after"]) == ([others[1].id], None)
+    exact = site.client.get("/api/admin/users", params={"limit": 3}).json()  # a full page that is the last
+    assert (len(exact["items"]), exact["next_after"]) == (3, None)
+    bad = site.client.get("/api/admin/users", params={"limit": 0})
+    assert (bad.status_code, bad.json()["detail"][0]["loc"]) == (422, ["query", "limit"])
 
 
 def test_the_user_command_creates_accounts_and_changes_roles(

@@ -142,6 +142,11 @@ def test_organization_slugs_lists_the_users_organizations(site: Site) -> None:
     assert _slugs(site, author.id) == {"acme", "globex", "initech"}
 
 
+def _revoke(site: Site, invitation_id: int) -> int:
+    response = site.client.delete(f"/api/organizations/acme/invitations/{invitation_id}", headers=_csrf(site))
+    return response.status_code
+
+
 def _csrf(site: Site) -> dict[str, str]:
     return csrf_headers(site.client)
 
@@ -156,3 +161,55 @@ def _slugs(site: Site, user_id: int) -> set[str]:
             await engine.dispose()
 
     return asyncio.run(query())
+
+
+def test_admins_list_the_pending_invitations_and_revoke_any_of_them(site: Site) -> None:
+    author, member, bea = site.save(
+        UserFactory.build(author=True), UserFactory.build(), UserFactory.build(email="bea@example.org")
+    )
+    sign_in(site.client, author.email)
+    create(site)
+    link = post(site.client, "/api/organizations/acme/invitations", {"role": "admin"}).json()
+    mailed = post(site.client, "/api/organizations/acme/invitations", {"email": "bea@example.org"}).json()
+    revoked = post(site.client, "/api/organizations/acme/invitations", {"email": "cy@example.org"}).json()
+    expired = post(site.client, "/api/organizations/acme/invitations", {}).json()
+    assert _revoke(site, revoked["id"]) == 204
+    site.sql("UPDATE organization_invitations SET expires_at = now() WHERE id = :id", id=expired["id"])
+
+    pending = site.client.get("/api/organizations/acme/invitations")
+    assert pending.status_code == 200, pending.text
+    inviter = {"user_id": author.id, "email": author.email, "display_name": author.display_name}
+    assert [(i["id"], i["email"], i["role"], i["inviter"]) for i in pending.json()] == [
+        (mailed["id"], "bea@example.org", "member", inviter),
+        (link["id"], None, "admin", inviter),
+    ]
+    assert pending.json()[0]["expires_at"] == mailed["expires_at"]
+    assert pending.json()[0]["created_at"] < pending.json()[0]["expires_at"]
+
+    other = site.browser()
+    for user in (bea, member):  # a mailed invitation is used up once accepted; a link stays usable
+        sign_in(other, user.email)
+        token = token_of(link["link"] if user is member else mailed["link"])
+        assert post(other, f"/api/invitations/{token}/accept").status_code == 200
+    assert [i["id"] for i in site.client.get("/api/organizations/acme/invitations").json()] == [link["id"]]
+    assert _revoke(site, link["id"]) == 204
+    assert site.client.get("/api/organizations/acme/invitations").json() == []
+
+
+def test_only_the_organizations_admins_list_its_invitations(site: Site) -> None:
+    author, member, outsider = site.save(UserFactory.build(author=True), UserFactory.build(), UserFactory.build())
+    sign_in(site.client, author.email)
+    create(site)
+    token = token_of(post(site.client, "/api/organizations/acme/invitations", {}).json()["link"])
+    other = site.browser()
+    assert other.get("/api/organizations/acme/invitations").status_code == 401
+    sign_in(other, member.email)
+    post(other, f"/api/invitations/{token}/accept")
+    assert other.get("/api/organizations/acme/invitations").json() == {
+        "detail": "Only the organization's admins may do this"
+    }
+    sign_in(other, outsider.email)
+    assert other.get("/api/organizations/acme/invitations").json() == {"detail": "No such organization"}
+    admin = site.save(UserFactory.build(admin=True))[0]
+    sign_in(other, admin.email)
+    assert len(other.get("/api/organizations/acme/invitations").json()) == 1

@@ -31,7 +31,7 @@ async def test_an_admin_sees_a_running_environment_and_stops_it(sandbox_site: Si
         ada = await session.scalar(text("SELECT id FROM users WHERE email = 'ada@example.org'"))
     env_id = await _running_environment(site, str(ada))
 
-    (listed,) = (await admin.get("/api/admin/environments", params={"status": "running"})).json()
+    (listed,) = (await admin.get("/api/admin/environments", params={"status": "running"})).json()["items"]
     assert (listed["id"], listed["lesson"], listed["status"]) == (env_id, "basics/add", "running")
     assert listed["owner"] == {
         "key": str(ada), "user_id": ada, "email": "ada@example.org", "display_name": "ada", "preview": False,
@@ -52,9 +52,38 @@ async def test_an_admin_sees_a_running_environment_and_stops_it(sandbox_site: Si
         409, f"environment {env_id} is stopping: only a running or starting one stops",
     )  # fmt: skip
     await site.run_jobs()
-    assert (await admin.get("/api/admin/environments", params={"status": "running"})).json() == []
-    (after,) = (await admin.get("/api/admin/environments")).json()
+    assert (await admin.get("/api/admin/environments", params={"status": "running"})).json()["items"] == []
+    (after,) = (await admin.get("/api/admin/environments")).json()["items"]
     assert after["status"] == "stopped"
     assert (await admin.post("/api/admin/environments/nope/stop")).status_code == 404
     assert (await learner.get("/api/admin/environments")).status_code == 403
     assert (await learner.post(f"/api/admin/environments/{env_id}/stop")).status_code == 403
+
+
+async def test_environments_come_in_pages_by_last_activity(site: Site) -> None:
+    admin = await site.client("root@example.org", Role.ADMIN)
+    made = []
+    for owner in ("1", "2", "3"):
+        async with site.sessions() as session, session.begin():
+            row = await request_environment(
+                session, owner, "basics/add", learner_spec({"id": "add"}), settings=site.sandbox
+            )
+            made.append(row.id)
+    async with site.sessions() as session, session.begin():  # one moment for all: the id breaks the tie
+        await session.execute(text("UPDATE learner_environments SET last_active_at = '2026-01-01T00:00:00Z'"))
+    newest_first = sorted(made, reverse=True)
+
+    seen, after = [], None
+    while True:
+        params = {"limit": 2} | ({"after": after} if after else {})
+        page = (await admin.get("/api/admin/environments", params=params)).json()
+        seen.append([environment["id"] for environment in page["items"]])
+        after = page["next_after"]
+        if after is None:
+            break
+    assert seen == [newest_first[:2], newest_first[2:]]
+    for bad in ("nonsense", "2026-01-01T00:00:00|x", "yesterday|abc"):
+        refused = await admin.get("/api/admin/environments", params={"after": bad})
+        assert (refused.status_code, refused.json()["detail"]) == (
+            422, "after: not a cursor of this list (pass a page's next_after)",
+        )  # fmt: skip

@@ -39,16 +39,15 @@ async def test_a_course_from_git_is_validated_then_published(site: Site, tmp_pat
     created = await author.post("/api/authoring/imports", json={"git_url": url})
     assert created.status_code == 201, created.text
     draft = created.json()
-    assert (draft["course_id"], draft["status"], draft["source"]) == ("basics", "validating", url)
-    assert draft["lessons"] == [
-        {"slug": "add", "title": "Add two numbers", "languages": ["python"], "run_command": None}
-    ]
-    assert draft["report"] is None
-    assert await _catalogue(site) == []  # a draft is not in the catalogue
+    assert (draft["status"], draft["source"], draft["report"]) == ("fetching", url, None)  # cloned by the job
 
     await site.run_jobs()
     done = await _draft(author, draft["id"])
-    assert done["status"] == "valid", done
+    assert (done["course_id"], done["status"]) == ("basics", "valid"), done
+    assert done["lessons"] == [
+        {"slug": "add", "title": "Add two numbers", "languages": ["python"], "run_command": None}
+    ]
+    assert await _catalogue(site) == []  # a draft is not in the catalogue
     assert done["progress"] == {"done": 3, "total": 3}
     (lesson,) = done["report"]["lessons"]
     assert (lesson["starter_fails"], lesson["wrong_solutions_fail"], lesson["reference_passes"]) == (
@@ -141,7 +140,7 @@ async def test_learners_are_refused_and_authors_see_only_their_own_drafts(site: 
         await learner.post("/api/authoring/imports", json={"git_url": "https://example.org/x.git"})
     ).status_code == 403
     other = await site.client("eve@example.org", Role.AUTHOR)
-    assert (await other.get("/api/authoring/imports")).json() == []
+    assert (await other.get("/api/authoring/imports")).json() == {"items": [], "next_after": None}
     for response in (
         await other.get(f"/api/authoring/imports/{draft['id']}"),
         await other.post(f"/api/authoring/imports/{draft['id']}/publish"),
@@ -150,8 +149,20 @@ async def test_learners_are_refused_and_authors_see_only_their_own_drafts(site: 
         assert response.status_code == 404
         assert response.json()["detail"] == f"no draft {draft['id']}"
     admin = await site.client("root@example.org", Role.ADMIN)
-    assert [item["id"] for item in (await admin.get("/api/authoring/imports")).json()] == [draft["id"]]
-    assert [item["id"] for item in (await author.get("/api/authoring/imports")).json()] == [draft["id"]]
+    assert [item["id"] for item in (await admin.get("/api/authoring/imports")).json()["items"]] == [draft["id"]]
+    assert [item["id"] for item in (await author.get("/api/authoring/imports")).json()["items"]] == [draft["id"]]
+
+
+async def test_drafts_come_in_pages_newest_first(site: Site, tmp_path: Path) -> None:
+    author = await site.client("ada@example.org", Role.AUTHOR)
+    archive = tar_gz(course_dir(tmp_path / "basics"))
+    older, newer = [(await _upload(author, archive)).json()["id"] for _ in range(2)]
+    first = (await author.get("/api/authoring/imports", params={"limit": 1})).json()
+    assert ([item["id"] for item in first["items"]], first["next_after"]) == ([newer], newer)
+    last = (await author.get("/api/authoring/imports", params={"limit": 1, "after": newer})).json()
+    assert ([item["id"] for item in last["items"]], last["next_after"]) == ([older], None)
+    whole = (await author.get("/api/authoring/imports", params={"limit": 2})).json()
+    assert ([item["id"] for item in whole["items"]], whole["next_after"]) == ([newer, older], None)
 
 
 async def test_ssh_urls_and_other_bodies_are_refused(site: Site) -> None:

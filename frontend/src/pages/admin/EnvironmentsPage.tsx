@@ -3,7 +3,9 @@ import { errorMessage } from "../../api/client";
 import { listAdminEnvironments, stopAdminEnvironment } from "../../api/endpoints";
 import type { AdminEnvironment, EnvironmentStatus } from "../../api/types";
 import { formatSeconds, formatTime } from "../../components/format";
+import { Pager, useCursors } from "../../components/paging";
 
+export const ENVIRONMENT_PAGE = 100;
 const STATUSES: readonly EnvironmentStatus[] = ["starting", "running", "stopping", "stopped", "failed", "removed"];
 
 function ownerText(env: AdminEnvironment): string {
@@ -13,7 +15,10 @@ function ownerText(env: AdminEnvironment): string {
 
 export function EnvironmentsPage() {
   const [status, setStatus] = useState<EnvironmentStatus | "">("");
+  const cursors = useCursors<string>();
+  const after = cursors.after;
   const [environments, setEnvironments] = useState<AdminEnvironment[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -22,9 +27,10 @@ export function EnvironmentsPage() {
 
   useEffect(() => {
     const controller = new AbortController();
-    listAdminEnvironments(status || null, controller.signal).then(
-      (found) => {
-        setEnvironments(found);
+    listAdminEnvironments(status || null, after, ENVIRONMENT_PAGE, controller.signal).then(
+      (page) => {
+        setEnvironments(page.items);
+        setNext(page.next_after);
         setLoadError(null);
       },
       (err: unknown) => {
@@ -32,7 +38,7 @@ export function EnvironmentsPage() {
       },
     );
     return () => controller.abort();
-  }, [status, tick]);
+  }, [status, after, tick]);
 
   const stop = async (env: AdminEnvironment) => {
     setBusy(env.id);
@@ -58,7 +64,10 @@ export function EnvironmentsPage() {
           <select
             id="env-status"
             value={status}
-            onChange={(event) => setStatus(event.target.value as EnvironmentStatus | "")}
+            onChange={(event) => {
+              setStatus(event.target.value as EnvironmentStatus | "");
+              cursors.reset();
+            }}
           >
             <option value="">All but removed</option>
             {STATUSES.map((value) => (
@@ -148,6 +157,7 @@ export function EnvironmentsPage() {
           </table>
         </div>
       )}
+      <Pager cursors={cursors} next={next} />
     </>
   );
 }

@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { JobView, QueueCounts } from "../../api/types";
+import type { JobPage, JobView, QueueCounts } from "../../api/types";
 import { jsonResponse, mockFetch, setCookie } from "../../test-utils";
 import { JobsPage } from "./JobsPage";
 
@@ -24,8 +24,11 @@ const job = (id: number, status: JobView["status"], extra: Partial<JobView> = {}
   queued_at: "2025-03-01T10:00:00Z",
   started_at: null,
   finished_at: null,
+  stalled: false,
   ...extra,
 });
+
+const jobPage = (items: JobView[], next_after: number | null = null): JobPage => ({ items, next_after });
 
 function renderJobs(refreshMs = 60_000) {
   render(
@@ -47,7 +50,7 @@ describe("JobsPage", () => {
     const { calls } = mockFetch({
       "GET /api/admin/jobs/summary": jsonResponse(SUMMARY),
       "GET /api/admin/jobs": () =>
-        jsonResponse([job(12, retried ? "todo" : "failed"), job(11, "todo"), job(10, "succeeded")]),
+        jsonResponse(jobPage([job(12, retried ? "todo" : "failed"), job(11, "todo"), job(10, "succeeded")])),
       "POST /api/admin/jobs/12/retry": () => {
         retried = true;
         return jsonResponse(job(12, "todo"));
@@ -77,11 +80,14 @@ describe("JobsPage", () => {
   });
 
   it("filters by status and queue, pages with after, and shows a refused cancel", async () => {
-    const page = Array.from({ length: 50 }, (_, index) => job(200 - index, "todo"));
+    const page = jobPage(
+      Array.from({ length: 50 }, (_, index) => job(200 - index, "todo")),
+      151,
+    );
     const { calls } = mockFetch({
       "GET /api/admin/jobs/summary": jsonResponse(SUMMARY),
       "GET /api/admin/jobs": (call) =>
-        jsonResponse(new URL(call.url, "http://x").searchParams.get("after") ? [job(150, "todo")] : page),
+        jsonResponse(new URL(call.url, "http://x").searchParams.get("after") ? jobPage([job(150, "todo")]) : page),
       "POST /api/admin/jobs/150/cancel": jsonResponse({ detail: "job 150 is doing, not todo" }, 409),
     });
     renderJobs();
@@ -101,12 +107,50 @@ describe("JobsPage", () => {
     await userEvent.click(await screen.findByRole("button", { name: "Cancel job 150" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Could not cancel job 150: job 150 is doing, not todo");
     expect(screen.getByRole("button", { name: "Newer" })).toBeEnabled();
+    expect(screen.getByRole("button", { name: "Older" })).toBeDisabled();
+  });
+
+  it("retries or fails a stalled job after confirmation, and offers nothing for a running one", async () => {
+    const { calls } = mockFetch({
+      "GET /api/admin/jobs/summary": jsonResponse(SUMMARY),
+      "GET /api/admin/jobs": jsonResponse(
+        jobPage([job(31, "doing", { stalled: true }), job(30, "doing", { stalled: true }), job(29, "doing")]),
+      ),
+      "POST /api/admin/jobs/31/fail": jsonResponse(job(31, "failed", { finished_at: "2025-03-01T11:00:00Z" })),
+      "POST /api/admin/jobs/30/retry": jsonResponse(
+        { detail: "job 30 is no longer doing: it was not retried" },
+        409,
+      ),
+    });
+    renderJobs();
+
+    const jobs = await screen.findByRole("table", { name: "Jobs, newest first" });
+    const running = within(jobs).getByRole("row", { name: /^29/ });
+    expect(within(running).queryByRole("button")).not.toBeInTheDocument();
+    expect(within(running).queryByText("stalled")).not.toBeInTheDocument();
+    expect(within(within(jobs).getByRole("row", { name: /^31/ })).getByText("stalled")).toBeInTheDocument();
+
+    await userEvent.click(within(jobs).getByRole("button", { name: "Mark failed job 31" }));
+    const dialog = screen.getByRole("alertdialog", { name: "Mark failed stalled job 31?" });
+    expect(calls.some((call) => call.method === "POST")).toBe(false);
+    await userEvent.click(within(dialog).getByRole("button", { name: "Mark failed" }));
+    expect(await screen.findByRole("status")).toHaveTextContent("Job 31 marked failed.");
+    expect(within(jobs).getByRole("button", { name: "Retry job 31" })).toBeInTheDocument();
+
+    await userEvent.click(within(jobs).getByRole("button", { name: "Retry job 30" }));
+    await userEvent.click(
+      within(screen.getByRole("alertdialog", { name: "Retry stalled job 30?" })).getByRole("button", { name: "Retry" }),
+    );
+    expect(await screen.findByRole("alert")).toHaveTextContent(
+      "Could not retry job 30: job 30 is no longer doing: it was not retried",
+    );
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
   });
 
   it("refreshes every few seconds while Auto-refresh is checked", async () => {
     const { calls } = mockFetch({
       "GET /api/admin/jobs/summary": jsonResponse(SUMMARY),
-      "GET /api/admin/jobs": jsonResponse([]),
+      "GET /api/admin/jobs": jsonResponse(jobPage([])),
     });
     renderJobs(30);
     const summaries = () => calls.filter((call) => call.url === "/api/admin/jobs/summary").length;

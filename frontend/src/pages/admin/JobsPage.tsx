@@ -1,8 +1,10 @@
 import { useEffect, useState } from "react";
 import { errorMessage } from "../../api/client";
-import { cancelJob, getJobSummary, listJobs, retryJob } from "../../api/endpoints";
+import { cancelJob, failJob, getJobSummary, listJobs, retryJob } from "../../api/endpoints";
 import type { JobStatus, JobView, QueueCounts } from "../../api/types";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { formatTime } from "../../components/format";
+import { Pager, useCursors } from "../../components/paging";
 
 export const JOB_STATUSES: readonly JobStatus[] = ["todo", "doing", "succeeded", "failed", "cancelled", "aborted"];
 export const JOB_PAGE = 50;
@@ -10,6 +12,24 @@ export const JOB_PAGE = 50;
 export interface JobsPageProps {
   /** Auto-refresh period. */
   refreshMs?: number;
+}
+
+type JobAction = "retry" | "cancel" | "fail";
+
+const DONE_TEXT: Record<JobAction, string> = {
+  retry: "queued again",
+  cancel: "cancelled",
+  fail: "marked failed",
+};
+
+const ACTION_LABEL: Record<JobAction, string> = { retry: "Retry", cancel: "Cancel", fail: "Mark failed" };
+
+/** What a row offers: retry a failed job, cancel one still to do, retry or fail a stalled one. */
+export function jobActions(job: JobView): JobAction[] {
+  if (job.status === "failed") return ["retry"];
+  if (job.status === "todo") return ["cancel"];
+  if (job.status === "doing" && job.stalled) return ["retry", "fail"];
+  return [];
 }
 
 function argsText(args: Record<string, unknown>): string {
@@ -67,15 +87,17 @@ function SummaryTable({ summary }: { summary: QueueCounts[] }) {
 export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
   const [status, setStatus] = useState<JobStatus | "">("");
   const [queue, setQueue] = useState("");
-  /** `after` cursors of the pages before this one; the last is this page's. */
-  const [cursors, setCursors] = useState<(number | null)[]>([null]);
-  const after = cursors[cursors.length - 1] ?? null;
+  const cursors = useCursors<number>();
+  const after = cursors.after;
   const [summary, setSummary] = useState<QueueCounts[] | null>(null);
   const [jobs, setJobs] = useState<JobView[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const [busy, setBusy] = useState<number | null>(null);
+  /** A stalled job's action waiting for confirmation. */
+  const [confirming, setConfirming] = useState<{ job: JobView; action: JobAction } | null>(null);
   const [autoRefresh, setAutoRefresh] = useState(true);
   const [tick, setTick] = useState(0);
 
@@ -89,7 +111,8 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
         ]);
         if (controller.signal.aborted) return;
         setSummary(counts);
-        setJobs(page);
+        setJobs(page.items);
+        setNext(page.next_after);
         setLoadError(null);
       } catch (err) {
         if (!controller.signal.aborted) setLoadError(errorMessage(err));
@@ -106,23 +129,30 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
 
   const filter = (change: () => void) => {
     change();
-    setCursors([null]);
+    cursors.reset();
   };
 
-  const act = async (job: JobView, action: "retry" | "cancel") => {
+  const act = async (job: JobView, action: JobAction) => {
     setBusy(job.id);
     setActionError(null);
     setNotice(null);
     try {
-      const updated = await (action === "retry" ? retryJob(job.id) : cancelJob(job.id));
+      const call = action === "retry" ? retryJob : action === "cancel" ? cancelJob : failJob;
+      const updated = await call(job.id);
       setJobs((prev) => prev?.map((row) => (row.id === updated.id ? updated : row)) ?? prev);
-      setNotice(`Job ${job.id} ${action === "retry" ? "queued again" : "cancelled"}.`);
+      setNotice(`Job ${job.id} ${DONE_TEXT[action]}.`);
       setTick((n) => n + 1);
     } catch (err) {
-      setActionError(`Could not ${action} job ${job.id}: ${errorMessage(err)}`);
+      setActionError(`Could not ${ACTION_LABEL[action].toLowerCase()} job ${job.id}: ${errorMessage(err)}`);
     } finally {
       setBusy(null);
+      setConfirming(null);
     }
+  };
+
+  const request = (job: JobView, action: JobAction) => {
+    if (job.status === "doing") setConfirming({ job, action });
+    else void act(job, action);
   };
 
   const queues = summary?.map((row) => row.queue) ?? [];
@@ -220,34 +250,29 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
                     </td>
                     <td>
                       <span className={`badge badge-job-${job.status}`}>{job.status}</span>
+                      {job.stalled && (
+                        <span className="badge badge-job-stalled" title="Its worker stopped sending heartbeats">
+                          stalled
+                        </span>
+                      )}
                     </td>
                     <td>{job.attempts}</td>
                     <td>{formatTime(job.queued_at)}</td>
                     <td>{formatTime(job.started_at)}</td>
                     <td>{formatTime(job.finished_at)}</td>
                     <td>
-                      {job.status === "failed" && (
+                      {jobActions(job).map((action) => (
                         <button
+                          key={action}
                           type="button"
                           className="small"
                           disabled={busy === job.id}
-                          onClick={() => void act(job, "retry")}
-                          aria-label={`Retry job ${job.id}`}
+                          onClick={() => request(job, action)}
+                          aria-label={`${ACTION_LABEL[action]} job ${job.id}`}
                         >
-                          Retry
+                          {ACTION_LABEL[action]}
                         </button>
-                      )}
-                      {job.status === "todo" && (
-                        <button
-                          type="button"
-                          className="small"
-                          disabled={busy === job.id}
-                          onClick={() => void act(job, "cancel")}
-                          aria-label={`Cancel job ${job.id}`}
-                        >
-                          Cancel
-                        </button>
-                      )}
+                      ))}
                     </td>
                   </tr>
                 ))}
@@ -255,22 +280,22 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
             </table>
           </div>
         )}
-        <p className="pager">
-          <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((prev) => prev.slice(0, -1))}>
-            Newer
-          </button>
-          <button
-            type="button"
-            disabled={!jobs || jobs.length < JOB_PAGE}
-            onClick={() => {
-              const last = jobs?.[jobs.length - 1];
-              if (last) setCursors((prev) => [...prev, last.id]);
-            }}
-          >
-            Older
-          </button>
-        </p>
+        <Pager cursors={cursors} next={next} previousLabel="Newer" nextLabel="Older" />
       </section>
+      {confirming && (
+        <ConfirmDialog
+          title={`${ACTION_LABEL[confirming.action]} stalled job ${confirming.job.id}?`}
+          message={
+            confirming.action === "retry"
+              ? "Its worker stopped sending heartbeats. The job is queued again; should that worker still be running it, it runs twice."
+              : "Its worker stopped sending heartbeats. The job ends as failed and can be retried from there."
+          }
+          confirmLabel={ACTION_LABEL[confirming.action]}
+          busy={busy === confirming.job.id}
+          onConfirm={() => void act(confirming.job, confirming.action)}
+          onCancel={() => setConfirming(null)}
+        />
+      )}
     </>
   );
 }

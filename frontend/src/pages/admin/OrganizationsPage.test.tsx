@@ -19,7 +19,10 @@ afterEach(() => vi.unstubAllGlobals());
 describe("AdminOrganizationsPage", () => {
   it("lists every organisation with its members and links to its page", async () => {
     const { calls } = mockFetch({
-      "GET /api/admin/organizations": jsonResponse([organization(1, "acme", 12), organization(2, "globex", 3)]),
+      "GET /api/admin/organizations": jsonResponse({
+        items: [organization(1, "acme", 12), organization(2, "globex", 3)],
+        next_after: null,
+      }),
     });
     render(
       <MemoryRouter>

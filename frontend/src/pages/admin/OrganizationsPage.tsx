@@ -4,21 +4,24 @@ import { errorMessage } from "../../api/client";
 import { listAdminOrganizations } from "../../api/endpoints";
 import type { AdminOrganization } from "../../api/types";
 import { formatTime } from "../../components/format";
+import { Pager, useCursors } from "../../components/paging";
 
 const PAGE = 100;
 
 /** Every organisation on the platform, with its members; each opens its own page (members, invitations, audit). */
 export function AdminOrganizationsPage() {
-  const [pages, setPages] = useState<(string | null)[]>([null]);
+  const cursors = useCursors<string>();
+  const after = cursors.after;
   const [organizations, setOrganizations] = useState<AdminOrganization[] | null>(null);
+  const [next, setNext] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const after = pages[pages.length - 1] ?? null;
 
   useEffect(() => {
     const controller = new AbortController();
-    listAdminOrganizations(after, controller.signal).then(
-      (found) => {
-        setOrganizations(found);
+    listAdminOrganizations(after, PAGE, controller.signal).then(
+      (page) => {
+        setOrganizations(page.items);
+        setNext(page.next_after);
         setError(null);
       },
       (err: unknown) => {
@@ -66,18 +69,7 @@ export function AdminOrganizationsPage() {
           </tbody>
         </table>
       )}
-      <div className="pager">
-        <button type="button" disabled={pages.length <= 1} onClick={() => setPages((prev) => prev.slice(0, -1))}>
-          Previous
-        </button>
-        <button
-          type="button"
-          disabled={!organizations || organizations.length < PAGE}
-          onClick={() => organizations && setPages((prev) => [...prev, organizations[organizations.length - 1]!.slug])}
-        >
-          Next
-        </button>
-      </div>
+      <Pager cursors={cursors} next={next} />
     </>
   );
 }

@@ -51,9 +51,27 @@ afterEach(() => {
 });
 
 describe("UsersPage", () => {
+  it("goes to the next page only when the server says one follows", async () => {
+    const { calls } = mockFetch({
+      "GET /api/admin/users": (call) =>
+        new URL(call.url, "http://x").searchParams.get("after") === "2"
+          ? jsonResponse({ items: [user(3)], next_after: null })
+          : jsonResponse({ items: [user(1), user(2)], next_after: 2 }),
+    });
+    renderWithAuth(<UsersPage />);
+
+    await userEvent.click(await screen.findByRole("button", { name: "Next" }));
+    expect(await screen.findByText("u3@example.com")).toBeInTheDocument();
+    expect(calls.at(-1)!.url).toBe("/api/admin/users?after=2&limit=100");
+    expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+  });
+
   it("changes a role and shows the refusal for the last admin", async () => {
     const { calls } = mockFetch({
-      "GET /api/admin/users": jsonResponse([user(1, { role: "admin", email: "root@example.com" }), user(2)]),
+      "GET /api/admin/users": jsonResponse({
+        items: [user(1, { role: "admin", email: "root@example.com" }), user(2)],
+        next_after: null,
+      }),
       "PATCH /api/admin/users/2": jsonResponse(user(2, { role: "author" })),
       "PATCH /api/admin/users/1": jsonResponse({ detail: "The last admin cannot lose the role" }, 409),
       "GET /api/me": jsonResponse(ADMIN),
@@ -73,7 +91,7 @@ describe("UsersPage", () => {
 describe("EnvironmentsPage", () => {
   it("lists environments and stops a running one", async () => {
     const { calls } = mockFetch({
-      "GET /api/admin/environments": jsonResponse([env("e1", "running"), env("e2", "stopped")]),
+      "GET /api/admin/environments": jsonResponse({ items: [env("e1", "running"), env("e2", "stopped")], next_after: null }),
       "POST /api/admin/environments/e1/stop": jsonResponse(env("e1", "stopping")),
     });
     renderWithAuth(<EnvironmentsPage />);
@@ -86,5 +104,26 @@ describe("EnvironmentsPage", () => {
     await userEvent.click(within(rows[0]!).getByRole("button", { name: /Stop environment of Grace/ }));
     expect(await screen.findByRole("status")).toHaveTextContent("Environment e1 is stopping.");
     expect(calls.find((call) => call.method === "POST")!.url).toBe("/api/admin/environments/e1/stop");
+  });
+
+  it("pages with the cursor the server gives, and back", async () => {
+    const cursor = "2025-03-01T10:30:00+00:00|e1";
+    const { calls } = mockFetch({
+      "GET /api/admin/environments": (call) =>
+        new URL(call.url, "http://x").searchParams.get("after") === cursor
+          ? jsonResponse({ items: [{ ...env("e2", "stopped"), lesson: "basics/second" }], next_after: null })
+          : jsonResponse({ items: [{ ...env("e1", "running"), lesson: "basics/first" }], next_after: cursor }),
+    });
+    renderWithAuth(<EnvironmentsPage />);
+
+    expect(await screen.findByText("basics/first")).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Previous" })).toBeDisabled();
+    await userEvent.click(screen.getByRole("button", { name: "Next" }));
+
+    expect(await screen.findByText("basics/second")).toBeInTheDocument();
+    expect(calls.at(-1)!.url).toBe(`/api/admin/environments?after=${encodeURIComponent(cursor)}&limit=100`);
+    expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
+    await userEvent.click(screen.getByRole("button", { name: "Previous" }));
+    expect(await screen.findByText("basics/first")).toBeInTheDocument();
   });
 });

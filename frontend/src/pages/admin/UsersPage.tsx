@@ -4,16 +4,17 @@ import { changeUserRole, listUsers } from "../../api/endpoints";
 import type { AdminUser, Role } from "../../api/types";
 import { useAuth } from "../../auth/AuthContext";
 import { formatTime } from "../../components/format";
+import { Pager, useCursors } from "../../components/paging";
 
 const ROLES: readonly Role[] = ["learner", "author", "admin"];
 export const USER_PAGE = 100;
 
 export function UsersPage() {
   const { me, refresh } = useAuth();
-  /** `after` cursors of the pages before this one; the last is this page's (ids ascend). */
-  const [cursors, setCursors] = useState<number[]>([0]);
-  const after = cursors[cursors.length - 1] ?? 0;
+  const cursors = useCursors<number>();
+  const after = cursors.after;
   const [users, setUsers] = useState<AdminUser[] | null>(null);
+  const [next, setNext] = useState<number | null>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
@@ -21,9 +22,10 @@ export function UsersPage() {
 
   useEffect(() => {
     const controller = new AbortController();
-    listUsers(after || null, USER_PAGE, controller.signal).then(
-      (found) => {
-        setUsers(found);
+    listUsers(after, USER_PAGE, controller.signal).then(
+      (page) => {
+        setUsers(page.items);
+        setNext(page.next_after);
         setLoadError(null);
       },
       (err: unknown) => {
@@ -113,21 +115,7 @@ export function UsersPage() {
           </table>
         </div>
       )}
-      <p className="pager">
-        <button type="button" disabled={cursors.length <= 1} onClick={() => setCursors((prev) => prev.slice(0, -1))}>
-          Previous
-        </button>
-        <button
-          type="button"
-          disabled={!users || users.length < USER_PAGE}
-          onClick={() => {
-            const last = users?.[users.length - 1];
-            if (last) setCursors((prev) => [...prev, last.id]);
-          }}
-        >
-          Next
-        </button>
-      </p>
+      <Pager cursors={cursors} next={next} />
     </>
   );
 }

@@ -1,0 +1,58 @@
+"""A draft's course: where its author may publish it, and giving a draft the course it was made from.
+
+Both imports end here: an upload at once, in the web request; a git URL in
+the draft's job, once the clone is packed (:mod:`practica.authoring.fetching`).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from practica.accounts.models import Role, User
+from practica.accounts.organizations import organization_slugs
+from practica.authoring.models import CourseDraft, DraftStatus
+from practica.lessons.loading import LoadedCourse
+from practica.lessons.publishing import publish
+from servicekit.reads import SessionReads
+
+
+class DraftError(Exception):
+    """A refusal with its HTTP status and a sentence for the author."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        self.status = status
+        self.detail = detail
+        super().__init__(detail)
+
+
+def visibility_of(course: LoadedCourse) -> str:
+    assert course.course is not None, "drafts are courses (course.yaml)"
+    visibility = course.course.visibility
+    return visibility if isinstance(visibility, str) else visibility.organization
+
+
+async def check_organization(session: AsyncSession, user: User, visibility: str) -> None:
+    """Authors publish into public or into an organisation they belong to (admins anywhere); 403 otherwise."""
+    if visibility == "public" or user.role == Role.ADMIN:
+        return
+    if visibility not in await organization_slugs(SessionReads(session), user.id):
+        raise DraftError(
+            403, f"course.yaml: visibility.organization: you are not a member of {visibility!r}: ask its admins"
+        )
+
+
+async def store_course(
+    session: AsyncSession, author: User, draft: CourseDraft, course: LoadedCourse, archive: bytes
+) -> None:
+    """Give ``draft`` the course: its files, id, title, visibility and an unpublished version; it is then validating.
+
+    403 (:class:`DraftError`) when ``author`` may not publish where the course says.
+    """
+    assert course.course is not None
+    visibility = visibility_of(course)
+    await check_organization(session, author, visibility)
+    version = await publish(session, course, draft.source, performer=None, published=False)
+    assert version.version_id is not None
+    draft.course_id, draft.title, draft.visibility = course.course.id, course.course.title, visibility
+    draft.version_id, draft.archive, draft.status = version.version_id, archive, DraftStatus.VALIDATING
+    await session.flush()
