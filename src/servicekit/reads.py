@@ -38,6 +38,9 @@ R = TypeVar("R")
 class Reads(Protocol):
     """Runs read-only Core statements (no ORM entities in the select list)."""
 
+    lasting: bool
+    """Usable after the request that got it ends (a pool), so a cache may reload through it in the background."""
+
     async def rows(self, statement: Executable, params: Params | None = None) -> Sequence[Sequence[Any]]:
         """Every row, as a tuple of column values."""
         ...
@@ -49,6 +52,8 @@ class Reads(Protocol):
 
 class SessionReads:
     """Reads in the caller's session or connection (and its transaction)."""
+
+    lasting = False  # bound to the caller's session
 
     def __init__(self, session: AsyncSession | SAConnection) -> None:
         self.session = session
@@ -69,6 +74,8 @@ class PoolReads:
     The pool opens on first use (so an app that never reads this way opens no
     connection) and is closed by :meth:`close`.
     """
+
+    lasting = True
 
     def __init__(self, database_url: str, *, max_size: int, application_name: str) -> None:
         conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)

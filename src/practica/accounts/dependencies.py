@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practica.accounts.csrf import csrf_protect
 from practica.accounts.models import Role, User
-from practica.accounts.sessions import SESSION_COOKIE, remembered_user, session_user
+from practica.accounts.sessions import SESSION_COOKIE, signed_in_user
 from practica.settings import PracticaSettings
 from servicekit.reads import Reads
 
@@ -68,11 +68,9 @@ async def optional_user(request: Request) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    if (remembered := remembered_user(token)) is not None:
-        return remembered
     sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions(bind=_reader(request)) as session:  # at most one write, a statement of its own
-        return await session_user(session, token)
+    reader = _reader(request)  # autocommit: the lookup's one write (last seen) is a statement of its own
+    return await signed_in_user(token, lambda: sessions(bind=reader))
 
 
 async def current_user(user: Annotated[User | None, Depends(optional_user)]) -> User:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from cachetools import TLRUCache
 from sqlalchemy import func, or_, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +22,7 @@ from practica.accounts.sessions import RECENT_FOR
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
-from servicekit.caching import staggered_cache
+from servicekit.caching import RefreshAheadCache
 from servicekit.reads import Reads
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -37,7 +36,7 @@ class MembershipView:
     role: MemberRole
 
 
-_recent_slugs: TLRUCache[int, frozenset[str]] = staggered_cache(10_000, RECENT_FOR.total_seconds())
+_recent_slugs: RefreshAheadCache[int, frozenset[str]] = RefreshAheadCache(10_000, RECENT_FOR.total_seconds())
 
 
 def forget_memberships() -> None:
@@ -48,19 +47,20 @@ def forget_memberships() -> None:
 async def organization_slugs(reads: Reads, user_id: int) -> set[str]:
     """The organisations ``user_id`` belongs to: their private courses are the ones this user may see.
 
-    Remembered for :data:`~practica.accounts.sessions.RECENT_FOR`, like sessions; joining or leaving
-    through this process forgets it at once.
+    Remembered for :data:`~practica.accounts.sessions.RECENT_FOR`, like sessions (and reloaded
+    ahead through ``reads`` when they outlive the request); joining or leaving through this
+    process forgets it at once.
     """
-    if (remembered := _recent_slugs.get(user_id)) is not None:
-        return set(remembered)
-    rows = await reads.rows(
-        select(Organization.slug)
-        .join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.user_id == user_id)
-    )
-    slugs = frozenset(slug for (slug,) in rows)
-    _recent_slugs[user_id] = slugs
-    return set(slugs)
+
+    async def load() -> frozenset[str]:
+        rows = await reads.rows(
+            select(Organization.slug)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(Membership.user_id == user_id)
+        )
+        return frozenset(slug for (slug,) in rows)
+
+    return set(await _recent_slugs.get_or_load(user_id, load, in_background=reads.lasting) or ())
 
 
 async def memberships(session: AsyncSession, user_id: int) -> list[MembershipView]:
@@ -81,7 +81,7 @@ async def create_organization(session: AsyncSession, creator: User, slug: str, n
     if organization_id is None:
         raise AccountError(409, f"The organization {slug!r} already exists")
     session.add(Membership(organization_id=organization_id, user_id=creator.id, role=MemberRole.ADMIN.value))
-    _recent_slugs.pop(creator.id, None)
+    _recent_slugs.forget(creator.id)
     await session.flush()
     return await session.get_one(Organization, organization_id)
 
@@ -200,7 +200,7 @@ async def accept(session: AsyncSession, token: str, user: User) -> MembershipVie
         .on_conflict_do_nothing()
     )
     invitation.accepted_at = datetime.now(UTC)
-    _recent_slugs.pop(user.id, None)
+    _recent_slugs.forget(user.id)
     organization = await session.get_one(Organization, invitation.organization_id)
     role = await role_in(session, organization.id, user.id)
     assert role is not None
@@ -214,7 +214,7 @@ async def remove_member(session: AsyncSession, organization: Organization, user_
     membership = await session.get(Membership, (organization.id, user_id))
     if membership is None:
         raise AccountError(404, "No such member")
-    _recent_slugs.pop(user_id, None)
+    _recent_slugs.forget(user_id)
     if membership.role == MemberRole.ADMIN.value:
         admins = await session.scalar(
             select(func.count())

@@ -6,17 +6,18 @@ reset. ``last_seen_at`` is refreshed at most every :data:`TOUCH_EVERY` so a
 busy browser does not write on every request.
 
 Each web process remembers a session it has just checked for
-:data:`RECENT_FOR` at most (staggered, so that users met together are not
-looked up again together), so a page's burst of API calls costs one lookup. Ending
-sessions or changing a role forgets them here at once; another web process
-notices within :data:`RECENT_FOR`.
+:data:`RECENT_FOR` at most, so a page's burst of API calls costs one lookup;
+a session in use is looked up again in the background before that time runs
+out (:class:`servicekit.caching.RefreshAheadCache`), so a busy browser's
+requests never wait for it. Ending sessions or changing a role forgets them
+here at once; another web process notices within :data:`RECENT_FOR`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-from cachetools import TLRUCache
 from fastapi import Request, Response
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,13 +25,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import User, UserSession
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
-from servicekit.caching import staggered_cache
+from servicekit.caching import RefreshAheadCache
 
 SESSION_COOKIE = "practica_session"
 SESSION_LIFETIME = timedelta(days=14)
 TOUCH_EVERY = timedelta(minutes=5)
 RECENT_FOR = timedelta(seconds=5)
-_recent: TLRUCache[str, User] = staggered_cache(10_000, RECENT_FOR.total_seconds())
+_recent: RefreshAheadCache[str, User] = RefreshAheadCache(10_000, RECENT_FOR.total_seconds())
 
 
 async def start_session(session: AsyncSession, user_id: int) -> str:
@@ -43,16 +44,22 @@ async def start_session(session: AsyncSession, user_id: int) -> str:
     return token
 
 
-def remembered_user(token: str) -> User | None:
-    """The user of a session this process checked within :data:`RECENT_FOR`, without asking the database."""
-    return _recent.get(token_hash(token))
+async def signed_in_user(token: str, open_session: Callable[[], AsyncSession]) -> User | None:
+    """The user of a live session: remembered, else looked up in a session of its own from ``open_session``.
+
+    The lookup's session is its own (not the request's) because it may also
+    run in the background, after the request, to refresh what is remembered.
+    """
+
+    async def look_up() -> User | None:
+        async with open_session() as session:
+            return await _look_up(session, token_hash(token))
+
+    return await _recent.get_or_load(token_hash(token), look_up)
 
 
-async def session_user(session: AsyncSession, token: str) -> User | None:
-    """The user of a live session, refreshing its ``last_seen_at`` now and then."""
-    hashed = token_hash(token)
-    if (remembered := _recent.get(hashed)) is not None:
-        return remembered
+async def _look_up(session: AsyncSession, hashed: str) -> User | None:
+    """The session's user, refreshing its ``last_seen_at`` now and then."""
     row = (
         await session.execute(
             select(User, UserSession.last_seen_at)
@@ -67,7 +74,6 @@ async def session_user(session: AsyncSession, token: str) -> User | None:
         await session.execute(
             update(UserSession).where(UserSession.token_hash == hashed).values(last_seen_at=func.now())
         )
-    _recent[hashed] = user
     return user
 
 
@@ -78,12 +84,11 @@ def forget_all() -> None:
 
 def forget_user(user_id: int) -> None:
     """Drop this process's memory of ``user_id``'s sessions (they ended, or the user changed)."""
-    for hashed in [hashed for hashed, user in _recent.items() if user.id == user_id]:
-        _recent.pop(hashed, None)
+    _recent.forget_where(lambda user: user.id == user_id)
 
 
 async def end_session(session: AsyncSession, token: str) -> None:
-    _recent.pop(token_hash(token), None)
+    _recent.forget(token_hash(token))
     await session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
 
 
