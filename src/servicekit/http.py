@@ -18,35 +18,6 @@ REQUEST_ID_HEADER = "X-Request-ID"
 log = structlog.get_logger(__name__)
 
 
-class RequestIdMiddleware:
-    """Bind a request id to every log line of a request and echo it back.
-
-    Plain ASGI (not ``BaseHTTPMiddleware``, which costs a task and a stream per
-    request): it only wraps ``send`` to add the header.
-    """
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        request_id = (Headers(scope=scope).get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
-        structlog.contextvars.clear_contextvars()
-        structlog.contextvars.bind_contextvars(request_id=request_id)
-
-        async def send_with_id(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
-            await send(message)
-
-        try:
-            await self.app(scope, receive, send_with_id)
-        finally:
-            structlog.contextvars.unbind_contextvars("request_id")
-
-
 class HttpMetrics:
     """Request counters and latency histograms, labelled by route template."""
 
@@ -66,51 +37,55 @@ class HttpMetrics:
             registry=registry,
         )
 
-    def middleware(self, app: ASGIApp) -> ASGIApp:
-        """Plain ASGI: the status comes from the response's start message, the route from the routed scope."""
+    def record(self, scope: Scope, status: int, seconds: float) -> None:
+        template = getattr(scope.get("route"), "path", "unmatched")
+        self.requests.labels(scope["method"], template, str(status)).inc()
+        self.latency.labels(scope["method"], template).observe(seconds)
 
-        async def measure(scope: Scope, receive: Receive, send: Send) -> None:
-            if scope["type"] != "http":
-                await app(scope, receive, send)
-                return
-            started = time.perf_counter()
-            status = 500
 
-            async def send_seeing_status(message: Message) -> None:
-                nonlocal status
-                if message["type"] == "http.response.start":
-                    status = message["status"]
-                await send(message)
+class ObservabilityMiddleware:
+    """A request id on every log line of a request and on its answer, and the request's metrics.
 
-            try:
-                await app(scope, receive, send_seeing_status)
-            finally:
-                template = getattr(scope.get("route"), "path", "unmatched")
-                self.requests.labels(scope["method"], template, str(status)).inc()
-                self.latency.labels(scope["method"], template).observe(time.perf_counter() - started)
+    Plain ASGI (not ``BaseHTTPMiddleware``, which costs a task and a stream per
+    request), and one layer for both jobs: each layer wraps ``send`` again,
+    and on a hot path that shows. The status comes from the response's start
+    message, the route from the routed scope.
+    """
 
-        return measure
+    def __init__(self, app: ASGIApp, metrics: HttpMetrics) -> None:
+        self.app, self.metrics = app, metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        request_id = (Headers(scope=scope).get(REQUEST_ID_HEADER) or uuid.uuid4().hex)[:64]
+        structlog.contextvars.clear_contextvars()
+        structlog.contextvars.bind_contextvars(request_id=request_id)
+        status = 500
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                MutableHeaders(scope=message)[REQUEST_ID_HEADER] = request_id
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            structlog.contextvars.unbind_contextvars("request_id")
+            self.metrics.record(scope, status, time.perf_counter() - started)
 
 
 def install_observability(app: FastAPI, registry: CollectorRegistry, namespace: str) -> None:
     """Add request ids, HTTP metrics and ``GET /metrics`` to ``app``."""
-    metrics = HttpMetrics(registry, namespace)
-    app.add_middleware(_Wrapped, wrap=metrics.middleware)
-    app.add_middleware(RequestIdMiddleware)
+    app.add_middleware(ObservabilityMiddleware, metrics=HttpMetrics(registry, namespace))
 
     @app.get("/metrics", include_in_schema=False)
     async def prometheus_metrics() -> Response:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
-
-
-class _Wrapped:
-    """Adapts a ``wrap(app) -> app`` function to Starlette's middleware class protocol."""
-
-    def __init__(self, app: ASGIApp, wrap: Callable[[ASGIApp], ASGIApp]) -> None:
-        self.inner = wrap(app)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.inner(scope, receive, send)
 
 
 def ping_router(engine_of: Callable[[Request], AsyncEngine]) -> APIRouter:

@@ -2,7 +2,7 @@
 
 Standard-library loggers (uvicorn, alembic, procrastinate) go through the
 same renderer, and every line logged while a request is handled carries its
-``request_id`` (bound by :class:`servicekit.http.RequestIdMiddleware`).
+``request_id`` (bound by :class:`servicekit.http.ObservabilityMiddleware`).
 """
 
 from __future__ import annotations
