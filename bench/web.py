@@ -1,11 +1,12 @@
 """Web figures: the catalogue and lesson page APIs under 50 concurrent clients (wrk), and terminal echo.
 
-    .venv/bin/python -m bench.web [--connections 50] [--duration 15] [--workers 1]
+    .venv/bin/python -m bench.web [--connections 50] [--duration 15] [--workers 2]
 
 Uses the embedded PostgreSQL under ``.bench/checks`` (or ``BENCH_DATABASE_URL``,
 an admin URL) with a fresh migrated database, publishes every course under
 ``courses/``, signs one learner in per client, and starts ``practica web
---workers N`` (default 1, as ``practica web`` runs) as a process of its own. wrk (Debian package ``wrk``) is the
+--workers N`` (default 2: one per core of the machine the figures are for)
+as a process of its own. wrk (Debian package ``wrk``) is the
 load generator, run on this machine with ``--connections`` connections on
 two threads; it reports requests per second and the latency distribution.
 Each endpoint is measured twice: flat out (every client sends its next
@@ -134,7 +135,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--connections", type=int, default=50)
     parser.add_argument("--duration", type=int, default=15)
-    parser.add_argument("--workers", type=int, default=1, help="web processes (practica web --workers)")
+    parser.add_argument("--workers", type=int, default=2, help="web processes (practica web --workers)")
     parser.add_argument("--port", type=int, default=8093)
     parser.add_argument("--think", type=int, default=100, help="ms each client waits between requests (2nd run)")
     parser.add_argument("--keys", type=int, default=200, help="keystrokes for the echo figure")
