@@ -31,6 +31,36 @@ export interface EditorProps {
   /** Ids of the open tabs; buffers of other tabs are dropped. */
   openTabIds: readonly string[];
   onChange: (tabId: string, content: string) => void;
+  /** Keyboard shortcuts: Ctrl/Cmd+S saves now; Ctrl/Cmd+Enter runs (when the lesson has a run command). */
+  shortcuts?: EditorShortcuts;
+}
+
+export interface EditorShortcuts {
+  save?: () => void;
+  run?: () => void;
+}
+
+/** Bindings ahead of the default keymap (whose Mod-Enter inserts a blank line when there is nothing to run). */
+function shortcutKeymap(shortcuts: () => EditorShortcuts | undefined) {
+  return keymap.of([
+    {
+      key: "Mod-s",
+      preventDefault: true, // never the browser's "save page"
+      run: () => {
+        shortcuts()?.save?.();
+        return true;
+      },
+    },
+    {
+      key: "Mod-Enter",
+      run: () => {
+        const run = shortcuts()?.run;
+        if (!run) return false;
+        run();
+        return true;
+      },
+    },
+  ]);
 }
 
 const theme = EditorView.theme({
@@ -39,7 +69,7 @@ const theme = EditorView.theme({
 });
 
 /** A thin CodeMirror 6 wrapper: one EditorView, one EditorState per tab. */
-export function Editor({ tabId, path, content, generation, openTabIds, onChange }: EditorProps) {
+export function Editor({ tabId, path, content, generation, openTabIds, onChange, shortcuts }: EditorProps) {
   const container = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const states = useRef(new Map<string, EditorState>());
@@ -47,6 +77,8 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange 
   const active = useRef<{ tabId: string; generation: number } | null>(null);
   const onChangeRef = useRef(onChange);
   onChangeRef.current = onChange;
+  const shortcutsRef = useRef(shortcuts);
+  shortcutsRef.current = shortcuts;
 
   const makeState = (doc: string): EditorState => {
     const extensions: Extension[] = [
@@ -60,6 +92,7 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange 
       highlightActiveLine(),
       syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
       indentUnit.of("    "),
+      shortcutKeymap(() => shortcutsRef.current),
       keymap.of([...defaultKeymap, ...historyKeymap, indentWithTab]),
       EditorView.contentAttributes.of({ "aria-label": "Editor" }),
       theme,

@@ -5,7 +5,7 @@ import { baseName, decodeText, GatewayClient } from "../api/gateway";
 import type { Environment, FileEntry } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Autosaver, type SaveStatus } from "./autosave";
-import { Editor } from "./Editor";
+import { Editor, type EditorShortcuts } from "./Editor";
 import { FileTree } from "./FileTree";
 import { languageForPath } from "./languages";
 import { Terminal, type TerminalHandle } from "./Terminal";
@@ -276,6 +276,11 @@ export function Ide({
     }
   };
 
+  const shortcuts: EditorShortcuts = {
+    save: () => void autosaver.flush().catch(() => undefined), // the save status shows a failure
+    ...(runCommand ? { run: () => void run() } : {}),
+  };
+
   const active = tabs.find((tab) => tab.id === activeId) ?? null;
   const openTabIds = useMemo(() => tabs.map((tab) => tab.id), [tabs]);
 
@@ -287,7 +292,7 @@ export function Ide({
             type="button"
             className="primary"
             onClick={() => void run()}
-            title={`Runs “${runCommand}” in the terminal`}
+            title={`Runs “${runCommand}” in the terminal (Ctrl+Enter in the editor)`}
           >
             Run
           </button>
@@ -405,6 +410,7 @@ export function Ide({
                 generation={generation}
                 openTabIds={openTabIds}
                 onChange={onChange}
+                shortcuts={shortcuts}
               />
             </div>
           </div>
