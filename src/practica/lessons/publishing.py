@@ -49,7 +49,7 @@ def checked_out(source: str) -> Iterator[Path]:
     with tempfile.TemporaryDirectory(prefix="practica-import-") as scratch:
         target = Path(scratch) / "course"
         clone = subprocess.run(
-            ["git", "clone", "--quiet", "--depth", "1", source, str(target)],
+            ["git", "clone", "--quiet", "--depth", "1", "--", source, str(target)],
             capture_output=True, text=True, timeout=300, check=False,
         )  # fmt: skip
         if clone.returncode != 0:
