@@ -8,10 +8,9 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.conftest import free_port
+from tests.conftest import free_port, running_service
 
 
 def run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -50,26 +49,14 @@ def test_config_prints_resolved_settings_without_secrets(tmp_path: Path) -> None
 
 def test_web_serves_from_as_many_processes_as_asked(tmp_path: Path, practica_db_url: str) -> None:
     port = free_port()
-    env = {**os.environ, "PRACTICA_HOME": str(tmp_path), "DATABASE_URL": practica_db_url, "LOG_LEVEL": "WARNING"}
+    env = {"PRACTICA_HOME": str(tmp_path), "DATABASE_URL": practica_db_url, "LOG_LEVEL": "WARNING"}
     argv = [sys.executable, "-m", "practica", "web", "--port", str(port), "--workers", "2"]
-    web = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
+    with running_service(argv, env, f"http://127.0.0.1:{port}"):
+        web = subprocess.run(["pgrep", "-o", "-f", f"practica web --port {port}"], capture_output=True, text=True)
         deadline = time.monotonic() + 30
-        while len(_children(web.pid)) < 2 or not _answers(f"http://127.0.0.1:{port}/ping"):
-            if web.poll() is not None or time.monotonic() > deadline:
-                pytest.fail("practica web --workers 2 did not start two processes")
+        while len(_children(int(web.stdout))) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
-        assert len(_children(web.pid)) == 2
-    finally:
-        web.terminate()
-        web.wait(timeout=15)
-
-
-def _answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
+        assert len(_children(int(web.stdout))) == 2
 
 
 def _children(pid: int) -> list[str]:
