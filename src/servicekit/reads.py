@@ -83,7 +83,8 @@ class PoolReads:
             conninfo,
             min_size=min(2, max_size),
             max_size=max_size,
-            kwargs={"autocommit": True, "application_name": application_name},
+            kwargs={"autocommit": True, "application_name": application_name, "connect_timeout": 5},
+            timeout=5.0,  # waiting for a connection: a database that is down fails requests, not hangs them
             open=False,
         )
         self._opening = asyncio.Lock()
