@@ -23,7 +23,7 @@ import psycopg
 from cachetools import LRUCache
 from psycopg import AsyncConnection
 from psycopg.rows import AsyncRowFactory, dict_row, tuple_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy import Executable
 from sqlalchemy.dialects.postgresql import psycopg as psycopg_dialect
 from sqlalchemy.engine import make_url
@@ -66,6 +66,12 @@ class SessionReads:
 
 
 _DIALECT = psycopg_dialect.dialect()  # type: ignore[no-untyped-call]
+_SHUTDOWN = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, cannot connect now
+
+
+def _dropped(error: psycopg.OperationalError) -> bool:
+    """The server closed the connection (no SQLSTATE: the socket went), not a slow or cancelled query."""
+    return not isinstance(error, PoolTimeout) and (error.sqlstate is None or error.sqlstate in _SHUTDOWN)
 
 
 class PoolReads:
@@ -110,7 +116,9 @@ class PoolReads:
         await self._ensure_open()
         try:
             return await self._fetch(sql, values, rows)
-        except psycopg.OperationalError:
+        except psycopg.OperationalError as error:
+            if not _dropped(error):
+                raise
             await self.pool.check()
             return await self._fetch(sql, values, rows)
 

@@ -95,3 +95,17 @@ async def test_reads_go_on_after_the_server_dropped_every_pooled_connection(prac
         assert await reads.mappings(text("SELECT 3 AS n")) == [{"n": 3}]
     finally:
         await reads.close()
+
+
+async def test_a_cancelled_query_is_not_run_again(practica_db_url: str) -> None:
+    async with await psycopg.AsyncConnection.connect(libpq_url(practica_db_url), autocommit=True) as admin:
+        await admin.execute("CREATE SEQUENCE runs")
+        database = (await (await admin.execute("SELECT current_database()")).fetchone() or [""])[0]
+        await admin.execute(f'ALTER DATABASE "{database}" SET statement_timeout = 200')
+    reads = PoolReads(practica_db_url, max_size=1, application_name="test-reads-cancel")
+    try:
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            await reads.rows(text("SELECT nextval('runs'), pg_sleep(1)"))  # nextval outlives the cancel
+        assert [tuple(row) for row in await reads.rows(text("SELECT last_value FROM runs"))] == [(1,)]
+    finally:
+        await reads.close()
