@@ -2,6 +2,7 @@ import { useState } from "react";
 import { Link, NavLink, Outlet, useNavigate } from "react-router";
 import { errorMessage } from "../api/client";
 import { isAdmin, isAuthor, useAuth } from "../auth/AuthContext";
+import { ErrorText } from "./Messages";
 
 export function Layout() {
   const { me, signOut } = useAuth();
@@ -75,11 +76,7 @@ export function Layout() {
             )}
           </div>
         </div>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText message={error} />
       </header>
       <main id="main" tabIndex={-1}>
         <Outlet />

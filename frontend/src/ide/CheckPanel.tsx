@@ -2,6 +2,7 @@ import { useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
 import { getCheck, startCheck } from "../api/endpoints";
 import type { Check, CheckStatus, TestStatus } from "../api/types";
+import { ErrorText } from "../components/Messages";
 
 export interface CheckPanelProps {
   courseId: string;
@@ -159,11 +160,7 @@ export function CheckPanel({
           Wait {waitSeconds} s before the next check
         </p>
       )}
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       {pollError && inProgress && (
         <p className="error">Lost contact with the server ({pollError}); still trying…</p>
       )}

@@ -9,6 +9,7 @@ import { Editor, type EditorShortcuts } from "./Editor";
 import { FileTree } from "./FileTree";
 import { languageForPath } from "./languages";
 import { Terminal, type TerminalHandle } from "./Terminal";
+import { ErrorText } from "../components/Messages";
 
 export interface IdeHandle {
   /** Save every unsaved edit now. */
@@ -322,11 +323,7 @@ export function Ide({
               </button>
             </p>
           )}
-          {actionError && (
-            <p className="error" role="alert">
-              {actionError}
-            </p>
-          )}
+          <ErrorText message={actionError} />
         </div>
       )}
       <div className="ide-body">

@@ -4,6 +4,7 @@ import { errorMessage } from "../api/client";
 import { getActivity } from "../api/endpoints";
 import type { ActivityEntry, ActivityQuery, ActivityScope } from "../api/types";
 import { formatTime } from "../components/format";
+import { ErrorText } from "../components/Messages";
 
 interface Feed {
   entries: ActivityEntry[];
@@ -105,11 +106,7 @@ export function ActivityPage() {
         </nav>
       )}
       <h1>{title}</h1>
-      {problem && (
-        <p className="error" role="alert">
-          {problem}
-        </p>
-      )}
+      <ErrorText message={problem} />
       {!feed && loading && (
         <p className="muted" role="status">
           Loading the activity…

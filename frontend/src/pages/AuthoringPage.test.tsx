@@ -57,9 +57,12 @@ afterEach(() => {
 describe("AuthoringPage", () => {
   it("lists the drafts with status and progress, refreshing while one validates", async () => {
     let lists = 0;
+    let finishValidation = () => {};
+    const validated = new Promise<void>((resolve) => (finishValidation = resolve));
     mockFetch({
-      "GET /api/authoring/imports": () => {
+      "GET /api/authoring/imports": async () => {
         lists += 1;
+        if (lists > 1) await validated; // the page shows "validating" until the test has looked at it
         return jsonResponse(
           page([
             draft(2, {
@@ -88,6 +91,7 @@ describe("AuthoringPage", () => {
     expect(within(python).getByText("Published")).toBeInTheDocument();
 
     // Polled until no draft validates any more.
+    finishValidation();
     expect(await within(table).findByText("Invalid")).toBeInTheDocument();
     await new Promise((resolve) => setTimeout(resolve, 80));
     expect(lists).toBe(2);

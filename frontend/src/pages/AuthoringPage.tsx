@@ -13,6 +13,7 @@ import {
   FormatProblemList,
 } from "../components/drafts";
 import { formatTime } from "../components/format";
+import { ErrorText, NoticeText } from "../components/Messages";
 
 export const DRAFT_PAGE = 50;
 
@@ -72,11 +73,7 @@ function ImportForm() {
         validated before anyone sees it: the tests must fail on the starter files and every wrong solution, and pass
         on the reference solution in time.
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
+      <ErrorText message={error} />
       {problems && <FormatProblemList problems={problems} />}
       <form className="form inline-form" onSubmit={submitGit} aria-label="Import from Git">
         <div className="field">
@@ -181,11 +178,7 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
           Could not load the drafts: {error}
         </p>
       )}
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <NoticeText message={notice} />
       {drafts === null && !error && (
         <p className="muted" role="status">
           Loading the drafts…

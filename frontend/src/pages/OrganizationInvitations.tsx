@@ -5,6 +5,7 @@ import type { InvitationCreated, MemberRole, PendingInvitation } from "../api/ty
 import { useAuth } from "../auth/AuthContext";
 import { formatTime } from "../components/format";
 import { useAsync } from "../components/useAsync";
+import { ErrorText, NoticeText } from "../components/Messages";
 
 function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
@@ -173,16 +174,8 @@ export function Invitations({ slug }: { slug: string }) {
   return (
     <section aria-labelledby="invite-heading" className="card">
       <h2 id="invite-heading">Invite members</h2>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <ErrorText message={error} />
+      <NoticeText message={notice} />
       <div className="field">
         <label htmlFor="invite-role">Role of new members</label>
         <select id="invite-role" value={role} onChange={(event) => setRole(event.target.value as MemberRole)}>

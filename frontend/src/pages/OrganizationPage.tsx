@@ -7,6 +7,7 @@ import { administers, useAuth } from "../auth/AuthContext";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { useAsync } from "../components/useAsync";
 import { Invitations } from "./OrganizationInvitations";
+import { ErrorText, NoticeText } from "../components/Messages";
 
 export function OrganizationPage() {
   const { slug = "" } = useParams();
@@ -74,16 +75,8 @@ export function OrganizationPage() {
           </>
         )}
       </p>
-      {error && (
-        <p className="error" role="alert">
-          {error}
-        </p>
-      )}
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
+      <ErrorText message={error} />
+      <NoticeText message={notice} />
       <section aria-labelledby="members-heading">
         <h2 id="members-heading">Members</h2>
         <div className="table-wrap">

@@ -3,6 +3,7 @@ import { Link, useNavigate } from "react-router";
 import { errorMessage } from "../api/client";
 import { createOrganization } from "../api/endpoints";
 import { isAuthor, useAuth } from "../auth/AuthContext";
+import { ErrorText } from "../components/Messages";
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -37,11 +38,7 @@ function CreateOrganizationForm() {
     <section className="card" aria-labelledby="create-org-heading">
       <h2 id="create-org-heading">Create organization</h2>
       <form className="form" onSubmit={(event) => void submit(event)}>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText message={error} />
         <div className="field">
           <label htmlFor="org-name">Name</label>
           <input id="org-name" required value={name} onChange={(event) => setName(event.target.value)} />

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
 import { resetPassword } from "../api/endpoints";
+import { ErrorText } from "../components/Messages";
 
 export function ResetPasswordPage() {
   const { token = "" } = useParams();
@@ -33,11 +34,7 @@ export function ResetPasswordPage() {
         </p>
       ) : (
         <form className="form" onSubmit={(event) => void submit(event)}>
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
+          <ErrorText message={error} />
           <div className="field">
             <label htmlFor="reset-password">Password</label>
             <input

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { errorMessage } from "../api/client";
 import { requestPasswordReset } from "../api/endpoints";
+import { ErrorText } from "../components/Messages";
 
 export function ResetRequestPage() {
   const [email, setEmail] = useState("");
@@ -32,11 +33,7 @@ export function ResetRequestPage() {
         </p>
       ) : (
         <form className="form" onSubmit={(event) => void submit(event)}>
-          {error && (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          )}
+          <ErrorText message={error} />
           <div className="field">
             <label htmlFor="reset-email">Email</label>
             <input

@@ -3,6 +3,7 @@ import { Link, useLocation, useNavigate } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { signIn } from "../api/endpoints";
 import { useAuth } from "../auth/AuthContext";
+import { ErrorText } from "../components/Messages";
 
 function destination(state: unknown): string {
   if (state && typeof state === "object" && "from" in state) {
@@ -44,11 +45,7 @@ export function SignInPage() {
     <div className="page narrow">
       <h1>Sign in</h1>
       <form className="form" onSubmit={(event) => void submit(event)} noValidate={false}>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText message={error} />
         <div className="field">
           <label htmlFor="signin-email">Email</label>
           <input

@@ -2,6 +2,7 @@ import { useState, type FormEvent } from "react";
 import { Link } from "react-router";
 import { errorMessage } from "../api/client";
 import { signUp } from "../api/endpoints";
+import { ErrorText } from "../components/Messages";
 
 export function SignUpPage() {
   const [displayName, setDisplayName] = useState("");
@@ -43,11 +44,7 @@ export function SignUpPage() {
     <div className="page narrow">
       <h1>Sign up</h1>
       <form className="form" onSubmit={(event) => void submit(event)}>
-        {error && (
-          <p className="error" role="alert">
-            {error}
-          </p>
-        )}
+        <ErrorText message={error} />
         <div className="field">
           <label htmlFor="signup-name">Display name</label>
           <input

@@ -4,6 +4,7 @@ import { listAdminEnvironments, stopAdminEnvironment } from "../../api/endpoints
 import type { AdminEnvironment, EnvironmentStatus } from "../../api/types";
 import { formatSeconds, formatTime } from "../../components/format";
 import { Pager, useCursors } from "../../components/paging";
+import { ErrorText, NoticeText } from "../../components/Messages";
 
 export const ENVIRONMENT_PAGE = 100;
 const STATUSES: readonly EnvironmentStatus[] = ["starting", "running", "stopping", "stopped", "failed", "removed"];
@@ -86,16 +87,8 @@ export function EnvironmentsPage() {
           Could not load the environments: {loadError}
         </p>
       )}
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
-      {actionError && (
-        <p className="error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <NoticeText message={notice} />
+      <ErrorText message={actionError} />
       {environments === null && !loadError && <p className="muted">Loading…</p>}
       {environments && environments.length === 0 && <p className="muted">No environments.</p>}
       {environments && environments.length > 0 && (

@@ -5,6 +5,7 @@ import type { JobStatus, JobView, QueueCounts } from "../../api/types";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
 import { formatTime } from "../../components/format";
 import { Pager, useCursors } from "../../components/paging";
+import { ErrorText, NoticeText } from "../../components/Messages";
 
 export const JOB_STATUSES: readonly JobStatus[] = ["todo", "doing", "succeeded", "failed", "cancelled", "aborted"];
 export const JOB_PAGE = 50;
@@ -209,16 +210,8 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
             </select>
           </div>
         </div>
-        {notice && (
-          <p className="notice notice-ok" role="status">
-            {notice}
-          </p>
-        )}
-        {actionError && (
-          <p className="error" role="alert">
-            {actionError}
-          </p>
-        )}
+        <NoticeText message={notice} />
+        <ErrorText message={actionError} />
         {jobs && jobs.length === 0 && <p className="muted">No jobs match.</p>}
         {jobs && jobs.length > 0 && (
           <div className="table-wrap">

@@ -5,6 +5,7 @@ import type { AdminUser, Role } from "../../api/types";
 import { useAuth } from "../../auth/AuthContext";
 import { formatTime } from "../../components/format";
 import { Pager, useCursors } from "../../components/paging";
+import { ErrorText, NoticeText } from "../../components/Messages";
 
 const ROLES: readonly Role[] = ["learner", "author", "admin"];
 export const USER_PAGE = 100;
@@ -60,16 +61,8 @@ export function UsersPage() {
           Could not load the users: {loadError}
         </p>
       )}
-      {notice && (
-        <p className="notice notice-ok" role="status">
-          {notice}
-        </p>
-      )}
-      {actionError && (
-        <p className="error" role="alert">
-          {actionError}
-        </p>
-      )}
+      <NoticeText message={notice} />
+      <ErrorText message={actionError} />
       {users === null && !loadError && <p className="muted">Loading…</p>}
       {users && users.length === 0 && <p className="muted">No users.</p>}
       {users && users.length > 0 && (
