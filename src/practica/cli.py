@@ -64,7 +64,7 @@ def check_migrations() -> None:
 def web(
     host: Annotated[str | None, typer.Option(help="Listen address (default PRACTICA_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default PRACTICA_PORT).")] = None,
-    workers: Annotated[int | None, typer.Option(help="Processes (default PRACTICA_WEB_WORKERS).")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, help="Processes (default PRACTICA_WEB_WORKERS).")] = None,
 ) -> None:
     """Serve the web app."""
     current = settings()
@@ -73,7 +73,7 @@ def web(
         factory=True,
         host=host or current.practica_host,
         port=port or current.practica_port,
-        workers=workers or current.practica_web_workers,
+        workers=current.practica_web_workers if workers is None else workers,
         log_config=None,
         proxy_headers=True,
     )

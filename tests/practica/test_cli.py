@@ -63,3 +63,10 @@ def _children(pid: int) -> list[str]:
     """The processes ``pid`` started that serve requests (uvicorn's workers; not multiprocessing's helper)."""
     found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False).stdout.split()
     return [child for child in found if "resource_tracker" not in Path(f"/proc/{child}/cmdline").read_text()]
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_web_refuses_fewer_than_one_process_naming_the_option(workers: str) -> None:
+    result = run("practica", "web", "--workers", workers)
+    assert result.returncode == 2
+    assert "Invalid value for '--workers'" in result.stderr
