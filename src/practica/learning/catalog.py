@@ -187,7 +187,8 @@ async def _in_use(reads: Reads, newest: list[VersionInfo], progress: Progress) -
 async def courses(
     reads: Reads, user_key: str | None, organizations: Collection[str], course_id: str | None = None
 ) -> list[CourseEntry]:
-    newest = [v for v in await newest_versions(reads, course_id) if v.visibility in _visible(organizations)]
+    visible = _visible(organizations)
+    newest = [version for version in await newest_versions(reads, course_id) if version.visibility in visible]
     progress = await _progress(reads, user_key, [version.course_id for version in newest])
     pairs = await _in_use(reads, newest, progress)
     lessons = await _lessons(reads, [version.id for version, _ in pairs])
