@@ -7,7 +7,6 @@ import os
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from practica.accounts.cli import app as user_app
@@ -17,6 +16,7 @@ from practica.sandbox.cli import env_app, gateway
 from practica.settings import PracticaSettings
 from servicekit.cli import print_settings, settings_or_exit
 from servicekit.logging import configure_logging
+from servicekit.serving import serve
 from servicekit.settings import settings_summary
 
 app = typer.Typer(help="Practica: practical programming lessons in real environments.", no_args_is_help=True)
@@ -68,7 +68,7 @@ def web(
 ) -> None:
     """Serve the web app."""
     current = settings()
-    uvicorn.run(
+    serve(
         "practica.web.app:create_app",
         factory=True,
         host=host or current.practica_host,

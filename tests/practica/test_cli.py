@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -57,6 +58,13 @@ def test_web_serves_from_as_many_processes_as_asked(tmp_path: Path, practica_db_
         while len(_children(int(web.stdout))) < 2 and time.monotonic() < deadline:
             time.sleep(0.2)
         assert len(_children(int(web.stdout))) == 2
+        assert _listening_sockets(port) == 2  # one each (SO_REUSEPORT): the kernel spreads the connections
+
+
+def _listening_sockets(port: int) -> int:
+    """Sockets listening on ``port`` (a socket shared by processes counts once)."""
+    lines = Path("/proc/net/tcp").read_text().splitlines()[1:]
+    return sum(1 for line in lines if line.split()[1].endswith(f":{port:04X}") and line.split()[3] == "0A")
 
 
 def _children(pid: int) -> list[str]:
@@ -70,3 +78,20 @@ def test_web_refuses_fewer_than_one_process_naming_the_option(workers: str) -> N
     result = run("practica", "web", "--workers", workers)
     assert result.returncode == 2
     assert "Invalid value for '--workers'" in result.stderr
+
+
+def test_web_stops_every_process_when_one_dies(tmp_path: Path, practica_db_url: str) -> None:
+    port = free_port()
+    env = {**os.environ, "PRACTICA_HOME": str(tmp_path), "DATABASE_URL": practica_db_url, "LOG_LEVEL": "WARNING"}
+    argv = [sys.executable, "-m", "practica", "web", "--port", str(port), "--workers", "2"]
+    web = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while len(children := _children(web.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        os.kill(int(children[0]), signal.SIGKILL)
+        assert web.wait(timeout=30) == 1  # for its supervisor (practica up, systemd) to restart it
+        assert not Path(f"/proc/{children[1]}").exists() or "zombie" in Path(f"/proc/{children[1]}/status").read_text()
+    finally:
+        web.kill()
+        web.wait()
