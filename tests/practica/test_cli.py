@@ -54,8 +54,8 @@ def test_web_serves_from_as_many_processes_as_asked(tmp_path: Path, practica_db_
     argv = [sys.executable, "-m", "practica", "web", "--port", str(port), "--workers", "2"]
     with running_service(argv, env, f"http://127.0.0.1:{port}"):
         web = subprocess.run(["pgrep", "-o", "-f", f"practica web --port {port}"], capture_output=True, text=True)
-        deadline = time.monotonic() + 30
-        while len(_children(int(web.stdout))) < 2 and time.monotonic() < deadline:
+        deadline = time.monotonic() + 30  # /ping answers once the first process listens; the other may be starting
+        while (len(_children(int(web.stdout))) < 2 or _listening_sockets(port) < 2) and time.monotonic() < deadline:
             time.sleep(0.2)
         assert len(_children(int(web.stdout))) == 2
         assert _listening_sockets(port) == 2  # one each (SO_REUSEPORT): the kernel spreads the connections
