@@ -8,5 +8,5 @@ dir=$1
 
 while true; do
     echo tick >> "$dir/worker.log"
-    sleep 1
+    sleep 30
 done

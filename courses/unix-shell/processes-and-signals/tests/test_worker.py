@@ -8,10 +8,12 @@ from pathlib import Path
 import pytest
 
 SCRIPT = Path(__file__).resolve().parent.parent / "worker.sh"
-STOP_WITHIN_S = 0.5
+# A correct worker stops within milliseconds; one that finishes its 30 s wait first takes ~30 s.
+# 5 s sits far from both, so a busy machine never fails a correct worker nor passes a wrong one.
+STOP_WITHIN_S = 5.0
 
 
-def wait_for(condition, timeout=3.0, what="condition"):
+def wait_for(condition, timeout=10.0, what="condition"):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
@@ -56,7 +58,6 @@ def wait_until_ready(process, directory):
     # Ready means a complete pid file; a worker that exits or starts working without one is not.
     wait_for(
         lambda: read_pid(pidfile) is not None or process.poll() is not None or log.exists(),
-        timeout=2.0,
         what="worker.pid",
     )
     if process.poll() is not None:

@@ -22,5 +22,5 @@ echo $$ > "$pidfile"
 
 while true; do
     echo tick >> "$log"
-    sleep 1
+    sleep 30
 done

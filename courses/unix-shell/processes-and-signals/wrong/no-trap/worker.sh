@@ -7,6 +7,6 @@ echo $$ > "$dir/worker.pid"
 
 while true; do
     echo tick >> "$dir/worker.log"
-    sleep 1 &
+    sleep 30 &
     wait $!
 done

@@ -22,6 +22,6 @@ echo $$ > "$pidfile"
 while true; do
     echo tick >> "$log"
     # In the background, so that `wait` returns as soon as a signal arrives.
-    sleep 1 &
+    sleep 30 &
     wait $!
 done
