@@ -55,7 +55,7 @@ def running_service(argv: list[str], env: dict[str, str], base: str, *, log: Pat
     """Start a service process, wait until ``base``/ping answers 200, stop it afterwards."""
     with open(log or os.devnull, "wb") as output:
         process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 120  # generous: a loaded 2-core CI machine starts `practica up` slowly
     while not _answers(f"{base}/ping"):
         if process.poll() is not None or time.monotonic() > deadline:
             process.kill()

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, SecretStr, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, IPvAnyNetwork, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from servicekit.embedded import embedded_database_url, is_embedded_url
 from servicekit.home import data_home
@@ -74,6 +75,18 @@ class PracticaSettings(BaseSettings):
     practica_import_clone_timeout: float = Field(
         120.0, gt=0, le=3600, description="Seconds a git import's clone may take; a slower one fails the draft."
     )
+    practica_import_uid: int = Field(
+        999_999,
+        ge=1000,
+        le=2**31 - 2,
+        description="Host uid that unpacks authors' archives and runs git clones, in a sandbox, when Practica runs "
+        "as root (otherwise Practica's own uid does).",
+    )
+    practica_import_allowed_networks: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Networks (comma-separated CIDRs) git imports may reach besides the public internet, e.g. an "
+        "internal git server. Loopback, private and link-local addresses are refused unless listed.",
+    )
     practica_job_stalled_after: float = Field(
         60.0,
         ge=15,
@@ -94,6 +107,13 @@ class PracticaSettings(BaseSettings):
     practica_mail_from: str = Field("Practica <practica@localhost>", description="Sender of Practica's mail.")
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
+
+    @field_validator("practica_import_allowed_networks", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
 
     @model_validator(mode="after")
     def _refuse_insecure_production(self) -> PracticaSettings:

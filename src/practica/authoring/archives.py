@@ -1,27 +1,35 @@
-"""Course archives: unpacking an author's upload safely, and packing a course for storage.
+"""Course archives: unpacking an author's upload, and packing a course for storage.
 
-An upload is hostile until proven otherwise. Every entry is checked before
-anything is written: no absolute path, no ``..``, no link leading outside the
-archive, no device file or FIFO; a refusal names the entry. Sizes are bounded
-(the upload, the unpacked total, the number of entries) so that a small
-archive cannot fill the disk. Tar archives are then extracted with Python's
-own ``data`` filter as a second line of defence. Links that stay inside a zip
-archive are skipped (zip has no portable links, and a check never copies
-links).
+An upload is hostile until proven otherwise, so this module is run, as a
+script with nothing but the standard library, inside a throwaway sandbox
+(:mod:`practica.sandbox.confined`) where only the target directory is
+writable, as an unprivileged uid, with size and time limits. Inside, every
+entry is still checked before anything is written: no absolute path, no
+``..``, no link leading outside the archive, no device file or FIFO; a
+refusal names the entry. Sizes are bounded (the unpacked total, the number of
+entries). Only regular files and directories are ever written: links are
+checked (a bad one is refused), never created. Python's ``tarfile``
+extraction is not used at all (its ``data`` filter missed a link chain
+resolving past ``PATH_MAX`` on 3.11.7).
 
 What is stored is always :func:`pack`'s output: a gzipped tar of regular
-files and directories, owners and times wiped, ``.git`` left out.
+files and directories, owners and times wiped, ``.git`` left out. The same
+:func:`unpack` reads it back on the host.
 """
 
 from __future__ import annotations
 
 import io
+import json
+import os
 import re
 import shutil
 import stat
+import sys
 import tarfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import IO
 
 MAX_UPLOAD = 20 * 1024 * 1024  # bytes of an uploaded archive, and of a stored (packed) course
 MAX_UNPACKED = 200 * 1024 * 1024
@@ -36,17 +44,25 @@ class ArchiveError(ValueError):
 
 
 def unpack(data: bytes, destination: Path) -> None:
-    """Check every entry of a .tar(.gz|.bz2|.xz) or .zip archive, then extract it into ``destination``."""
-    if data[:4] == b"PK\x03\x04":
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            _unpack_zip(archive, destination)
-        return
+    """Check every entry of a .tar(.gz|.bz2|.xz) or .zip archive, then write its files into ``destination``.
+
+    Anything the archive's format or compression makes unreadable is an :class:`ArchiveError` too.
+    """
     try:
-        tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115  (closed below; open can fail)
-    except tarfile.TarError:
-        raise ArchiveError("archive: the upload is neither a tar archive (.tar.gz) nor a .zip archive") from None
-    with tar:
-        _unpack_tar(tar, destination)
+        if data[:4] == b"PK\x03\x04":
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                _unpack_zip(archive, destination)
+            return
+        try:
+            tar = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")  # noqa: SIM115  (closed below; open can fail)
+        except tarfile.TarError:
+            raise ArchiveError("archive: the upload is neither a tar archive (.tar.gz) nor a .zip archive") from None
+        with tar:
+            _unpack_tar(tar, destination)
+    except ArchiveError:
+        raise
+    except (tarfile.TarError, zipfile.BadZipFile, EOFError, OSError, ValueError, RuntimeError) as error:
+        raise ArchiveError(f"archive: cannot be read: {type(error).__name__}: {str(error)[:200]}") from None
 
 
 def _entry_path(name: str) -> PurePosixPath:
@@ -91,18 +107,23 @@ class _Budget:
 
 def _unpack_tar(tar: tarfile.TarFile, destination: Path) -> None:
     budget = _Budget()
-    members = tar.getmembers()
-    for member in members:
+    wanted: list[tuple[tarfile.TarInfo, PurePosixPath]] = []
+    for member in tar.getmembers():
         path = _entry_path(member.name)
         if member.issym() or member.islnk():
             _check_link(member.name, path, member.linkname, hard=member.islnk())
-        elif not (member.isreg() or member.isdir()):
+            continue
+        if not (member.isreg() or member.isdir()):
             raise ArchiveError(f"archive entry {member.name!r}: device files and FIFOs are refused")
         budget.take(member.name, member.size if member.isreg() else 0)
-    try:
-        tar.extractall(destination, members=members, filter="data")
-    except tarfile.FilterError as error:  # what the checks above missed, Python's filter still refuses
-        raise ArchiveError(f"archive entry {error.tarinfo.name!r}: {error}") from None
+        wanted.append((member, path))
+    for member, path in wanted:
+        if member.isdir():
+            _directory(destination, path, member.name)
+            continue
+        source = tar.extractfile(member)
+        assert source is not None  # a regular file always has its data
+        _file(destination, path, member.name, source, executable=bool(member.mode & 0o111))
 
 
 def _unpack_zip(archive: zipfile.ZipFile, destination: Path) -> None:
@@ -119,14 +140,38 @@ def _unpack_zip(archive: zipfile.ZipFile, destination: Path) -> None:
         budget.take(info.filename, info.file_size)
         wanted.append((info, path))
     for info, path in wanted:
-        target = destination.joinpath(*path.parts)
         if info.is_dir():
-            target.mkdir(parents=True, exist_ok=True)
+            _directory(destination, path, info.filename)
             continue
-        target.parent.mkdir(parents=True, exist_ok=True)
-        with archive.open(info) as source, target.open("wb") as sink:
-            shutil.copyfileobj(source, sink)
-        target.chmod(0o755 if (info.external_attr >> 16) & 0o111 else 0o644)
+        with archive.open(info) as source:
+            _file(destination, path, info.filename, source, executable=bool((info.external_attr >> 16) & 0o111))
+
+
+def _directory(destination: Path, path: PurePosixPath, name: str) -> Path:
+    """``destination/path`` as a real directory, each component made or checked without following links."""
+    current = destination
+    for part in path.parts:
+        current = current / part
+        try:
+            current.mkdir(mode=0o755)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(current).st_mode):
+                raise ArchiveError(f"archive entry {name!r}: {part!r} is both a file and a directory") from None
+    return current
+
+
+def _file(destination: Path, path: PurePosixPath, name: str, source: IO[bytes], *, executable: bool) -> None:
+    if not path.parts:
+        raise ArchiveError(f"archive entry {name!r}: names no file")
+    parent = _directory(destination, PurePosixPath(*path.parts[:-1]), name)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+    try:
+        descriptor = os.open(parent / path.parts[-1], flags, 0o755 if executable else 0o644)
+    except (IsADirectoryError, OSError) as error:
+        raise ArchiveError(f"archive entry {name!r}: cannot be written ({error.strerror})") from None
+    with os.fdopen(descriptor, "wb") as sink:
+        shutil.copyfileobj(source, sink)
+    os.chmod(parent / path.parts[-1], 0o755 if executable else 0o644)  # whatever the umask left
 
 
 def course_root(directory: Path) -> Path:
@@ -164,3 +209,20 @@ def pack(directory: Path) -> bytes:
 
 def _mb(size: int) -> str:
     return f"{size / 1024 / 1024:.0f} MB"
+
+
+def main(argv: list[str]) -> int:
+    """``python3 -I -S archives.py DEST < ARCHIVE``: what the sandbox runs. Exit 3 and the error as JSON."""
+    data = sys.stdin.buffer.read(MAX_UPLOAD + 1)
+    try:
+        if len(data) > MAX_UPLOAD:
+            raise ArchiveError(f"archive: at most {_mb(MAX_UPLOAD)}")
+        unpack(data, Path(argv[1]))
+    except ArchiveError as error:
+        print(json.dumps({"error": str(error)}))
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

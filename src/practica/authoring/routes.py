@@ -6,7 +6,6 @@ drafts (404 for anyone else's, as for a missing one); admins see all.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
@@ -41,7 +40,14 @@ from practica.authoring.service import (
     drafts_of,
     publish_draft,
 )
-from practica.authoring.sources import SourceRefusedError, check_git_url, opened_async, packed_from_upload
+from practica.authoring.sources import (
+    LOCAL_GIT,
+    SourceRefusedError,
+    check_git_url,
+    opened_async,
+    packed_from_upload,
+    resolve_remote,
+)
 from practica.learning.routes import EnvironmentView, Sandbox, environment_view
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
@@ -92,7 +98,10 @@ async def _git_url(request: Request) -> str:
     except ValidationError as error:
         first = error.errors()[0]
         raise DraftError(422, f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from None
-    check_git_url(body.git_url, allow_local=settings_of(request).practica_env is Environment.DEVELOPMENT)
+    settings = settings_of(request)
+    check_git_url(body.git_url, allow_local=settings.practica_env is Environment.DEVELOPMENT)
+    if not body.git_url.startswith(LOCAL_GIT):  # the job checks again, and pins git to what it finds then
+        await resolve_remote(body.git_url, settings.practica_import_allowed_networks)
     return body.git_url
 
 
@@ -109,7 +118,8 @@ async def _uploaded_archive(request: Request) -> tuple[bytes, str]:
         data = await upload.read()
     if len(data) > MAX_UPLOAD:
         raise DraftError(413, f"archive: at most {MAX_UPLOAD // 1024 // 1024} MB")
-    return await asyncio.to_thread(packed_from_upload, data), f"upload:{(upload.filename or 'archive')[:200]}"
+    packed = await packed_from_upload(data, uid=settings_of(request).practica_import_uid)
+    return packed, f"upload:{(upload.filename or 'archive')[:200]}"
 
 
 def _content_type(request: Request) -> str:
