@@ -66,16 +66,26 @@ def web(
     port: Annotated[int | None, typer.Option(help="Port (default PRACTICA_PORT).")] = None,
     workers: Annotated[int | None, typer.Option(min=1, help="Processes (default PRACTICA_WEB_WORKERS).")] = None,
 ) -> None:
-    """Serve the web app."""
+    """Serve the web app.
+
+    uvicorn's own proxy headers are off: the app believes ``X-Forwarded-For``
+    only from ``PRACTICA_TRUSTED_PROXIES`` (:func:`practica.web.app.create_app`),
+    not from uvicorn's default of 127.0.0.1, through which any local client
+    could choose its address.
+    """
     current = settings()
+    listen = host or current.practica_host
+    if problem := current.development_exposed_on(listen):
+        errors.print(f"practica: configuration error: {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2)
     serve(
         "practica.web.app:create_app",
         factory=True,
-        host=host or current.practica_host,
+        host=listen,
         port=port or current.practica_port,
         workers=current.practica_web_workers if workers is None else workers,
         log_config=None,
-        proxy_headers=True,
+        proxy_headers=False,
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -33,6 +34,17 @@ class PracticaSettings(BaseSettings):
     )
     practica_host: str = Field("127.0.0.1", description="Address the web app listens on.")
     practica_port: int = Field(8000, ge=1, le=65535, description="Port of the web app.")
+    practica_allow_development_on_network: bool = Field(
+        False,
+        description="Let `PRACTICA_ENV=development` listen on an address other than loopback, serving development "
+        "features (mail at `/dev/mail` for admins, `file://` imports) to the network. Off: the web app refuses to "
+        "start.",
+    )
+    practica_trusted_proxies: Annotated[list[IPvAnyNetwork], NoDecode] = Field(
+        default_factory=list,
+        description="Reverse proxies (comma-separated addresses or CIDRs) whose `X-Forwarded-For` and "
+        "`X-Forwarded-Proto` are believed. Unset: no proxy is trusted and the connecting address is the client's.",
+    )
     practica_secret_key: SecretStr = Field(
         SecretStr(""), description="Key for sessions and signed tokens. Required in production."
     )
@@ -108,7 +120,7 @@ class PracticaSettings(BaseSettings):
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
 
-    @field_validator("practica_import_allowed_networks", mode="before")
+    @field_validator("practica_import_allowed_networks", "practica_trusted_proxies", mode="before")
     @classmethod
     def _comma_separated(cls, value: object) -> object:
         if isinstance(value, str):
@@ -121,6 +133,30 @@ class PracticaSettings(BaseSettings):
             raise ValueError("PRACTICA_SECRET_KEY must be at least 32 characters in production")
         return self
 
+    @model_validator(mode="after")
+    def _refuse_development_on_network(self) -> PracticaSettings:
+        if problem := self.development_exposed_on(self.practica_host):
+            raise ValueError(problem)
+        return self
+
+    def development_exposed_on(self, host: str) -> str | None:
+        """Why development mode must not listen on ``host``, or ``None`` when it may (loopback, or allowed)."""
+        if self.practica_env is not Environment.DEVELOPMENT or self.practica_allow_development_on_network:
+            return None
+        if is_loopback(host):
+            return None
+        return (
+            f"PRACTICA_ENV is development (the default) but the web app would listen on {host!r}, which is not a "
+            "loopback address: development features (mail with sign-in links, file:// imports) would reach the "
+            "network. Set PRACTICA_ENV=production (with PRACTICA_SECRET_KEY), listen on 127.0.0.1, or set "
+            "PRACTICA_ALLOW_DEVELOPMENT_ON_NETWORK=true on purpose"
+        )
+
+    @property
+    def trusted_proxies(self) -> list[str]:
+        """The proxies whose forwarded headers are believed, as networks (``127.0.0.1/32``)."""
+        return [str(network) for network in self.practica_trusted_proxies]
+
     @property
     def uses_embedded_database(self) -> bool:
         return self.database_url is None or is_embedded_url(self.practica_home, self.database_url)
@@ -130,3 +166,14 @@ class PracticaSettings(BaseSettings):
         if self.database_url is not None:
             return self.database_url
         return embedded_database_url(self.practica_home, "practica")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether listening on ``host`` keeps the server on this machine (``localhost``, 127.0.0.0/8, ``::1``)."""
+    host = host.strip().removeprefix("[").removesuffix("]")
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False  # another name: it may resolve to anything

@@ -24,7 +24,7 @@ from rich.console import Console
 
 from practica.db import migrate as migrations
 from practica.sandbox.settings import SandboxSettings
-from practica.settings import PracticaSettings
+from practica.settings import Environment, PracticaSettings
 from servicekit.embedded import embedded_database_url
 
 log = structlog.get_logger(__name__)
@@ -131,8 +131,20 @@ class Supervisor:
             f"  Chronicles  http://{host}:{CHRONICLES_PORT}  (GraphQL at /graphql)\n"
             f"  Gateway     {'off (' + self.sandbox_off + ')' if self.sandbox_off else _gateway_url()}\n"
             f"  Data        {self.settings.practica_home}\n"
+            f"{self._mail_line()}"
             "Press Ctrl-C to stop.\n",
             highlight=False,
+        )
+
+    def _mail_line(self) -> str:
+        """Where mail goes without an SMTP server: the first sign-up's confirmation link is read there."""
+        if self.settings.practica_smtp_url.get_secret_value():
+            return ""
+        if self.settings.practica_env is not Environment.DEVELOPMENT:
+            return "  Mail        not sent: PRACTICA_SMTP_URL is unset\n"
+        return (
+            "  Mail        printed in this log (mail.dev); admins also read it at "
+            f"http://{self.settings.practica_host}:{self.settings.practica_port}/dev/mail\n"
         )
 
     def _watch(self) -> int:

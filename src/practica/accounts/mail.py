@@ -1,4 +1,4 @@
-"""Sending mail: SMTP when ``PRACTICA_SMTP_URL`` is set, otherwise the log (and ``/dev/mail`` in development).
+"""Sending mail: SMTP when ``PRACTICA_SMTP_URL`` is set, else the log (and ``/dev/mail`` for admins in development).
 
 Both senders implement :class:`MailSender`. Mail is never sent from a
 request: it is queued in the request's transaction (``mail_outbox`` and a
@@ -93,7 +93,10 @@ class LogSender:
     """No SMTP server: in development, log the mail and keep it for ``/dev/mail``; in production, say it was dropped.
 
     Mail holds sign-in secrets (reset links), so outside development only the
-    recipient and subject reach the log.
+    recipient and subject reach the log. In development the whole mail is
+    logged for whoever runs the server (on loopback only, unless
+    ``PRACTICA_ALLOW_DEVELOPMENT_ON_NETWORK``), and ``/dev/mail`` shows it to
+    admins.
     """
 
     name = "log"

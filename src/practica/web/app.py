@@ -11,6 +11,7 @@ import structlog
 from fastapi import FastAPI, Request
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from practica import __version__
 from practica.accounts import dev_mail
@@ -61,6 +62,7 @@ def create_app(
     app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
     install_observability(app, CollectorRegistry(), namespace="practica")
+    trust_forwarded_headers(app, settings)
     app.include_router(ping_router(_engine))
     app.include_router(system.router, prefix="/api")
     app.include_router(learning_routes.router)
@@ -70,6 +72,20 @@ def create_app(
     app.include_router(dev_mail.router)
     spa.mount(app, static_dir)
     return app
+
+
+def trust_forwarded_headers(app: FastAPI, settings: PracticaSettings) -> None:
+    """Take the client's address and scheme from ``X-Forwarded-*`` only when a trusted proxy sent them.
+
+    Outermost, so request ids, metrics, rate limits and cookies all see the
+    same client. With ``PRACTICA_TRUSTED_PROXIES`` unset nothing is added and
+    the connecting address is the client: a client's own ``X-Forwarded-For``
+    would otherwise let it choose a new address per request and escape the
+    per-address rate limits. Through a chain, the client is the rightmost
+    address not itself a trusted proxy, so a client cannot prepend one either.
+    """
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
 
 async def dispose(app: FastAPI) -> None:

@@ -1,0 +1,3 @@
+"""Fixtures of the security suites: each area keeps its own in a module of its own, imported here."""
+
+from tests.security.accounts_fixtures import accounts_mailed_site, accounts_site  # noqa: F401
