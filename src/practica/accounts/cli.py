@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated
@@ -40,6 +41,12 @@ async def _in_transaction(settings: PracticaSettings, work: Work) -> None:
         await engine.dispose()
 
 
+def default_display_name(email: str) -> str:
+    """The address's local part, dots and the like made spaces (``ada.lovelace`` would read as a domain)."""
+    local = email.strip().lower().split("@")[0]
+    return " ".join(re.split(r"[._+-]+", local)).strip() or local
+
+
 @app.command()
 def create(
     email: Annotated[str, typer.Argument(help="The new user's email (confirmed at once).")],
@@ -52,7 +59,7 @@ def create(
     password = sys.stdin.readline().rstrip("\n") if password_stdin else typer.prompt("Password", hide_input=True)
     try:
         request = SignupRequest(
-            email=email, password=password, display_name=display_name or email.strip().lower().split("@")[0]
+            email=email, password=password, display_name=display_name or default_display_name(email)
         )
     except ValidationError as error:
         first = error.errors()[0]

@@ -95,8 +95,9 @@ class AccountToken(Base):
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(TIMESTAMP)
     used_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
-    # Confirmation only: the password chosen at the sign-up that sent this link, set when it is confirmed,
-    # so a stranger signing up again with the same address cannot choose the password of the owner's account.
+    # No longer written nor read: a second sign-up's password was kept here and set on confirming, which let
+    # a stranger choose the password of an unconfirmed account (see practica.accounts.service). Kept so that
+    # the previous release still runs against this schema during a deploy; a later migration may drop it.
     password_hash: Mapped[str | None] = mapped_column(Text)
 
     __table_args__ = (CheckConstraint(_one_of("purpose", TokenPurpose), name="purpose"),)

@@ -7,8 +7,11 @@ from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
 from practica.accounts.models import MemberRole, Role
+from practica.accounts.names import link_problem
+from practica.accounts.passwords import MIN_LENGTH, password_problem
 from practica.web.paging import Page
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
@@ -22,9 +25,40 @@ def normalise_email(value: str) -> str:
     return value
 
 
+def strong_password(value: str) -> str:
+    """Long enough and not a common password (:func:`practica.accounts.passwords.password_problem`)."""
+    if problem := password_problem(value):
+        raise PydanticCustomError("weak_password", problem)
+    return value
+
+
+def plain_name(field: str) -> AfterValidator:
+    """A name that may go into mail: nothing a mail program would turn into a link (:mod:`practica.accounts.names`)."""
+
+    def check(value: str) -> str:
+        if problem := link_problem(value, field):
+            raise PydanticCustomError("linklike_name", problem)
+        return value
+
+    return AfterValidator(check)
+
+
 Email = Annotated[str, Field(max_length=254, examples=["ada@example.org"]), AfterValidator(normalise_email)]
-NewPassword = Annotated[str, Field(min_length=10, max_length=1024)]
-DisplayName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+NewPassword = Annotated[
+    str,
+    Field(
+        max_length=1024,
+        json_schema_extra={"minLength": MIN_LENGTH},
+        description=f"At least {MIN_LENGTH} characters, and not one of the 20,000 most common passwords.",
+    ),
+    AfterValidator(strong_password),
+]
+DisplayName = Annotated[
+    str,
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+    Field(description="Shown to others and in mail: no web addresses (`://`, `www.`, `example.org`)."),
+    plain_name("Display name"),
+]
 Token = Annotated[str, Field(min_length=1, max_length=200)]
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case letters, digits, dashes.")]
 
@@ -82,7 +116,9 @@ class Me(BaseModel):
 
 class OrganizationCreate(BaseModel):
     slug: Slug
-    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    name: Annotated[
+        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), plain_name("Organisation name")
+    ]
 
 
 class OrganizationOut(BaseModel):

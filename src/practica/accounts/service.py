@@ -5,13 +5,20 @@ answers the same and mails the owner instead, a reset request answers the
 same whether or not a mail went out, and a failed sign-in says only
 :data:`~practica.accounts.errors.WRONG_CREDENTIALS` (after spending the same
 time on a password hash).
+
+Only the first sign-up of an address makes its account: a later one, even
+before the first is confirmed, changes nothing (its password, its display
+name) and only mails the address. Otherwise anyone could sign up again with
+an address whose owner had not confirmed yet and choose the password the
+owner's confirmation link then sets. Using a reset link spends every reset
+link of the account, so an older mail is no way back in.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,9 +41,7 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return found
 
 
-async def issue_token(
-    session: AsyncSession, user_id: int, purpose: TokenPurpose, *, password_hash: str | None = None
-) -> str:
+async def issue_token(session: AsyncSession, user_id: int, purpose: TokenPurpose) -> str:
     token = new_token()
     session.add(
         AccountToken(
@@ -44,7 +49,6 @@ async def issue_token(
             user_id=user_id,
             purpose=purpose.value,
             expires_at=datetime.now(UTC) + LIFETIMES[purpose],
-            password_hash=password_hash,
         )
     )
     await session.flush()
@@ -72,7 +76,12 @@ async def consume_token(session: AsyncSession, token: str, purpose: TokenPurpose
 async def sign_up(
     session: AsyncSession, settings: PracticaSettings, email: str, password: str, display_name: str
 ) -> None:
-    """Create an unconfirmed account and mail a confirmation link; for a known address, mail its owner."""
+    """Create an unconfirmed account and mail a confirmation link; for a known address, leave it and mail its owner.
+
+    The owner of an account still unconfirmed gets a reset link instead of a
+    confirmation link: choosing a password there proves the address, whoever
+    made the first sign-up.
+    """
     password_hash = await hash_password(password)  # also for known addresses: the answer takes as long
     user_id = await session.scalar(
         insert(User)
@@ -82,32 +91,42 @@ async def sign_up(
     )
     if user_id is not None:
         token = await issue_token(session, user_id, TokenPurpose.CONFIRM)
-        await queue_mail(session, messages.confirm_email(settings, email, display_name, token))
+        await queue_mail(session, messages.confirm_email(settings, email, token))
         return
     existing = await user_by_email(session, email)
     assert existing is not None
     if existing.confirmed:
-        await queue_mail(session, messages.already_registered(settings, email, existing.display_name))
+        await queue_mail(session, messages.already_registered(settings, email))
         return
-    token = await issue_token(session, existing.id, TokenPurpose.CONFIRM, password_hash=password_hash)
-    await queue_mail(session, messages.confirm_email(settings, email, display_name, token))
+    token = await issue_token(session, existing.id, TokenPurpose.RESET)
+    await queue_mail(session, messages.sign_up_pending(settings, email, token))
 
 
 async def confirm(session: AsyncSession, token: str) -> User:
-    """Confirm the address; the link's own sign-up sets the password, and the other links stop working."""
+    """Confirm the address with the password of its sign-up; the other confirmation links stop working.
+
+    ``AccountToken.password_hash`` is ignored: earlier versions stored a later
+    sign-up's password there and set it on confirming, which let a stranger
+    choose the owner's password.
+    """
     used = await consume_token(session, token, TokenPurpose.CONFIRM)
     user = await session.get_one(User, used.user_id)
     user.confirmed_at = user.confirmed_at or datetime.now(UTC)
-    if used.password_hash:
-        user.password_hash = used.password_hash
+    await spend_tokens(session, user.id, TokenPurpose.CONFIRM)
+    return user
+
+
+async def spend_tokens(session: AsyncSession, user_id: int, purpose: TokenPurpose) -> None:
+    """Mark every live ``purpose`` link of ``user_id`` used: none of them works any more."""
     await session.execute(
-        delete(AccountToken).where(
-            AccountToken.user_id == user.id,
-            AccountToken.purpose == TokenPurpose.CONFIRM.value,
+        update(AccountToken)
+        .where(
+            AccountToken.user_id == user_id,
+            AccountToken.purpose == purpose.value,
             AccountToken.used_at.is_(None),
         )
+        .values(used_at=func.now())
     )
-    return user
 
 
 async def sign_in(session: AsyncSession, email: str, password: str) -> User:
@@ -129,15 +148,21 @@ async def request_reset(session: AsyncSession, settings: PracticaSettings, email
     if user is None:
         return
     token = await issue_token(session, user.id, TokenPurpose.RESET)
-    await queue_mail(session, messages.reset_password(settings, email, user.display_name, token))
+    await queue_mail(session, messages.reset_password(settings, email, token))
 
 
 async def reset_password(session: AsyncSession, token: str, password: str) -> User:
-    """Set a new password from a reset link; the link proves the address, so it confirms it too."""
+    """Set a new password from a reset link; the link proves the address, so it confirms it too.
+
+    Every other reset and confirmation link of the account stops working (the
+    caller also ends the account's other sessions).
+    """
     used = await consume_token(session, token, TokenPurpose.RESET)
     user = await session.get_one(User, used.user_id)
     user.password_hash = await hash_password(password)
     user.confirmed_at = user.confirmed_at or datetime.now(UTC)
+    await spend_tokens(session, user.id, TokenPurpose.RESET)
+    await spend_tokens(session, user.id, TokenPurpose.CONFIRM)
     return user
 
 
