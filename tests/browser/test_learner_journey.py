@@ -26,6 +26,8 @@ CHECK = {
 }
 WRONG = "def add(a, b):\n    return a - b\n"
 RIGHT = "def add(a, b):\n    return a + b\n"
+ADMIN = "root@example.org"
+ADMIN_PASSWORD = "an admin's own passphrase"
 LONG = 60_000  # environment start, check jobs and the event relay, on a busy CI machine
 
 
@@ -46,20 +48,42 @@ async def sign_up_and_confirm(page: Page, platform: Platform, email: str) -> Non
     await page.get_by_label("Password").fill("correct horse battery")
     await page.get_by_role("button", name="Sign up").click()
     await expect(page.get_by_role("status")).to_contain_text("Check your email")
-    link = page.get_by_role("link", name=re.compile("confirm")).first
-    for _ in range(60):  # the mail job runs in the worker
-        await page.goto(f"{platform.url}/dev/mail")
-        if await link.count():
-            break
-        await page.wait_for_timeout(1000)
-    await screenshot(page, "dev-mail")
-    await link.click()
+    await page.goto(await confirmation_link(page, platform))
     await expect(page.get_by_role("status")).to_contain_text("confirmed", timeout=LONG)
     await page.goto(f"{platform.url}/signin")
     await page.get_by_label("Email").fill(email)
     await page.get_by_label("Password").fill("correct horse battery")
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
+
+
+async def confirmation_link(page: Page, platform: Platform) -> str:
+    """The link in the confirmation mail, read at ``/dev/mail`` by an admin in a browser of their own."""
+    made = platform.practica(
+        "user", "create", ADMIN, "--role", "admin", "--password-stdin", stdin=f"{ADMIN_PASSWORD}\n"
+    )
+    assert made.returncode == 0, made.stderr
+    assert page.context.browser is not None
+    admin = await page.context.browser.new_context(viewport={"width": 1366, "height": 800})
+    try:
+        mail = await admin.new_page()
+        await mail.goto(f"{platform.url}/signin")
+        await mail.get_by_label("Email").fill(ADMIN)
+        await mail.get_by_label("Password").fill(ADMIN_PASSWORD)
+        await mail.get_by_role("button", name="Sign in").click()
+        await expect(mail.get_by_role("button", name="Sign out")).to_be_visible()
+        link = mail.get_by_role("link", name=re.compile("confirm")).first
+        for _ in range(60):  # the mail job runs in the worker
+            await mail.goto(f"{platform.url}/dev/mail")
+            if await link.count():
+                break
+            await mail.wait_for_timeout(1000)
+        await screenshot(mail, "dev-mail")
+        href = await link.get_attribute("href")
+        assert href is not None
+        return href
+    finally:
+        await admin.close()
 
 
 async def write_in_editor(page: Page, text: str) -> None:
@@ -126,6 +150,8 @@ async def test_a_private_course_is_invisible_to_non_members_and_forged_requests_
     publish_course(platform, tmp_path / "internal-training", title="Internal training",
                    visibility={"organization": "acme"})  # fmt: skip
     await sign_up_and_confirm(page, platform, "eve@example.org")
+    dev_mail = await page.request.get(f"{platform.url}/dev/mail")  # everyone's sign-in links: admins only
+    assert dev_mail.status == 403
     await page.goto(platform.url)
     await expect(page.get_by_role("main")).not_to_contain_text("Internal training")
     missing = await page.request.get(f"{platform.url}/api/courses/internal-training/lessons/add")
