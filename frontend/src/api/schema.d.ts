@@ -1418,7 +1418,10 @@ export interface components {
         };
         /** ResetRequest */
         ResetRequest: {
-            /** Password */
+            /**
+             * Password
+             * @description At least 10 characters, and not one of the 20,000 most common passwords.
+             */
             password: string;
             /** Token */
             token: string;
@@ -1472,14 +1475,20 @@ export interface components {
         };
         /** SignupRequest */
         SignupRequest: {
-            /** Display Name */
+            /**
+             * Display Name
+             * @description Shown to others and in mail: no web addresses (`://`, `www.`, `example.org`).
+             */
             display_name: string;
             /**
              * Email
              * @example ada@example.org
              */
             email: string;
-            /** Password */
+            /**
+             * Password
+             * @description At least 10 characters, and not one of the 20,000 most common passwords.
+             */
             password: string;
         };
         /** SystemStatus */

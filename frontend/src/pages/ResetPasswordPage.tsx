@@ -3,6 +3,7 @@ import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
 import { resetPassword } from "../api/endpoints";
 import { ErrorText } from "../components/Messages";
+import { MIN_PASSWORD_LENGTH, PASSWORD_HINT } from "./accountRules";
 
 export function ResetPasswordPage() {
   const { token = "" } = useParams();
@@ -42,9 +43,14 @@ export function ResetPasswordPage() {
               type="password"
               autoComplete="new-password"
               required
+              minLength={MIN_PASSWORD_LENGTH}
+              aria-describedby="reset-password-hint"
               value={password}
               onChange={(event) => setPassword(event.target.value)}
             />
+            <p id="reset-password-hint" className="muted small-text">
+              {PASSWORD_HINT}
+            </p>
           </div>
           <button type="submit" className="primary" disabled={busy}>
             Set password

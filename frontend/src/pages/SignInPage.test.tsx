@@ -4,6 +4,7 @@ import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthProvider } from "../auth/AuthContext";
 import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { ResetPasswordPage } from "./ResetPasswordPage";
 import { SignInPage } from "./SignInPage";
 import { SignUpPage } from "./SignUpPage";
 
@@ -21,6 +22,7 @@ function renderAt(path: string) {
           <Route path="/" element={<h1>Catalogue home</h1>} />
           <Route path="/signin" element={<SignInPage />} />
           <Route path="/signup" element={<SignUpPage />} />
+          <Route path="/reset/:token" element={<ResetPasswordPage />} />
         </Routes>
       </AuthProvider>
     </MemoryRouter>,
@@ -84,5 +86,37 @@ describe("SignUpPage", () => {
 
     expect(await screen.findByText("Check your email to confirm your account")).toBeInTheDocument();
     expect(calls[0]!.body).toEqual({ email: "ada@example.com", password: "a long password", display_name: "Ada" });
+  });
+
+  it("tells the password and display name rules and shows the server's refusal of a common password", async () => {
+    const common = "Password is one of the 20,000 most common passwords: choose one that is harder to guess";
+    mockFetch({
+      "POST /api/auth/signup": jsonResponse(
+        { detail: [{ loc: ["body", "password"], msg: common, type: "weak_password" }] },
+        422,
+      ),
+    });
+    renderAt("/signup");
+
+    const password = screen.getByLabelText("Password");
+    expect(password).toHaveAccessibleDescription(
+      "At least 10 characters. Common passwords (such as password12) are refused.",
+    );
+    expect(password).toHaveAttribute("minLength", "10");
+    expect(screen.getByLabelText("Display name")).toHaveAccessibleDescription(/no web addresses/);
+
+    await userEvent.type(screen.getByLabelText("Display name"), "Ada");
+    await userEvent.type(screen.getByLabelText("Email"), "ada@example.com");
+    await userEvent.type(password, "password12");
+    await userEvent.click(screen.getByRole("button", { name: "Sign up" }));
+
+    expect(await screen.findByRole("alert")).toHaveTextContent(common);
+  });
+});
+
+describe("ResetPasswordPage", () => {
+  it("tells the password rules", () => {
+    renderAt("/reset/t0k3n");
+    expect(screen.getByLabelText("Password")).toHaveAccessibleDescription(/At least 10 characters/);
   });
 });

@@ -3,6 +3,7 @@ import { Link } from "react-router";
 import { errorMessage } from "../api/client";
 import { signUp } from "../api/endpoints";
 import { ErrorText } from "../components/Messages";
+import { DISPLAY_NAME_HINT, MIN_PASSWORD_LENGTH, PASSWORD_HINT } from "./accountRules";
 
 export function SignUpPage() {
   const [displayName, setDisplayName] = useState("");
@@ -51,9 +52,13 @@ export function SignUpPage() {
             id="signup-name"
             autoComplete="nickname"
             required
+            aria-describedby="signup-name-hint"
             value={displayName}
             onChange={(event) => setDisplayName(event.target.value)}
           />
+          <p id="signup-name-hint" className="muted small-text">
+            {DISPLAY_NAME_HINT}
+          </p>
         </div>
         <div className="field">
           <label htmlFor="signup-email">Email</label>
@@ -73,9 +78,14 @@ export function SignUpPage() {
             type="password"
             autoComplete="new-password"
             required
+            minLength={MIN_PASSWORD_LENGTH}
+            aria-describedby="signup-password-hint"
             value={password}
             onChange={(event) => setPassword(event.target.value)}
           />
+          <p id="signup-password-hint" className="muted small-text">
+            {PASSWORD_HINT}
+          </p>
         </div>
         <button type="submit" className="primary" disabled={busy}>
           Sign up
