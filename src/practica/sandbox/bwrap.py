@@ -52,6 +52,7 @@ from practica.sandbox.runtime import (
     SandboxError,
     Terminal,
 )
+from practica.sandbox.seccomp import write_filter
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import (
     EnvironmentInfo,
@@ -88,6 +89,7 @@ class BwrapRuntime(WorkspaceFiles):
         self.settings = settings
         self.store = EnvironmentStore(settings.environments_home, settings.uid_base, settings.uid_count)
         self.etc = write_generated_etc(settings.home / "sandbox" / "etc")
+        self.seccomp = write_filter(settings.home / "sandbox")
         self.cgroups = practica_root()
         self._running: dict[str, _Running] = {}
 
@@ -161,12 +163,16 @@ class BwrapRuntime(WorkspaceFiles):
         self, info: EnvironmentInfo, rootfs: Path | None, volume: WorkspaceVolume, group: Cgroup
     ) -> _Running:
         read_fd, write_fd = os.pipe()
-        args = bwrap_args(info.spec, rootfs, volume.path, self.etc, write_fd)
+        seccomp_fd = os.open(self.seccomp, os.O_RDONLY | os.O_CLOEXEC)
+        args = bwrap_args(info.spec, rootfs, volume.path, self.etc, write_fd, seccomp_fd)
         setpriv = ["setpriv", f"--reuid={info.uid}", f"--regid={info.uid}", "--clear-groups", "--"]
         argv = ["/bin/sh", "-c", JOIN_CGROUP, "sh", *map(str, group.procs_files()), "--", *setpriv, *args]
         log_path = self.store.path(info.id) / "bwrap.log"
-        process = spawn_init(argv, write_fd, log_path)
-        os.close(write_fd)
+        try:
+            process = spawn_init(argv, (write_fd, seccomp_fd), log_path)
+        finally:
+            os.close(write_fd)
+            os.close(seccomp_fd)
         try:
             data = await asyncio.wait_for(asyncio.to_thread(read_info, read_fd), START_TIMEOUT)
         finally:
@@ -240,7 +246,7 @@ class BwrapRuntime(WorkspaceFiles):
         info, pid = await self._running_info(env_id)
         exec_group = self._exec_group(env_id)
         limits = info.spec.limits
-        argv = exec_argv(pid, exec_group, limits, request)
+        argv = exec_argv(pid, exec_group, limits, request, self.seccomp)
         execution = BwrapExecution(argv, exec_group, request, OutputSink(limits.output, on_output), pid)
         result = await execution.run(request.timeout or limits.wall_timeout)
         exec_group.remove()
@@ -260,7 +266,7 @@ class BwrapRuntime(WorkspaceFiles):
             os.close(slave)
             raise
         group = self._exec_group(env_id)
-        argv = exec_argv(pid, group, info.spec.limits, ExecRequest(argv=SHELL, tty=True))
+        argv = exec_argv(pid, group, info.spec.limits, ExecRequest(argv=SHELL, tty=True), self.seccomp)
         return await spawn_terminal(argv, master, slave, group)
 
     async def connect_port(self, env_id: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:

@@ -65,11 +65,19 @@ def host_root_args() -> list[str]:
     return args
 
 
-def bwrap_args(spec: EnvironmentSpec, rootfs: Path | None, workspace: Path, etc: Path, info_fd: int) -> list[str]:
-    """Arguments of ``bwrap`` for the environment's init (``rootfs`` None: the ``host`` environment)."""
+def bwrap_args(
+    spec: EnvironmentSpec, rootfs: Path | None, workspace: Path, etc: Path, info_fd: int, seccomp_fd: int
+) -> list[str]:
+    """Arguments of ``bwrap`` for the environment's init (``rootfs`` None: the ``host`` environment).
+
+    ``--disable-userns`` caps the environment's user namespaces at the one it
+    is in (the kernel answers ``ENOSPC`` to another), also for the execs that
+    join it later; ``--seccomp`` puts the init under the system-call filter
+    (execs load it themselves, :mod:`practica.sandbox.bwrap_exec`).
+    """
     # Always a network namespace of its own: under `egress` slirp4netns wires it to the outside.
     unshare = ["--unshare-user", "--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
-    unshare.append("--unshare-net")
+    unshare += ["--unshare-net", "--disable-userns"]
     root = host_root_args() if rootfs is None else ["--ro-bind", str(rootfs), "/"]
     etc_files = [arg for name in GENERATED_ETC for arg in ("--ro-bind", str(etc / name), f"/etc/{name}")]
     size = str(spec.limits.disk)
@@ -77,7 +85,7 @@ def bwrap_args(spec: EnvironmentSpec, rootfs: Path | None, workspace: Path, etc:
         "bwrap",
         *unshare,
         "--uid", str(INSIDE_UID), "--gid", str(INSIDE_UID), "--hostname", HOSTNAME,
-        "--die-with-parent", "--new-session", "--info-fd", str(info_fd),
+        "--die-with-parent", "--new-session", "--info-fd", str(info_fd), "--seccomp", str(seccomp_fd),
         *root,
         *etc_files,
         "--proc", "/proc",

@@ -5,6 +5,7 @@ chain where each link does one thing, in this order (all host binaries until
 ``nsenter --root``; from there on, the environment's own)::
 
     sh (joins the exec's cgroup) -> prlimit (rlimits) -> setpriv --no-new-privs
+      -> seccomp_exec (the system-call filter, :mod:`practica.sandbox.seccomp`)
       -> nsenter (namespaces, root, uid/gid 1000: capabilities end at its exec)
       -> env -i (clean environment, cwd) -> the command
 
@@ -19,9 +20,12 @@ import fcntl
 import os
 import signal
 import struct
+import sys
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
+from practica.sandbox import seccomp_exec
 from practica.sandbox.bwrap_args import HOME, INSIDE_UID, USER
 from practica.sandbox.cgroups import Cgroup
 from practica.sandbox.output import OutputSink, Stream
@@ -32,10 +36,11 @@ JOIN_CGROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done;
 DRAIN_SECONDS = 0.2
 _TIOCSPTLCK = 0x40045431
 _TIOCGPTPEER = 0x5441
-_INFRA_PREFIXES = (b"nsenter: ", b"prlimit: ", b"setpriv: ", b"sh: 1: cannot create")
+_INFRA_PREFIXES = (b"nsenter: ", b"prlimit: ", b"setpriv: ", b"seccomp_exec: ", b"sh: 1: cannot create")
+SECCOMP_EXEC = [sys.executable, "-I", "-S", seccomp_exec.__file__]
 
 
-def exec_argv(init_pid: int, cgroup: Cgroup, limits: Limits, request: ExecRequest) -> list[str]:
+def exec_argv(init_pid: int, cgroup: Cgroup, limits: Limits, request: ExecRequest, seccomp: Path) -> list[str]:
     rlimits = [f"--nproc={limits.pids}", f"--fsize={limits.file_size}", "--core=0", "--nofile=4096"]
     if limits.cpu_time:
         rlimits.append(f"--cpu={limits.cpu_time}")
@@ -47,6 +52,7 @@ def exec_argv(init_pid: int, cgroup: Cgroup, limits: Limits, request: ExecReques
         "/bin/sh", "-c", JOIN_CGROUP, "sh", *map(str, cgroup.procs_files()), "--",
         "prlimit", *rlimits, "--",
         "setpriv", "--no-new-privs", "--",
+        *SECCOMP_EXEC, str(seccomp), "--",
         "nsenter", f"--target={init_pid}", "--user", "--mount", "--pid", "--ipc", "--uts", "--net", "--cgroup",
         f"--setuid={INSIDE_UID}", f"--setgid={INSIDE_UID}", "--root", "--wd", "--",
         "/usr/bin/env", "-i", "-C", request.cwd, *(f"{k}={v}" for k, v in environment.items()), *request.argv,

@@ -22,11 +22,11 @@ def read_info(fd: int) -> bytes:
     return data
 
 
-def spawn_init(argv: list[str], info_fd: int, log_path: Path) -> subprocess.Popen[bytes]:
+def spawn_init(argv: list[str], pass_fds: tuple[int, ...], log_path: Path) -> subprocess.Popen[bytes]:
     """Started from the event loop's thread on purpose: ``--die-with-parent`` follows the thread that forked."""
     with open(log_path, "wb") as log:
         return subprocess.Popen(
-            argv, pass_fds=(info_fd,), stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
+            argv, pass_fds=pass_fds, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True
         )
 
 

@@ -5,12 +5,17 @@ Tested against podman's Docker-compatible service (runc, cgroupfs; see
 runtime uses, bind-mounted into the container, so quota, file operations and
 stop/resume behave alike; the engine therefore runs on the eval host itself.
 Containers run as the environment's own host uid, read-only, with every
-capability dropped, ``no-new-privileges`` and the spec's limits.
+capability dropped, ``no-new-privileges``, the spec's limits and a seccomp
+profile: the engine's default, which must be on (Docker's already refuses new
+namespaces, mounts and keyrings to a container without capabilities); on
+podman, whose default allows ``unshare`` and namespace flags, that default
+with :mod:`practica.sandbox.seccomp`'s policy taken out of it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +35,7 @@ from practica.sandbox.runtime import (
     RuntimeUnavailableError,
     Terminal,
 )
+from practica.sandbox.seccomp import docker_profile, replace_file
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import (
     EndReason,
@@ -44,6 +50,8 @@ from practica.sandbox.spec import (
 from practica.sandbox.store import EnvironmentStore
 
 PODMAN_EGRESS = "slirp4netns:allow_host_loopback=false"
+# Where podman (containers-common) keeps its default seccomp profile; the first one found is the one it uses.
+PODMAN_SECCOMP_DEFAULTS = (Path("/etc/containers/seccomp.json"), Path("/usr/share/containers/seccomp.json"))
 
 
 def _host_mounts() -> list[Any]:
@@ -76,6 +84,7 @@ class DockerRuntime(WorkspaceFiles):
         except docker.errors.DockerException as error:
             raise RuntimeUnavailableError(f"no Docker Engine API at {settings.docker_url}: {error}") from None
         self.is_podman = any("podman" in c.get("Name", "").lower() for c in version.get("Components", []))
+        self.security_opt = ["no-new-privileges", *self._seccomp_options()]
         self.store = EnvironmentStore(settings.environments_home, settings.uid_base, settings.uid_count)
         self._oom_seen: dict[str, int] = {}
 
@@ -83,6 +92,23 @@ class DockerRuntime(WorkspaceFiles):
         return WorkspaceVolume(
             self.store.path(info.id), info.uid, info.spec.limits.disk, enforce=self.settings.disk_quota
         )
+
+    def _seccomp_options(self) -> list[str]:
+        """Refuse an engine that filters no system calls; on podman, name the tightened profile (a host path)."""
+        options = self.client.info().get("SecurityOptions") or []
+        if not any(str(option).startswith("name=seccomp") for option in options):
+            raise RuntimeUnavailableError(f"the engine at {self.settings.docker_url} has no seccomp filtering")
+        if not self.is_podman:
+            return []
+        default = next((path for path in PODMAN_SECCOMP_DEFAULTS if path.is_file()), None)
+        if default is None:
+            raise RuntimeUnavailableError("podman's default seccomp profile is missing (apt-get install podman)")
+        try:
+            profile = json.dumps(docker_profile(json.loads(default.read_text())), indent=1).encode()
+        except ValueError as error:
+            raise RuntimeUnavailableError(f"{default}: {error}") from None
+        path = replace_file(self.settings.home / "sandbox" / "seccomp-podman.json", profile)
+        return [f"seccomp={path}"]
 
     def _network(self, policy: NetworkPolicy) -> str:
         if policy is NetworkPolicy.NONE:
@@ -126,7 +152,7 @@ class DockerRuntime(WorkspaceFiles):
             "network_mode": self._network(info.spec.network), "read_only": True, "mounts": mounts,
             "mem_limit": limits.memory, "memswap_limit": limits.memory, "pids_limit": limits.pids,
             "nano_cpus": int(limits.cpus * 1e9), "ulimits": ulimits, "cap_drop": ["ALL"],
-            "security_opt": ["no-new-privileges"], "tmpfs": {"/tmp": tmpfs, "/var/tmp": tmpfs},  # noqa: S108 (inside the container)
+            "security_opt": self.security_opt, "tmpfs": {"/tmp": tmpfs, "/var/tmp": tmpfs},  # noqa: S108 (inside the container)
             "labels": {"practica.environment": info.id},
         }  # fmt: skip
 

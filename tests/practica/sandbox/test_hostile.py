@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import os
 import shutil
 import socket
@@ -9,12 +11,13 @@ import subprocess
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyseccomp
 import pytest
 
-from practica.sandbox import EndReason, ExecRequest, NetworkPolicy, PathRefusedError, Runtime
+from practica.sandbox import EndReason, EnvironmentSpec, ExecRequest, NetworkPolicy, PathRefusedError, Runtime
 from practica.sandbox.settings import SandboxSettings
 from tests.conftest import require_tool
-from tests.practica.sandbox.conftest import EnvFactory
+from tests.practica.sandbox.conftest import TEST_LIMITS, EnvFactory
 
 pytestmark = pytest.mark.sandbox
 
@@ -217,3 +220,65 @@ async def test_symlinks_cannot_escape_through_file_operations(runtime: Runtime, 
     assert await runtime.read_file(env, "good") == b"fine\n"
     assert await runtime.read_file(env, "good2") == b"fine\n"
     assert b"planted" not in Path("/etc/passwd").read_bytes()  # noqa: ASYNC240 (a test reading one host file)
+
+
+@pytest.mark.parametrize("command", ["unshare -U true", "unshare -Ur true", "unshare -Urm true", "unshare -Urn true"])
+async def test_nested_user_namespaces_are_refused(runtime: Runtime, env: str, command: str) -> None:
+    result = await runtime.exec(env, sh(command))
+    assert result.exit_code != 0, f"{command} made a user namespace: {result}"
+    assert b"unshare failed" in result.stderr, result.stderr
+
+
+SYSCALL_PROBE = """
+import ctypes, errno, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+params = ctypes.create_string_buffer(120)
+calls = {
+    "keyctl": (0, -3, 1),                               # KEYCTL_GET_KEYRING_ID of the session keyring
+    "add_key": (b"user", b"practica", b"x", 1, -2),     # a key in the process keyring
+    "userfaultfd": (1,),                                # UFFD_USER_MODE_ONLY: no privilege needed
+    "io_uring_setup": (1, params),
+    "unshare": (0x10000000,),                           # CLONE_NEWUSER
+    "clone": (0x10000000 | 17, 0, 0, 0, 0),             # CLONE_NEWUSER | SIGCHLD
+}
+for name, args in calls.items():
+    result = libc.syscall(int(sys.argv[1 + list(calls).index(name)]), *args)
+    if result == 0 and name == "clone":
+        os._exit(0)  # the child of a clone that got through
+    print(name, "ALLOWED" if result >= 0 else errno.errorcode[ctypes.get_errno()], flush=True)
+"""
+
+
+async def test_kernel_interfaces_reachable_without_privileges_are_filtered(runtime: Runtime, env: str) -> None:
+    """Each call here succeeds for an unprivileged process on this host; the seccomp filter refuses it."""
+    names = ["keyctl", "add_key", "userfaultfd", "io_uring_setup", "unshare", "clone"]
+    numbers = [str(pyseccomp.resolve_syscall(pyseccomp.Arch.NATIVE, name)) for name in names]
+    result = await runtime.exec(env, ExecRequest(argv=["python3", "-c", SYSCALL_PROBE, *numbers]))
+    outcomes = dict(line.split() for line in result.stdout.decode().splitlines())
+    assert set(outcomes) == set(names), result
+    refused = {name: outcome for name, outcome in outcomes.items() if outcome in ("EPERM", "ENOSYS")}
+    assert refused == outcomes, outcomes
+
+
+async def test_every_process_of_the_environment_is_filtered(runtime: Runtime, env: str) -> None:
+    await runtime.exec(env, sh("sleep 30 >/dev/null 2>&1 &"))
+    result = await runtime.exec(env, sh("grep -H '^Seccomp:' /proc/[0-9]*/status"))
+    modes = [line.split()[-1] for line in result.stdout.decode().splitlines()]
+    assert len(modes) >= 3, result  # the environment's init, the background sleep, this grep
+    assert set(modes) == {"2"}, result.stdout.decode()
+
+
+async def test_bwrap_environments_allow_no_further_user_namespace_even_unfiltered(
+    bwrap: Runtime, bwrap_settings: SandboxSettings
+) -> None:
+    """``--disable-userns`` on its own: a process that joins without the seccomp filter still gets none."""
+    info = await bwrap.create(EnvironmentSpec(limits=TEST_LIMITS))
+    try:
+        state = json.loads((bwrap_settings.environments_home / info.id / "bwrap.json").read_text())
+        joined = ["nsenter", f"--target={state['pid']}", "--user", "--mount", "--pid", "--setuid=1000", "--setgid=1000"]
+        argv = [*joined, "--root", "--wd", "--", "unshare", "-U", "true"]
+        outcome = await asyncio.to_thread(subprocess.run, argv, capture_output=True, text=True, timeout=30)
+    finally:
+        await bwrap.remove(info.id)
+    assert outcome.returncode != 0
+    assert "No space left on device" in outcome.stderr, outcome.stderr
