@@ -36,6 +36,7 @@ from sqlalchemy import select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
+from practica.checks.kit import fill_placeholders, launcher_source
 from practica.checks.runner import read_tree
 from practica.checks.service import LearnerLesson, request_check
 from practica.lessons.catalog import CourseLesson
@@ -160,16 +161,23 @@ async def measure_checks(database_url: str, latency_rounds: int, burst: int) -> 
 
 
 def bare_pytest_rate(runs: int, parallel: int) -> float:
-    """The lesson's check command straight on the host, ``parallel`` at a time, in fresh directories."""
+    """The lesson's check command straight on the host, ``parallel`` at a time, laid out as a check lays it out."""
     lesson = load(COURSE / LESSON).lessons[0].lesson
     python = shutil.which("python3", path="/usr/bin:/bin") or "python3"
-    command = [python if part == "python3" else part for part in lesson.check.command]
 
     def one(index: int) -> None:
         with tempfile.TemporaryDirectory(prefix="bench-pytest-") as scratch:
-            work = Path(scratch)
-            shutil.copytree(COURSE / LESSON / "solution", work, dirs_exist_ok=True)
-            shutil.copytree(COURSE / LESSON / "tests", work / lesson.check.tests_into, dirs_exist_ok=True)
+            work, kit = Path(scratch) / "work", Path(scratch) / "kit"
+            shutil.copytree(COURSE / LESSON / "solution", work)
+            shutil.copytree(COURSE / LESSON / "tests", kit / "tests")
+            (kit / "practica_pytest.py").write_bytes(launcher_source())
+            places = {
+                "{tests}": str(kit / "tests"),
+                "{pytest}": str(kit / "practica_pytest.py"),
+                "{report}": str(Path(scratch) / "report.xml"),
+            }
+            command = [fill_placeholders(part, places) for part in lesson.check.command]
+            command = [python if part == "python3" else part for part in command]
             subprocess.run(command, cwd=work, check=True, capture_output=True)
 
     one(-1)

@@ -1,8 +1,11 @@
 """Running a lesson's hidden tests against a set of files, in a fresh environment.
 
-The learner's files go in first and the hidden tests over them, so a learner
-can never replace a test; the check command comes from the lesson. The
-environment is removed afterwards, whatever happened.
+The learner's files go into the workspace; the hidden tests go outside it
+(``{tests}``, see :mod:`practica.checks.kit`), or for old lessons over the
+learner's files, so a learner can never replace a test. The check command
+comes from the lesson, with the platform's places filled in; the report comes
+from the platform's channel. The environment is removed afterwards, whatever
+happened, and with it anything the learner's code left running.
 """
 
 from __future__ import annotations
@@ -13,13 +16,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
+from practica.checks.kit import PREPARE_FAILED, PREPARE_MESSAGE, CheckPlan, ReportSource, plan_check
 from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, normalise
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, ExecResult, Limits
 from practica.sandbox.spec import NetworkPolicy as SandboxNetwork
-
-STDOUT = "-"
 
 
 class Verdict(StrEnum):
@@ -81,18 +83,24 @@ def environment_spec(lesson: Lesson) -> EnvironmentSpec:
 
 async def run_check(runtime: Runtime, lesson: Lesson, files: FileSet, hidden_tests: FileSet) -> CheckRun:
     started = time.monotonic()
+    plan = plan_check(lesson.check, hidden_tests)
     try:
         info = await runtime.create(environment_spec(lesson))
     except SandboxError as error:
         return CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=f"the environment did not start: {error}")
     try:
-        await _write_all(runtime, info.id, files, hidden_tests, lesson.check.tests_into)
-        result = await runtime.exec(info.id, ExecRequest(argv=lesson.check.command, timeout=lesson.limits.time_s))
-        report = await _report(runtime, info.id, lesson, result)
+        workspace_tests = hidden_tests if plan.tests_in_workspace else {}
+        await _write_all(runtime, info.id, files, workspace_tests, lesson.check.tests_into)
+        request = ExecRequest(argv=plan.argv, stdin=plan.kit, timeout=lesson.limits.time_s)
+        result = await runtime.exec(info.id, request)
+        report = await _report(runtime, info.id, plan, result)
     except SandboxError as error:
         return CheckRun(Verdict.INFRASTRUCTURE_ERROR, duration_s=time.monotonic() - started, detail=str(error))
     finally:
         await runtime.remove(info.id)
+    if result.exit_code == PREPARE_FAILED and result.stderr.startswith(PREPARE_MESSAGE.encode()):
+        detail = result.stderr.decode(errors="replace")[:2000]
+        return CheckRun(Verdict.INFRASTRUCTURE_ERROR, duration_s=time.monotonic() - started, detail=detail)
     return classify(lesson, result, report, time.monotonic() - started)
 
 
@@ -103,12 +111,11 @@ async def _write_all(runtime: Runtime, env_id: str, files: FileSet, tests: FileS
         await runtime.write_file(env_id, str(Path(tests_into) / path), file.data, file.mode)
 
 
-async def _report(runtime: Runtime, env_id: str, lesson: Lesson, result: ExecResult) -> str | None:
-    path = lesson.check.results.path
-    if path == STDOUT:
+async def _report(runtime: Runtime, env_id: str, plan: CheckPlan, result: ExecResult) -> str | None:
+    if plan.report is not ReportSource.WORKSPACE:
         return result.stdout.decode(errors="replace")
     try:
-        return (await runtime.read_file(env_id, path)).decode(errors="replace")
+        return (await runtime.read_file(env_id, plan.report_path)).decode(errors="replace")
     except (SandboxError, FileNotFoundError):
         return None
 

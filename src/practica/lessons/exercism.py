@@ -23,21 +23,20 @@ import yaml
 
 CHECK = {
     "command": [
-        "python3", "-I", "-m", "pytest", "-q", "-p", "no:cacheprovider",
-        "-o", "junit_logging=all", "--junitxml=report.xml", "tests",
+        "python3", "-I", "{pytest}", "-q", "-p", "no:cacheprovider",
+        "-o", "junit_logging=all", "--junitxml={report}", "{tests}",
     ],
-    "results": {"format": "junit", "path": "report.xml"},
-    "tests_into": "tests",
+    "results": {"format": "junit"},
 }  # fmt: skip
-TESTS_CONFTEST = '''"""The learner's files are one level up: importable, after the standard library."""
+TESTS_CONFTEST = '''"""The learner's files are in the workspace, where the check runs: importable, after the stdlib."""
 
 import sys
 from pathlib import Path
 
-sys.path.append(str(Path(__file__).resolve().parent.parent))
+sys.path.append(str(Path.cwd()))
 '''
 TESTS_PYTEST_INI = (
-    "# Hidden with the tests: makes tests/ the rootdir, so the learner's config is never read.\n[pytest]\n"
+    "# Hidden with the tests: makes their directory the rootdir, so the learner's config is never read.\n[pytest]\n"
 )
 SLUG = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 

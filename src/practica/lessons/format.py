@@ -48,18 +48,36 @@ class Limits(Strict):
 
 
 class Results(Strict):
-    format: ResultsFormat = Field(ResultsFormat.JUNIT, description="What the check command writes.")
-    path: str = Field(
-        "report.xml", description="Where it writes it, relative to the workspace; `-` for standard output."
+    format: ResultsFormat = Field(ResultsFormat.JUNIT, description="What the check command writes to `{report}`.")
+    path: str | None = Field(
+        None,
+        description="Old lessons only (use `{report}` in the command): where the command writes its report, "
+        "relative to the workspace (`report.xml` when unset), or `-` for standard output. Where the command "
+        "names this path, the platform's `{report}` replaces it.",
     )
 
 
 class Check(Strict):
-    command: list[str] = Field(min_length=1, description="Runs in the workspace with the hidden tests in place.")
+    command: list[str] = Field(
+        min_length=1,
+        description="Runs in the workspace. The platform replaces `{tests}` (the hidden tests' directory, "
+        "outside the workspace), `{report}` (where the report goes) and `{pytest}` (its pytest launcher: "
+        "`python3 -I {pytest} ...`).",
+    )
     results: Results = Field(default_factory=Results)
     tests_into: str = Field(
-        ".", description="Where the hidden tests are copied, relative to the workspace (learners never see them)."
+        ".",
+        description="Old lessons only (use `{tests}` in the command): where in the workspace the hidden tests "
+        "are copied.",
     )
+
+    @model_validator(mode="after")
+    def _placeholders_replace_old_fields(self) -> Check:
+        if self.results.path is not None and any("{report}" in part for part in self.command):
+            raise ValueError("results.path: leave it out, the command names {report}, where the platform puts it")
+        if "tests_into" in self.model_fields_set and any("{tests}" in part for part in self.command):
+            raise ValueError("tests_into: leave it out, the command names {tests}, where the platform puts them")
+        return self
 
 
 class Hint(Strict):

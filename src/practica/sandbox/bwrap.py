@@ -247,7 +247,7 @@ class BwrapRuntime(WorkspaceFiles):
         exec_group = self._exec_group(env_id)
         limits = info.spec.limits
         argv = exec_argv(pid, exec_group, limits, request, self.seccomp)
-        execution = BwrapExecution(argv, exec_group, request, OutputSink(limits.output, on_output), pid)
+        execution = BwrapExecution(argv, exec_group, request, OutputSink(limits.output, on_output), pid, info.uid)
         result = await execution.run(request.timeout or limits.wall_timeout)
         exec_group.remove()
         return result

@@ -89,9 +89,12 @@ async def _pump(sink: OutputSink, stream: Stream, reader: asyncio.StreamReader) 
 class BwrapExecution:
     """Spawns the chain, streams its output, enforces timeout and cap, and tells why it ended."""
 
-    def __init__(self, argv: list[str], cgroup: Cgroup, request: ExecRequest, sink: OutputSink, init_pid: int) -> None:
+    def __init__(
+        self, argv: list[str], cgroup: Cgroup, request: ExecRequest, sink: OutputSink, init_pid: int, uid: int
+    ) -> None:
         self.argv = argv
         self.init_pid = init_pid
+        self.uid = uid
         self.cgroup = cgroup
         self.request = request
         self.sink = sink
@@ -107,6 +110,8 @@ class BwrapExecution:
         else:
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
+            for pipe in (out_w, err_w):  # the environment's own, as under docker: `> /dev/stdout` works inside
+                os.fchown(pipe, self.uid, self.uid)
             fds = {"stdin": stdin, "stdout": out_w, "stderr": err_w}
             outputs = [("stdout", out_r), ("stderr", err_r)]
         try:

@@ -55,15 +55,18 @@ def test_course_loads_with_its_lessons(name: str) -> None:
         assert lesson.environment == "host", lesson.id
         assert lesson.network is NetworkPolicy.NONE, lesson.id
         assert lesson.wrong_solutions, f"{lesson.id}: no known-wrong solution"
-        # Results in the workspace as JUnit XML, tests targeted explicitly (the root may hold lost+found).
+        # JUnit XML into the platform's report channel, the tests where the platform puts them (outside the
+        # workspace): the learner's code can neither rewrite the report nor read the tests once collected.
         assert lesson.check.results.format is ResultsFormat.JUNIT, lesson.id
-        assert lesson.check.results.path != "-", lesson.id
-        assert lesson.check.tests_into in lesson.check.command, lesson.id
-        # The workspace cannot configure the grader: isolated Python, and the hidden pytest.ini is found first.
-        assert lesson.check.command[:4] == ["python3", "-I", "-m", "pytest"], lesson.id
+        assert lesson.check.results.path is None, lesson.id
+        assert "--junitxml={report}" in lesson.check.command, lesson.id
+        assert lesson.check.command[-1] == "{tests}", lesson.id
+        # The workspace cannot configure the grader: isolated Python through the platform's pytest launcher,
+        # and the hidden pytest.ini is found first.
+        assert lesson.check.command[:3] == ["python3", "-I", "{pytest}"], lesson.id
         assert (loaded.path(lesson.tests) / "pytest.ini").is_file(), lesson.id
         # The learner never sees the hidden tests; every wrong solution is a complete, different attempt.
-        assert not (loaded.path(lesson.starter) / lesson.check.tests_into).exists(), lesson.id
+        assert not (loaded.path(lesson.starter) / "tests").exists(), lesson.id
         solution = read_tree(loaded.path(lesson.solution))
         for wrong in lesson.wrong_solutions:
             attempt = read_tree(loaded.path(wrong.dir))

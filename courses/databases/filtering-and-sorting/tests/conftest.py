@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-WORKSPACE = Path(__file__).resolve().parent.parent
+WORKSPACE = Path.cwd()
 
 SCHEMA = """
 CREATE TABLE customers (

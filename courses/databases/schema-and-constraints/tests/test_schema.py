@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-SCHEMA = Path(__file__).resolve().parent.parent / "schema.sql"
+SCHEMA = Path.cwd() / "schema.sql"
 
 
 @pytest.fixture

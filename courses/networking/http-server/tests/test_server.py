@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-SERVER = Path(__file__).resolve().parent.parent / "server.py"
+SERVER = Path.cwd() / "server.py"
 
 
 def free_port():

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "setup_project.sh"
+SCRIPT = Path.cwd() / "setup_project.sh"
 
 EXPECTED = {
     ".": ("dir", 0o755),

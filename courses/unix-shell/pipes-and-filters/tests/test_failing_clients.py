@@ -2,7 +2,7 @@ import os
 import subprocess
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parent.parent / "failing_clients.sh"
+SCRIPT = Path.cwd() / "failing_clients.sh"
 
 
 def line(address, status, path="/"):

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "worker.sh"
+SCRIPT = Path.cwd() / "worker.sh"
 # A correct worker stops within milliseconds; one that finishes its 30 s wait first takes ~30 s.
 # 5 s sits far from both, so a busy machine never fails a correct worker nor passes a wrong one.
 STOP_WITHIN_S = 5.0

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-SCRIPT = Path(__file__).resolve().parent.parent / "backup.sh"
+SCRIPT = Path.cwd() / "backup.sh"
 USAGE = "Usage: backup.sh [-h] [-v] [-n NAME] SOURCE DEST"
 
 
