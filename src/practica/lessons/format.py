@@ -75,7 +75,7 @@ class Check(Strict):
     def _placeholders_replace_old_fields(self) -> Check:
         if self.results.path is not None and any("{report}" in part for part in self.command):
             raise ValueError("results.path: leave it out, the command names {report}, where the platform puts it")
-        if "tests_into" in self.model_fields_set and any("{tests}" in part for part in self.command):
+        if self.tests_into != "." and any("{tests}" in part for part in self.command):
             raise ValueError("tests_into: leave it out, the command names {tests}, where the platform puts them")
         return self
 
