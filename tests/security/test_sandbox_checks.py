@@ -1,5 +1,5 @@
 """A learner's code against the check that grades it, sent as a learner sends it: sign in, open the lesson,
-save files into the environment, press *Check*; a real worker runs the check in bubblewrap.
+save files into the environment, press *Check*; a real worker runs the check, on each runtime.
 
 What stays possible by design (the learner's code runs inside pytest's process: it can read the tests while
 pytest imports them, and change the runner's memory) is documented in SECURITY.md, "Learner code".
@@ -11,6 +11,7 @@ import json
 import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ from practica.jobs.worker import worker_context
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime, create_runtime
+from practica.sandbox.podman import PodmanService
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.tasks import SandboxWorker
 from practica.settings import PracticaSettings
@@ -198,16 +200,24 @@ def sandbox_home() -> Iterator[Path]:
     shutil.rmtree(home, ignore_errors=True)
 
 
-@pytest.fixture(scope="module")
-async def runtime(sandbox_home: Path) -> AsyncIterator[Runtime]:
-    require_tool(shutil.which("bwrap") is not None, "bubblewrap")
+@pytest.fixture(scope="module", params=["bwrap", "docker"])
+async def runtime(request: pytest.FixtureRequest, sandbox_home: Path) -> AsyncIterator[Runtime]:
+    """Each runtime checks as the worker would (docker: through a podman service of the test's own)."""
     require_tool(os.geteuid() == 0, "root (cgroups, loop mounts, per-environment uids)")
     uid_base = 6_000_000 + (os.getpid() % 1000) * 1000
-    made = create_runtime(SandboxSettings(home=sandbox_home, uid_base=uid_base, uid_count=1000), "bwrap")
-    yield made
-    for info in await made.list_environments():
-        await made.remove(info.id)
-    await made.close()
+    settings = SandboxSettings(home=sandbox_home, uid_base=uid_base, uid_count=1000)
+    with ExitStack() as stack:
+        if request.param == "docker":
+            require_tool(shutil.which("podman") is not None and shutil.which("runc") is not None, "podman and runc")
+            service = stack.enter_context(PodmanService(sandbox_home / "podman"))
+            settings = settings.model_copy(update={"docker_url": service.url})
+        else:
+            require_tool(shutil.which("bwrap") is not None, "bubblewrap")
+        made = create_runtime(settings, request.param)
+        yield made
+        for info in await made.list_environments():
+            await made.remove(info.id)
+        await made.close()
 
 
 def _course(directory: Path, check: dict[str, Any]) -> Path:

@@ -127,6 +127,22 @@ def fill_placeholders(part: str, places: Mapping[str, str] = PLACEHOLDERS) -> st
     return part
 
 
+def unguarded(check: Check) -> list[str]:
+    """What the learner's code can still do to this check that a lesson in the current form prevents."""
+    command = _migrate_report(check)
+    notes = []
+    if _report_source(check, command) is not ReportSource.CHANNEL:
+        where = "prints its report" if check.results.path == STDOUT else "writes its report into the workspace"
+        notes.append(f"the command {where}: the learner's code can write it too; write it to {{report}}")
+    if not any("{tests}" in part for part in command):
+        notes.append("the hidden tests are copied into the workspace: name {tests} in the command instead")
+    if any("pytest" in part for part in command) and not any("{pytest}" in part for part in command):
+        notes.append(
+            "pytest runs without `python3 -I {pytest}`: the tests stay readable and atexit hooks run after the report"
+        )
+    return notes
+
+
 def launcher_source() -> bytes:
     return resources.files("practica.checks").joinpath("practica_pytest.py").read_bytes()
 

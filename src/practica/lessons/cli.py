@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from practica.checks.kit import unguarded
 from practica.lessons.loading import LessonFormatError, LoadedCourse, load
 from practica.lessons.schemas import write_schemas
 from practica.lessons.validate import Finding, candidates, validate_lesson
@@ -36,6 +37,9 @@ def validate(
         raise typer.Exit(1) from None
     findings = asyncio.run(_run(course, runtime))
     console.print(_summary(findings))
+    for loaded in course.lessons:
+        for note in unguarded(loaded.lesson.check):
+            errors.print(f"[yellow]note[/] {loaded.lesson.id}: {note} (README: Checks)", highlight=False)
     failed = [finding for finding in findings if not finding.ok]
     if failed:
         errors.print(f"[red]{len(failed)} of {len(findings)} runs did not hold[/]")

@@ -94,3 +94,24 @@ async def test_executable_files_stay_executable(bwrap_runtime: Runtime, tmp_path
     tests = {"check.sh": FileData(b"#!/bin/sh\necho 'TAP version 14'\necho '1..1'\necho 'ok 1 - runs'\n", 0o755)}
     run = await run_check(bwrap_runtime, lesson, {}, tests)
     assert run.verdict is Verdict.PASSED
+
+
+CURRENT_CHECK = {
+    "command": ["python3", "-I", "{pytest}", "-q", "--junitxml={report}", "{tests}"],
+    "results": {"format": "junit"},
+}
+WORKSPACE_ON_PATH = FileData(b"import sys\nfrom pathlib import Path\n\nsys.path.append(str(Path.cwd()))\n")
+
+
+async def test_what_the_learners_code_prints_never_mixes_into_the_report(
+    bwrap_runtime: Runtime, tmp_path: Path
+) -> None:
+    lesson, tests, _ = lesson_at(tmp_path, check=CURRENT_CHECK)
+    fake = '<?xml version="1.0"?><testsuites><testsuite><testcase name="fake"/></testsuite></testsuites>'
+    source = (
+        f"import os, sys\nprint({fake!r})\nos.system('echo {fake} from a child')\n\n"
+        f"def add(a, b):\n    print({fake!r}, file=sys.__stdout__)\n    return a + b\n"
+    )
+    run = await run_check(bwrap_runtime, lesson, solution(source), {**tests, "conftest.py": WORKSPACE_ON_PATH})
+    assert run.verdict is Verdict.PASSED, run
+    assert [case.name.split("::")[-1] for case in run.cases] == ["test_add"]

@@ -32,6 +32,14 @@ async def test_exec_reports_exit_code_and_both_streams(runtime: Runtime, env: st
     assert result.stderr == b"err\n"
 
 
+async def test_the_streams_can_be_opened_by_name(runtime: Runtime, env: str) -> None:
+    """``> /dev/stdout`` works, as in a terminal, and a descriptor can be reopened through ``/dev/fd``."""
+    result = await runtime.exec(
+        env, sh("echo out > /dev/stdout; echo err > /dev/stderr; exec 3>&1; echo 3 > /dev/fd/3")
+    )
+    assert (result.exit_code, result.stdout, result.stderr) == (0, b"out\n3\n", b"err\n"), result
+
+
 async def test_stdin_env_and_cwd_reach_the_command(runtime: Runtime, env: str) -> None:
     await runtime.write_file(env, "sub/keep", b"")
     result = await runtime.exec(
