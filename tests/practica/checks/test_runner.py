@@ -115,3 +115,30 @@ async def test_what_the_learners_code_prints_never_mixes_into_the_report(
     run = await run_check(bwrap_runtime, lesson, solution(source), {**tests, "conftest.py": WORKSPACE_ON_PATH})
     assert run.verdict is Verdict.PASSED, run
     assert [case.name.split("::")[-1] for case in run.cases] == ["test_add"]
+
+
+REACH_PROBE = """
+import os, sys
+try:
+    open(f"/proc/{sys.argv[1]}/fd/3", "w")
+    print("reopened")
+except OSError as error:
+    print(type(error).__name__)
+"""
+
+
+async def test_programs_the_tests_start_cannot_reach_the_report_channel(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    """Under the launcher, descriptor 3 is not inherited, and the process cannot be reopened through /proc."""
+    lesson, tests, _ = lesson_at(tmp_path, check=CURRENT_CHECK)
+    source = (
+        "import os, subprocess, sys\n\n"
+        "def add(a, b):\n"
+        f"    reopen = subprocess.run([sys.executable, '-c', {REACH_PROBE!r}, str(os.getpid())],\n"
+        "                            capture_output=True, text=True).stdout.strip()\n"
+        "    inherit = subprocess.run(['sh', '-c', 'echo forged >&3 && echo inherited || echo closed'],\n"
+        "                             close_fds=False, capture_output=True, text=True).stdout.strip()\n"
+        "    raise AssertionError(f'reopen={reopen} inherit={inherit}')\n"
+    )
+    run = await run_check(bwrap_runtime, lesson, solution(source), {**tests, "conftest.py": WORKSPACE_ON_PATH})
+    assert run.verdict is Verdict.FAILED, run
+    assert "reopen=PermissionError inherit=closed" in run.cases[0].message, run.cases[0]
