@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import math
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -181,7 +182,7 @@ async def test_the_cooldown_refuses_a_check_too_soon_and_an_unfinished_check_is_
     with pytest.raises(CheckCooldownError) as refused:
         await checks.request(files=RIGHT, cooldown_s=60)
     assert 55 < refused.value.retry_after <= 60
-    assert "wait 60 s" in str(refused.value)
+    assert f"wait {math.ceil(refused.value.retry_after)} s" in str(refused.value)  # 60, or 59 on a busy host
     assert await checks.request(files=RIGHT, cooldown_s=60, user="8") != first  # another learner is not held back
 
 
