@@ -44,6 +44,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from practica.sandbox.runtime import RuntimeUnavailableError
+
 CLONE_NEW_FLAGS = {
     "CLONE_NEWNS": 0x00020000,
     "CLONE_NEWCGROUP": 0x02000000,
@@ -82,8 +84,11 @@ REFUSED = errno.EPERM
 @functools.cache
 def filter_program() -> bytes:
     """The policy compiled to a classic BPF program for this machine (what ``bwrap --seccomp`` reads)."""
-    import pyseccomp
-
+    try:
+        import pyseccomp
+    except (ImportError, RuntimeError) as error:  # RuntimeError: pyseccomp found no libseccomp
+        needed = "the bwrap runtime needs libseccomp (apt-get install libseccomp2)"
+        raise RuntimeUnavailableError(f"{needed}: {error}") from None
     policy = pyseccomp.SyscallFilter(pyseccomp.ALLOW)
     policy.set_attr(pyseccomp.Attr.ACT_BADARCH, pyseccomp.KILL_PROCESS)
     for name in DENIED:
