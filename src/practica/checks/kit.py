@@ -47,12 +47,12 @@ LEGACY_REPORT = "report.xml"
 STDOUT = "-"
 PREPARE_FAILED = 125
 PREPARE_MESSAGE = "practica-check: "
-_UNPACK = (
+UNPACK = (
     f"umask 077 && mkdir {CHECK_DIR} && tar -x -f - -C {CHECK_DIR} "
     f'|| {{ echo "{PREPARE_MESSAGE}the hidden tests could not be unpacked" >&2; exit {PREPARE_FAILED}; }}; '
 )
-PREPARE_WITH_CHANNEL = _UNPACK + 'exec 3>&1 1>&2 </dev/null; exec "$@"'
-PREPARE = _UNPACK + 'exec </dev/null; exec "$@"'
+CHANNEL = "exec 3>&1 1>&2 </dev/null; "
+RUN = 'exec "$@"'
 
 
 class FileLike(Protocol):
@@ -76,7 +76,7 @@ class CheckPlan:
     """What one check runs, what it sends on standard input, and where its report comes from."""
 
     argv: list[str]
-    kit: bytes
+    kit: bytes | None  # for standard input; None when the command names neither {tests} nor {pytest}
     report: ReportSource
     report_path: str  # for ReportSource.WORKSPACE
     tests_in_workspace: bool  # old lessons: the tests go to `tests_into`, over the learner's files
@@ -86,9 +86,10 @@ def plan_check(check: Check, tests: Mapping[str, FileLike]) -> CheckPlan:
     command = _migrate_report(check)
     report = _report_source(check, command)
     tests_in_kit = any("{tests}" in part for part in command)
-    kit = build_kit(tests if tests_in_kit else {})
+    needs_kit = tests_in_kit or any("{pytest}" in part for part in command)
+    kit = build_kit(tests if tests_in_kit else {}) if needs_kit else None
     argv = [fill_placeholders(part) for part in command]
-    prepare = PREPARE_WITH_CHANNEL if report is ReportSource.CHANNEL else PREPARE
+    prepare = (UNPACK if needs_kit else "") + (CHANNEL if report is ReportSource.CHANNEL else "") + RUN
     return CheckPlan(
         argv=["/bin/sh", "-c", prepare, "practica-check", *argv],
         kit=kit,

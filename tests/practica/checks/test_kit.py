@@ -10,10 +10,11 @@ from typing import Any
 import pytest
 
 from practica.checks.kit import (
-    PREPARE,
-    PREPARE_WITH_CHANNEL,
+    CHANNEL,
     REPORT_CHANNEL,
+    RUN,
     TESTS_DIR,
+    UNPACK,
     ReportSource,
     build_kit,
     plan_check,
@@ -50,7 +51,8 @@ def members(kit: bytes) -> dict[str, bytes | None]:
 
 def test_placeholders_name_the_platforms_places_outside_the_workspace() -> None:
     plan = plan_check(check(**CURRENT), TESTS)
-    assert plan.argv[:4] == ["/bin/sh", "-c", PREPARE_WITH_CHANNEL, "practica-check"]
+    assert plan.kit is not None
+    assert plan.argv[:4] == ["/bin/sh", "-c", UNPACK + CHANNEL + RUN, "practica-check"]
     assert plan.argv[4:] == [
         "python3", "-I", "/tmp/practica-check/practica_pytest.py", "-q", f"--junitxml={REPORT_CHANNEL}", TESTS_DIR,
     ]  # fmt: skip
@@ -68,15 +70,14 @@ def test_an_old_command_naming_its_report_file_writes_to_the_channel_instead() -
         old = check(**{**OLD, **report_field})
         plan = plan_check(old, TESTS)
         assert plan.argv[-2:] == [f"--junitxml={REPORT_CHANNEL}", "tests"]
-        assert plan.argv[2] == PREPARE_WITH_CHANNEL
-        assert (plan.report, plan.tests_in_workspace) == (ReportSource.CHANNEL, True)
-        assert set(members(plan.kit)) == {"tests", "practica_pytest.py"}  # the tests go into the workspace
+        assert plan.argv[2] == CHANNEL + RUN  # nothing to unpack: the tests go into the workspace, as before
+        assert (plan.report, plan.tests_in_workspace, plan.kit) == (ReportSource.CHANNEL, True, None)
         assert len(unguarded(old)) == 2  # tests in the workspace; pytest without the launcher
 
 
 def test_a_report_the_command_does_not_name_is_read_where_the_lesson_says() -> None:
     printed = plan_check(check(command=["./check.sh"], results={"format": "tap", "path": "-"}), {})
-    assert (printed.report, printed.argv[2]) == (ReportSource.STDOUT, PREPARE)
+    assert (printed.report, printed.argv[2]) == (ReportSource.STDOUT, RUN)
     written = plan_check(check(command=["./run-tests"], results={"format": "exercism", "path": "out/results.json"}), {})
     assert (written.report, written.report_path) == (ReportSource.WORKSPACE, "out/results.json")
     assert any("writes its report into the workspace" in note for note in unguarded(check(command=["./run-tests"])))
