@@ -8,7 +8,8 @@ cannot reach anything else:
 
 - as an unprivileged host uid (``PRACTICA_IMPORT_UID`` when Practica runs as
   root, else Practica's own uid), in new user, pid, ipc, uts, cgroup and mount
-  namespaces (and a network namespace of its own unless the tool needs one);
+  namespaces (and a network namespace of its own unless the tool needs one),
+  no nested user namespaces, and the learners' system-call filter (seccomp);
 - the host's ``/usr`` read-only, an empty ``/tmp``, no ``/etc`` beyond what
   name resolution and TLS need, and exactly one writable directory: the target;
 - rlimits on file size, address space, CPU seconds and open files, a
@@ -32,8 +33,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from practica.sandbox.seccomp import filter_program
+
 POLL_S = 0.2  # how often the target's size is measured
 PIPE_LIMIT = 60 * 1024  # what a pipe takes before anyone reads it
+SECCOMP = "seccomp"  # the key of the filter's pipe (not a file inside)
 # What of the host's /etc a tool sees: dynamic linking, name resolution, TLS roots. Nothing about accounts.
 HOST_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "resolv.conf", "hosts", "nsswitch.conf", "gai.conf",
             "host.conf", "ssl", "ca-certificates", "alternatives", "localtime")  # fmt: skip
@@ -95,7 +99,8 @@ def _uid_for(confinement: Confinement) -> int:
 def bwrap_command(argv: Sequence[str], confinement: Confinement, fds: Mapping[str, int]) -> list[str]:
     """The whole command line: drop to the tool's uid, set rlimits, then bubblewrap around ``argv``.
 
-    ``fds`` maps each file made inside (``/etc/passwd`` and ``confinement.files``) to a pipe holding it.
+    ``fds`` maps each file made inside (``/etc/passwd`` and ``confinement.files``) to a pipe holding it,
+    and :data:`SECCOMP` to one holding the system-call filter the learners' environments have too.
     """
     if shutil.which("bwrap") is None:
         raise ConfinementError("bubblewrap (bwrap) is not installed: it confines archive unpacking and git clones")
@@ -110,11 +115,11 @@ def bwrap_command(argv: Sequence[str], confinement: Confinement, fds: Mapping[st
     if not confinement.network:
         unshare.append("--unshare-net")
     binds = [arg for path in confinement.read_only for arg in ("--ro-bind", str(path), str(path))]
-    made = [arg for path, fd in fds.items() for arg in ("--ro-bind-data", str(fd), path)]
+    made = [arg for path, fd in fds.items() if path != SECCOMP for arg in ("--ro-bind-data", str(fd), path)]
     environment = [arg for name, value in confinement.env.items() for arg in ("--setenv", name, value)]
     target = str(confinement.target)
     return [
-        *drop, *limits, "bwrap", *unshare, "--disable-userns",
+        *drop, *limits, "bwrap", *unshare, "--disable-userns", "--seccomp", str(fds[SECCOMP]),
         "--die-with-parent", "--new-session",
         *_host_root(),
         "--proc", "/proc", "--dev", "/dev",
@@ -132,7 +137,11 @@ def bwrap_command(argv: Sequence[str], confinement: Confinement, fds: Mapping[st
 
 def _pipes(confinement: Confinement) -> dict[str, int]:
     """A pipe per file made inside, already holding its content (small files: each fits a pipe's buffer)."""
-    contents = {"/etc/passwd": PASSWD.format(uid=_uid_for(confinement)).encode(), **confinement.files}
+    contents = {
+        "/etc/passwd": PASSWD.format(uid=_uid_for(confinement)).encode(),
+        SECCOMP: filter_program(),
+        **confinement.files,
+    }
     fds: dict[str, int] = {}
     for path, content in contents.items():
         if len(content) > PIPE_LIMIT:
