@@ -1,0 +1,3 @@
+"""Fixtures of the security suites: each area keeps its own in a module of its own, imported here."""
+
+from tests.security.chronicles_fixtures import chronicles_open_service, chronicles_service  # noqa: F401
