@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+import structlog
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
@@ -35,6 +36,7 @@ MAX_BODY_BYTES = 16 * 1024 * 1024
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
 UNAUTHENTICATED = "a producer token is required (Authorization: Bearer …; see chronicles producer-token)"
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["ingest"])
 bearer = HTTPBearer(auto_error=False, description="A producer token (`chronicles producer-token --app APP`).")
 
@@ -97,7 +99,8 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
     key: str = request.app.state.producer_key
     try:
         return verify_producer_token(key, credentials.credentials)
-    except ProducerTokenError:  # the same answer whatever was wrong with it
+    except ProducerTokenError as error:  # the same answer whatever was wrong with it; the reason is logged
+        log.info("ingest.token_refused", reason=str(error))
         raise HTTPException(401, UNAUTHENTICATED, headers=challenge) from None
 
 
@@ -119,6 +122,7 @@ def _authorize(producer: Producer | None, items: Sequence[Item]) -> None:
     for item in items:
         app = item.document.get("app") if isinstance(item, Decoded) and isinstance(item.document, dict) else None
         if isinstance(app, str) and not producer.may_write(app):
+            log.warning("ingest.foreign_app_refused", producer=producer.name, app=app[:64], index=item.index)
             allowed = ", ".join(sorted(producer.apps))
             message = f"item {item.index}: app {app[:64]!r} is not one this producer token may write ({allowed});"
             raise HTTPException(403, f"{message} nothing was stored")
