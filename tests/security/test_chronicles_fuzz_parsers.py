@@ -28,6 +28,8 @@ from chronicles.ingest.bodies import BodyError, json_items, ndjson_items
 from chronicles.ingest.parsing import Decoded, RawMessage, Rejection, ValidEntry, parse
 from chronicles.rules.conditions import holds
 
+pytestmark = pytest.mark.slow
+
 FUZZ = settings(
     max_examples=200,
     deadline=None,
