@@ -114,13 +114,29 @@ def kafka_ingest_rate(
     return len(entries) / elapsed
 
 
-def http_ingest_rate(base_url: str, entries: list[bytes], batch: int = 1_000, concurrency: int = 4) -> float:
-    """Entries/s posting NDJSON batches of ``batch`` to ``POST /entries`` (``concurrency`` requests at once)."""
-    return asyncio.run(_post_all(base_url, entries, batch, concurrency))
+def http_ingest_rate(
+    base_url: str, token: str, entries: list[bytes], batch: int = 1_000, concurrency: int = 4
+) -> float:
+    """Entries/s posting NDJSON batches of ``batch`` to ``POST /entries`` (``concurrency`` requests at once).
+
+    ``token``: a producer token for the apps of the generated entries (:func:`producer_token`).
+    """
+    return asyncio.run(_post_all(base_url, token, entries, batch, concurrency))
 
 
-async def _post_all(base_url: str, entries: list[bytes], batch: int, concurrency: int) -> float:
-    headers = {"Content-Type": "application/x-ndjson"}
+def producer_token(home: Path) -> str:
+    """A producer token for the generated entries' apps, signed with the key kept in ``home``."""
+    from datetime import timedelta
+
+    from chronicles.ingest.producers import mint_producer_token, producer_key
+    from chronicles.settings import ChroniclesSettings
+
+    key = producer_key(ChroniclesSettings(practica_home=home))
+    return mint_producer_token(key, ["practica", "forum", "plat"], timedelta(hours=1), "bench")
+
+
+async def _post_all(base_url: str, token: str, entries: list[bytes], batch: int, concurrency: int) -> float:
+    headers = {"Content-Type": "application/x-ndjson", "Authorization": f"Bearer {token}"}
     bodies = [b"\n".join(entries[i : i + batch]) for i in range(0, len(entries), batch)]
     queue: asyncio.Queue[bytes] = asyncio.Queue()
     for body in bodies:
@@ -252,7 +268,7 @@ def main(count: int) -> None:
         finally:
             broker.stop()
         with _chronicles_service(fresh_database(admin, "bench_ingest_http"), Path(scratch)) as base:
-            http_rate = http_ingest_rate(base, entries)
+            http_rate = http_ingest_rate(base, producer_token(Path(scratch)), entries)
     print(f"Chronicles ingestion, {count:,} entries (3 tag rules, all indexes)")
     print(f"  kafka  {kafka_rate:>9,.0f} entries/s   {kafka_rate / KAFKA_AIM:.2f}x the aim of {KAFKA_AIM:,.0f}/s")
     print(f"  http   {http_rate:>9,.0f} entries/s   (NDJSON, 1,000 per request, 4 requests at once)")

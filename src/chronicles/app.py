@@ -13,15 +13,26 @@ from chronicles import __version__
 from chronicles.api import internal as internal_api
 from chronicles.api import public as public_api
 from chronicles.ingest import http as ingest_http
+from chronicles.ingest.producers import producer_key
 from chronicles.ingest.service import Ingestor
 from chronicles.observability import Metrics
 from chronicles.settings import ChroniclesSettings
+from servicekit.body_limit import BodyLimitMiddleware
 from servicekit.database import make_engine, make_sessionmaker
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
+from servicekit.security_headers import API_CSP, SecurityHeadersMiddleware
 from servicekit.settings import load_settings, settings_summary
 
 log = structlog.get_logger(__name__)
+
+# Bodies are refused with 413 while they stream in, before any route reads them.
+BODY_LIMITS = {
+    ingest_http.PATH: ingest_http.MAX_BODY_BYTES,
+    public_api.PATH: public_api.MAX_BODY_BYTES,
+    internal_api.PATH: internal_api.MAX_BODY_BYTES,
+}
+OTHER_BODIES_MAX_BYTES = 64 * 1024  # /ping, /metrics and /openapi.json take none
 
 
 def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
@@ -31,11 +42,15 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         log.info("chronicles.start", **settings_summary(settings))
+        for warning in settings.warnings():
+            log.warning("chronicles.unsafe_setting", warning=warning)
         yield
         await app.state.engine.dispose()
 
-    app = FastAPI(title="Chronicles", version=__version__, lifespan=lifespan)
+    # No Swagger/ReDoc pages: an API has no pages (and its CSP would block them); /openapi.json stays.
+    app = FastAPI(title="Chronicles", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
     app.state.settings = settings
+    app.state.producer_key = None if settings.chronicles_intake_open else producer_key(settings)
     app.state.engine = make_engine(
         settings.resolved_database_url(),
         pool_size=settings.chronicles_db_pool_size,
@@ -45,6 +60,9 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.metrics = Metrics()
     app.state.ingestor = Ingestor(app.state.metrics)
+    # Added innermost first: request ids and metrics see every answer, the 413s and the headers included.
+    app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS, default=OTHER_BODIES_MAX_BYTES)
+    app.add_middleware(SecurityHeadersMiddleware, content_security_policy=API_CSP)
     install_observability(app, app.state.metrics.registry, namespace="chronicles")
     app.include_router(ping_router(_engine))
     app.include_router(ingest_http.router)

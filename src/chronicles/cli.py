@@ -27,8 +27,11 @@ def settings() -> ChroniclesSettings:
 
 @app.command()
 def config() -> None:
-    """Print the resolved settings (secrets hidden)."""
-    print_settings(console, "Chronicles settings", settings_summary(settings()))
+    """Print the resolved settings (secrets hidden), and a warning for each unsafe one."""
+    current = settings()
+    print_settings(console, "Chronicles settings", settings_summary(current))
+    for warning in current.warnings():
+        errors.print(f"[bold yellow]warning:[/] {warning}", highlight=False, soft_wrap=True)
 
 
 @app.command()
@@ -171,6 +174,26 @@ def token(
     try:
         print(mint(signing_key(current), tag, parse_ttl(ttl), subject))
     except (SigningKeyError, ValueError) as error:
+        errors.print(f"chronicles: {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+
+
+@app.command("producer-token")
+def producer_token(
+    app_name: Annotated[
+        list[str], typer.Option("--app", help="An app whose entries the producer may write (repeat for several).")
+    ],
+    ttl: Annotated[str, typer.Option("--ttl", help="How long the token is valid: 90s, 15m, 1h, 365d.")] = "365d",
+    name: Annotated[str | None, typer.Option("--name", help="Who the producer is (the token's sub, for logs).")] = None,
+) -> None:
+    """Print a producer token for POST /entries, limited to the apps given (signed with the producer key)."""
+    from chronicles.api.tokens import parse_ttl
+    from chronicles.ingest.producers import ProducerKeyError, mint_producer_token, producer_key
+
+    current = settings()
+    try:
+        print(mint_producer_token(producer_key(current), app_name, parse_ttl(ttl), name))
+    except (ProducerKeyError, ValueError) as error:
         errors.print(f"chronicles: {error}", highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
 

@@ -27,8 +27,15 @@ class ChroniclesSettings(BaseSettings):
     chronicles_admin_token: SecretStr = Field(
         SecretStr(""), description="Bearer token for `/internal/graphql`. Unset: the internal API is closed."
     )
-    chronicles_ingest_token: SecretStr = Field(
-        SecretStr(""), description="Bearer token producers send to `POST /entries`. Unset: the intake is open."
+    chronicles_producer_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that signs producer tokens for `POST /entries` (32+ characters). Unset: made once and kept "
+        "in `PRACTICA_HOME/chronicles/producer.key`.",
+    )
+    chronicles_intake_open: bool = Field(
+        False,
+        description="`true`: `POST /entries` takes entries of any app from anyone who reaches it, without a producer "
+        "token. Only for a network where every client is trusted; `chronicles config` warns.",
     )
     chronicles_signing_key: SecretStr = Field(
         SecretStr(""),
@@ -43,6 +50,16 @@ class ChroniclesSettings(BaseSettings):
     chronicles_kafka_group: str = Field("chronicles", description="Consumer group of `chronicles consume`.")
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
+
+    def warnings(self) -> list[str]:
+        """What is configured but unsafe, for ``chronicles config`` and the start-up log."""
+        found = []
+        if self.chronicles_intake_open:
+            found.append(
+                "CHRONICLES_INTAKE_OPEN=true: anyone who reaches POST /entries can write entries of any app, "
+                "as performed by anyone; unset it and give producers tokens (chronicles producer-token --app APP)"
+            )
+        return found
 
     @property
     def uses_embedded_database(self) -> bool:

@@ -63,7 +63,14 @@ class PracticaSettings(BaseSettings):
         "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."
     )
     chronicles_ingest_token: SecretStr = Field(
-        SecretStr(""), description="Bearer token for Chronicles' intake, when Chronicles requires one."
+        SecretStr(""),
+        description="Producer token for Chronicles' intake (`chronicles producer-token --app practica`). Unset: "
+        "one is minted with the producer key for each relay run.",
+    )
+    chronicles_producer_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key signing the producer tokens Practica mints (the same as Chronicles'). Unset: the one kept "
+        "in `PRACTICA_HOME/chronicles/producer.key`.",
     )
     chronicles_signing_key: SecretStr = Field(
         SecretStr(""),

@@ -19,6 +19,7 @@ from chronicles.ingest.service import Ingestor
 from chronicles.jobs import QUEUE, connected, jobs
 from chronicles.settings import ChroniclesSettings
 from chronicles.worker import register_tasks
+from tests.chronicles.conftest import producer_headers
 
 ADMIN_TOKEN = "s3cret-admin"
 ARRAYS = {
@@ -108,5 +109,5 @@ def admin_client(database_url: str, home: Path, token: str = ADMIN_TOKEN) -> Ite
     settings = ChroniclesSettings(
         chronicles_database_url=database_url, practica_home=home, chronicles_admin_token=SecretStr(token)
     )
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(settings), headers=producer_headers(settings)) as client:
         yield Admin(client, token)

@@ -1,3 +1,4 @@
 """Fixtures of the security suites: each area keeps its own in a module of its own, imported here."""
 
 from tests.security.accounts_fixtures import accounts_mailed_site, accounts_site  # noqa: F401
+from tests.security.chronicles_fixtures import chronicles_open_service, chronicles_service  # noqa: F401

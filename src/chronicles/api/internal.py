@@ -5,18 +5,18 @@ Guarded by ``Authorization: Bearer <CHRONICLES_ADMIN_TOKEN>`` (see
 with a payload whose ``errors`` name the field at fault
 (``{field: "match.actions[0]", message: "…"}``) and change nothing when
 there are any; bad arguments of queries are GraphQL errors naming the
-argument. No GET, no IDE, bounded depth and aliases.
+argument. No GET, no IDE, bounded body, document size and tokens, depth and aliases.
 """
 
 from __future__ import annotations
 
 import strawberry
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
-from strawberry.fastapi import GraphQLRouter
 from strawberry.schema.config import StrawberryConfig
 
 from chronicles.api import internal_ops as ops
 from chronicles.api import internal_rules as rules
+from chronicles.api.documents import BoundedGraphQLRouter, document_limits
 from chronicles.api.internal_context import internal_context
 from chronicles.api.internal_types import (
     LONG_SCALAR,
@@ -29,6 +29,9 @@ from chronicles.api.internal_types import (
 )
 
 PATH = "/internal/graphql"
+MAX_BODY_BYTES = 1024 * 1024  # rule definitions and lists of up to 1,000 dead-letter ids
+MAX_DOCUMENT_CHARACTERS = 256 * 1024
+MAX_TOKENS = 10_000
 
 
 @strawberry.type
@@ -56,11 +59,15 @@ class Mutation:
 schema = strawberry.Schema(
     query=Query,
     mutation=Mutation,
-    extensions=[lambda: QueryDepthLimiter(max_depth=8), lambda: MaxAliasesLimiter(max_alias_count=20)],
+    extensions=[
+        document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS),
+        lambda: QueryDepthLimiter(max_depth=8),
+        lambda: MaxAliasesLimiter(max_alias_count=20),
+    ],
     config=StrawberryConfig(scalar_map={Long: LONG_SCALAR}),
 )
 
-router: GraphQLRouter[object, None] = GraphQLRouter(
+router = BoundedGraphQLRouter(
     schema,
     path=PATH,
     graphql_ide=None,

@@ -174,8 +174,12 @@ class DeadLetter:
     offset: int | None = strawberry.field(graphql_type=Long | None)
     received_at: datetime
     status: str
-    attempts: int
+    attempts: int = strawberry.field(description="How often it was re-driven.")
     resolved_at: datetime | None
+    deliveries: int = strawberry.field(
+        description="How often the same message (source, position, bytes) arrived while this letter was pending."
+    )
+    last_received_at: datetime | None = strawberry.field(description="When it last arrived again (null: once).")
 
     @classmethod
     def of(cls, letter: DomainDeadLetter) -> DeadLetter:
@@ -194,6 +198,8 @@ class DeadLetter:
             status=letter.status,
             attempts=letter.attempts,
             resolved_at=letter.resolved_at,
+            deliveries=letter.deliveries,
+            last_received_at=letter.last_received_at,
         )
 
 

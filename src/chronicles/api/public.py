@@ -3,8 +3,9 @@
 A viewer only ever sees entries that carry one of the token's access tags,
 through ``entries`` and through ``entry``. Bad arguments are GraphQL errors
 that name the field (``filter.payload[0].path[1]: …``); anything unexpected
-is masked. No GET, no IDE; depth, aliases and cost are bounded
-(:mod:`chronicles.api.public_limits`).
+is masked. No GET, no IDE; the body, the document's size and tokens
+(:mod:`chronicles.api.documents`), depth, aliases and cost
+(:mod:`chronicles.api.public_limits`) are bounded.
 """
 
 from __future__ import annotations
@@ -17,9 +18,9 @@ import strawberry
 from graphql import GraphQLError
 from pydantic import ValidationError
 from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
-from strawberry.fastapi import GraphQLRouter
 from strawberry.types import ExecutionContext
 
+from chronicles.api.documents import BoundedGraphQLRouter, document_limits
 from chronicles.api.public_context import Info, PublicService
 from chronicles.api.public_limits import DEFAULT_FIRST, limits
 from chronicles.api.public_types import Entry, EntryConnection, EntryFilter
@@ -31,6 +32,9 @@ from chronicles.store.search_plan import filter_kind
 
 PATH = "/graphql"
 CACHED_DOCUMENTS = 256
+MAX_BODY_BYTES = 256 * 1024  # a document and its variables (20 payload conditions of up to 8 KiB fit)
+MAX_DOCUMENT_CHARACTERS = 64 * 1024
+MAX_TOKENS = 2_000  # a search at the depth, alias and cost limits is a few hundred
 
 
 def bad_input(field: str, message: str) -> GraphQLError:
@@ -105,15 +109,16 @@ def _unexpected(error: GraphQLError) -> bool:
 def schema(max_page_size: int) -> strawberry.Schema:
     # Clients send the same few documents over and over: parse and validate each once.
     caches = [lambda: ParserCache(maxsize=CACHED_DOCUMENTS), lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)]
-    extensions = [*caches, *limits(max_page_size), lambda: MaskErrors(should_mask_error=_unexpected)]
+    size = document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS)
+    extensions = [size, *caches, *limits(max_page_size), lambda: MaskErrors(should_mask_error=_unexpected)]
     return PublicSchema(query=Query, extensions=extensions)
 
 
-def router(settings: ChroniclesSettings) -> GraphQLRouter[object, None]:
+def router(settings: ChroniclesSettings) -> BoundedGraphQLRouter:
     service = PublicService(settings)
     if settings.chronicles_signing_key.get_secret_value():
         service.key()  # a configured key that is too short fails at start, not at the first request
-    return GraphQLRouter(
+    return BoundedGraphQLRouter(
         schema(settings.chronicles_max_page_size),
         path=PATH,
         graphql_ide=None,

@@ -6,6 +6,10 @@ as before) through the same parse → tag → store path as any batch. One that
 now passes is stored (idempotently: a repeat is a duplicate, not a second
 entry) and marked ``redriven``; one that still fails stays ``pending`` with
 one more attempt and its new error. Marking and storing commit together.
+
+The same message arriving again while its letter is pending counts another
+delivery on that letter (:mod:`chronicles.store.writer`); ``attempts``
+counts re-drives.
 """
 
 from __future__ import annotations
@@ -26,7 +30,8 @@ MAX_IDS = 1000
 # SQLSTATE classes where the database blames the data (22 data exception, 23 integrity, 54 limits).
 REFUSED_CLASSES = {"22", "23", "54"}
 SELECT = """
-SELECT id, source, raw, error, field, topic, partition, "offset", received_at, status, attempts, resolved_at
+SELECT id, source, raw, error, field, topic, partition, "offset", received_at, status, attempts, resolved_at,
+       deliveries, last_received_at
 FROM dead_letters
 """
 LIST = (
@@ -62,6 +67,8 @@ class DeadLetter:
     status: str
     attempts: int
     resolved_at: datetime | None
+    deliveries: int
+    last_received_at: datetime | None
 
     @property
     def raw_text(self) -> str | None:

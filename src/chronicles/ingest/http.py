@@ -1,27 +1,44 @@
-"""``POST /entries``: one entry, a JSON array, or NDJSON (one entry per line).
+"""``POST /entries``: one entry, a JSON array, or NDJSON (one entry per line), from an authenticated producer.
 
 The answer is ``{"accepted": N, "errors": [{"index", "field", "message"}]}``;
 the bad items are also kept as dead letters, so nothing is lost even when a
 producer ignores the answer.
+
+Who may write: a producer token (:mod:`chronicles.ingest.producers`) names
+the apps whose entries its bearer may write. Missing or invalid: 401. An item
+of another app refuses the whole request with 403 and stores nothing (not
+even dead letters: a foreign entry kept as one could later be re-driven into
+the store). Only ``CHRONICLES_INTAKE_OPEN=true`` lets anyone write anything.
+
+The body is capped at :data:`MAX_BODY_BYTES` while it streams in
+(``chronicles.app`` installs the cap); a body that cannot be split into items
+is a 400, more than :data:`~chronicles.ingest.bodies.MAX_ITEMS` items a 413.
 """
 
 from __future__ import annotations
 
-import json
-import secrets
-from typing import Any
+from collections.abc import Sequence
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, HTTPException, Request
+import structlog
+from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
-from chronicles.ingest.parsing import RawMessage
+from chronicles.contract.messages import json_schema
+from chronicles.ingest.bodies import MAX_ITEMS, BodyError, Item, TooManyItemsError, json_items, ndjson_items
+from chronicles.ingest.parsing import Decoded
+from chronicles.ingest.producers import Producer, ProducerTokenError, verify_producer_token
 from chronicles.ingest.service import Ingestor, IngestOutcome
 
+PATH = "/entries"
 MAX_BODY_BYTES = 16 * 1024 * 1024
-MAX_ITEMS = 10_000
 NDJSON_TYPES = ("application/x-ndjson", "application/ndjson", "application/jsonl")
+UNAUTHENTICATED = "a producer token is required (Authorization: Bearer …; see chronicles producer-token)"
 
+log = structlog.get_logger(__name__)
 router = APIRouter(tags=["ingest"])
+bearer = HTTPBearer(auto_error=False, description="A producer token (`chronicles producer-token --app APP`).")
 
 
 class ItemError(BaseModel):
@@ -35,52 +52,80 @@ class IngestAnswer(BaseModel):
     errors: list[ItemError]
 
 
-@router.post("/entries")
+def _request_body_schema() -> dict[str, Any]:
+    """What OpenAPI shows (and fuzzers send): the entry contract, alone or in an array; or NDJSON.
+
+    NDJSON is shown as the array of its lines' entries, one JSON entry per line on the wire (OpenAPI 3.1
+    has no schema for line-delimited bodies).
+    """
+    entry = {key: value for key, value in json_schema().items() if not key.startswith("$")}
+    batch = {"type": "array", "items": entry, "maxItems": MAX_ITEMS}
+    lines = {**batch, "description": "One entry (JSON) per line."}
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"anyOf": [entry, batch]}}, NDJSON_TYPES[0]: {"schema": lines}},
+    }
+
+
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The body cannot be read as JSON or NDJSON; nothing was stored."},
+    401: {"description": "No valid producer token."},
+    403: {"description": "An item is of an app the token does not name; nothing was stored."},
+    413: {"description": f"The body is over {MAX_BODY_BYTES} bytes, or holds over {MAX_ITEMS} entries."},
+}
+
+
+@router.post(PATH, openapi_extra={"requestBody": _request_body_schema()}, responses=RESPONSES)
 async def post_entries(
-    request: Request, authorization: str | None = Header(default=None), content_type: str | None = Header(default=None)
+    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 ) -> IngestAnswer:
-    _authorize(request, authorization)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
-        raise HTTPException(413, f"the body is over {MAX_BODY_BYTES} bytes; send smaller batches")
+    producer = _authenticate(request, credentials)
+    items = _items(await request.body(), request.headers.get("content-type", ""))
+    _authorize(producer, items)
     ingestor: Ingestor = request.app.state.ingestor
     async with request.app.state.engine.connect() as connection:
         conn = (await connection.get_raw_connection()).driver_connection
-        if (content_type or "").split(";")[0].strip() in NDJSON_TYPES:
-            outcome = await ingestor.ingest_raw(conn, _ndjson_lines(body), "http")
-        else:
-            outcome = await ingestor.ingest_documents(conn, _json_items(body), "http")
+        outcome = await ingestor.ingest_decoded(conn, items, "http")
     return _answer(outcome)
 
 
-def _authorize(request: Request, authorization: str | None) -> None:
-    token = request.app.state.settings.chronicles_ingest_token.get_secret_value()
-    if not token:
-        return
-    offered = (authorization or "").removeprefix("Bearer ").strip()
-    if not secrets.compare_digest(offered.encode(), token.encode()):
-        raise HTTPException(401, "a valid ingest token is required (Authorization: Bearer …)")
-
-
-def _ndjson_lines(body: bytes) -> list[RawMessage]:
-    lines = [line for line in body.splitlines() if line.strip()]
-    _check_count(len(lines))
-    return [RawMessage(line, "http") for line in lines]
-
-
-def _json_items(body: bytes) -> list[tuple[Any, RawMessage]]:
+def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Producer | None:
+    """The producer behind the token; None when the intake is open to anyone."""
+    if request.app.state.settings.chronicles_intake_open:
+        return None
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise HTTPException(401, UNAUTHENTICATED, headers=challenge)
+    key: str = request.app.state.producer_key
     try:
-        document = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise HTTPException(400, f"the body is not JSON ({error}); send an object, an array or NDJSON") from None
-    items = document if isinstance(document, list) else [document]
-    _check_count(len(items))
-    return [(item, RawMessage(json.dumps(item).encode(), "http")) for item in items]
+        return verify_producer_token(key, credentials.credentials)
+    except ProducerTokenError as error:  # the same answer whatever was wrong with it; the reason is logged
+        log.info("ingest.token_refused", reason=str(error))
+        raise HTTPException(401, UNAUTHENTICATED, headers=challenge) from None
 
 
-def _check_count(count: int) -> None:
-    if count > MAX_ITEMS:
-        raise HTTPException(413, f"{count} entries in one request; at most {MAX_ITEMS}")
+def _items(body: bytes, content_type: str) -> list[Item]:
+    try:
+        if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
+            return ndjson_items(body)
+        return json_items(body)
+    except TooManyItemsError as error:
+        raise HTTPException(413, str(error)) from None
+    except BodyError as error:
+        raise HTTPException(400, str(error)) from None
+
+
+def _authorize(producer: Producer | None, items: Sequence[Item]) -> None:
+    """403 for the first item naming an app the producer may not write (items without an app are checked later)."""
+    if producer is None:
+        return
+    for item in items:
+        app = item.document.get("app") if isinstance(item, Decoded) and isinstance(item.document, dict) else None
+        if isinstance(app, str) and not producer.may_write(app):
+            log.warning("ingest.foreign_app_refused", producer=producer.name, app=app[:64], index=item.index)
+            allowed = ", ".join(sorted(producer.apps))
+            message = f"item {item.index}: app {app[:64]!r} is not one this producer token may write ({allowed});"
+            raise HTTPException(403, f"{message} nothing was stored")
 
 
 def _answer(outcome: IngestOutcome) -> IngestAnswer:

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from psycopg import AsyncConnection
 
-from chronicles.ingest.parsing import RawMessage, Rejection, ValidEntry, parse, validate
+from chronicles.ingest.parsing import Decoded, RawMessage, Rejection, ValidEntry, parse, validate
 from chronicles.observability import Metrics
 from chronicles.rules.repository import RuleBookCache
 from chronicles.store.writer import BatchResult, store_batch
@@ -39,6 +39,15 @@ class Ingestor:
     ) -> IngestOutcome:
         """Documents already decoded from JSON (the items of an HTTP array)."""
         parsed = [validate(index, document, raw) for index, (document, raw) in enumerate(documents)]
+        return await self._store(conn, parsed, source)
+
+    async def ingest_decoded(
+        self, conn: AsyncConnection, items: Sequence[Decoded | Rejection], source: str
+    ) -> IngestOutcome:
+        """Items already split from a body and decoded (the HTTP intake); rejections become dead letters."""
+        parsed = [
+            item if isinstance(item, Rejection) else validate(item.index, item.document, item.raw) for item in items
+        ]
         return await self._store(conn, parsed, source)
 
     async def dead_letter(self, conn: AsyncConnection, rejections: Sequence[Rejection], source: str) -> IngestOutcome:

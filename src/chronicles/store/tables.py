@@ -119,7 +119,13 @@ class EntryTemplate(Base):
 
 
 class DeadLetter(Base):
-    """A message that could not be stored, kept with its raw bytes until re-driven."""
+    """A message that could not be stored, kept with its raw bytes until re-driven.
+
+    A pending letter is one row however often its message arrives: the same
+    bytes from the same source and position (``fingerprint``) count another
+    delivery instead. Once re-driven or discarded it leaves the unique index,
+    and a later arrival is a new pending letter.
+    """
 
     __tablename__ = "dead_letters"
 
@@ -135,8 +141,20 @@ class DeadLetter(Base):
     status: Mapped[str] = mapped_column(Text, server_default=text("'pending'"))  # pending | redriven | discarded
     attempts: Mapped[int] = mapped_column(SmallInteger, server_default=text("0"))
     resolved_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+    # sha256 of source, Kafka position and raw bytes; null on letters older than revision 0004.
+    fingerprint: Mapped[bytes | None] = mapped_column(LargeBinary)
+    deliveries: Mapped[int] = mapped_column(Integer, server_default=text("1"))
+    last_received_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)  # null until it arrives again
 
-    __table_args__ = (Index("ix_dead_letters_pending", "id", postgresql_where=text("status = 'pending'")),)
+    __table_args__ = (
+        Index("ix_dead_letters_pending", "id", postgresql_where=text("status = 'pending'")),
+        Index(
+            "uq_dead_letters_pending_fingerprint",
+            "fingerprint",
+            unique=True,
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
 
 class Backfill(Base):

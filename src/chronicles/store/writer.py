@@ -9,13 +9,15 @@ offsets only after it commits.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from chronicles.ingest.parsing import Rejection, ValidEntry
+from chronicles.ingest.parsing import RawMessage, Rejection, ValidEntry
 from chronicles.rules.book import RuleBook, Tags
 from chronicles.rules.placeholders import EntryView
 
@@ -42,9 +44,13 @@ INSERT_TAGGINGS = {
     "access": "INSERT INTO access_taggings (tag, occurred_at, entry_id)" + _TAGGING_VALUES,
 }
 
+# A message already pending (same source, position and bytes) counts one more delivery, not one more row.
 INSERT_DEAD_LETTERS = """
-INSERT INTO dead_letters (source, raw, error, field, topic, partition, "offset")
-VALUES (%s, %s, %s, %s, %s, %s, %s)
+INSERT INTO dead_letters (source, raw, error, field, topic, partition, "offset", fingerprint)
+VALUES (%s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (fingerprint) WHERE status = 'pending'
+DO UPDATE SET deliveries = dead_letters.deliveries + 1, last_received_at = now(),
+              error = EXCLUDED.error, field = EXCLUDED.field
 """
 # Tags per entry travel as one string joined by the ASCII unit separator (which
 # rendered tags never contain): PostgreSQL has no ragged text[][] to send them in.
@@ -128,4 +134,10 @@ def _tagging_rows(
 def _dead_letter_row(rejection: Rejection) -> tuple[object, ...]:
     raw = rejection.raw
     error = rejection.message if rejection.field is None else f"{rejection.field}: {rejection.message}"
-    return (raw.source, raw.data, error, rejection.field, raw.topic, raw.partition, raw.offset)
+    return (raw.source, raw.data, error, rejection.field, raw.topic, raw.partition, raw.offset, fingerprint(raw))
+
+
+def fingerprint(raw: RawMessage) -> bytes:
+    """What makes two dead letters the same message: source, Kafka position (if any) and the exact bytes."""
+    position = json.dumps([raw.source, raw.topic, raw.partition, raw.offset]).encode()
+    return hashlib.sha256(position + b"\n" + raw.data).digest()

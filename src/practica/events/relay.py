@@ -15,6 +15,7 @@ from procrastinate import JobContext
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from practica.events.credentials import producer_token
 from practica.events.http import HttpTransport
 from practica.events.outbox import OutboxEvent
 from practica.events.transport import EventTransport, TransportError
@@ -27,13 +28,13 @@ log = structlog.get_logger(__name__)
 
 
 def make_transport(settings: PracticaSettings) -> EventTransport:
-    """Kafka when ``KAFKA_BOOTSTRAP_SERVERS`` is set, else Chronicles' HTTP intake."""
+    """Kafka when ``KAFKA_BOOTSTRAP_SERVERS`` is set, else Chronicles' HTTP intake (with a producer token)."""
     if settings.kafka_bootstrap_servers:
         from practica.events.kafka import KafkaTransport
 
         kafka: EventTransport = KafkaTransport(settings.kafka_bootstrap_servers, settings.practica_events_topic)
         return kafka
-    return HttpTransport(settings.chronicles_url, settings.chronicles_ingest_token.get_secret_value())
+    return HttpTransport(settings.chronicles_url, producer_token(settings))
 
 
 async def relay_once(sessions: async_sessionmaker[AsyncSession], transport: EventTransport) -> int:

@@ -101,17 +101,21 @@ def test_tag_rules_tag_entries_as_they_are_written(chronicles_client: TestClient
     assert feed == [("flagged",), ("lesson:9",)]
 
 
-def test_the_ingest_token_is_enforced_when_set(chronicles_settings: Any) -> None:
-    from pydantic import SecretStr
-
+def test_a_producer_token_is_required_and_names_the_apps_it_may_write(chronicles_settings: Any) -> None:
     from chronicles.app import create_app
+    from tests.chronicles.conftest import producer_headers
 
-    settings = chronicles_settings.model_copy(update={"chronicles_ingest_token": SecretStr("t0ken")})
-    with TestClient(create_app(settings)) as client:
+    with TestClient(create_app(chronicles_settings)) as client:
         assert client.post("/entries", json=entry()).status_code == 401
         assert client.post("/entries", json=entry(), headers={"Authorization": "Bearer nope"}).status_code == 401
-        ok = client.post("/entries", json=entry(), headers={"Authorization": "Bearer t0ken"})
+        forum_only = producer_headers(chronicles_settings, ("forum",))
+        refused = client.post("/entries", json=[entry(app="forum"), entry()], headers=forum_only)
+        ok = client.post("/entries", json=entry(), headers=producer_headers(chronicles_settings, ("practica",)))
+    assert refused.status_code == 403
+    assert "item 1" in refused.json()["detail"]
     assert ok.json()["accepted"] == 1
+    assert rows(db(client), "SELECT app FROM entries") == [("practica",)]
+    assert rows(db(client), "SELECT count(*) FROM dead_letters") == [(0,)]
 
 
 def test_a_payload_jsonb_cannot_hold_is_named_and_the_other_entries_are_stored(chronicles_client: TestClient) -> None:

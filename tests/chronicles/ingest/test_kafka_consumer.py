@@ -152,6 +152,40 @@ async def test_poison_messages_go_to_dead_letters_while_the_rest_flows(
     assert committed_offsets(kafka_broker, options.group, topic, 1) == [7]
 
 
+async def test_unreadable_messages_are_dead_letters_and_the_consumer_goes_on(
+    kafka_broker: str, kafka_topic: Callable[[int], str], chronicles_db_url: str
+) -> None:
+    """Nested 10,000 deep (RecursionError) or a 5,000-digit number (ValueError): each is its message's error.
+
+    Before, the exception left the batch: the consumer stopped, and stopped again on every redelivery.
+    A second group reading the topic again counts a delivery on each letter instead of adding rows.
+    """
+    topic = kafka_topic(1)
+    good = [json.dumps(entry()).encode() for _ in range(3)]
+    too_deep = b'{"a":' * 10_000 + b"1" + b"}" * 10_000
+    too_long = b'{"payload": {"n": ' + b"9" * 5000 + b"}}"
+    produce(kafka_broker, topic, [good[0], too_deep, good[1], too_long, good[2]])
+
+    async def settled(ingest: KafkaIngest) -> bool:
+        return counter(ingest, "ingested") + counter(ingest, "duplicates") + counter(ingest, "dead_letters") >= 5
+
+    first = consumer_options(kafka_broker, topic, chronicles_db_url)
+    await run_until(first, settled)
+    await run_until(consumer_options(kafka_broker, topic, chronicles_db_url), settled)
+
+    assert await count_entries(chronicles_db_url) == 3
+    letters = await rows(
+        chronicles_db_url, 'SELECT raw, error, "offset", deliveries FROM dead_letters ORDER BY "offset"'
+    )
+    assert [(bytes(raw), offset, deliveries) for raw, _, offset, deliveries in letters] == [
+        (too_deep, 1, 2),
+        (too_long, 3, 2),
+    ]
+    assert "nests too deeply" in str(letters[0][1])
+    assert "cannot be read" in str(letters[1][1])
+    assert committed_offsets(kafka_broker, first.group, topic, 1) == [5]
+
+
 @pytest.fixture
 def database_switch(admin_uri: str, chronicles_db_url: str) -> Iterator[Callable[[bool], None]]:
     """``switch(False)`` refuses new connections to the test database and ends the open ones."""
