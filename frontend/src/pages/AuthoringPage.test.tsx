@@ -93,8 +93,11 @@ describe("AuthoringPage", () => {
     // Polled until no draft validates any more.
     finishValidation();
     expect(await within(table).findByText("Invalid")).toBeInTheDocument();
-    await new Promise((resolve) => setTimeout(resolve, 80));
-    expect(lists).toBe(2);
+    // Once nothing validates the polling stops (a busy machine may have started one more poll before that).
+    const listed = lists;
+    expect(listed).toBeGreaterThanOrEqual(2);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(lists).toBe(listed);
   });
 
   it("offers older drafts only when the server says more follow", async () => {

@@ -145,8 +145,18 @@ export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
   const busy = drafts?.some((draft) => draftBusy(draft.status)) ?? false;
   useEffect(() => {
     if (!busy) return;
-    const timer = setInterval(() => void refresh(), pollIntervalMs);
-    return () => clearInterval(timer);
+    // The next poll is timed from the end of the last one: a slow server never gets requests piling up.
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout>;
+    const poll = async () => {
+      await refresh();
+      if (!stopped) timer = setTimeout(() => void poll(), pollIntervalMs);
+    };
+    timer = setTimeout(() => void poll(), pollIntervalMs);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
   }, [busy, pollIntervalMs, refresh]);
 
   const deleted = (draft: DraftSummary) => {
