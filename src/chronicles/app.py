@@ -17,6 +17,7 @@ from chronicles.ingest.service import Ingestor
 from chronicles.observability import Metrics
 from chronicles.settings import ChroniclesSettings
 from servicekit.database import make_engine, make_sessionmaker
+from servicekit.guard import install_input_guard
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
 from servicekit.settings import load_settings, settings_summary
@@ -45,12 +46,18 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.metrics = Metrics()
     app.state.ingestor = Ingestor(app.state.metrics)
+    install_input_guard(app, json_bodies=_searched_body)
     install_observability(app, app.state.metrics.registry, namespace="chronicles")
     app.include_router(ping_router(_engine))
     app.include_router(ingest_http.router)
     app.include_router(internal_api.router)  # POST /internal/graphql (admin token)
     app.include_router(public_api.router(settings))  # POST /graphql (viewer tokens)
     return app
+
+
+def _searched_body(path: str) -> bool:
+    """The intake keeps a bad item as that item's error (a dead letter), not the whole body's: left to it."""
+    return path != "/entries"
 
 
 def _engine(request: Request) -> AsyncEngine:

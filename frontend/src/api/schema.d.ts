@@ -13,7 +13,8 @@ export interface paths {
         };
         /**
          * Activity
-         * @description The signed-in user's history, a lesson's history (authors, admins) or an organisation's audit (its admins).
+         * @description The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
+         *     (its admins). Other learners' checks are in a lesson's history: see :func:`practica.authoring.ownership.owns`.
          */
         get: operations["activity_api_activity_get"];
         put?: never;
@@ -1828,6 +1829,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 job_id: number;
             };
             cookie?: never;
@@ -1895,6 +1897,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 job_id: number;
             };
             cookie?: never;
@@ -1962,6 +1965,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 job_id: number;
             };
             cookie?: never;
@@ -2590,6 +2594,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
             };
             cookie?: never;
@@ -2648,6 +2653,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
             };
             cookie?: never;
@@ -2713,6 +2719,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
                 slug: string;
             };
@@ -2772,6 +2779,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
                 slug: string;
             };
@@ -2831,6 +2839,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
                 slug: string;
             };
@@ -2890,6 +2899,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
             };
             cookie?: never;
@@ -2957,6 +2967,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 check_id: number;
             };
             cookie?: never;

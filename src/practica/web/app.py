@@ -23,6 +23,7 @@ from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from practica.web import spa, system
 from servicekit.database import make_engine, make_sessionmaker
+from servicekit.guard import install_input_guard
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
 from servicekit.reads import PoolReads
@@ -60,6 +61,7 @@ def create_app(
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
+    install_input_guard(app)  # NUL bytes and out-of-range ids: 422 naming the parameter, on every route
     install_observability(app, CollectorRegistry(), namespace="practica")
     app.include_router(ping_router(_engine))
     app.include_router(system.router, prefix="/api")
