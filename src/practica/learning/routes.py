@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
 from practica.accounts.errors import AccountError
-from practica.accounts.models import Role, User
+from practica.accounts.models import User
 from practica.accounts.organizations import administered_organization, organization_slugs
+from practica.authoring.ownership import owns
 from practica.checks.models import CheckAttempt
 from practica.checks.service import (
     CheckCooldownError,
@@ -309,14 +310,17 @@ async def activity(
     organization: NulFreeStr | None = None,
     after: NulFreeStr | None = None,
 ) -> ActivityPage:
-    """The signed-in user's history, a lesson's history (authors, admins) or an organisation's audit (its admins)."""
+    """The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
+    (its admins). Other learners' checks are in a lesson's history: see :func:`practica.authoring.ownership.owns`.
+    """
     if scope == "mine":
         access, feed = [user_tag(user.id)], user_tag(user.id)
     elif scope == "lesson":
         if course is None or lesson is None:
             raise HTTPException(422, "scope=lesson needs course and lesson")
-        if user.role not in (Role.AUTHOR, Role.ADMIN):
-            raise HTTPException(403, "A lesson's history is for authors and admins")
+        async with transaction(request) as session:
+            if not await owns(session, user, course):
+                raise HTTPException(403, "course: a lesson's history is for the course's owners and admins")
         access, feed = [f"course:{course}"], f"lesson:{course}/{lesson}"
     else:
         if organization is None:
