@@ -74,6 +74,12 @@ class PracticaSettings(BaseSettings):
     practica_import_clone_timeout: float = Field(
         120.0, gt=0, le=3600, description="Seconds a git import's clone may take; a slower one fails the draft."
     )
+    practica_draft_validation_timeout: float = Field(
+        1800.0,
+        gt=0,
+        le=86_400,
+        description="Seconds a draft's validation (every run of every lesson) may take; a slower one fails the draft.",
+    )
     practica_job_stalled_after: float = Field(
         60.0,
         ge=15,
