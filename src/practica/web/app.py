@@ -22,6 +22,7 @@ from practica.learning import routes as learning_routes
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from practica.web import spa, system
+from practica.web.security_headers import SecurityHeadersMiddleware, constant, web_app_headers
 from servicekit.database import make_engine, make_sessionmaker
 from servicekit.guard import install_input_guard
 from servicekit.http import install_observability, ping_router
@@ -62,6 +63,8 @@ def create_app(
     app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
     install_input_guard(app)  # NUL bytes and out-of-range ids: 422 naming the parameter, on every route
+    headers = web_app_headers(settings, app.state.sandbox_settings)
+    app.add_middleware(SecurityHeadersMiddleware, headers_for=constant(headers))
     install_observability(app, CollectorRegistry(), namespace="practica")
     app.include_router(ping_router(_engine))
     app.include_router(system.router, prefix="/api")
