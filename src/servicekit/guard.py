@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -134,7 +135,9 @@ class _Operation:
 def _operations_of(app: Any) -> list[_Operation]:
     """Every path of the app's OpenAPI schema (FastAPI's own, generated once): no private routing internals."""
     try:
-        schema: dict[str, Any] = app.openapi()
+        with warnings.catch_warnings():  # the schema's own complaints (duplicate operation ids) are not ours
+            warnings.simplefilter("ignore")
+            schema: dict[str, Any] = app.openapi()
     except Exception:  # an app without a schema still gets the NUL checks
         return []
     operations = []

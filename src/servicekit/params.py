@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from pydantic import AfterValidator, Field
+from pydantic_core import PydanticCustomError
 
 DB_INT_MAX = 2**63 - 1
 DB_INT_MIN = -(2**63)
@@ -28,7 +29,7 @@ NUL_MESSAGE = "must not contain NUL bytes"
 def no_nul(value: str) -> str:
     """``value``, unless it holds a NUL byte (PostgreSQL text cannot, and no name or path needs one)."""
     if "\x00" in value:
-        raise ValueError(NUL_MESSAGE)
+        raise PydanticCustomError("nul_byte", NUL_MESSAGE)
     return value
 
 

@@ -57,7 +57,7 @@ async def port_root(env_id: str, port: Port, request: Request) -> RedirectRespon
     return RedirectResponse(f"{request.url.path}/{query}", status_code=307)
 
 
-@router.api_route("/environments/{env_id}/ports/{port}/{path:path}", methods=METHODS)
+@router.api_route("/environments/{env_id}/ports/{port}/{path:path}", methods=METHODS, include_in_schema=False)
 async def published_port(env_id: str, port: Port, path: str, request: Request, gateway: State) -> Response:
     grant, source = check(request, env_id, GatewayAction.PORTS, allow_cookie=True)
     info = await gateway.runtime.get(env_id)
