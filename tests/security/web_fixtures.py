@@ -26,6 +26,8 @@ from tests.practica.conftest import _fresh_process_caches, bwrap_runtime, checks
 __all__ = ["_fresh_process_caches", "bwrap_runtime", "checks_home", "site_fixture"]  # fixtures a test module imports
 
 GATEWAY_KEY = "a-gateway-key-for-the-security-tests-0123456789"
+SIGNING_KEY = "a-signing-key-shared-by-both-products-in-the-security-tests"
+RULES = Path(__file__).resolve().parents[2] / "chronicles" / "practica-rules.yaml"
 
 
 @dataclass
@@ -81,6 +83,21 @@ def wait_for_line(process: Process, needle: str, seconds: float = 10) -> str:
     while needle not in (text := process.text()) and time.monotonic() < deadline:
         time.sleep(0.05)
     return text
+
+
+@pytest.fixture(name="chronicles_process")
+def chronicles_process_fixture(chronicles_db_url: str, tmp_path: Path) -> Iterator[Process]:
+    """``chronicles serve`` with Practica's tag rules applied, signing viewer tokens with :data:`SIGNING_KEY`."""
+    env = {"CHRONICLES_DATABASE_URL": chronicles_db_url, "CHRONICLES_SIGNING_KEY": SIGNING_KEY}
+    env["PRACTICA_HOME"] = str(tmp_path)
+    subprocess.run(
+        [sys.executable, "-m", "chronicles", "apply", str(RULES)], env={**os.environ, **env}, check=True,
+        capture_output=True,
+    )  # fmt: skip
+    port = free_port()
+    env["CHRONICLES_PORT"] = str(port)
+    with service(["chronicles", "serve"], env, port, tmp_path / "chronicles.log") as process:
+        yield process
 
 
 @pytest.fixture(name="site")
