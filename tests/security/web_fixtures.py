@@ -7,8 +7,10 @@ rather than from a shared conftest.py, so that each area's security tests keep f
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
@@ -19,7 +21,7 @@ import httpx
 import pytest
 
 from practica.sandbox import Runtime
-from tests.conftest import free_port
+from tests.conftest import free_port, require_tool
 from tests.practica.authoring.site import Site, running_site
 from tests.practica.conftest import _fresh_process_caches, bwrap_runtime, checks_home
 
@@ -27,6 +29,7 @@ __all__ = ["_fresh_process_caches", "bwrap_runtime", "checks_home", "site_fixtur
 
 GATEWAY_KEY = "a-gateway-key-for-the-security-tests-0123456789"
 SIGNING_KEY = "a-signing-key-shared-by-both-products-in-the-security-tests"
+WEB = "http://127.0.0.1:8000"
 RULES = Path(__file__).resolve().parents[2] / "chronicles" / "practica-rules.yaml"
 
 
@@ -98,6 +101,24 @@ def chronicles_process_fixture(chronicles_db_url: str, tmp_path: Path) -> Iterat
     env["CHRONICLES_PORT"] = str(port)
     with service(["chronicles", "serve"], env, port, tmp_path / "chronicles.log") as process:
         yield process
+
+
+@pytest.fixture(name="gateway_process")
+def gateway_process_fixture(practica_db_url: str, tmp_path: Path) -> Iterator[Process]:
+    """``practica gateway`` (bubblewrap runtime, as root) with :data:`GATEWAY_KEY`, for the web app at :data:`WEB`."""
+    require_tool(shutil.which("bwrap") is not None and os.geteuid() == 0, "bubblewrap, as root")
+    home = Path(tempfile.mkdtemp(prefix="practica-security-gateway-"))
+    home.chmod(0o755)
+    port = free_port()
+    env = {
+        "DATABASE_URL": practica_db_url, "PRACTICA_HOME": str(tmp_path), "PRACTICA_SANDBOX_HOME": str(home),
+        "PRACTICA_SANDBOX_GATEWAY_KEY": GATEWAY_KEY, "PRACTICA_SANDBOX_GATEWAY_ORIGINS": WEB,
+        "PRACTICA_SANDBOX_UID_BASE": str(9_000_000 + (os.getpid() % 1000) * 1000), "PRACTICA_SANDBOX_UID_COUNT": "1000",
+        "LOG_LEVEL": "DEBUG",
+    }  # fmt: skip
+    with service(["practica", "gateway", "--port", str(port)], env, port, tmp_path / "gateway.log") as process:
+        yield process
+    shutil.rmtree(home, ignore_errors=True)
 
 
 @pytest.fixture(name="site")
