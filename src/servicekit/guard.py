@@ -40,6 +40,7 @@ _LONG_NUMBER_BYTES = re.compile(rb"\d{19,}")
 _PATH_PARAM = re.compile(r"\{([^}/]+)\}")
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 _NUL_ESCAPE = b"\\u0000"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 MAX_BODY_KEPT = 4 * 1024**2  # a JSON body past this that holds \u0000 is refused without naming the field
 Location = tuple[str | int, ...]
 
@@ -82,7 +83,12 @@ class InputGuard:
         if _suspicious(scope) and (problem := self.url_problem(scope)) is not None:
             await _refuse(scope, receive, send, problem)
             return
-        if scope["type"] == "http" and _is_json(scope) and self.json_bodies(scope["path"]):
+        if (
+            scope["type"] == "http"
+            and scope["method"] in _BODY_METHODS
+            and _is_json(scope)
+            and self.json_bodies(scope["path"])
+        ):
             receive = _NulSearch(receive).receive
         await self.app(scope, receive, send)
 

@@ -29,10 +29,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from practica.sandbox.gateway.ports import is_published_port
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 
@@ -68,8 +66,9 @@ def web_app_headers(settings: PracticaSettings, sandbox: SandboxSettings) -> dic
     return headers
 
 
-def gateway_headers(sandbox: SandboxSettings) -> Callable[[str], HeaderSet]:
-    """The gateway's headers by path: inert for its own answers, framing and referrer rules for published ports."""
+def gateway_headers(sandbox: SandboxSettings, learners_server: Callable[[str], bool]) -> Callable[[str], HeaderSet]:
+    """The gateway's headers by path: inert for its own answers; for the paths ``learners_server`` names
+    (published ports), framing and referrer rules only."""
     own = {
         **COMMON,
         "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'; sandbox",
@@ -83,7 +82,7 @@ def gateway_headers(sandbox: SandboxSettings) -> Callable[[str], HeaderSet]:
     }
 
     def for_path(path: str) -> HeaderSet:
-        return learners if is_published_port(path) else own
+        return learners if learners_server(path) else own
 
     return for_path
 
@@ -102,27 +101,39 @@ def _policy(directives: Mapping[str, str]) -> str:
 
 
 class SecurityHeadersMiddleware:
-    """Adds ``headers_for(path)`` to every HTTP answer, except a header the answer set itself."""
+    """Adds ``headers_for(path)`` to every HTTP answer, except a header the answer set itself.
+
+    Plain ASGI, and cheap on the hot path: each header set is encoded once, and an answer's own header
+    names are read once.
+    """
 
     def __init__(self, app: ASGIApp, headers_for: Callable[[str], HeaderSet]) -> None:
         self.app = app
         self.headers_for = headers_for
+        self._encoded: dict[int, list[tuple[bytes, bytes]]] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        wanted = self.headers_for(scope["path"])
+        wanted = self._encoded_for(scope["path"])
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                for name, value in wanted.items():
-                    if name not in headers:
-                        headers.append(name, value)
+                headers: list[tuple[bytes, bytes]] = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                message["headers"] = headers + [(name, value) for name, value in wanted if name not in present]
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+    def _encoded_for(self, path: str) -> list[tuple[bytes, bytes]]:
+        headers = self.headers_for(path)
+        encoded = self._encoded.get(id(headers))
+        if encoded is None:
+            encoded = [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+            self._encoded[id(headers)] = encoded
+        return encoded
 
 
 def constant(headers: HeaderSet) -> Callable[[str], HeaderSet]:

@@ -66,7 +66,7 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
     )
     app.state.gateway = state
     install_input_guard(app, exempt=ports.is_published_port)  # inside CORS: the IDE reads its refusals
-    app.add_middleware(SecurityHeadersMiddleware, headers_for=gateway_headers(settings))
+    app.add_middleware(SecurityHeadersMiddleware, headers_for=gateway_headers(settings, ports.is_published_port))
     app.add_middleware(
         CORSMiddleware,  # the IDE's pages come from the web app's origin; tokens, not cookies, authorise
         allow_origins=settings.allowed_origins,
