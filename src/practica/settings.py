@@ -106,6 +106,12 @@ class PracticaSettings(BaseSettings):
         description="Networks (comma-separated CIDRs) git imports may reach besides the public internet, e.g. an "
         "internal git server. Loopback, private and link-local addresses are refused unless listed.",
     )
+    practica_draft_validation_timeout: float = Field(
+        1800.0,
+        gt=0,
+        le=86_400,
+        description="Seconds a draft's validation (every run of every lesson) may take; a slower one fails the draft.",
+    )
     practica_job_stalled_after: float = Field(
         60.0,
         ge=15,

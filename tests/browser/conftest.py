@@ -46,10 +46,16 @@ async def browser() -> AsyncIterator[Browser]:
 
 @pytest.fixture
 async def page(browser: Browser) -> AsyncIterator[Page]:
+    """A fresh page; the test fails if the page broke the Content-Security-Policy (Chromium reports each refusal)."""
     context = await browser.new_context(viewport={"width": 1366, "height": 800})
     page = await context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console", lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None
+    )
     yield page
     await context.close()
+    assert not refused, f"the page broke its Content-Security-Policy: {refused}"
 
 
 async def screenshot(page: Page, name: str) -> Path:

@@ -13,7 +13,8 @@ export interface paths {
         };
         /**
          * Activity
-         * @description The signed-in user's history, a lesson's history (authors, admins) or an organisation's audit (its admins).
+         * @description The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
+         *     (its admins). Other learners' checks are in a lesson's history: see :func:`practica.authoring.ownership.owns`.
          */
         get: operations["activity_api_activity_get"];
         put?: never;
@@ -1837,6 +1838,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 job_id: number;
             };
             cookie?: never;
@@ -1904,6 +1906,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 job_id: number;
             };
             cookie?: never;
@@ -1971,6 +1974,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 job_id: number;
             };
             cookie?: never;
@@ -2599,6 +2603,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
             };
             cookie?: never;
@@ -2657,6 +2662,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
             };
             cookie?: never;
@@ -2722,6 +2728,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
                 slug: string;
             };
@@ -2781,6 +2788,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
                 slug: string;
             };
@@ -2840,6 +2848,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
                 slug: string;
             };
@@ -2899,6 +2908,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 draft_id: number;
             };
             cookie?: never;
@@ -2966,6 +2976,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description A row id (1 to 2**63-1). */
                 check_id: number;
             };
             cookie?: never;

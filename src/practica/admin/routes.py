@@ -42,6 +42,7 @@ from practica.admin.jobs import (
 from practica.admin.organizations import OrganizationPage, list_organizations
 from practica.sandbox.service import request_stop
 from practica.web.paging import page_of
+from servicekit.params import DbId, NulFreeStr
 
 router = APIRouter(
     prefix="/api/admin",
@@ -56,9 +57,9 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 async def jobs(
     request: Request,
     status: JobStatus | None = None,
-    queue: str | None = None,
-    task: str | None = None,
-    after: Annotated[int | None, Query(description="Only jobs with a smaller id (the last id of a page).")] = None,
+    queue: NulFreeStr | None = None,
+    task: NulFreeStr | None = None,
+    after: Annotated[DbId | None, Query(description="Only jobs with a smaller id (the last id of a page).")] = None,
     limit: Limit = 50,
 ) -> JobPage:
     """Newest first, with when each job was queued, started and finished, and whether a doing one is stalled."""
@@ -75,7 +76,9 @@ async def jobs(
 @router.get("/organizations")
 async def organizations(
     request: Request,
-    after: Annotated[str | None, Query(description="Only organisations after this slug (a page's last).")] = None,
+    after: Annotated[
+        NulFreeStr | None, Query(description="Only organisations after this slug (a page's last).")
+    ] = None,
     limit: Limit = 100,
 ) -> OrganizationPage:
     """Every organisation, by slug, with its number of members and admins (open one at /organizations/SLUG)."""
@@ -99,7 +102,7 @@ async def _job(request: Request, job_id: int) -> JobView:
 
 
 @router.post("/jobs/{job_id}/retry", responses={404: {"model": Problem}, 409: {"model": Problem}})
-async def retry_job(request: Request, job_id: int) -> JobView:
+async def retry_job(request: Request, job_id: DbId) -> JobView:
     """Queue a failed job, or a stalled one (doing, its worker gone), again, to run now."""
     settings = settings_of(request)
     try:
@@ -111,7 +114,7 @@ async def retry_job(request: Request, job_id: int) -> JobView:
 
 
 @router.post("/jobs/{job_id}/fail", responses={404: {"model": Problem}, 409: {"model": Problem}})
-async def fail_job(request: Request, job_id: int) -> JobView:
+async def fail_job(request: Request, job_id: DbId) -> JobView:
     """Mark a stalled job (doing, its worker gone) failed; a job whose worker is alive is refused (409)."""
     settings = settings_of(request)
     try:
@@ -123,7 +126,7 @@ async def fail_job(request: Request, job_id: int) -> JobView:
 
 
 @router.post("/jobs/{job_id}/cancel", responses={404: {"model": Problem}, 409: {"model": Problem}})
-async def cancel_job(request: Request, job_id: int) -> JobView:
+async def cancel_job(request: Request, job_id: DbId) -> JobView:
     """Cancel a job that has not started yet (status todo)."""
     try:
         async with job_manager(settings_of(request).resolved_database_url()) as manager:
@@ -137,7 +140,7 @@ async def cancel_job(request: Request, job_id: int) -> JobView:
 async def environments(
     request: Request,
     status: EnvironmentStatus | None = None,
-    after: Annotated[str | None, Query(description="A page's `next_after`: the page after it.")] = None,
+    after: Annotated[NulFreeStr | None, Query(description="A page's `next_after`: the page after it.")] = None,
     limit: Limit = 100,
 ) -> EnvironmentPage:
     """Most recently active first; without ``status``, every environment not removed."""
@@ -152,7 +155,7 @@ async def environments(
 
 
 @router.post("/environments/{env_id}/stop", responses={404: {"model": Problem}, 409: {"model": Problem}})
-async def stop_environment(request: Request, env_id: str) -> AdminEnvironment:
+async def stop_environment(request: Request, env_id: NulFreeStr) -> AdminEnvironment:
     """Stop a starting or running environment (its files are kept; the learner's next visit resumes it)."""
     async with transaction(request) as session:
         found = await list_environments(session, status=None, limit=1, env_id=env_id)

@@ -10,19 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Role, User
 from practica.accounts.organizations import organization_slugs
+from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft, DraftStatus
+from practica.authoring.ownership import check_may_publish
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.publishing import publish
 from servicekit.reads import SessionReads
 
-
-class DraftError(Exception):
-    """A refusal with its HTTP status and a sentence for the author."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        self.status = status
-        self.detail = detail
-        super().__init__(detail)
+__all__ = ["DraftError", "check_organization", "store_course", "visibility_of"]
 
 
 def visibility_of(course: LoadedCourse) -> str:
@@ -46,10 +41,12 @@ async def store_course(
 ) -> None:
     """Give ``draft`` the course: its files, id, title, visibility and an unpublished version; it is then validating.
 
-    403 (:class:`DraftError`) when ``author`` may not publish where the course says.
+    403 (:class:`DraftError`) when ``author`` may not publish where the course says, or under its id
+    (someone else's course: :func:`~practica.authoring.ownership.check_may_publish`).
     """
     assert course.course is not None
     visibility = visibility_of(course)
+    await check_may_publish(session, author, course.course.id)
     await check_organization(session, author, visibility)
     version = await publish(session, course, draft.source, performer=None, published=False)
     assert version.version_id is not None

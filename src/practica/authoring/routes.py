@@ -53,6 +53,7 @@ from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
 from practica.settings import Environment
 from practica.web.paging import page_of
+from servicekit.params import DbId, NulFreeStr
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
 MAX_JSON = 64 * 1024
@@ -173,7 +174,7 @@ async def import_course(request: Request, user: Author) -> DraftView:
 async def list_drafts(
     request: Request,
     user: Author,
-    after: Annotated[int | None, Query(description="Only drafts with a smaller id (the last id of a page).")] = None,
+    after: Annotated[DbId | None, Query(description="Only drafts with a smaller id (the last id of a page).")] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> DraftPage:
     """Newest first: the author's drafts (every draft, for an admin)."""
@@ -187,7 +188,7 @@ def _id(draft: CourseDraft) -> int:
 
 
 @router.get("/imports/{draft_id}", responses={404: {"model": Problem}})
-async def get_draft(request: Request, draft_id: int, user: Author) -> DraftView:
+async def get_draft(request: Request, draft_id: DbId, user: Author) -> DraftView:
     """Status, progress (runs done of total) and, once validated, the report."""
     async with transaction(request) as session:
         return await draft_view(session, await draft_for(session, user, draft_id))
@@ -199,7 +200,7 @@ async def get_draft(request: Request, draft_id: int, user: Author) -> DraftView:
     response_class=Response,
     responses={404: {"model": Problem}, 409: {"model": Problem}},
 )
-async def delete_import(request: Request, draft_id: int, user: Author) -> Response:
+async def delete_import(request: Request, draft_id: DbId, user: Author) -> Response:
     """Delete a draft, its unpublished version and the previews opened on it (409 while its job runs).
 
     Published versions of the course and everything of learners stay.
@@ -210,7 +211,7 @@ async def delete_import(request: Request, draft_id: int, user: Author) -> Respon
 
 
 @router.post("/imports/{draft_id}/publish", responses={404: {"model": Problem}, 409: {"model": Problem}})
-async def publish(request: Request, draft_id: int, user: Author) -> PublishedDraft:
+async def publish(request: Request, draft_id: DbId, user: Author) -> PublishedDraft:
     """Publish a valid draft as the course's newest version (409 unless it is valid)."""
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id, lock=True)
@@ -223,7 +224,7 @@ async def publish(request: Request, draft_id: int, user: Author) -> PublishedDra
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def open_lesson_preview(
-    request: Request, draft_id: int, slug: str, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     """Open the lesson as a learner would: an environment of the author's own with the draft's starter files."""
     async with transaction(request) as session:
@@ -233,7 +234,9 @@ async def open_lesson_preview(
 
 
 @router.get("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
-async def lesson_preview(request: Request, draft_id: int, slug: str, user: Author, sandbox: Sandbox) -> EnvironmentView:
+async def lesson_preview(
+    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
+) -> EnvironmentView:
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await preview_state(session, user, draft, slug)
@@ -244,7 +247,7 @@ async def lesson_preview(request: Request, draft_id: int, slug: str, user: Autho
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview/reset", responses={404: {"model": Problem}})
 async def reset_lesson_preview(
-    request: Request, draft_id: int, slug: str, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     """Put the draft's starter files back into the preview (the author's other files go), as a learner's reset."""
     async with transaction(request) as session:

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import Role, User
 from practica.authoring.drafts import DraftError, check_organization, store_course
 from practica.authoring.models import CourseDraft, DraftStatus
+from practica.authoring.ownership import check_may_publish, claim, has_published_version
 from practica.authoring.previews import remove_previews
 from practica.authoring.sources import opened_async
 from practica.authoring.tasks import draft_archive, job_running, queue_validation
@@ -97,9 +98,14 @@ async def publish_draft(session: AsyncSession, draft: CourseDraft, user: User) -
     if draft.status != DraftStatus.VALID:
         raise DraftError(409, _not_publishable(draft))
     assert draft.visibility is not None, "a valid draft has its course"
+    assert draft.course_id is not None, "a valid draft has its course"
+    await check_may_publish(session, user, draft.course_id, lock=True)
     await check_organization(session, user, draft.visibility)
+    first = not await has_published_version(session, draft.course_id)
     async with opened_async(await draft_archive(session, draft.id)) as course:
         publication = await publish(session, course, draft.source, performer=gid("User", user.id))
+    if first:
+        await claim(session, user, draft.course_id)
     draft.status = DraftStatus.PUBLISHED
     draft.published_version = publication.version
     draft.published_at = func.now()

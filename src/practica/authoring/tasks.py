@@ -29,6 +29,7 @@ from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.report import course_report
 from practica.authoring.sources import opened_async
 from practica.jobs.queue import defer_in_transaction, jobs
+from practica.lessons.loading import LoadedCourse
 from practica.lessons.validate import Finding, candidates, validate_lesson
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.tasks import QUEUE, Sessions, worker_resources
@@ -143,22 +144,36 @@ async def _finish(
         )
 
 
-async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive: bytes) -> None:
+async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive: bytes, timeout_s: float) -> None:
+    """Every run of every lesson, within ``timeout_s`` in all (past it the draft fails: the author's to mend)."""
     async with opened_async(archive) as course:
         total = sum(len(candidates(loaded)) for loaded in course.lessons)
         async with sessions() as session, session.begin():
             await session.execute(update(CourseDraft).where(CourseDraft.id == draft_id).values(progress_total=total))
         progress = ProgressRecorder(sessions, draft_id)
-        findings: list[Finding] = []
-        for loaded in course.lessons:
-            found = await validate_lesson(runtime, loaded, progress.for_lesson())
-            findings += found
-            progress.lesson_finished(len(found))
+        try:
+            async with asyncio.timeout(timeout_s):
+                findings = await _run_lessons(runtime, course, progress)
+        except TimeoutError:
+            await progress.flush()
+            error = f"the validation took longer than {timeout_s:g} s (PRACTICA_DRAFT_VALIDATION_TIMEOUT)"
+            await _finish(sessions, draft_id, status=DraftStatus.FAILED, error=f"{error}: {progress.done}/{total} runs")
+            log.warning("authoring.validation_timed_out", draft=draft_id, runs=progress.done, total=total)
+            return
         await progress.flush()
         report = course_report(course, findings)
     status = DraftStatus.VALID if report.ok else DraftStatus.INVALID
     await _finish(sessions, draft_id, status=status, report=report.model_dump(mode="json"), progress_done=total)
     log.info("authoring.validated", draft=draft_id, status=status.value, runs=report.runs, failed=report.failed_runs)
+
+
+async def _run_lessons(runtime: Runtime, course: LoadedCourse, progress: ProgressRecorder) -> list[Finding]:
+    findings: list[Finding] = []
+    for loaded in course.lessons:
+        found = await validate_lesson(runtime, loaded, progress.for_lesson())
+        findings += found
+        progress.lesson_finished(len(found))
+    return findings
 
 
 def _settings(context: JobContext) -> PracticaSettings:
@@ -179,7 +194,8 @@ async def validate_draft(context: JobContext, draft_id: int) -> None:
             archive = await fetch_draft(sessions, _settings(context), draft_id, source)
             if archive is None:
                 return  # the author's to mend: the draft says why
-        await _validate(sandbox.runtime(), sessions, draft_id, archive)
+        timeout_s = _settings(context).practica_draft_validation_timeout
+        await _validate(sandbox.runtime(), sessions, draft_id, archive, timeout_s)
     except Exception as error:  # the platform broke (git missing, the runtime, the database): the job fails too
         error_text = f"{type(error).__name__}: {error}"[:2000]
         await _finish(sessions, draft_id, while_in=(DraftStatus.FETCHING,), status=DraftStatus.FAILED, error=error_text)

@@ -20,5 +20,10 @@ def upgrade(database_url: str) -> None:
     migrations.upgrade(config(database_url))
 
 
+def upgrade_to(database_url: str, revision: str) -> None:
+    """Migrate to ``revision`` only (tests of a migration's data changes start from the one before it)."""
+    migrations.upgrade(config(database_url), revision)
+
+
 def check(database_url: str) -> None:
     migrations.check(config(database_url))

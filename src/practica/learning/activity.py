@@ -7,7 +7,7 @@ feed. What each feed holds and who may read it is decided by the tag rules
 in ``chronicles/practica-rules.yaml``:
 
 - ``mine``: the user's own history (feed and access tag ``user:<gid>``);
-- ``lesson``: a lesson's history, for authors and admins (feed
+- ``lesson``: a lesson's history, for the course's owners and admins (feed
   ``lesson:COURSE/SLUG``, access ``course:COURSE``);
 - ``organization``: an organisation's audit, for its admins (``org:SLUG``).
 """

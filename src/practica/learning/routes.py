@@ -16,8 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
 from practica.accounts.errors import AccountError
-from practica.accounts.models import Role, User
+from practica.accounts.models import User
 from practica.accounts.organizations import administered_organization, organization_slugs
+from practica.authoring.ownership import owns
 from practica.checks.models import CheckAttempt
 from practica.checks.service import (
     CheckCooldownError,
@@ -41,6 +42,7 @@ from practica.learning.workspaces import WorkspaceState, open_workspace, reset_w
 from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
+from servicekit.params import DbId, NulFreeStr
 from servicekit.reads import Reads, SessionReads
 
 router = APIRouter(prefix="/api", tags=["learning"])  # CSRF: the app's middleware checks every POST
@@ -162,7 +164,7 @@ async def list_courses(request: Request, user: OptionalUser) -> Response:
 
 
 @router.get("/courses/{course_id}", responses={404: {"description": "No such course for you"}})
-async def get_course(request: Request, course_id: str, user: OptionalUser) -> CourseView:
+async def get_course(request: Request, course_id: NulFreeStr, user: OptionalUser) -> CourseView:
     reads = reads_of(request)
     key = str(user.id) if user else None
     found = await courses(reads, key, await _organizations(reads, user), course_id)
@@ -172,7 +174,7 @@ async def get_course(request: Request, course_id: str, user: OptionalUser) -> Co
 
 
 @router.post("/courses/{course_id}/upgrade")
-async def upgrade(request: Request, course_id: str, user: CurrentUser) -> CourseView:
+async def upgrade(request: Request, course_id: NulFreeStr, user: CurrentUser) -> CourseView:
     """Move to the newest version of the course (files in environments stay as they are)."""
     async with transaction(request) as session:
         reads = SessionReads(session)
@@ -193,7 +195,7 @@ async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) 
 
 
 @router.get("/courses/{course_id}/lessons/{slug}", response_model=LessonView)
-async def get_lesson(request: Request, course_id: str, slug: str, user: CurrentUser) -> Response:
+async def get_lesson(request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser) -> Response:
     reads = reads_of(request)
     state = await lesson_state(reads, str(user.id), course_id, slug)
     try:
@@ -223,7 +225,7 @@ def environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings
 
 @router.post("/courses/{course_id}/lessons/{slug}/environment")
 async def open_environment(
-    request: Request, course_id: str, slug: str, user: CurrentUser, sandbox: Sandbox
+    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
 ) -> EnvironmentView:
     """Start (or resume) the learner's environment for the lesson; enrols on the course the first time."""
     async with transaction(request) as session:
@@ -235,7 +237,7 @@ async def open_environment(
 
 @router.get("/courses/{course_id}/lessons/{slug}/environment")
 async def environment_status(
-    request: Request, course_id: str, slug: str, user: CurrentUser, sandbox: Sandbox
+    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
 ) -> EnvironmentView:
     async with transaction(request) as session:
         await _lesson(session, user, course_id, slug)
@@ -246,7 +248,9 @@ async def environment_status(
 
 
 @router.post("/courses/{course_id}/lessons/{slug}/reset")
-async def reset(request: Request, course_id: str, slug: str, user: CurrentUser, sandbox: Sandbox) -> EnvironmentView:
+async def reset(
+    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
+) -> EnvironmentView:
     """Put the starter files back (the learner's other files go)."""
     async with transaction(request) as session:
         _version, lesson = await _lesson(session, user, course_id, slug)
@@ -263,7 +267,9 @@ async def reset(request: Request, course_id: str, slug: str, user: CurrentUser, 
     response_model=CheckView,
     responses={429: {"description": "Too soon after the previous check"}},
 )
-async def check(request: Request, course_id: str, slug: str, user: CurrentUser) -> CheckView | JSONResponse:
+async def check(
+    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser
+) -> CheckView | JSONResponse:
     """Queue a check of the learner's current files (a check already queued or running is returned)."""
     cooldown = settings_of(request).practica_check_cooldown
     async with transaction(request) as session:
@@ -283,7 +289,7 @@ async def check(request: Request, course_id: str, slug: str, user: CurrentUser) 
 
 
 @router.get("/checks/{check_id}", responses={404: {"description": "No such check of yours"}})
-async def get_check(request: Request, check_id: int, user: CurrentUser) -> CheckView:
+async def get_check(request: Request, check_id: DbId, user: CurrentUser) -> CheckView:
     async with transaction(request) as session:
         attempt = await session.get(CheckAttempt, check_id)
     if attempt is None or attempt.user_key != str(user.id):
@@ -299,19 +305,22 @@ async def activity(
     request: Request,
     user: CurrentUser,
     scope: Literal["mine", "lesson", "organization"] = "mine",
-    course: str | None = None,
-    lesson: str | None = None,
-    organization: str | None = None,
-    after: str | None = None,
+    course: NulFreeStr | None = None,
+    lesson: NulFreeStr | None = None,
+    organization: NulFreeStr | None = None,
+    after: NulFreeStr | None = None,
 ) -> ActivityPage:
-    """The signed-in user's history, a lesson's history (authors, admins) or an organisation's audit (its admins)."""
+    """The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
+    (its admins). Other learners' checks are in a lesson's history: see :func:`practica.authoring.ownership.owns`.
+    """
     if scope == "mine":
         access, feed = [user_tag(user.id)], user_tag(user.id)
     elif scope == "lesson":
         if course is None or lesson is None:
             raise HTTPException(422, "scope=lesson needs course and lesson")
-        if user.role not in (Role.AUTHOR, Role.ADMIN):
-            raise HTTPException(403, "A lesson's history is for authors and admins")
+        async with transaction(request) as session:
+            if not await owns(session, user, course):
+                raise HTTPException(403, "course: a lesson's history is for the course's owners and admins")
         access, feed = [f"course:{course}"], f"lesson:{course}/{lesson}"
     else:
         if organization is None:

@@ -22,10 +22,19 @@ TIMESTAMP = DateTime(timezone=True)
 
 
 class Course(Base):
+    """A course id and who may publish under it (:mod:`practica.authoring.ownership`).
+
+    ``owner_id``: the author whose version was the course's first; ``organization_id``: the organisation
+    of the newest published version (its admins publish too). Neither set: admins only (a course
+    imported by an operator, ``practica course import``).
+    """
+
     __tablename__ = "courses"
 
     id: Mapped[str] = mapped_column(Text, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    owner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="SET NULL"))
 
 
 class CourseVersion(Base):

@@ -60,6 +60,7 @@ class Results(Strict):
 class Check(Strict):
     command: list[str] = Field(
         min_length=1,
+        max_length=100,
         description="Runs in the workspace. The platform replaces `{tests}` (the hidden tests' directory, "
         "outside the workspace), `{report}` (where the report goes) and `{pytest}` (its pytest launcher: "
         "`python3 -I {pytest} ...`).",
@@ -95,7 +96,9 @@ class Lesson(Strict):
 
     id: Slug
     title: str = Field(min_length=1, max_length=200)
-    task: str = Field(min_length=1, description="The task in Markdown (or a `task.md` beside lesson.yaml).")
+    task: str = Field(
+        min_length=1, max_length=256 * 1024, description="The task in Markdown (or a `task.md` beside lesson.yaml)."
+    )
     environment: str = Field("host", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="`environments/NAME`.")
     network: NetworkPolicy = NetworkPolicy.NONE
     limits: Limits = Field(default_factory=Limits)
@@ -106,8 +109,8 @@ class Lesson(Strict):
     run: str | None = Field(
         None, max_length=500, description="What the IDE's *Run* button types in the terminal (`python3 main.py`)."
     )
-    hints: list[Hint] = Field(default_factory=list)
-    wrong_solutions: list[WrongSolution] = Field(default_factory=list)
+    hints: list[Hint] = Field(default_factory=list, max_length=50)
+    wrong_solutions: list[WrongSolution] = Field(default_factory=list, max_length=20)
 
 
 class OrganizationVisibility(Strict):
@@ -123,7 +126,7 @@ class Course(Strict):
     visibility: Literal["public"] | OrganizationVisibility = Field(
         "public", description="`public`, or `{organization: SLUG}` for members only."
     )
-    lessons: list[Slug] = Field(min_length=1, description="Lesson directories, in order.")
+    lessons: list[Slug] = Field(min_length=1, max_length=200, description="Lesson directories, in order (200 at most).")
 
     @model_validator(mode="after")
     def _unique_lessons(self) -> Course:

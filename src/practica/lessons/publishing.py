@@ -13,10 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.accounts.models import Organization
 from practica.checks.runner import FileData, read_tree
 from practica.events.outbox import gid, record_event
 from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version, note_published
@@ -118,12 +119,21 @@ async def publish(
     await session.flush()
     session.add_all(CourseLesson(version_id=version.id, **record) for record in lessons)
     if published:
+        await _follow_visibility(session, course.id, version.visibility)
         note_published()
     publication = await _compare(session, course.id, version.number, previous, lessons)
     publication.version_id = version.id
     if published:
         await _announce(session, version, publication, len(lessons), performer)
     return publication
+
+
+async def _follow_visibility(session: AsyncSession, course_id: str, visibility: str) -> None:
+    """The course belongs to the organisation of its newest version (whose admins may then publish it)."""
+    organization_id = None
+    if visibility != "public":
+        organization_id = await session.scalar(select(Organization.id).where(Organization.slug == visibility))
+    await session.execute(update(Course).where(Course.id == course_id).values(organization_id=organization_id))
 
 
 async def _draft_number(session: AsyncSession, course_id: str) -> int:

@@ -23,7 +23,9 @@ from practica.learning import routes as learning_routes
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from practica.web import spa, system
+from practica.web.security_headers import SecurityHeadersMiddleware, constant, web_app_headers
 from servicekit.database import make_engine, make_sessionmaker
+from servicekit.guard import install_input_guard
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
 from servicekit.reads import PoolReads
@@ -61,6 +63,9 @@ def create_app(
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
+    install_input_guard(app)  # NUL bytes and out-of-range ids: 422 naming the parameter, on every route
+    headers = web_app_headers(settings, app.state.sandbox_settings)
+    app.add_middleware(SecurityHeadersMiddleware, headers_for=constant(headers))
     install_observability(app, CollectorRegistry(), namespace="practica")
     trust_forwarded_headers(app, settings)
     app.include_router(ping_router(_engine))

@@ -17,6 +17,7 @@ from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import connected, jobs
 from practica.jobs.worker import worker_context
+from practica.lessons.catalog import Course
 from practica.settings import PracticaSettings
 from practica.web.app import create_app, dispose
 from tests.conftest import free_port, running_service
@@ -37,7 +38,7 @@ def chronicles(chronicles_db_url: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 async def world(practica_db_url: str, chronicles: str, tmp_path: Path) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
-    """Ada (learner, member of acme), Bob (learner), Cy (author), Dee (acme's admin), and their activity."""
+    """Ada (learner, member of acme), Bob (learner), Cy (author of basics), Dee (acme's admin), and their activity."""
     settings = PracticaSettings(
         database_url=practica_db_url, practica_home=tmp_path, chronicles_url=chronicles, chronicles_signing_key=KEY
     )
@@ -59,6 +60,9 @@ async def world(practica_db_url: str, chronicles: str, tmp_path: Path) -> AsyncI
             client.cookies.set(SESSION_COOKIE, await start_session(session, user.id))
             clients[name] = client
             await _activity(session, user.id, name)
+            if name == "cy":
+                session.add(Course(id="basics", owner_id=user.id))
+        session.add(Course(id="internal", organization_id=acme.id))
     async with connected(jobs, practica_db_url):
         await jobs.run_worker_async(
             wait=False, queues=["default"], install_signal_handlers=False,
@@ -100,11 +104,16 @@ async def test_a_learner_sees_their_own_history_only(world: dict[str, httpx.Asyn
     assert (await world["cy"].get("/api/activity")).json()["entries"] == []
 
 
-async def test_authors_read_a_lessons_history_and_learners_may_not(world: dict[str, httpx.AsyncClient]) -> None:
+async def test_a_courses_owners_read_a_lessons_history_and_learners_may_not(
+    world: dict[str, httpx.AsyncClient],
+) -> None:
     query = {"scope": "lesson", "course": "basics", "lesson": "add"}
     history = await world["cy"].get("/api/activity", params=query)
     assert [entry["performer"] for entry in history.json()["entries"]] == [gid("User", 2)]
     assert (await world["bob"].get("/api/activity", params=query)).status_code == 403
+    internal = await world["dee"].get("/api/activity", params={**query, "course": "internal"})  # acme's admin
+    assert [entry["performer"] for entry in internal.json()["entries"]] == [gid("User", 1)]
+    assert (await world["ada"].get("/api/activity", params={**query, "course": "internal"})).status_code == 403
 
 
 async def test_an_organisations_admins_read_its_audit(world: dict[str, httpx.AsyncClient]) -> None:

@@ -11,6 +11,7 @@ from sqlalchemy.engine import make_url
 
 from practica.settings import PracticaSettings
 from practica.web.app import create_app
+from servicekit.logging import flush_logs
 from servicekit.settings import LogFormat
 
 
@@ -58,6 +59,7 @@ def test_every_log_line_of_a_request_carries_its_request_id(
     with make_client(missing, tmp_path, log_format=LogFormat.JSON) as client:
         capfd.readouterr()
         response = client.get("/ping", headers={"X-Request-ID": "req-42"})
+    flush_logs()  # lines are written by a thread of their own
     assert response.headers["X-Request-ID"] == "req-42"
     lines = [json.loads(line) for line in capfd.readouterr().err.splitlines() if line.startswith("{")]
     warnings = [line for line in lines if line["event"] == "ping.database_unreachable"]

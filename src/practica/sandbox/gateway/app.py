@@ -27,6 +27,8 @@ from practica.sandbox.runtime import (
     Runtime,
 )
 from practica.sandbox.settings import SandboxSettings
+from practica.web.security_headers import SecurityHeadersMiddleware, gateway_headers
+from servicekit.guard import install_input_guard
 
 ERRORS: dict[type[Exception], int] = {
     PathRefusedError: 400,
@@ -63,6 +65,8 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
         title="Practica environment gateway", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None
     )
     app.state.gateway = state
+    install_input_guard(app, exempt=ports.is_published_port)  # inside CORS: the IDE reads its refusals
+    app.add_middleware(SecurityHeadersMiddleware, headers_for=gateway_headers(settings, ports.is_published_port))
     app.add_middleware(
         CORSMiddleware,  # the IDE's pages come from the web app's origin; tokens, not cookies, authorise
         allow_origins=settings.allowed_origins,

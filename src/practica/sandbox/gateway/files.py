@@ -20,9 +20,10 @@ from practica.sandbox.gateway.auth import reader, writer
 from practica.sandbox.gateway.state import Gateway, gateway_of
 from practica.sandbox.runtime import PathRefusedError
 from practica.sandbox.spec import FileEntry
+from servicekit.params import NulFreeStr
 
 router = APIRouter(prefix="/environments/{env_id}/files", tags=["files"])
-PathQuery = Annotated[str, Query(max_length=4096, description="Path in the workspace.")]
+PathQuery = Annotated[NulFreeStr, Query(max_length=4096, description="Path in the workspace.")]
 State = Annotated[Gateway, Depends(gateway_of)]
 
 
@@ -32,8 +33,8 @@ class Listing(BaseModel):
 
 
 class Rename(BaseModel):
-    source: str = Field(max_length=4096)
-    target: str = Field(max_length=4096)
+    source: NulFreeStr = Field(max_length=4096)
+    target: NulFreeStr = Field(max_length=4096)
 
 
 @router.get("", dependencies=[Depends(reader)], response_model=None)

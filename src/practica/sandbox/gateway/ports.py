@@ -14,6 +14,7 @@ there.
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated
 from urllib.parse import urlencode
@@ -27,9 +28,15 @@ from practica.sandbox.gateway.state import Gateway, gateway_of
 from practica.sandbox.gateway.tokens import GatewayAction, GatewayGrant
 
 router = APIRouter(tags=["ports"])
+PUBLISHED_PORT_PATH = re.compile(r"^/environments/[^/]+/ports(/|$)")
 METHODS = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
 Port = Annotated[int, Path(ge=1, le=65535)]
 State = Annotated[Gateway, Depends(gateway_of)]
+
+
+def is_published_port(path: str) -> bool:
+    """Requests for a learner's server: what they carry (NUL bytes included) is the learner's server's business."""
+    return PUBLISHED_PORT_PATH.match(path) is not None
 
 
 def _target(request: Request, path: str) -> str:
@@ -50,7 +57,7 @@ async def port_root(env_id: str, port: Port, request: Request) -> RedirectRespon
     return RedirectResponse(f"{request.url.path}/{query}", status_code=307)
 
 
-@router.api_route("/environments/{env_id}/ports/{port}/{path:path}", methods=METHODS)
+@router.api_route("/environments/{env_id}/ports/{port}/{path:path}", methods=METHODS, include_in_schema=False)
 async def published_port(env_id: str, port: Port, path: str, request: Request, gateway: State) -> Response:
     grant, source = check(request, env_id, GatewayAction.PORTS, allow_cookie=True)
     info = await gateway.runtime.get(env_id)
