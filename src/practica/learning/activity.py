@@ -56,6 +56,10 @@ class ActivityUnavailableError(Exception):
     """Chronicles did not answer, or refused the query; the message says which."""
 
 
+class ActivityCursorError(ValueError):
+    """The ``after`` cursor is not one a page of this feed gave: the caller's mistake, not Chronicles'."""
+
+
 def viewer_key(settings: PracticaSettings) -> str:
     configured = settings.chronicles_signing_key.get_secret_value()
     return configured or kept_key(settings.practica_home / "chronicles" / "signing.key")
@@ -71,6 +75,13 @@ def user_tag(user_id: int) -> str:
     return f"user:{gid('User', user_id)}"
 
 
+def _names_the_cursor(errors: object) -> bool:
+    """Whether Chronicles refused the query for its ``after`` argument (a cursor it never gave)."""
+    if not isinstance(errors, list):
+        return False
+    return any("after" in str(error.get("message", "")) for error in errors if isinstance(error, dict))
+
+
 async def read_feed(
     settings: PracticaSettings, user_id: int, access_tags: list[str], feed_tag: str, after: str | None = None
 ) -> ActivityPage:
@@ -83,6 +94,8 @@ async def read_feed(
     except httpx.HTTPError as error:
         raise ActivityUnavailableError(f"Chronicles at {settings.chronicles_url} did not answer: {error}") from None
     body = response.json() if response.headers.get("content-type", "").startswith("application/json") else {}
+    if after is not None and response.status_code == 200 and _names_the_cursor(body.get("errors")):
+        raise ActivityCursorError("after: is not a `next` this feed gave")
     if response.status_code != 200 or body.get("errors"):
         problem = (body.get("errors") or [{"message": f"HTTP {response.status_code}"}])[0]["message"]
         raise ActivityUnavailableError(f"Chronicles refused the activity query: {problem}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -28,7 +28,13 @@ from practica.checks.service import (
     organization_of,
     request_check,
 )
-from practica.learning.activity import ActivityPage, ActivityUnavailableError, read_feed, user_tag
+from practica.learning.activity import (
+    ActivityCursorError,
+    ActivityPage,
+    ActivityUnavailableError,
+    read_feed,
+    user_tag,
+)
 from practica.learning.catalog import (
     CourseEntry,
     NotVisibleError,
@@ -40,6 +46,7 @@ from practica.learning.catalog import (
 )
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
 from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
+from practica.lessons.format import SLUG_PATTERN
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
 from servicekit.params import DbId, NulFreeStr
@@ -305,10 +312,10 @@ async def activity(
     request: Request,
     user: CurrentUser,
     scope: Literal["mine", "lesson", "organization"] = "mine",
-    course: NulFreeStr | None = None,
-    lesson: NulFreeStr | None = None,
-    organization: NulFreeStr | None = None,
-    after: NulFreeStr | None = None,
+    course: Annotated[str | None, Query(pattern=SLUG_PATTERN, description="A course id.")] = None,
+    lesson: Annotated[str | None, Query(pattern=SLUG_PATTERN, description="A lesson id.")] = None,
+    organization: Annotated[str | None, Query(pattern=SLUG_PATTERN, description="An organisation's slug.")] = None,
+    after: Annotated[NulFreeStr | None, Query(max_length=200, description="The `next` of the page before.")] = None,
 ) -> ActivityPage:
     """The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
     (its admins). Other learners' checks are in a lesson's history: see :func:`practica.authoring.ownership.owns`.
@@ -333,5 +340,7 @@ async def activity(
         access, feed = [f"org:{organization}"], f"org:{organization}"
     try:
         return await read_feed(settings_of(request), user.id, access, feed, after)
+    except ActivityCursorError as error:
+        raise HTTPException(422, str(error)) from None
     except ActivityUnavailableError as error:
         raise HTTPException(503, str(error)) from None
