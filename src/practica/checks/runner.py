@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
+from practica.checks.overload import HostPressure, Overload, overload_of
 from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, normalise
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
@@ -29,6 +30,7 @@ class Verdict(StrEnum):
     OOM = "oom"
     OUTPUT_LIMIT = "output_limit"
     INFRASTRUCTURE_ERROR = "infrastructure_error"
+    OVERLOADED = "overloaded"  # the host cut the check short twice (see practica.checks.overload)
 
 
 _END_VERDICTS = {
@@ -45,6 +47,7 @@ class CheckRun:
     cases: list[CaseResult] = field(default_factory=list)
     duration_s: float = 0.0
     detail: str = ""
+    overload: Overload | None = None  # set when the host, not the code, cut the run short
 
     @property
     def passed(self) -> int:
@@ -87,13 +90,15 @@ async def run_check(runtime: Runtime, lesson: Lesson, files: FileSet, hidden_tes
         return CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=f"the environment did not start: {error}")
     try:
         await _write_all(runtime, info.id, files, hidden_tests, lesson.check.tests_into)
+        pressure = HostPressure.now()
         result = await runtime.exec(info.id, ExecRequest(argv=lesson.check.command, timeout=lesson.limits.time_s))
+        overload = await overload_of(runtime, info.id, result, pressure)
         report = await _report(runtime, info.id, lesson, result)
     except SandboxError as error:
         return CheckRun(Verdict.INFRASTRUCTURE_ERROR, duration_s=time.monotonic() - started, detail=str(error))
     finally:
         await runtime.remove(info.id)
-    return classify(lesson, result, report, time.monotonic() - started)
+    return replace(classify(lesson, result, report, time.monotonic() - started), overload=overload)
 
 
 async def _write_all(runtime: Runtime, env_id: str, files: FileSet, tests: FileSet, tests_into: str) -> None:
