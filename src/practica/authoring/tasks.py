@@ -3,9 +3,12 @@
 A draft imported from a git URL has no files yet: the job first clones it
 (:mod:`practica.authoring.fetching`, off the web process, with a timeout and
 a size cap). Then it runs exactly what ``practica lesson validate`` runs
-(:func:`practica.lessons.validate.validate_lesson`), lesson by lesson,
-writing into the draft's row how many runs are done as it goes and the
-report at the end. A draft whose validation broke (the runtime failed, say)
+(:func:`practica.lessons.validate.validate_lesson`), lesson by lesson, and,
+when every run held, the stress pass (``PRACTICA_VALIDATE_STRESS_RUNS``
+more runs of each reference solution beside a CPU hog on every core of this
+eval host, :mod:`practica.lessons.stress`), writing into the draft's row how
+many runs are done as it goes and, at the end, the report with the flaky
+tests. A draft whose validation broke (the runtime failed, say)
 becomes ``failed`` with the error and the job fails too, so that it shows
 among the failed jobs; retrying the job validates the draft again. A fetch
 that fails (git, the size, the time, the course's format) is the author's:
@@ -29,6 +32,7 @@ from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.report import course_report
 from practica.authoring.sources import opened_async
 from practica.jobs.queue import defer_in_transaction, jobs
+from practica.lessons.stress import stress_lessons
 from practica.lessons.validate import Finding, candidates, validate_lesson
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.tasks import QUEUE, Sessions, worker_resources
@@ -98,6 +102,10 @@ class ProgressRecorder:
         self.done += runs
         self.record(self.done)
 
+    def run_finished(self, _label: str) -> None:
+        """One run of the stress pass ended."""
+        self.lesson_finished(1)
+
     async def flush(self) -> None:
         await asyncio.gather(*self._pending)
 
@@ -143,9 +151,9 @@ async def _finish(
         )
 
 
-async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive: bytes) -> None:
+async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive: bytes, stress_runs: int) -> None:
     async with opened_async(archive) as course:
-        total = sum(len(candidates(loaded)) for loaded in course.lessons)
+        total = sum(len(candidates(loaded)) + stress_runs for loaded in course.lessons)
         async with sessions() as session, session.begin():
             await session.execute(update(CourseDraft).where(CourseDraft.id == draft_id).values(progress_total=total))
         progress = ProgressRecorder(sessions, draft_id)
@@ -154,11 +162,21 @@ async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive
             found = await validate_lesson(runtime, loaded, progress.for_lesson())
             findings += found
             progress.lesson_finished(len(found))
+        if not all(finding.ok for finding in findings):
+            stress_runs = 0  # unpublishable already: no cores are kept busy for it
+        flaky = await stress_lessons(runtime, course.lessons, stress_runs, progress.run_finished) if stress_runs else []
         await progress.flush()
-        report = course_report(course, findings)
+        report = course_report(course, findings, flaky, stress_runs)
     status = DraftStatus.VALID if report.ok else DraftStatus.INVALID
-    await _finish(sessions, draft_id, status=status, report=report.model_dump(mode="json"), progress_done=total)
-    log.info("authoring.validated", draft=draft_id, status=status.value, runs=report.runs, failed=report.failed_runs)
+    done = report.runs + stress_runs * len(report.lessons)
+    await _finish(
+        sessions, draft_id, status=status, report=report.model_dump(mode="json"), progress_done=done,
+        progress_total=done,
+    )  # fmt: skip
+    log.info(
+        "authoring.validated", draft=draft_id, status=status.value, runs=report.runs, failed=report.failed_runs,
+        flaky=report.flaky_tests,
+    )  # fmt: skip
 
 
 def _settings(context: JobContext) -> PracticaSettings:
@@ -179,7 +197,8 @@ async def validate_draft(context: JobContext, draft_id: int) -> None:
             archive = await fetch_draft(sessions, _settings(context), draft_id, source)
             if archive is None:
                 return  # the author's to mend: the draft says why
-        await _validate(sandbox.runtime(), sessions, draft_id, archive)
+        stress_runs = _settings(context).practica_validate_stress_runs
+        await _validate(sandbox.runtime(), sessions, draft_id, archive, stress_runs)
     except Exception as error:  # the platform broke (git missing, the runtime, the database): the job fails too
         error_text = f"{type(error).__name__}: {error}"[:2000]
         await _finish(sessions, draft_id, while_in=(DraftStatus.FETCHING,), status=DraftStatus.FAILED, error=error_text)
