@@ -458,7 +458,10 @@ export interface paths {
         put?: never;
         /**
          * Publish
-         * @description Publish a valid draft as the course's newest version (409 unless it is valid).
+         * @description Publish a valid draft as the course's newest version.
+         *
+         *     409 unless it is valid, and for a draft with flaky tests unless the body says ``{"allow_flaky": true}``
+         *     (the answer's ``flaky`` lists them).
          */
         post: operations["publish_api_authoring_imports__draft_id__publish_post"];
         delete?: never;
@@ -903,6 +906,11 @@ export interface components {
              * Format: date-time
              */
             queued_at: string;
+            /**
+             * Retried Because
+             * @description Set when the eval host was overloaded and cut a first run short: the check ran again. What was measured.
+             */
+            retried_because: string | null;
             /** Started At */
             started_at: string | null;
             /**
@@ -1094,6 +1102,31 @@ export interface components {
             /** Token */
             token: string;
         };
+        /** FlakyRefusal */
+        FlakyRefusal: {
+            /** Detail */
+            detail: string;
+            /**
+             * Flaky
+             * @description `lesson: test: failed N of M runs under load`, one per flaky test.
+             */
+            flaky?: string[];
+        };
+        /** FlakyTest */
+        FlakyTest: {
+            /** Candidate */
+            candidate: string;
+            /** Failed Runs */
+            failed_runs: number;
+            /** Message */
+            message: string;
+            /** Runs */
+            runs: number;
+            /** Summary */
+            summary: string;
+            /** Test */
+            test: string;
+        };
         /** FormatProblem */
         FormatProblem: {
             /** Field */
@@ -1205,6 +1238,11 @@ export interface components {
         };
         /** LessonReport */
         LessonReport: {
+            /**
+             * Flaky
+             * @description Tests that judged differently under load.
+             */
+            flaky?: components["schemas"]["FlakyTest"][];
             /** Ok */
             ok: boolean;
             /** Reference Passes */
@@ -1383,6 +1421,15 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /** PublishRequest */
+        PublishRequest: {
+            /**
+             * Allow Flaky
+             * @description Publish even though the stress pass found flaky tests (the author has seen them).
+             * @default false
+             */
+            allow_flaky: boolean;
+        };
         /** PublishedDraft */
         PublishedDraft: {
             /** Added */
@@ -1547,12 +1594,27 @@ export interface components {
         ValidationReport: {
             /** Failed Runs */
             failed_runs: number;
+            /**
+             * Flaky Tests
+             * @description Flaky tests in all lessons: publishing then needs `allow_flaky`.
+             * @default 0
+             */
+            flaky_tests: number;
             /** Lessons */
             lessons: components["schemas"]["LessonReport"][];
-            /** Ok */
+            /**
+             * Ok
+             * @description Every run held (flaky tests aside: see `flaky_tests`).
+             */
             ok: boolean;
             /** Runs */
             runs: number;
+            /**
+             * Stress Runs
+             * @description Runs of each reference solution under load (0: no stress pass).
+             * @default 0
+             */
+            stress_runs: number;
         };
     };
     responses: never;
@@ -2894,7 +2956,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PublishRequest"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -2938,7 +3004,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["FlakyRefusal"];
                 };
             };
             /** @description Validation Error */

@@ -203,7 +203,7 @@ async def delete_import(request: Request, draft_id: int, user: Author) -> Respon
 
 @router.post(
     "/imports/{draft_id}/publish",
-    responses={404: {"model": Problem}, 409: {"model": FlakyRefusal}, 422: {"model": Problem}},
+    responses={404: {"model": Problem}, 409: {"model": FlakyRefusal}},
 )
 async def publish(request: Request, draft_id: int, user: Author, body: PublishRequest | None = None) -> PublishedDraft:
     """Publish a valid draft as the course's newest version.
