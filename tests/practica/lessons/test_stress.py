@@ -131,7 +131,7 @@ def cli_home(monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_the_command_reports_flaky_tests_with_their_rate_and_exits_1(cli_home: Path, tmp_path: Path) -> None:
     sound = write_lesson(tmp_path / "add", check=CHECK)
-    result = CliRunner().invoke(app, ["lesson", "validate", str(sound), "--stress", "2"], terminal_width=200)
+    result = CliRunner().invoke(app, ["lesson", "validate", str(sound), "--stress", "1"], terminal_width=200)
     assert result.exit_code == 0, result.output
     assert "no flaky test: every run judged the same" in result.output
     assert "1 lesson(s) valid (2 runs)" in result.output
