@@ -49,7 +49,11 @@ def validate(
         for problem in error.problems:
             errors.print(str(problem), highlight=False, markup=False)
         raise typer.Exit(1) from None
-    findings, flaky, stress_s = asyncio.run(_run(course, runtime, stress, stress_wrong=stress_wrong))
+    try:
+        findings, flaky, stress_s = asyncio.run(_run(course, runtime, stress, stress_wrong=stress_wrong))
+    except asyncio.CancelledError:  # SIGTERM (see _ended_by_sigterm); Ctrl-C ends as click's "Aborted!"
+        errors.print("[red]stopped by SIGTERM; its environments (and the hog) are removed[/]")
+        raise typer.Exit(128 + signal.SIGTERM) from None
     console.print(_summary(findings))
     if stress:
         _print_stress(flaky, stress, stress_s)
