@@ -37,7 +37,7 @@ REQUIRED = {
 }
 # Runs of each reference solution under load (two at a time on two cores). A test failing a loaded run half
 # the time is caught with a chance of 1 - 0.5**3 = 87.5%, one failing it 4 times in 5 with 99%. The pass over
-# all sixteen lessons costs ~60-75 s on a 2-core machine (README, Performance).
+# all sixteen lessons costs 28-42 s on a 2-core machine (README, Performance).
 STRESS_RUNS = 3
 
 
