@@ -36,9 +36,9 @@ REQUIRED = {
     "databases": (set(), 2),
 }
 # Runs of each reference solution under load (two at a time on two cores). A test failing a loaded run half
-# the time is caught with a chance of 1 - 0.5**3 = 87.5%, one failing it 4 times in 5 with 99%. The pass over
-# all sixteen lessons costs 28-42 s on a 2-core machine (README, Performance).
-STRESS_RUNS = 3
+# the time is caught with a chance of 1 - 0.5**5 = 97%, one failing it 4 times in 5 with 99.97%. The pass over
+# all sixteen lessons costs ~30 s on a 2-core machine at a load of 3, about a minute when busy (README).
+STRESS_RUNS = 5
 
 
 def load_course(name: str) -> LoadedCourse:
