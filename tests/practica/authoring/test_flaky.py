@@ -27,7 +27,7 @@ FLAKY = Flaky("add", "solution", "test_add.py::test_add", 2, 3, "AssertionError:
 
 @pytest.fixture
 async def stressed_site(
-    practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path
+    practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path, host_load: None
 ) -> AsyncIterator[Site]:
     async with running_site(practica_db_url, tmp_path, checks_home, bwrap_runtime, stress_runs=STRESS_RUNS) as made:
         yield made

@@ -104,6 +104,7 @@ async def looping(
 
 
 @pytest.mark.sandbox
+@pytest.mark.usefixtures("host_load")
 async def test_a_check_the_overloaded_host_cut_short_is_retried_and_never_the_learners_failure(sleepy: Checks) -> None:
     attempt_id = await sleepy.request(files=ANSWER)
     async with cpu_hog(sleepy.runtime, per_core=4):
@@ -121,6 +122,7 @@ async def test_a_check_the_overloaded_host_cut_short_is_retried_and_never_the_le
 
 
 @pytest.mark.sandbox
+@pytest.mark.usefixtures("host_load")
 async def test_a_learners_infinite_loop_is_still_a_timeout_failure_and_not_retried(looping: Checks) -> None:
     attempt_id = await looping.request(files=ANSWER)
     await looping.run_jobs()

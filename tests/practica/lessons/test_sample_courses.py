@@ -92,6 +92,7 @@ def sandbox_home() -> Iterator[Path]:
 
 
 @pytest.mark.sandbox
+@pytest.mark.usefixtures("host_load")
 @pytest.mark.parametrize("name", sorted(REQUIRED))
 async def test_course_validates_in_bubblewrap_also_under_load(name: str, sandbox_home: Path) -> None:
     require_tool(shutil.which("bwrap") is not None, "bubblewrap")

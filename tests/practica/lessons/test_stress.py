@@ -24,7 +24,7 @@ from practica.sandbox.spec import EnvironmentInfo
 from tests.practica.conftest import traversable_home
 from tests.practica.lessons.factories import write_lesson
 
-pytestmark = pytest.mark.sandbox
+pytestmark = [pytest.mark.sandbox, pytest.mark.usefixtures("host_load")]
 
 COURSES = Path(__file__).resolve().parents[3] / "courses"
 CHECK = {
