@@ -31,9 +31,10 @@ CHECK = {
     "command": ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=report.xml", "tests"],
     "tests_into": "tests",
 }
-# A correct worker stops ~3 ms after the signal on a quiet host here and 5-80 ms beside the hog (measured over
-# 50 stops each: 8% of loaded stops took 5 ms or less). Allowing 5 ms, each of the two signal tests fails a
-# loaded run ~9 times in 10: three runs under load miss it at least once but for a chance of about 1e-6.
+# A correct worker stops a median 3 ms after the signal on a quiet host here and 15 ms beside the hog (up to
+# 80 ms; 3 of 50 loaded stops took 5 ms or less, one run at a time). Allowing 5 ms, each of the two signal
+# tests fails a loaded run ~9 times in 10: three runs under load miss it at least once but for a chance of
+# about 1e-6. (The 0.5 s the lesson once allowed is never missed beside the hog: see README, Lessons.)
 TIGHT_STOP_S = 0.005
 RUNS = 3
 
