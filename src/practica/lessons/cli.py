@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -51,7 +52,7 @@ def validate(
         raise typer.Exit(1) from None
     try:
         findings, flaky, stress_s = asyncio.run(_run(course, runtime, stress, stress_wrong=stress_wrong))
-    except asyncio.CancelledError:  # SIGTERM (see _ended_by_sigterm); Ctrl-C ends as click's "Aborted!"
+    except asyncio.CancelledError:  # SIGTERM (see _ended_by_sigterm); Ctrl-C ends with typer's own exit code 130
         errors.print("[red]stopped by SIGTERM; its environments (and the hog) are removed[/]")
         raise typer.Exit(128 + signal.SIGTERM) from None
     console.print(_summary(findings))
@@ -137,7 +138,7 @@ def _print_stress(flaky: list[Flaky], runs: int, elapsed_s: float) -> None:
     if not flaky:
         console.print("[green]  no flaky test: every run judged the same[/]", soft_wrap=True)
     for item in flaky:
-        console.print(f"  [red]{item.lesson}: {item.describe()}[/]", soft_wrap=True, highlight=False)
+        console.print(f"  [red]{escape(f'{item.lesson}: {item.describe()}')}[/]", soft_wrap=True, highlight=False)
         console.print(f"      {item.message.strip()[:300]}", soft_wrap=True, highlight=False, markup=False)
 
 
