@@ -112,6 +112,13 @@ class PracticaSettings(BaseSettings):
         le=86_400,
         description="Seconds a draft's validation (every run of every lesson) may take; a slower one fails the draft.",
     )
+    practica_validate_stress_runs: int = Field(
+        3,
+        ge=0,
+        le=100,
+        description="A draft's validation then runs each reference solution this many more times beside a CPU hog "
+        "on every core of its eval host; a test failing in any is flaky (0: no stress pass).",
+    )
     practica_job_stalled_after: float = Field(
         60.0,
         ge=15,

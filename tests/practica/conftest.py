@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import tempfile
@@ -39,6 +40,24 @@ async def bwrap_runtime(checks_home: Path) -> AsyncIterator[Runtime]:
     for info in await runtime.list_environments():
         await runtime.remove(info.id)
     await runtime.close()
+
+
+HOST_LOAD_LOCK = Path(tempfile.gettempdir()) / "practica-tests-host-load.lock"
+
+
+@pytest.fixture
+def host_load() -> Iterator[None]:
+    """One test at a time (across pytest's workers) whose outcome depends on how busy the host is.
+
+    Tests that start a CPU hog, and the test that a learner's busy loop is judged its own fault, hold it:
+    two hogs at once would give that loop less than the quarter of a core its verdict rests on.
+    """
+    with HOST_LOAD_LOCK.open("a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
 
 
 @pytest.fixture(autouse=True)

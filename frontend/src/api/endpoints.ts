@@ -27,6 +27,7 @@ import type {
   OrganizationPage,
   PendingInvitation,
   PublishedDraft,
+  PublishRequest,
   QueueCounts,
   Role,
   UserPage,
@@ -101,7 +102,9 @@ export const importArchive = (archive: File) => {
 export const getDraft = (draft: number, signal?: AbortSignal) => api.get<DraftView>(draftPath(draft), signal);
 /** A draft lesson's preview environment: POST opens it, GET reads its state (as {@link environmentPath}). */
 export const previewPath = (draft: number, slug: string) => `${draftPath(draft)}/lessons/${seg(slug)}/preview`;
-export const publishDraft = (draft: number) => api.post<PublishedDraft>(`${draftPath(draft)}/publish`);
+/** Publish a valid draft; one with flaky tests only with `allow_flaky` (409 naming them otherwise). */
+export const publishDraft = (draft: number, body: PublishRequest = { allow_flaky: false }) =>
+  api.post<PublishedDraft>(`${draftPath(draft)}/publish`, body);
 /** Delete a draft, its unpublished version and its previews (409 while its job runs). */
 export const deleteDraft = (draft: number) => api.delete<null>(draftPath(draft));
 /** Put the draft's starter files back into the author's preview of a lesson. */

@@ -459,7 +459,10 @@ export interface paths {
         put?: never;
         /**
          * Publish
-         * @description Publish a valid draft as the course's newest version (409 unless it is valid).
+         * @description Publish a valid draft as the course's newest version.
+         *
+         *     409 unless it is valid, and for a draft with flaky tests unless the body says ``{"allow_flaky": true}``
+         *     (the answer's ``flaky`` lists them).
          */
         post: operations["publish_api_authoring_imports__draft_id__publish_post"];
         delete?: never;
@@ -904,6 +907,11 @@ export interface components {
              * Format: date-time
              */
             queued_at: string;
+            /**
+             * Retried Because
+             * @description Set when the eval host was overloaded and cut a first run short: the check ran again. What was measured.
+             */
+            retried_because: string | null;
             /** Started At */
             started_at: string | null;
             /**
@@ -1095,6 +1103,31 @@ export interface components {
             /** Token */
             token: string;
         };
+        /** FlakyRefusal */
+        FlakyRefusal: {
+            /** Detail */
+            detail: string;
+            /**
+             * Flaky
+             * @description `lesson: test: failed N of M runs under load`, one per flaky test.
+             */
+            flaky?: string[];
+        };
+        /** FlakyTest */
+        FlakyTest: {
+            /** Candidate */
+            candidate: string;
+            /** Failed Runs */
+            failed_runs: number;
+            /** Message */
+            message: string;
+            /** Runs */
+            runs: number;
+            /** Summary */
+            summary: string;
+            /** Test */
+            test: string;
+        };
         /** FormatProblem */
         FormatProblem: {
             /** Field */
@@ -1206,6 +1239,11 @@ export interface components {
         };
         /** LessonReport */
         LessonReport: {
+            /**
+             * Flaky
+             * @description Tests that judged differently under load.
+             */
+            flaky?: components["schemas"]["FlakyTest"][];
             /** Ok */
             ok: boolean;
             /** Reference Passes */
@@ -1384,6 +1422,15 @@ export interface components {
             /** Detail */
             detail: string;
         };
+        /** PublishRequest */
+        PublishRequest: {
+            /**
+             * Allow Flaky
+             * @description Publish even though the stress pass found flaky tests (the author has seen them).
+             * @default false
+             */
+            allow_flaky: boolean;
+        };
         /** PublishedDraft */
         PublishedDraft: {
             /** Added */
@@ -1557,12 +1604,27 @@ export interface components {
         ValidationReport: {
             /** Failed Runs */
             failed_runs: number;
+            /**
+             * Flaky Tests
+             * @description Flaky tests in all lessons: publishing then needs `allow_flaky`.
+             * @default 0
+             */
+            flaky_tests: number;
             /** Lessons */
             lessons: components["schemas"]["LessonReport"][];
-            /** Ok */
+            /**
+             * Ok
+             * @description Every run held (flaky tests aside: see `flaky_tests`).
+             */
             ok: boolean;
             /** Runs */
             runs: number;
+            /**
+             * Stress Runs
+             * @description Runs of each reference solution under load (0: no stress pass).
+             * @default 0
+             */
+            stress_runs: number;
         };
     };
     responses: never;
@@ -2913,7 +2975,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PublishRequest"] | null;
+            };
+        };
         responses: {
             /** @description Successful Response */
             200: {
@@ -2957,7 +3023,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Problem"];
+                    "application/json": components["schemas"]["FlakyRefusal"];
                 };
             };
             /** @description Validation Error */

@@ -14,6 +14,7 @@ const base: Check = {
   started_at: null,
   finished_at: null,
   tests: [],
+  retried_because: null,
 };
 
 beforeEach(() => setCookie("practica_csrf", "csrf-1"));
@@ -127,5 +128,20 @@ describe("CheckPanel", () => {
 
     expect(await screen.findByText("Error")).toBeInTheDocument();
     expect(screen.getByText("The environment is not running")).toBeInTheDocument();
+  });
+  it("says a check was run again because the host was overloaded, and that it does not count", async () => {
+    const overloaded: Check = {
+      ...base,
+      status: "error",
+      verdict: "overloaded",
+      detail: "The eval host was too busy to finish this check, twice. It does not count against you.",
+      finished_at: "2025-01-01T00:00:12Z",
+      retried_because: "the host was overloaded: the check ran 5.0 s with 0.4 s of CPU",
+    };
+    render(<CheckPanel courseId="py" slug="intro" initialCheck={overloaded} />);
+    expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Error");
+    expect(screen.getByRole("note", { name: "Checked again" })).toHaveTextContent(
+      "Checked twice: the host was overloaded: the check ran 5.0 s with 0.4 s of CPU.",
+    );
   });
 });

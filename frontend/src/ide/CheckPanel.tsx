@@ -167,6 +167,11 @@ export function CheckPanel({
       {check && isFinal(check.status) && (
         <>
           {check.verdict && <p className="verdict">{check.verdict}</p>}
+          {check.retried_because && (
+            <p className="muted small-text" role="note" aria-label="Checked again">
+              Checked twice: {check.retried_because}. The first run does not count.
+            </p>
+          )}
           {check.tests.length > 0 && (
             <p className="muted">
               {passedCount} of {check.tests.length} {check.tests.length === 1 ? "test" : "tests"} passed

@@ -48,12 +48,30 @@ const LOOPS: LessonReport = {
   ],
 };
 
-const REPORT = (lessons: LessonReport[]): ValidationReport => ({
+const REPORT = (lessons: LessonReport[], stressRuns = 3): ValidationReport => ({
   ok: lessons.every((lesson) => lesson.ok),
   runs: lessons.length * 3,
   failed_runs: lessons.filter((lesson) => !lesson.ok).length,
+  stress_runs: stressRuns,
+  flaky_tests: lessons.reduce((count, lesson) => count + (lesson.flaky ?? []).length, 0),
   lessons,
 });
+
+const SIGNALS: LessonReport = {
+  ...HELLO,
+  slug: "signals",
+  title: "Processes and signals",
+  flaky: [
+    {
+      candidate: "solution",
+      test: "test_worker::test_signal_cleans_up_and_exits_0[SIGINT]",
+      failed_runs: 2,
+      runs: 3,
+      summary: "test_worker::test_signal_cleans_up_and_exits_0[SIGINT]: failed 2 of 3 runs under load",
+      message: "Failed: still running 0.5 s after SIGINT",
+    },
+  ],
+};
 
 const DRAFT = (extra: Partial<DraftView> = {}): DraftView => ({
   id: 4,
@@ -143,6 +161,7 @@ describe("DraftPage", () => {
     expect(await screen.findByText("Published as version 3.")).toBeInTheDocument();
     expect(screen.getByRole("status", { name: "Draft status" })).toHaveTextContent("Published as version 3");
     expect(calls.find((call) => call.method === "POST")!.headers.get("X-CSRF-Token")).toBe("c");
+    expect(calls.find((call) => call.method === "POST")!.body).toEqual({ allow_flaky: false });
   });
 
   it("shows why a wrong solution did not fail, and the 409 of a refused publication", async () => {
@@ -161,6 +180,46 @@ describe("DraftPage", () => {
 
     await userEvent.click(screen.getByRole("button", { name: "Publish" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("Could not publish: draft 4 is published, not valid");
+  });
+
+  it("lists flaky tests with their rate and publishes only once the author ticks the override", async () => {
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports/4": jsonResponse(
+        DRAFT({ status: "valid", progress: { done: 12, total: 12 }, report: REPORT([HELLO, SIGNALS]) }),
+      ),
+      "POST /api/authoring/imports/4/publish": jsonResponse({
+        draft: DRAFT({ status: "published", published_version: 2, report: REPORT([HELLO, SIGNALS]) }),
+        version: 2,
+        changed: true,
+        added: ["hello", "signals"],
+        updated: [],
+        removed: [],
+      }),
+    });
+    renderDraft();
+
+    const warning = await screen.findByRole("region", { name: "Flaky tests" });
+    expect(warning).toHaveTextContent("1 flaky test: it failed the reference solution in some of 3 runs");
+    expect(warning).toHaveTextContent(
+      "Processes and signals: test_signal_cleans_up_and_exits_0[SIGINT] — failed 2 of 3 runs under load",
+    );
+    expect(warning).toHaveTextContent("Failed: still running 0.5 s after SIGINT");
+    const steady = within(screen.getByRole("row", { name: /Hello, world/ })).getAllByRole("cell")[4];
+    expect(steady).toHaveTextContent("Steady steady3 runs");
+    const flaky = within(screen.getByRole("row", { name: /Processes and signals/ })).getAllByRole("cell")[4];
+    expect(within(flaky!).getByRole("list", { name: "Flaky tests of Processes and signals" })).toHaveTextContent(
+      "Flaky test_signal_cleans_up_and_exits_0[SIGINT]failed 2 of 3 runs",
+    );
+    expect(screen.getByText(/Under load \(3 more runs of each reference solution beside a CPU hog\): 1 flaky test\./))
+      .toBeInTheDocument();
+
+    const publish = screen.getByRole("button", { name: "Publish" });
+    expect(publish).toBeDisabled();
+    await userEvent.click(screen.getByRole("checkbox", { name: "Publish anyway: I have seen the flaky test" }));
+    expect(publish).toBeEnabled();
+    await userEvent.click(publish);
+    expect(await screen.findByText("Published as version 2.")).toBeInTheDocument();
+    expect(calls.find((call) => call.method === "POST")!.body).toEqual({ allow_flaky: true });
   });
 
   it("opens a lesson preview through the draft's preview endpoint", async () => {

@@ -2,7 +2,7 @@ import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "rea
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { getDraft, publishDraft } from "../api/endpoints";
-import type { DraftView, LessonReport, PublishedDraft, RunReport } from "../api/types";
+import type { DraftView, FlakyTest, LessonReport, PublishedDraft, RunReport, ValidationReport } from "../api/types";
 import {
   DeleteDraftButton,
   draftBusy,
@@ -45,6 +45,82 @@ function reason(run: RunReport | undefined): string | null {
 function Reason({ run }: { run: RunReport | undefined }) {
   const text = reason(run);
   return text ? <span className="run-reason">{text}</span> : null;
+}
+
+/** The test's own name, without its file and class (`test_x[SIGINT]`). */
+function testName(flaky: FlakyTest): string {
+  return flaky.test ? (flaky.test.split("::").pop() ?? flaky.test) : flaky.candidate;
+}
+
+/** How the lesson's tests judged under load: steady, or which were flaky and how often. */
+function UnderLoad({ report, stressRuns }: { report: LessonReport; stressRuns: number }) {
+  const flaky = report.flaky ?? [];
+  if (stressRuns === 0) return <span className="muted">not run</span>;
+  if (flaky.length === 0) {
+    return (
+      <>
+        <Mark ok yes="Steady" /> steady
+        <div className="muted small-text">{stressRuns} runs</div>
+      </>
+    );
+  }
+  return (
+    <ul className="flaky-list" aria-label={`Flaky tests of ${report.title}`}>
+      {flaky.map((item) => (
+        <li key={`${item.candidate}:${item.test}`}>
+          <Mark ok={false} no="Flaky" /> <code className="test-id">{testName(item)}</code>
+          <span className="run-reason">
+            {item.candidate === "solution"
+              ? `failed ${item.failed_runs} of ${item.runs} runs`
+              : `passed ${item.failed_runs} of ${item.runs} runs`}
+          </span>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+/** Flaky tests block publishing until the author says they have seen them. */
+function FlakyWarning({
+  report,
+  confirmed,
+  onConfirm,
+  canPublish,
+}: {
+  report: ValidationReport;
+  confirmed: boolean;
+  onConfirm: (value: boolean) => void;
+  canPublish: boolean;
+}) {
+  const flaky = report.lessons.flatMap((lesson) => (lesson.flaky ?? []).map((item) => ({ lesson, item })));
+  const count = flaky.length;
+  return (
+    <div className="notice flaky-warning" role="region" aria-label="Flaky tests">
+      <p>
+        <strong>
+          {count} flaky {count === 1 ? "test" : "tests"}
+        </strong>
+        : {count === 1 ? "it" : "they"} failed the reference solution in some of {report.stress_runs} runs beside a
+        CPU hog on every core, so {count === 1 ? "it" : "they"} may fail a correct learner on a busy host. Loosen the
+        timing and import the course again.
+      </p>
+      <ul>
+        {flaky.map(({ lesson, item }) => (
+          <li key={`${lesson.slug}:${item.candidate}:${item.test}`}>
+            {lesson.title}: <code className="test-id">{testName(item)}</code> —{" "}
+            {item.summary.slice(item.summary.lastIndexOf(": ") + 2)}
+            {item.message && <span className="run-reason">{item.message}</span>}
+          </li>
+        ))}
+      </ul>
+      {canPublish && (
+        <label className="check-label">
+          <input type="checkbox" checked={confirmed} onChange={(event) => onConfirm(event.target.checked)} />
+          Publish anyway: I have seen the flaky {count === 1 ? "test" : "tests"}
+        </label>
+      )}
+    </div>
+  );
 }
 
 function ReportCells({ report }: { report: LessonReport }) {
@@ -124,6 +200,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
   const [publishing, setPublishing] = useState(false);
   const [publishError, setPublishError] = useState<string | null>(null);
   const [published, setPublished] = useState<PublishedDraft | null>(null);
+  const [allowFlaky, setAllowFlaky] = useState(false);
   const [preview, setPreview] = useState<string | null>(null);
   const previewRegion = useRef<HTMLElement>(null);
 
@@ -163,7 +240,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
     setPublishError(null);
     setPublished(null);
     try {
-      const result = await publishDraft(draftId);
+      const result = await publishDraft(draftId, { allow_flaky: allowFlaky });
       setDraft(result.draft);
       setPublished(result);
     } catch (err) {
@@ -203,6 +280,9 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
       .map((report) => ({ slug: report.slug, title: report.title })),
   ];
   const previewTitle = rows.find((row) => row.slug === preview)?.title ?? preview;
+  const stressRuns = draft.report?.stress_runs ?? 0;
+  const flakyCount = draft.report?.flaky_tests ?? 0;
+  const blockedByFlaky = draft.status === "valid" && flakyCount > 0 && !allowFlaky;
 
   return (
     <div className="page wide">
@@ -254,22 +334,32 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
         </p>
       )}
 
+      {draft.report && flakyCount > 0 && (
+        <FlakyWarning
+          report={draft.report}
+          confirmed={allowFlaky}
+          onConfirm={setAllowFlaky}
+          canPublish={draft.status === "valid"}
+        />
+      )}
       <div className="draft-actions">
         <button
           type="button"
           className="primary"
           onClick={() => void publish()}
-          disabled={draft.status !== "valid" || publishing}
+          disabled={draft.status !== "valid" || publishing || blockedByFlaky}
           aria-describedby="publish-help"
         >
           {publishing ? "Publishing…" : "Publish"}
         </button>
         <span id="publish-help" className="muted small-text">
-          {draft.status === "valid"
-            ? "Makes this draft the course's newest version."
-            : draft.status === "published"
-              ? "This draft is published."
-              : "Only a valid draft can be published."}
+          {blockedByFlaky
+            ? "Tick “Publish anyway” above to publish with flaky tests."
+            : draft.status === "valid"
+              ? "Makes this draft the course's newest version."
+              : draft.status === "published"
+                ? "This draft is published."
+                : "Only a valid draft can be published."}
         </span>
         <span className="spacer" />
         <DeleteDraftButton draft={draft} className="" onDeleted={() => navigate("/authoring")} />
@@ -286,6 +376,10 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           <p className={draft.report.ok ? "muted" : "error"}>
             {draft.report.runs - draft.report.failed_runs} of {draft.report.runs} runs as expected
             {draft.report.failed_runs > 0 ? `; ${draft.report.failed_runs} did not hold.` : "."}
+            {stressRuns > 0 &&
+              ` Under load (${stressRuns} more runs of each reference solution beside a CPU hog): ${
+                flakyCount === 0 ? "no flaky test." : `${flakyCount} flaky ${flakyCount === 1 ? "test" : "tests"}.`
+              }`}
           </p>
         ) : (
           <p className="muted">
@@ -302,6 +396,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
                 <th scope="col">Wrong solutions fail</th>
                 <th scope="col">Reference passes</th>
                 <th scope="col">Time</th>
+                <th scope="col">Under load</th>
                 <th scope="col">
                   <span className="visually-hidden">Actions</span>
                 </th>
@@ -319,9 +414,14 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
                       </div>
                     </th>
                     {report ? (
-                      <ReportCells report={report} />
+                      <>
+                        <ReportCells report={report} />
+                        <td>
+                          <UnderLoad report={report} stressRuns={stressRuns} />
+                        </td>
+                      </>
                     ) : (
-                      <td colSpan={4} className="muted">
+                      <td colSpan={5} className="muted">
                         {draftBusy(draft.status) ? "Validating…" : "—"}
                       </td>
                     )}

@@ -1,17 +1,23 @@
-"""The validation report of a draft: what ``practica lesson validate`` prints, as data.
+"""The validation report of a draft: what ``practica lesson validate --stress N`` prints, as data.
 
 Per lesson: do the tests fail on the starter files, fail on each known-wrong
 solution, pass on the reference solution, and how long the reference took
 against the time allowed (half the lesson's limit, see
-:data:`practica.lessons.validate.TIME_MARGIN`).
+:data:`practica.lessons.validate.TIME_MARGIN`); then which tests failed the
+reference solution in some of the runs under load (:mod:`practica.lessons.stress`),
+and how often. A report stored before the stress pass existed reads as one
+without it (``stress_runs`` 0).
 """
 
 from __future__ import annotations
 
-from pydantic import BaseModel
+from collections.abc import Sequence
+
+from pydantic import BaseModel, Field
 
 from practica.checks.runner import Verdict
 from practica.lessons.loading import LoadedCourse, LoadedLesson
+from practica.lessons.stress import Flaky
 from practica.lessons.validate import TIME_MARGIN, Finding
 
 WRONG = "wrong:"
@@ -28,6 +34,15 @@ class RunReport(BaseModel):
     problem: str
 
 
+class FlakyTest(BaseModel):
+    candidate: str  # solution (a test failed it) | starter | wrong:<dir> (the tests passed it)
+    test: str  # the test's name; "" for a verdict that flipped
+    failed_runs: int
+    runs: int
+    summary: str  # "test_x[SIGINT]: failed 2 of 10 runs under load"
+    message: str  # what the first of those runs said
+
+
 class LessonReport(BaseModel):
     slug: str
     title: str
@@ -39,13 +54,20 @@ class LessonReport(BaseModel):
     time_allowed_s: float
     time_limit_s: float
     runs: list[RunReport]
+    flaky: list[FlakyTest] = Field(default_factory=list, description="Tests that judged differently under load.")
 
 
 class ValidationReport(BaseModel):
-    ok: bool
+    ok: bool = Field(description="Every run held (flaky tests aside: see `flaky_tests`).")
     runs: int
     failed_runs: int
+    stress_runs: int = Field(0, description="Runs of each reference solution under load (0: no stress pass).")
+    flaky_tests: int = Field(0, description="Flaky tests in all lessons: publishing then needs `allow_flaky`.")
     lessons: list[LessonReport]
+
+    def flaky_summaries(self) -> list[str]:
+        """``lesson: test_x: failed 2 of 3 runs under load`` for every flaky test."""
+        return [f"{lesson.slug}: {flaky.summary}" for lesson in self.lessons for flaky in lesson.flaky]
 
 
 def run_report(finding: Finding) -> RunReport:
@@ -56,7 +78,14 @@ def run_report(finding: Finding) -> RunReport:
     )  # fmt: skip
 
 
-def lesson_report(loaded: LoadedLesson, findings: list[Finding]) -> LessonReport:
+def flaky_test(flaky: Flaky) -> FlakyTest:
+    return FlakyTest(
+        candidate=flaky.candidate, test=flaky.test, failed_runs=flaky.times, runs=flaky.runs,
+        summary=flaky.describe(), message=flaky.message[:500],
+    )  # fmt: skip
+
+
+def lesson_report(loaded: LoadedLesson, findings: list[Finding], flaky: Sequence[Flaky] = ()) -> LessonReport:
     lesson = loaded.lesson
     by_candidate = {finding.candidate: finding for finding in findings}
     reference = by_candidate.get("solution")
@@ -74,13 +103,23 @@ def lesson_report(loaded: LoadedLesson, findings: list[Finding]) -> LessonReport
         time_allowed_s=lesson.limits.time_s * TIME_MARGIN,
         time_limit_s=lesson.limits.time_s,
         runs=[run_report(finding) for finding in findings],
+        flaky=[flaky_test(item) for item in flaky],
     )
 
 
-def course_report(course: LoadedCourse, findings: list[Finding]) -> ValidationReport:
+def course_report(
+    course: LoadedCourse, findings: list[Finding], flaky: Sequence[Flaky] = (), stress_runs: int = 0
+) -> ValidationReport:
     lessons = [
-        lesson_report(loaded, [finding for finding in findings if finding.lesson == loaded.lesson.id])
+        lesson_report(
+            loaded,
+            [finding for finding in findings if finding.lesson == loaded.lesson.id],
+            [item for item in flaky if item.lesson == loaded.lesson.id],
+        )
         for loaded in course.lessons
     ]
     failed = sum(not finding.ok for finding in findings)
-    return ValidationReport(ok=failed == 0, runs=len(findings), failed_runs=failed, lessons=lessons)
+    return ValidationReport(
+        ok=failed == 0, runs=len(findings), failed_runs=failed, stress_runs=stress_runs, flaky_tests=len(flaky),
+        lessons=lessons,
+    )  # fmt: skip

@@ -25,9 +25,11 @@ from practica.authoring.previews import open_preview, preview_state, reset_previ
 from practica.authoring.schemas import (
     DraftPage,
     DraftView,
+    FlakyRefusal,
     FormatProblems,
     GitImport,
     PublishedDraft,
+    PublishRequest,
     draft_summary,
     draft_view,
     format_problems,
@@ -69,7 +71,7 @@ class AuthoringRoute(APIRoute):
             try:
                 return await handler(request)
             except DraftError as error:
-                return JSONResponse({"detail": error.detail}, status_code=error.status)
+                return JSONResponse({"detail": error.detail, **error.extra}, status_code=error.status)
             except (ArchiveError, ImportSourceError, SourceRefusedError) as error:
                 return JSONResponse({"detail": str(error)}, status_code=422)
             except LessonFormatError as error:
@@ -210,12 +212,20 @@ async def delete_import(request: Request, draft_id: DbId, user: Author) -> Respo
     return Response(status_code=204)
 
 
-@router.post("/imports/{draft_id}/publish", responses={404: {"model": Problem}, 409: {"model": Problem}})
-async def publish(request: Request, draft_id: DbId, user: Author) -> PublishedDraft:
-    """Publish a valid draft as the course's newest version (409 unless it is valid)."""
+@router.post(
+    "/imports/{draft_id}/publish",
+    responses={404: {"model": Problem}, 409: {"model": FlakyRefusal}},
+)
+async def publish(request: Request, draft_id: DbId, user: Author, body: PublishRequest | None = None) -> PublishedDraft:
+    """Publish a valid draft as the course's newest version.
+
+    409 unless it is valid, and for a draft with flaky tests unless the body says ``{"allow_flaky": true}``
+    (the answer's ``flaky`` lists them).
+    """
+    allow_flaky = body is not None and body.allow_flaky
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id, lock=True)
-        publication = await publish_draft(session, draft, user)
+        publication = await publish_draft(session, draft, user, allow_flaky=allow_flaky)
         return PublishedDraft(
             draft=await draft_view(session, draft), version=publication.version, changed=publication.changed,
             added=publication.added, updated=publication.updated, removed=publication.removed,

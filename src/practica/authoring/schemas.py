@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.authoring.models import CourseDraft
@@ -78,6 +78,21 @@ class DraftView(DraftSummary):
     problems: list[FormatProblem] = Field(description="Every format problem of the files a git import fetched.")
     lessons: list[DraftLesson]
     report: ValidationReport | None
+
+
+class PublishRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    allow_flaky: bool = Field(
+        False, description="Publish even though the stress pass found flaky tests (the author has seen them)."
+    )
+
+
+class FlakyRefusal(BaseModel):
+    detail: str
+    flaky: list[str] = Field(
+        default_factory=list, description="`lesson: test: failed N of M runs under load`, one per flaky test."
+    )
 
 
 class PublishedDraft(BaseModel):

@@ -11,6 +11,7 @@ records ``course.published``).
 
 from __future__ import annotations
 
+import structlog
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,12 +20,15 @@ from practica.authoring.drafts import DraftError, check_organization, store_cour
 from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.ownership import check_may_publish, claim, has_published_version
 from practica.authoring.previews import remove_previews
+from practica.authoring.report import ValidationReport
 from practica.authoring.sources import opened_async
 from practica.authoring.tasks import draft_archive, job_running, queue_validation
 from practica.events.outbox import gid
 from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.publishing import Publication, publish
+
+log = structlog.get_logger(__name__)
 
 
 async def create_draft(
@@ -93,10 +97,31 @@ def _not_publishable(draft: CourseDraft) -> str:
     return f"{name} was already published as version {draft.published_version}"
 
 
-async def publish_draft(session: AsyncSession, draft: CourseDraft, user: User) -> Publication:
-    """Publish a valid draft (locked by the caller) as a new version of its course; 409 when it is not valid."""
+def _check_flaky(draft: CourseDraft, allow_flaky: bool) -> None:
+    """A draft whose stress pass found flaky tests is published only on the author's say-so; 409 naming them."""
+    report = ValidationReport.model_validate(draft.report) if draft.report is not None else None
+    flaky = report.flaky_summaries() if report is not None else []
+    if flaky and not allow_flaky:
+        detail = (
+            f"draft {draft.id} has {len(flaky)} flaky test(s), which may fail a correct learner on a busy host: "
+            + "; ".join(flaky)
+            + '. Fix them and import the course again, or publish anyway with {"allow_flaky": true}'
+        )
+        raise DraftError(409, detail, {"flaky": flaky})
+    if flaky:
+        log.warning("authoring.published_flaky", draft=draft.id, flaky=flaky)
+
+
+async def publish_draft(
+    session: AsyncSession, draft: CourseDraft, user: User, *, allow_flaky: bool = False
+) -> Publication:
+    """Publish a valid draft (locked by the caller) as a new version of its course.
+
+    409 when it is not valid, or has flaky tests and ``allow_flaky`` is not set.
+    """
     if draft.status != DraftStatus.VALID:
         raise DraftError(409, _not_publishable(draft))
+    _check_flaky(draft, allow_flaky)
     assert draft.visibility is not None, "a valid draft has its course"
     assert draft.course_id is not None, "a valid draft has its course"
     await check_may_publish(session, user, draft.course_id, lock=True)

@@ -3,9 +3,12 @@
 A draft imported from a git URL has no files yet: the job first clones it
 (:mod:`practica.authoring.fetching`, off the web process, with a timeout and
 a size cap). Then it runs exactly what ``practica lesson validate`` runs
-(:func:`practica.lessons.validate.validate_lesson`), lesson by lesson,
-writing into the draft's row how many runs are done as it goes and the
-report at the end. A draft whose validation broke (the runtime failed, say)
+(:func:`practica.lessons.validate.validate_lesson`), lesson by lesson, and,
+when every run held, the stress pass (``PRACTICA_VALIDATE_STRESS_RUNS``
+more runs of each reference solution beside a CPU hog on every core of this
+eval host, :mod:`practica.lessons.stress`), writing into the draft's row how
+many runs are done as it goes and, at the end, the report with the flaky
+tests. A draft whose validation broke (the runtime failed, say)
 becomes ``failed`` with the error and the job fails too, so that it shows
 among the failed jobs; retrying the job validates the draft again. A fetch
 that fails (git, the size, the time, the course's format) is the author's:
@@ -30,6 +33,7 @@ from practica.authoring.report import course_report
 from practica.authoring.sources import opened_async
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.lessons.loading import LoadedCourse
+from practica.lessons.stress import stress_lessons
 from practica.lessons.validate import Finding, candidates, validate_lesson
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.tasks import QUEUE, Sessions, worker_resources
@@ -99,6 +103,10 @@ class ProgressRecorder:
         self.done += runs
         self.record(self.done)
 
+    def run_finished(self, _label: str) -> None:
+        """One run of the stress pass ended."""
+        self.lesson_finished(1)
+
     async def flush(self) -> None:
         await asyncio.gather(*self._pending)
 
@@ -144,16 +152,25 @@ async def _finish(
         )
 
 
-async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive: bytes, timeout_s: float) -> None:
-    """Every run of every lesson, within ``timeout_s`` in all (past it the draft fails: the author's to mend)."""
+async def _validate(
+    runtime: Runtime, sessions: Sessions, draft_id: int, archive: bytes, *, timeout_s: float, stress_runs: int
+) -> None:
+    """Every run of every lesson, then the stress pass, within ``timeout_s`` in all (past it the draft fails)."""
     async with opened_async(archive) as course:
-        total = sum(len(candidates(loaded)) for loaded in course.lessons)
+        total = sum(len(candidates(loaded)) + stress_runs for loaded in course.lessons)
         async with sessions() as session, session.begin():
             await session.execute(update(CourseDraft).where(CourseDraft.id == draft_id).values(progress_total=total))
         progress = ProgressRecorder(sessions, draft_id)
         try:
             async with asyncio.timeout(timeout_s):
                 findings = await _run_lessons(runtime, course, progress)
+                if not all(finding.ok for finding in findings):
+                    stress_runs = 0  # unpublishable already: no cores are kept busy for it
+                flaky = (
+                    await stress_lessons(runtime, course.lessons, stress_runs, progress.run_finished)
+                    if stress_runs
+                    else []
+                )
         except TimeoutError:
             await progress.flush()
             error = f"the validation took longer than {timeout_s:g} s (PRACTICA_DRAFT_VALIDATION_TIMEOUT)"
@@ -161,10 +178,17 @@ async def _validate(runtime: Runtime, sessions: Sessions, draft_id: int, archive
             log.warning("authoring.validation_timed_out", draft=draft_id, runs=progress.done, total=total)
             return
         await progress.flush()
-        report = course_report(course, findings)
+        report = course_report(course, findings, flaky, stress_runs)
     status = DraftStatus.VALID if report.ok else DraftStatus.INVALID
-    await _finish(sessions, draft_id, status=status, report=report.model_dump(mode="json"), progress_done=total)
-    log.info("authoring.validated", draft=draft_id, status=status.value, runs=report.runs, failed=report.failed_runs)
+    done = report.runs + stress_runs * len(report.lessons)
+    await _finish(
+        sessions, draft_id, status=status, report=report.model_dump(mode="json"), progress_done=done,
+        progress_total=done,
+    )  # fmt: skip
+    log.info(
+        "authoring.validated", draft=draft_id, status=status.value, runs=report.runs, failed=report.failed_runs,
+        flaky=report.flaky_tests,
+    )  # fmt: skip
 
 
 async def _run_lessons(runtime: Runtime, course: LoadedCourse, progress: ProgressRecorder) -> list[Finding]:
@@ -194,8 +218,11 @@ async def validate_draft(context: JobContext, draft_id: int) -> None:
             archive = await fetch_draft(sessions, _settings(context), draft_id, source)
             if archive is None:
                 return  # the author's to mend: the draft says why
-        timeout_s = _settings(context).practica_draft_validation_timeout
-        await _validate(sandbox.runtime(), sessions, draft_id, archive, timeout_s)
+        settings = _settings(context)
+        await _validate(
+            sandbox.runtime(), sessions, draft_id, archive,
+            timeout_s=settings.practica_draft_validation_timeout, stress_runs=settings.practica_validate_stress_runs,
+        )  # fmt: skip
     except Exception as error:  # the platform broke (git missing, the runtime, the database): the job fails too
         error_text = f"{type(error).__name__}: {error}"[:2000]
         await _finish(sessions, draft_id, while_in=(DraftStatus.FETCHING,), status=DraftStatus.FAILED, error=error_text)

@@ -9,6 +9,11 @@ survives new versions of the course.
 ::
 
     queued ──check job──> running ──> passed | failed | error
+
+A run the host cut short (:mod:`practica.checks.overload`) is run once more
+and the attempt keeps why in ``retried_because``; the verdict is the second
+run's, or ``overloaded`` (status ``error``, not the learner's) when the host
+cut that one short too.
 """
 
 from __future__ import annotations
@@ -57,6 +62,8 @@ class CheckAttempt(Base):
     files_hash: Mapped[str | None] = mapped_column(Text)
     results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
     duration_s: Mapped[float | None] = mapped_column(Float)
+    # Set when a first run was cut short by an overloaded host and the check ran again: what was measured.
+    retried_because: Mapped[str | None] = mapped_column(Text)
     queued_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
     finished_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
 
 from practica.checks.kit import PREPARE_FAILED, PREPARE_MESSAGE, CheckPlan, ReportSource, plan_check
+from practica.checks.overload import HostPressure, Overload, overload_of
 from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, normalise
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
@@ -31,6 +32,7 @@ class Verdict(StrEnum):
     OOM = "oom"
     OUTPUT_LIMIT = "output_limit"
     INFRASTRUCTURE_ERROR = "infrastructure_error"
+    OVERLOADED = "overloaded"  # the host cut the check short twice (see practica.checks.overload)
 
 
 _END_VERDICTS = {
@@ -47,6 +49,7 @@ class CheckRun:
     cases: list[CaseResult] = field(default_factory=list)
     duration_s: float = 0.0
     detail: str = ""
+    overload: Overload | None = None  # set when the host, not the code, cut the run short
 
     @property
     def passed(self) -> int:
@@ -92,7 +95,9 @@ async def run_check(runtime: Runtime, lesson: Lesson, files: FileSet, hidden_tes
         workspace_tests = hidden_tests if plan.tests_in_workspace else {}
         await _write_all(runtime, info.id, files, workspace_tests, lesson.check.tests_into)
         request = ExecRequest(argv=plan.argv, stdin=plan.kit, timeout=lesson.limits.time_s)
+        pressure = HostPressure.now()
         result = await runtime.exec(info.id, request)
+        overload = await overload_of(runtime, info.id, result, pressure)
         report = await _report(runtime, info.id, plan, result)
     except SandboxError as error:
         return CheckRun(Verdict.INFRASTRUCTURE_ERROR, duration_s=time.monotonic() - started, detail=str(error))
@@ -101,7 +106,7 @@ async def run_check(runtime: Runtime, lesson: Lesson, files: FileSet, hidden_tes
     if result.exit_code == PREPARE_FAILED and result.stderr.startswith(PREPARE_MESSAGE.encode()):
         detail = result.stderr.decode(errors="replace")[:2000]
         return CheckRun(Verdict.INFRASTRUCTURE_ERROR, duration_s=time.monotonic() - started, detail=detail)
-    return classify(lesson, result, report, time.monotonic() - started)
+    return replace(classify(lesson, result, report, time.monotonic() - started), overload=overload)
 
 
 async def _write_all(runtime: Runtime, env_id: str, files: FileSet, tests: FileSet, tests_into: str) -> None:

@@ -109,19 +109,42 @@ async def run_check_job(context: JobContext, attempt_id: int) -> None:
     except (SandboxError, WorkspaceTooLargeError, OSError) as error:
         await _store(sessions, attempt, lesson, None, CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=str(error)))
         return
+    retried_because = None
     try:
         definition = Lesson.model_validate(lesson.definition)
-        run = await run_check(runtime, definition, files, decode_files(lesson.files["tests"]))
+        run, retried_because = await _judged(runtime, definition, files, decode_files(lesson.files["tests"]))
     except Exception as error:
         log.exception("check.crashed", attempt=attempt.id)
         run = CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=f"the check crashed: {error}")
-    await _store(sessions, attempt, lesson, files, run)
+    await _store(sessions, attempt, lesson, files, run, retried_because)
+
+
+async def _judged(
+    runtime: Runtime, lesson: Lesson, files: dict[str, FileData], tests: dict[str, FileData]
+) -> tuple[CheckRun, str | None]:
+    """The check's run, and why it was run twice: once more when the host cut the first short.
+
+    A second run cut short too is the platform's error (``overloaded``), never the learner's failure.
+    """
+    first = await run_check(runtime, lesson, files, tests)
+    if first.overload is None:
+        return first, None
+    because = first.overload.describe()
+    log.warning("check.overloaded", lesson=lesson.id, measured=because)
+    second = await run_check(runtime, lesson, files, tests)
+    if second.overload is None:
+        return second, because
+    detail = (
+        f"The eval host was too busy to finish this check, twice ({second.overload.describe()}). "
+        "It does not count against you: check again in a moment."
+    )
+    return CheckRun(Verdict.OVERLOADED, duration_s=second.duration_s, detail=detail), because
 
 
 def _status(run: CheckRun) -> AttemptStatus:
     if run.verdict is Verdict.PASSED:
         return AttemptStatus.PASSED
-    if run.verdict is Verdict.INFRASTRUCTURE_ERROR:
+    if run.verdict in (Verdict.INFRASTRUCTURE_ERROR, Verdict.OVERLOADED):
         return AttemptStatus.ERROR
     return AttemptStatus.FAILED
 
@@ -145,6 +168,7 @@ async def _store(
     lesson: CourseLesson,
     files: dict[str, FileData] | None,
     run: CheckRun,
+    retried_because: str | None = None,
 ) -> None:
     status = _status(run)
     async with sessions() as session, session.begin():
@@ -158,15 +182,25 @@ async def _store(
                 results=_cases(run),
                 duration_s=run.duration_s,
                 files_hash=snapshot_hash(files) if files is not None else None,
+                retried_because=retried_because,
                 finished_at=func.now(),
             )
         )
-        await _record_outcome(session, attempt, lesson, run, status)
-    log.info("check.finished", attempt=attempt.id, verdict=run.verdict.value, duration_s=round(run.duration_s, 3))
+        await _record_outcome(session, attempt, lesson, run, status, retried=retried_because is not None)
+    log.info(
+        "check.finished", attempt=attempt.id, verdict=run.verdict.value, duration_s=round(run.duration_s, 3),
+        retried=retried_because is not None,
+    )  # fmt: skip
 
 
 async def _record_outcome(
-    session: AsyncSession, attempt: CheckAttempt, lesson: CourseLesson, run: CheckRun, status: AttemptStatus
+    session: AsyncSession,
+    attempt: CheckAttempt,
+    lesson: CourseLesson,
+    run: CheckRun,
+    status: AttemptStatus,
+    *,
+    retried: bool,
 ) -> None:
     """``check.passed`` / ``check.failed`` (not for platform errors), and ``lesson.completed`` the first time."""
     if status is AttemptStatus.ERROR:
@@ -181,6 +215,7 @@ async def _record_outcome(
         "verdict": run.verdict.value,
         "tests": {"passed": run.passed, "total": len(run.cases), "failing": failing[:20]},
         "duration_s": round(run.duration_s, 3),
+        "retried": retried,  # the host cut a first run short
     }
     action = "check.passed" if status is AttemptStatus.PASSED else "check.failed"
     await record_event(session, subject=gid("Check", attempt.id), action=action, performer=performer, payload=payload)

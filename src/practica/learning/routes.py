@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel, Field, TypeAdapter
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
@@ -90,6 +90,10 @@ class CheckView(BaseModel):
     started_at: datetime | None
     finished_at: datetime | None
     tests: list[TestResult]
+    retried_because: str | None = Field(
+        description="Set when the eval host was overloaded and cut a first run short: the check ran again. "
+        "What was measured."
+    )
 
 
 class CourseRef(BaseModel):
@@ -155,6 +159,7 @@ def check_view(attempt: CheckAttempt) -> CheckView:
     return CheckView(
         id=attempt.id, status=attempt.status, verdict=attempt.verdict, detail=attempt.detail,
         queued_at=attempt.queued_at, started_at=attempt.started_at, finished_at=attempt.finished_at, tests=tests,
+        retried_because=attempt.retried_because,
     )  # fmt: skip
 
 

@@ -73,11 +73,15 @@ class Site:
 
 @asynccontextmanager
 async def running_site(
-    database_url: str, home: Path, sandbox_home: Path, runtime: Runtime | None = None
+    database_url: str, home: Path, sandbox_home: Path, runtime: Runtime | None = None, *, stress_runs: int = 0
 ) -> AsyncIterator[Site]:
+    """The site; its drafts' validation runs no stress pass unless ``stress_runs`` says (tests of it do)."""
     engine = create_async_engine(database_url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    settings = PracticaSettings(database_url=database_url, practica_home=home, practica_check_cooldown=0)
+    settings = PracticaSettings(
+        database_url=database_url, practica_home=home, practica_check_cooldown=0,
+        practica_validate_stress_runs=stress_runs,
+    )  # fmt: skip
     sandbox = SandboxSettings(home=sandbox_home, gateway_url="http://gateway.test")
     context: dict[str, object] = {**worker_context(settings, engine)}
     if runtime is not None:

@@ -7,34 +7,22 @@ import json
 import math
 import re
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
-from sqlalchemy import select, text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy import text
 
-from practica.checks.models import CheckAttempt, LessonCompletion
+from practica.checks.models import LessonCompletion
 from practica.checks.runner import FileData
 from practica.checks.service import (
     CheckCooldownError,
-    LearnerLesson,
     disclosed_hints,
     failed_checks,
     request_check,
 )
 from practica.checks.tasks import snapshot_hash
-from practica.jobs.queue import connected, jobs
-from practica.jobs.worker import worker_context
-from practica.lessons.catalog import CourseLesson
-from practica.lessons.loading import load
-from practica.lessons.publishing import publish
 from practica.sandbox import EnvironmentSpec, Limits, Runtime
-from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.tasks import SandboxWorker
-from practica.settings import PracticaSettings
+from tests.practica.checks.checking import Checks, published_checks, rewrite_lesson
 from tests.practica.lessons.factories import write_course
 
 pytestmark = pytest.mark.sandbox
@@ -46,48 +34,6 @@ CHECK = {
 HINTS = [{"text": "Use the + operator.", "after_failed_checks": 1}, {"text": "return a + b", "after_failed_checks": 3}]
 RIGHT = {"solution.py": FileData(b"def add(a, b):\n    return a + b\n")}
 WRONG = {"solution.py": FileData(b"def add(a, b):\n    return a - b\n")}
-
-
-@dataclass
-class Checks:
-    url: str
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    context: dict[str, object]
-    runtime: Runtime
-    lesson: CourseLesson
-
-    def target(self, user: str = "7") -> LearnerLesson:
-        return LearnerLesson(user, "basics", self.lesson)
-
-    async def request(self, *, cooldown_s: float = 0, user: str = "7", **source: Any) -> int:
-        async with self.sessions() as session, session.begin():
-            attempt = await request_check(session, self.target(user), cooldown_s=cooldown_s, **source)
-            return attempt.id
-
-    async def run_jobs(self) -> None:
-        async with connected(jobs, self.url):
-            await jobs.run_worker_async(
-                wait=False, queues=["checks"], install_signal_handlers=False, additional_context=self.context
-            )
-
-    async def attempt(self, attempt_id: int) -> CheckAttempt:
-        async with self.sessions() as session:
-            found = await session.get(CheckAttempt, attempt_id)
-            assert found is not None
-            return found
-
-    async def events(self) -> list[tuple[str, Any]]:
-        async with self.sessions() as session:
-            rows = await session.execute(
-                text(
-                    "SELECT message->>'action', message->'payload' FROM outbox_events"
-                    " WHERE message->>'action' <> 'course.published' ORDER BY id"
-                )
-            )
-            return [(action, payload) for action, payload in rows]
-
-
 ENTRY_SCHEMA = json.loads((Path(__file__).resolve().parents[3] / "schemas/chronicles/entry.v1.json").read_text())
 
 
@@ -106,24 +52,9 @@ async def checks(
     practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path
 ) -> AsyncIterator[Checks]:
     course = write_course(tmp_path / "basics", ["add"])
-    _rewrite_lesson(course / "add" / "lesson.yaml", check=CHECK, hints=HINTS)
-    engine = create_async_engine(practica_db_url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    async with sessions() as session, session.begin():
-        await publish(session, load(course), str(course), performer=None)
-        lesson = await session.scalar(select(CourseLesson))
-    assert lesson is not None
-    settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path)
-    sandbox = SandboxWorker(SandboxSettings(home=checks_home), bwrap_runtime)
-    context = {**worker_context(settings, engine), "sandbox": sandbox}
-    yield Checks(practica_db_url, engine, sessions, context, bwrap_runtime, lesson)
-    await engine.dispose()
-
-
-def _rewrite_lesson(path: Path, **values: Any) -> None:
-    lesson = yaml.safe_load(path.read_text())
-    lesson.update(values)
-    path.write_text(yaml.safe_dump(lesson, sort_keys=False))
+    rewrite_lesson(course / "add" / "lesson.yaml", check=CHECK, hints=HINTS)
+    async with published_checks(practica_db_url, bwrap_runtime, checks_home, tmp_path, course) as made:
+        yield made
 
 
 async def test_a_failed_then_passed_check_completes_the_lesson_once(checks: Checks) -> None:
