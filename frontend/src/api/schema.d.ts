@@ -1639,9 +1639,13 @@ export interface operations {
         parameters: {
             query?: {
                 scope?: "mine" | "lesson" | "organization";
+                /** @description A course id. */
                 course?: string | null;
+                /** @description A lesson id. */
                 lesson?: string | null;
+                /** @description An organisation's slug. */
                 organization?: string | null;
+                /** @description The `next` of the page before. */
                 after?: string | null;
             };
             header?: never;
