@@ -37,9 +37,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from practica.checks.kit import fill_placeholders, launcher_source
-from practica.checks.runner import read_tree
 from practica.checks.service import LearnerLesson, request_check
 from practica.lessons.catalog import CourseLesson
+from practica.lessons.files import read_tree
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from practica.authoring.models import CourseDraft
 from practica.authoring.report import ValidationReport, flaky_test
-from practica.lessons.stress import Flaky
+from practica.checks.stress import Flaky
 from tests.browser.conftest import Platform, screenshot
 from tests.browser.test_authoring_and_admin import LONG, course_repository, sign_in
 

@@ -14,7 +14,7 @@ export interface paths {
         /**
          * Activity
          * @description The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
-         *     (its admins). Other learners' checks are in a lesson's history: see :func:`practica.authoring.ownership.owns`.
+         *     (its admins). Other learners' checks are in a lesson's history: see :func:`practica.lessons.ownership.owns`.
          */
         get: operations["activity_api_activity_get"];
         put?: never;

@@ -14,7 +14,7 @@ from practica.accounts.errors import AccountError
 from practica.accounts.models import Membership, Organization, Role, User
 from practica.accounts.responses import AccountsRoute, problems
 from practica.accounts.schemas import AdminUser, RoleChange, UserPage
-from practica.web.paging import page_of
+from practica.db.paging import page_of
 
 router = APIRouter(
     prefix="/admin", tags=["admin"], route_class=AccountsRoute, dependencies=[Depends(require_role(Role.ADMIN))]

@@ -12,7 +12,7 @@ from pydantic_core import PydanticCustomError
 from practica.accounts.models import MemberRole, Role
 from practica.accounts.names import link_problem
 from practica.accounts.passwords import MIN_LENGTH, password_problem
-from practica.web.paging import Page
+from practica.db.paging import Page
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 

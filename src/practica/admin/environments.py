@@ -18,8 +18,8 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import User
+from practica.db.paging import Page
 from practica.sandbox.models import EnvironmentState, LearnerEnvironment
-from practica.web.paging import Page
 
 PREVIEW = "preview:"
 EnvironmentStatus = Literal["starting", "running", "stopping", "stopped", "failed", "removed"]

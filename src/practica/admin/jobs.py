@@ -31,7 +31,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, Text, column, func, select
 from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.web.paging import Page
+from practica.db.paging import Page
 from servicekit.jobs import libpq_conninfo
 
 JobStatus = Literal["todo", "doing", "succeeded", "failed", "cancelled", "aborted"]

@@ -9,7 +9,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import MemberRole, Membership, Organization
-from practica.web.paging import Page
+from practica.db.paging import Page
 
 
 class AdminOrganization(BaseModel):

@@ -40,8 +40,8 @@ from practica.admin.jobs import (
     retry,
 )
 from practica.admin.organizations import OrganizationPage, list_organizations
+from practica.db.paging import page_of
 from practica.sandbox.service import request_stop
-from practica.web.paging import page_of
 from servicekit.params import DbId, NulFreeStr
 
 router = APIRouter(

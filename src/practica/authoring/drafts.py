@@ -12,8 +12,8 @@ from practica.accounts.models import Role, User
 from practica.accounts.organizations import organization_slugs
 from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft, DraftStatus
-from practica.authoring.ownership import check_may_publish
 from practica.lessons.loading import LoadedCourse
+from practica.lessons.ownership import check_may_publish
 from practica.lessons.publishing import publish
 from servicekit.reads import SessionReads
 
@@ -42,7 +42,7 @@ async def store_course(
     """Give ``draft`` the course: its files, id, title, visibility and an unpublished version; it is then validating.
 
     403 (:class:`DraftError`) when ``author`` may not publish where the course says, or under its id
-    (someone else's course: :func:`~practica.authoring.ownership.check_may_publish`).
+    (someone else's course: :func:`~practica.lessons.ownership.check_may_publish`).
     """
     assert course.course is not None
     visibility = visibility_of(course)

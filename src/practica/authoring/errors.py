@@ -2,12 +2,8 @@
 
 from __future__ import annotations
 
+from practica.errors import PracticaError
 
-class DraftError(Exception):
-    """A refusal with its HTTP status and a sentence for the author (and, in ``extra``, fields of the answer)."""
 
-    def __init__(self, status: int, detail: str, extra: dict[str, object] | None = None) -> None:
-        self.status = status
-        self.detail = detail
-        self.extra = extra or {}
-        super().__init__(detail)
+class DraftError(PracticaError):
+    """A refusal of an authoring step (a draft, an import, a publication)."""

@@ -37,9 +37,10 @@ from sqlalchemy import func, update
 
 from practica.accounts.models import User
 from practica.authoring.archives import ArchiveError, course_root, pack
-from practica.authoring.drafts import DraftError, store_course
+from practica.authoring.drafts import store_course
 from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.sources import LOCAL_GIT, Network, Remote, SourceRefusedError, opened_async, resolve_remote
+from practica.errors import PracticaError
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
 from practica.sandbox.confined import (
@@ -192,7 +193,7 @@ async def fetch_draft(sessions: Sessions, settings: PracticaSettings, draft_id: 
             {"file": p.file, "line": p.line, "field": p.field, "message": p.message} for p in error.problems
         ]  # fmt: skip
         await _fetch_failed(sessions, draft_id, f"the course has {len(problems)} problem(s)", problems)
-    except DraftError as error:
+    except PracticaError as error:
         await _fetch_failed(sessions, draft_id, error.detail, None)
     except (CloneError, ArchiveError, ImportSourceError) as error:
         await _fetch_failed(sessions, draft_id, str(error), None)

@@ -3,8 +3,8 @@
 Per lesson: do the tests fail on the starter files, fail on each known-wrong
 solution, pass on the reference solution, and how long the reference took
 against the time allowed (half the lesson's limit, see
-:data:`practica.lessons.validate.TIME_MARGIN`); then which tests failed the
-reference solution in some of the runs under load (:mod:`practica.lessons.stress`),
+:data:`practica.checks.validation.TIME_MARGIN`); then which tests failed the
+reference solution in some of the runs under load (:mod:`practica.checks.stress`),
 and how often. A report stored before the stress pass existed reads as one
 without it (``stress_runs`` 0).
 """
@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pydantic import BaseModel, Field
 
 from practica.checks.runner import Verdict
+from practica.checks.stress import Flaky
+from practica.checks.validation import TIME_MARGIN, Finding
 from practica.lessons.loading import LoadedCourse, LoadedLesson
-from practica.lessons.stress import Flaky
-from practica.lessons.validate import TIME_MARGIN, Finding
 
 WRONG = "wrong:"
 

@@ -50,11 +50,11 @@ from practica.authoring.sources import (
     packed_from_upload,
     resolve_remote,
 )
+from practica.db.paging import page_of
 from practica.learning.routes import EnvironmentView, Sandbox, environment_view
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
 from practica.settings import Environment
-from practica.web.paging import page_of
 from servicekit.params import DbId, NulFreeStr
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
@@ -70,8 +70,6 @@ class AuthoringRoute(APIRoute):
         async def handle(request: Request) -> Response:
             try:
                 return await handler(request)
-            except DraftError as error:
-                return JSONResponse({"detail": error.detail, **error.extra}, status_code=error.status)
             except (ArchiveError, ImportSourceError, SourceRefusedError) as error:
                 return JSONResponse({"detail": str(error)}, status_code=422)
             except LessonFormatError as error:

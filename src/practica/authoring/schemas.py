@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.authoring.models import CourseDraft
 from practica.authoring.report import ValidationReport
 from practica.authoring.service import draft_lessons
+from practica.db.paging import Page
 from practica.learning.catalog import languages_of
 from practica.lessons.loading import LessonFormatError
-from practica.web.paging import Page
 
 
 class FormatProblem(BaseModel):

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import Role, User
 from practica.authoring.drafts import DraftError, check_organization, store_course
 from practica.authoring.models import CourseDraft, DraftStatus
-from practica.authoring.ownership import check_may_publish, claim, has_published_version
 from practica.authoring.previews import remove_previews
 from practica.authoring.report import ValidationReport
 from practica.authoring.sources import opened_async
@@ -26,6 +25,7 @@ from practica.authoring.tasks import draft_archive, job_running, queue_validatio
 from practica.events.outbox import gid
 from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
+from practica.lessons.ownership import check_may_publish, claim, has_published_version
 from practica.lessons.publishing import Publication, publish
 
 log = structlog.get_logger(__name__)

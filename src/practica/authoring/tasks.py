@@ -3,10 +3,10 @@
 A draft imported from a git URL has no files yet: the job first clones it
 (:mod:`practica.authoring.fetching`, off the web process, with a timeout and
 a size cap). Then it runs exactly what ``practica lesson validate`` runs
-(:func:`practica.lessons.validate.validate_lesson`), lesson by lesson, and,
+(:func:`practica.checks.validation.validate_lesson`), lesson by lesson, and,
 when every run held, the stress pass (``PRACTICA_VALIDATE_STRESS_RUNS``
 more runs of each reference solution beside a CPU hog on every core of this
-eval host, :mod:`practica.lessons.stress`), writing into the draft's row how
+eval host, :mod:`practica.checks.stress`), writing into the draft's row how
 many runs are done as it goes and, at the end, the report with the flaky
 tests. A draft whose validation broke (the runtime failed, say)
 becomes ``failed`` with the error and the job fails too, so that it shows
@@ -31,10 +31,10 @@ from practica.authoring.fetching import fetch_draft
 from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.report import course_report
 from practica.authoring.sources import opened_async
+from practica.checks.stress import stress_lessons
+from practica.checks.validation import Finding, candidates, validate_lesson
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.lessons.loading import LoadedCourse
-from practica.lessons.stress import stress_lessons
-from practica.lessons.validate import Finding, candidates, validate_lesson
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.tasks import QUEUE, Sessions, worker_resources
 from practica.settings import PracticaSettings

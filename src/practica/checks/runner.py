@@ -11,7 +11,6 @@ happened, and with it anything the learner's code left running.
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from pathlib import Path
@@ -19,6 +18,7 @@ from pathlib import Path
 from practica.checks.kit import PREPARE_FAILED, PREPARE_MESSAGE, CheckPlan, ReportSource, plan_check
 from practica.checks.overload import HostPressure, Overload, overload_of
 from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, normalise
+from practica.lessons.files import FileSet
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, ExecResult, Limits
@@ -54,24 +54,6 @@ class CheckRun:
     @property
     def passed(self) -> int:
         return sum(case.status is CaseStatus.PASS for case in self.cases)
-
-
-@dataclass(frozen=True)
-class FileData:
-    data: bytes
-    mode: int = 0o644
-
-
-FileSet = Mapping[str, FileData]
-
-
-def read_tree(directory: Path) -> dict[str, FileData]:
-    """Every file under ``directory``, by path relative to it, keeping the executable bit."""
-    return {
-        str(path.relative_to(directory)): FileData(path.read_bytes(), 0o755 if path.stat().st_mode & 0o111 else 0o644)
-        for path in sorted(directory.rglob("*"))
-        if path.is_file() and not path.is_symlink()
-    }
 
 
 def environment_spec(lesson: Lesson) -> EnvironmentSpec:

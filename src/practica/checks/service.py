@@ -19,10 +19,10 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import AttemptStatus, CheckAttempt
-from practica.checks.runner import FileData
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.lessons.catalog import CourseLesson
+from practica.lessons.files import FileData
 from servicekit.reads import Reads
 
 CHECK_TASK = "practica.checks.run"

@@ -19,7 +19,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import AttemptStatus, CheckAttempt, LessonCompletion
-from practica.checks.runner import CheckRun, FileData, Verdict, run_check
+from practica.checks.runner import CheckRun, Verdict, run_check
 from practica.checks.service import (
     CHECK_TASK,
     QUEUE,
@@ -31,6 +31,7 @@ from practica.checks.service import (
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import jobs
 from practica.lessons.catalog import CourseLesson, CourseVersion
+from practica.lessons.files import FileData
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import FileKind

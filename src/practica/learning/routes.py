@@ -18,7 +18,6 @@ from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, 
 from practica.accounts.errors import AccountError
 from practica.accounts.models import User
 from practica.accounts.organizations import administered_organization, organization_slugs
-from practica.authoring.ownership import owns
 from practica.checks.models import CheckAttempt
 from practica.checks.service import (
     CheckCooldownError,
@@ -47,6 +46,7 @@ from practica.learning.catalog import (
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
 from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
 from practica.lessons.format import SLUG_PATTERN
+from practica.lessons.ownership import owns
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
 from servicekit.params import DbId, NulFreeStr
@@ -323,7 +323,7 @@ async def activity(
     after: Annotated[NulFreeStr | None, Query(max_length=200, description="The `next` of the page before.")] = None,
 ) -> ActivityPage:
     """The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
-    (its admins). Other learners' checks are in a lesson's history: see :func:`practica.authoring.ownership.owns`.
+    (its admins). Other learners' checks are in a lesson's history: see :func:`practica.lessons.ownership.owns`.
     """
     if scope == "mine":
         access, feed = [user_tag(user.id)], user_tag(user.id)

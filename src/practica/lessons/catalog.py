@@ -22,7 +22,7 @@ TIMESTAMP = DateTime(timezone=True)
 
 
 class Course(Base):
-    """A course id and who may publish under it (:mod:`practica.authoring.ownership`).
+    """A course id and who may publish under it (:mod:`practica.lessons.ownership`).
 
     ``owner_id``: the author whose version was the course's first; ``organization_id``: the organisation
     of the newest published version (its admins publish too). Neither set: admins only (a course

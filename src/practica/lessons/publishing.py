@@ -18,9 +18,9 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Organization
-from practica.checks.runner import FileData, read_tree
 from practica.events.outbox import gid, record_event
 from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version, note_published
+from practica.lessons.files import FileData, read_tree
 from practica.lessons.loading import LoadedCourse, LoadedLesson
 
 GIT_PREFIXES = ("http://", "https://", "git://", "ssh://", "file://", "git@")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from practica.db.models import metadata
+from practica.tables import metadata
 from servicekit.migrations import run_env, skip_tables_named
 
 run_env(context, metadata, skip_tables_named("procrastinate_"))

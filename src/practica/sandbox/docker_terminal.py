@@ -31,7 +31,7 @@ def _pump(attached: Any, deliver: Any) -> None:
     try:
         for _stream, data in frames_iter(attached, True):
             deliver(data)
-    except OSError:
+    except (OSError, ValueError):  # the socket failed, or close() closed it under the read: the end either way
         pass
     finally:
         deliver(_END)

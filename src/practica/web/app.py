@@ -9,6 +9,7 @@ from pathlib import Path
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
 from prometheus_client import CollectorRegistry
 from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -19,15 +20,17 @@ from practica.accounts import routes as accounts_routes
 from practica.accounts.csrf import CSRFMiddleware
 from practica.admin import routes as admin_routes
 from practica.authoring import routes as authoring_routes
+from practica.errors import PracticaError
 from practica.learning import routes as learning_routes
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from practica.web import spa, system
-from practica.web.security_headers import SecurityHeadersMiddleware, constant, web_app_headers
+from practica.web.security_headers import web_app_headers
 from servicekit.database import make_engine, make_sessionmaker
 from servicekit.guard import install_input_guard
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
+from servicekit.path_headers import PathHeadersMiddleware, constant
 from servicekit.reads import PoolReads
 from servicekit.settings import load_settings, settings_summary
 
@@ -65,9 +68,10 @@ def create_app(
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
     install_input_guard(app)  # NUL bytes and out-of-range ids: 422 naming the parameter, on every route
     headers = web_app_headers(settings, app.state.sandbox_settings)
-    app.add_middleware(SecurityHeadersMiddleware, headers_for=constant(headers))
+    app.add_middleware(PathHeadersMiddleware, headers_for=constant(headers))
     install_observability(app, CollectorRegistry(), namespace="practica")
     trust_forwarded_headers(app, settings)
+    app.add_exception_handler(PracticaError, _refusal)
     app.include_router(ping_router(_engine))
     app.include_router(system.router, prefix="/api")
     app.include_router(learning_routes.router)
@@ -77,6 +81,12 @@ def create_app(
     app.include_router(dev_mail.router)
     spa.mount(app, static_dir)
     return app
+
+
+async def _refusal(request: Request, error: Exception) -> Response:
+    """Every domain's :class:`PracticaError`, answered in one place: its status and ``{"detail", **extra}``."""
+    assert isinstance(error, PracticaError)
+    return JSONResponse({"detail": error.detail, **error.extra}, status_code=error.status)
 
 
 def trust_forwarded_headers(app: FastAPI, settings: PracticaSettings) -> None:

@@ -13,8 +13,8 @@ from sqlalchemy import update
 from practica.accounts.models import Role
 from practica.authoring.models import CourseDraft
 from practica.authoring.report import ValidationReport, course_report, flaky_test
+from practica.checks.stress import Flaky
 from practica.lessons.loading import load
-from practica.lessons.stress import Flaky
 from practica.sandbox import Runtime
 from tests.practica.authoring.courses import course_dir, tar_gz
 from tests.practica.authoring.site import Site, running_site

@@ -20,7 +20,7 @@ from practica.checks.kit import (
     plan_check,
     unguarded,
 )
-from practica.checks.runner import FileData
+from practica.lessons.files import FileData
 from practica.lessons.format import Check
 from practica.lessons.loading import LessonFormatError, load
 from tests.practica.lessons.factories import write_lesson

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from practica.checks.overload import HOST_PRESSURE, OWN_CPU_SHARE, HostPressure, judge
-from practica.checks.runner import FileData
 from practica.checks.service import failed_checks
+from practica.checks.stress import cpu_hog
 from practica.learning.routes import check_view
-from practica.lessons.stress import cpu_hog
+from practica.lessons.files import FileData
 from practica.sandbox import Runtime
 from practica.sandbox.spec import EndReason, ExecResult
 from tests.practica.checks.checking import Checks, published_checks, rewrite_lesson

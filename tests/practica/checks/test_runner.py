@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from practica.checks.results import CaseStatus
-from practica.checks.runner import FileData, Verdict, read_tree, run_check
+from practica.checks.runner import Verdict, run_check
+from practica.lessons.files import FileData, read_tree
 from practica.lessons.format import Lesson
 from practica.lessons.loading import load
 from practica.sandbox import Runtime

@@ -13,7 +13,6 @@ import pytest
 from sqlalchemy import text
 
 from practica.checks.models import LessonCompletion
-from practica.checks.runner import FileData
 from practica.checks.service import (
     CheckCooldownError,
     disclosed_hints,
@@ -21,6 +20,7 @@ from practica.checks.service import (
     request_check,
 )
 from practica.checks.tasks import snapshot_hash
+from practica.lessons.files import FileData
 from practica.sandbox import EnvironmentSpec, Limits, Runtime
 from tests.practica.checks.checking import Checks, published_checks, rewrite_lesson
 from tests.practica.lessons.factories import write_course

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from practica.checks.validation import validate_lesson
 from practica.cli import app
 from practica.lessons.exercism import convert
 from practica.lessons.loading import load
-from practica.lessons.validate import validate_lesson
 from practica.sandbox import Runtime
 
 STUB = "def two_fer(name='you'):\n    pass\n"

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from practica.checks.runner import read_tree
+from practica.checks.stress import stress_lessons
+from practica.checks.validation import validate_lesson
+from practica.lessons.files import read_tree
 from practica.lessons.format import NetworkPolicy, ResultsFormat
 from practica.lessons.loading import LoadedCourse, load
-from practica.lessons.stress import stress_lessons
-from practica.lessons.validate import validate_lesson
 from practica.sandbox.registry import create_runtime
 from practica.sandbox.settings import SandboxSettings
 from tests.conftest import require_tool

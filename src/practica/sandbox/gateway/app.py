@@ -16,6 +16,7 @@ from starlette.responses import JSONResponse
 
 from practica.sandbox.gateway import files, ports, terminal
 from practica.sandbox.gateway.activity import Activity, ActivitySink
+from practica.sandbox.gateway.headers import gateway_headers
 from practica.sandbox.gateway.sessions import TerminalHub
 from practica.sandbox.gateway.state import Gateway
 from practica.sandbox.gateway.tokens import gateway_key
@@ -27,8 +28,8 @@ from practica.sandbox.runtime import (
     Runtime,
 )
 from practica.sandbox.settings import SandboxSettings
-from practica.web.security_headers import SecurityHeadersMiddleware, gateway_headers
 from servicekit.guard import install_input_guard
+from servicekit.path_headers import PathHeadersMiddleware
 
 ERRORS: dict[type[Exception], int] = {
     PathRefusedError: 400,
@@ -66,7 +67,7 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
     )
     app.state.gateway = state
     install_input_guard(app, exempt=ports.is_published_port)  # inside CORS: the IDE reads its refusals
-    app.add_middleware(SecurityHeadersMiddleware, headers_for=gateway_headers(settings, ports.is_published_port))
+    app.add_middleware(PathHeadersMiddleware, headers_for=gateway_headers(settings, ports.is_published_port))
     app.add_middleware(
         CORSMiddleware,  # the IDE's pages come from the web app's origin; tokens, not cookies, authorise
         allow_origins=settings.allowed_origins,

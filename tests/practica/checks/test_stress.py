@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from practica.checks.stress import HOG_LABEL, cores, cpu_hog, stress_lessons
 from practica.cli import app
 from practica.lessons.loading import load
-from practica.lessons.stress import HOG_LABEL, cores, cpu_hog, stress_lessons
 from practica.sandbox import Runtime, create_runtime
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentInfo

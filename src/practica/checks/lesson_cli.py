@@ -17,10 +17,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from practica.checks.kit import unguarded
+from practica.checks.stress import Flaky, cores, runs_per_lesson, stress_lessons
+from practica.checks.validation import Finding, candidates, validate_lesson
 from practica.lessons.loading import LessonFormatError, LoadedCourse, load
 from practica.lessons.schemas import write_schemas
-from practica.lessons.stress import Flaky, cores, runs_per_lesson, stress_lessons
-from practica.lessons.validate import Finding, candidates, validate_lesson
 from practica.sandbox.registry import create_runtime
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.settings import SandboxSettings

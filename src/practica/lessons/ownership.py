@@ -28,12 +28,12 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import MemberRole, Membership, Role, User
-from practica.authoring.errors import DraftError
+from practica.errors import PracticaError
 from practica.lessons.catalog import Course, CourseVersion
 
 
 async def check_may_publish(session: AsyncSession, user: User, course_id: str, *, lock: bool = False) -> None:
-    """Nothing when ``user`` may publish versions of ``course_id``; :class:`DraftError` 403 naming ``id`` otherwise."""
+    """Nothing when ``user`` may publish ``course_id``; :class:`CourseOwnershipError` (403) naming ``id`` otherwise."""
     if user.role == Role.ADMIN:
         return
     course = await session.get(Course, course_id, with_for_update=True if lock else None, populate_existing=lock)
@@ -41,11 +41,11 @@ async def check_may_publish(session: AsyncSession, user: User, course_id: str, *
         return
     if course.owner_id is None and course.organization_id is None:
         if await has_published_version(session, course_id):
-            raise DraftError(403, _refusal(course_id, "is maintained by the platform's admins"))
+            raise CourseOwnershipError(403, _refusal(course_id, "is maintained by the platform's admins"))
         return
     if course.owner_id == user.id or await _administers(session, user, course.organization_id):
         return
-    raise DraftError(403, _refusal(course_id, "belongs to another author or organisation"))
+    raise CourseOwnershipError(403, _refusal(course_id, "belongs to another author or organisation"))
 
 
 async def claim(session: AsyncSession, user: User, course_id: str) -> None:
@@ -77,6 +77,10 @@ async def _administers(session: AsyncSession, user: User, organization_id: int |
         select(Membership.role).where(Membership.organization_id == organization_id, Membership.user_id == user.id)
     )
     return role == MemberRole.ADMIN.value
+
+
+class CourseOwnershipError(PracticaError):
+    """Someone else's course id: only its owners (and admins) publish versions of it."""
 
 
 def _refusal(course_id: str, whose: str) -> str:

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from practica.checks.validation import validate_lesson
 from practica.cli import app
 from practica.lessons.loading import load
-from practica.lessons.validate import validate_lesson
 from practica.sandbox import Runtime
 from tests.practica.conftest import traversable_home
 from tests.practica.lessons.factories import write_course, write_lesson

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from practica.checks.runner import CheckRun, FileData, Verdict, read_tree, run_check
+from practica.checks.runner import CheckRun, Verdict, run_check
+from practica.lessons.files import FileData, read_tree
 from practica.lessons.loading import LoadedLesson
 from practica.sandbox.runtime import Runtime
 

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 import structlog
 
 from practica.checks.results import CaseStatus
-from practica.checks.runner import CheckRun, FileData, Verdict, read_tree, run_check
+from practica.checks.runner import CheckRun, Verdict, run_check
+from practica.checks.validation import candidates, incomplete_wrong_solutions
+from practica.lessons.files import FileData, read_tree
 from practica.lessons.loading import LoadedLesson
-from practica.lessons.validate import candidates, incomplete_wrong_solutions
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import EnvironmentSpec, ExecRequest, Limits
 
