@@ -58,3 +58,26 @@ async def defer_in_transaction(
     deferrer = task.configure(connection=raw.driver_connection, queueing_lock=queueing_lock, lock=lock)
     job_id: int = await deferrer.defer_async(**task_kwargs)
     return job_id
+
+
+async def defer_by_name_in_transaction(
+    session: AsyncSession,
+    app: procrastinate.App,
+    name: str,
+    *,
+    queueing_lock: str | None = None,
+    lock: str | None = None,
+    **task_kwargs: Any,
+) -> int:
+    """:func:`defer_in_transaction` for the task registered as ``name``.
+
+    The caller needs no import of the task's module (the app imports its task modules itself), so a
+    domain's service defers its own tasks without the import cycle a task object would make.
+    """
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    deferrer = app.configure_task(
+        name, allow_unknown=False, connection=raw.driver_connection, queueing_lock=queueing_lock, lock=lock
+    )
+    job_id: int = await deferrer.defer_async(**task_kwargs)
+    return job_id

@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import AttemptStatus, CheckAttempt
 from practica.events.outbox import gid, record_event
-from practica.jobs.queue import defer_in_transaction, jobs
+from practica.jobs.queue import defer_by_name_in_transaction, jobs
 from practica.lessons.catalog import CourseLesson
 from practica.lessons.files import FileData
 from servicekit.reads import Reads
@@ -103,9 +103,7 @@ async def request_check(
     )
     session.add(attempt)
     await session.flush()
-    from practica.checks import tasks  # registers the task; it imports this module
-
-    await defer_in_transaction(session, jobs.tasks[tasks.run_check_job.name], attempt_id=attempt.id)
+    await defer_by_name_in_transaction(session, jobs, CHECK_TASK, attempt_id=attempt.id)
     await record_event(
         session,
         subject=gid("Check", attempt.id),

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
-from practica.jobs.queue import defer_in_transaction, jobs
+from practica.jobs.queue import defer_by_name_in_transaction, jobs
 
 APP = "practica"
 
@@ -69,13 +69,13 @@ async def record_event(
     return sequence_code
 
 
+RELAY_TASK = "practica.events.relay"  # registered by practica.events.relay
+
+
 async def _wake_relay(session: AsyncSession) -> None:
     """Queue one relay job; a queued one already covers this event (the lock says so)."""
-    from practica.events import relay  # the task module imports this one
-
-    task = jobs.tasks[relay.RELAY_TASK]
     try:
         async with session.begin_nested():
-            await defer_in_transaction(session, task, queueing_lock="events-relay")
+            await defer_by_name_in_transaction(session, jobs, RELAY_TASK, queueing_lock="events-relay")
     except AlreadyEnqueued:
         return

@@ -17,12 +17,11 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from practica.events.credentials import producer_token
 from practica.events.http import HttpTransport
-from practica.events.outbox import OutboxEvent
+from practica.events.outbox import RELAY_TASK, OutboxEvent
 from practica.events.transport import EventTransport, TransportError
 from practica.jobs.queue import jobs
 from practica.settings import PracticaSettings
 
-RELAY_TASK = "practica.events.relay"
 BATCH_SIZE = 500
 log = structlog.get_logger(__name__)
 

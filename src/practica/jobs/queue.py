@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import procrastinate
 
-from servicekit.jobs import connected, defer_in_transaction
+from servicekit.jobs import connected, defer_by_name_in_transaction, defer_in_transaction
 
-__all__ = ["QUEUES", "TASK_MODULES", "connected", "defer_in_transaction", "jobs"]
+__all__ = ["QUEUES", "TASK_MODULES", "connected", "defer_by_name_in_transaction", "defer_in_transaction", "jobs"]
 
 TASK_MODULES: list[str] = [
     "practica.accounts.tasks",
