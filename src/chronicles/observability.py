@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from chronicles.store.writer import BatchResult
-
 SEARCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
 
 
@@ -35,7 +33,7 @@ class Metrics:
             registry=self.registry,
         )
 
-    def record_batch(self, source: str, result: BatchResult) -> None:
-        self.ingested.labels(source).inc(result.inserted)
-        self.duplicates.labels(source).inc(result.duplicates)
-        self.dead_letters.labels(source).inc(result.dead_lettered)
+    def record_batch(self, source: str, inserted: int, duplicates: int, dead_lettered: int) -> None:
+        self.ingested.labels(source).inc(inserted)
+        self.duplicates.labels(source).inc(duplicates)
+        self.dead_letters.labels(source).inc(dead_lettered)

@@ -9,8 +9,10 @@ from psycopg import AsyncConnection
 
 from chronicles.ingest.parsing import Decoded, RawMessage, Rejection, ValidEntry, parse, validate
 from chronicles.observability import Metrics
+from chronicles.rules.book import RuleBook
+from chronicles.rules.placeholders import EntryView
 from chronicles.rules.repository import RuleBookCache
-from chronicles.store.writer import BatchResult, store_batch
+from chronicles.store.writer import BatchResult, NewDeadLetter, NewEntry, store_batch
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,29 @@ class Ingestor:
         rejections = [item for item in parsed if isinstance(item, Rejection)]
         async with conn.transaction():
             book = await self.rules.current(conn)
-            result = await store_batch(conn, entries, rejections, book)
+            tagged = [_tagged(entry, book) for entry in entries]
+            result = await store_batch(conn, tagged, [_dead_letter(rejection) for rejection in rejections])
         if self.metrics is not None:
-            self.metrics.record_batch(source, result)
+            self.metrics.record_batch(source, result.inserted, result.duplicates, result.dead_lettered)
         return IngestOutcome(result, rejections)
+
+
+def _tagged(entry: ValidEntry, book: RuleBook) -> NewEntry:
+    """The entry with the tags the rule book gives it (rules see the same fields placeholders do)."""
+    message = entry.message
+    view = EntryView(
+        app=message.app,
+        subject=message.subject,
+        action=message.action,
+        performer=message.performer,
+        payload=message.payload,
+        occurred_at=message.occurred_at.isoformat(),
+    )
+    tags = book.tags_for(view, message.subject_id.type)
+    return NewEntry(entry.sequence_code, message, tags.feed, tags.access)
+
+
+def _dead_letter(rejection: Rejection) -> NewDeadLetter:
+    raw = rejection.raw
+    error = rejection.message if rejection.field is None else f"{rejection.field}: {rejection.message}"
+    return NewDeadLetter(raw.source, raw.data, error, rejection.field, raw.topic, raw.partition, raw.offset)

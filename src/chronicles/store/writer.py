@@ -4,22 +4,22 @@ Entries go in with one ``INSERT … SELECT FROM unnest(…)`` per batch (arrays
 are sent in binary, one round trip), ``ON CONFLICT (sequence_code) DO
 NOTHING`` makes redelivery harmless, and only the rows actually inserted get
 tagging rows. The caller owns the transaction: a Kafka consumer commits its
-offsets only after it commits.
+offsets only after it commits. The caller also decides the tags (the
+Ingestor, with the tag rules): this module only writes what it is given.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from psycopg import AsyncConnection
 from psycopg.types.json import Jsonb
 
-from chronicles.ingest.parsing import RawMessage, Rejection, ValidEntry
-from chronicles.rules.book import RuleBook, Tags
-from chronicles.rules.placeholders import EntryView
+from chronicles.contract.messages import EntryMessage
 
 INSERT_ENTRIES = """
 INSERT INTO entries (sequence_code, app, subject, subject_type, action, performer, payload,
@@ -58,49 +58,58 @@ SEPARATOR = "\x1f"
 
 
 @dataclass(frozen=True)
+class NewEntry:
+    """An entry to insert: the validated message, its identity and the tags the rules gave it."""
+
+    sequence_code: uuid.UUID
+    message: EntryMessage
+    feed_tags: tuple[str, ...]
+    access_tags: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class NewDeadLetter:
+    """A message that could not be stored, as it arrived (bytes and position) with why."""
+
+    source: str
+    data: bytes
+    error: str
+    field: str | None
+    topic: str | None = None
+    partition: int | None = None
+    offset: int | None = None
+
+
+@dataclass(frozen=True)
 class BatchResult:
     inserted: int
     duplicates: int
     dead_lettered: int
 
 
-def entry_view(entry: ValidEntry) -> EntryView:
-    message = entry.message
-    return EntryView(
-        app=message.app,
-        subject=message.subject,
-        action=message.action,
-        performer=message.performer,
-        payload=message.payload,
-        occurred_at=message.occurred_at.isoformat(),
-    )
-
-
 async def store_batch(
-    conn: AsyncConnection, entries: Sequence[ValidEntry], rejections: Sequence[Rejection], book: RuleBook
+    conn: AsyncConnection, entries: Sequence[NewEntry], dead_letters: Sequence[NewDeadLetter]
 ) -> BatchResult:
-    """Insert ``entries`` (tagged by ``book``) and dead-letter ``rejections``."""
-    inserted = await _insert_entries(conn, entries, book) if entries else 0
-    if rejections:
+    """Insert ``entries`` with their tags and keep ``dead_letters``."""
+    inserted = await _insert_entries(conn, entries) if entries else 0
+    if dead_letters:
         async with conn.cursor() as cursor:
-            await cursor.executemany(INSERT_DEAD_LETTERS, [_dead_letter_row(rejection) for rejection in rejections])
-    return BatchResult(inserted, len(entries) - inserted, len(rejections))
+            await cursor.executemany(INSERT_DEAD_LETTERS, [_dead_letter_row(letter) for letter in dead_letters])
+    return BatchResult(inserted, len(entries) - inserted, len(dead_letters))
 
 
-async def _insert_entries(conn: AsyncConnection, entries: Sequence[ValidEntry], book: RuleBook) -> int:
-    tags = [book.tags_for(entry_view(entry), entry.message.subject_id.type) for entry in entries]
-    columns = _entry_columns(entries, tags)
+async def _insert_entries(conn: AsyncConnection, entries: Sequence[NewEntry]) -> int:
     async with conn.cursor() as cursor:
-        await cursor.execute(INSERT_ENTRIES, columns, prepare=False)
+        await cursor.execute(INSERT_ENTRIES, _entry_columns(entries), prepare=False)
         inserted = {row[1]: row[0] for row in await cursor.fetchall()}
         for kind, statement in INSERT_TAGGINGS.items():
-            rows = _tagging_rows(entries, tags, inserted, kind)
+            rows = _tagging_rows(entries, inserted, kind)
             if rows["tag"]:
                 await cursor.execute(statement, rows, prepare=False)
     return len(inserted)
 
 
-def _entry_columns(entries: Sequence[ValidEntry], tags: list[Tags]) -> dict[str, list[object]]:
+def _entry_columns(entries: Sequence[NewEntry]) -> dict[str, list[object]]:
     messages = [entry.message for entry in entries]
     return {
         "sequence_code": [entry.sequence_code for entry in entries],
@@ -111,33 +120,38 @@ def _entry_columns(entries: Sequence[ValidEntry], tags: list[Tags]) -> dict[str,
         "performer": [message.performer for message in messages],
         "payload": [Jsonb(message.payload) for message in messages],
         "occurred_at": [message.occurred_at for message in messages],
-        "feed_tags": [SEPARATOR.join(tag.feed) if tag.feed else None for tag in tags],
-        "access_tags": [SEPARATOR.join(tag.access) if tag.access else None for tag in tags],
+        "feed_tags": [SEPARATOR.join(entry.feed_tags) if entry.feed_tags else None for entry in entries],
+        "access_tags": [SEPARATOR.join(entry.access_tags) if entry.access_tags else None for entry in entries],
     }
 
 
-def _tagging_rows(
-    entries: Sequence[ValidEntry], tags: list[Tags], inserted: dict[object, int], kind: str
-) -> dict[str, list[object]]:
+def _tagging_rows(entries: Sequence[NewEntry], inserted: dict[object, int], kind: str) -> dict[str, list[object]]:
     rows: dict[str, list[object]] = {"tag": [], "occurred_at": [], "entry_id": []}
-    for entry, entry_tags in zip(entries, tags, strict=True):
+    for entry in entries:
         entry_id = inserted.get(entry.sequence_code)
         if entry_id is None:
             continue
-        for tag in entry_tags.feed if kind == "feed" else entry_tags.access:
+        for tag in entry.feed_tags if kind == "feed" else entry.access_tags:
             rows["tag"].append(tag)
             rows["occurred_at"].append(entry.message.occurred_at)
             rows["entry_id"].append(entry_id)
     return rows
 
 
-def _dead_letter_row(rejection: Rejection) -> tuple[object, ...]:
-    raw = rejection.raw
-    error = rejection.message if rejection.field is None else f"{rejection.field}: {rejection.message}"
-    return (raw.source, raw.data, error, rejection.field, raw.topic, raw.partition, raw.offset, fingerprint(raw))
+def _dead_letter_row(letter: NewDeadLetter) -> tuple[object, ...]:
+    return (
+        letter.source,
+        letter.data,
+        letter.error,
+        letter.field,
+        letter.topic,
+        letter.partition,
+        letter.offset,
+        fingerprint(letter),
+    )
 
 
-def fingerprint(raw: RawMessage) -> bytes:
+def fingerprint(letter: NewDeadLetter) -> bytes:
     """What makes two dead letters the same message: source, Kafka position (if any) and the exact bytes."""
-    position = json.dumps([raw.source, raw.topic, raw.partition, raw.offset]).encode()
-    return hashlib.sha256(position + b"\n" + raw.data).digest()
+    position = json.dumps([letter.source, letter.topic, letter.partition, letter.offset]).encode()
+    return hashlib.sha256(position + b"\n" + letter.data).digest()
