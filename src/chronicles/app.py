@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chronicles import __version__
+from chronicles.api import errors as api_errors
 from chronicles.api import internal as internal_api
 from chronicles.api import public as public_api
 from chronicles.ingest import http as ingest_http
@@ -61,6 +62,7 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     app.state.sessions = make_sessionmaker(app.state.engine)
     app.state.metrics = Metrics()
     app.state.ingestor = Ingestor(app.state.metrics)
+    api_errors.install(app)
     install_input_guard(app, json_bodies=_own_checks)
     # Added innermost first: request ids and metrics see every answer, the 413s and the headers included.
     app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS, default=OTHER_BODIES_MAX_BYTES)

@@ -17,6 +17,7 @@ from strawberry.schema.config import StrawberryConfig
 from chronicles.api import internal_ops as ops
 from chronicles.api import internal_rules as rules
 from chronicles.api.documents import BoundedGraphQLRouter, document_limits
+from chronicles.api.errors import ChroniclesErrors, Schema, mutation
 from chronicles.api.internal_context import internal_context
 from chronicles.api.internal_types import (
     LONG_SCALAR,
@@ -45,24 +46,25 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    create_tag_rule: rules.TagRulePayload = strawberry.mutation(resolver=rules.create_tag_rule)
-    update_tag_rule: rules.TagRulePayload = strawberry.mutation(resolver=rules.update_tag_rule)
-    delete_tag_rule: rules.DeletePayload = strawberry.mutation(resolver=rules.delete_tag_rule)
-    create_template: rules.TemplatePayload = strawberry.mutation(resolver=rules.create_template)
-    update_template: rules.TemplatePayload = strawberry.mutation(resolver=rules.update_template)
-    delete_template: rules.DeletePayload = strawberry.mutation(resolver=rules.delete_template)
-    start_backfill: ops.BackfillPayload = strawberry.mutation(resolver=ops.start_backfill_for)
-    redrive_dead_letters: ops.RedrivePayload = strawberry.mutation(resolver=ops.redrive_dead_letters)
-    discard_dead_letters: ops.DiscardPayload = strawberry.mutation(resolver=ops.discard_dead_letters)
+    create_tag_rule: rules.TagRulePayload = mutation(rules.create_tag_rule)
+    update_tag_rule: rules.TagRulePayload = mutation(rules.update_tag_rule)
+    delete_tag_rule: rules.DeletePayload = mutation(rules.delete_tag_rule)
+    create_template: rules.TemplatePayload = mutation(rules.create_template)
+    update_template: rules.TemplatePayload = mutation(rules.update_template)
+    delete_template: rules.DeletePayload = mutation(rules.delete_template)
+    start_backfill: ops.BackfillPayload = mutation(ops.start_backfill_for)
+    redrive_dead_letters: ops.RedrivePayload = mutation(ops.redrive_dead_letters)
+    discard_dead_letters: ops.DiscardPayload = mutation(ops.discard_dead_letters)
 
 
-schema = strawberry.Schema(
+schema = Schema(
     query=Query,
     mutation=Mutation,
     extensions=[
         document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS),
         lambda: QueryDepthLimiter(max_depth=8),
         lambda: MaxAliasesLimiter(max_alias_count=20),
+        ChroniclesErrors,
     ],
     config=StrawberryConfig(scalar_map={Long: LONG_SCALAR}),
 )

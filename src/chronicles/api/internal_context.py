@@ -11,12 +11,13 @@ import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import Header, HTTPException, Request
+from fastapi import Header, Request
 from psycopg import AsyncConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
+from chronicles.errors import UnauthenticatedError, UnavailableError
 from chronicles.ingest.service import Ingestor
 
 
@@ -43,10 +44,8 @@ async def internal_context(request: Request, authorization: str | None = Header(
     """FastAPI dependency of the GraphQL route: refuses the request before any GraphQL runs."""
     expected = request.app.state.settings.chronicles_admin_token.get_secret_value()
     if not expected:
-        raise HTTPException(503, "the internal API is disabled: set CHRONICLES_ADMIN_TOKEN to enable it")
+        raise UnavailableError("the internal API is disabled: set CHRONICLES_ADMIN_TOKEN to enable it")
     scheme, _, offered = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not secrets.compare_digest(offered.strip().encode(), expected.encode()):
-        raise HTTPException(
-            401, "a valid admin token is required (Authorization: Bearer …)", {"WWW-Authenticate": "Bearer"}
-        )
+        raise UnauthenticatedError("a valid admin token is required (Authorization: Bearer …)")
     return InternalContext(request.app.state.engine, request.app.state.ingestor)

@@ -6,23 +6,22 @@ from enum import Enum
 
 import strawberry
 
+from chronicles.api.errors import FieldError
 from chronicles.api.internal_context import Info
 from chronicles.api.internal_types import (
     Backfill,
     DeadLetter,
     DeadLetterConnection,
     DeadLetterEdge,
-    FieldError,
     IngestionStatus,
     PageInfo,
     decode_cursor,
     encode_cursor,
-    field_errors,
 )
+from chronicles.errors import FieldError as DomainFieldError
+from chronicles.errors import InputError
 from chronicles.ingest import dead_letters
 from chronicles.ingest.status import ingestion_status as read_status
-from chronicles.rules.errors import FieldError as DomainFieldError
-from chronicles.rules.errors import InputError
 from chronicles.rules.progress import get_backfill, list_backfills, start_backfill
 
 MAX_FIRST = 500
@@ -64,11 +63,8 @@ async def backfills(info: Info, rule_name: str | None = None, first: int = 50) -
 
 
 async def start_backfill_for(info: Info, rule_name: str) -> BackfillPayload:
-    try:
-        async with info.context.transaction() as conn:
-            progress = await get_backfill(conn, await start_backfill(conn, rule_name))
-    except InputError as error:
-        return BackfillPayload(errors=field_errors(error))
+    async with info.context.transaction() as conn:
+        progress = await get_backfill(conn, await start_backfill(conn, rule_name))
     return BackfillPayload(backfill=Backfill.of(progress) if progress else None)
 
 
@@ -77,7 +73,7 @@ async def dead_letters_page(
 ) -> DeadLetterConnection:
     """Oldest first; ``status: null`` lists every status."""
     _check_first(first)
-    after_id = _after_id(after)
+    after_id = decode_cursor(after) if after is not None else 0
     async with info.context.transaction() as conn:
         page, more = await dead_letters.list_dead_letters(
             conn, status=status.value if status else None, first=first, after=after_id
@@ -89,10 +85,7 @@ async def dead_letters_page(
 
 
 async def redrive_dead_letters(info: Info, ids: list[strawberry.ID]) -> RedrivePayload:
-    try:
-        numbers = _ids(ids)
-    except InputError as error:
-        return RedrivePayload(errors=field_errors(error))
+    numbers = _ids(ids)
     async with info.context.transaction() as conn:
         outcome = await dead_letters.redrive(conn, info.context.ingestor, numbers)
     return RedrivePayload(
@@ -103,10 +96,7 @@ async def redrive_dead_letters(info: Info, ids: list[strawberry.ID]) -> RedriveP
 
 
 async def discard_dead_letters(info: Info, ids: list[strawberry.ID]) -> DiscardPayload:
-    try:
-        numbers = _ids(ids)
-    except InputError as error:
-        return DiscardPayload(errors=field_errors(error))
+    numbers = _ids(ids)
     async with info.context.transaction() as conn:
         discarded = await dead_letters.discard(conn, numbers)
     return DiscardPayload(discarded=[strawberry.ID(str(number)) for number in discarded])
@@ -130,14 +120,4 @@ def _ids(ids: list[strawberry.ID]) -> list[int]:
 
 def _check_first(first: int) -> None:
     if not 1 <= first <= MAX_FIRST:
-        raise ValueError(f"first: must be between 1 and {MAX_FIRST}")
-
-
-def _after_id(after: str | None) -> int:
-    """The cursor as an id; a bad one is a GraphQL error naming the argument."""
-    if after is None:
-        return 0
-    try:
-        return decode_cursor(after)
-    except InputError as error:
-        raise ValueError(str(error)) from None
+        raise InputError.one("first", f"must be between 1 and {MAX_FIRST}")

@@ -6,19 +6,10 @@ import strawberry
 from psycopg import AsyncConnection
 from strawberry.scalars import JSON
 
+from chronicles.api.errors import FieldError
 from chronicles.api.internal_context import Info
-from chronicles.api.internal_types import (
-    Backfill,
-    FieldError,
-    PayloadOperation,
-    TagKind,
-    TagRule,
-    Template,
-    as_dict,
-    field_errors,
-)
+from chronicles.api.internal_types import Backfill, PayloadOperation, TagKind, TagRule, Template, as_dict
 from chronicles.rules import service, templates
-from chronicles.rules.errors import InputError, RulesBusyError
 from chronicles.rules.progress import get_backfill
 from chronicles.rules.service import Change
 
@@ -102,58 +93,40 @@ async def templates_list(info: Info) -> list[Template]:
 
 
 async def create_tag_rule(info: Info, input: TagRuleInput, backfill: bool = True) -> TagRulePayload:
-    try:
-        definition = service.parse_rule(as_dict(input))
-        async with info.context.transaction() as conn:
-            change = await service.create_rule(conn, definition, backfill_existing=backfill)
-            return await _rule_payload(conn, change)
-    except (InputError, RulesBusyError) as error:
-        return TagRulePayload(errors=_errors(error))
+    definition = service.parse_rule(as_dict(input))
+    async with info.context.transaction() as conn:
+        change = await service.create_rule(conn, definition, backfill_existing=backfill)
+        return await _rule_payload(conn, change)
 
 
 async def update_tag_rule(info: Info, name: str, input: TagRulePatch, backfill: bool = True) -> TagRulePayload:
-    try:
-        async with info.context.transaction() as conn:
-            change = await service.update_rule(conn, name, as_dict(input), backfill_existing=backfill)
-            return await _rule_payload(conn, change)
-    except (InputError, RulesBusyError) as error:
-        return TagRulePayload(errors=_errors(error))
+    async with info.context.transaction() as conn:
+        change = await service.update_rule(conn, name, as_dict(input), backfill_existing=backfill)
+        return await _rule_payload(conn, change)
 
 
 async def delete_tag_rule(info: Info, name: str) -> DeletePayload:
-    try:
-        async with info.context.transaction() as conn:
-            await service.delete_rule(conn, name)
-    except (InputError, RulesBusyError) as error:
-        return DeletePayload(errors=_errors(error))
+    async with info.context.transaction() as conn:
+        await service.delete_rule(conn, name)
     return DeletePayload(deleted=True)
 
 
 async def create_template(info: Info, input: TemplateInput) -> TemplatePayload:
-    try:
-        definition = templates.parse_template(as_dict(input))
-        async with info.context.transaction() as conn:
-            await templates.create_template(conn, definition)
-            return await _template_payload(conn, definition.name)
-    except InputError as error:
-        return TemplatePayload(errors=field_errors(error))
+    definition = templates.parse_template(as_dict(input))
+    async with info.context.transaction() as conn:
+        await templates.create_template(conn, definition)
+        return await _template_payload(conn, definition.name)
 
 
 async def update_template(info: Info, name: str, input: TemplatePatch) -> TemplatePayload:
-    try:
-        async with info.context.transaction() as conn:
-            await templates.update_template(conn, name, as_dict(input))
-            return await _template_payload(conn, name)
-    except InputError as error:
-        return TemplatePayload(errors=field_errors(error))
+    async with info.context.transaction() as conn:
+        await templates.update_template(conn, name, as_dict(input))
+        return await _template_payload(conn, name)
 
 
 async def delete_template(info: Info, name: str) -> DeletePayload:
-    try:
-        async with info.context.transaction() as conn:
-            await templates.delete_template(conn, name)
-    except InputError as error:
-        return DeletePayload(errors=field_errors(error))
+    async with info.context.transaction() as conn:
+        await templates.delete_template(conn, name)
     return DeletePayload(deleted=True)
 
 
@@ -168,9 +141,3 @@ async def _rule_payload(conn: AsyncConnection, change: Change) -> TagRulePayload
 async def _template_payload(conn: AsyncConnection, name: str) -> TemplatePayload:
     stored = await templates.get_template(conn, name)
     return TemplatePayload(template=Template.of(stored) if stored else None)
-
-
-def _errors(error: InputError | RulesBusyError) -> list[FieldError]:
-    if isinstance(error, RulesBusyError):
-        return [FieldError(field=None, message=str(error))]
-    return field_errors(error)

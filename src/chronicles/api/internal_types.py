@@ -9,14 +9,13 @@ from typing import Any, NewType
 
 import strawberry
 from strawberry.scalars import JSON
-from strawberry.utils.str_converters import to_camel_case
 
 from chronicles.contract.conditions import PayloadOperation as DomainOperation
+from chronicles.errors import InputError
 from chronicles.ingest.dead_letters import DeadLetter as DomainDeadLetter
 from chronicles.ingest.status import ConsumerPartition as DomainPartition
 from chronicles.ingest.status import IngestionStatus as DomainStatus
 from chronicles.rules.book import TagKind as DomainKind
-from chronicles.rules.errors import InputError
 from chronicles.rules.progress import BackfillProgress
 from chronicles.rules.service import StoredRule
 from chronicles.rules.templates import StoredTemplate
@@ -28,17 +27,6 @@ LONG_SCALAR = strawberry.scalar(
     name="Long", serialize=int, parse_value=int, description="A 64-bit integer, as a JSON number."
 )
 TagKind = strawberry.enum(DomainKind, name="TagKind")
-
-
-@strawberry.type
-class FieldError:
-    field: str | None = strawberry.field(description="The field at fault, e.g. `match.actions[0]` or `text`.")
-    message: str
-
-
-def field_errors(error: InputError) -> list[FieldError]:
-    """Service errors with GraphQL's field names (``subject_types`` → ``subjectTypes``)."""
-    return [FieldError(field=_camel(item.field), message=item.message) for item in error.errors]
 
 
 @strawberry.type
@@ -273,10 +261,6 @@ def decode_cursor(cursor: str) -> int:
     except (ValueError, UnicodeDecodeError):
         pass
     raise InputError.one("after", "is not a cursor this API gave out")
-
-
-def _camel(field: str) -> str:
-    return ".".join(to_camel_case(part) for part in field.split("."))
 
 
 def as_dict(value: Any) -> Any:

@@ -12,20 +12,20 @@ from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Callable
 
-import psycopg
 import strawberry
-from graphql import GraphQLError
 from pydantic import ValidationError
-from strawberry.extensions import MaskErrors, ParserCache, ValidationCache
-from strawberry.types import ExecutionContext
+from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
 
 from chronicles.api.documents import BoundedGraphQLRouter, document_limits
+from chronicles.api.errors import ChroniclesErrors, Schema, unexpected
 from chronicles.api.public_context import Info, PublicService
 from chronicles.api.public_limits import DEFAULT_FIRST, limits
 from chronicles.api.public_types import Entry, EntryConnection, EntryFilter
 from chronicles.contract.filters import EntryFilter as FilterContract
 from chronicles.contract.filters import first_error
+from chronicles.errors import InputError
 from chronicles.settings import ChroniclesSettings
 from chronicles.store.search import CursorError, Position, SearchRequest, entry_by_code, search
 from chronicles.store.search_plan import filter_kind
@@ -37,10 +37,6 @@ MAX_DOCUMENT_CHARACTERS = 64 * 1024
 MAX_TOKENS = 2_000  # a search at the depth, alias and cost limits is a few hundred
 
 
-def bad_input(field: str, message: str) -> GraphQLError:
-    return GraphQLError(f"{field}: {message}", extensions={"code": "BAD_USER_INPUT", "field": field})
-
-
 async def entries(
     info: Info,
     filter: EntryFilter | None = strawberry.UNSET,  # the public argument is called filter
@@ -50,11 +46,8 @@ async def entries(
     request = _search_request(info, filter, first, after)
     context, kind = info.context, filter_kind(request.filter)
     started = time.perf_counter()
-    try:
-        async with context.connection() as conn:
-            page = await search(conn, request, context.service.stats)
-    except psycopg.errors.QueryCanceled:
-        raise GraphQLError("the search took too long; narrow the filter", extensions={"code": "TIMEOUT"}) from None
+    async with context.connection() as conn:
+        page = await search(conn, request, context.service.stats)
     context.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
     return EntryConnection.from_rows(page.rows, page.has_next)
 
@@ -81,37 +74,25 @@ def _search_request(
     largest = info.context.service.settings.chronicles_max_page_size
     first = DEFAULT_FIRST if first is None else first
     if not 1 <= first <= largest:
-        raise bad_input("first", f"must be between 1 and {largest} (got {first})")
+        raise InputError.one("first", f"must be between 1 and {largest} (got {first})")
     try:
         document = filter_input.document() if filter_input else {}
         entry_filter = FilterContract.model_validate(document)
     except ValidationError as error:
-        raise bad_input(*first_error(error)) from None
+        raise InputError.one(*first_error(error)) from None
     try:
         position = Position.decode(after) if after else None
     except CursorError as error:
-        raise bad_input("after", str(error)) from None
+        raise InputError.one("after", str(error)) from None
     return SearchRequest(entry_filter, info.context.viewer.access_tags, first, position)
-
-
-class PublicSchema(strawberry.Schema):
-    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        """Log what went wrong on our side; a client's bad request is the client's to read."""
-        unexpected = [error for error in errors if _unexpected(error)]
-        if unexpected:
-            super().process_errors(unexpected, execution_context)
-
-
-def _unexpected(error: GraphQLError) -> bool:
-    return error.original_error is not None and not isinstance(error.original_error, GraphQLError)
 
 
 def schema(max_page_size: int) -> strawberry.Schema:
     # Clients send the same few documents over and over: parse and validate each once.
     caches = [lambda: ParserCache(maxsize=CACHED_DOCUMENTS), lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)]
     size = document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS)
-    extensions = [size, *caches, *limits(max_page_size), lambda: MaskErrors(should_mask_error=_unexpected)]
-    return PublicSchema(query=Query, extensions=extensions)
+    masked: list[Callable[[], SchemaExtension]] = [ChroniclesErrors, lambda: MaskErrors(should_mask_error=unexpected)]
+    return Schema(query=Query, extensions=[size, *caches, *limits(max_page_size), *masked])
 
 
 def router(settings: ChroniclesSettings) -> BoundedGraphQLRouter:

@@ -15,7 +15,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC
 
 import structlog
-from fastapi import Header, HTTPException, Request
+from fastapi import Header, Request
 from psycopg import AsyncConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 from strawberry.dataloader import DataLoader
@@ -23,6 +23,7 @@ from strawberry.fastapi import BaseContext
 from strawberry.types import Info as StrawberryInfo
 
 from chronicles.api.tokens import TokenError, Viewer, signing_key, verify
+from chronicles.errors import UnauthenticatedError
 from chronicles.observability import Metrics
 from chronicles.rules.placeholders import EntryView, PlaceholderError, Template
 from chronicles.settings import ChroniclesSettings
@@ -64,7 +65,7 @@ class PublicService:
             viewer = verify(self.key(), token.strip())
         except TokenError as error:
             log.info("public.token_refused", reason=str(error))
-            raise HTTPException(401, UNAUTHORIZED, {"WWW-Authenticate": "Bearer"}) from None
+            raise UnauthenticatedError(UNAUTHORIZED) from None
         return PublicContext(self, request.app.state.engine, request.app.state.metrics, viewer)
 
 

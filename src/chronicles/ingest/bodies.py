@@ -8,8 +8,9 @@ stored. Such an item's end is found by a scan that does not recurse, within
 Each item keeps the exact bytes it was sent as, for its dead letter.
 
 What cannot be split at all (not UTF-8, not JSON, an unclosed array, a single
-document the decoder cannot read) is a :class:`BodyError`: the whole request
-is refused and nothing is stored.
+document the decoder cannot read) is a :class:`BodyError` (400), and more
+items than :data:`MAX_ITEMS` a :class:`TooManyItemsError` (413): the whole
+request is refused and nothing is stored.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from __future__ import annotations
 import json
 import re
 
+from chronicles.errors import BadRequestError, TooLargeError
 from chronicles.ingest.parsing import Decoded, RawMessage, Rejection, decode, unreadable
 
 MAX_ITEMS = 10_000
@@ -31,11 +33,11 @@ _SCALAR = re.compile(r"[^\s,\]]+")
 Item = Decoded | Rejection
 
 
-class BodyError(ValueError):
+class BodyError(BadRequestError):
     """The body as a whole cannot be read; the message says why and where."""
 
 
-class TooManyItemsError(BodyError):
+class TooManyItemsError(TooLargeError, BodyError):
     """More items than one request may carry."""
 
 

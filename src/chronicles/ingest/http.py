@@ -21,12 +21,13 @@ from collections.abc import Sequence
 from typing import Annotated, Any
 
 import structlog
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
 from chronicles.contract.messages import json_schema
-from chronicles.ingest.bodies import MAX_ITEMS, BodyError, Item, TooManyItemsError, json_items, ndjson_items
+from chronicles.errors import ForbiddenError, UnauthenticatedError
+from chronicles.ingest.bodies import MAX_ITEMS, Item, json_items, ndjson_items
 from chronicles.ingest.parsing import Decoded
 from chronicles.ingest.producers import Producer, ProducerTokenError, verify_producer_token
 from chronicles.ingest.service import Ingestor, IngestOutcome
@@ -93,26 +94,21 @@ def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | 
     """The producer behind the token; None when the intake is open to anyone."""
     if request.app.state.settings.chronicles_intake_open:
         return None
-    challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
-        raise HTTPException(401, UNAUTHENTICATED, headers=challenge)
+        raise UnauthenticatedError(UNAUTHENTICATED)
     key: str = request.app.state.producer_key
     try:
         return verify_producer_token(key, credentials.credentials)
     except ProducerTokenError as error:  # the same answer whatever was wrong with it; the reason is logged
         log.info("ingest.token_refused", reason=str(error))
-        raise HTTPException(401, UNAUTHENTICATED, headers=challenge) from None
+        raise UnauthenticatedError(UNAUTHENTICATED) from None
 
 
 def _items(body: bytes, content_type: str) -> list[Item]:
-    try:
-        if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
-            return ndjson_items(body)
-        return json_items(body)
-    except TooManyItemsError as error:
-        raise HTTPException(413, str(error)) from None
-    except BodyError as error:
-        raise HTTPException(400, str(error)) from None
+    """The body's items; a body that cannot be split is refused as a whole (400, or 413 for too many)."""
+    if content_type.split(";")[0].strip().lower() in NDJSON_TYPES:
+        return ndjson_items(body)
+    return json_items(body)
 
 
 def _authorize(producer: Producer | None, items: Sequence[Item]) -> None:
@@ -125,7 +121,7 @@ def _authorize(producer: Producer | None, items: Sequence[Item]) -> None:
             log.warning("ingest.foreign_app_refused", producer=producer.name, app=app[:64], index=item.index)
             allowed = ", ".join(sorted(producer.apps))
             message = f"item {item.index}: app {app[:64]!r} is not one this producer token may write ({allowed});"
-            raise HTTPException(403, f"{message} nothing was stored")
+            raise ForbiddenError(f"{message} nothing was stored")
 
 
 def _answer(outcome: IngestOutcome) -> IngestAnswer:

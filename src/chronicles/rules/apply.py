@@ -16,7 +16,7 @@ import psycopg
 from psycopg import AsyncConnection
 from rich.console import Console
 
-from chronicles.rules.errors import InputError, RulesBusyError
+from chronicles.errors import InputError, RulesBusyError
 from chronicles.rules.rulesfile import LoadedRules, RulesFile, load_rules
 from chronicles.rules.service import Action, Change, lock_rules, prune_rules, upsert_rule
 from chronicles.rules.templates import apply_templates

@@ -13,8 +13,8 @@ from typing import Any
 
 from psycopg import AsyncConnection
 
+from chronicles.errors import InputError
 from chronicles.rules.backfill import queue as queue_backfill
-from chronicles.rules.errors import InputError
 
 SELECT = """
 SELECT b.id, r.name, b.status, b.scanned, b.tagged, b.untagged, b.start_id, b.next_id, b.upper_id, b.error,

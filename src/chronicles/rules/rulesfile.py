@@ -16,8 +16,8 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
+from chronicles.errors import InputError
 from chronicles.rules.book import RuleDefinition
-from chronicles.rules.errors import InputError
 from chronicles.rules.templates import TemplateDefinition
 from servicekit.yamlfile import Problem, YamlFileError, line_of, parse_model
 

@@ -25,10 +25,10 @@ from psycopg import AsyncConnection, errors, pq
 from psycopg.types.json import Jsonb
 from pydantic import ValidationError
 
+from chronicles.errors import InputError, RulesBusyError, from_validation
 from chronicles.rules.backfill import queue as queue_backfill
 from chronicles.rules.backfill import supersede
 from chronicles.rules.book import RuleDefinition, RuleMatch
-from chronicles.rules.errors import FieldError, InputError, RulesBusyError, from_validation
 
 SELECT_ONE = """
 SELECT id, name, kind, tag, match, enabled, revision, created_at, updated_at, retired FROM tag_rules WHERE name = %s
@@ -205,6 +205,3 @@ def _stored(row: tuple[Any, ...]) -> StoredRule:
             name=name, kind=kind, tag=tag, match=RuleMatch.model_construct(**match), enabled=enabled
         )
     return StoredRule(rule_id, definition, revision, created_at, updated_at, list(retired))
-
-
-__all__ = ["Change", "FieldError", "InputError", "RulesBusyError", "StoredRule"]

@@ -16,7 +16,7 @@ from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chronicles.contract.patterns import ActionName, AppName, TypeName
-from chronicles.rules.errors import InputError, from_validation
+from chronicles.errors import InputError, from_validation
 from chronicles.rules.placeholders import Template
 from chronicles.rules.service import Change
 

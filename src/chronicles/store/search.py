@@ -18,9 +18,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, errors, sql
 from psycopg.rows import class_row
 
+from chronicles.errors import SearchTimeoutError
 from chronicles.store.cursor import CursorError, Position
 from chronicles.store.search_plan import Driver, choose_driver
 from chronicles.store.search_sql import COLUMNS, SearchRequest, compile_search
@@ -75,11 +76,14 @@ class Page:
 
 
 async def search(conn: AsyncConnection, request: SearchRequest, stats: Statistics) -> Page:
-    """One page of the entries ``request`` may see, newest first."""
-    await stats.refresh(conn)
-    driver = choose_driver(request.filter, request.access_tags, stats, request.first)
-    statement, params = compile_search(request, driver, stats)
-    rows = await fetch(conn, statement, params)
+    """One page of the entries ``request`` may see, newest first; SearchTimeoutError after the statement timeout."""
+    try:
+        await stats.refresh(conn)
+        driver = choose_driver(request.filter, request.access_tags, stats, request.first)
+        statement, params = compile_search(request, driver, stats)
+        rows = await fetch(conn, statement, params)
+    except errors.QueryCanceled:
+        raise SearchTimeoutError("the search took too long; narrow the filter") from None
     return Page(rows[: request.first], len(rows) > request.first, driver)
 
 

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from psycopg import AsyncConnection
 
+from chronicles.errors import InputError, RulesBusyError
 from chronicles.ingest.parsing import RawMessage
 from chronicles.ingest.service import Ingestor
-from chronicles.rules.errors import InputError, RulesBusyError
 from chronicles.rules.service import create_rule, delete_rule, get_rule, list_rules, parse_rule, update_rule
 from tests.chronicles.conftest import libpq
 from tests.chronicles.factories import entry

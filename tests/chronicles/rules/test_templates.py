@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from psycopg import AsyncConnection
 
-from chronicles.rules.errors import InputError
+from chronicles.errors import InputError
 from chronicles.rules.templates import (
     apply_templates,
     create_template,

@@ -23,10 +23,12 @@ from pydantic import ValidationError
 
 from chronicles.contract.conditions import PayloadCondition
 from chronicles.contract.filters import EntryFilter
+from chronicles.errors import SearchTimeoutError
 from chronicles.rules.conditions import holds
 from chronicles.store.search import CursorError, EntryRow, Position, SearchRequest, compile_search, search
 from chronicles.store.search import fetch as _fetch
 from chronicles.store.search_plan import Driver, Statistics
+from tests.chronicles.conftest import libpq
 from tests.chronicles.search_data import BASE, RULES, ingest, messages, reference
 
 PAYLOADS: list[dict[str, Any]] = [
@@ -199,6 +201,18 @@ async def _one(conn: AsyncConnection, entry_id: int) -> EntryRow:
         SearchRequest(EntryFilter(), ["org:1", "org:2", "org:3", "public"], 1000), Driver.PAYLOAD
     )
     return next(row for row in await _fetch(conn, statement, params) if row.id == entry_id)
+
+
+async def test_a_search_that_runs_out_of_time_is_a_search_timeout(
+    chronicles_conn: AsyncConnection, chronicles_db_url: str
+) -> None:
+    """The statement timeout cancels the query; the caller gets SearchTimeoutError (GraphQL code TIMEOUT)."""
+    async with await AsyncConnection.connect(libpq(chronicles_db_url)) as holder:
+        await holder.execute("LOCK TABLE entries IN ACCESS EXCLUSIVE MODE")  # held until holder's transaction ends
+        async with chronicles_conn.transaction():
+            await chronicles_conn.execute("SET LOCAL statement_timeout = '100ms'")
+            with pytest.raises(SearchTimeoutError, match="took too long"):
+                await search(chronicles_conn, SearchRequest(EntryFilter(), ["all"], 10), Statistics())
 
 
 def test_the_statement_holds_no_value() -> None:
