@@ -1,4 +1,4 @@
-"""The Chronicles service factory."""
+"""The Chronicles service factory: the services object, the middleware, the routes."""
 
 from __future__ import annotations
 
@@ -11,15 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from chronicles import __version__
 from chronicles.api import errors as api_errors
+from chronicles.api import intake
 from chronicles.api import internal as internal_api
 from chronicles.api import public as public_api
-from chronicles.ingest import http as ingest_http
-from chronicles.ingest.producers import producer_key
-from chronicles.ingest.service import Ingestor
-from chronicles.observability import Metrics
+from chronicles.api.services import Services, request_services
 from chronicles.settings import ChroniclesSettings
 from servicekit.body_limit import BodyLimitMiddleware
-from servicekit.database import make_engine, make_sessionmaker
 from servicekit.guard import install_input_guard
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
@@ -30,7 +27,7 @@ log = structlog.get_logger(__name__)
 
 # Bodies are refused with 413 while they stream in, before any route reads them.
 BODY_LIMITS = {
-    ingest_http.PATH: ingest_http.MAX_BODY_BYTES,
+    intake.PATH: intake.MAX_BODY_BYTES,
     public_api.PATH: public_api.MAX_BODY_BYTES,
     internal_api.PATH: internal_api.MAX_BODY_BYTES,
 }
@@ -40,6 +37,7 @@ OTHER_BODIES_MAX_BYTES = 64 * 1024  # /ping, /metrics and /openapi.json take non
 def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     settings = settings or load_settings(ChroniclesSettings)
     configure_logging(settings.log_format, settings.log_level, service="chronicles")
+    services = Services.start(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -47,29 +45,20 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
         for warning in settings.warnings():
             log.warning("chronicles.unsafe_setting", warning=warning)
         yield
-        await app.state.engine.dispose()
+        await services.close()
 
     # No Swagger/ReDoc pages: an API has no pages (and its CSP would block them); /openapi.json stays.
     app = FastAPI(title="Chronicles", version=__version__, lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.state.settings = settings
-    app.state.producer_key = None if settings.chronicles_intake_open else producer_key(settings)
-    app.state.engine = make_engine(
-        settings.resolved_database_url(),
-        pool_size=settings.chronicles_db_pool_size,
-        application_name="chronicles",
-        custom_plans=True,
-    )
-    app.state.sessions = make_sessionmaker(app.state.engine)
-    app.state.metrics = Metrics()
-    app.state.ingestor = Ingestor(app.state.metrics)
+    app.state.services = services
+    app.state.engine = services.engine  # the same pool, for callers that drop an app whose lifespan never ran
     api_errors.install(app)
     install_input_guard(app, json_bodies=_own_checks)
     # Added innermost first: request ids and metrics see every answer, the 413s and the headers included.
     app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS, default=OTHER_BODIES_MAX_BYTES)
     app.add_middleware(SecurityHeadersMiddleware, content_security_policy=API_CSP)
-    install_observability(app, app.state.metrics.registry, namespace="chronicles")
+    install_observability(app, services.metrics.registry, namespace="chronicles")
     app.include_router(ping_router(_engine))
-    app.include_router(ingest_http.router)
+    app.include_router(intake.router)  # POST /entries (producer tokens)
     app.include_router(internal_api.router)  # POST /internal/graphql (admin token)
     app.include_router(public_api.router(settings))  # POST /graphql (viewer tokens)
     return app
@@ -82,5 +71,4 @@ def _own_checks(_path: str) -> bool:
 
 
 def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+    return request_services(request).engine

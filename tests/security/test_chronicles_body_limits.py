@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from chronicles.api import internal, public
-from chronicles.ingest.http import MAX_BODY_BYTES
+from chronicles.api.intake import MAX_BODY_BYTES
 from tests.security.chronicles_fixtures import Chronicles
 
 CHUNK = 1024 * 1024

@@ -87,7 +87,7 @@ async def dead_letters_page(
 async def redrive_dead_letters(info: Info, ids: list[strawberry.ID]) -> RedrivePayload:
     numbers = _ids(ids)
     async with info.context.transaction() as conn:
-        outcome = await dead_letters.redrive(conn, info.context.ingestor, numbers)
+        outcome = await dead_letters.redrive(conn, info.context.services.ingestor, numbers)
     return RedrivePayload(
         redriven=[strawberry.ID(str(number)) for number in outcome.redriven],
         still_failing=[DeadLetter.of(letter) for letter in outcome.failing],

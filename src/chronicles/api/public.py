@@ -20,7 +20,7 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, Vali
 
 from chronicles.api.documents import BoundedGraphQLRouter, document_limits
 from chronicles.api.errors import ChroniclesErrors, Schema, unexpected
-from chronicles.api.public_context import Info, PublicService
+from chronicles.api.public_context import Info, public_context
 from chronicles.api.public_limits import DEFAULT_FIRST, limits
 from chronicles.api.public_types import Entry, EntryConnection, EntryFilter
 from chronicles.contract.filters import EntryFilter as FilterContract
@@ -47,8 +47,8 @@ async def entries(
     context, kind = info.context, filter_kind(request.filter)
     started = time.perf_counter()
     async with context.connection() as conn:
-        page = await search(conn, request, context.service.stats)
-    context.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
+        page = await search(conn, request, context.services.search_stats)
+    context.services.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
     return EntryConnection.from_rows(page.rows, page.has_next)
 
 
@@ -71,7 +71,7 @@ class Query:
 def _search_request(
     info: Info, filter_input: EntryFilter | None, first: int | None, after: str | None
 ) -> SearchRequest:
-    largest = info.context.service.settings.chronicles_max_page_size
+    largest = info.context.services.settings.chronicles_max_page_size
     first = DEFAULT_FIRST if first is None else first
     if not 1 <= first <= largest:
         raise InputError.one("first", f"must be between 1 and {largest} (got {first})")
@@ -96,14 +96,11 @@ def schema(max_page_size: int) -> strawberry.Schema:
 
 
 def router(settings: ChroniclesSettings) -> BoundedGraphQLRouter:
-    service = PublicService(settings)
-    if settings.chronicles_signing_key.get_secret_value():
-        service.key()  # a configured key that is too short fails at start, not at the first request
     return BoundedGraphQLRouter(
         schema(settings.chronicles_max_page_size),
         path=PATH,
         graphql_ide=None,
         allow_queries_via_get=False,
-        context_getter=service.context,
+        context_getter=public_context,
         tags=["public"],
     )

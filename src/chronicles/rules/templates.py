@@ -2,23 +2,29 @@
 
 A template's text is parsed when it is saved (:meth:`Template.parse`): a
 placeholder an entry cannot have (``{performer.name}``, ``{payload.x y}``) is
-refused with a message naming it, so rendering never fails later.
+refused with a message naming it, so rendering never fails later. Searches
+read the texts of a page's kinds in one query (:func:`template_texts`) and
+parse each text once per process (:class:`ParsedTemplates`).
 """
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import structlog
 from psycopg import AsyncConnection
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from chronicles.contract.patterns import ActionName, AppName, TypeName
 from chronicles.errors import InputError, from_validation
-from chronicles.rules.placeholders import Template
+from chronicles.rules.placeholders import PlaceholderError, Template
 from chronicles.rules.service import Change
+
+log = structlog.get_logger(__name__)
 
 FIELDS = ("app", "subject_type", "action", "text")
 SELECT = "SELECT id, name, app, subject_type, action, text, created_at, updated_at FROM templates"
@@ -29,6 +35,15 @@ INSERT = "INSERT INTO templates (name, app, subject_type, action, text) VALUES (
 UPDATE = "UPDATE templates SET app = %s, subject_type = %s, action = %s, text = %s, updated_at = now() WHERE id = %s"
 # While templates swap (app, subject_type, action) inside one apply, the ones that move step aside first.
 STEP_ASIDE = "UPDATE templates SET action = '~moving~' || id WHERE id = ANY(%s)"
+TEXTS = """
+SELECT t.app, t.subject_type, t.action, t.text
+FROM templates AS t
+JOIN unnest(%(app)s::text[], %(subject_type)s::text[], %(action)s::text[]) AS k(app, subject_type, action)
+  ON t.app = k.app AND t.subject_type = k.subject_type AND t.action = k.action
+"""
+PARSED_TEXTS = 1024
+
+Kind = tuple[str, str, str]  # (app, subject_type, action)
 
 
 class TemplateDefinition(BaseModel):
@@ -162,3 +177,25 @@ def _stored(row: tuple[Any, ...]) -> StoredTemplate:
         name=name, app=app, subject_type=subject_type, action=action, text=text
     )
     return StoredTemplate(template_id, definition, created_at, updated_at)
+
+
+async def template_texts(conn: AsyncConnection, kinds: Sequence[Kind]) -> dict[Kind, str]:
+    """The text of each kind's template, for the kinds that have one (one query)."""
+    columns = {"app": [k[0] for k in kinds], "subject_type": [k[1] for k in kinds], "action": [k[2] for k in kinds]}
+    rows = await (await conn.execute(TEXTS, columns, prepare=False)).fetchall()
+    return {(app, subject_type, action): text for app, subject_type, action, text in rows}
+
+
+class ParsedTemplates:
+    """Template texts parsed once per process (the most recent :data:`PARSED_TEXTS` texts)."""
+
+    def __init__(self) -> None:
+        self.parsed = functools.lru_cache(maxsize=PARSED_TEXTS)(_parsed)
+
+
+def _parsed(source: str) -> Template | None:
+    try:
+        return Template.parse(source)
+    except PlaceholderError as error:  # saved before a stricter parser: show no text rather than fail
+        log.error("public.invalid_stored_template", error=str(error))
+        return None

@@ -77,7 +77,7 @@ def _rows(client: TestClient) -> list[dict[str, Any]]:
 
     from tests.chronicles.conftest import libpq
 
-    url = libpq(client.app.state.settings.chronicles_database_url)  # type: ignore[attr-defined]
+    url = libpq(client.app.state.services.settings.chronicles_database_url)  # type: ignore[attr-defined]
     with psycopg.connect(url) as conn:
         cursor = conn.execute("SELECT id, sequence_code, occurred_at, recorded_at FROM entries")
         return [dict(zip(("id", "sequence_code", "occurred_at", "recorded_at"), row, strict=True)) for row in cursor]

@@ -19,7 +19,7 @@ def rows(conn_url: Any, query: str) -> list[tuple[Any, ...]]:
 def db(client: TestClient) -> str:
     from tests.chronicles.conftest import libpq
 
-    return libpq(client.app.state.settings.chronicles_database_url)  # type: ignore[attr-defined]
+    return libpq(client.app.state.services.settings.chronicles_database_url)  # type: ignore[attr-defined]
 
 
 def test_one_entry(chronicles_client: TestClient) -> None:

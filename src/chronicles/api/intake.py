@@ -12,7 +12,9 @@ the store). Only ``CHRONICLES_INTAKE_OPEN=true`` lets anyone write anything.
 
 The body is capped at :data:`MAX_BODY_BYTES` while it streams in
 (``chronicles.app`` installs the cap); a body that cannot be split into items
-is a 400, more than :data:`~chronicles.ingest.bodies.MAX_ITEMS` items a 413.
+is a 400, more than :data:`~chronicles.ingest.bodies.MAX_ITEMS` items a 413
+(:mod:`chronicles.api.errors` answers them). What happens to the items is
+the Ingestor's business (:mod:`chronicles.ingest.service`).
 """
 
 from __future__ import annotations
@@ -25,12 +27,13 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel
 
+from chronicles.api.services import ServicesDependency
 from chronicles.contract.messages import json_schema
 from chronicles.errors import ForbiddenError, UnauthenticatedError
 from chronicles.ingest.bodies import MAX_ITEMS, Item, json_items, ndjson_items
 from chronicles.ingest.parsing import Decoded
 from chronicles.ingest.producers import Producer, ProducerTokenError, verify_producer_token
-from chronicles.ingest.service import Ingestor, IngestOutcome
+from chronicles.ingest.service import IngestOutcome
 
 PATH = "/entries"
 MAX_BODY_BYTES = 16 * 1024 * 1024
@@ -76,32 +79,32 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
-@router.post(PATH, openapi_extra={"requestBody": _request_body_schema()}, responses=RESPONSES)
-async def post_entries(
-    request: Request, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
-) -> IngestAnswer:
-    producer = _authenticate(request, credentials)
-    items = _items(await request.body(), request.headers.get("content-type", ""))
-    _authorize(producer, items)
-    ingestor: Ingestor = request.app.state.ingestor
-    async with request.app.state.engine.connect() as connection:
-        conn = (await connection.get_raw_connection()).driver_connection
-        outcome = await ingestor.ingest_decoded(conn, items, "http")
-    return _answer(outcome)
-
-
-def _authenticate(request: Request, credentials: HTTPAuthorizationCredentials | None) -> Producer | None:
+def authenticated_producer(
+    services: ServicesDependency, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+) -> Producer | None:
     """The producer behind the token; None when the intake is open to anyone."""
-    if request.app.state.settings.chronicles_intake_open:
+    if services.producer_key is None:
         return None
     if credentials is None:
         raise UnauthenticatedError(UNAUTHENTICATED)
-    key: str = request.app.state.producer_key
     try:
-        return verify_producer_token(key, credentials.credentials)
+        return verify_producer_token(services.producer_key, credentials.credentials)
     except ProducerTokenError as error:  # the same answer whatever was wrong with it; the reason is logged
         log.info("ingest.token_refused", reason=str(error))
         raise UnauthenticatedError(UNAUTHENTICATED) from None
+
+
+@router.post(PATH, openapi_extra={"requestBody": _request_body_schema()}, responses=RESPONSES)
+async def post_entries(
+    request: Request,
+    services: ServicesDependency,
+    producer: Annotated[Producer | None, Depends(authenticated_producer)],
+) -> IngestAnswer:
+    items = _items(await request.body(), request.headers.get("content-type", ""))
+    _authorize(producer, items)
+    async with services.connection() as conn:
+        outcome = await services.ingestor.ingest_decoded(conn, items, "http")
+    return _answer(outcome)
 
 
 def _items(body: bytes, content_type: str) -> list[Item]:

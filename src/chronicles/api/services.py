@@ -1,0 +1,82 @@
+"""What one Chronicles web process keeps between requests: one typed object, built by ``create_app``.
+
+The database pool, the metrics registry, the Ingestor (and the rule book it
+caches), the keys that check tokens, the planner's statistics and the parsed
+templates all live here, in ``app.state.services``; no module keeps any of
+them in a global, so two apps in one process (as in the tests) share nothing.
+Routes and GraphQL contexts take it as a dependency (:data:`ServicesDependency`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated
+
+from fastapi import Depends, Request
+from psycopg import AsyncConnection
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from chronicles.api.tokens import signing_key
+from chronicles.ingest.producers import producer_key
+from chronicles.ingest.service import Ingestor
+from chronicles.observability import Metrics
+from chronicles.rules.templates import ParsedTemplates
+from chronicles.settings import ChroniclesSettings
+from chronicles.store.search_stats import Statistics
+from servicekit.database import make_engine
+
+
+@dataclass
+class Services:
+    settings: ChroniclesSettings
+    engine: AsyncEngine
+    metrics: Metrics
+    ingestor: Ingestor
+    producer_key: str | None  # None: the intake is open to anyone (CHRONICLES_INTAKE_OPEN)
+    search_stats: Statistics = field(default_factory=Statistics)
+    templates: ParsedTemplates = field(default_factory=ParsedTemplates)
+    _viewer_key: str | None = None
+
+    @classmethod
+    def start(cls, settings: ChroniclesSettings) -> Services:
+        """Everything a process needs; a configured key that is unusable fails here, not at the first request."""
+        intake_key = None if settings.chronicles_intake_open else producer_key(settings)
+        engine = make_engine(
+            settings.resolved_database_url(),
+            pool_size=settings.chronicles_db_pool_size,
+            application_name="chronicles",
+            custom_plans=True,
+        )
+        metrics = Metrics()
+        services = cls(settings, engine, metrics, Ingestor(metrics), intake_key)
+        if settings.chronicles_signing_key.get_secret_value():
+            services.viewer_key()
+        return services
+
+    def viewer_key(self) -> str:
+        """The key viewer tokens are signed with (a kept one is made on first use)."""
+        if self._viewer_key is None:
+            self._viewer_key = signing_key(self.settings)
+        return self._viewer_key
+
+    @asynccontextmanager
+    async def connection(self) -> AsyncIterator[AsyncConnection]:
+        """A psycopg connection from the pool (given back, rolled back, when the block ends)."""
+        async with self.engine.connect() as connection:
+            raw = await connection.get_raw_connection()
+            conn: AsyncConnection = raw.driver_connection  # type: ignore[assignment]
+            yield conn
+
+    async def close(self) -> None:
+        await self.engine.dispose()
+
+
+def request_services(request: Request) -> Services:
+    found = request.app.state.services
+    assert isinstance(found, Services)
+    return found
+
+
+ServicesDependency = Annotated[Services, Depends(request_services)]
