@@ -24,11 +24,10 @@ from psycopg import AsyncConnection
 
 from chronicles.ingest.parsing import RawMessage, Rejection, parse
 from chronicles.ingest.service import Ingestor
+from chronicles.store.writer import refuses_the_data
 
 STATUSES = ("pending", "redriven", "discarded")
 MAX_IDS = 1000
-# SQLSTATE classes where the database blames the data (22 data exception, 23 integrity, 54 limits).
-REFUSED_CLASSES = {"22", "23", "54"}
 SELECT = """
 SELECT id, source, raw, error, field, topic, partition, "offset", received_at, status, attempts, resolved_at,
        deliveries, last_received_at
@@ -136,7 +135,7 @@ async def _try(conn: AsyncConnection, ingestor: Ingestor, letter: DeadLetter) ->
         async with conn.transaction():  # a savepoint: a refused entry must not undo the others
             await ingestor.ingest_raw(conn, [raw], "redrive")
     except psycopg.DatabaseError as error:
-        if conn.broken or (error.sqlstate or "")[:2] not in REFUSED_CLASSES:
+        if not refuses_the_data(error, conn):
             raise
         return None, f"refused by the database: {str(error).strip()}"
     return None

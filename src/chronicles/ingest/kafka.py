@@ -39,39 +39,26 @@ import contextlib
 import signal
 import time
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 import psycopg
 import structlog
-from confluent_kafka import Consumer, KafkaError, KafkaException, Message, TopicPartition
+from confluent_kafka import Consumer, KafkaException, TopicPartition
 
+from chronicles.ingest.kafka_client import Batch, Partition, commit, partition_statuses
 from chronicles.ingest.parsing import RawMessage, Rejection
 from chronicles.ingest.service import Ingestor
 from chronicles.observability import Metrics
-from chronicles.store.consumer_status import PartitionStatus, record_consumer_status
+from chronicles.store.connections import Connections
+from chronicles.store.consumer_status import record_consumer_status
+from chronicles.store.writer import refuses_the_data
 
 log = structlog.get_logger(__name__)
 
 T = TypeVar("T")
-Partition = tuple[str, int]
-
-# SQLSTATE classes that blame the data, not the database: data exception,
-# integrity constraint violation, program limit exceeded.
-POISON_SQLSTATE_CLASSES = frozenset({"22", "23", "54"})
-COMMIT_ATTEMPTS = 5
-COORDINATOR_ERRORS = frozenset(
-    {
-        KafkaError.NOT_COORDINATOR,
-        KafkaError.COORDINATOR_NOT_AVAILABLE,
-        KafkaError.COORDINATOR_LOAD_IN_PROGRESS,
-        KafkaError.REQUEST_TIMED_OUT,
-        KafkaError._TIMED_OUT,
-        KafkaError._TRANSPORT,
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -102,73 +89,6 @@ class ConsumerOptions:
         return config
 
 
-@dataclass
-class Batch:
-    raws: list[RawMessage]
-    next_offsets: dict[Partition, int]  # per partition: the offset to commit (last + 1)
-
-    @classmethod
-    def of(cls, messages: Sequence[Message]) -> Batch:
-        raws: list[RawMessage] = []
-        next_offsets: dict[Partition, int] = {}
-        for message in messages:
-            error = message.error()
-            if error is not None:
-                _on_message_error(error)
-                continue
-            topic, partition, offset = _position(message)
-            raws.append(RawMessage(message.value() or b"", "kafka", topic, partition, offset))
-            next_offsets[(topic, partition)] = offset + 1
-        return cls(raws, next_offsets)
-
-
-def _position(message: Message) -> tuple[str, int, int]:
-    """Topic, partition and offset: always set on a message without ``error()``."""
-    topic, partition, offset = message.topic(), message.partition(), message.offset()
-    if topic is None or partition is None or offset is None:
-        raise KafkaException(KafkaError(KafkaError._INVALID_ARG, "a message without a position"))
-    return topic, partition, offset
-
-
-def _on_message_error(error: KafkaError) -> None:
-    if error.fatal():
-        raise KafkaException(error)
-    log.warning("kafka.consume_error", error=error.str(), code=error.name())
-
-
-@dataclass
-class Connections:
-    """Lazily (re)opened psycopg connections, one per slot; a broken one is replaced on next use."""
-
-    database_url: str
-    slots: list[psycopg.AsyncConnection | None] = field(default_factory=list)
-
-    async def get(self, slot: int) -> psycopg.AsyncConnection:
-        while len(self.slots) <= slot:
-            self.slots.append(None)
-        conn = self.slots[slot]
-        if conn is None or conn.closed or conn.broken:
-            conn = await psycopg.AsyncConnection.connect(
-                self.database_url,
-                autocommit=True,
-                prepare_threshold=None,
-                connect_timeout=5,
-                application_name="chronicles-consumer",
-            )
-            self.slots[slot] = conn
-        return conn
-
-    async def discard(self, slot: int) -> None:
-        conn = self.slots[slot] if slot < len(self.slots) else None
-        self.slots[slot] = None
-        if conn is not None and not conn.closed:
-            await conn.close()
-
-    async def close(self) -> None:
-        for slot in range(len(self.slots)):
-            await self.discard(slot)
-
-
 class KafkaIngest:
     """One consumer in a group: reads batches, stores them, commits, reports lag."""
 
@@ -179,7 +99,7 @@ class KafkaIngest:
         self.stop = asyncio.Event()
         self.committed: dict[Partition, int] = {}
         self.batches_committed = 0
-        self._connections = Connections(options.database_url)
+        self._connections = Connections(options.database_url, "chronicles-consumer")
         self._status_slot = options.pipeline  # the status upsert never shares a batch's transaction
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="kafka")  # every call on the consumer
         self._last_status = 0.0
@@ -242,7 +162,7 @@ class KafkaIngest:
             TopicPartition(topic, partition, offset) for (topic, partition), offset in batch.next_offsets.items()
         ]
         try:
-            results = await self._call(_commit, consumer, offsets)
+            results = await self._call(commit, consumer, offsets)
         except KafkaException as error:
             # Typically a rebalance took the partitions away: the batch is stored, and their
             # new owner reads it again from the last committed offset and skips the repeats.
@@ -278,7 +198,7 @@ class KafkaIngest:
         try:
             await self.ingestor.ingest_raw(conn, raws, "kafka")
         except psycopg.DatabaseError as error:
-            if not _blames_the_data(error, conn):
+            if not refuses_the_data(error, conn):
                 raise
             if len(raws) == 1:
                 log.warning("kafka.refused_by_database", error=str(error).strip(), offset=raws[0].offset)
@@ -294,7 +214,7 @@ class KafkaIngest:
         if not force and time.monotonic() - self._last_status < self.options.status_interval:
             return
         try:
-            statuses = await self._call(self._partition_statuses, consumer)
+            statuses = await self._call(partition_statuses, consumer, self.committed)
         except KafkaException as error:
             log.warning("kafka.status_unavailable", error=str(error))
             return
@@ -309,20 +229,6 @@ class KafkaIngest:
         except psycopg.Error as error:
             await self._connections.discard(self._status_slot)
             log.warning("kafka.status_not_recorded", error=str(error).strip())
-
-    def _partition_statuses(self, consumer: Consumer) -> list[PartitionStatus]:
-        """Runs on the consumer thread: broker round trips for watermarks and unknown commits."""
-        assignment = consumer.assignment()
-        unknown = [tp for tp in assignment if (tp.topic, tp.partition) not in self.committed]
-        committed = dict(self.committed)
-        for tp in consumer.committed(unknown, timeout=5) if unknown else []:
-            if tp.offset >= 0:
-                committed[(tp.topic, tp.partition)] = tp.offset
-        statuses = []
-        for tp in assignment:
-            low, high = consumer.get_watermark_offsets(tp, timeout=5, cached=False)
-            statuses.append(PartitionStatus(tp.topic, tp.partition, committed.get((tp.topic, tp.partition), low), high))
-        return statuses
 
     def _on_assign(self, consumer: Consumer, partitions: list[TopicPartition]) -> None:
         log.info("kafka.assigned", partitions=[p.partition for p in partitions])
@@ -344,35 +250,6 @@ class KafkaIngest:
         """Run a blocking consumer call on the consumer's own thread."""
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, lambda: function(*args, **kwargs))
-
-
-def _commit(consumer: Consumer, offsets: list[TopicPartition]) -> list[TopicPartition]:
-    """A synchronous commit of explicit offsets; each result carries its partition's error, if any.
-
-    A coordinator moving or loading (a broker restart, the group's first
-    commit) is retried briefly; a rebalance error is not (the partitions
-    are someone else's now).
-    """
-    for attempt in range(1, COMMIT_ATTEMPTS + 1):
-        try:
-            return consumer.commit(offsets=offsets, asynchronous=False)
-        except KafkaException as error:
-            if attempt == COMMIT_ATTEMPTS or not _coordinator_trouble(error):
-                raise
-            time.sleep(0.2 * attempt)
-    raise AssertionError("unreachable")
-
-
-def _coordinator_trouble(error: KafkaException) -> bool:
-    kafka_error = error.args[0] if error.args else None
-    if not isinstance(kafka_error, KafkaError):
-        return False
-    return kafka_error.retriable() or kafka_error.code() in COORDINATOR_ERRORS
-
-
-def _blames_the_data(error: psycopg.DatabaseError, conn: psycopg.AsyncConnection) -> bool:
-    sqlstate = error.sqlstate or ""
-    return not conn.broken and sqlstate[:2] in POISON_SQLSTATE_CLASSES
 
 
 async def consume(options: ConsumerOptions) -> KafkaIngest:

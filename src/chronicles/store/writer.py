@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from psycopg import AsyncConnection
+from psycopg import AsyncConnection, DatabaseError
 from psycopg.types.json import Jsonb
 
 from chronicles.contract.messages import EntryMessage
@@ -55,6 +55,9 @@ DO UPDATE SET deliveries = dead_letters.deliveries + 1, last_received_at = now()
 # Tags per entry travel as one string joined by the ASCII unit separator (which
 # rendered tags never contain): PostgreSQL has no ragged text[][] to send them in.
 SEPARATOR = "\x1f"
+# SQLSTATE classes that blame the data, not the database: data exception,
+# integrity constraint violation, program limit exceeded.
+DATA_REFUSED_CLASSES = frozenset({"22", "23", "54"})
 
 
 @dataclass(frozen=True)
@@ -155,3 +158,8 @@ def fingerprint(letter: NewDeadLetter) -> bytes:
     """What makes two dead letters the same message: source, Kafka position (if any) and the exact bytes."""
     position = json.dumps([letter.source, letter.topic, letter.partition, letter.offset]).encode()
     return hashlib.sha256(position + b"\n" + letter.data).digest()
+
+
+def refuses_the_data(error: DatabaseError, conn: AsyncConnection) -> bool:
+    """Whether the database refused what it was sent (a NUL in a string), not failed on its own (down, busy)."""
+    return not conn.broken and (error.sqlstate or "")[:2] in DATA_REFUSED_CLASSES
