@@ -7,7 +7,8 @@ chunk (see :mod:`chronicles.rules.retag`), records progress (``next_id``,
 ``scanned``, ``tagged``, ``untagged``) and queues the next job, all committed
 together. A worker that dies mid-chunk loses that transaction only; the
 periodic ``resume`` job queues the next chunk again for every unfinished
-backfill, which continues from ``next_id``.
+backfill, which continues from ``next_id``. The two jobs are in
+:mod:`chronicles.rules.tasks`; this module queues them by name.
 
 Bounds. ``upper_id`` is ``max(id)`` read while the rule change holds the rule
 table (see :mod:`chronicles.rules.service`): every entry tagged with an older
@@ -28,12 +29,8 @@ backfills the removal), then delete it.
 
 from __future__ import annotations
 
-from typing import Any
-
 import structlog
-from procrastinate import JobContext, RetryStrategy
 from procrastinate.exceptions import AlreadyEnqueued
-from procrastinate.psycopg_connector import PsycopgConnector
 from psycopg import AsyncConnection, OperationalError
 from psycopg.types.json import Jsonb
 
@@ -45,7 +42,6 @@ from chronicles.rules.retag import ChunkChanges, Versions, retag_chunk
 CHUNK_TASK = "chronicles.backfill_chunk"
 RESUME_TASK = "chronicles.backfills_resume"
 CHUNK_SIZE = 5_000
-MAX_ATTEMPTS = 3
 UNFINISHED = ("queued", "running")
 log = structlog.get_logger(__name__)
 
@@ -93,7 +89,8 @@ async def supersede(conn: AsyncConnection, rule_id: int) -> None:
 async def defer_chunk(conn: AsyncConnection, backfill_id: int, chunk_size: int | None = None) -> bool:
     """Queue the backfill's next job in ``conn``'s transaction; False when one is already waiting."""
     chunk_size = chunk_size or CHUNK_SIZE
-    deferrer = backfill_chunk.configure(connection=conn, queueing_lock=f"chronicles-backfill-{backfill_id}")
+    lock = f"chronicles-backfill-{backfill_id}"
+    deferrer = jobs.configure_task(CHUNK_TASK, connection=conn, queueing_lock=lock, queue=QUEUE)
     try:
         async with conn.transaction():  # a savepoint: the queueing-lock violation must not abort the caller
             await deferrer.defer_async(backfill_id=backfill_id, chunk_size=chunk_size)
@@ -141,31 +138,6 @@ async def resume_backfills(conn: AsyncConnection) -> list[int]:
         return [row[0] for row in rows if await defer_chunk(conn, row[0])]
 
 
-@jobs.task(
-    name=CHUNK_TASK,
-    queue=QUEUE,
-    pass_context=True,
-    retry=RetryStrategy(max_attempts=MAX_ATTEMPTS, wait=5, retry_exceptions={OperationalError}),
-)
-async def backfill_chunk(context: JobContext, backfill_id: int, chunk_size: int | None = None) -> None:
-    async with _pool(context).connection() as conn:
-        try:
-            await process_chunk(conn, backfill_id, chunk_size)
-        except Exception as error:
-            final = not isinstance(error, OperationalError) or context.job.attempts + 1 >= MAX_ATTEMPTS
-            await _record_failure(conn, backfill_id, error, final)
-            raise
-
-
-@jobs.periodic(cron="* * * * *", periodic_id="chronicles-backfills-resume")
-@jobs.task(name=RESUME_TASK, queue=QUEUE, pass_context=True)
-async def resume(context: JobContext, timestamp: int) -> None:
-    async with _pool(context).connection() as conn:
-        resumed = await resume_backfills(conn)
-    if resumed:
-        log.info("backfills.resumed", backfills=resumed)
-
-
 async def _finish(conn: AsyncConnection, backfill_id: int, rule_id: int) -> None:
     """Mark it done and forget the retired versions it cleaned up (a later change may have added more)."""
     await conn.execute(FINISH, ("done", None, backfill_id))
@@ -181,7 +153,7 @@ async def _finish(conn: AsyncConnection, backfill_id: int, rule_id: int) -> None
     log.info("backfills.done", backfill=backfill_id, rule=rule_id)
 
 
-async def _record_failure(conn: AsyncConnection, backfill_id: int, error: Exception, final: bool) -> None:
+async def record_failure(conn: AsyncConnection, backfill_id: int, error: Exception, final: bool) -> None:
     """Keep the error beside the progress; after the last attempt the backfill is ``failed``."""
     message = f"{type(error).__name__}: {error}"[:1000]
     log.error("backfills.chunk_failed", backfill=backfill_id, error=message, final=final)
@@ -193,10 +165,3 @@ async def _record_failure(conn: AsyncConnection, backfill_id: int, error: Except
                 await conn.execute("UPDATE backfills SET error = %s WHERE id = %s", (message, backfill_id))
     except OperationalError:  # the database is gone as well; the retry or `resume` picks it up
         log.warning("backfills.failure_not_recorded", backfill=backfill_id)
-
-
-def _pool(context: JobContext) -> Any:
-    """The worker's own connection pool (the job app is bound to the Chronicles database)."""
-    connector = context.app.connector
-    assert isinstance(connector, PsycopgConnector)
-    return connector.pool
