@@ -12,8 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from chronicles import __version__
 from chronicles.api import errors as api_errors
 from chronicles.api import intake
-from chronicles.api import internal as internal_api
-from chronicles.api import public as public_api
+from chronicles.api.internal import schema as internal_api
+from chronicles.api.public import schema as public_api
 from chronicles.api.services import Services, request_services
 from chronicles.settings import ChroniclesSettings
 from servicekit.body_limit import BodyLimitMiddleware

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import time
 
-from chronicles.api import internal, public
 from chronicles.api.intake import MAX_BODY_BYTES
+from chronicles.api.internal import schema as internal
+from chronicles.api.public import schema as public
 from tests.security.chronicles_fixtures import Chronicles
 
 CHUNK = 1024 * 1024

@@ -5,7 +5,7 @@ through ``entries`` and through ``entry``. Bad arguments are GraphQL errors
 that name the field (``filter.payload[0].path[1]: …``); anything unexpected
 is masked. No GET, no IDE; the body, the document's size and tokens
 (:mod:`chronicles.api.documents`), depth, aliases and cost
-(:mod:`chronicles.api.public_limits`) are bounded.
+(:mod:`chronicles.api.public.limits`) are bounded.
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, Vali
 
 from chronicles.api.documents import BoundedGraphQLRouter, document_limits
 from chronicles.api.errors import ChroniclesErrors, Schema, unexpected
-from chronicles.api.public_context import Info, public_context
-from chronicles.api.public_limits import DEFAULT_FIRST, limits
-from chronicles.api.public_types import Entry, EntryConnection, EntryFilter
+from chronicles.api.public.context import Info, public_context
+from chronicles.api.public.limits import DEFAULT_FIRST, limits
+from chronicles.api.public.types import Entry, EntryConnection, EntryFilter
 from chronicles.contract.filters import EntryFilter as FilterContract
 from chronicles.contract.filters import first_error
 from chronicles.errors import InputError

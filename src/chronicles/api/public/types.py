@@ -10,7 +10,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from chronicles.api.public_context import Info
+from chronicles.api.public.context import Info
 from chronicles.store.search import EntryRow
 
 

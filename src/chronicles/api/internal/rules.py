@@ -7,8 +7,8 @@ from psycopg import AsyncConnection
 from strawberry.scalars import JSON
 
 from chronicles.api.errors import FieldError
-from chronicles.api.internal_context import Info
-from chronicles.api.internal_types import Backfill, PayloadOperation, TagKind, TagRule, Template, as_dict
+from chronicles.api.internal.context import Info
+from chronicles.api.internal.types import Backfill, PayloadOperation, TagKind, TagRule, Template, as_dict
 from chronicles.rules import service, templates
 from chronicles.rules.progress import get_backfill
 from chronicles.rules.service import Change

@@ -7,8 +7,8 @@ from enum import Enum
 import strawberry
 
 from chronicles.api.errors import FieldError
-from chronicles.api.internal_context import Info
-from chronicles.api.internal_types import (
+from chronicles.api.internal.context import Info
+from chronicles.api.internal.types import (
     Backfill,
     DeadLetter,
     DeadLetterConnection,

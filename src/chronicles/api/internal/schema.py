@@ -1,7 +1,7 @@
 """``POST /internal/graphql``: operating Chronicles (rules, templates, backfills, dead letters, status).
 
 Guarded by ``Authorization: Bearer <CHRONICLES_ADMIN_TOKEN>`` (see
-:mod:`chronicles.api.internal_context`). Mutations that take input answer
+:mod:`chronicles.api.internal.context`). Mutations that take input answer
 with a payload whose ``errors`` name the field at fault
 (``{field: "match.actions[0]", message: "…"}``) and change nothing when
 there are any; bad arguments of queries are GraphQL errors naming the
@@ -14,12 +14,11 @@ import strawberry
 from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter
 from strawberry.schema.config import StrawberryConfig
 
-from chronicles.api import internal_ops as ops
-from chronicles.api import internal_rules as rules
 from chronicles.api.documents import BoundedGraphQLRouter, document_limits
 from chronicles.api.errors import ChroniclesErrors, Schema, mutation
-from chronicles.api.internal_context import internal_context
-from chronicles.api.internal_types import (
+from chronicles.api.internal import ops, rules
+from chronicles.api.internal.context import internal_context
+from chronicles.api.internal.types import (
     LONG_SCALAR,
     Backfill,
     DeadLetterConnection,

@@ -1,0 +1,1 @@
+"""``POST /internal/graphql``: operating Chronicles with the admin token (never imports the public API)."""

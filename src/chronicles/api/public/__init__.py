@@ -1,0 +1,1 @@
+"""``POST /graphql``: the entries search for viewers holding a token (never imports the internal API)."""
