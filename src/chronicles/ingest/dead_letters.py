@@ -53,7 +53,9 @@ WHERE id = ANY(%s) AND status = 'pending' RETURNING id
 
 
 @dataclass(frozen=True)
-class DeadLetter:
+class DeadLetterRow:
+    """A row of ``dead_letters``, as listing and re-driving read it (the table itself: ``store.tables``)."""
+
     id: int
     source: str
     raw: bytes
@@ -87,22 +89,22 @@ class DeadLetter:
 @dataclass
 class RedriveOutcome:
     redriven: list[int] = field(default_factory=list)
-    failing: list[DeadLetter] = field(default_factory=list)
+    failing: list[DeadLetterRow] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)  # not pending, or no such id
 
 
 async def list_dead_letters(
     conn: AsyncConnection, *, status: str | None, first: int, after: int = 0
-) -> tuple[list[DeadLetter], bool]:
+) -> tuple[list[DeadLetterRow], bool]:
     """A page of dead letters, oldest first, after id ``after``; and whether more follow."""
     rows = await (await conn.execute(LIST, {"status": status, "after": after, "limit": first + 1})).fetchall()
-    return [DeadLetter(*row) for row in rows[:first]], len(rows) > first
+    return [DeadLetterRow(*row) for row in rows[:first]], len(rows) > first
 
 
 async def redrive(conn: AsyncConnection, ingestor: Ingestor, ids: Sequence[int]) -> RedriveOutcome:
     outcome = RedriveOutcome()
     async with conn.transaction():
-        letters = [DeadLetter(*row) for row in await (await conn.execute(LOCK_PENDING, (list(ids),))).fetchall()]
+        letters = [DeadLetterRow(*row) for row in await (await conn.execute(LOCK_PENDING, (list(ids),))).fetchall()]
         found = {letter.id for letter in letters}
         outcome.skipped = [letter_id for letter_id in ids if letter_id not in found]
         for letter in letters:
@@ -125,7 +127,7 @@ async def discard(conn: AsyncConnection, ids: Sequence[int]) -> list[int]:
         return [row[0] for row in await (await conn.execute(DISCARD, (list(ids),))).fetchall()]
 
 
-async def _try(conn: AsyncConnection, ingestor: Ingestor, letter: DeadLetter) -> tuple[str | None, str] | None:
+async def _try(conn: AsyncConnection, ingestor: Ingestor, letter: DeadLetterRow) -> tuple[str | None, str] | None:
     """Store the letter's entry; or (field, message) saying why it still cannot be stored."""
     raw = letter.message()
     parsed = parse(0, raw)
@@ -141,7 +143,7 @@ async def _try(conn: AsyncConnection, ingestor: Ingestor, letter: DeadLetter) ->
     return None
 
 
-async def _reload(conn: AsyncConnection, letter_id: int) -> DeadLetter:
+async def _reload(conn: AsyncConnection, letter_id: int) -> DeadLetterRow:
     row = await (await conn.execute(ONE, (letter_id,))).fetchone()
     assert row is not None
-    return DeadLetter(*row)
+    return DeadLetterRow(*row)

@@ -33,7 +33,9 @@ RUNNING = "SELECT count(*) FROM backfills WHERE status IN ('queued', 'running')"
 
 
 @dataclass(frozen=True)
-class ConsumerPartition:
+class ConsumerPartitionRow:
+    """A row of ``consumer_status``: what one consumer group last reported for one partition."""
+
     consumer_group: str
     topic: str
     partition: int
@@ -45,7 +47,9 @@ class ConsumerPartition:
 
 @dataclass(frozen=True)
 class IngestionStatus:
-    consumers: list[ConsumerPartition]
+    """A snapshot for operators, every figure from a cheap query (see the module docstring)."""
+
+    consumers: list[ConsumerPartitionRow]
     entries_last_minute: int
     entries_last_hour: int
     entries_estimate: int
@@ -58,7 +62,7 @@ class IngestionStatus:
 
 
 async def ingestion_status(conn: AsyncConnection) -> IngestionStatus:
-    consumers = [ConsumerPartition(*row) for row in await (await conn.execute(CONSUMERS)).fetchall()]
+    consumers = [ConsumerPartitionRow(*row) for row in await (await conn.execute(CONSUMERS)).fetchall()]
     minute, hour = await _one(conn, RECENT)
     planner, id_range = await _one(conn, ESTIMATE)
     (pending,) = await _one(conn, PENDING)

@@ -34,6 +34,7 @@ from procrastinate.exceptions import AlreadyEnqueued
 from psycopg import AsyncConnection, OperationalError
 from psycopg.types.json import Jsonb
 
+from chronicles.errors import InputError
 from chronicles.jobs import QUEUE, jobs
 from chronicles.rules.book import RuleDefinition
 from chronicles.rules.repository import load_rule_book
@@ -76,6 +77,14 @@ async def queue(conn: AsyncConnection, rule_id: int) -> int:
     else:
         await defer_chunk(conn, backfill_id)
     return int(backfill_id)
+
+
+async def start_backfill(conn: AsyncConnection, rule_name: str) -> int:
+    """Backfill a rule by hand (after ``--no-backfill``, or a ``failed`` one); supersedes an unfinished one."""
+    row = await (await conn.execute("SELECT id FROM tag_rules WHERE name = %s", (rule_name,))).fetchone()
+    if row is None:
+        raise InputError.one("ruleName", f"no tag rule is named {rule_name!r}")
+    return await queue(conn, row[0])
 
 
 async def supersede(conn: AsyncConnection, rule_id: int) -> None:

@@ -1,4 +1,4 @@
-"""Backfill progress for people (``chronicles backfills``, the internal API), and starting one by rule name.
+"""Backfill progress for people (``chronicles backfills``, the internal API): a read model of ``backfills``.
 
 Progress is estimated from the id range: ``upper_id - start_id`` ids to
 cover, ``next_id - start_id`` covered. Ids have gaps (rolled-back inserts),
@@ -12,9 +12,6 @@ from datetime import datetime
 from typing import Any
 
 from psycopg import AsyncConnection
-
-from chronicles.errors import InputError
-from chronicles.rules.backfill import queue as queue_backfill
 
 SELECT = """
 SELECT b.id, r.name, b.status, b.scanned, b.tagged, b.untagged, b.start_id, b.next_id, b.upper_id, b.error,
@@ -69,14 +66,6 @@ async def list_backfills(
 async def get_backfill(conn: AsyncConnection, backfill_id: int) -> BackfillProgress | None:
     found = await _select(conn, {"id": backfill_id, "rule": None, "status": None, "limit": 1})
     return found[0] if found else None
-
-
-async def start_backfill(conn: AsyncConnection, rule_name: str) -> int:
-    """Backfill a rule by hand (after ``--no-backfill``, or a ``failed`` one); supersedes an unfinished one."""
-    row = await (await conn.execute("SELECT id FROM tag_rules WHERE name = %s", (rule_name,))).fetchone()
-    if row is None:
-        raise InputError.one("ruleName", f"no tag rule is named {rule_name!r}")
-    return await queue_backfill(conn, row[0])
 
 
 async def _select(conn: AsyncConnection, parameters: dict[str, Any]) -> list[BackfillProgress]:

@@ -1,4 +1,9 @@
-"""Chronicles' tables.
+"""Chronicles' tables: the schema, which Alembic compares with the migrations.
+
+Nothing reads or writes through these classes: each domain module runs its
+own SQL over psycopg (``store.writer``, ``store.search``, ``rules.service``,
+``ingest.dead_letters``, …) and returns plain dataclasses, its read models
+(``EntryRow``, ``DeadLetterRow``, ``StoredRule``, ``BackfillProgress``, …).
 
 Entries are read newest first with keyset pagination on
 ``(occurred_at DESC, id DESC)``. Every filter that can drive a query has a

@@ -186,7 +186,7 @@ async def test_a_change_without_backfill_is_cleaned_up_by_a_later_manual_one(
     await run_worker(libpq(chronicles_db_url))
     assert all(found == ["lesson:py-1"] for found in (await feed_tags(chronicles_conn)).values())
 
-    from chronicles.rules.progress import start_backfill
+    from chronicles.rules.backfill import start_backfill
 
     async with chronicles_conn.transaction():
         backfill_id = await start_backfill(chronicles_conn, "lesson-feed")

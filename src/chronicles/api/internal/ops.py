@@ -22,7 +22,8 @@ from chronicles.errors import FieldError as DomainFieldError
 from chronicles.errors import InputError
 from chronicles.ingest import dead_letters
 from chronicles.ingest.status import ingestion_status as read_status
-from chronicles.rules.progress import get_backfill, list_backfills, start_backfill
+from chronicles.rules.backfill import start_backfill
+from chronicles.rules.progress import get_backfill, list_backfills
 
 MAX_FIRST = 500
 

@@ -12,8 +12,8 @@ from strawberry.scalars import JSON
 
 from chronicles.contract.conditions import PayloadOperation as DomainOperation
 from chronicles.errors import InputError
-from chronicles.ingest.dead_letters import DeadLetter as DomainDeadLetter
-from chronicles.ingest.status import ConsumerPartition as DomainPartition
+from chronicles.ingest.dead_letters import DeadLetterRow
+from chronicles.ingest.status import ConsumerPartitionRow
 from chronicles.ingest.status import IngestionStatus as DomainStatus
 from chronicles.rules.book import TagKind as DomainKind
 from chronicles.rules.progress import BackfillProgress
@@ -170,7 +170,7 @@ class DeadLetter:
     last_received_at: datetime | None = strawberry.field(description="When it last arrived again (null: once).")
 
     @classmethod
-    def of(cls, letter: DomainDeadLetter) -> DeadLetter:
+    def of(cls, letter: DeadLetterRow) -> DeadLetter:
         text = letter.raw_text
         return cls(
             id=strawberry.ID(str(letter.id)),
@@ -220,7 +220,7 @@ class ConsumerPartition:
     updated_at: datetime
 
     @classmethod
-    def of(cls, row: DomainPartition) -> ConsumerPartition:
+    def of(cls, row: ConsumerPartitionRow) -> ConsumerPartition:
         return cls(**row.__dict__)
 
 
