@@ -59,7 +59,7 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     install_observability(app, services.metrics.registry, namespace="chronicles")
     app.include_router(ping_router(_engine))
     app.include_router(intake.router)  # POST /entries (producer tokens)
-    app.include_router(internal_api.router)  # POST /internal/graphql (admin token)
+    app.include_router(internal_api.router())  # POST /internal/graphql (admin token)
     app.include_router(public_api.router(settings))  # POST /graphql (viewer tokens)
     return app
 

@@ -56,23 +56,26 @@ class Mutation:
     discard_dead_letters: ops.DiscardPayload = mutation(ops.discard_dead_letters)
 
 
-schema = Schema(
-    query=Query,
-    mutation=Mutation,
-    extensions=[
-        document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS),
-        lambda: QueryDepthLimiter(max_depth=8),
-        lambda: MaxAliasesLimiter(max_alias_count=20),
-        ChroniclesErrors,
-    ],
-    config=StrawberryConfig(scalar_map={Long: LONG_SCALAR}),
-)
+def schema() -> Schema:
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        extensions=[
+            document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS),
+            lambda: QueryDepthLimiter(max_depth=8),
+            lambda: MaxAliasesLimiter(max_alias_count=20),
+            ChroniclesErrors,
+        ],
+        config=StrawberryConfig(scalar_map={Long: LONG_SCALAR}),
+    )
 
-router = BoundedGraphQLRouter(
-    schema,
-    path=PATH,
-    graphql_ide=None,
-    allow_queries_via_get=False,
-    context_getter=internal_context,
-    tags=["internal"],
-)
+
+def router() -> BoundedGraphQLRouter:
+    return BoundedGraphQLRouter(
+        schema(),
+        path=PATH,
+        graphql_ide=None,
+        allow_queries_via_get=False,
+        context_getter=internal_context,
+        tags=["internal"],
+    )
