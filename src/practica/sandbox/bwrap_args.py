@@ -50,7 +50,9 @@ def write_generated_etc(folder: Path) -> Path:
     return folder
 
 
-def host_root_args() -> list[str]:
+def host_root_args(etc: tuple[str, ...] = HOST_ETC, dirs: tuple[str, ...] = ("/etc", "/var", "/run")) -> list[str]:
+    """The host's ``/usr`` (and its top-level links) read-only, empty ``dirs``, and the ``/etc`` entries ``etc``
+    names (glob patterns) read-only."""
     args: list[str] = []
     for top in HOST_TOP:
         path = Path("/") / top
@@ -58,8 +60,8 @@ def host_root_args() -> list[str]:
             args += ["--symlink", os.readlink(path), str(path)]
         elif path.is_dir():
             args += ["--ro-bind", str(path), str(path)]
-    args += ["--dir", "/etc", "--dir", "/var", "--dir", "/run"]
-    for pattern in HOST_ETC:
+    args += [arg for directory in dirs for arg in ("--dir", directory)]
+    for pattern in etc:
         for found in sorted(glob.glob(f"/etc/{pattern}")):
             args += ["--ro-bind", found, found]
     return args

@@ -33,6 +33,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from practica.sandbox.bwrap_args import host_root_args
 from practica.sandbox.seccomp import filter_program
 
 POLL_S = 0.2  # how often the target's size is measured
@@ -41,7 +42,6 @@ SECCOMP = "seccomp"  # the key of the filter's pipe (not a file inside)
 # What of the host's /etc a tool sees: dynamic linking, name resolution, TLS roots. Nothing about accounts.
 HOST_ETC = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "resolv.conf", "hosts", "nsswitch.conf", "gai.conf",
             "host.conf", "ssl", "ca-certificates", "alternatives", "localtime")  # fmt: skip
-HOST_TOP = ("usr", "bin", "lib", "lib32", "lib64", "libx32", "sbin")
 PASSWD = "root:x:0:0::/:/usr/sbin/nologin\nimport:x:{uid}:{uid}::/tmp:/usr/sbin/nologin\n"  # noqa: S105
 
 
@@ -77,21 +77,6 @@ class Completed:
     stderr: bytes
 
 
-def _host_root() -> list[str]:
-    args: list[str] = []
-    for top in HOST_TOP:
-        path = Path("/") / top
-        if path.is_symlink():
-            args += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            args += ["--ro-bind", str(path), str(path)]
-    args += ["--dir", "/etc"]
-    for name in HOST_ETC:
-        if (Path("/etc") / name).exists():
-            args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-    return args
-
-
 def _uid_for(confinement: Confinement) -> int:
     return confinement.uid if os.geteuid() == 0 else os.geteuid()
 
@@ -121,7 +106,7 @@ def bwrap_command(argv: Sequence[str], confinement: Confinement, fds: Mapping[st
     return [
         *drop, *limits, "bwrap", *unshare, "--disable-userns", "--seccomp", str(fds[SECCOMP]),
         "--die-with-parent", "--new-session",
-        *_host_root(),
+        *host_root_args(HOST_ETC, dirs=("/etc",)),
         "--proc", "/proc", "--dev", "/dev",
         "--size", str(64 * 1024 * 1024), "--tmpfs", "/tmp",  # noqa: S108 (inside the sandbox)
         *binds,
