@@ -58,17 +58,3 @@ def host_load() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
-
-
-@pytest.fixture(autouse=True)
-def _fresh_process_caches() -> Iterator[None]:
-    """Every test's database numbers its rows from 1: what a web app remembered by id must not leak across."""
-    from practica.accounts.organizations import forget_memberships
-    from practica.accounts.sessions import forget_all
-    from practica.learning.catalog import forget_cached
-
-    for forget in (forget_cached, forget_memberships, forget_all):
-        forget()
-    yield
-    for forget in (forget_cached, forget_memberships, forget_all):
-        forget()

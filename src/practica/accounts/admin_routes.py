@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts import service
-from practica.accounts.dependencies import require_role, transaction
+from practica.accounts.dependencies import Core, require_role, transaction
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Membership, Organization, Role, User
 from practica.accounts.responses import AccountsRoute, problems
@@ -59,10 +59,10 @@ async def list_users(
 
 
 @router.patch("/users/{user_id}", responses=problems(401, 403, 404, 409))
-async def change_role(user_id: int, body: RoleChange, request: Request) -> AdminUser:
+async def change_role(user_id: int, body: RoleChange, request: Request, services: Core) -> AdminUser:
     async with transaction(request) as session:
         user = await session.get(User, user_id, with_for_update=True)
         if user is None:
             raise AccountError(404, "No such user")
-        await service.set_role(session, user, body.role)
+        await service.set_role(session, services.recent_sessions, user, body.role)
         return (await admin_users(session, [user]))[0]

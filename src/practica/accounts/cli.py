@@ -14,17 +14,17 @@ from rich.console import Console
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts import service
+from practica.accounts.core import CoreServices
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Role
 from practica.accounts.schemas import SignupRequest
 from practica.settings import PracticaSettings
 from servicekit.cli import settings_or_exit
-from servicekit.database import make_engine, make_sessionmaker
 
 app = typer.Typer(help="Accounts: create users, change roles.", no_args_is_help=True)
 console = Console()
 errors = Console(stderr=True)
-Work = Callable[[AsyncSession], Awaitable[None]]
+Work = Callable[[CoreServices, AsyncSession], Awaitable[None]]
 
 
 def _fail(message: str) -> typer.Exit:
@@ -33,12 +33,13 @@ def _fail(message: str) -> typer.Exit:
 
 
 async def _in_transaction(settings: PracticaSettings, work: Work) -> None:
-    engine = make_engine(settings.resolved_database_url(), pool_size=1)
+    """Run ``work`` in one transaction, with services of this command's own (as the web app builds its)."""
+    services = CoreServices.start(settings, pool_size=1)
     try:
-        async with make_sessionmaker(engine)() as session, session.begin():
-            await work(session)
+        async with services.database.transaction() as session:
+            await work(services, session)
     finally:
-        await engine.dispose()
+        await services.close()
 
 
 def default_display_name(email: str) -> str:
@@ -65,7 +66,7 @@ def create(
         first = error.errors()[0]
         raise _fail(f"{first['loc'][0]}: {first['msg']}") from None
 
-    async def work(session: AsyncSession) -> None:
+    async def work(_services: CoreServices, session: AsyncSession) -> None:
         if await service.user_by_email(session, request.email):
             raise AccountError(409, f"{request.email} already has an account")
         await service.create_user(session, request.email, request.password, request.display_name, role)
@@ -85,11 +86,11 @@ def set_role_command(
     """Change a user's role."""
     settings = settings_or_exit(PracticaSettings, "practica")
 
-    async def work(session: AsyncSession) -> None:
+    async def work(services: CoreServices, session: AsyncSession) -> None:
         user = await service.user_by_email(session, email.strip().lower())
         if user is None:
             raise AccountError(404, f"no user has the email {email}")
-        await service.set_role(session, user, role)
+        await service.set_role(session, services.recent_sessions, user, role)
 
     try:
         asyncio.run(_in_transaction(settings, work))

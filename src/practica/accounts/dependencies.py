@@ -7,7 +7,8 @@
 
     @router.get("/review", dependencies=[Depends(require_role(Role.AUTHOR, Role.ADMIN))])
 
-Routes use ``str(user.id)`` as the learner key.
+Routes use ``str(user.id)`` as the learner key. Everything here reads the app's services
+(``app.state.services``, built by the app factory): :func:`core_services` is the accounts layer's view of them.
 """
 
 from __future__ import annotations
@@ -17,17 +18,20 @@ from contextlib import asynccontextmanager
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.accounts.core import CoreServices
 from practica.accounts.csrf import csrf_protect
 from practica.accounts.models import Role, User
-from practica.accounts.sessions import SESSION_COOKIE, signed_in_user
+from practica.accounts.sessions import SESSION_COOKIE
 from practica.settings import PracticaSettings
 from servicekit.reads import Reads
 
 __all__ = [
+    "Core",
     "CurrentUser",
     "OptionalUser",
+    "core_services",
     "csrf_protect",
     "current_user",
     "optional_user",
@@ -38,29 +42,30 @@ __all__ = [
 ]
 
 
+def core_services(request: Request) -> CoreServices:
+    """The app's services (:class:`practica.services.Services`), as far as the accounts layer knows them."""
+    found = request.app.state.services
+    assert isinstance(found, CoreServices)
+    return found
+
+
+Core = Annotated[CoreServices, Depends(core_services)]
+
+
 def settings_of(request: Request) -> PracticaSettings:
-    settings: PracticaSettings = request.app.state.settings
-    return settings
+    return core_services(request).settings
 
 
 @asynccontextmanager
 async def transaction(request: Request) -> AsyncIterator[AsyncSession]:
     """A session in a transaction, committed when the block ends without an exception."""
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    async with sessions() as session, session.begin():
+    async with core_services(request).database.transaction() as session:
         yield session
-
-
-def _reader(request: Request) -> AsyncEngine:
-    """The app's engine in autocommit mode (made once: deriving it per request costs as much as a query)."""
-    reader: AsyncEngine = request.app.state.reader
-    return reader
 
 
 def reads_of(request: Request) -> Reads:
     """Reads for the hot paths (:class:`servicekit.reads.PoolReads`): each statement on its own, no session."""
-    reads: Reads = request.app.state.reads
-    return reads
+    return core_services(request).database.reads
 
 
 async def optional_user(request: Request) -> User | None:
@@ -68,9 +73,10 @@ async def optional_user(request: Request) -> User | None:
     token = request.cookies.get(SESSION_COOKIE)
     if not token:
         return None
-    sessions: async_sessionmaker[AsyncSession] = request.app.state.sessions
-    reader = _reader(request)  # autocommit: the lookup's one write (last seen) is a statement of its own
-    return await signed_in_user(token, lambda: sessions(bind=reader))
+    services = core_services(request)
+    sessions, reader = services.database.sessions, services.database.reader
+    # autocommit: the lookup's one write (last seen) is a statement of its own
+    return await services.recent_sessions.user_of(token, lambda: sessions(bind=reader))
 
 
 async def current_user(request: Request) -> User:

@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from practica.accounts import organizations as orgs
-from practica.accounts.dependencies import CurrentUser, require_role, settings_of, transaction
+from practica.accounts.dependencies import Core, CurrentUser, require_role, settings_of, transaction
 from practica.accounts.models import MemberRole, Role, User
 from practica.accounts.responses import AccountsRoute, problems
 from practica.accounts.schemas import (
@@ -28,10 +28,12 @@ Author = Annotated[User, Depends(require_role(Role.AUTHOR, Role.ADMIN))]
 
 
 @router.post("/organizations", status_code=201, responses=problems(401, 403, 409))
-async def create_organization(body: OrganizationCreate, user: Author, request: Request) -> OrganizationOut:
+async def create_organization(
+    body: OrganizationCreate, user: Author, request: Request, services: Core
+) -> OrganizationOut:
     """Authors and admins create organisations, and become their first admin."""
     async with transaction(request) as session:
-        organization = await orgs.create_organization(session, user, body.slug, body.name)
+        organization = await orgs.create_organization(session, services.memberships, user, body.slug, body.name)
     return OrganizationOut(slug=organization.slug, name=organization.name)
 
 
@@ -98,9 +100,9 @@ async def revoke_invitation(slug: str, invitation_id: int, user: CurrentUser, re
 
 
 @router.post("/invitations/{token}/accept", responses=problems(400, 401, 403))
-async def accept_invitation(token: str, user: CurrentUser, request: Request) -> MyOrganization:
+async def accept_invitation(token: str, user: CurrentUser, request: Request, services: Core) -> MyOrganization:
     async with transaction(request) as session:
-        joined = await orgs.accept(session, token, user)
+        joined = await orgs.accept(session, services.memberships, token, user)
     return MyOrganization(slug=joined.organization.slug, name=joined.organization.name, role=joined.role)
 
 
@@ -110,12 +112,12 @@ async def accept_invitation(token: str, user: CurrentUser, request: Request) -> 
     response_class=Response,
     responses=problems(401, 403, 404, 409),
 )
-async def remove_member(slug: str, user_id: int, user: CurrentUser, request: Request) -> Response:
+async def remove_member(slug: str, user_id: int, user: CurrentUser, request: Request, services: Core) -> Response:
     """Organisation admins remove members; any member may remove themself (leave)."""
     async with transaction(request) as session:
         if user_id == user.id:
             organization = await orgs.visible_organization(session, slug, user)
         else:
             organization = await orgs.administered_organization(session, slug, user)
-        await orgs.remove_member(session, organization, user_id)
+        await orgs.remove_member(session, services.memberships, organization, user_id)
     return Response(status_code=204)

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts import messages
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Invitation, MemberRole, Membership, Organization, Role, User
-from practica.accounts.sessions import RECENT_FOR
+from practica.accounts.sessions import RECENT_AT_MOST, RECENT_FOR
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
@@ -36,31 +36,35 @@ class MembershipView:
     role: MemberRole
 
 
-_recent_slugs: RefreshAheadCache[int, frozenset[str]] = RefreshAheadCache(10_000, RECENT_FOR.total_seconds())
+async def organization_slugs(reads: Reads, user_id: int) -> frozenset[str]:
+    """The organisations ``user_id`` belongs to, read now: their private courses are the ones this user may see."""
+    rows = await reads.rows(
+        select(Organization.slug)
+        .join(Membership, Membership.organization_id == Organization.id)
+        .where(Membership.user_id == user_id)
+    )
+    return frozenset(slug for (slug,) in rows)
 
 
-def forget_memberships() -> None:
-    """Drop every remembered membership (for a process that changes databases: tests)."""
-    _recent_slugs.clear()
+class RecentMemberships:
+    """Each user's organisations as one web app read them in the last :data:`~practica.accounts.sessions.RECENT_FOR`.
 
-
-async def organization_slugs(reads: Reads, user_id: int) -> set[str]:
-    """The organisations ``user_id`` belongs to: their private courses are the ones this user may see.
-
-    Remembered for :data:`~practica.accounts.sessions.RECENT_FOR`, like sessions (and reloaded
-    ahead through ``reads`` when they outlive the request); joining or leaving through this
-    process forgets it at once.
+    Like sessions, reloaded ahead through the caller's ``reads`` when those outlive the request; joining
+    or leaving through this app (:func:`create_organization`, :func:`accept`, :func:`remove_member`)
+    forgets the user here at once, other processes notice within ``RECENT_FOR``.
     """
 
-    async def load() -> frozenset[str]:
-        rows = await reads.rows(
-            select(Organization.slug)
-            .join(Membership, Membership.organization_id == Organization.id)
-            .where(Membership.user_id == user_id)
-        )
-        return frozenset(slug for (slug,) in rows)
+    def __init__(self, ttl: timedelta = RECENT_FOR) -> None:
+        self._slugs: RefreshAheadCache[int, frozenset[str]] = RefreshAheadCache(RECENT_AT_MOST, ttl.total_seconds())
 
-    return set(await _recent_slugs.get_or_load(user_id, load, in_background=reads.lasting) or ())
+    async def slugs(self, reads: Reads, user_id: int) -> set[str]:
+        async def load() -> frozenset[str]:
+            return await organization_slugs(reads, user_id)
+
+        return set(await self._slugs.get_or_load(user_id, load, in_background=reads.lasting) or ())
+
+    def forget(self, user_id: int) -> None:
+        self._slugs.forget(user_id)
 
 
 async def memberships(session: AsyncSession, user_id: int) -> list[MembershipView]:
@@ -73,7 +77,9 @@ async def memberships(session: AsyncSession, user_id: int) -> list[MembershipVie
     return [MembershipView(organization, MemberRole(role)) for organization, role in rows]
 
 
-async def create_organization(session: AsyncSession, creator: User, slug: str, name: str) -> Organization:
+async def create_organization(
+    session: AsyncSession, recent: RecentMemberships, creator: User, slug: str, name: str
+) -> Organization:
     """A new organisation with ``creator`` as its admin; 409 when the slug is taken."""
     organization_id = await session.scalar(
         insert(Organization).values(slug=slug, name=name).on_conflict_do_nothing().returning(Organization.id)
@@ -81,7 +87,7 @@ async def create_organization(session: AsyncSession, creator: User, slug: str, n
     if organization_id is None:
         raise AccountError(409, f"The organization {slug!r} already exists")
     session.add(Membership(organization_id=organization_id, user_id=creator.id, role=MemberRole.ADMIN.value))
-    _recent_slugs.forget(creator.id)
+    recent.forget(creator.id)
     await session.flush()
     return await session.get_one(Organization, organization_id)
 
@@ -179,7 +185,7 @@ async def revoke(session: AsyncSession, organization: Organization, invitation_i
     invitation.revoked_at = invitation.revoked_at or datetime.now(UTC)
 
 
-async def accept(session: AsyncSession, token: str, user: User) -> MembershipView:
+async def accept(session: AsyncSession, recent: RecentMemberships, token: str, user: User) -> MembershipView:
     """Join the invitation's organisation (already a member: nothing changes)."""
     invitation = await session.scalar(
         select(Invitation)
@@ -200,21 +206,23 @@ async def accept(session: AsyncSession, token: str, user: User) -> MembershipVie
         .on_conflict_do_nothing()
     )
     invitation.accepted_at = datetime.now(UTC)
-    _recent_slugs.forget(user.id)
+    recent.forget(user.id)
     organization = await session.get_one(Organization, invitation.organization_id)
     role = await role_in(session, organization.id, user.id)
     assert role is not None
     return MembershipView(organization, role)
 
 
-async def remove_member(session: AsyncSession, organization: Organization, user_id: int) -> None:
+async def remove_member(
+    session: AsyncSession, recent: RecentMemberships, organization: Organization, user_id: int
+) -> None:
     """Remove a member; the last admin stays (409), so an organisation is never left without one."""
     # Lock the organisation: two admins removing each other at once must not both succeed.
     await session.execute(select(Organization.id).where(Organization.id == organization.id).with_for_update())
     membership = await session.get(Membership, (organization.id, user_id))
     if membership is None:
         raise AccountError(404, "No such member")
-    _recent_slugs.forget(user_id)
+    recent.forget(user_id)
     if membership.role == MemberRole.ADMIN.value:
         admins = await session.scalar(
             select(func.count())

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts import admin_routes, organization_routes, service
 from practica.accounts.csrf import CSRF_COOKIE, set_csrf_cookie
-from practica.accounts.dependencies import CurrentUser, settings_of, transaction
+from practica.accounts.dependencies import Core, CurrentUser, settings_of, transaction
 from practica.accounts.models import Role, User
 from practica.accounts.organizations import memberships
 from practica.accounts.ratelimit import (
@@ -96,13 +96,13 @@ async def confirm(body: ConfirmRequest, request: Request) -> Message:
 
 
 @router.post("/auth/signin", responses=problems(401, 403, 429))
-async def signin(body: SigninRequest, request: Request, response: Response, settings: Settings) -> Me:
+async def signin(body: SigninRequest, request: Request, response: Response, settings: Settings, services: Core) -> Me:
     await limit(request, body.email, SIGNIN_PER_EMAIL, SIGNIN_PER_IP)
     previous = request.cookies.get(SESSION_COOKIE)
     async with transaction(request) as session:
         user = await service.sign_in(session, body.email, body.password)
         if previous:
-            await end_session(session, previous)
+            await end_session(session, services.recent_sessions, previous)
         token = await start_session(session, user.id)
         me = await me_of(session, user)
     secure = uses_https(request, settings)
@@ -112,11 +112,11 @@ async def signin(body: SigninRequest, request: Request, response: Response, sett
 
 
 @router.post("/auth/signout", status_code=204, response_class=Response)
-async def signout(request: Request, settings: Settings) -> Response:
+async def signout(request: Request, settings: Settings, services: Core) -> Response:
     token = request.cookies.get(SESSION_COOKIE)
     if token:
         async with transaction(request) as session:
-            await end_session(session, token)
+            await end_session(session, services.recent_sessions, token)
     response = Response(status_code=204)
     clear_session_cookie(response, secure=uses_https(request, settings))
     return response
@@ -132,11 +132,11 @@ async def reset_request(body: ResetRequestRequest, request: Request, settings: S
 
 
 @router.post("/auth/reset", responses=problems(400))
-async def reset(body: ResetRequest, request: Request) -> Message:
+async def reset(body: ResetRequest, request: Request, services: Core) -> Message:
     """Set the new password and end the account's other sessions."""
     async with transaction(request) as session:
         user = await service.reset_password(session, body.token, body.password)
-        await end_sessions(session, user.id, keep=request.cookies.get(SESSION_COOKIE))
+        await end_sessions(session, services.recent_sessions, user.id, keep=request.cookies.get(SESSION_COOKIE))
     return Message(message="Your password is changed: sign in with it.")
 
 

@@ -26,7 +26,7 @@ from practica.accounts import messages
 from practica.accounts.errors import BAD_LINK, WRONG_CREDENTIALS, AccountError
 from practica.accounts.models import AccountToken, Role, TokenPurpose, User
 from practica.accounts.passwords import hash_password, verify_password
-from practica.accounts.sessions import forget_user
+from practica.accounts.sessions import RecentSessions
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
@@ -182,11 +182,14 @@ async def create_user(
     return user
 
 
-async def set_role(session: AsyncSession, user: User, role: Role) -> None:
-    """Change ``user``'s role; the last admin keeps theirs (409), so the platform always has one."""
+async def set_role(session: AsyncSession, recent: RecentSessions, user: User, role: Role) -> None:
+    """Change ``user``'s role; the last admin keeps theirs (409), so the platform always has one.
+
+    ``recent`` forgets the user's sessions, so that this app's next request reads the new role.
+    """
     if user.role == Role.ADMIN and role != Role.ADMIN:
         admins = await session.scalar(select(func.count()).select_from(User).where(User.role == Role.ADMIN.value))
         if admins == 1:
             raise AccountError(409, "The platform keeps at least one admin")
     user.role = role.value
-    forget_user(user.id)
+    recent.forget_user(user.id)

@@ -5,12 +5,13 @@ A stolen database dump holds no usable session. Sessions end after
 reset. ``last_seen_at`` is refreshed at most every :data:`TOUCH_EVERY` so a
 busy browser does not write on every request.
 
-Each web process remembers a session it has just checked for
-:data:`RECENT_FOR` at most, so a page's burst of API calls costs one lookup;
-a session in use is looked up again in the background before that time runs
-out (:class:`servicekit.caching.RefreshAheadCache`), so a busy browser's
-requests never wait for it. Ending sessions or changing a role forgets them
-here at once; another web process notices within :data:`RECENT_FOR`.
+Each web app remembers a session it has just checked for :data:`RECENT_FOR`
+at most (:class:`RecentSessions`, one per app in its services), so a page's
+burst of API calls costs one lookup; a session in use is looked up again in
+the background before that time runs out
+(:class:`servicekit.caching.RefreshAheadCache`), so a busy browser's requests
+never wait for it. Ending sessions or changing a role forgets them in the app
+that did it at once; another web process notices within :data:`RECENT_FOR`.
 """
 
 from __future__ import annotations
@@ -31,7 +32,35 @@ SESSION_COOKIE = "practica_session"
 SESSION_LIFETIME = timedelta(days=14)
 TOUCH_EVERY = timedelta(minutes=5)
 RECENT_FOR = timedelta(seconds=5)
-_recent: RefreshAheadCache[str, User] = RefreshAheadCache(10_000, RECENT_FOR.total_seconds())
+RECENT_AT_MOST = 10_000  # sessions (and users' memberships) one app remembers
+
+
+class RecentSessions:
+    """The sessions one web app checked in the last :data:`RECENT_FOR`: token hash -> user."""
+
+    def __init__(self, ttl: timedelta = RECENT_FOR) -> None:
+        self._users: RefreshAheadCache[str, User] = RefreshAheadCache(RECENT_AT_MOST, ttl.total_seconds())
+
+    async def user_of(self, token: str, open_session: Callable[[], AsyncSession]) -> User | None:
+        """The user of a live session: remembered, else looked up in a session of its own from ``open_session``.
+
+        The lookup's session is its own (not the request's) because it may also
+        run in the background, after the request, to refresh what is remembered.
+        """
+        hashed = token_hash(token)
+
+        async def look_up() -> User | None:
+            async with open_session() as session:
+                return await _look_up(session, hashed)
+
+        return await self._users.get_or_load(hashed, look_up)
+
+    def forget(self, token: str) -> None:
+        self._users.forget(token_hash(token))
+
+    def forget_user(self, user_id: int) -> None:
+        """Forget ``user_id``'s sessions (they ended, or the user changed)."""
+        self._users.forget_where(lambda user: user.id == user_id)
 
 
 async def start_session(session: AsyncSession, user_id: int) -> str:
@@ -42,20 +71,6 @@ async def start_session(session: AsyncSession, user_id: int) -> str:
     )
     await session.flush()
     return token
-
-
-async def signed_in_user(token: str, open_session: Callable[[], AsyncSession]) -> User | None:
-    """The user of a live session: remembered, else looked up in a session of its own from ``open_session``.
-
-    The lookup's session is its own (not the request's) because it may also
-    run in the background, after the request, to refresh what is remembered.
-    """
-
-    async def look_up() -> User | None:
-        async with open_session() as session:
-            return await _look_up(session, token_hash(token))
-
-    return await _recent.get_or_load(token_hash(token), look_up)
 
 
 async def _look_up(session: AsyncSession, hashed: str) -> User | None:
@@ -77,24 +92,14 @@ async def _look_up(session: AsyncSession, hashed: str) -> User | None:
     return user
 
 
-def forget_all() -> None:
-    """Drop every remembered session (for a process that changes databases: tests)."""
-    _recent.clear()
-
-
-def forget_user(user_id: int) -> None:
-    """Drop this process's memory of ``user_id``'s sessions (they ended, or the user changed)."""
-    _recent.forget_where(lambda user: user.id == user_id)
-
-
-async def end_session(session: AsyncSession, token: str) -> None:
-    _recent.forget(token_hash(token))
+async def end_session(session: AsyncSession, recent: RecentSessions, token: str) -> None:
+    recent.forget(token)
     await session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
 
 
-async def end_sessions(session: AsyncSession, user_id: int, *, keep: str | None = None) -> None:
+async def end_sessions(session: AsyncSession, recent: RecentSessions, user_id: int, *, keep: str | None = None) -> None:
     """End every session of ``user_id`` except the one whose token is ``keep``."""
-    forget_user(user_id)
+    recent.forget_user(user_id)
     statement = delete(UserSession).where(UserSession.user_id == user_id)
     if keep:
         statement = statement.where(UserSession.token_hash != token_hash(keep))

@@ -27,7 +27,10 @@ def visibility_of(course: LoadedCourse) -> str:
 
 
 async def check_organization(session: AsyncSession, user: User, visibility: str) -> None:
-    """Authors publish into public or into an organisation they belong to (admins anywhere); 403 otherwise."""
+    """Authors publish into public or into an organisation they belong to (admins anywhere); 403 otherwise.
+
+    Read in the caller's transaction, never from a cache: a member removed a moment ago publishes nothing.
+    """
     if visibility == "public" or user.role == Role.ADMIN:
         return
     if visibility not in await organization_slugs(SessionReads(session), user.id):

@@ -54,6 +54,7 @@ from practica.db.paging import page_of
 from practica.learning.routes import EnvironmentView, Sandbox, environment_view
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
+from practica.services import ServicesDependency
 from practica.settings import Environment
 from servicekit.params import DbId, NulFreeStr
 
@@ -214,7 +215,9 @@ async def delete_import(request: Request, draft_id: DbId, user: Author) -> Respo
     "/imports/{draft_id}/publish",
     responses={404: {"model": Problem}, 409: {"model": FlakyRefusal}},
 )
-async def publish(request: Request, draft_id: DbId, user: Author, body: PublishRequest | None = None) -> PublishedDraft:
+async def publish(
+    request: Request, draft_id: DbId, user: Author, services: ServicesDependency, body: PublishRequest | None = None
+) -> PublishedDraft:
     """Publish a valid draft as the course's newest version.
 
     409 unless it is valid, and for a draft with flaky tests unless the body says ``{"allow_flaky": true}``
@@ -223,7 +226,7 @@ async def publish(request: Request, draft_id: DbId, user: Author, body: PublishR
     allow_flaky = body is not None and body.allow_flaky
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id, lock=True)
-        publication = await publish_draft(session, draft, user, allow_flaky=allow_flaky)
+        publication = await publish_draft(session, services.catalogue, draft, user, allow_flaky=allow_flaky)
         return PublishedDraft(
             draft=await draft_view(session, draft), version=publication.version, changed=publication.changed,
             added=publication.added, updated=publication.updated, removed=publication.removed,

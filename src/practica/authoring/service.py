@@ -23,7 +23,7 @@ from practica.authoring.report import ValidationReport
 from practica.authoring.sources import opened_async
 from practica.authoring.tasks import draft_archive, job_running, queue_validation
 from practica.events.outbox import gid
-from practica.lessons.catalog import CourseLesson, CourseVersion
+from practica.lessons.catalog import CatalogueCache, CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.ownership import check_may_publish, claim, has_published_version
 from practica.lessons.publishing import Publication, publish
@@ -113,11 +113,12 @@ def _check_flaky(draft: CourseDraft, allow_flaky: bool) -> None:
 
 
 async def publish_draft(
-    session: AsyncSession, draft: CourseDraft, user: User, *, allow_flaky: bool = False
+    session: AsyncSession, catalogue: CatalogueCache, draft: CourseDraft, user: User, *, allow_flaky: bool = False
 ) -> Publication:
     """Publish a valid draft (locked by the caller) as a new version of its course.
 
-    409 when it is not valid, or has flaky tests and ``allow_flaky`` is not set.
+    409 when it is not valid, or has flaky tests and ``allow_flaky`` is not set. The web app's
+    ``catalogue`` is told, so the new version shows in its catalogue at once.
     """
     if draft.status != DraftStatus.VALID:
         raise DraftError(409, _not_publishable(draft))
@@ -129,6 +130,8 @@ async def publish_draft(
     first = not await has_published_version(session, draft.course_id)
     async with opened_async(await draft_archive(session, draft.id)) as course:
         publication = await publish(session, course, draft.source, performer=gid("User", user.id))
+    if publication.changed:
+        catalogue.note_published()
     if first:
         await claim(session, user, draft.course_id)
     draft.status = DraftStatus.PUBLISHED

@@ -4,7 +4,9 @@ A course is visible when its newest version is public or belongs to one of
 the learner's organisations. A learner enrolled on a course sees the version
 they enrolled on (they move to a newer one when they choose); everyone else
 sees the newest. A handful of queries whatever the number of courses: the
-lessons' definitions and files are never loaded for the catalogue.
+lessons' definitions and files are never loaded for the catalogue. What a
+web app remembers of versions is in its :class:`~practica.lessons.catalog.CatalogueCache`,
+the first argument of every reader here.
 """
 
 from __future__ import annotations
@@ -15,13 +17,20 @@ from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from cachetools import LRUCache
 from sqlalchemy import CompoundSelect, Text, bindparam, cast, func, literal, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
-from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
+from practica.lessons.catalog import (
+    CatalogueCache,
+    CourseLesson,
+    CourseVersion,
+    Enrollment,
+    LessonInfo,
+    LessonTitles,
+    VersionInfo,
+)
 from servicekit.reads import Reads, SessionReads
 
 
@@ -74,47 +83,29 @@ async def _newest_versions(reads: Reads, course_id: str | None = None) -> list[V
     return [VersionInfo(*row) for row in await reads.rows(query)]
 
 
-@dataclass(frozen=True)
-class VersionInfo:
-    """A course version's header: immutable, so every process may keep it."""
-
-    id: int
-    course_id: str
-    number: int
-    title: str
-    summary: str
-    visibility: str
-
-
-_version_headers: LRUCache[int, VersionInfo] = LRUCache(maxsize=10_000)
-_version_lessons: LRUCache[int, tuple[tuple[str, str], ...]] = LRUCache(maxsize=10_000)
-
-
 NEWEST_FOR_S = 1.0
-_newest: dict[str | None, tuple[float, int, list[VersionInfo]]] = {}
-_refreshing: set[str | None] = set()
 
 
-async def newest_versions(reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
-    """Each course's newest published version, read about once a second per process.
+async def newest_versions(cache: CatalogueCache, reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
+    """Each course's newest published version, read about once a second per app.
 
-    A version published through this process shows at once; one published
+    A version published through this app shows at once; one published
     elsewhere within :data:`NEWEST_FOR_S` and one query. Single flight: when
     the answer is due for a refresh, the first request reads it again and
     the requests arriving meanwhile keep the previous answer, instead of all
     of them sending the same query at the same moment.
     """
-    now, generation = time.monotonic(), published_here()
-    remembered = _newest.get(course_id)
+    now, generation = time.monotonic(), cache.published
+    remembered = cache.newest.get(course_id)
     fresh = remembered is not None and now - remembered[0] < NEWEST_FOR_S
-    if remembered is not None and remembered[1] == generation and (fresh or course_id in _refreshing):
+    if remembered is not None and remembered[1] == generation and (fresh or course_id in cache.refreshing):
         return remembered[2]
-    _refreshing.add(course_id)
+    cache.refreshing.add(course_id)
     try:
         versions = await _newest_versions(reads, course_id)
     finally:
-        _refreshing.discard(course_id)
-    _newest[course_id] = (now, generation, versions)
+        cache.refreshing.discard(course_id)
+    cache.newest[course_id] = (now, generation, versions)
     return versions
 
 
@@ -152,18 +143,18 @@ async def _progress(reads: Reads, user_key: str | None, course_ids: list[str]) -
     return progress
 
 
-async def _headers(reads: Reads, ids: Collection[int]) -> dict[int, VersionInfo]:
-    missing = [version_id for version_id in ids if version_id not in _version_headers]
+async def _headers(cache: CatalogueCache, reads: Reads, ids: Collection[int]) -> dict[int, VersionInfo]:
+    missing = [version_id for version_id in ids if version_id not in cache.headers]
     if missing:
         for row in await reads.rows(select(*_VERSION_INFO).where(CourseVersion.id.in_(missing))):
             header = VersionInfo(*row)
-            _version_headers[header.id] = header
-    return {version_id: _version_headers[version_id] for version_id in ids}
+            cache.headers[header.id] = header
+    return {version_id: cache.headers[version_id] for version_id in ids}
 
 
-async def _lessons(reads: Reads, version_ids: Collection[int]) -> dict[int, tuple[tuple[str, str], ...]]:
+async def _lessons(cache: CatalogueCache, reads: Reads, version_ids: Collection[int]) -> dict[int, LessonTitles]:
     """Each version's lessons (slug, title) in order; versions never change, so they are kept once read."""
-    missing = [version_id for version_id in version_ids if version_id not in _version_lessons]
+    missing = [version_id for version_id in version_ids if version_id not in cache.lessons]
     if missing:
         found: dict[int, list[tuple[str, str]]] = defaultdict(list)
         rows = await reads.rows(
@@ -174,24 +165,30 @@ async def _lessons(reads: Reads, version_ids: Collection[int]) -> dict[int, tupl
         for version_id, slug, title in rows:
             found[version_id].append((slug, title))
         for version_id in missing:
-            _version_lessons[version_id] = tuple(found[version_id])
-    return {version_id: _version_lessons[version_id] for version_id in version_ids}
+            cache.lessons[version_id] = tuple(found[version_id])
+    return {version_id: cache.lessons[version_id] for version_id in version_ids}
 
 
-async def _in_use(reads: Reads, newest: list[VersionInfo], progress: Progress) -> list[tuple[VersionInfo, VersionInfo]]:
+async def _in_use(
+    cache: CatalogueCache, reads: Reads, newest: list[VersionInfo], progress: Progress
+) -> list[tuple[VersionInfo, VersionInfo]]:
     """(version the learner is on, newest version) of each course."""
-    headers = await _headers(reads, [progress.enrolled.get(row.course_id, row.id) for row in newest])
+    headers = await _headers(cache, reads, [progress.enrolled.get(row.course_id, row.id) for row in newest])
     return [(headers[progress.enrolled.get(row.course_id, row.id)], row) for row in newest]
 
 
 async def courses(
-    reads: Reads, user_key: str | None, organizations: Collection[str], course_id: str | None = None
+    cache: CatalogueCache,
+    reads: Reads,
+    user_key: str | None,
+    organizations: Collection[str],
+    course_id: str | None = None,
 ) -> list[CourseEntry]:
     visible = _visible(organizations)
-    newest = [version for version in await newest_versions(reads, course_id) if version.visibility in visible]
+    newest = [version for version in await newest_versions(cache, reads, course_id) if version.visibility in visible]
     progress = await _progress(reads, user_key, [version.course_id for version in newest])
-    pairs = await _in_use(reads, newest, progress)
-    lessons = await _lessons(reads, [version.id for version, _ in pairs])
+    pairs = await _in_use(cache, reads, newest, progress)
+    lessons = await _lessons(cache, reads, [version.id for version, _ in pairs])
     entries = []
     for version, latest in pairs:
         entry = CourseEntry(
@@ -211,14 +208,19 @@ async def courses(
 
 
 async def lesson_of(
-    session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
+    cache: CatalogueCache,
+    session: AsyncSession,
+    user_key: str,
+    organizations: Collection[str],
+    course_id: str,
+    slug: str,
 ) -> tuple[VersionInfo, CourseLesson]:
     """The lesson as the learner sees it (their version), or :class:`NotVisibleError`."""
     reads = SessionReads(session)
-    newest = await newest_versions(reads, course_id)
+    newest = await newest_versions(cache, reads, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
-    ((version, _newest),) = await _in_use(reads, newest, await _progress(reads, user_key, [course_id]))
+    ((version, _newest),) = await _in_use(cache, reads, newest, await _progress(reads, user_key, [course_id]))
     lesson = await session.scalar(
         select(CourseLesson).where(CourseLesson.version_id == version.id, CourseLesson.slug == slug)
     )
@@ -235,30 +237,21 @@ def languages_of(paths: Iterable[str]) -> list[str]:
     return sorted({LANGUAGES[suffix] for path in paths for suffix in LANGUAGES if path.endswith(suffix)})
 
 
-@dataclass(frozen=True)
-class LessonInfo:
-    """What the lesson page shows of a lesson (never its files): immutable, kept once read."""
-
-    id: int
-    slug: str
-    title: str
-    definition: dict[str, Any]
-    starter_paths: tuple[str, ...]
-
-
-_lesson_pages: LRUCache[tuple[int, str], LessonInfo] = LRUCache(maxsize=10_000)
-
-
 async def lesson_page_of(
-    reads: Reads, enrolled_version: int | None, organizations: Collection[str], course_id: str, slug: str
+    cache: CatalogueCache,
+    reads: Reads,
+    enrolled_version: int | None,
+    organizations: Collection[str],
+    course_id: str,
+    slug: str,
 ) -> tuple[VersionInfo, LessonInfo]:
     """Like :func:`lesson_of` for a learner on ``enrolled_version`` (None: the newest), without the lesson's files."""
-    newest = await newest_versions(reads, course_id)
+    newest = await newest_versions(cache, reads, course_id)
     if not newest or newest[0].visibility not in _visible(organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     progress = Progress(enrolled={course_id: enrolled_version} if enrolled_version is not None else {})
-    ((version, _newest),) = await _in_use(reads, newest, progress)
-    if (version.id, slug) not in _lesson_pages:
+    ((version, _newest),) = await _in_use(cache, reads, newest, progress)
+    if (version.id, slug) not in cache.pages:
         rows = await reads.rows(
             select(CourseLesson.id, CourseLesson.title, CourseLesson.definition, CourseLesson.files["starter"]).where(
                 CourseLesson.version_id == version.id, CourseLesson.slug == slug
@@ -267,13 +260,5 @@ async def lesson_page_of(
         if not rows:
             raise NotVisibleError(f"no lesson {slug!r} in course {course_id!r} version {version.number}")
         lesson_id, title, definition, starter = rows[0]
-        _lesson_pages[(version.id, slug)] = LessonInfo(lesson_id, slug, title, definition, tuple(sorted(starter)))
-    return version, _lesson_pages[(version.id, slug)]
-
-
-def forget_cached() -> None:
-    """Drop what this process keeps of course versions (for a process that changes databases: tests)."""
-    for cache in (_version_headers, _version_lessons, _lesson_pages):
-        cache.clear()
-    _newest.clear()
-    _refreshing.clear()
+        cache.pages[(version.id, slug)] = LessonInfo(lesson_id, slug, title, definition, tuple(sorted(starter)))
+    return version, cache.pages[(version.id, slug)]

@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
 from practica.accounts.errors import AccountError
 from practica.accounts.models import User
-from practica.accounts.organizations import administered_organization, organization_slugs
+from practica.accounts.organizations import administered_organization
 from practica.checks.models import CheckAttempt
 from practica.checks.service import (
     CheckCooldownError,
@@ -37,18 +37,18 @@ from practica.learning.activity import (
 from practica.learning.catalog import (
     CourseEntry,
     NotVisibleError,
-    VersionInfo,
     courses,
     languages_of,
     lesson_of,
     lesson_page_of,
 )
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
-from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
+from practica.lessons.catalog import CourseLesson, VersionInfo, enroll, upgrade_to_latest
 from practica.lessons.format import SLUG_PATTERN
 from practica.lessons.ownership import owns
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
+from practica.services import Services, ServicesDependency, services_of
 from servicekit.params import DbId, NulFreeStr
 from servicekit.reads import Reads, SessionReads
 
@@ -134,8 +134,7 @@ def json_of(model: BaseModel) -> Response:
 
 
 def sandbox_settings(request: Request) -> SandboxSettings:
-    settings: SandboxSettings = request.app.state.sandbox_settings
-    return settings
+    return services_of(request).sandbox_settings
 
 
 Sandbox = Annotated[SandboxSettings, Depends(sandbox_settings)]
@@ -163,56 +162,64 @@ def check_view(attempt: CheckAttempt) -> CheckView:
     )  # fmt: skip
 
 
-async def _organizations(reads: Reads, user: User | None) -> set[str]:
-    return await organization_slugs(reads, user.id) if user is not None else set()
+async def _organizations(services: Services, reads: Reads, user: User | None) -> set[str]:
+    return await services.memberships.slugs(reads, user.id) if user is not None else set()
 
 
 @router.get("/courses", response_model=list[CourseView])
-async def list_courses(request: Request, user: OptionalUser) -> Response:
+async def list_courses(request: Request, user: OptionalUser, services: ServicesDependency) -> Response:
     reads = reads_of(request)
     key = str(user.id) if user else None
-    found = await courses(reads, key, await _organizations(reads, user))
+    found = await courses(services.catalogue, reads, key, await _organizations(services, reads, user))
     return Response(_COURSE_LIST.dump_json([course_view(entry) for entry in found]), media_type=JSON)
 
 
 @router.get("/courses/{course_id}", responses={404: {"description": "No such course for you"}})
-async def get_course(request: Request, course_id: NulFreeStr, user: OptionalUser) -> CourseView:
+async def get_course(
+    request: Request, course_id: NulFreeStr, user: OptionalUser, services: ServicesDependency
+) -> CourseView:
     reads = reads_of(request)
     key = str(user.id) if user else None
-    found = await courses(reads, key, await _organizations(reads, user), course_id)
+    found = await courses(services.catalogue, reads, key, await _organizations(services, reads, user), course_id)
     if not found:
         raise HTTPException(404, f"no course {course_id!r}")
     return course_view(found[0])
 
 
 @router.post("/courses/{course_id}/upgrade")
-async def upgrade(request: Request, course_id: NulFreeStr, user: CurrentUser) -> CourseView:
+async def upgrade(
+    request: Request, course_id: NulFreeStr, user: CurrentUser, services: ServicesDependency
+) -> CourseView:
     """Move to the newest version of the course (files in environments stay as they are)."""
     async with transaction(request) as session:
         reads = SessionReads(session)
-        organizations = await _organizations(reads, user)
-        if not await courses(reads, str(user.id), organizations, course_id):
+        organizations = await _organizations(services, reads, user)
+        if not await courses(services.catalogue, reads, str(user.id), organizations, course_id):
             raise HTTPException(404, f"no course {course_id!r}")
         await upgrade_to_latest(session, str(user.id), course_id)
-        return course_view((await courses(reads, str(user.id), organizations, course_id))[0])
+        return course_view((await courses(services.catalogue, reads, str(user.id), organizations, course_id))[0])
 
 
-async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) -> tuple[VersionInfo, CourseLesson]:
+async def _lesson(
+    services: Services, session: AsyncSession, user: User, course_id: str, slug: str
+) -> tuple[VersionInfo, CourseLesson]:
+    organizations = await _organizations(services, SessionReads(session), user)
     try:
-        return await lesson_of(
-            session, str(user.id), await _organizations(SessionReads(session), user), course_id, slug
-        )
+        return await lesson_of(services.catalogue, session, str(user.id), organizations, course_id, slug)
     except NotVisibleError as error:
         raise HTTPException(404, str(error)) from None
 
 
 @router.get("/courses/{course_id}/lessons/{slug}", response_model=LessonView)
-async def get_lesson(request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser) -> Response:
+async def get_lesson(
+    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, services: ServicesDependency
+) -> Response:
     reads = reads_of(request)
     state = await lesson_state(reads, str(user.id), course_id, slug)
     try:
+        organizations = await _organizations(services, reads, user)
         version, lesson = await lesson_page_of(
-            reads, state.enrolled_version, await _organizations(reads, user), course_id, slug
+            services.catalogue, reads, state.enrolled_version, organizations, course_id, slug
         )
     except NotVisibleError as error:
         raise HTTPException(404, str(error)) from None
@@ -237,11 +244,16 @@ def environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings
 
 @router.post("/courses/{course_id}/lessons/{slug}/environment")
 async def open_environment(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
+    request: Request,
+    course_id: NulFreeStr,
+    slug: NulFreeStr,
+    user: CurrentUser,
+    sandbox: Sandbox,
+    services: ServicesDependency,
 ) -> EnvironmentView:
     """Start (or resume) the learner's environment for the lesson; enrols on the course the first time."""
     async with transaction(request) as session:
-        _version, lesson = await _lesson(session, user, course_id, slug)
+        _version, lesson = await _lesson(services, session, user, course_id, slug)
         await enroll(session, str(user.id), course_id)
         state = await open_workspace(session, str(user.id), course_id, lesson, sandbox)
     return environment_view(state, user, sandbox)
@@ -249,10 +261,15 @@ async def open_environment(
 
 @router.get("/courses/{course_id}/lessons/{slug}/environment")
 async def environment_status(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
+    request: Request,
+    course_id: NulFreeStr,
+    slug: NulFreeStr,
+    user: CurrentUser,
+    sandbox: Sandbox,
+    services: ServicesDependency,
 ) -> EnvironmentView:
     async with transaction(request) as session:
-        await _lesson(session, user, course_id, slug)
+        await _lesson(services, session, user, course_id, slug)
         state = await workspace_state(session, str(user.id), course_id, slug)
     if state is None:
         raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
@@ -261,11 +278,16 @@ async def environment_status(
 
 @router.post("/courses/{course_id}/lessons/{slug}/reset")
 async def reset(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
+    request: Request,
+    course_id: NulFreeStr,
+    slug: NulFreeStr,
+    user: CurrentUser,
+    sandbox: Sandbox,
+    services: ServicesDependency,
 ) -> EnvironmentView:
     """Put the starter files back (the learner's other files go)."""
     async with transaction(request) as session:
-        _version, lesson = await _lesson(session, user, course_id, slug)
+        _version, lesson = await _lesson(services, session, user, course_id, slug)
         if not await reset_workspace(session, str(user.id), course_id, lesson):
             raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
         state = await workspace_state(session, str(user.id), course_id, slug)
@@ -280,12 +302,12 @@ async def reset(
     responses={429: {"description": "Too soon after the previous check"}},
 )
 async def check(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser
+    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, services: ServicesDependency
 ) -> CheckView | JSONResponse:
     """Queue a check of the learner's current files (a check already queued or running is returned)."""
     cooldown = settings_of(request).practica_check_cooldown
     async with transaction(request) as session:
-        version, lesson = await _lesson(session, user, course_id, slug)
+        version, lesson = await _lesson(services, session, user, course_id, slug)
         state = await workspace_state(session, str(user.id), course_id, slug)
         if state is None:
             raise HTTPException(409, "open the lesson first: a check reads the files of your environment")

@@ -3,14 +3,17 @@
 A course import that changes anything publishes a new version; versions are
 never edited. A learner's enrolment points at one version, so an author's
 new version never moves someone mid-lesson: they move when they choose
-(:func:`upgrade_to_latest`).
+(:func:`upgrade_to_latest`). Versions being immutable, a web app keeps what
+it read of them (:class:`CatalogueCache`, one per app in its services).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from cachetools import LRUCache
 from sqlalchemy import BigInteger, DateTime, ForeignKey, Identity, Integer, Text, UniqueConstraint, func, select
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -80,17 +83,60 @@ class Enrollment(Base):
     enrolled_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
 
 
-_published_here = 0  # published versions this process stored (readers that cache the catalogue look at it)
+@dataclass(frozen=True)
+class VersionInfo:
+    """A course version's header: immutable, so every process may keep it."""
+
+    id: int
+    course_id: str
+    number: int
+    title: str
+    summary: str
+    visibility: str
 
 
-def note_published() -> None:
-    """Tell this process's catalogue readers that a version was published (see :func:`published_here`)."""
-    global _published_here
-    _published_here += 1
+@dataclass(frozen=True)
+class LessonInfo:
+    """What the lesson page shows of a lesson (never its files): immutable, kept once read."""
+
+    id: int
+    slug: str
+    title: str
+    definition: dict[str, Any]
+    starter_paths: tuple[str, ...]
 
 
-def published_here() -> int:
-    return _published_here
+KEPT = 10_000  # entries of each kind a catalogue cache holds, least recently used first out
+
+LessonTitles = tuple[tuple[str, str], ...]  # (slug, title) of a version's lessons, in order
+Newest = tuple[float, int, list[VersionInfo]]  # when read (monotonic), ``published`` then, the newest versions
+
+
+def _kept() -> LRUCache[Any, Any]:
+    return LRUCache(maxsize=KEPT)
+
+
+@dataclass
+class CatalogueCache:
+    """What one web app remembers of the catalogue (:mod:`practica.learning.catalog` fills and reads it).
+
+    Versions never change, so their headers, lesson lists and lesson pages are
+    kept once read. Each course's newest version (and the list of all of
+    them, under ``None``) is read again about once a second; ``published``
+    counts the versions published through this app, so that one of those
+    shows at once (:meth:`note_published`).
+    """
+
+    headers: LRUCache[int, VersionInfo] = field(default_factory=_kept)
+    lessons: LRUCache[int, LessonTitles] = field(default_factory=_kept)
+    pages: LRUCache[tuple[int, str], LessonInfo] = field(default_factory=_kept)
+    newest: LRUCache[str | None, Newest] = field(default_factory=_kept)
+    refreshing: set[str | None] = field(default_factory=set)  # newest versions being read again right now
+    published: int = 0
+
+    def note_published(self) -> None:
+        """A version was published through this app: its readers read the newest versions again."""
+        self.published += 1
 
 
 async def latest_version(session: AsyncSession, course_id: str) -> CourseVersion | None:

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Organization
 from practica.events.outbox import gid, record_event
-from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version, note_published
+from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version
 from practica.lessons.files import FileData, read_tree
 from practica.lessons.loading import LoadedCourse, LoadedLesson
 
@@ -86,7 +86,9 @@ async def publish(
 
     With ``published=False`` the version is an author's draft (a preview before publishing): always
     stored, numbered below zero (-1, -2, …) so that published numbers stay consecutive, left out of
-    the catalogue (``published_at`` unset) and announced to nobody.
+    the catalogue (``published_at`` unset) and announced to nobody. A web app that publishes tells its
+    own catalogue (:meth:`~practica.lessons.catalog.CatalogueCache.note_published`), so the version
+    shows there at once; other processes see it within a second.
     """
     if loaded.course is None:
         raise ImportSourceError(f"{loaded.directory}: a course needs course.yaml (this is a single lesson)")
@@ -120,7 +122,6 @@ async def publish(
     session.add_all(CourseLesson(version_id=version.id, **record) for record in lessons)
     if published:
         await _follow_visibility(session, course.id, version.visibility)
-        note_published()
     publication = await _compare(session, course.id, version.number, previous, lessons)
     publication.version_id = version.id
     if published:

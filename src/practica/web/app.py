@@ -1,4 +1,4 @@
-"""The web app factory: settings, database, jobs and routes wired together."""
+"""The web app factory: the app's services (settings, database, caches), jobs and routes wired together."""
 
 from __future__ import annotations
 
@@ -23,15 +23,14 @@ from practica.authoring import routes as authoring_routes
 from practica.errors import PracticaError
 from practica.learning import routes as learning_routes
 from practica.sandbox.settings import SandboxSettings
+from practica.services import Services, services_of
 from practica.settings import PracticaSettings
 from practica.web import spa, system
 from practica.web.security_headers import web_app_headers
-from servicekit.database import make_engine, make_sessionmaker
 from servicekit.guard import install_input_guard
 from servicekit.http import install_observability, ping_router
 from servicekit.logging import configure_logging
 from servicekit.path_headers import PathHeadersMiddleware, constant
-from servicekit.reads import PoolReads
 from servicekit.settings import load_settings, settings_summary
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -46,7 +45,6 @@ def create_app(
 ) -> FastAPI:
     settings = settings or load_settings(PracticaSettings)
     configure_logging(settings.log_format, settings.log_level, service="practica-web")
-    database_url = settings.resolved_database_url()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,18 +54,11 @@ def create_app(
         await dispose(app)
 
     app = FastAPI(title="Practica", version=__version__, lifespan=lifespan)
-    app.state.settings = settings
-    # A steady pool: overflow connections would be opened and closed per request under load.
-    app.state.engine = make_engine(
-        database_url, pool_size=settings.practica_db_pool_size, max_overflow=0, pre_ping=False
-    )
-    app.state.reader = app.state.engine.execution_options(isolation_level="AUTOCOMMIT")
-    app.state.reads = PoolReads(database_url, max_size=settings.practica_db_pool_size, application_name="practica")
-    app.state.sessions = make_sessionmaker(app.state.engine)
-    app.state.sandbox_settings = sandbox_settings or load_settings(SandboxSettings)
+    services = Services.start(settings, sandbox_settings=sandbox_settings)
+    app.state.services = services  # everything the app keeps between requests: routes take it as a dependency
     app.add_middleware(CSRFMiddleware)  # innermost: refusals still get request ids and metrics
     install_input_guard(app)  # NUL bytes and out-of-range ids: 422 naming the parameter, on every route
-    headers = web_app_headers(settings, app.state.sandbox_settings)
+    headers = web_app_headers(settings, services.sandbox_settings)
     app.add_middleware(PathHeadersMiddleware, headers_for=constant(headers))
     install_observability(app, CollectorRegistry(), namespace="practica")
     trust_forwarded_headers(app, settings)
@@ -105,10 +96,10 @@ def trust_forwarded_headers(app: FastAPI, settings: PracticaSettings) -> None:
 
 async def dispose(app: FastAPI) -> None:
     """Close the app's database connections (the lifespan does; tests that skip it call this)."""
-    await app.state.reads.close()
-    await app.state.engine.dispose()
+    services = app.state.services
+    assert isinstance(services, Services)
+    await services.close()
 
 
 def _engine(request: Request) -> AsyncEngine:
-    engine: AsyncEngine = request.app.state.engine
-    return engine
+    return services_of(request).database.engine

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel
 from sqlalchemy import text
 
 from practica import __version__
+from practica.services import ServicesDependency
 
 router = APIRouter(tags=["system"])
 
@@ -19,9 +20,9 @@ class SystemStatus(BaseModel):
 
 
 @router.get("/system")
-async def system_status(request: Request) -> SystemStatus:
-    settings = request.app.state.settings
-    async with request.app.state.sessions() as session:
+async def system_status(services: ServicesDependency) -> SystemStatus:
+    settings = services.settings
+    async with services.database.sessions() as session:
         queued = await session.scalar(text("SELECT count(*) FROM procrastinate_jobs WHERE status = 'todo'"))
     return SystemStatus(
         version=__version__,

@@ -6,7 +6,7 @@ import asyncio
 import re
 from typing import Any
 
-from practica.accounts import organization_slugs
+from practica.services import Services
 from servicekit.database import make_engine, make_sessionmaker
 from servicekit.reads import SessionReads
 from tests.practica.accounts.conftest import Site
@@ -127,9 +127,9 @@ def test_members_see_the_organization_but_only_its_admins_invite_and_remove(site
     assert _slugs(site, author.id) == {"acme"}
 
 
-def test_organization_slugs_lists_the_users_organizations(site: Site) -> None:
+def test_an_apps_memory_of_memberships_follows_joining(site: Site) -> None:
     author, member = site.save(UserFactory.build(author=True), UserFactory.build())
-    assert _slugs(site, author.id) == _slugs(site, member.id) == set()  # now remembered by this process
+    assert _slugs(site, author.id) == _slugs(site, member.id) == set()  # now remembered by the app
     sign_in(site.client, author.email)
     for slug in ("acme", "globex", "initech"):
         create(site, slug)
@@ -152,11 +152,15 @@ def _csrf(site: Site) -> dict[str, str]:
 
 
 def _slugs(site: Site, user_id: int) -> set[str]:
+    """The user's organisations as the app sees them: from its memory when it has them (joining, leaving forget)."""
+    services = site.client.app.state.services
+    assert isinstance(services, Services)
+
     async def query() -> set[str]:
         engine = make_engine(site.url, pool_size=1)
         try:
             async with make_sessionmaker(engine)() as session:
-                return await organization_slugs(SessionReads(session), user_id)
+                return await services.memberships.slugs(SessionReads(session), user_id)
         finally:
             await engine.dispose()
 

@@ -1,4 +1,4 @@
-"""The catalogue's per-process memory of the newest course versions."""
+"""An app's memory of the newest course versions (its :class:`CatalogueCache`)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from practica.learning import catalog
+from practica.lessons.catalog import CatalogueCache
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from servicekit.reads import PoolReads
@@ -47,13 +48,13 @@ async def test_a_due_refresh_is_one_query_while_the_others_keep_the_last_answer(
 ) -> None:
     await _publish(practica_db_url, write_course(tmp_path / "python-basics", ["add"]))
     pool = PoolReads(practica_db_url, max_size=4, application_name="test-catalog")
-    reads = CountingReads(pool)
+    reads, cache = CountingReads(pool), CatalogueCache()
     try:
-        first = await catalog.newest_versions(reads)
+        first = await catalog.newest_versions(cache, reads)
         assert [version.course_id for version in first] == ["python-basics"]
-        catalog._newest[None] = (0.0, *catalog._newest[None][1:])  # the answer is now due for a refresh
+        cache.newest[None] = (0.0, *cache.newest[None][1:])  # the answer is now due for a refresh
 
-        answers = await asyncio.gather(*(catalog.newest_versions(reads) for _ in range(20)))
+        answers = await asyncio.gather(*(catalog.newest_versions(cache, reads) for _ in range(20)))
 
         assert reads.statements == 2  # the first read, then one refresh for 20 requests
         assert all(answer == first for answer in answers)
@@ -61,11 +62,12 @@ async def test_a_due_refresh_is_one_query_while_the_others_keep_the_last_answer(
         await pool.close()
 
 
-async def test_a_version_published_in_this_process_shows_at_once(practica_db_url: str, tmp_path: Path) -> None:
-    pool = PoolReads(practica_db_url, max_size=2, application_name="test-catalog")
+async def test_a_version_noted_as_published_here_shows_at_once(practica_db_url: str, tmp_path: Path) -> None:
+    pool, cache = PoolReads(practica_db_url, max_size=2, application_name="test-catalog"), CatalogueCache()
     try:
-        assert await catalog.newest_versions(pool) == []
+        assert await catalog.newest_versions(cache, pool) == []
         await _publish(practica_db_url, write_course(tmp_path / "python-basics", ["add"]))
-        assert [version.number for version in await catalog.newest_versions(pool)] == [1]
+        cache.note_published()  # as the app that published it does
+        assert [version.number for version in await catalog.newest_versions(cache, pool)] == [1]
     finally:
         await pool.close()

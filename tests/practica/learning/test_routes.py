@@ -191,7 +191,8 @@ async def test_checks_need_an_open_lesson_respect_the_cooldown_and_belong_to_the
     assert "open the lesson first" in refused.json()["detail"]
     await _open(site, client)
     first = await _check(site, client)
-    site.app.state.settings = site.app.state.settings.model_copy(update={"practica_check_cooldown": 60})
+    services = site.app.state.services
+    services.settings = services.settings.model_copy(update={"practica_check_cooldown": 60})
     too_soon = await client.post("/api/courses/basics/lessons/add/checks")
     assert too_soon.status_code == 429
     assert 0 < too_soon.json()["retry_after"] <= 60
