@@ -11,7 +11,6 @@ the first argument of every reader here.
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
@@ -95,7 +94,7 @@ async def newest_versions(cache: CatalogueCache, reads: Reads, course_id: str | 
     the requests arriving meanwhile keep the previous answer, instead of all
     of them sending the same query at the same moment.
     """
-    now, generation = time.monotonic(), cache.published
+    now, generation = cache.timer(), cache.published
     remembered = cache.newest.get(course_id)
     fresh = remembered is not None and now - remembered[0] < NEWEST_FOR_S
     if remembered is not None and remembered[1] == generation and (fresh or course_id in cache.refreshing):

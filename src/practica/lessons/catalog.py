@@ -9,6 +9,8 @@ it read of them (:class:`CatalogueCache`, one per app in its services).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -133,6 +135,7 @@ class CatalogueCache:
     newest: LRUCache[str | None, Newest] = field(default_factory=_kept)
     refreshing: set[str | None] = field(default_factory=set)  # newest versions being read again right now
     published: int = 0
+    timer: Callable[[], float] = time.monotonic  # when ``newest`` entries were read (tests stop it)
 
     def note_published(self) -> None:
         """A version was published through this app: its readers read the newest versions again."""

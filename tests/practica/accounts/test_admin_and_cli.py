@@ -33,6 +33,18 @@ def test_only_admins_list_users_and_change_roles(site: Site) -> None:
     assert post(site.client, "/api/organizations", {"slug": "now-an-author", "name": "x"}).status_code == 201
 
 
+def test_a_new_role_applies_at_once_to_a_session_the_app_remembers(site: Site) -> None:
+    admin, learner = site.save(UserFactory.build(admin=True), UserFactory.build())
+    sign_in(site.client, admin.email)
+    learners = site.browser()
+    sign_in(learners, learner.email)
+    assert learners.get("/api/me").json()["role"] == "learner"  # the app now remembers the session
+    changed = site.client.patch(f"/api/admin/users/{learner.id}", json={"role": "author"}, headers=_csrf(site))
+    assert changed.status_code == 200
+    assert learners.get("/api/me").json()["role"] == "author"
+    assert post(learners, "/api/organizations", {"slug": "acme", "name": "Acme"}).status_code == 201
+
+
 def test_the_users_page_says_whether_another_follows(site: Site) -> None:
     admin, *others = site.save(UserFactory.build(admin=True), UserFactory.build(), UserFactory.build())
     sign_in(site.client, admin.email)

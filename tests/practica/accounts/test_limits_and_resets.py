@@ -50,6 +50,7 @@ def test_a_reset_sets_the_password_and_ends_the_other_sessions(site: Site) -> No
     [user] = site.save(UserFactory.build())
     elsewhere = site.browser()
     sign_in(elsewhere, user.email)
+    assert elsewhere.get("/api/me").status_code == 200  # the app now remembers this session
     assert post(site.client, "/api/auth/reset-request", {"email": user.email}).status_code == 202
     site.run_jobs()
     [(body,)] = site.sql("SELECT body FROM dev_mail")

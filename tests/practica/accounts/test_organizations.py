@@ -120,6 +120,7 @@ def test_members_see_the_organization_but_only_its_admins_invite_and_remove(site
     assert other.get("/api/organizations/acme").json() == {"detail": "No such organization"}
     assert other.get("/api/organizations/nope").status_code == 404
 
+    assert _slugs(site, member.id) == {"acme"}  # now remembered by the app
     assert site.client.delete(f"/api/organizations/acme/members/{member.id}", headers=_csrf(site)).status_code == 204
     last_admin = site.client.delete(f"/api/organizations/acme/members/{author.id}", headers=_csrf(site))
     assert last_admin.status_code == 409

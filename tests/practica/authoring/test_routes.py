@@ -34,6 +34,7 @@ async def _catalogue(site: Site) -> list[str]:
 
 
 async def test_a_course_from_git_is_validated_then_published(site: Site, tmp_path: Path) -> None:
+    site.app.state.services.catalogue.timer = lambda: 0.0  # stopped: only a publication here refreshes it
     author = await site.client("ada@example.org", Role.AUTHOR)
     url = git_repo(course_dir(tmp_path / "basics"))
     created = await author.post("/api/authoring/imports", json={"git_url": url})

@@ -18,6 +18,7 @@ from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.jobs.queue import connected, jobs
 from practica.jobs.worker import worker_context
+from practica.learning.catalog import NEWEST_FOR_S
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime
@@ -222,10 +223,18 @@ async def test_two_opens_at_once_share_one_environment(site: Site) -> None:
     await client.aclose()
 
 
-async def test_a_course_published_by_this_process_is_listed_at_once(site: Site, tmp_path: Path) -> None:
+async def test_a_course_published_elsewhere_is_listed_within_a_second(site: Site, tmp_path: Path) -> None:
+    """Published by another process (here, the test): the app reads the newest versions again after a second.
+
+    One published through the app itself shows at once (tests/practica/authoring/test_routes.py).
+    """
+    clock = [0.0]
+    site.app.state.services.catalogue.timer = lambda: clock[0]
     client = await site.learner("alan@example.org")
     assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["basics"]
     async with site.sessions() as session, session.begin():
         await publish(session, load(_course(tmp_path / "advanced")), "advanced", performer=None)
+    assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["basics"]  # remembered
+    clock[0] += NEWEST_FOR_S
     assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["advanced", "basics"]
     await client.aclose()
