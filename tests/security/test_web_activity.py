@@ -26,7 +26,6 @@ from practica.web.app import create_app, dispose
 from tests.security.web_fixtures import (  # noqa: F401  (fixtures)
     SIGNING_KEY,
     Process,
-    _fresh_process_caches,
     chronicles_process_fixture,
 )
 

@@ -20,7 +20,6 @@ from tests.practica.authoring.courses import course_dir, tar_gz
 from tests.practica.authoring.site import Site
 from tests.practica.lessons.factories import write_lesson
 from tests.security.web_fixtures import (  # noqa: F401  (fixtures)
-    _fresh_process_caches,
     bwrap_runtime,
     checks_home,
     site_fixture,

@@ -23,7 +23,6 @@ from practica.db import migrate as practica_migrations
 from tests.practica.authoring.courses import course_dir, tar_gz
 from tests.practica.authoring.site import Site
 from tests.security.web_fixtures import (  # noqa: F401  (fixtures)
-    _fresh_process_caches,
     bwrap_runtime,
     checks_home,
     site_fixture,

@@ -31,7 +31,6 @@ from servicekit.params import DB_INT_MAX
 from tests.practica.authoring.site import Site
 from tests.security.web_fixtures import (  # noqa: F401  (fixtures)
     GATEWAY_KEY,
-    _fresh_process_caches,
     bwrap_runtime,
     checks_home,
     site_fixture,

@@ -23,9 +23,9 @@ import pytest
 from practica.sandbox import Runtime
 from tests.conftest import free_port, require_tool
 from tests.practica.authoring.site import Site, running_site
-from tests.practica.conftest import _fresh_process_caches, bwrap_runtime, checks_home
+from tests.practica.conftest import bwrap_runtime, checks_home
 
-__all__ = ["_fresh_process_caches", "bwrap_runtime", "checks_home", "site_fixture"]  # fixtures a test module imports
+__all__ = ["bwrap_runtime", "checks_home", "site_fixture"]  # fixtures a test module imports
 
 GATEWAY_KEY = "a-gateway-key-for-the-security-tests-0123456789"
 SIGNING_KEY = "a-signing-key-shared-by-both-products-in-the-security-tests"
