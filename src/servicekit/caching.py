@@ -24,6 +24,8 @@ from typing import Generic, TypeVar
 
 import structlog
 from cachetools import LRUCache
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncSession
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -109,3 +111,15 @@ class RefreshAheadCache(Generic[K, V]):
             log.warning("cache.refresh_failed", exc_info=True)
         finally:
             self._refreshing.pop(key, None)
+
+
+def forget_now_and_at_commit(session: AsyncSession, forget: Callable[[], None]) -> None:
+    """Call ``forget`` now, and again when ``session``'s transaction commits.
+
+    Now: no request of this process answers from memory with what the
+    transaction changes. At commit: a request that looked the row up in
+    between read its old value (still the committed one) and may have
+    remembered it for a whole ``ttl``.
+    """
+    forget()
+    event.listen(session.sync_session, "after_commit", lambda _session: forget(), once=True)

@@ -22,7 +22,7 @@ from practica.accounts.sessions import RECENT_AT_MOST, RECENT_FOR
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
-from servicekit.caching import RefreshAheadCache
+from servicekit.caching import RefreshAheadCache, forget_now_and_at_commit
 from servicekit.reads import Reads
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -51,7 +51,7 @@ class RecentMemberships:
 
     Like sessions, reloaded ahead through the caller's ``reads`` when those outlive the request; joining
     or leaving through this app (:func:`create_organization`, :func:`accept`, :func:`remove_member`)
-    forgets the user here at once, other processes notice within ``RECENT_FOR``.
+    forgets the user here at once (and again at commit), other processes notice within ``RECENT_FOR``.
     """
 
     def __init__(self, ttl: timedelta = RECENT_FOR) -> None:
@@ -87,7 +87,7 @@ async def create_organization(
     if organization_id is None:
         raise AccountError(409, f"The organization {slug!r} already exists")
     session.add(Membership(organization_id=organization_id, user_id=creator.id, role=MemberRole.ADMIN.value))
-    recent.forget(creator.id)
+    forget_now_and_at_commit(session, lambda: recent.forget(creator.id))
     await session.flush()
     return await session.get_one(Organization, organization_id)
 
@@ -206,7 +206,7 @@ async def accept(session: AsyncSession, recent: RecentMemberships, token: str, u
         .on_conflict_do_nothing()
     )
     invitation.accepted_at = datetime.now(UTC)
-    recent.forget(user.id)
+    forget_now_and_at_commit(session, lambda: recent.forget(user.id))
     organization = await session.get_one(Organization, invitation.organization_id)
     role = await role_in(session, organization.id, user.id)
     assert role is not None
@@ -222,7 +222,7 @@ async def remove_member(
     membership = await session.get(Membership, (organization.id, user_id))
     if membership is None:
         raise AccountError(404, "No such member")
-    recent.forget(user_id)
+    forget_now_and_at_commit(session, lambda: recent.forget(user_id))
     if membership.role == MemberRole.ADMIN.value:
         admins = await session.scalar(
             select(func.count())

@@ -30,6 +30,7 @@ from practica.accounts.sessions import RecentSessions
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
+from servicekit.caching import forget_now_and_at_commit
 
 CONFIRM_LIFETIME = timedelta(days=2)
 RESET_LIFETIME = timedelta(hours=1)
@@ -192,4 +193,4 @@ async def set_role(session: AsyncSession, recent: RecentSessions, user: User, ro
         if admins == 1:
             raise AccountError(409, "The platform keeps at least one admin")
     user.role = role.value
-    recent.forget_user(user.id)
+    forget_now_and_at_commit(session, lambda: recent.forget_user(user.id))

@@ -11,7 +11,8 @@ burst of API calls costs one lookup; a session in use is looked up again in
 the background before that time runs out
 (:class:`servicekit.caching.RefreshAheadCache`), so a busy browser's requests
 never wait for it. Ending sessions or changing a role forgets them in the app
-that did it at once; another web process notices within :data:`RECENT_FOR`.
+that did it at once (and again at commit); another web process notices within
+:data:`RECENT_FOR`.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import User, UserSession
 from practica.accounts.tokens import new_token, token_hash
 from practica.settings import PracticaSettings
-from servicekit.caching import RefreshAheadCache
+from servicekit.caching import RefreshAheadCache, forget_now_and_at_commit
 
 SESSION_COOKIE = "practica_session"
 SESSION_LIFETIME = timedelta(days=14)
@@ -93,13 +94,13 @@ async def _look_up(session: AsyncSession, hashed: str) -> User | None:
 
 
 async def end_session(session: AsyncSession, recent: RecentSessions, token: str) -> None:
-    recent.forget(token)
+    forget_now_and_at_commit(session, lambda: recent.forget(token))
     await session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
 
 
 async def end_sessions(session: AsyncSession, recent: RecentSessions, user_id: int, *, keep: str | None = None) -> None:
     """End every session of ``user_id`` except the one whose token is ``keep``."""
-    recent.forget_user(user_id)
+    forget_now_and_at_commit(session, lambda: recent.forget_user(user_id))
     statement = delete(UserSession).where(UserSession.user_id == user_id)
     if keep:
         statement = statement.where(UserSession.token_hash != token_hash(keep))

@@ -27,6 +27,7 @@ from practica.lessons.catalog import CatalogueCache, CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.ownership import check_may_publish, claim, has_published_version
 from practica.lessons.publishing import Publication, publish
+from servicekit.caching import forget_now_and_at_commit
 
 log = structlog.get_logger(__name__)
 
@@ -131,7 +132,7 @@ async def publish_draft(
     async with opened_async(await draft_archive(session, draft.id)) as course:
         publication = await publish(session, course, draft.source, performer=gid("User", user.id))
     if publication.changed:
-        catalogue.note_published()
+        forget_now_and_at_commit(session, catalogue.note_published)
     if first:
         await claim(session, user, draft.course_id)
     draft.status = DraftStatus.PUBLISHED

@@ -9,7 +9,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from practica.accounts.csrf import CSRF_COOKIE
-from practica.accounts.sessions import SESSION_COOKIE
+from practica.accounts.service import create_user
+from practica.accounts.sessions import SESSION_COOKIE, RecentSessions, end_session, start_session
+from servicekit.database import make_engine, make_sessionmaker
 from tests.practica.accounts.conftest import Site, make_site
 from tests.practica.accounts.factories import PASSWORD, UserFactory, csrf_headers, post, sign_in
 
@@ -86,6 +88,22 @@ def test_signing_out_ends_the_session_on_the_server(site: Site) -> None:
     assert site.client.get("/api/me").json() == {"detail": "Sign in first"}
     replay = TestClient(site.client.app, cookies={SESSION_COOKIE: stolen})
     assert replay.get("/api/me").status_code == 401
+
+
+async def test_a_session_looked_up_while_its_end_commits_is_forgotten_at_the_commit(practica_db_url: str) -> None:
+    engine = make_engine(practica_db_url, pool_size=2)
+    sessions, recent = make_sessionmaker(engine), RecentSessions()
+    try:
+        async with sessions() as session, session.begin():
+            user = await create_user(session, "ada@example.org", "a long password", "Ada")
+            token = await start_session(session, user.id)
+        async with sessions() as session, session.begin():
+            await end_session(session, recent, token)
+            # Another request, before the sign-out commits, still finds the session (and remembers it).
+            assert await recent.user_of(token, sessions) is not None
+        assert await recent.user_of(token, sessions) is None
+    finally:
+        await engine.dispose()
 
 
 def test_an_expired_session_signs_nobody_in(site: Site) -> None:
