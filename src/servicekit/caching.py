@@ -94,6 +94,13 @@ class RefreshAheadCache(Generic[K, V]):
         self._generation += 1
         self._entries.clear()
 
+    async def close(self) -> None:
+        """Stop the reloads under way: closed before what they read from, none opens a connection after it."""
+        reloads = list(self._refreshing.values())
+        for reload in reloads:
+            reload.cancel()
+        await asyncio.gather(*reloads, return_exceptions=True)
+
     def _store(self, key: K, value: V | None, generation: int) -> None:
         if generation != self._generation:
             return  # something was forgotten while this was loading: it may be what was just forgotten

@@ -131,3 +131,19 @@ async def test_a_failing_reload_keeps_the_value_until_the_ttl() -> None:
     assert cache.get("k") == "v1"
     now[0] = 10.0
     assert cache.get("k") is None
+
+
+async def test_close_stops_the_reloads_under_way() -> None:
+    now, timer = clock()
+    cache: RefreshAheadCache[str, str] = RefreshAheadCache(100, ttl=10.0, timer=timer)
+    source = Source()
+    assert await cache.get_or_load("k", source.load) == "v1"
+    now[0], source.value = 8.0, "v2"  # due for a reload, which waits at the gate
+    source.gate.clear()
+    assert await cache.get_or_load("k", source.load) == "v1"
+    await settle()
+    assert source.loads == 2
+    await cache.close()
+    source.gate.set()
+    await settle()
+    assert cache.get("k") == "v1"  # the reload ended without storing anything

@@ -73,5 +73,7 @@ class CoreServices:
         return cls(settings=settings, database=Database.open(settings, pool_size=pool_size))
 
     async def close(self) -> None:
-        """Close the database connections (the web app's lifespan does; so does a command when done)."""
+        """Stop the caches' reloads, then close the database (the web app's lifespan does; so does a command)."""
+        await self.recent_sessions.close()
+        await self.memberships.close()
         await self.database.close()

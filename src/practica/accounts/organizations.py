@@ -66,6 +66,9 @@ class RecentMemberships:
     def forget(self, user_id: int) -> None:
         self._slugs.forget(user_id)
 
+    async def close(self) -> None:
+        await self._slugs.close()
+
 
 async def memberships(session: AsyncSession, user_id: int) -> list[MembershipView]:
     rows = await session.execute(

@@ -63,6 +63,9 @@ class RecentSessions:
         """Forget ``user_id``'s sessions (they ended, or the user changed)."""
         self._users.forget_where(lambda user: user.id == user_id)
 
+    async def close(self) -> None:
+        await self._users.close()
+
 
 async def start_session(session: AsyncSession, user_id: int) -> str:
     """Open a session for ``user_id``; return the token for the cookie."""
