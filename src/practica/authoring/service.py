@@ -74,13 +74,11 @@ async def draft_for(session: AsyncSession, user: User, draft_id: int, *, lock: b
 async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple[str, str, str | None, list[str]]]:
     """(slug, title, run command, starter file paths) of the draft's lessons, in order (none before its fetch)."""
     rows = await session.execute(
-        select(
-            CourseLesson.slug, CourseLesson.title, CourseLesson.definition["run"].astext, CourseLesson.files["starter"]
-        )
+        select(CourseLesson.slug, CourseLesson.title, CourseLesson.definition, CourseLesson.files["starter"])
         .where(CourseLesson.version_id == draft.version_id)
         .order_by(CourseLesson.position)
     )
-    return [(slug, title, run, sorted(starter)) for slug, title, run, starter in rows]
+    return [(slug, title, lesson.run, sorted(starter)) for slug, title, lesson, starter in rows]
 
 
 def _not_publishable(draft: CourseDraft) -> str:

@@ -24,8 +24,11 @@ from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Identity, Index, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
+from practica.checks.results import CASE_RESULTS, CaseResult
 from practica.db.base import Base
 
 TIMESTAMP = DateTime(timezone=True)
@@ -46,6 +49,19 @@ class AttemptStatus(StrEnum):
 _STATUSES = ", ".join(f"'{status.value}'" for status in AttemptStatus)
 
 
+class StoredCaseResults(TypeDecorator[list[CaseResult]]):
+    """``check_attempts.results``: a JSONB array in the database, :class:`CaseResult` rows in Python."""
+
+    impl = JSONB
+    cache_ok = True
+
+    def process_bind_param(self, value: list[CaseResult] | None, dialect: Dialect) -> Any:
+        return None if value is None else CASE_RESULTS.dump_python(value, mode="json")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[CaseResult] | None:
+        return None if value is None else CASE_RESULTS.validate_python(value)
+
+
 class CheckAttempt(Base):
     __tablename__ = "check_attempts"
 
@@ -60,7 +76,7 @@ class CheckAttempt(Base):
     detail: Mapped[str] = mapped_column(Text, default="")
     files: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # files sent with the request, else read at run time
     files_hash: Mapped[str | None] = mapped_column(Text)
-    results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    results: Mapped[list[CaseResult]] = mapped_column(StoredCaseResults, default=list)
     duration_s: Mapped[float | None] = mapped_column(Float)
     # Set when a first run was cut short by an overloaded host and the check ran again: what was measured.
     retried_because: Mapped[str | None] = mapped_column(Text)

@@ -16,6 +16,7 @@ from typing import Any
 from xml.etree.ElementTree import Element
 
 from defusedxml import DefusedXmlException, ElementTree
+from pydantic import TypeAdapter
 
 OUTPUT_CAP = 8 * 1024
 MESSAGE_CAP = 2 * 1024
@@ -30,11 +31,26 @@ class CaseStatus(StrEnum):
 
 @dataclass(frozen=True)
 class CaseResult:
+    """One test's result, as normalised, stored (``check_attempts.results``) and shown.
+
+    Stored as JSON with these field names; rows of older versions may lack the later fields (their
+    defaults apply) and rows of newer ones may carry more (ignored): see :data:`CASE_RESULTS`.
+    """
+
     name: str
     status: CaseStatus
     message: str = ""
     output: str = ""
     duration_s: float | None = None
+
+
+CASE_RESULTS: TypeAdapter[list[CaseResult]] = TypeAdapter(list[CaseResult])
+"""Check results to and from JSON: ``dump_python(cases, mode="json")``, ``validate_python(stored)``."""
+
+
+def failing_cases(cases: list[CaseResult]) -> list[CaseResult]:
+    """The tests that failed or erred (skipped ones do not count)."""
+    return [case for case in cases if case.status in (CaseStatus.FAIL, CaseStatus.ERROR)]
 
 
 class ResultsFormatError(ValueError):

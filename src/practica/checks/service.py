@@ -19,10 +19,12 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import AttemptStatus, CheckAttempt
+from practica.checks.results import CASE_RESULTS
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
 from practica.lessons.catalog import CourseLesson
 from practica.lessons.files import FileData
+from practica.lessons.format import Lesson
 from servicekit.reads import Reads
 
 CHECK_TASK = "practica.checks.run"
@@ -149,11 +151,10 @@ async def failed_checks(session: AsyncSession, target: LearnerLesson) -> int:
     return int(count or 0)
 
 
-def disclosed_hints(definition: Mapping[str, Any], failed: int) -> tuple[list[str], int]:
+def disclosed_hints(lesson: Lesson, failed: int) -> tuple[list[str], int]:
     """The hints the lesson's rule shows after ``failed`` failed checks, and how many stay hidden."""
-    hints = definition.get("hints", [])
-    shown = [hint["text"] for hint in hints if failed >= int(hint.get("after_failed_checks", 1))]
-    return shown, len(hints) - len(shown)
+    shown = [hint.text for hint in lesson.hints if failed >= hint.after_failed_checks]
+    return shown, len(lesson.hints) - len(shown)
 
 
 @dataclass(frozen=True)
@@ -191,5 +192,10 @@ async def lesson_state(reads: Reads, user_key: str, course_id: str, slug: str) -
     values = dict(row)
     failed, completed = int(values.pop("failed")), bool(values.pop("completed"))
     enrolled = values.pop("enrolled_version")
-    latest = CheckAttempt(**values) if values["id"] is not None else None  # a detached copy, to read
+    latest = _detached_attempt(values) if values["id"] is not None else None
     return LessonState(failed, completed, latest, enrolled)
+
+
+def _detached_attempt(columns: dict[str, Any]) -> CheckAttempt:
+    """An attempt from a raw row (no column types applied), to read: its results typed as the ORM's are."""
+    return CheckAttempt(**{**columns, "results": CASE_RESULTS.validate_python(columns["results"])})

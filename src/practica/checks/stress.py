@@ -29,7 +29,6 @@ from dataclasses import dataclass
 
 import structlog
 
-from practica.checks.results import CaseStatus
 from practica.checks.runner import CheckRun, Verdict, run_check
 from practica.checks.validation import candidates, incomplete_wrong_solutions
 from practica.lessons.files import FileData, read_tree
@@ -94,7 +93,7 @@ async def cpu_hog(runtime: Runtime, *, per_core: int = 1) -> AsyncIterator[list[
 
 def failures(run: CheckRun) -> list[tuple[str, str]]:
     """(test, message) for each test the run failed; the whole run when it ended without a verdict per test."""
-    failed = [(case.name, case.message) for case in run.cases if case.status in (CaseStatus.FAIL, CaseStatus.ERROR)]
+    failed = [(case.name, case.message) for case in run.failing]
     ended_early = run.verdict not in (Verdict.PASSED, Verdict.FAILED)
     if ended_early or (run.verdict is Verdict.FAILED and not failed):
         failed.append((f"(the whole run: {run.verdict.value})", run.detail))

@@ -10,7 +10,6 @@ in the learner's own, so nothing the learner did there can change the grader.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import structlog
 from procrastinate import JobContext
@@ -112,8 +111,7 @@ async def run_check_job(context: JobContext, attempt_id: int) -> None:
         return
     retried_because = None
     try:
-        definition = Lesson.model_validate(lesson.definition)
-        run, retried_because = await _judged(runtime, definition, files, decode_files(lesson.files["tests"]))
+        run, retried_because = await _judged(runtime, lesson.definition, files, decode_files(lesson.files["tests"]))
     except Exception as error:
         log.exception("check.crashed", attempt=attempt.id)
         run = CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=f"the check crashed: {error}")
@@ -150,19 +148,6 @@ def _status(run: CheckRun) -> AttemptStatus:
     return AttemptStatus.FAILED
 
 
-def _cases(run: CheckRun) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": case.name,
-            "status": case.status.value,
-            "message": case.message,
-            "output": case.output,
-            "duration_s": case.duration_s,
-        }
-        for case in run.cases
-    ]
-
-
 async def _store(
     sessions: Sessions,
     attempt: CheckAttempt,
@@ -180,7 +165,7 @@ async def _store(
                 status=status,
                 verdict=run.verdict.value,
                 detail=run.detail[:4000],
-                results=_cases(run),
+                results=run.cases,
                 duration_s=run.duration_s,
                 files_hash=snapshot_hash(files) if files is not None else None,
                 retried_because=retried_because,
@@ -209,7 +194,7 @@ async def _record_outcome(
     version = await session.get(CourseVersion, lesson.version_id)
     organization = organization_of(version.visibility) if version is not None else None
     performer = gid("User", attempt.user_key)
-    failing = [case.name for case in run.cases if case.status.value in ("fail", "error")]
+    failing = [case.name for case in run.failing]
     payload = {
         **lesson_payload(attempt.course_id, lesson, organization),
         "attempt": attempt.id,

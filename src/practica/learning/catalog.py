@@ -22,6 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
 from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
+from practica.lessons.format import Lesson
+from practica.lessons.stored import stored_lesson
 from servicekit.reads import Reads, SessionReads
 
 
@@ -242,7 +244,7 @@ class LessonInfo:
     id: int
     slug: str
     title: str
-    definition: dict[str, Any]
+    definition: Lesson
     starter_paths: tuple[str, ...]
 
 
@@ -267,7 +269,8 @@ async def lesson_page_of(
         if not rows:
             raise NotVisibleError(f"no lesson {slug!r} in course {course_id!r} version {version.number}")
         lesson_id, title, definition, starter = rows[0]
-        _lesson_pages[(version.id, slug)] = LessonInfo(lesson_id, slug, title, definition, tuple(sorted(starter)))
+        lesson = LessonInfo(lesson_id, slug, title, stored_lesson(definition), tuple(sorted(starter)))
+        _lesson_pages[(version.id, slug)] = lesson
     return version, _lesson_pages[(version.id, slug)]
 
 

@@ -152,10 +152,9 @@ def course_view(entry: CourseEntry) -> CourseView:
 
 def check_view(attempt: CheckAttempt) -> CheckView:
     tests = [
-        TestResult(name=case["name"], status=case["status"], message=case["message"] or case.get("output", ""),
-                   duration_s=case.get("duration_s"))
+        TestResult(name=case.name, status=case.status, message=case.message or case.output, duration_s=case.duration_s)
         for case in attempt.results
-    ]  # fmt: skip
+    ]
     return CheckView(
         id=attempt.id, status=attempt.status, verdict=attempt.verdict, detail=attempt.detail,
         queued_at=attempt.queued_at, started_at=attempt.started_at, finished_at=attempt.finished_at, tests=tests,
@@ -219,8 +218,8 @@ async def get_lesson(request: Request, course_id: NulFreeStr, slug: NulFreeStr, 
     shown, hidden = disclosed_hints(lesson.definition, state.failed_checks)
     return json_of(LessonView(
         course=CourseRef(id=course_id, title=version.title), version=version.number, slug=slug, title=lesson.title,
-        task=lesson.definition["task"], languages=languages_of(lesson.starter_paths),
-        run_command=lesson.definition.get("run"), hints=shown, hints_hidden=hidden,
+        task=lesson.definition.task, languages=languages_of(lesson.starter_paths),
+        run_command=lesson.definition.run, hints=shown, hints_hidden=hidden,
         failed_checks=state.failed_checks, completed=state.completed,
         last_check=check_view(state.latest) if state.latest else None,
     ))  # fmt: skip

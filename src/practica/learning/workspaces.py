@@ -20,6 +20,7 @@ from practica.checks.service import decode_files
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.learning.models import LessonWorkspace
 from practica.lessons.catalog import CourseLesson
+from practica.lessons.format import Lesson
 from practica.sandbox.models import EnvironmentState, LearnerEnvironment
 from practica.sandbox.service import request_environment
 from practica.sandbox.settings import SandboxSettings
@@ -36,15 +37,16 @@ class WorkspaceState:
     error: str | None
 
 
-def learner_spec(definition: dict[str, object]) -> EnvironmentSpec:
+LEARNER_COMMAND_TIMEOUT_S = 3600
+
+
+def learner_spec(lesson: Lesson) -> EnvironmentSpec:
     """The learner's own environment: the lesson's image, network and memory; roomier limits per command."""
-    limits = definition.get("limits") or {}
-    assert isinstance(limits, dict)
     return EnvironmentSpec(
-        environment=str(definition.get("environment", "host")),
-        network=NetworkPolicy(str(definition.get("network", "none"))),
-        limits=Limits(memory=int(limits.get("memory_mb", 256)) * 1024 * 1024, wall_timeout=3600),
-        labels={"purpose": "learner", "lesson": str(definition.get("id", ""))},
+        environment=lesson.environment,
+        network=NetworkPolicy(lesson.network.value),
+        limits=Limits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=LEARNER_COMMAND_TIMEOUT_S),
+        labels={"purpose": "learner", "lesson": lesson.id},
     )
 
 

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
+from practica.lessons.format import Lesson
+from practica.lessons.stored import LessonDefinition
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -65,7 +67,7 @@ class CourseLesson(Base):
     slug: Mapped[str] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(Text)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)  # lesson.yaml, validated
+    definition: Mapped[Lesson] = mapped_column(LessonDefinition)  # lesson.yaml, validated; read back as the model
     files: Mapped[dict[str, Any]] = mapped_column(JSONB)  # {"starter"|"tests"|"solution": {path: {data, mode}}}
 
     __table_args__ = (UniqueConstraint("version_id", "slug", name="uq_course_lessons_slug"),)

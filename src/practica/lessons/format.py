@@ -32,7 +32,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class NetworkPolicy(StrEnum):
+class LessonNetwork(StrEnum):
+    """What the lesson's environments may reach: ``none`` (loopback only) or ``egress`` (the internet)."""
+
     NONE = "none"
     EGRESS = "egress"
 
@@ -43,7 +45,9 @@ class ResultsFormat(StrEnum):
     EXERCISM = "exercism"
 
 
-class Limits(Strict):
+class LessonLimits(Strict):
+    """What one check of the lesson may use; the platform turns these into the sandbox's resource limits."""
+
     time_s: float = Field(10, gt=0, le=600, description="Wall-clock limit of one check run, seconds.")
     memory_mb: int = Field(256, ge=16, le=8192, description="Memory limit of the environment, MiB.")
 
@@ -101,8 +105,8 @@ class Lesson(Strict):
         min_length=1, max_length=256 * 1024, description="The task in Markdown (or a `task.md` beside lesson.yaml)."
     )
     environment: str = Field("host", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="`environments/NAME`.")
-    network: NetworkPolicy = NetworkPolicy.NONE
-    limits: Limits = Field(default_factory=Limits)
+    network: LessonNetwork = LessonNetwork.NONE
+    limits: LessonLimits = Field(default_factory=LessonLimits)
     starter: RelativeDir = Field("starter", description="Files the learner starts with.")
     tests: RelativeDir = Field("tests", description="The hidden unit tests.")
     solution: RelativeDir = Field("solution", description="The reference solution (files that replace the starter).")

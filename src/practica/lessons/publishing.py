@@ -74,7 +74,7 @@ def lesson_record(loaded: LoadedLesson, position: int) -> dict[str, Any]:
         "slug": lesson.id,
         "title": lesson.title,
         "content_hash": digest,
-        "definition": definition,
+        "definition": lesson,
         "files": files,
     }
 

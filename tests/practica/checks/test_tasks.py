@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from practica.checks.models import LessonCompletion
+from practica.checks.results import CaseStatus
 from practica.checks.service import (
     CheckCooldownError,
     disclosed_hints,
@@ -63,8 +64,8 @@ async def test_a_failed_then_passed_check_completes_the_lesson_once(checks: Chec
     await checks.run_jobs()
     attempt = await checks.attempt(failing)
     assert (attempt.status, attempt.verdict) == ("failed", "failed")
-    assert [(case["name"].split("::")[-1], case["status"]) for case in attempt.results] == [("test_add", "fail")]
-    assert "-1 == 5" in attempt.results[0]["message"] + attempt.results[0]["output"]
+    assert [(case.name.split("::")[-1], case.status) for case in attempt.results] == [("test_add", CaseStatus.FAIL)]
+    assert "-1 == 5" in attempt.results[0].message + attempt.results[0].output
     assert attempt.files_hash == snapshot_hash(WRONG)
     assert attempt.queued_at <= attempt.started_at <= attempt.finished_at  # type: ignore[operator]
 

@@ -19,7 +19,7 @@ import pytest
 from practica.checks.stress import stress_lessons
 from practica.checks.validation import validate_lesson
 from practica.lessons.files import read_tree
-from practica.lessons.format import NetworkPolicy, ResultsFormat
+from practica.lessons.format import LessonNetwork, ResultsFormat
 from practica.lessons.loading import LoadedCourse, load
 from practica.sandbox.registry import create_runtime
 from practica.sandbox.settings import SandboxSettings
@@ -65,7 +65,7 @@ def test_course_loads_with_its_lessons(name: str) -> None:
         assert (loaded.directory / "task.md").is_file(), lesson.id
         assert lesson.task.startswith("# "), lesson.id
         assert lesson.environment == "host", lesson.id
-        assert lesson.network is NetworkPolicy.NONE, lesson.id
+        assert lesson.network is LessonNetwork.NONE, lesson.id
         assert lesson.wrong_solutions, f"{lesson.id}: no known-wrong solution"
         # JUnit XML into the platform's report channel, the tests where the platform puts them (outside the
         # workspace): the learner's code can neither rewrite the report nor read the tests once collected.
