@@ -39,6 +39,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
+from practica.lessons.format import Visibility
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -64,7 +65,7 @@ class CourseDraft(Base):
     # Null while a git import is fetched:
     course_id: Mapped[str | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
-    visibility: Mapped[str | None] = mapped_column(Text)  # "public" or an organization slug, as in course_versions
+    visibility: Mapped[Visibility | None] = mapped_column(Text)
     version_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
     archive: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # read only by the job and publishing
     status: Mapped[str] = mapped_column(Text, server_default=text("'validating'"))

@@ -13,6 +13,7 @@ from practica.authoring.report import ValidationReport
 from practica.authoring.service import draft_lessons
 from practica.db.paging import Page
 from practica.learning.catalog import languages_of
+from practica.lessons.format import organization_of
 from practica.lessons.loading import LessonFormatError
 
 
@@ -107,7 +108,7 @@ class PublishedDraft(BaseModel):
 def draft_summary(draft: CourseDraft) -> DraftSummary:
     return DraftSummary(
         id=draft.id, author_id=draft.author_id, course_id=draft.course_id, title=draft.title,
-        organization=None if draft.visibility in (None, "public") else draft.visibility, source=draft.source,
+        organization=organization_of(draft.visibility) if draft.visibility else None, source=draft.source,
         status=draft.status,  # the table's check constraint holds it to these
         progress=DraftProgress(done=draft.progress_done, total=draft.progress_total),
         published_version=draft.published_version, created_at=draft.created_at, finished_at=draft.finished_at,

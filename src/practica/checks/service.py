@@ -138,11 +138,6 @@ def lesson_payload(course_id: str, lesson: CourseLesson, organization: str | Non
     return payload
 
 
-def organization_of(visibility: str) -> str | None:
-    """A course version's ``visibility`` is ``public`` or its organisation's slug."""
-    return None if visibility == "public" else visibility
-
-
 async def failed_checks(session: AsyncSession, target: LearnerLesson) -> int:
     """Failed attempts of this learner on this lesson (platform errors do not count)."""
     count = await session.scalar(

@@ -25,13 +25,12 @@ from practica.checks.service import (
     decode_files,
     lesson_gid,
     lesson_payload,
-    organization_of,
 )
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import jobs
 from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.files import FileData
-from practica.lessons.format import Lesson
+from practica.lessons.format import Lesson, organization_of
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import FileKind
 from practica.sandbox.tasks import Sessions, worker_resources

@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
 from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
-from practica.lessons.format import Lesson
+from practica.lessons.format import Lesson, Visibility, organization_of, visible_to
 from practica.lessons.stored import stored_lesson
 from servicekit.reads import Reads, SessionReads
 
@@ -53,10 +53,6 @@ class CourseEntry:
         return sum(lesson.completed for lesson in self.lessons)
 
 
-def _visible(organizations: Collection[str]) -> list[str]:
-    return ["public", *organizations]
-
-
 _VERSION_INFO = (
     CourseVersion.id,
     CourseVersion.course_id,
@@ -85,7 +81,7 @@ class VersionInfo:
     number: int
     title: str
     summary: str
-    visibility: str
+    visibility: Visibility
 
 
 _version_headers: LRUCache[int, VersionInfo] = LRUCache(maxsize=10_000)
@@ -189,8 +185,9 @@ async def _in_use(reads: Reads, newest: list[VersionInfo], progress: Progress) -
 async def courses(
     reads: Reads, user_key: str | None, organizations: Collection[str], course_id: str | None = None
 ) -> list[CourseEntry]:
-    visible = _visible(organizations)
-    newest = [version for version in await newest_versions(reads, course_id) if version.visibility in visible]
+    newest = [
+        version for version in await newest_versions(reads, course_id) if visible_to(version.visibility, organizations)
+    ]
     progress = await _progress(reads, user_key, [version.course_id for version in newest])
     pairs = await _in_use(reads, newest, progress)
     lessons = await _lessons(reads, [version.id for version, _ in pairs])
@@ -202,7 +199,7 @@ async def courses(
             summary=version.summary,
             version=version.number,
             newest_version=latest.number,
-            organization=None if version.visibility == "public" else version.visibility,
+            organization=organization_of(version.visibility),
         )
         entry.lessons = [
             LessonEntry(slug, title, (version.course_id, slug) in progress.completed)
@@ -218,7 +215,7 @@ async def lesson_of(
     """The lesson as the learner sees it (their version), or :class:`NotVisibleError`."""
     reads = SessionReads(session)
     newest = await newest_versions(reads, course_id)
-    if not newest or newest[0].visibility not in _visible(organizations):
+    if not newest or not visible_to(newest[0].visibility, organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     ((version, _newest),) = await _in_use(reads, newest, await _progress(reads, user_key, [course_id]))
     lesson = await session.scalar(
@@ -256,7 +253,7 @@ async def lesson_page_of(
 ) -> tuple[VersionInfo, LessonInfo]:
     """Like :func:`lesson_of` for a learner on ``enrolled_version`` (None: the newest), without the lesson's files."""
     newest = await newest_versions(reads, course_id)
-    if not newest or newest[0].visibility not in _visible(organizations):
+    if not newest or not visible_to(newest[0].visibility, organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     progress = Progress(enrolled={course_id: enrolled_version} if enrolled_version is not None else {})
     ((version, _newest),) = await _in_use(reads, newest, progress)

@@ -24,7 +24,6 @@ from practica.checks.service import (
     LearnerLesson,
     disclosed_hints,
     lesson_state,
-    organization_of,
     request_check,
 )
 from practica.learning.activity import (
@@ -45,7 +44,7 @@ from practica.learning.catalog import (
 )
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
 from practica.lessons.catalog import CourseLesson, enroll, upgrade_to_latest
-from practica.lessons.format import SLUG_PATTERN
+from practica.lessons.format import SLUG_PATTERN, organization_of
 from practica.lessons.ownership import owns
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings

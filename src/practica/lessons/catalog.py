@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
-from practica.lessons.format import Lesson
+from practica.lessons.format import Lesson, Visibility
 from practica.lessons.stored import LessonDefinition
 
 TIMESTAMP = DateTime(timezone=True)
@@ -47,7 +47,7 @@ class CourseVersion(Base):
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(Text)  # "public" or an organization slug
+    visibility: Mapped[Visibility] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())

@@ -6,10 +6,13 @@ The JSON Schemas in ``schemas/lessons/`` are generated from these models
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from practica.ids import OrganizationSlug
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits, dashes.")]
@@ -118,6 +121,27 @@ class Lesson(Strict):
     wrong_solutions: list[WrongSolution] = Field(default_factory=list, max_length=20)
 
 
+PUBLIC: Final = "public"
+
+Visibility = Literal["public"] | OrganizationSlug
+"""Who sees a course version: everyone, or the members of one organisation (its slug).
+
+The form the platform keeps (``course_versions.visibility``, ``course_drafts.visibility``) and compares;
+``course.yaml`` writes the second as ``{organization: SLUG}`` (:attr:`Course.audience` turns one into the other).
+"""
+
+
+def organization_of(visibility: Visibility) -> OrganizationSlug | None:
+    """The organisation whose members alone see the course; None for a public one."""
+    return None if visibility == PUBLIC else OrganizationSlug(visibility)
+
+
+def visible_to(visibility: Visibility, organizations: Collection[str]) -> bool:
+    """Whether a member of ``organizations`` (none: anyone, signed in or not) sees a course of this visibility."""
+    organization = organization_of(visibility)
+    return organization is None or organization in organizations
+
+
 class OrganizationVisibility(Strict):
     organization: Slug
 
@@ -132,6 +156,13 @@ class Course(Strict):
         "public", description="`public`, or `{organization: SLUG}` for members only."
     )
     lessons: list[Slug] = Field(min_length=1, max_length=200, description="Lesson directories, in order (200 at most).")
+
+    @property
+    def audience(self) -> Visibility:
+        """``visibility`` as the platform keeps it: ``public`` or the organisation's slug."""
+        if isinstance(self.visibility, OrganizationVisibility):
+            return OrganizationSlug(self.visibility.organization)
+        return PUBLIC
 
     @model_validator(mode="after")
     def _unique_lessons(self) -> Course:

@@ -21,6 +21,7 @@ from practica.accounts.models import Organization
 from practica.events.outbox import gid, record_event
 from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version, note_published
 from practica.lessons.files import FileData, read_tree
+from practica.lessons.format import Visibility, organization_of
 from practica.lessons.loading import LoadedCourse, LoadedLesson
 
 GIT_PREFIXES = ("http://", "https://", "git://", "ssh://", "file://", "git@")
@@ -110,7 +111,7 @@ async def publish(
         number=number,
         title=course.title,
         summary=course.summary,
-        visibility=course.visibility if isinstance(course.visibility, str) else course.visibility.organization,
+        visibility=course.audience,
         content_hash=content_hash,
         source=source,
         published_at=func.now() if published else None,
@@ -128,11 +129,11 @@ async def publish(
     return publication
 
 
-async def _follow_visibility(session: AsyncSession, course_id: str, visibility: str) -> None:
+async def _follow_visibility(session: AsyncSession, course_id: str, visibility: Visibility) -> None:
     """The course belongs to the organisation of its newest version (whose admins may then publish it)."""
-    organization_id = None
-    if visibility != "public":
-        organization_id = await session.scalar(select(Organization.id).where(Organization.slug == visibility))
+    organization_id, organization = None, organization_of(visibility)
+    if organization is not None:
+        organization_id = await session.scalar(select(Organization.id).where(Organization.slug == organization))
     await session.execute(update(Course).where(Course.id == course_id).values(organization_id=organization_id))
 
 
@@ -147,13 +148,14 @@ async def _announce(
     session: AsyncSession, version: CourseVersion, publication: Publication, lessons: int, performer: str | None
 ) -> None:
     """Record ``course.published`` for Chronicles."""
+    organization = organization_of(version.visibility)
     payload: dict[str, Any] = {
         "course": {"id": version.course_id, "title": version.title}, "version": version.number, "lessons": lessons,
         "added": publication.added, "updated": publication.updated, "removed": publication.removed,
-        "visibility": "public" if version.visibility == "public" else "private",
+        "visibility": "public" if organization is None else "private",
     }  # fmt: skip
-    if version.visibility != "public":
-        payload["org"] = version.visibility
+    if organization is not None:
+        payload["org"] = organization
     await record_event(session, subject=gid("Course", version.course_id), action="course.published",
                        performer=performer, payload=payload)  # fmt: skip
 
