@@ -9,14 +9,18 @@ enters (a route's path parameter, a row read back) and pass it on as it is.
 
 from __future__ import annotations
 
-from typing import NewType
+from typing import Annotated, NewType
+
+from pydantic import AfterValidator
+
+from servicekit.params import no_nul
 
 UserId = NewType("UserId", int)
 """``users.id``."""
 
 OwnerKey = NewType("OwnerKey", str)
 """Whose environment, enrolment or check: ``str(user id)`` for a learner, ``preview:USER_ID`` for an author's
-preview (:func:`practica.learning.workspaces.learner_key`)."""
+preview (:func:`learner_key`, :func:`practica.authoring.previews.preview_key`)."""
 
 CourseId = NewType("CourseId", str)
 """``courses.id``: the course's slug from ``course.yaml``."""
@@ -38,3 +42,15 @@ EnvironmentId = NewType("EnvironmentId", str)
 
 AttemptId = NewType("AttemptId", int)
 """``check_attempts.id``."""
+
+
+def learner_key(user_id: int) -> OwnerKey:
+    """The owner key of a user's own learning (their environments, enrolments and checks)."""
+    return OwnerKey(str(user_id))
+
+
+CourseIdParam = Annotated[CourseId, AfterValidator(no_nul)]
+"""A course id in a route's path or query (422 naming the parameter for a NUL byte)."""
+
+LessonSlugParam = Annotated[LessonSlug, AfterValidator(no_nul)]
+"""A lesson slug in a route's path or query."""

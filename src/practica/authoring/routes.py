@@ -51,11 +51,12 @@ from practica.authoring.sources import (
     resolve_remote,
 )
 from practica.db.paging import page_of
+from practica.ids import LessonSlugParam
 from practica.learning.routes import EnvironmentView, Sandbox, environment_view
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
 from practica.settings import Environment
-from servicekit.params import DbId, NulFreeStr
+from servicekit.params import DbId
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
 MAX_JSON = 64 * 1024
@@ -232,7 +233,7 @@ async def publish(request: Request, draft_id: DbId, user: Author, body: PublishR
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def open_lesson_preview(
-    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     """Open the lesson as a learner would: an environment of the author's own with the draft's starter files."""
     async with transaction(request) as session:
@@ -243,7 +244,7 @@ async def open_lesson_preview(
 
 @router.get("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def lesson_preview(
-    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
@@ -255,7 +256,7 @@ async def lesson_preview(
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview/reset", responses={404: {"model": Problem}})
 async def reset_lesson_preview(
-    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     """Put the draft's starter files back into the preview (the author's other files go), as a learner's reset."""
     async with transaction(request) as session:

@@ -23,6 +23,7 @@ from practica.authoring.report import ValidationReport
 from practica.authoring.sources import opened_async
 from practica.authoring.tasks import draft_archive, job_running, queue_validation
 from practica.events.outbox import gid
+from practica.ids import EnvironmentId
 from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.ownership import check_may_publish, claim, has_published_version
@@ -137,7 +138,7 @@ async def publish_draft(
     return publication
 
 
-async def delete_draft(session: AsyncSession, draft: CourseDraft) -> list[str]:
+async def delete_draft(session: AsyncSession, draft: CourseDraft) -> list[EnvironmentId]:
     """Delete a draft (locked by the caller), its unpublished version and the previews holding its files.
 
     Returns the preview environments being removed. 409 while the draft's job runs (a job still queued

@@ -30,6 +30,7 @@ from sqlalchemy.types import TypeDecorator
 
 from practica.checks.results import CASE_RESULTS, CaseResult
 from practica.db.base import Base
+from practica.ids import AttemptId, CourseId, EnvironmentId, LessonId, LessonSlug, OwnerKey
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -65,12 +66,12 @@ class StoredCaseResults(TypeDecorator[list[CaseResult]]):
 class CheckAttempt(Base):
     __tablename__ = "check_attempts"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    user_key: Mapped[str] = mapped_column(Text)
-    course_id: Mapped[str] = mapped_column(Text)
-    lesson_slug: Mapped[str] = mapped_column(Text)
-    lesson_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_lessons.id"))
-    environment_id: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[AttemptId] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_key: Mapped[OwnerKey] = mapped_column(Text)
+    course_id: Mapped[CourseId] = mapped_column(Text)
+    lesson_slug: Mapped[LessonSlug] = mapped_column(Text)
+    lesson_id: Mapped[LessonId] = mapped_column(BigInteger, ForeignKey("course_lessons.id"))
+    environment_id: Mapped[EnvironmentId | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
     verdict: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
@@ -93,8 +94,8 @@ class CheckAttempt(Base):
 class LessonCompletion(Base):
     __tablename__ = "lesson_completions"
 
-    user_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    course_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    lesson_slug: Mapped[str] = mapped_column(Text, primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("check_attempts.id"))
+    user_key: Mapped[OwnerKey] = mapped_column(Text, primary_key=True)
+    course_id: Mapped[CourseId] = mapped_column(Text, primary_key=True)
+    lesson_slug: Mapped[LessonSlug] = mapped_column(Text, primary_key=True)
+    attempt_id: Mapped[AttemptId] = mapped_column(BigInteger, ForeignKey("check_attempts.id"))
     completed_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())

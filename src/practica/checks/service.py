@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.checks.models import AttemptStatus, CheckAttempt
 from practica.checks.results import CASE_RESULTS
 from practica.events.outbox import gid, record_event
+from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
 from practica.lessons.catalog import CourseLesson
 from practica.lessons.files import FileData
@@ -44,10 +45,10 @@ class CheckCooldownError(Exception):
 class LearnerLesson:
     """Whose check of which lesson (of the version the learner is on)."""
 
-    user_key: str
-    course_id: str
+    user_key: OwnerKey
+    course_id: CourseId
     lesson: CourseLesson
-    organization: str | None = None  # the course's organisation, for private courses
+    organization: OrganizationSlug | None = None  # the course's organisation, for private courses
 
 
 def encode_files(files: Mapping[str, FileData]) -> dict[str, Any]:
@@ -71,7 +72,7 @@ async def request_check(
     target: LearnerLesson,
     *,
     cooldown_s: float,
-    environment_id: str | None = None,
+    environment_id: EnvironmentId | None = None,
     files: Mapping[str, FileData] | None = None,
 ) -> CheckAttempt:
     """A queued attempt for the learner's current files (or ``files``); an unfinished one is returned as it is.
@@ -122,12 +123,12 @@ def _abandoned(attempt: CheckAttempt) -> bool:
     return (datetime.now(UTC) - attempt.queued_at).total_seconds() > ABANDONED_AFTER_S
 
 
-def lesson_gid(course_id: str, slug: str) -> str:
+def lesson_gid(course_id: CourseId, slug: LessonSlug) -> str:
     """``gid://practica/Lesson/COURSE:SLUG`` (a global id's last part holds no slash)."""
     return gid("Lesson", f"{course_id}:{slug}")
 
 
-def lesson_payload(course_id: str, lesson: CourseLesson, organization: str | None) -> dict[str, Any]:
+def lesson_payload(course_id: CourseId, lesson: CourseLesson, organization: OrganizationSlug | None) -> dict[str, Any]:
     """What Chronicles' rules and templates read (``chronicles/practica-rules.yaml``)."""
     payload: dict[str, Any] = {
         "course": {"id": course_id},
@@ -157,7 +158,7 @@ class LessonState:
     failed_checks: int
     completed: bool
     latest: CheckAttempt | None
-    enrolled_version: int | None  # the course version the learner is on (None: not enrolled yet)
+    enrolled_version: VersionId | None  # the course version the learner is on (None: not enrolled yet)
 
 
 _LESSON_STATE = text(
@@ -181,7 +182,7 @@ _LESSON_STATE = text(
 )
 
 
-async def lesson_state(reads: Reads, user_key: str, course_id: str, slug: str) -> LessonState:
+async def lesson_state(reads: Reads, user_key: OwnerKey, course_id: CourseId, slug: LessonSlug) -> LessonState:
     """Failed checks, completion, the latest attempt and the enrolled version, in one round trip (the lesson page)."""
     (row,) = await reads.mappings(_LESSON_STATE, {"user_key": user_key, "course_id": course_id, "slug": slug})
     values = dict(row)

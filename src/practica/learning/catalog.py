@@ -21,6 +21,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
+from practica.ids import CourseId, LessonId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
 from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
 from practica.lessons.format import Lesson, Visibility, organization_of, visible_to
 from practica.lessons.stored import stored_lesson
@@ -40,12 +41,12 @@ class LessonEntry:
 
 @dataclass
 class CourseEntry:
-    id: str
+    id: CourseId
     title: str
     summary: str
     version: int
     newest_version: int
-    organization: str | None
+    organization: OrganizationSlug | None
     lessons: list[LessonEntry] = field(default_factory=list)
 
     @property
@@ -63,7 +64,7 @@ _VERSION_INFO = (
 )
 
 
-async def _newest_versions(reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
+async def _newest_versions(reads: Reads, course_id: CourseId | None = None) -> list[VersionInfo]:
     query = select(*_VERSION_INFO).ext(distinct_on(CourseVersion.course_id))
     query = query.where(CourseVersion.published_at.is_not(None))
     if course_id is not None:
@@ -76,8 +77,8 @@ async def _newest_versions(reads: Reads, course_id: str | None = None) -> list[V
 class VersionInfo:
     """A course version's header: immutable, so every process may keep it."""
 
-    id: int
-    course_id: str
+    id: VersionId
+    course_id: CourseId
     number: int
     title: str
     summary: str
@@ -93,7 +94,7 @@ _newest: dict[str | None, tuple[float, int, list[VersionInfo]]] = {}
 _refreshing: set[str | None] = set()
 
 
-async def newest_versions(reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
+async def newest_versions(reads: Reads, course_id: CourseId | None = None) -> list[VersionInfo]:
     """Each course's newest published version, read about once a second per process.
 
     A version published through this process shows at once; one published
@@ -118,8 +119,8 @@ async def newest_versions(reads: Reads, course_id: str | None = None) -> list[Ve
 
 @dataclass
 class Progress:
-    enrolled: dict[str, int] = field(default_factory=dict)  # course id -> version id
-    completed: set[tuple[str, str]] = field(default_factory=set)  # (course id, lesson slug)
+    enrolled: dict[CourseId, VersionId] = field(default_factory=dict)
+    completed: set[tuple[CourseId, LessonSlug]] = field(default_factory=set)
 
 
 def _progress_statement() -> CompoundSelect[Any]:
@@ -137,14 +138,14 @@ def _progress_statement() -> CompoundSelect[Any]:
 _PROGRESS = _progress_statement()
 
 
-async def _progress(reads: Reads, user_key: str | None, course_ids: list[str]) -> Progress:
+async def _progress(reads: Reads, user_key: OwnerKey | None, course_ids: list[CourseId]) -> Progress:
     """The learner's enrolments and completed lessons in these courses, in one round trip."""
     progress = Progress()
     if user_key is None or not course_ids:
         return progress
     for kind, course_id, value in await reads.rows(_PROGRESS, {"user_key": user_key, "course_ids": course_ids}):
         if kind == "enrolled":
-            progress.enrolled[course_id] = int(value)
+            progress.enrolled[course_id] = VersionId(int(value))
         else:
             progress.completed.add((course_id, value))
     return progress
@@ -183,7 +184,7 @@ async def _in_use(reads: Reads, newest: list[VersionInfo], progress: Progress) -
 
 
 async def courses(
-    reads: Reads, user_key: str | None, organizations: Collection[str], course_id: str | None = None
+    reads: Reads, user_key: OwnerKey | None, organizations: Collection[str], course_id: CourseId | None = None
 ) -> list[CourseEntry]:
     newest = [
         version for version in await newest_versions(reads, course_id) if visible_to(version.visibility, organizations)
@@ -210,7 +211,7 @@ async def courses(
 
 
 async def lesson_of(
-    session: AsyncSession, user_key: str, organizations: Collection[str], course_id: str, slug: str
+    session: AsyncSession, user_key: OwnerKey, organizations: Collection[str], course_id: CourseId, slug: LessonSlug
 ) -> tuple[VersionInfo, CourseLesson]:
     """The lesson as the learner sees it (their version), or :class:`NotVisibleError`."""
     reads = SessionReads(session)
@@ -238,8 +239,8 @@ def languages_of(paths: Iterable[str]) -> list[str]:
 class LessonInfo:
     """What the lesson page shows of a lesson (never its files): immutable, kept once read."""
 
-    id: int
-    slug: str
+    id: LessonId
+    slug: LessonSlug
     title: str
     definition: Lesson
     starter_paths: tuple[str, ...]
@@ -249,7 +250,11 @@ _lesson_pages: LRUCache[tuple[int, str], LessonInfo] = LRUCache(maxsize=10_000)
 
 
 async def lesson_page_of(
-    reads: Reads, enrolled_version: int | None, organizations: Collection[str], course_id: str, slug: str
+    reads: Reads,
+    enrolled_version: VersionId | None,
+    organizations: Collection[str],
+    course_id: CourseId,
+    slug: LessonSlug,
 ) -> tuple[VersionInfo, LessonInfo]:
     """Like :func:`lesson_of` for a learner on ``enrolled_version`` (None: the newest), without the lesson's files."""
     newest = await newest_versions(reads, course_id)

@@ -26,6 +26,7 @@ from practica.checks.service import (
     lesson_state,
     request_check,
 )
+from practica.ids import CourseId, CourseIdParam, LessonSlug, LessonSlugParam, learner_key
 from practica.learning.activity import (
     ActivityCursorError,
     ActivityPage,
@@ -168,15 +169,15 @@ async def _organizations(reads: Reads, user: User | None) -> set[str]:
 @router.get("/courses", response_model=list[CourseView])
 async def list_courses(request: Request, user: OptionalUser) -> Response:
     reads = reads_of(request)
-    key = str(user.id) if user else None
+    key = learner_key(user.id) if user else None
     found = await courses(reads, key, await _organizations(reads, user))
     return Response(_COURSE_LIST.dump_json([course_view(entry) for entry in found]), media_type=JSON)
 
 
 @router.get("/courses/{course_id}", responses={404: {"description": "No such course for you"}})
-async def get_course(request: Request, course_id: NulFreeStr, user: OptionalUser) -> CourseView:
+async def get_course(request: Request, course_id: CourseIdParam, user: OptionalUser) -> CourseView:
     reads = reads_of(request)
-    key = str(user.id) if user else None
+    key = learner_key(user.id) if user else None
     found = await courses(reads, key, await _organizations(reads, user), course_id)
     if not found:
         raise HTTPException(404, f"no course {course_id!r}")
@@ -184,30 +185,32 @@ async def get_course(request: Request, course_id: NulFreeStr, user: OptionalUser
 
 
 @router.post("/courses/{course_id}/upgrade")
-async def upgrade(request: Request, course_id: NulFreeStr, user: CurrentUser) -> CourseView:
+async def upgrade(request: Request, course_id: CourseIdParam, user: CurrentUser) -> CourseView:
     """Move to the newest version of the course (files in environments stay as they are)."""
     async with transaction(request) as session:
         reads = SessionReads(session)
         organizations = await _organizations(reads, user)
-        if not await courses(reads, str(user.id), organizations, course_id):
+        if not await courses(reads, learner_key(user.id), organizations, course_id):
             raise HTTPException(404, f"no course {course_id!r}")
-        await upgrade_to_latest(session, str(user.id), course_id)
-        return course_view((await courses(reads, str(user.id), organizations, course_id))[0])
+        await upgrade_to_latest(session, learner_key(user.id), course_id)
+        return course_view((await courses(reads, learner_key(user.id), organizations, course_id))[0])
 
 
-async def _lesson(session: AsyncSession, user: User, course_id: str, slug: str) -> tuple[VersionInfo, CourseLesson]:
+async def _lesson(
+    session: AsyncSession, user: User, course_id: CourseId, slug: LessonSlug
+) -> tuple[VersionInfo, CourseLesson]:
     try:
         return await lesson_of(
-            session, str(user.id), await _organizations(SessionReads(session), user), course_id, slug
+            session, learner_key(user.id), await _organizations(SessionReads(session), user), course_id, slug
         )
     except NotVisibleError as error:
         raise HTTPException(404, str(error)) from None
 
 
 @router.get("/courses/{course_id}/lessons/{slug}", response_model=LessonView)
-async def get_lesson(request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser) -> Response:
+async def get_lesson(request: Request, course_id: CourseIdParam, slug: LessonSlugParam, user: CurrentUser) -> Response:
     reads = reads_of(request)
-    state = await lesson_state(reads, str(user.id), course_id, slug)
+    state = await lesson_state(reads, learner_key(user.id), course_id, slug)
     try:
         version, lesson = await lesson_page_of(
             reads, state.enrolled_version, await _organizations(reads, user), course_id, slug
@@ -235,23 +238,23 @@ def environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings
 
 @router.post("/courses/{course_id}/lessons/{slug}/environment")
 async def open_environment(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
+    request: Request, course_id: CourseIdParam, slug: LessonSlugParam, user: CurrentUser, sandbox: Sandbox
 ) -> EnvironmentView:
     """Start (or resume) the learner's environment for the lesson; enrols on the course the first time."""
     async with transaction(request) as session:
         _version, lesson = await _lesson(session, user, course_id, slug)
-        await enroll(session, str(user.id), course_id)
-        state = await open_workspace(session, str(user.id), course_id, lesson, sandbox)
+        await enroll(session, learner_key(user.id), course_id)
+        state = await open_workspace(session, learner_key(user.id), course_id, lesson, sandbox)
     return environment_view(state, user, sandbox)
 
 
 @router.get("/courses/{course_id}/lessons/{slug}/environment")
 async def environment_status(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
+    request: Request, course_id: CourseIdParam, slug: LessonSlugParam, user: CurrentUser, sandbox: Sandbox
 ) -> EnvironmentView:
     async with transaction(request) as session:
         await _lesson(session, user, course_id, slug)
-        state = await workspace_state(session, str(user.id), course_id, slug)
+        state = await workspace_state(session, learner_key(user.id), course_id, slug)
     if state is None:
         raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
     return environment_view(state, user, sandbox)
@@ -259,14 +262,14 @@ async def environment_status(
 
 @router.post("/courses/{course_id}/lessons/{slug}/reset")
 async def reset(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser, sandbox: Sandbox
+    request: Request, course_id: CourseIdParam, slug: LessonSlugParam, user: CurrentUser, sandbox: Sandbox
 ) -> EnvironmentView:
     """Put the starter files back (the learner's other files go)."""
     async with transaction(request) as session:
         _version, lesson = await _lesson(session, user, course_id, slug)
-        if not await reset_workspace(session, str(user.id), course_id, lesson):
+        if not await reset_workspace(session, learner_key(user.id), course_id, lesson):
             raise HTTPException(404, "no environment for this lesson yet: open the lesson first")
-        state = await workspace_state(session, str(user.id), course_id, slug)
+        state = await workspace_state(session, learner_key(user.id), course_id, slug)
     assert state is not None
     return environment_view(state, user, sandbox)
 
@@ -278,16 +281,16 @@ async def reset(
     responses={429: {"description": "Too soon after the previous check"}},
 )
 async def check(
-    request: Request, course_id: NulFreeStr, slug: NulFreeStr, user: CurrentUser
+    request: Request, course_id: CourseIdParam, slug: LessonSlugParam, user: CurrentUser
 ) -> CheckView | JSONResponse:
     """Queue a check of the learner's current files (a check already queued or running is returned)."""
     cooldown = settings_of(request).practica_check_cooldown
     async with transaction(request) as session:
         version, lesson = await _lesson(session, user, course_id, slug)
-        state = await workspace_state(session, str(user.id), course_id, slug)
+        state = await workspace_state(session, learner_key(user.id), course_id, slug)
         if state is None:
             raise HTTPException(409, "open the lesson first: a check reads the files of your environment")
-        target = LearnerLesson(str(user.id), course_id, lesson, organization_of(version.visibility))
+        target = LearnerLesson(learner_key(user.id), course_id, lesson, organization_of(version.visibility))
         try:
             attempt = await request_check(session, target, cooldown_s=cooldown, environment_id=state.environment_id)
         except CheckCooldownError as error:
@@ -302,7 +305,7 @@ async def check(
 async def get_check(request: Request, check_id: DbId, user: CurrentUser) -> CheckView:
     async with transaction(request) as session:
         attempt = await session.get(CheckAttempt, check_id)
-    if attempt is None or attempt.user_key != str(user.id):
+    if attempt is None or attempt.user_key != learner_key(user.id):
         raise HTTPException(404, f"no check {check_id}")
     return check_view(attempt)
 

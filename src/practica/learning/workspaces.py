@@ -17,6 +17,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.service import decode_files
+from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.learning.models import LessonWorkspace
 from practica.lessons.catalog import CourseLesson
@@ -32,7 +33,7 @@ PREPARE_TASK = "practica.learning.prepare"
 
 @dataclass(frozen=True)
 class WorkspaceState:
-    environment_id: str
+    environment_id: EnvironmentId
     status: str  # the environment's, except "starting" until the starter files are in
     error: str | None
 
@@ -50,12 +51,12 @@ def learner_spec(lesson: Lesson) -> EnvironmentSpec:
     )
 
 
-def lesson_key(course_id: str, slug: str) -> str:
+def lesson_key(course_id: CourseId, slug: LessonSlug) -> str:
     return f"{course_id}/{slug}"
 
 
 async def open_workspace(
-    session: AsyncSession, user_key: str, course_id: str, lesson: CourseLesson, settings: SandboxSettings
+    session: AsyncSession, user_key: OwnerKey, course_id: CourseId, lesson: CourseLesson, settings: SandboxSettings
 ) -> WorkspaceState:
     """Ask for the learner's environment for this lesson; starter files are written the first time."""
     environment = await request_environment(
@@ -84,7 +85,7 @@ async def open_workspace(
     return state
 
 
-async def reset_workspace(session: AsyncSession, user_key: str, course_id: str, lesson: CourseLesson) -> bool:
+async def reset_workspace(session: AsyncSession, user_key: OwnerKey, course_id: CourseId, lesson: CourseLesson) -> bool:
     """Put the starter files of ``lesson`` back (everything else in the workspace goes); False without one."""
     workspace = await session.get(LessonWorkspace, (user_key, course_id, lesson.slug), with_for_update=True)
     if workspace is None:
@@ -114,7 +115,9 @@ async def _queue_prepare(session: AsyncSession, workspace: LessonWorkspace, less
     )
 
 
-async def workspace_state(session: AsyncSession, user_key: str, course_id: str, slug: str) -> WorkspaceState | None:
+async def workspace_state(
+    session: AsyncSession, user_key: OwnerKey, course_id: CourseId, slug: LessonSlug
+) -> WorkspaceState | None:
     """The learner's environment for the lesson as the page shows it; None before the lesson was first opened."""
     row = (
         await session.execute(
@@ -134,11 +137,13 @@ async def workspace_state(session: AsyncSession, user_key: str, course_id: str, 
     environment_id, status, error, prepared_at = row
     if status == EnvironmentState.RUNNING and prepared_at is None:
         status = EnvironmentState.STARTING
-    return WorkspaceState(environment_id, status, error)
+    return WorkspaceState(EnvironmentId(environment_id), status, error)
 
 
 @jobs.task(name=PREPARE_TASK, queue=QUEUE, pass_context=True)
-async def prepare_workspace(context: JobContext, user_key: str, course_id: str, lesson_slug: str, reset: bool) -> None:
+async def prepare_workspace(
+    context: JobContext, user_key: OwnerKey, course_id: CourseId, lesson_slug: LessonSlug, reset: bool
+) -> None:
     """Write the starter files (after removing everything, for a reset) once the environment exists."""
     sandbox, sessions = worker_resources(context)
     async with sessions() as session:

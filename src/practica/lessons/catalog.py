@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
+from practica.ids import CourseId, LessonId, LessonSlug, OwnerKey, UserId, VersionId
 from practica.lessons.format import Lesson, Visibility
 from practica.lessons.stored import LessonDefinition
 
@@ -33,17 +34,17 @@ class Course(Base):
 
     __tablename__ = "courses"
 
-    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    id: Mapped[CourseId] = mapped_column(Text, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
-    owner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    owner_id: Mapped[UserId | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
     organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="SET NULL"))
 
 
 class CourseVersion(Base):
     __tablename__ = "course_versions"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    course_id: Mapped[str] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"))
+    id: Mapped[VersionId] = mapped_column(BigInteger, Identity(), primary_key=True)
+    course_id: Mapped[CourseId] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
@@ -61,10 +62,10 @@ class CourseLesson(Base):
 
     __tablename__ = "course_lessons"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
+    id: Mapped[LessonId] = mapped_column(BigInteger, Identity(), primary_key=True)
+    version_id: Mapped[VersionId] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    slug: Mapped[str] = mapped_column(Text)
+    slug: Mapped[LessonSlug] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(Text)
     definition: Mapped[Lesson] = mapped_column(LessonDefinition)  # lesson.yaml, validated; read back as the model
@@ -76,9 +77,9 @@ class CourseLesson(Base):
 class Enrollment(Base):
     __tablename__ = "course_enrollments"
 
-    user_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    course_id: Mapped[str] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
-    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id"))
+    user_key: Mapped[OwnerKey] = mapped_column(Text, primary_key=True)
+    course_id: Mapped[CourseId] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[VersionId] = mapped_column(BigInteger, ForeignKey("course_versions.id"))
     enrolled_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
 
 
@@ -95,13 +96,13 @@ def published_here() -> int:
     return _published_here
 
 
-async def latest_version(session: AsyncSession, course_id: str) -> CourseVersion | None:
+async def latest_version(session: AsyncSession, course_id: CourseId) -> CourseVersion | None:
     query = select(CourseVersion).where(CourseVersion.course_id == course_id).order_by(CourseVersion.number.desc())
     query = query.where(CourseVersion.published_at.is_not(None))
     return (await session.scalars(query.limit(1))).first()
 
 
-async def enroll(session: AsyncSession, user_key: str, course_id: str) -> Enrollment:
+async def enroll(session: AsyncSession, user_key: OwnerKey, course_id: CourseId) -> Enrollment:
     """Enrol on the latest version; an existing enrolment keeps its version."""
     existing = await session.get(Enrollment, (user_key, course_id))
     if existing is not None:
@@ -119,7 +120,7 @@ async def enroll(session: AsyncSession, user_key: str, course_id: str) -> Enroll
     return enrolled
 
 
-async def upgrade_to_latest(session: AsyncSession, user_key: str, course_id: str) -> Enrollment:
+async def upgrade_to_latest(session: AsyncSession, user_key: OwnerKey, course_id: CourseId) -> Enrollment:
     """Move a learner to the newest version (their files in environments stay theirs)."""
     enrollment = await enroll(session, user_key, course_id)
     version = await latest_version(session, course_id)

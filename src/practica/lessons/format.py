@@ -12,10 +12,14 @@ from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
-from practica.ids import OrganizationSlug
+from practica.ids import CourseId, LessonSlug, OrganizationSlug
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits, dashes.")]
+_SLUG = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits, dashes.")
+Slug = Annotated[str, _SLUG]
+CourseSlug = Annotated[CourseId, _SLUG]
+LessonSlugField = Annotated[LessonSlug, _SLUG]
+OrganizationSlugField = Annotated[OrganizationSlug, _SLUG]
 
 
 def _inside(relative: str) -> str:
@@ -102,7 +106,7 @@ class WrongSolution(Strict):
 class Lesson(Strict):
     """``lesson.yaml``."""
 
-    id: Slug
+    id: LessonSlugField
     title: str = Field(min_length=1, max_length=200)
     task: str = Field(
         min_length=1, max_length=256 * 1024, description="The task in Markdown (or a `task.md` beside lesson.yaml)."
@@ -143,25 +147,27 @@ def visible_to(visibility: Visibility, organizations: Collection[str]) -> bool:
 
 
 class OrganizationVisibility(Strict):
-    organization: Slug
+    organization: OrganizationSlugField
 
 
 class Course(Strict):
     """``course.yaml``."""
 
-    id: Slug
+    id: CourseSlug
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field("", max_length=2000)
     visibility: Literal["public"] | OrganizationVisibility = Field(
         "public", description="`public`, or `{organization: SLUG}` for members only."
     )
-    lessons: list[Slug] = Field(min_length=1, max_length=200, description="Lesson directories, in order (200 at most).")
+    lessons: list[LessonSlugField] = Field(
+        min_length=1, max_length=200, description="Lesson directories, in order (200 at most)."
+    )
 
     @property
     def audience(self) -> Visibility:
         """``visibility`` as the platform keeps it: ``public`` or the organisation's slug."""
         if isinstance(self.visibility, OrganizationVisibility):
-            return OrganizationSlug(self.visibility.organization)
+            return self.visibility.organization
         return PUBLIC
 
     @model_validator(mode="after")

@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Organization
 from practica.events.outbox import gid, record_event
+from practica.ids import CourseId, VersionId
 from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version, note_published
 from practica.lessons.files import FileData, read_tree
 from practica.lessons.format import Visibility, organization_of
@@ -33,13 +34,13 @@ class ImportSourceError(Exception):
 
 @dataclass
 class Publication:
-    course_id: str
+    course_id: CourseId
     version: int
     changed: bool
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    version_id: int | None = None  # the stored version (the unchanged one when nothing changed)
+    version_id: VersionId | None = None  # the stored version (the unchanged one when nothing changed)
 
 
 @contextmanager
@@ -129,7 +130,7 @@ async def publish(
     return publication
 
 
-async def _follow_visibility(session: AsyncSession, course_id: str, visibility: Visibility) -> None:
+async def _follow_visibility(session: AsyncSession, course_id: CourseId, visibility: Visibility) -> None:
     """The course belongs to the organisation of its newest version (whose admins may then publish it)."""
     organization_id, organization = None, organization_of(visibility)
     if organization is not None:
@@ -137,7 +138,7 @@ async def _follow_visibility(session: AsyncSession, course_id: str, visibility: 
     await session.execute(update(Course).where(Course.id == course_id).values(organization_id=organization_id))
 
 
-async def _draft_number(session: AsyncSession, course_id: str) -> int:
+async def _draft_number(session: AsyncSession, course_id: CourseId) -> int:
     lowest = await session.scalar(
         select(func.min(CourseVersion.number)).where(CourseVersion.course_id == course_id, CourseVersion.number < 0)
     )
@@ -161,7 +162,11 @@ async def _announce(
 
 
 async def _compare(
-    session: AsyncSession, course_id: str, number: int, previous: CourseVersion | None, lessons: list[dict[str, Any]]
+    session: AsyncSession,
+    course_id: CourseId,
+    number: int,
+    previous: CourseVersion | None,
+    lessons: list[dict[str, Any]],
 ) -> Publication:
     before: dict[str, str] = {}
     if previous is not None:
