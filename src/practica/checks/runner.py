@@ -21,8 +21,7 @@ from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, 
 from practica.lessons.files import FileSet
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
-from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, ExecResult, Limits
-from practica.sandbox.spec import NetworkPolicy as SandboxNetwork
+from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, ExecResult, NetworkAccess, ResourceLimits
 
 
 class Verdict(StrEnum):
@@ -61,10 +60,10 @@ class CheckRun:
 
 
 def environment_spec(lesson: Lesson) -> EnvironmentSpec:
-    limits = Limits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=lesson.limits.time_s)
+    limits = ResourceLimits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=lesson.limits.time_s)
     return EnvironmentSpec(
         environment=lesson.environment,
-        network=SandboxNetwork(lesson.network.value),
+        network=NetworkAccess(lesson.network.value),
         limits=limits,
         labels={"purpose": "check", "lesson": lesson.id},
     )

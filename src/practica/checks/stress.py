@@ -34,7 +34,7 @@ from practica.checks.validation import candidates, incomplete_wrong_solutions
 from practica.lessons.files import FileData, read_tree
 from practica.lessons.loading import LoadedLesson
 from practica.sandbox.runtime import Runtime, SandboxError
-from practica.sandbox.spec import EnvironmentSpec, ExecRequest, Limits
+from practica.sandbox.spec import EnvironmentSpec, ExecRequest, ResourceLimits
 
 log = structlog.get_logger(__name__)
 
@@ -43,7 +43,7 @@ HOG_LABEL = "stress-hog"
 # Detached from the exec's pipes, so the exec returns at once and the loop spins until the environment goes.
 SPIN = ["/bin/sh", "-c", "(while :; do :; done) </dev/null >/dev/null 2>&1 &"]
 HOG_SPEC = EnvironmentSpec(
-    limits=Limits(memory=64 * 1024**2, pids=16, cpus=1.0, wall_timeout=30),
+    limits=ResourceLimits(memory=64 * 1024**2, pids=16, cpus=1.0, wall_timeout=30),
     labels={"purpose": HOG_LABEL},
 )
 

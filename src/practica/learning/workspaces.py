@@ -25,7 +25,7 @@ from practica.lessons.format import Lesson
 from practica.sandbox.models import EnvironmentState, LearnerEnvironment
 from practica.sandbox.service import request_environment
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.spec import EnvironmentSpec, Limits, NetworkPolicy
+from practica.sandbox.spec import EnvironmentSpec, NetworkAccess, ResourceLimits
 from practica.sandbox.tasks import QUEUE, Sessions, lock_of, worker_resources
 
 PREPARE_TASK = "practica.learning.prepare"
@@ -45,8 +45,8 @@ def learner_spec(lesson: Lesson) -> EnvironmentSpec:
     """The learner's own environment: the lesson's image, network and memory; roomier limits per command."""
     return EnvironmentSpec(
         environment=lesson.environment,
-        network=NetworkPolicy(lesson.network.value),
-        limits=Limits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=LEARNER_COMMAND_TIMEOUT_S),
+        network=NetworkAccess(lesson.network.value),
+        limits=ResourceLimits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=LEARNER_COMMAND_TIMEOUT_S),
         labels={"purpose": "learner", "lesson": lesson.id},
     )
 

@@ -59,7 +59,7 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
-    NetworkPolicy,
+    NetworkAccess,
     Status,
     Usage,
 )
@@ -155,7 +155,7 @@ class BwrapRuntime(WorkspaceFiles):
         init_group.create()
         running = await self._spawn_init(info, rootfs, volume, init_group)
         self._running[info.id] = running
-        if info.spec.network is NetworkPolicy.EGRESS:
+        if info.spec.network is NetworkAccess.EGRESS:
             running.slirp = await start_slirp(running.pid, self.store.path(info.id) / "slirp.log")
         self.store.write_json(info.id, INIT_STATE, {"pid": running.pid, "start": process_start_time(running.pid)})
 

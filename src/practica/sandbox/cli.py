@@ -19,7 +19,7 @@ from practica.sandbox.environments import HOST, definition_names, load_definitio
 from practica.sandbox.registry import available_runtimes, create_runtime
 from practica.sandbox.runtime import SandboxError
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, Limits, NetworkPolicy, OutputChunk
+from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, NetworkAccess, OutputChunk, ResourceLimits
 from practica.settings import PracticaSettings
 from servicekit.cli import settings_or_exit
 from servicekit.logging import configure_logging
@@ -66,7 +66,7 @@ def exec_command(
     name: Annotated[str, typer.Argument(help="Environment (`host`, or one under environments/).")],
     command: Annotated[list[str], typer.Argument(help="The command and its arguments (after --).")],
     runtime: Annotated[str | None, typer.Option(help="Runtime (default PRACTICA_SANDBOX_RUNTIME).")] = None,
-    network: Annotated[NetworkPolicy, typer.Option(help="none or egress.")] = NetworkPolicy.NONE,
+    network: Annotated[NetworkAccess, typer.Option(help="none or egress.")] = NetworkAccess.NONE,
     timeout: Annotated[float, typer.Option(help="Wall-clock limit, seconds.")] = 60.0,
     memory: Annotated[str, typer.Option(help="Memory limit (e.g. 512m).")] = "512m",
     stdin: Annotated[bool, typer.Option("--stdin", help="Pass this command's standard input.")] = False,
@@ -75,7 +75,9 @@ def exec_command(
     settings = _settings()
     try:
         spec = EnvironmentSpec(
-            environment=name, network=network, limits=Limits.model_validate({"memory": memory, "wall_timeout": timeout})
+            environment=name,
+            network=network,
+            limits=ResourceLimits.model_validate({"memory": memory, "wall_timeout": timeout}),
         )
         request = ExecRequest(argv=command, stdin=sys.stdin.buffer.read() if stdin else None)
         code = asyncio.run(_exec(settings, runtime, spec, request))

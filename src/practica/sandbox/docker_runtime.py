@@ -43,7 +43,7 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
-    NetworkPolicy,
+    NetworkAccess,
     Status,
     Usage,
 )
@@ -110,8 +110,8 @@ class DockerRuntime(WorkspaceFiles):
         path = replace_file(self.settings.home / "sandbox" / "seccomp-podman.json", profile)
         return [f"seccomp={path}"]
 
-    def _network(self, policy: NetworkPolicy) -> str:
-        if policy is NetworkPolicy.NONE:
+    def _network(self, policy: NetworkAccess) -> str:
+        if policy is NetworkAccess.NONE:
             return "none"
         return self.settings.docker_egress_network or (PODMAN_EGRESS if self.is_podman else "bridge")
 

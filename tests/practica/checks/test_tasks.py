@@ -22,7 +22,7 @@ from practica.checks.service import (
 )
 from practica.checks.tasks import snapshot_hash
 from practica.lessons.files import FileData
-from practica.sandbox import EnvironmentSpec, Limits, Runtime
+from practica.sandbox import EnvironmentSpec, ResourceLimits, Runtime
 from tests.practica.checks.checking import Checks, published_checks, rewrite_lesson
 from tests.practica.lessons.factories import write_course
 
@@ -135,7 +135,7 @@ async def test_a_rolled_back_request_queues_nothing(checks: Checks) -> None:
 
 
 async def test_the_learners_environment_files_are_checked_and_their_own_tests_ignored(checks: Checks) -> None:
-    spec = EnvironmentSpec(limits=Limits(memory="256m", wall_timeout=20))
+    spec = EnvironmentSpec(limits=ResourceLimits(memory="256m", wall_timeout=20))
     env = (await checks.runtime.create(spec)).id
     try:
         await checks.runtime.write_file(env, "solution.py", WRONG["solution.py"].data)

@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practica.jobs.queue import connected, jobs
 from practica.jobs.worker import worker_context
-from practica.sandbox import EnvironmentSpec, Limits, NetworkPolicy, Runtime, create_runtime
+from practica.sandbox import EnvironmentSpec, NetworkAccess, ResourceLimits, Runtime, create_runtime
 from practica.sandbox.gateway import GatewayAction, create_gateway_app, issue_gateway_token
 from practica.sandbox.models import LearnerEnvironment
 from practica.sandbox.service import request_environment
@@ -29,7 +29,7 @@ from practica.settings import PracticaSettings
 from tests.conftest import free_port, require_tool
 
 RUNTIMES = ["bwrap", "docker"]
-TEST_LIMITS = Limits(memory="256m", pids=128, disk="64m", output="256k", wall_timeout=20)
+TEST_LIMITS = ResourceLimits(memory="256m", pids=128, disk="64m", output="256k", wall_timeout=20)
 
 
 def require_root() -> None:
@@ -91,8 +91,8 @@ async def make_env(runtime: Runtime) -> AsyncIterator[EnvFactory]:
     """Create environments (removed after the test): ``await make_env(network=..., memory=...)``."""
     made: list[str] = []
 
-    async def make(network: NetworkPolicy = NetworkPolicy.NONE, environment: str = "host", **limits: object) -> str:
-        merged = Limits.model_validate({**TEST_LIMITS.model_dump(), **limits})
+    async def make(network: NetworkAccess = NetworkAccess.NONE, environment: str = "host", **limits: object) -> str:
+        merged = ResourceLimits.model_validate({**TEST_LIMITS.model_dump(), **limits})
         spec = EnvironmentSpec(environment=environment, network=network, limits=merged)
         info = await runtime.create(spec)
         made.append(info.id)
