@@ -9,16 +9,15 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts import service
-from practica.accounts.dependencies import require_role, transaction
+from practica.accounts.dependencies import transaction
 from practica.accounts.errors import AccountError
 from practica.accounts.models import Membership, Organization, Role, User
-from practica.accounts.responses import AccountsRoute, problems
+from practica.accounts.permissions import require_admin
+from practica.accounts.responses import problems
 from practica.accounts.schemas import AdminUser, RoleChange, UserPage
 from practica.db.paging import page_of
 
-router = APIRouter(
-    prefix="/admin", tags=["admin"], route_class=AccountsRoute, dependencies=[Depends(require_role(Role.ADMIN))]
-)
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
 async def admin_users(session: AsyncSession, users: list[User]) -> list[AdminUser]:

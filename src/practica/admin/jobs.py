@@ -31,6 +31,7 @@ from sqlalchemy import BigInteger, DateTime, Integer, Text, column, func, select
 from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.admin.errors import AdminError
 from practica.db.paging import Page
 from servicekit.jobs import libpq_conninfo
 
@@ -80,13 +81,8 @@ class QueueCounts(BaseModel):
     aborted: int
 
 
-class JobStateError(Exception):
+class JobStateError(AdminError):
     """The job is missing (404) or not in a state the action applies to (409)."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        self.status = status
-        self.detail = detail
-        super().__init__(detail)
 
 
 def _times() -> Any:
