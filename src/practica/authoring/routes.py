@@ -33,7 +33,8 @@ from practica.authoring.schemas import (
 from practica.authoring.service import create_draft, create_git_draft, delete_draft, drafts_of, publish_draft
 from practica.authoring.sources import LOCAL_GIT, check_git_url, opened_upload, packed_from_upload, resolve_remote
 from practica.db.paging import page_of
-from practica.learning.routes import EnvironmentView, Sandbox, environment_view
+from practica.learning.routes import Sandbox
+from practica.learning.schemas import EnvironmentView, environment_view
 from practica.settings import Environment
 from servicekit.params import DbId, NulFreeStr
 

@@ -6,20 +6,27 @@ state-changing request passes the CSRF check (``CSRFMiddleware``, app-wide).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, TypeAdapter
 
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
-from practica.accounts.models import User
-from practica.checks.models import CheckAttempt
 from practica.checks.service import disclosed_hints, lesson_state
 from practica.learning.activity import ActivityPage, read_feed
-from practica.learning.catalog import CourseEntry, courses, languages_of, lesson_page_of
+from practica.learning.catalog import courses, languages_of, lesson_page_of
 from practica.learning.permissions import OwnCheck, ReadableFeed
+from practica.learning.schemas import (
+    CheckView,
+    CourseRef,
+    CourseView,
+    EnvironmentView,
+    LessonView,
+    check_view,
+    course_view,
+    environment_view,
+)
 from practica.learning.service import (
     environment_of,
     organizations_of,
@@ -29,88 +36,12 @@ from practica.learning.service import (
     visible_course,
     visible_lesson,
 )
-from practica.learning.workspaces import WorkspaceState, open_workspace
+from practica.learning.workspaces import open_workspace
 from practica.lessons.catalog import enroll
-from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
 from servicekit.params import NulFreeStr
 
 router = APIRouter(prefix="/api", tags=["learning"])  # CSRF: the app's middleware checks every POST
-GATEWAY_TOKEN_TTL = timedelta(minutes=5)
-
-
-class LessonSummary(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    slug: str
-    title: str
-    completed: bool
-
-
-class CourseView(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
-
-    id: str
-    title: str
-    summary: str
-    version: int
-    newest_version: int
-    organization: str | None
-    lessons: list[LessonSummary]
-    completed: int
-    total: int
-
-
-class TestResult(BaseModel):
-    name: str
-    status: Literal["pass", "fail", "error", "skip"]
-    message: str
-    duration_s: float | None
-
-
-class CheckView(BaseModel):
-    id: int
-    status: Literal["queued", "running", "passed", "failed", "error"]
-    verdict: str | None
-    detail: str
-    queued_at: datetime
-    started_at: datetime | None
-    finished_at: datetime | None
-    tests: list[TestResult]
-    retried_because: str | None = Field(
-        description="Set when the eval host was overloaded and cut a first run short: the check ran again. "
-        "What was measured."
-    )
-
-
-class CourseRef(BaseModel):
-    id: str
-    title: str
-
-
-class LessonView(BaseModel):
-    course: CourseRef
-    version: int
-    slug: str
-    title: str
-    task: str
-    languages: list[str]
-    run_command: str | None
-    hints: list[str]
-    hints_hidden: int
-    failed_checks: int
-    completed: bool
-    last_check: CheckView | None
-
-
-class EnvironmentView(BaseModel):
-    id: str
-    status: Literal["starting", "running", "stopping", "stopped", "failed", "removed"]
-    error: str | None
-    gateway_url: str
-    token: str
-
-
 JSON = "application/json"
 _COURSE_LIST = TypeAdapter(list[CourseView])
 
@@ -126,23 +57,6 @@ def sandbox_settings(request: Request) -> SandboxSettings:
 
 
 Sandbox = Annotated[SandboxSettings, Depends(sandbox_settings)]
-
-
-def course_view(entry: CourseEntry) -> CourseView:
-    return CourseView.model_validate(entry, from_attributes=True)
-
-
-def check_view(attempt: CheckAttempt) -> CheckView:
-    tests = [
-        TestResult(name=case["name"], status=case["status"], message=case["message"] or case.get("output", ""),
-                   duration_s=case.get("duration_s"))
-        for case in attempt.results
-    ]  # fmt: skip
-    return CheckView(
-        id=attempt.id, status=attempt.status, verdict=attempt.verdict, detail=attempt.detail,
-        queued_at=attempt.queued_at, started_at=attempt.started_at, finished_at=attempt.finished_at, tests=tests,
-        retried_because=attempt.retried_because,
-    )  # fmt: skip
 
 
 @router.get("/courses", response_model=list[CourseView])
@@ -179,15 +93,6 @@ async def get_lesson(request: Request, course_id: NulFreeStr, slug: NulFreeStr, 
         failed_checks=state.failed_checks, completed=state.completed,
         last_check=check_view(state.latest) if state.latest else None,
     ))  # fmt: skip
-
-
-def environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings) -> EnvironmentView:
-    """The environment as a page sees it, with a fresh gateway token for this user."""
-    token = issue_gateway_token(sandbox, str(user.id), state.environment_id, GATEWAY_TOKEN_TTL)
-    return EnvironmentView(
-        id=state.environment_id, status=state.status, error=state.error,
-        gateway_url=sandbox.gateway_url, token=token,
-    )  # fmt: skip
 
 
 @router.post("/courses/{course_id}/lessons/{slug}/environment")
