@@ -148,3 +148,16 @@ def test_routes_catch_no_exceptions_and_build_no_refusals(path: Path) -> None:
         and (node.id if isinstance(node, ast.Name) else node.attr) in {"HTTPException", "JSONResponse"}
     ]
     assert (tries, built) == ([], []), f"{path.name}: try blocks at lines {tries}, hand-built refusals at {built}"
+
+
+@pytest.mark.parametrize("path", _route_modules(), ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_routes_compare_no_roles(path: Path) -> None:
+    """Who may call a route is its domain's ``permissions`` module's business, not the route body's."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    compared = [
+        node.lineno
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        and any(isinstance(part, ast.Attribute) and part.attr == "role" for part in [node.left, *node.comparators])
+    ]
+    assert compared == [], f"{path.name}: role checks at lines {compared}: use the domain's permissions module"
