@@ -21,12 +21,9 @@ from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
+from practica.learning.errors import NotVisibleError
 from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
 from servicekit.reads import Reads, SessionReads
-
-
-class NotVisibleError(LookupError):
-    """No such course or lesson for this learner (private courses answer the same as missing ones)."""
 
 
 @dataclass
@@ -49,6 +46,10 @@ class CourseEntry:
     @property
     def completed(self) -> int:
         return sum(lesson.completed for lesson in self.lessons)
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
 
 
 def _visible(organizations: Collection[str]) -> list[str]:
