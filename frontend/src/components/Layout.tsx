@@ -13,7 +13,7 @@ export function Layout() {
     setError(null);
     try {
       await signOut();
-      navigate("/signin");
+      await navigate("/signin");
     } catch (err) {
       setError(`Could not sign out: ${errorMessage(err)}`);
     }

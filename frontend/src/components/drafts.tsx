@@ -1,6 +1,6 @@
 import { useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
-import { deleteDraft } from "../api/endpoints";
+import { useDeleteDraft } from "../api/queries/authoring";
 import type { DraftProgress, DraftStatus, DraftSummary, FormatProblem } from "../api/types";
 import { ConfirmDialog } from "./ConfirmDialog";
 
@@ -12,11 +12,6 @@ const STATUS_TEXT: Record<DraftStatus, string> = {
   failed: "Failed",
   published: "Published",
 };
-
-/** Whether the draft's job is still at work (fetching or validating): pages poll it meanwhile. */
-export function draftBusy(status: DraftStatus): boolean {
-  return status === "fetching" || status === "validating";
-}
 
 /** What to call a draft: its course's title, or where it comes from while that is not known yet. */
 export function draftName(draft: Pick<DraftSummary, "title" | "source">): string {
@@ -64,22 +59,16 @@ export interface DeleteDraftButtonProps {
 /** Delete, after a confirmation; the refusal (the draft's job is running, say) is shown beside the button. */
 export function DeleteDraftButton({ draft, onDeleted, className = "small" }: DeleteDraftButtonProps) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const deletion = useDeleteDraft();
   const name = draftName(draft);
 
   const remove = async () => {
-    setBusy(true);
-    setError(null);
     try {
-      await deleteDraft(draft.id);
+      await deletion.mutateAsync(draft.id);
       setConfirming(false);
       onDeleted();
-    } catch (err) {
-      setConfirming(false);
-      setError(`Could not delete the draft: ${errorMessage(err)}`);
-    } finally {
-      setBusy(false);
+    } catch {
+      setConfirming(false); // the refusal is shown beside the button
     }
   };
 
@@ -93,9 +82,9 @@ export function DeleteDraftButton({ draft, onDeleted, className = "small" }: Del
       >
         Delete
       </button>
-      {error && (
+      {deletion.error && (
         <span className="error small-text" role="alert">
-          {error}
+          Could not delete the draft: {errorMessage(deletion.error)}
         </span>
       )}
       {confirming && (
@@ -103,7 +92,7 @@ export function DeleteDraftButton({ draft, onDeleted, className = "small" }: Del
           title={`Delete draft ${draft.id}?`}
           message={`${name}: the draft, its report and any previews of it are deleted. Published versions of the course stay.`}
           confirmLabel="Delete"
-          busy={busy}
+          busy={deletion.isPending}
           onConfirm={() => void remove()}
           onCancel={() => setConfirming(false)}
         />
@@ -121,7 +110,7 @@ export function formatProblemsOf(error: unknown): FormatProblem[] | null {
   if (!(error instanceof ApiError) || error.status !== 422) return null;
   const body = error.body;
   if (!body || typeof body !== "object" || !("problems" in body)) return null;
-  const problems = (body as { problems: unknown }).problems;
+  const problems = body.problems;
   if (!Array.isArray(problems) || problems.length === 0) return null;
   return problems.filter(isProblem);
 }

@@ -1,8 +1,11 @@
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
-import { getCheck, startCheck } from "../api/endpoints";
+import { checkQuery, isFinal, useStartCheck } from "../api/queries/learning";
 import type { Check, CheckStatus, TestStatus } from "../api/types";
 import { ErrorText } from "../components/Messages";
+
+export { isFinal };
 
 export interface CheckPanelProps {
   courseId: string;
@@ -14,12 +17,6 @@ export interface CheckPanelProps {
   /** A check started here has finished. */
   onFinished?: (check: Check) => void;
   pollIntervalMs?: number;
-}
-
-const FINAL: ReadonlySet<CheckStatus> = new Set(["passed", "failed", "error"]);
-
-export function isFinal(status: CheckStatus): boolean {
-  return FINAL.has(status);
 }
 
 const STATUS_TEXT: Record<CheckStatus, string> = {
@@ -39,6 +36,12 @@ const TEST_TEXT: Record<TestStatus, string> = {
 
 const TEST_ICON: Record<TestStatus, string> = { pass: "✔", fail: "✘", error: "!", skip: "–" };
 
+/** The check followed (as last read), and why the last read failed, while it is queued or running. */
+function useFollowedCheck(followed: Check | null, pollIntervalMs: number) {
+  const { data, error } = useQuery(checkQuery(followed, pollIntervalMs));
+  return { check: data ?? followed, pollError: error ? errorMessage(error) : null };
+}
+
 export function CheckPanel({
   courseId,
   slug,
@@ -47,45 +50,22 @@ export function CheckPanel({
   onFinished,
   pollIntervalMs = 500,
 }: CheckPanelProps) {
-  const [check, setCheck] = useState<Check | null>(initialCheck);
+  const [followed, setFollowed] = useState<Check | null>(initialCheck);
+  const { check, pollError } = useFollowedCheck(followed, pollIntervalMs);
+  const start = useStartCheck(courseId, slug);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [pollError, setPollError] = useState<string | null>(null);
-  const [retryTick, setRetryTick] = useState(0);
   const [waitUntil, setWaitUntil] = useState<number | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const startedHere = useRef<number | null>(null);
-  const onFinishedRef = useRef(onFinished);
-  onFinishedRef.current = onFinished;
 
-  // Poll while the check is queued or running.
+  // A check started here that has finished is told once.
   useEffect(() => {
-    if (!check || isFinal(check.status)) return;
-    let cancelled = false;
-    const delay = pollError ? Math.max(pollIntervalMs, 2000) : pollIntervalMs;
-    const timer = setTimeout(() => {
-      getCheck(check.id).then(
-        (next) => {
-          if (cancelled) return;
-          setPollError(null);
-          setCheck(next);
-          if (isFinal(next.status) && startedHere.current === next.id) {
-            startedHere.current = null;
-            onFinishedRef.current?.(next);
-          }
-        },
-        (err: unknown) => {
-          if (cancelled) return;
-          setPollError(errorMessage(err));
-          setRetryTick((tick) => tick + 1);
-        },
-      );
-    }, delay);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [check, pollIntervalMs, pollError, retryTick]);
+    if (check && isFinal(check.status) && startedHere.current === check.id) {
+      startedHere.current = null;
+      onFinished?.(check);
+    }
+  }, [check, onFinished]);
 
   // Count down a rate-limit wait.
   useEffect(() => {
@@ -104,17 +84,12 @@ export function CheckPanel({
 
   const run = async () => {
     setError(null);
-    setPollError(null);
     setStarting(true);
     try {
       if (beforeCheck) await beforeCheck();
-      const started = await startCheck(courseId, slug);
+      const started = await start.mutateAsync();
       startedHere.current = started.id;
-      setCheck(started);
-      if (isFinal(started.status)) {
-        startedHere.current = null;
-        onFinishedRef.current?.(started);
-      }
+      setFollowed(started);
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) {
         const seconds = Math.max(1, Math.ceil(err.retryAfter ?? 10));

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from "react";
 import { ApiError, errorMessage } from "../api/client";
-import { resetLessonFiles } from "../api/endpoints";
+import { resetEnvironmentFiles, type EnvironmentTarget } from "../api/queries/environments";
 import { baseName, decodeText, GatewayClient } from "../api/gateway";
 import type { Environment, FileEntry } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -17,8 +17,8 @@ export interface IdeHandle {
 }
 
 export interface IdeProps {
-  courseId: string;
-  slug: string;
+  /** Whose environment: a learner's of a lesson, or an author's preview (its reset puts the draft's files back). */
+  target: EnvironmentTarget;
   environment: Environment;
   languages: readonly string[];
   runCommand: string | null;
@@ -26,11 +26,6 @@ export interface IdeProps {
   refreshToken: () => Promise<string>;
   /** The reset endpoint answered with the (possibly new) environment. */
   onReset?: (environment: Environment) => void;
-  /**
-   * Restore the starter files. Default: the learner's reset endpoint of the
-   * lesson (an author's draft preview passes its own); `null` hides the button.
-   */
-  resetFiles?: (() => Promise<Environment>) | null;
   ref?: Ref<IdeHandle>;
 }
 
@@ -70,15 +65,13 @@ export function pickFirstFile(entries: readonly FileEntry[], languages: readonly
 }
 
 export function Ide({
-  courseId,
-  slug,
+  target,
   environment,
   languages,
   runCommand,
   getToken,
   refreshToken,
   onReset,
-  resetFiles,
   ref,
 }: IdeProps) {
   const refreshRef = useRef(refreshToken);
@@ -246,7 +239,7 @@ export function Ide({
     setNotice(null);
     autosaver.discard();
     try {
-      const env = await (resetFiles ?? (() => resetLessonFiles(courseId, slug)))();
+      const env = await resetEnvironmentFiles(target);
       onReset?.(env);
       // Reload the tree and every open tab from the restored files.
       const reloaded = await Promise.all(
@@ -298,11 +291,9 @@ export function Ide({
             Run
           </button>
         )}
-        {resetFiles !== null && (
-          <button type="button" onClick={() => setConfirmReset(true)} disabled={resetting}>
-            Reset to starter files
-          </button>
-        )}
+        <button type="button" onClick={() => setConfirmReset(true)} disabled={resetting}>
+          Reset to starter files
+        </button>
         <span className="spacer" />
         <span
           role="status"

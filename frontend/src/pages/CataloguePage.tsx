@@ -1,7 +1,6 @@
 import { Link } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
-import { getCourses } from "../api/endpoints";
-import { useAsync } from "../components/useAsync";
+import { useCourses } from "../api/queries/learning";
 
 export function Progress({ completed, total, label }: { completed: number; total: number; label: string }) {
   return (
@@ -15,26 +14,27 @@ export function Progress({ completed, total, label }: { completed: number; total
 }
 
 export function CataloguePage() {
-  const { state } = useAsync((signal) => getCourses(signal), []);
+  const { data: courses, error } = useCourses();
 
   return (
     <div className="page">
       <h1>Courses</h1>
-      {state.status === "loading" && <p className="muted">Loading courses…</p>}
-      {state.status === "error" &&
-        (state.error instanceof ApiError && state.error.status === 401 ? (
+      {!courses && !error && <p className="muted">Loading courses…</p>}
+      {!courses &&
+        error &&
+        (error instanceof ApiError && error.status === 401 ? (
           <p>
             <Link to="/signin">Go to the sign-in page</Link> to see the courses and your progress.
           </p>
         ) : (
           <p className="error" role="alert">
-            Could not load the courses: {errorMessage(state.error)}
+            Could not load the courses: {errorMessage(error)}
           </p>
         ))}
-      {state.status === "ready" && state.value.length === 0 && <p className="muted">No courses yet.</p>}
-      {state.status === "ready" && state.value.length > 0 && (
+      {courses && courses.length === 0 && <p className="muted">No courses yet.</p>}
+      {courses && courses.length > 0 && (
         <ul className="course-list">
-          {state.value.map((course) => (
+          {courses.map((course) => (
             <li key={String(course.id)} className="card">
               <h2>
                 <Link to={`/courses/${encodeURIComponent(String(course.id))}`}>{course.title}</Link>

@@ -1,16 +1,15 @@
 import { Link, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
-import { getCourse } from "../api/endpoints";
-import { useAsync } from "../components/useAsync";
+import { useCourse } from "../api/queries/learning";
 import { Progress } from "./CataloguePage";
 
 export function CoursePage() {
   const { courseId = "" } = useParams();
-  const { state } = useAsync((signal) => getCourse(courseId, signal), [courseId]);
+  const { data: course, error } = useCourse(courseId);
 
-  if (state.status === "loading") return <p className="muted page">Loading the course…</p>;
-  if (state.status === "error") {
-    if (state.error instanceof ApiError && state.error.status === 404) {
+  if (!course) {
+    if (!error) return <p className="muted page">Loading the course…</p>;
+    if (error instanceof ApiError && error.status === 404) {
       return (
         <div className="page">
           <h1>Course not found</h1>
@@ -22,11 +21,10 @@ export function CoursePage() {
     }
     return (
       <p className="error page" role="alert">
-        Could not load the course: {errorMessage(state.error)}
+        Could not load the course: {errorMessage(error)}
       </p>
     );
   }
-  const course = state.value;
 
   return (
     <div className="page">

@@ -1,11 +1,10 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
-import { getDraft, publishDraft } from "../api/endpoints";
-import type { DraftView, FlakyTest, LessonReport, PublishedDraft, RunReport, ValidationReport } from "../api/types";
+import { draftBusy, useDraft, usePublishDraft } from "../api/queries/authoring";
+import type { FlakyTest, LessonReport, PublishedDraft, RunReport, ValidationReport } from "../api/types";
 import {
   DeleteDraftButton,
-  draftBusy,
   draftName,
   DraftProgressBar,
   DraftStatusBadge,
@@ -195,60 +194,16 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
   const { draftId: rawId = "" } = useParams();
   const draftId = Number(rawId);
   const navigate = useNavigate();
-  const [draft, setDraft] = useState<DraftView | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [publishing, setPublishing] = useState(false);
-  const [publishError, setPublishError] = useState<string | null>(null);
-  const [published, setPublished] = useState<PublishedDraft | null>(null);
+  const { data: draft, error } = useDraft(draftId, pollIntervalMs);
+  const publish = usePublishDraft(draftId);
   const [allowFlaky, setAllowFlaky] = useState(false);
   const [preview, setPreview] = useState<string | null>(null);
   const previewRegion = useRef<HTMLElement>(null);
-
-  // Read the draft; reread it every `pollIntervalMs` while its job works (fetching, validating).
-  useEffect(() => {
-    if (!Number.isInteger(draftId)) {
-      setLoadError(new Error("Not a draft number."));
-      return;
-    }
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      try {
-        const found = await getDraft(draftId, controller.signal);
-        if (controller.signal.aborted) return;
-        setDraft(found);
-        setLoadError(null);
-        if (draftBusy(found.status)) timer = setTimeout(() => void load(), pollIntervalMs);
-      } catch (err) {
-        if (controller.signal.aborted) return;
-        setLoadError(err);
-      }
-    };
-    void load();
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [draftId, pollIntervalMs]);
+  const loadError = Number.isInteger(draftId) ? error : new Error("Not a draft number.");
 
   useEffect(() => {
     if (preview) previewRegion.current?.focus();
   }, [preview]);
-
-  const publish = async () => {
-    setPublishing(true);
-    setPublishError(null);
-    setPublished(null);
-    try {
-      const result = await publishDraft(draftId, { allow_flaky: allowFlaky });
-      setDraft(result.draft);
-      setPublished(result);
-    } catch (err) {
-      setPublishError(errorMessage(err));
-    } finally {
-      setPublishing(false);
-    }
-  };
 
   if (!draft) {
     if (loadError) {
@@ -328,7 +283,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
       {draft.problems.length > 0 && (
         <FormatProblemList problems={draft.problems} outcome="fix them and import the course again" />
       )}
-      {loadError !== null && (
+      {loadError && (
         <p className="error" role="alert">
           Could not refresh the draft: {errorMessage(loadError)}
         </p>
@@ -346,11 +301,11 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
         <button
           type="button"
           className="primary"
-          onClick={() => void publish()}
-          disabled={draft.status !== "valid" || publishing || blockedByFlaky}
+          onClick={() => publish.mutate({ allow_flaky: allowFlaky })}
+          disabled={draft.status !== "valid" || publish.isPending || blockedByFlaky}
           aria-describedby="publish-help"
         >
-          {publishing ? "Publishing…" : "Publish"}
+          {publish.isPending ? "Publishing…" : "Publish"}
         </button>
         <span id="publish-help" className="muted small-text">
           {blockedByFlaky
@@ -362,14 +317,14 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
                 : "Only a valid draft can be published."}
         </span>
         <span className="spacer" />
-        <DeleteDraftButton draft={draft} className="" onDeleted={() => navigate("/authoring")} />
+        <DeleteDraftButton draft={draft} className="" onDeleted={() => void navigate("/authoring")} />
       </div>
-      {publishError && (
+      {publish.error && (
         <p className="error" role="alert">
-          Could not publish: {publishError}
+          Could not publish: {errorMessage(publish.error)}
         </p>
       )}
-      {published && <PublishResult result={published} />}
+      {publish.data && <PublishResult result={publish.data} />}
 
       <Section title="Validation report">
         {draft.report ? (
@@ -464,7 +419,6 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
               <DraftPreview
                 key={preview}
                 draftId={draft.id}
-                courseId={draft.course_id ?? ""}
                 slug={preview}
                 languages={draft.lessons.find((lesson) => lesson.slug === preview)?.languages ?? []}
                 runCommand={draft.lessons.find((lesson) => lesson.slug === preview)?.run_command ?? null}

@@ -1,10 +1,11 @@
-import { useRef } from "react";
+import { useMemo, useRef } from "react";
 import Markdown from "react-markdown";
 import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
-import { getLesson, queryString } from "../api/endpoints";
+import { lessonEnvironment } from "../api/queries/environments";
+import { useLesson } from "../api/queries/learning";
 import { isAuthor, useOptionalAuth } from "../auth/AuthContext";
-import { useAsync } from "../components/useAsync";
+import { activityLink } from "../components/links";
 import { CheckPanel } from "../ide/CheckPanel";
 import { HintsPanel } from "../ide/HintsPanel";
 import { Ide, type IdeHandle } from "../ide/Ide";
@@ -13,17 +14,18 @@ import { useEnvironment } from "../ide/useEnvironment";
 
 export function LessonPage() {
   const { courseId = "", slug = "" } = useParams();
-  const { state, reload } = useAsync((signal) => getLesson(courseId, slug, signal), [courseId, slug]);
-  const environment = useEnvironment(courseId, slug);
+  const { data: lesson, error, refetch } = useLesson(courseId, slug);
+  const target = useMemo(() => lessonEnvironment(courseId, slug), [courseId, slug]);
+  const environment = useEnvironment(target);
   const ide = useRef<IdeHandle>(null);
   const me = useOptionalAuth()?.me;
 
-  if (state.status === "loading") return <p className="muted page">Loading the lesson…</p>;
-  if (state.status === "error") {
+  if (!lesson) {
+    if (!error) return <p className="muted page">Loading the lesson…</p>;
     return (
       <div className="page">
         <p className="error" role="alert">
-          Could not load the lesson: {errorMessage(state.error)}
+          Could not load the lesson: {errorMessage(error)}
         </p>
         <p>
           <Link to={`/courses/${encodeURIComponent(courseId)}`}>Back to the course</Link>
@@ -31,7 +33,6 @@ export function LessonPage() {
       </div>
     );
   }
-  const lesson = state.value;
 
   return (
     <div className="lesson-layout">
@@ -42,7 +43,7 @@ export function LessonPage() {
         </nav>
         {isAuthor(me) && (
           <p className="lesson-tools small-text">
-            <Link to={`/activity${queryString({ scope: "lesson", course: courseId, lesson: slug })}`}>
+            <Link to={activityLink({ scope: "lesson", course: courseId, lesson: slug })}>
               Lesson history
             </Link>
           </p>
@@ -64,7 +65,7 @@ export function LessonPage() {
           slug={slug}
           initialCheck={lesson.last_check}
           beforeCheck={() => ide.current?.flush() ?? Promise.resolve()}
-          onFinished={reload}
+          onFinished={() => void refetch()}
         />
       </section>
       <section className="ide-panel" aria-label="Workspace">
@@ -72,8 +73,7 @@ export function LessonPage() {
           <Ide
             key={String(environment.environment.id)}
             ref={ide}
-            courseId={courseId}
-            slug={slug}
+            target={target}
             environment={environment.environment}
             languages={lesson.languages}
             runCommand={lesson.run_command}
