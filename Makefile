@@ -46,11 +46,12 @@ $(NPM_STAMP): frontend/package.json frontend/package-lock.json
 $(FRONTEND_BUILD): $(NPM_STAMP) $(FRONTEND_SOURCES)
 	cd frontend && npm run --silent build
 
-lint: $(PY_STAMP)
+lint: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/lint-imports
+	cd frontend && npm run --silent lint
 
 frontend-test: $(NPM_STAMP)
 	cd frontend && npm run --silent typecheck && npm test --silent

@@ -17,6 +17,7 @@ import {
   lineNumbers,
 } from "@codemirror/view";
 import { useEffect, useRef } from "react";
+import { useLatest } from "../components/useLatest";
 import { languageForPath, loadLanguage } from "./languages";
 
 export interface EditorProps {
@@ -75,10 +76,8 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange,
   const states = useRef(new Map<string, EditorState>());
   const language = useRef(new Compartment());
   const active = useRef<{ tabId: string; generation: number } | null>(null);
-  const onChangeRef = useRef(onChange);
-  onChangeRef.current = onChange;
-  const shortcutsRef = useRef(shortcuts);
-  shortcutsRef.current = shortcuts;
+  const onChangeRef = useLatest(onChange);
+  const shortcutsRef = useLatest(shortcuts);
 
   const makeState = (doc: string): EditorState => {
     const extensions: Extension[] = [
@@ -111,11 +110,12 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange,
     if (!container.current) return;
     const created = new EditorView({ parent: container.current, state: EditorState.create({ doc: "" }) });
     view.current = created;
+    const buffers = states.current;
     return () => {
       created.destroy();
       view.current = null;
       active.current = null;
-      states.current.clear();
+      buffers.clear();
     };
   }, []);
 

@@ -431,7 +431,7 @@ export function FileTree({
       </div>
 
       {mode.kind === "create" && (
-        <form className="tree-form" onSubmit={submitCreate} aria-label="Create a file">
+        <form className="tree-form" onSubmit={(event) => void submitCreate(event)} aria-label="Create a file">
           <label htmlFor="new-file-name">
             File name{mode.dir !== WORKSPACE_ROOT ? ` (in ${mode.dir}/)` : ""}
           </label>
@@ -461,7 +461,7 @@ export function FileTree({
       )}
 
       {mode.kind === "rename" && (
-        <form className="tree-form" onSubmit={submitRename} aria-label={`Rename ${mode.path}`}>
+        <form className="tree-form" onSubmit={(event) => void submitRename(event)} aria-label={`Rename ${mode.path}`}>
           <label htmlFor="rename-file-name">New name for {baseName(mode.path)}</label>
           <input
             id="rename-file-name"

@@ -3,6 +3,7 @@ import { Terminal as XTerm } from "@xterm/xterm";
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { terminalUrl } from "../api/gateway";
+import { useLatest } from "../components/useLatest";
 import { ReconnectingSocket, type ConnectionStatus } from "./reconnect";
 
 export interface TerminalHandle {
@@ -42,10 +43,8 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
   const container = useRef<HTMLDivElement>(null);
   const socketRef = useRef<ReconnectingSocket | null>(null);
   const termRef = useRef<XTerm | null>(null);
-  const getTokenRef = useRef(getToken);
-  getTokenRef.current = getToken;
-  const refreshTokenRef = useRef(refreshToken);
-  refreshTokenRef.current = refreshToken;
+  const getTokenRef = useLatest(getToken);
+  const refreshTokenRef = useLatest(refreshToken);
   const [status, setStatus] = useState<{ status: ConnectionStatus; delayMs: number | null }>({
     status: "connecting",
     delayMs: null,
@@ -129,7 +128,7 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
       term.dispose();
       termRef.current = null;
     };
-  }, [gatewayUrl, environmentId]);
+  }, [gatewayUrl, environmentId, getTokenRef, refreshTokenRef]);
 
   return (
     <div className="terminal-panel">
