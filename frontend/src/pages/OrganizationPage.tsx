@@ -48,7 +48,9 @@ export function OrganizationPage() {
       <div className="page">
         <h1>{missing ? "Organization not found" : "Organization"}</h1>
         <p className="error" role="alert">
-          {missing ? "There is no such organization, or you are not one of its members." : errorMessage(organization.error)}
+          {missing
+            ? "There is no such organization, or you are not one of its members."
+            : errorMessage(organization.error)}
         </p>
         <p>
           <Link to="/organizations">Back to your organizations</Link>

@@ -13,12 +13,18 @@ export function AccountPage({ title, children }: { title: string; children: Reac
   );
 }
 
-export function EmailField({ id, value, onValue }: { id: string; value: string; onValue: (value: string) => void }) {
+interface FieldOf {
+  id: string;
+  value: string;
+  onValue: (value: string) => void;
+}
+
+export function EmailField({ id, value, onValue }: FieldOf) {
   return <Field id={id} label="Email" type="email" autoComplete="email" required value={value} onValue={onValue} />;
 }
 
 /** A password being chosen: its rules are told before the form is sent. */
-export function NewPasswordField({ id, value, onValue }: { id: string; value: string; onValue: (value: string) => void }) {
+export function NewPasswordField({ id, value, onValue }: FieldOf) {
   return (
     <Field
       id={id}

@@ -8,7 +8,9 @@ export function useActivity(query: ActivityQuery, enabled: boolean) {
   return useInfiniteQuery({
     queryKey: ["activity", query],
     queryFn: ({ pageParam, signal }) =>
-      unwrap(api.GET("/api/activity", { params: { query: pageParam ? { ...query, after: pageParam } : query }, signal })),
+      unwrap(
+        api.GET("/api/activity", { params: { query: pageParam ? { ...query, after: pageParam } : query }, signal }),
+      ),
     initialPageParam: null as string | null,
     getNextPageParam: (page) => page.next ?? undefined,
     enabled,

@@ -82,7 +82,9 @@ export function useAdminEnvironments(status: EnvironmentStatus | null, after: st
   return useQuery({
     queryKey: adminKeys.environmentList(status, after),
     queryFn: ({ signal }) =>
-      unwrap(api.GET("/api/admin/environments", { params: { query: { status, after, limit: ENVIRONMENT_PAGE } }, signal })),
+      unwrap(
+        api.GET("/api/admin/environments", { params: { query: { status, after, limit: ENVIRONMENT_PAGE } }, signal }),
+      ),
     placeholderData: keepPreviousData,
   });
 }

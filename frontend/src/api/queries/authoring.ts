@@ -94,10 +94,10 @@ export function useDeleteDraft() {
     mutationFn: (draft: number) =>
       unwrap(api.DELETE("/api/authoring/imports/{draft_id}", { params: { path: { draft_id: draft } } })),
     onSuccess: (_, draft) =>
-      client.setQueryData<InfiniteData<DraftPage>>(authoringKeys.drafts, (data) =>
-        data
-          ? { ...data, pages: data.pages.map((page) => ({ ...page, items: page.items.filter((item) => item.id !== draft) })) }
-          : data,
-      ),
+      client.setQueryData<InfiniteData<DraftPage>>(authoringKeys.drafts, (data) => {
+        if (!data) return data;
+        const pages = data.pages.map((page) => ({ ...page, items: page.items.filter((item) => item.id !== draft) }));
+        return { ...data, pages };
+      }),
   });
 }

@@ -12,8 +12,13 @@ export type EnvironmentTarget =
   | { kind: "lesson"; course: string; slug: string }
   | { kind: "preview"; draft: number; slug: string };
 
-export const lessonEnvironment = (course: string, slug: string): EnvironmentTarget => ({ kind: "lesson", course, slug });
-export const draftPreview = (draft: number, slug: string): EnvironmentTarget => ({ kind: "preview", draft, slug });
+export function lessonEnvironment(course: string, slug: string): EnvironmentTarget {
+  return { kind: "lesson", course, slug };
+}
+
+export function draftPreview(draft: number, slug: string): EnvironmentTarget {
+  return { kind: "preview", draft, slug };
+}
 
 export function environmentKey(target: EnvironmentTarget): QueryKey {
   return target.kind === "lesson"
@@ -86,7 +91,8 @@ const MAX_RESTARTS = 3;
 /** The session with `env` in it, keeping the environment object when only its token changed. */
 export function adoptEnvironment(session: EnvironmentSession, env: Environment): EnvironmentSession {
   const known = session.environment;
-  const same = String(known.id) === String(env.id) && known.gateway_url === env.gateway_url && known.status === env.status;
+  const same =
+    String(known.id) === String(env.id) && known.gateway_url === env.gateway_url && known.status === env.status;
   return { ...session, environment: same ? known : env, token: env.token };
 }
 

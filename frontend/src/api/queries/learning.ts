@@ -20,7 +20,8 @@ export function useCourses() {
 export function useCourse(course: string) {
   return useQuery({
     queryKey: learningKeys.course(course),
-    queryFn: ({ signal }) => unwrap(api.GET("/api/courses/{course_id}", { params: { path: { course_id: course } }, signal })),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/courses/{course_id}", { params: { path: { course_id: course } }, signal })),
   });
 }
 
@@ -71,7 +72,9 @@ export function useStartCheck(course: string, slug: string) {
   const client = useQueryClient();
   return useMutation({
     mutationFn: () =>
-      unwrap(api.POST("/api/courses/{course_id}/lessons/{slug}/checks", { params: { path: { course_id: course, slug } } })),
+      unwrap(
+        api.POST("/api/courses/{course_id}/lessons/{slug}/checks", { params: { path: { course_id: course, slug } } }),
+      ),
     onSuccess: (check) => client.setQueryData(learningKeys.check(check.id), check),
   });
 }
