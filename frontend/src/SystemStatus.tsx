@@ -1,6 +1,7 @@
 import { errorMessage } from "./api/client";
 import { fetchSystemStatus, useSystemStatus } from "./api/queries/system";
 import type { SystemStatus as Status } from "./api/types";
+import styles from "./SystemStatus.module.css";
 
 export interface SystemStatusProps {
   /** Loads the status; defaults to `GET /api/system`. Tests pass their own. */
@@ -11,7 +12,7 @@ export function SystemStatus({ load = fetchSystemStatus }: SystemStatusProps) {
   const { data: status, error } = useSystemStatus(load);
 
   return (
-    <section className="system-status" aria-label="System status">
+    <section className={styles.systemStatus} aria-label="System status">
       <h2>System status</h2>
       {!status && !error && <p className="muted">Loading status…</p>}
       {error && (

@@ -1,4 +1,9 @@
 import type { Key, ReactNode } from "react";
+import { cx } from "./cx";
+import styles from "./DataTable.module.css";
+
+/** The tables' classes, for a table that DataTable cannot lay out (and `rowBad`, `cellBad` for rows and cells). */
+export const tableStyles = styles;
 
 export interface Column<Row> {
   /** The column's header; `hiddenHeader` keeps it for screen readers only (an actions column). */
@@ -7,7 +12,7 @@ export interface Column<Row> {
   cell: (row: Row) => ReactNode;
   /** This cell names its row (`<th scope="row">`). */
   rowHeader?: boolean;
-  cellClassName?: string | ((row: Row) => string | undefined);
+  cellClassName?: string | undefined | ((row: Row) => string | undefined);
   cellTitle?: (row: Row) => string;
 }
 
@@ -17,8 +22,8 @@ export interface DataTableProps<Row> {
   rowKey: (row: Row) => Key;
   /** The table's name for screen readers (a visually hidden caption). */
   caption?: string;
-  /** Classes besides `data-table` (`numeric`, …). */
-  className?: string;
+  /** Numbers, right-aligned. */
+  numeric?: boolean;
   rowClassName?: (row: Row) => string | undefined;
   /** A `<tfoot>` row or rows. */
   footer?: ReactNode;
@@ -32,13 +37,13 @@ export function DataTable<Row>({
   columns,
   rowKey,
   caption,
-  className,
+  numeric = false,
   rowClassName,
   footer,
   scroll = true,
 }: DataTableProps<Row>) {
   const table = (
-    <table className={className ? `data-table ${className}` : "data-table"}>
+    <table className={cx(styles.dataTable, numeric && styles.numeric)}>
       {caption && <caption className="visually-hidden">{caption}</caption>}
       <thead>
         <tr>
@@ -73,7 +78,7 @@ export function DataTable<Row>({
       {footer && <tfoot>{footer}</tfoot>}
     </table>
   );
-  return scroll ? <div className="table-wrap">{table}</div> : table;
+  return scroll ? <div className={styles.tableWrap}>{table}</div> : table;
 }
 
 export interface LoadedListProps<Row> {

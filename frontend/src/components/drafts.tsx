@@ -3,6 +3,10 @@ import { ApiError, errorMessage } from "../api/client";
 import { useDeleteDraft } from "../api/queries/authoring";
 import type { DraftProgress, DraftStatus, DraftSummary, FormatProblem } from "../api/types";
 import { ConfirmDialog } from "./ConfirmDialog";
+import { Badge, type Tone } from "./Badge";
+import { cx } from "./cx";
+import styles from "./drafts.module.css";
+import { ProgressLine } from "./Progress";
 
 const STATUS_TEXT: Record<DraftStatus, string> = {
   fetching: "Fetching",
@@ -18,10 +22,22 @@ export function draftName(draft: Pick<DraftSummary, "title" | "source">): string
   return draft.title ?? draft.source;
 }
 
+const STATUS_TONE: Record<DraftStatus, Tone> = {
+  fetching: "warn",
+  validating: "warn",
+  valid: "ok",
+  invalid: "bad",
+  failed: "bad",
+  published: "ok",
+};
+
 /** A draft's status as a coloured label. */
 export function DraftStatusBadge({ status }: { status: DraftStatus }) {
-  return <span className={`badge badge-${status}`}>{STATUS_TEXT[status] ?? status}</span>;
+  return <Badge tone={STATUS_TONE[status]}>{STATUS_TEXT[status] ?? status}</Badge>;
 }
+
+/** Where a draft comes from, cut to the cell's width (the whole of it in the title). */
+export const sourceClass = styles.cellSource;
 
 export interface DraftProgressBarProps {
   progress: DraftProgress;
@@ -33,20 +49,22 @@ export interface DraftProgressBarProps {
 export function DraftProgressBar({ progress, label, status }: DraftProgressBarProps) {
   const known = progress.total > 0 && status !== "fetching";
   return (
-    <span className="progress">
-      {known ? (
-        <progress max={progress.total} value={Math.min(progress.done, progress.total)} aria-label={label} />
-      ) : (
-        <progress aria-label={label} />
-      )}
-      <span>
-        {status === "fetching"
-          ? "Fetching the repository…"
-          : known
-            ? `${progress.done} of ${progress.total} runs`
-            : "Queued"}
-      </span>
-    </span>
+    <ProgressLine
+      as="span"
+      bar={
+        known ? (
+          <progress max={progress.total} value={Math.min(progress.done, progress.total)} aria-label={label} />
+        ) : (
+          <progress aria-label={label} />
+        )
+      }
+    >
+      {status === "fetching"
+        ? "Fetching the repository…"
+        : known
+          ? `${progress.done} of ${progress.total} runs`
+          : "Queued"}
+    </ProgressLine>
   );
 }
 
@@ -124,7 +142,7 @@ export interface FormatProblemListProps {
 /** Every problem of a refused course, as one alert. */
 export function FormatProblemList({ problems, outcome = "nothing was stored" }: FormatProblemListProps) {
   return (
-    <div className="error problem-list" role="alert">
+    <div className={cx("error", styles.problemList)} role="alert">
       <p>
         The course has {problems.length} {problems.length === 1 ? "problem" : "problems"}; {outcome}.
       </p>
@@ -138,7 +156,7 @@ export function FormatProblemList({ problems, outcome = "nothing was stored" }: 
             {problem.field && (
               <>
                 {" "}
-                <span className="problem-field">{problem.field}</span>
+                <span className={styles.problemField}>{problem.field}</span>
               </>
             )}
             : {problem.message}

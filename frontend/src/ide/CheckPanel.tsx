@@ -4,6 +4,8 @@ import { ApiError, errorMessage } from "../api/client";
 import { checkQuery, isFinal, useStartCheck } from "../api/queries/learning";
 import type { Check, CheckStatus, TestStatus } from "../api/types";
 import { ErrorText } from "../components/Messages";
+import { cx } from "../components/cx";
+import styles from "./CheckPanel.module.css";
 
 export { isFinal };
 
@@ -35,6 +37,21 @@ const TEST_TEXT: Record<TestStatus, string> = {
 };
 
 const TEST_ICON: Record<TestStatus, string> = { pass: "✔", fail: "✘", error: "!", skip: "–" };
+
+const STATUS_CLASS: Record<CheckStatus, string | undefined> = {
+  queued: undefined,
+  running: undefined,
+  passed: styles.checkPassed,
+  failed: styles.checkFailed,
+  error: styles.checkError,
+};
+
+const TEST_CLASS: Record<TestStatus, string | undefined> = {
+  pass: styles.testPass,
+  fail: styles.testFail,
+  error: styles.testError,
+  skip: undefined,
+};
 
 /** The check followed (as last read), and why the last read failed, while it is queued or running. */
 function useFollowedCheck(followed: Check | null, pollIntervalMs: number) {
@@ -107,7 +124,7 @@ export function CheckPanel({
   const passedCount = check?.tests.filter((test) => test.status === "pass").length ?? 0;
 
   return (
-    <section className="check-panel" aria-labelledby="check-heading">
+    <section className={styles.checkPanel} aria-labelledby="check-heading">
       <div className="panel-bar">
         <h2 id="check-heading" className="panel-title">
           Check your solution
@@ -126,7 +143,7 @@ export function CheckPanel({
         id="check-status"
         role="status"
         aria-label="Check status"
-        className={`check-status${check ? ` check-${check.status}` : ""}`}
+        className={cx(styles.checkStatus, check && STATUS_CLASS[check.status])}
       >
         {starting ? "Submitting…" : check ? STATUS_TEXT[check.status] : "Not checked yet"}
       </p>
@@ -141,7 +158,7 @@ export function CheckPanel({
       )}
       {check && isFinal(check.status) && (
         <>
-          {check.verdict && <p className="verdict">{check.verdict}</p>}
+          {check.verdict && <p>{check.verdict}</p>}
           {check.retried_because && (
             <p className="muted small-text" role="note" aria-label="Checked again">
               Checked twice: {check.retried_because}. The first run does not count.
@@ -152,24 +169,24 @@ export function CheckPanel({
               {passedCount} of {check.tests.length} {check.tests.length === 1 ? "test" : "tests"} passed
             </p>
           )}
-          {check.detail && <pre className="check-detail">{check.detail}</pre>}
+          {check.detail && <pre className={styles.checkDetail}>{check.detail}</pre>}
         </>
       )}
       {check && check.tests.length > 0 && (
-        <ul className="test-results" aria-label="Test results">
+        <ul className={styles.testResults} aria-label="Test results">
           {check.tests.map((test, index) => (
-            <li key={`${index}-${test.name}`} className={`test test-${test.status}`}>
-              <div className="test-line">
-                <span className="test-icon" aria-hidden="true">
+            <li key={`${index}-${test.name}`} className={cx(styles.test, TEST_CLASS[test.status])}>
+              <div className={styles.testLine}>
+                <span aria-hidden="true">
                   {TEST_ICON[test.status]}
                 </span>
-                <span className="test-name">{test.name}</span>
-                <span className="test-status">{TEST_TEXT[test.status]}</span>
+                <span className={styles.testName}>{test.name}</span>
+                <span className={styles.testStatus}>{TEST_TEXT[test.status]}</span>
                 {test.duration_s !== null && (
-                  <span className="test-duration muted">{test.duration_s.toFixed(2)} s</span>
+                  <span className={cx(styles.testDuration, "muted")}>{test.duration_s.toFixed(2)} s</span>
                 )}
               </div>
-              {test.message && <pre className="test-message">{test.message}</pre>}
+              {test.message && <pre className={styles.testMessage}>{test.message}</pre>}
             </li>
           ))}
         </ul>

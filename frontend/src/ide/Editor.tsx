@@ -19,6 +19,7 @@ import {
 import { useEffect, useRef } from "react";
 import { useLatest } from "../components/useLatest";
 import { languageForPath, loadLanguage } from "./languages";
+import styles from "./Editor.module.css";
 
 export interface EditorProps {
   /** Stable id of the active tab (each tab keeps its own undo history); null hides the editor. */
@@ -163,9 +164,9 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange,
   }, [openTabIds]);
 
   return (
-    <div className="editor" hidden={tabId === null}>
+    <div className={styles.editor} hidden={tabId === null}>
       <p className="visually-hidden">Press Escape, then Tab, to move focus out of the editor.</p>
-      <div className="editor-host" ref={container} />
+      <div className={styles.editorHost} ref={container} />
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal as XTerm } from "@xterm/xterm";
+import { cx } from "../components/cx";
+import styles from "./Terminal.module.css";
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { terminalUrl } from "../api/gateway";
@@ -24,6 +26,13 @@ export interface TerminalProps {
 
 // The container is labelled "Terminal"; keep xterm's own input label distinct.
 XTerm.strings.promptLabel = "Shell input";
+
+const CONNECTION_CLASS: Record<ConnectionStatus, string | undefined> = {
+  connecting: undefined,
+  open: styles.connOpen,
+  reconnecting: styles.connReconnecting,
+  closed: undefined,
+};
 
 function statusText(status: ConnectionStatus, delayMs: number | null): string {
   switch (status) {
@@ -131,12 +140,12 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
   }, [gatewayUrl, environmentId, getTokenRef, refreshTokenRef]);
 
   return (
-    <div className="terminal-panel">
+    <div className={styles.terminalPanel}>
       <div className="panel-bar">
         <h2 className="panel-title">
           Terminal
         </h2>
-        <span role="status" aria-label="Connection status" className={`conn conn-${status.status}`}>
+        <span role="status" aria-label="Connection status" className={cx(styles.conn, CONNECTION_CLASS[status.status])}>
           {statusText(status.status, status.delayMs)}
         </span>
         {status.status === "reconnecting" && (
@@ -145,7 +154,7 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
           </button>
         )}
       </div>
-      <div className="terminal-host" ref={container} aria-label="Terminal" role="group" />
+      <div className={styles.terminalHost} ref={container} aria-label="Terminal" role="group" />
     </div>
   );
 }

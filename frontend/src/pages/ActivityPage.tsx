@@ -5,6 +5,8 @@ import { useActivity } from "../api/queries/activity";
 import type { ActivityQuery, ActivityScope } from "../api/types";
 import { formatTime } from "../components/format";
 import { ErrorText } from "../components/Messages";
+import { cx } from "../components/cx";
+import styles from "./ActivityPage.module.css";
 
 /** What the page shows, from `?scope=mine|lesson|organization&course=&lesson=&organization=`. */
 function readQuery(params: URLSearchParams): { query: ActivityQuery; problem: string | null } {
@@ -79,18 +81,18 @@ export function ActivityPage() {
       )}
       {entries && entries.length === 0 && <p className="muted">Nothing yet.</p>}
       {entries && entries.length > 0 && (
-        <ol className={`activity-list${showPerformer ? " with-performer" : ""}`} aria-label="Activity">
+        <ol className={cx(styles.activityList, showPerformer && styles.withPerformer)} aria-label="Activity">
           {entries.map((entry) => (
             <li key={entry.id}>
               <time dateTime={entry.occurred_at}>{formatTime(entry.occurred_at)}</time>
               {showPerformer && (
-                <span className="activity-performer">
+                <span className={styles.activityPerformer}>
                   <span className="visually-hidden">By </span>
                   {entry.performer ?? "—"}
                 </span>
               )}
-              <span className="activity-action">{entry.text ? entry.action : ""}</span>
-              <span className="activity-text">{entry.text || entry.action}</span>
+              <span className={styles.activityAction}>{entry.text ? entry.action : ""}</span>
+              <span className={styles.activityText}>{entry.text || entry.action}</span>
             </li>
           ))}
         </ol>

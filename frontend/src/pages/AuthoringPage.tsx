@@ -11,9 +11,12 @@ import {
   DraftStatusBadge,
   formatProblemsOf,
   FormatProblemList,
+  sourceClass,
 } from "../components/drafts";
 import { formatTime } from "../components/format";
 import { ErrorText, NoticeText } from "../components/Messages";
+import { cx } from "../components/cx";
+import styles from "./AuthoringPage.module.css";
 
 export interface AuthoringPageProps {
   /** How often the list is refreshed while a draft is fetched or validated. */
@@ -60,7 +63,7 @@ function ImportForm() {
   };
 
   return (
-    <section className="card import-card" aria-labelledby="import-heading">
+    <section className={cx("card", styles.importCard)} aria-labelledby="import-heading">
       <h2 id="import-heading">Import a course</h2>
       <p className="muted small-text">
         A course is a directory with <code>course.yaml</code> at its top (or in its one top-level directory). It is
@@ -128,14 +131,18 @@ function draftColumns(onDeleted: (draft: DraftSummary) => void): Column<DraftSum
       header: "Progress",
       cell: (draft) =>
         draftBusy(draft.status) ? (
-          <DraftProgressBar progress={draft.progress} status={draft.status} label={`Validation of ${draftName(draft)}`} />
+          <DraftProgressBar
+            progress={draft.progress}
+            status={draft.status}
+            label={`Validation of ${draftName(draft)}`}
+          />
         ) : (
           <span className="muted small-text">
             {draft.progress.done} of {draft.progress.total} runs
           </span>
         ),
     },
-    { header: "Source", cellClassName: "cell-source", cellTitle: (draft) => draft.source, cell: (draft) => draft.source },
+    { header: "Source", cellClassName: sourceClass, cellTitle: (draft) => draft.source, cell: (draft) => draft.source },
     {
       header: "Imported",
       cell: (draft) => <time dateTime={draft.created_at}>{formatTime(draft.created_at)}</time>,

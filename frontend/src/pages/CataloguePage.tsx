@@ -1,17 +1,8 @@
 import { Link } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { useCourses } from "../api/queries/learning";
-
-export function Progress({ completed, total, label }: { completed: number; total: number; label: string }) {
-  return (
-    <div className="progress">
-      <progress max={Math.max(total, 1)} value={completed} aria-label={label} />
-      <span>
-        {completed} of {total} lessons completed
-      </span>
-    </div>
-  );
-}
+import { Progress } from "../components/Progress";
+import styles from "./learning.module.css";
 
 export function CataloguePage() {
   const { data: courses, error } = useCourses();
@@ -33,7 +24,7 @@ export function CataloguePage() {
         ))}
       {courses && courses.length === 0 && <p className="muted">No courses yet.</p>}
       {courses && courses.length > 0 && (
-        <ul className="course-list">
+        <ul className={styles.courseList}>
           {courses.map((course) => (
             <li key={String(course.id)} className="card">
               <h2>

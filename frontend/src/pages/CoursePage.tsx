@@ -1,7 +1,8 @@
 import { Link, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { useCourse } from "../api/queries/learning";
-import { Progress } from "./CataloguePage";
+import { Progress } from "../components/Progress";
+import styles from "./learning.module.css";
 
 export function CoursePage() {
   const { courseId = "" } = useParams();
@@ -35,14 +36,14 @@ export function CoursePage() {
       {course.summary && <p>{course.summary}</p>}
       <Progress completed={course.completed} total={course.total} label={`Progress in ${course.title}`} />
       <h2>Lessons</h2>
-      <ol className="lesson-list">
+      <ol className={styles.lessonList}>
         {course.lessons.map((lesson) => (
           <li key={lesson.slug} className={lesson.completed ? "completed" : undefined}>
             <Link to={`/courses/${encodeURIComponent(courseId)}/lessons/${encodeURIComponent(lesson.slug)}`}>
               {lesson.title}
             </Link>
             {lesson.completed && (
-              <span className="done-mark">
+              <span className={styles.doneMark}>
                 <span aria-hidden="true">✔</span> Completed
               </span>
             )}

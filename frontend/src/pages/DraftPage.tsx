@@ -9,8 +9,13 @@ import {
   DraftProgressBar,
   DraftStatusBadge,
   FormatProblemList,
+  sourceClass,
 } from "../components/drafts";
 import { formatDuration, formatTime } from "../components/format";
+import { cx } from "../components/cx";
+import { tableStyles } from "../components/DataTable";
+import ideStyles from "../ide/Ide.module.css";
+import styles from "./DraftPage.module.css";
 
 // The IDE (CodeMirror, xterm.js) is only loaded when a lesson is previewed.
 const DraftPreview = lazy(() => import("./DraftPreview").then((module) => ({ default: module.DraftPreview })));
@@ -23,7 +28,7 @@ export interface DraftPageProps {
 /** ✓ / ✗ with a text for screen readers. */
 function Mark({ ok, yes = "Yes", no = "No" }: { ok: boolean; yes?: string; no?: string }) {
   return (
-    <span className={ok ? "mark mark-ok" : "mark mark-bad"}>
+    <span className={cx(styles.mark, ok ? styles.markOk : styles.markBad)}>
       <span aria-hidden="true">{ok ? "✓" : "✗"}</span>
       <span className="visually-hidden">{ok ? yes : no}</span>
     </span>
@@ -43,7 +48,7 @@ function reason(run: RunReport | undefined): string | null {
 
 function Reason({ run }: { run: RunReport | undefined }) {
   const text = reason(run);
-  return text ? <span className="run-reason">{text}</span> : null;
+  return text ? <span className={styles.runReason}>{text}</span> : null;
 }
 
 /** The test's own name, without its file and class (`test_x[SIGINT]`). */
@@ -64,11 +69,11 @@ function UnderLoad({ report, stressRuns }: { report: LessonReport; stressRuns: n
     );
   }
   return (
-    <ul className="flaky-list" aria-label={`Flaky tests of ${report.title}`}>
+    <ul className={styles.flakyList} aria-label={`Flaky tests of ${report.title}`}>
       {flaky.map((item) => (
         <li key={`${item.candidate}:${item.test}`}>
-          <Mark ok={false} no="Flaky" /> <code className="test-id">{testName(item)}</code>
-          <span className="run-reason">
+          <Mark ok={false} no="Flaky" /> <code className={styles.testId}>{testName(item)}</code>
+          <span className={styles.runReason}>
             {item.candidate === "solution"
               ? `failed ${item.failed_runs} of ${item.runs} runs`
               : `passed ${item.failed_runs} of ${item.runs} runs`}
@@ -94,7 +99,7 @@ function FlakyWarning({
   const flaky = report.lessons.flatMap((lesson) => (lesson.flaky ?? []).map((item) => ({ lesson, item })));
   const count = flaky.length;
   return (
-    <div className="notice flaky-warning" role="region" aria-label="Flaky tests">
+    <div className={cx("notice", styles.flakyWarning)} role="region" aria-label="Flaky tests">
       <p>
         <strong>
           {count} flaky {count === 1 ? "test" : "tests"}
@@ -106,14 +111,14 @@ function FlakyWarning({
       <ul>
         {flaky.map(({ lesson, item }) => (
           <li key={`${lesson.slug}:${item.candidate}:${item.test}`}>
-            {lesson.title}: <code className="test-id">{testName(item)}</code> —{" "}
+            {lesson.title}: <code className={styles.testId}>{testName(item)}</code> —{" "}
             {item.summary.slice(item.summary.lastIndexOf(": ") + 2)}
-            {item.message && <span className="run-reason">{item.message}</span>}
+            {item.message && <span className={styles.runReason}>{item.message}</span>}
           </li>
         ))}
       </ul>
       {canPublish && (
-        <label className="check-label">
+        <label className={styles.checkLabel}>
           <input type="checkbox" checked={confirmed} onChange={(event) => onConfirm(event.target.checked)} />
           Publish anyway: I have seen the flaky {count === 1 ? "test" : "tests"}
         </label>
@@ -135,7 +140,7 @@ function ReportCells({ report }: { report: LessonReport }) {
         {wrong.length === 0 ? (
           <span className="muted">none</span>
         ) : (
-          <ul className="wrong-list">
+          <ul className={styles.wrongList}>
             {wrong.map(([name, fails]) => (
               <li key={name}>
                 <Mark ok={fails} /> <code>{name}</code> <Reason run={runOf(report, `wrong:${name}`)} />
@@ -183,7 +188,7 @@ function PublishResult({ result }: { result: PublishedDraft }) {
 function Section({ title, children }: { title: string; children: ReactNode }) {
   const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (
-    <section aria-labelledby={id} className="draft-section">
+    <section aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       {children}
     </section>
@@ -245,7 +250,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
         <Link to="/authoring">Authoring</Link> / <span aria-current="page">Draft {draft.id}</span>
       </nav>
       <h1>{draftName(draft)}</h1>
-      <dl className="draft-facts">
+      <dl className={styles.draftFacts}>
         <dt>Course</dt>
         <dd>
           {draft.course_id === null ? (
@@ -269,7 +274,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           <DraftProgressBar progress={draft.progress} status={draft.status} label="Validation progress" />
         </dd>
         <dt>Source</dt>
-        <dd className="cell-source">{draft.source}</dd>
+        <dd className={cx(sourceClass, styles.source)}>{draft.source}</dd>
         <dt>Imported</dt>
         <dd>
           <time dateTime={draft.created_at}>{formatTime(draft.created_at)}</time>
@@ -297,7 +302,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           canPublish={draft.status === "valid"}
         />
       )}
-      <div className="draft-actions">
+      <div className={styles.draftActions}>
         <button
           type="button"
           className="primary"
@@ -341,8 +346,8 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
             {draftBusy(draft.status) ? "The report appears when the validation ends." : "No report."}
           </p>
         )}
-        <div className="table-wrap">
-          <table className="data-table report-table">
+        <div className={tableStyles.tableWrap}>
+          <table className={tableStyles.dataTable}>
             <caption className="visually-hidden">Validation of each lesson</caption>
             <thead>
               <tr>
@@ -361,7 +366,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
               {rows.map((row) => {
                 const report = reports.get(row.slug);
                 return (
-                  <tr key={row.slug} className={report && !report.ok ? "row-bad" : undefined}>
+                  <tr key={row.slug} className={report && !report.ok ? tableStyles.rowBad : undefined}>
                     <th scope="row">
                       {row.title}
                       <div className="muted small-text">
@@ -401,7 +406,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
 
       {preview && (
         <section
-          className="preview-panel"
+          className={styles.previewPanel}
           aria-labelledby="preview-heading"
           ref={previewRegion}
           tabIndex={-1}
@@ -414,7 +419,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
               Close preview
             </button>
           </div>
-          <div className="ide-panel preview-ide">
+          <div className={cx(ideStyles.idePanel, styles.previewIde)}>
             <Suspense fallback={<p className="muted">Loading the IDE…</p>}>
               <DraftPreview
                 key={preview}

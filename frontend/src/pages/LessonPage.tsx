@@ -11,6 +11,9 @@ import { HintsPanel } from "../ide/HintsPanel";
 import { Ide, type IdeHandle } from "../ide/Ide";
 import { EnvironmentProgress } from "../ide/EnvironmentProgress";
 import { useEnvironment } from "../ide/useEnvironment";
+import { cx } from "../components/cx";
+import ideStyles from "../ide/Ide.module.css";
+import styles from "./learning.module.css";
 
 export function LessonPage() {
   const { courseId = "", slug = "" } = useParams();
@@ -35,14 +38,14 @@ export function LessonPage() {
   }
 
   return (
-    <div className="lesson-layout">
-      <section className="task-panel" aria-labelledby="lesson-title">
+    <div className={styles.lessonLayout}>
+      <section className={styles.taskPanel} aria-labelledby="lesson-title">
         <nav aria-label="Breadcrumb" className="breadcrumb">
           <Link to="/">Catalogue</Link> /{" "}
           <Link to={`/courses/${encodeURIComponent(courseId)}`}>{lesson.course.title}</Link>
         </nav>
         {isAuthor(me) && (
-          <p className="lesson-tools small-text">
+          <p className={cx(styles.lessonTools, "small-text")}>
             <Link to={activityLink({ scope: "lesson", course: courseId, lesson: slug })}>
               Lesson history
             </Link>
@@ -51,12 +54,12 @@ export function LessonPage() {
         <h1 id="lesson-title">
           {lesson.title}
           {lesson.completed && (
-            <span className="done-mark">
+            <span className={styles.doneMark}>
               <span aria-hidden="true">✔</span> Completed
             </span>
           )}
         </h1>
-        <div className="markdown task">
+        <div className="markdown">
           <Markdown>{lesson.task}</Markdown>
         </div>
         <HintsPanel hints={lesson.hints} hidden={lesson.hints_hidden} />
@@ -68,7 +71,7 @@ export function LessonPage() {
           onFinished={() => void refetch()}
         />
       </section>
-      <section className="ide-panel" aria-label="Workspace">
+      <section className={ideStyles.idePanel} aria-label="Workspace">
         {environment.phase === "ready" && environment.environment ? (
           <Ide
             key={String(environment.environment.id)}

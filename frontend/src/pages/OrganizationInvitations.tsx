@@ -6,6 +6,7 @@ import { useAuth } from "../auth/AuthContext";
 import { DataTable } from "../components/DataTable";
 import { formatTime } from "../components/format";
 import { ErrorText, NoticeText } from "../components/Messages";
+import styles from "./OrganizationInvitations.module.css";
 
 function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
@@ -58,7 +59,7 @@ function PendingTable({ pending, links, onRevoke }: PendingTableProps) {
               <>
                 {invitee(invitation)}
                 {link && (
-                  <div className="invitation-link">
+                  <div className={styles.invitationLink}>
                     <input
                       readOnly
                       value={link}

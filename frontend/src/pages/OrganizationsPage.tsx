@@ -5,6 +5,7 @@ import { useCreateOrganization } from "../api/queries/organizations";
 import { isAuthor, useAuth } from "../auth/AuthContext";
 import { Field } from "../components/forms";
 import { ErrorText } from "../components/Messages";
+import styles from "./OrganizationsPage.module.css";
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -74,7 +75,7 @@ export function OrganizationsPage() {
       {organizations.length === 0 ? (
         <p className="muted">You are not a member of any organization yet.</p>
       ) : (
-        <ul className="org-list" aria-label="Your organizations">
+        <ul className={styles.orgList} aria-label="Your organizations">
           {organizations.map((org) => (
             <li key={org.slug} className="card">
               <Link to={`/organizations/${encodeURIComponent(org.slug)}`}>{org.name}</Link>{" "}

@@ -6,8 +6,19 @@ import { DataTable, LoadedList } from "../../components/DataTable";
 import { formatSeconds, formatTime } from "../../components/format";
 import { Pager, useCursors } from "../../components/paging";
 import { ErrorText, NoticeText } from "../../components/Messages";
+import { Badge, type Tone } from "../../components/Badge";
+import styles from "./admin.module.css";
 
 const STATUSES: readonly EnvironmentStatus[] = ["starting", "running", "stopping", "stopped", "failed", "removed"];
+
+const STATUS_TONE: Record<EnvironmentStatus, Tone | undefined> = {
+  starting: "warn",
+  running: "ok",
+  stopping: "warn",
+  stopped: undefined,
+  failed: "bad",
+  removed: undefined,
+};
 
 function ownerText(env: AdminEnvironment): string {
   const owner = env.owner;
@@ -37,7 +48,7 @@ export function EnvironmentsPage() {
   return (
     <>
       <h1>Environments</h1>
-      <div className="filters">
+      <div className={styles.filters}>
         <div className="field">
           <label htmlFor="env-status">Status</label>
           <select
@@ -84,7 +95,7 @@ export function EnvironmentsPage() {
                 cell: (env) => (
                   <>
                     {ownerText(env)}
-                    {env.owner.preview && <span className="badge badge-preview">preview</span>}
+                    {env.owner.preview && <Badge tone="warn">preview</Badge>}
                     {env.owner.email && env.owner.display_name && (
                       <div className="muted small-text">{env.owner.email}</div>
                     )}
@@ -106,7 +117,7 @@ export function EnvironmentsPage() {
                 header: "Status",
                 cell: (env) => (
                   <>
-                    <span className={`badge badge-env-${env.status}`}>{env.status}</span>
+                    <Badge tone={STATUS_TONE[env.status]}>{env.status}</Badge>
                     {env.error && <div className="error small-text">{env.error}</div>}
                   </>
                 ),

@@ -3,12 +3,24 @@ import { errorMessage } from "../../api/client";
 import { useJobAction, useJobs, useJobSummary, type JobAction } from "../../api/queries/admin";
 import type { JobStatus, JobView, QueueCounts } from "../../api/types";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
-import { DataTable, type Column } from "../../components/DataTable";
+import { Badge, type Tone } from "../../components/Badge";
+import { cx } from "../../components/cx";
+import { DataTable, tableStyles, type Column } from "../../components/DataTable";
 import { formatTime } from "../../components/format";
 import { Pager, useCursors } from "../../components/paging";
 import { ErrorText, NoticeText } from "../../components/Messages";
+import styles from "./admin.module.css";
 
 export const JOB_STATUSES: readonly JobStatus[] = ["todo", "doing", "succeeded", "failed", "cancelled", "aborted"];
+
+const STATUS_TONE: Record<JobStatus, Tone | undefined> = {
+  todo: "warn",
+  doing: "warn",
+  succeeded: "ok",
+  failed: "bad",
+  cancelled: undefined,
+  aborted: "bad",
+};
 
 export interface JobsPageProps {
   /** Auto-refresh period. */
@@ -45,7 +57,7 @@ function SummaryTable({ summary }: { summary: QueueCounts[] }) {
       (status): Column<QueueCounts> => ({
         header: status,
         cell: (row) => row[status],
-        cellClassName: (row) => (status === "failed" && row.failed > 0 ? "cell-bad" : undefined),
+        cellClassName: (row) => (status === "failed" && row.failed > 0 ? tableStyles.cellBad : undefined),
       }),
     ),
     { header: "total", cell: (row) => row.total },
@@ -53,7 +65,7 @@ function SummaryTable({ summary }: { summary: QueueCounts[] }) {
   return (
     <DataTable
       caption="Jobs per queue and status"
-      className="numeric"
+      numeric
       rows={summary}
       rowKey={(row) => row.queue}
       columns={columns}
@@ -81,7 +93,7 @@ function jobColumns(busy: number | null, request: (job: JobView, action: JobActi
       cell: (job) => (
         <>
           <code>{job.task}</code>
-          {argsText(job.args) && <div className="muted small-text cell-args">{argsText(job.args)}</div>}
+          {argsText(job.args) && <div className={cx("muted small-text", styles.cellArgs)}>{argsText(job.args)}</div>}
         </>
       ),
     },
@@ -89,11 +101,11 @@ function jobColumns(busy: number | null, request: (job: JobView, action: JobActi
       header: "Status",
       cell: (job) => (
         <>
-          <span className={`badge badge-job-${job.status}`}>{job.status}</span>
+          <Badge tone={STATUS_TONE[job.status]}>{job.status}</Badge>
           {job.stalled && (
-            <span className="badge badge-job-stalled" title="Its worker stopped sending heartbeats">
+            <Badge tone="bad" title="Its worker stopped sending heartbeats">
               stalled
-            </span>
+            </Badge>
           )}
         </>
       ),
@@ -175,8 +187,8 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
   return (
     <>
       <h1>Jobs</h1>
-      <div className="toolbar-row">
-        <label className="checkbox">
+      <div className={styles.toolbarRow}>
+        <label className={styles.checkbox}>
           <input type="checkbox" checked={autoRefresh} onChange={(event) => setAutoRefresh(event.target.checked)} />
           Auto-refresh
         </label>
@@ -195,7 +207,7 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
       </section>
       <section aria-labelledby="jobs-heading">
         <h2 id="jobs-heading">Jobs</h2>
-        <div className="filters">
+        <div className={styles.filters}>
           <div className="field">
             <label htmlFor="jobs-status">Status</label>
             <select
@@ -227,7 +239,12 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
         <ErrorText message={actionError} />
         {jobs && jobs.length === 0 && <p className="muted">No jobs match.</p>}
         {jobs && jobs.length > 0 && (
-          <DataTable caption="Jobs, newest first" rows={jobs} rowKey={(job) => job.id} columns={jobColumns(busy, request)} />
+          <DataTable
+            caption="Jobs, newest first"
+            rows={jobs}
+            rowKey={(job) => job.id}
+            columns={jobColumns(busy, request)}
+          />
         )}
         <Pager cursors={cursors} next={jobsQuery.data?.next_after ?? null} previousLabel="Newer" nextLabel="Older" />
       </section>
