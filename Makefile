@@ -48,12 +48,13 @@ $(NPM_STAMP): frontend/package.json frontend/package-lock.json
 $(FRONTEND_BUILD): $(NPM_STAMP) $(FRONTEND_SOURCES)
 	cd frontend && npm run --silent build
 
-lint: $(PY_STAMP)
+lint: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/mypy --strict $(TEST_SUPPORT)
 	$(BIN)/lint-imports
+	cd frontend && npm run --silent lint
 
 # Rewrite what the linters can fix: ruff's fixes and formatting.
 format: $(PY_STAMP)
