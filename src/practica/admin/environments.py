@@ -1,6 +1,6 @@
 """Learner environments for admins: which run, for whom, how long idle; stopping one.
 
-Stopping goes through :func:`practica.sandbox.service.request_stop` like any
+Stopping goes through :func:`practica.environments.service.request_stop` like any
 web code: the row turns ``stopping`` and the stop job is queued with it.
 Owners are user ids (``"42"``) or an author's previews (``"preview:42"``);
 both are shown with the user's email and name. Pages go by last activity
@@ -20,8 +20,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import User
 from practica.admin.errors import AdminError
 from practica.db.paging import Page
-from practica.sandbox.models import EnvironmentState, LearnerEnvironment
-from practica.sandbox.service import request_stop
+from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.service import request_stop
 
 PREVIEW = "preview:"
 EnvironmentStatus = Literal["starting", "running", "stopping", "stopped", "failed", "removed"]

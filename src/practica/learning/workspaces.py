@@ -1,7 +1,7 @@
 """A learner's environment for a lesson, with the starter files in it.
 
 Opening a lesson asks for the learner's environment (made, resumed, or left
-running: :func:`practica.sandbox.service.request_environment`) and, for a
+running: :func:`practica.environments.service.request_environment`) and, for a
 new one or after a reset, queues the prepare job behind the start job (same
 lock, so it runs after it) to write the starter files. Until the files are
 in, the page says the environment is starting.
@@ -17,14 +17,15 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.service import decode_files
-from practica.jobs.queue import defer_in_transaction, jobs
+from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.service import request_environment
+from practica.environments.tasks import lock_of
+from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
+from practica.jobs.resources import Sessions, worker_resources
 from practica.learning.models import LessonWorkspace
 from practica.lessons.catalog import CourseLesson
-from practica.sandbox.models import EnvironmentState, LearnerEnvironment
-from practica.sandbox.service import request_environment
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec, Limits, NetworkPolicy
-from practica.sandbox.tasks import QUEUE, Sessions, lock_of, worker_resources
 
 PREPARE_TASK = "practica.learning.prepare"
 
@@ -135,7 +136,7 @@ async def workspace_state(session: AsyncSession, user_key: str, course_id: str, 
     return WorkspaceState(environment_id, status, error)
 
 
-@jobs.task(name=PREPARE_TASK, queue=QUEUE, pass_context=True)
+@jobs.task(name=PREPARE_TASK, queue=SANDBOX_QUEUE, pass_context=True)
 async def prepare_workspace(context: JobContext, user_key: str, course_id: str, lesson_slug: str, reset: bool) -> None:
     """Write the starter files (after removing everything, for a reset) once the environment exists."""
     sandbox, sessions = worker_resources(context)
