@@ -14,8 +14,10 @@ from practica.sandbox import (
     ExecRequest,
     OutputChunk,
     Runtime,
+    SandboxError,
     Status,
 )
+from practica.sandbox.settings import SandboxSettings
 from tests.practica.sandbox.conftest import EnvFactory
 
 pytestmark = pytest.mark.sandbox
@@ -108,9 +110,29 @@ async def test_stop_keeps_files_and_resume_brings_them_back(runtime: Runtime, en
     assert result.stdout == b"kept\n"
 
 
+async def test_resume_leaves_a_running_environment_as_it_is(runtime: Runtime, env: str) -> None:
+    await runtime.exec(env, sh("sleep 300 >/dev/null 2>&1 &"))
+    resumed = await runtime.resume(env)
+    assert resumed.status is Status.RUNNING
+    seen = await runtime.exec(env, sh("ps -eo args | grep -c '^sleep 300'"))
+    assert seen.stdout.strip() == b"1", "resume restarted an environment that was running"
+
+
+async def test_a_create_that_fails_after_allocating_leaves_nothing(
+    runtime: Runtime, make_env: EnvFactory, sandbox_settings: SandboxSettings
+) -> None:
+    before_listed = await runtime.list_environments()
+    before_on_disk = set(sandbox_settings.environments_home.iterdir())
+    with pytest.raises(SandboxError):
+        await make_env(disk="4k")  # too small for the workspace's file system: mkfs fails after the id is taken
+    assert await runtime.list_environments() == before_listed
+    assert set(sandbox_settings.environments_home.iterdir()) == before_on_disk
+
+
 async def test_remove_deletes_everything(runtime: Runtime, make_env: EnvFactory) -> None:
     env = await make_env()
     await runtime.remove(env)
+    await runtime.remove(env)  # idempotent
     with pytest.raises(EnvironmentNotFoundError):
         await runtime.get(env)
     assert env not in {info.id for info in await runtime.list_environments()}
