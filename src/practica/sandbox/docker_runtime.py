@@ -228,14 +228,16 @@ class DockerRuntime(RuntimeBase[Any]):
 
         ``sleep infinity`` under the init dies too, which stops the container:
         it is started again (files kept). When not even ``kill`` can start
-        (no pids left), the container is restarted.
+        (no pids left), the container is killed. Either way the container is
+        waited for until it has stopped: the engine may still report it
+        running just after, and the next exec would then find it stopped.
         """
         outcome = await asyncio.to_thread(container.exec_run, ["kill", "-9", "-1"], user=user)
         if outcome.exit_code not in (0, 1, 137):
             await asyncio.to_thread(container.kill)
+        await asyncio.to_thread(container.wait, timeout=10)
         await asyncio.to_thread(container.reload)
         if container.status != "running":
-            await asyncio.to_thread(container.wait, timeout=10)
             await asyncio.to_thread(container.start)
 
     async def _oom_happened(self, env_id: str, container: Any) -> bool:
