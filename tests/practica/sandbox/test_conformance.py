@@ -150,11 +150,9 @@ async def test_usage_reports_memory_processes_and_disk(runtime: Runtime, env: st
     assert usage.disk_quota == 64 * 1024**2
 
 
-async def test_environments_start_and_exec_quickly(runtime: Runtime, make_env: EnvFactory) -> None:
-    started = time.monotonic()
+async def test_an_environment_runs_concurrent_commands(runtime: Runtime, make_env: EnvFactory) -> None:
+    """How fast they start and run is measured by ``bench/sandbox.py``, not asserted here (a busy host varies)."""
     env = await make_env()
-    created = time.monotonic() - started
-    results = await asyncio.gather(*(runtime.exec(env, ExecRequest(argv=["true"])) for _ in range(5)))
-    assert all(r.exit_code == 0 for r in results)
-    assert created < 2.0
-    assert max(r.duration for r in results) < 2.0
+    results = await asyncio.gather(*(runtime.exec(env, ExecRequest(argv=["sh", "-c", f"exit {n}"])) for n in range(5)))
+    assert [r.exit_code for r in results] == [0, 1, 2, 3, 4]
+    assert all(r.duration >= 0 for r in results)
