@@ -190,3 +190,12 @@ async def set_role(session: AsyncSession, user: User, role: Role) -> None:
             raise AccountError(409, "The platform keeps at least one admin")
     user.role = role.value
     forget_user(user.id)
+
+
+async def change_role(session: AsyncSession, user_id: int, role: Role) -> User:
+    """Give the user ``role`` (:func:`set_role`), the row locked meanwhile; 404 when there is no such user."""
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise AccountError(404, "No such user")
+    await set_role(session, user, role)
+    return user

@@ -16,12 +16,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import User
 from practica.authoring.drafts import DraftError
 from practica.authoring.models import CourseDraft
+from practica.environments.service import request_remove
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
 from practica.learning.models import LessonWorkspace
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
 from practica.lessons.catalog import CourseLesson
-from practica.sandbox.service import request_remove
 from practica.sandbox.settings import SandboxSettings
+
+NO_PREVIEW = "no preview of this lesson of this draft yet: open it first"
 
 
 def preview_key(user: User) -> OwnerKey:
@@ -62,26 +64,28 @@ async def open_preview(
     return state
 
 
-async def preview_state(
-    session: AsyncSession, user: User, draft: CourseDraft, slug: LessonSlug
-) -> WorkspaceState | None:
-    """The preview environment of this draft's lesson; None when it was not opened for this draft."""
+async def preview_state(session: AsyncSession, user: User, draft: CourseDraft, slug: LessonSlug) -> WorkspaceState:
+    """The preview environment of this draft's lesson; 404 when it was not opened for this draft."""
     course_id, lesson = await _draft_lesson(session, draft, slug)
     if await _held_workspace(session, preview_key(user), course_id, lesson) is None:
-        return None
-    return await workspace_state(session, preview_key(user), course_id, slug)
+        raise DraftError(404, NO_PREVIEW)
+    return _opened(await workspace_state(session, preview_key(user), course_id, slug))
 
 
-async def reset_preview(
-    session: AsyncSession, user: User, draft: CourseDraft, slug: LessonSlug
-) -> WorkspaceState | None:
-    """Put the draft's starter files back into the preview (the author's other files go); None without one."""
+async def reset_preview(session: AsyncSession, user: User, draft: CourseDraft, slug: LessonSlug) -> WorkspaceState:
+    """Put the draft's starter files back into the preview (the author's other files go); 404 without one."""
     course_id, lesson = await _draft_lesson(session, draft, slug)
     key = preview_key(user)
     if await _held_workspace(session, key, course_id, lesson, lock=True) is None:
-        return None
+        raise DraftError(404, NO_PREVIEW)
     await reset_workspace(session, key, course_id, lesson)
-    return await workspace_state(session, key, course_id, slug)
+    return _opened(await workspace_state(session, key, course_id, slug))
+
+
+def _opened(state: WorkspaceState | None) -> WorkspaceState:
+    if state is None:
+        raise DraftError(404, NO_PREVIEW)
+    return state
 
 
 async def remove_previews(session: AsyncSession, draft: CourseDraft) -> list[EnvironmentId]:

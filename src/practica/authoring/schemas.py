@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft
 from practica.authoring.report import ValidationReport
 from practica.authoring.service import draft_lessons
 from practica.db.paging import Page
 from practica.learning.catalog import languages_of
 from practica.lessons.format import organization_of
-from practica.lessons.loading import LessonFormatError
 
 
 class FormatProblem(BaseModel):
@@ -31,16 +31,19 @@ class FormatProblems(BaseModel):
     )
 
 
-def format_problems(error: LessonFormatError) -> FormatProblems:
-    problems = [FormatProblem(file=p.file, line=p.line, field=p.field, message=p.message) for p in error.problems]
-    detail = f"the course has {len(problems)} problem(s); nothing was stored: " + "; ".join(map(str, error.problems))
-    return FormatProblems(detail=detail, problems=problems)
-
-
 class GitImport(BaseModel):
     git_url: str = Field(
         min_length=1, max_length=2000, description="https://, http:// or git:// (file:// in development)."
     )
+
+
+def git_import_of(body: bytes) -> GitImport:
+    """The JSON body of a git import; 422 naming the first field that is wrong."""
+    try:
+        return GitImport.model_validate_json(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise DraftError(422, f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from None
 
 
 class DraftProgress(BaseModel):

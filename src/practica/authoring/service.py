@@ -64,14 +64,6 @@ async def drafts_of(session: AsyncSession, user: User, *, after: int | None, lim
     return list(await session.scalars(query))
 
 
-async def draft_for(session: AsyncSession, user: User, draft_id: int, *, lock: bool = False) -> CourseDraft:
-    """The draft when ``user`` wrote it (or is an admin); 404 otherwise, as for a missing one."""
-    draft = await session.get(CourseDraft, draft_id, with_for_update=True if lock else None, populate_existing=lock)
-    if draft is None or (draft.author_id != user.id and user.role != Role.ADMIN):
-        raise DraftError(404, f"no draft {draft_id}")
-    return draft
-
-
 async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple[str, str, str | None, list[str]]]:
     """(slug, title, run command, starter file paths) of the draft's lessons, in order (none before its fetch)."""
     rows = await session.execute(

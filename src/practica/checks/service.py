@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import AttemptStatus, CheckAttempt
 from practica.checks.results import CASE_RESULTS
+from practica.errors import RetryLaterError
 from practica.events.outbox import gid, record_event
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
@@ -33,12 +34,12 @@ QUEUE = "checks"
 ABANDONED_AFTER_S = 15 * 60
 
 
-class CheckCooldownError(Exception):
-    """Too soon after the previous check of this lesson."""
+class CheckCooldownError(RetryLaterError):
+    """429: too soon after the previous check of this lesson; ``retry_after`` whole seconds to wait."""
 
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"wait {math.ceil(retry_after)} s before the next check")
+    def __init__(self, seconds_left: float) -> None:
+        wait = math.ceil(seconds_left)
+        super().__init__(f"wait {wait} s before the next check", wait)
 
 
 @dataclass(frozen=True)

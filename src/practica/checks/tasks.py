@@ -28,12 +28,12 @@ from practica.checks.service import (
 )
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import jobs
+from practica.jobs.resources import Sessions, worker_resources
 from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.files import FileData
 from practica.lessons.format import Lesson, organization_of
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import FileKind
-from practica.sandbox.tasks import Sessions, worker_resources
 
 log = structlog.get_logger(__name__)
 SKIPPED_DIRECTORIES = frozenset({".git", "__pycache__", ".pytest_cache", "node_modules", ".venv", ".mypy_cache"})

@@ -22,14 +22,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
 from practica.ids import CourseId, LessonId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
+from practica.learning.errors import NotVisibleError
 from practica.lessons.catalog import CourseLesson, CourseVersion, Enrollment, published_here
 from practica.lessons.format import Lesson, Visibility, organization_of, visible_to
 from practica.lessons.stored import stored_lesson
 from servicekit.reads import Reads, SessionReads
-
-
-class NotVisibleError(LookupError):
-    """No such course or lesson for this learner (private courses answer the same as missing ones)."""
 
 
 @dataclass
@@ -52,6 +49,10 @@ class CourseEntry:
     @property
     def completed(self) -> int:
         return sum(lesson.completed for lesson in self.lessons)
+
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
 
 
 _VERSION_INFO = (

@@ -1,7 +1,7 @@
 """A learner's environment for a lesson, with the starter files in it.
 
 Opening a lesson asks for the learner's environment (made, resumed, or left
-running: :func:`practica.sandbox.service.request_environment`) and, for a
+running: :func:`practica.environments.service.request_environment`) and, for a
 new one or after a reset, queues the prepare job behind the start job (same
 lock, so it runs after it) to write the starter files. Until the files are
 in, the page says the environment is starting.
@@ -17,16 +17,17 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.service import decode_files
+from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.service import request_environment
+from practica.environments.tasks import lock_of
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
-from practica.jobs.queue import defer_in_transaction, jobs
+from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
+from practica.jobs.resources import Sessions, worker_resources
 from practica.learning.models import LessonWorkspace
 from practica.lessons.catalog import CourseLesson
 from practica.lessons.format import Lesson
-from practica.sandbox.models import EnvironmentState, LearnerEnvironment
-from practica.sandbox.service import request_environment
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec, NetworkAccess, ResourceLimits
-from practica.sandbox.tasks import QUEUE, Sessions, lock_of, worker_resources
 
 PREPARE_TASK = "practica.learning.prepare"
 
@@ -140,7 +141,7 @@ async def workspace_state(
     return WorkspaceState(EnvironmentId(environment_id), status, error)
 
 
-@jobs.task(name=PREPARE_TASK, queue=QUEUE, pass_context=True)
+@jobs.task(name=PREPARE_TASK, queue=SANDBOX_QUEUE, pass_context=True)
 async def prepare_workspace(
     context: JobContext, user_key: OwnerKey, course_id: CourseId, lesson_slug: LessonSlug, reset: bool
 ) -> None:

@@ -18,6 +18,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Organization
+from practica.errors import PracticaError
 from practica.events.outbox import gid, record_event
 from practica.ids import CourseId, VersionId
 from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version, note_published
@@ -28,8 +29,11 @@ from practica.lessons.loading import LoadedCourse, LoadedLesson
 GIT_PREFIXES = ("http://", "https://", "git://", "ssh://", "file://", "git@")
 
 
-class ImportSourceError(Exception):
-    """The path or repository cannot be read; the message says why."""
+class ImportSourceError(PracticaError):
+    """422: the path or repository cannot be read, or holds no course; the message says why."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(422, detail)
 
 
 @dataclass

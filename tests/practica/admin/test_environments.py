@@ -6,9 +6,9 @@ import pytest
 from sqlalchemy import text
 
 from practica.accounts.models import Role
+from practica.environments.service import request_environment
 from practica.learning.workspaces import learner_spec
 from practica.lessons.format import Lesson
-from practica.sandbox.service import request_environment
 from tests.practica.authoring.site import Site
 
 pytestmark = pytest.mark.sandbox

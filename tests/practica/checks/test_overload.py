@@ -11,7 +11,7 @@ import pytest
 from practica.checks.overload import HOST_PRESSURE, OWN_CPU_SHARE, HostPressure, judge
 from practica.checks.service import failed_checks
 from practica.checks.stress import cpu_hog
-from practica.learning.routes import check_view
+from practica.learning.schemas import check_view
 from practica.lessons.files import FileData
 from practica.sandbox import Runtime
 from practica.sandbox.spec import EndReason, ExecResult

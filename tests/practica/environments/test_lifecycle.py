@@ -7,11 +7,12 @@ import asyncio
 import pytest
 from sqlalchemy import text
 
+from practica.environments.service import request_environment, request_remove, request_stop, touch
+from practica.environments.tasks import CULL_TASK
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.sandbox import EnvironmentNotFoundError, EnvironmentSpec, ExecRequest, Status
-from practica.sandbox.service import request_environment, request_remove, request_stop, touch
-from practica.sandbox.tasks import CULL_TASK
-from tests.practica.sandbox.conftest import SPEC, TEST_LIMITS, Platform
+from tests.practica.environments.conftest import SPEC, Platform
+from tests.practica.sandbox.conftest import TEST_LIMITS
 
 pytestmark = pytest.mark.sandbox
 

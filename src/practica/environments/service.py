@@ -1,7 +1,7 @@
 """What web code calls, inside its own transaction, to have learner environments started and stopped.
 
 Each call changes rows and defers the lifecycle job in the caller's
-transaction (:mod:`practica.sandbox.tasks`): a rolled-back request starts
+transaction (:mod:`practica.environments.tasks`): a rolled-back request starts
 nothing, a committed one always has its job. Nothing here touches a runtime.
 """
 
@@ -11,11 +11,11 @@ from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.sandbox.models import EnvironmentState, LearnerEnvironment
+from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.tasks import REMOVE_TASK, START_TASK, STOP_TASK, defer_lifecycle
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec
 from practica.sandbox.store import new_environment_id
-from practica.sandbox.tasks import REMOVE_TASK, START_TASK, STOP_TASK, defer_lifecycle
 
 _RESTARTABLE = (EnvironmentState.STOPPING, EnvironmentState.STOPPED, EnvironmentState.FAILED)
 _LIVE = (EnvironmentState.STARTING, EnvironmentState.RUNNING)

@@ -1,7 +1,7 @@
 """Lifecycle jobs of learner environments, run by workers on the eval host (queue ``sandbox``).
 
 Web code never calls a runtime: it changes a row's status and defers one of
-these jobs in the same transaction (see :mod:`practica.sandbox.service`).
+these jobs in the same transaction (see :mod:`practica.environments.service`).
 Each job acts only when the row still asks for it (a later request may have
 changed its mind), and jobs of one environment run one at a time, in the
 order they were queued (procrastinate ``lock``). The runtime is made once per
@@ -12,57 +12,29 @@ stopped (``reconcile``), so that the next request resumes them.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from dataclasses import dataclass, field
 from typing import Any
 
 import structlog
 from procrastinate import JobContext
 from sqlalchemy import func, or_, select, update
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.jobs.queue import defer_in_transaction, jobs
-from practica.sandbox.models import EnvironmentState, LearnerEnvironment
-from practica.sandbox.registry import create_runtime
+from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
+from practica.jobs.resources import SandboxWorker, Sessions, worker_resources
 from practica.sandbox.runtime import EnvironmentNotFoundError, Runtime, SandboxError
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec, Status
-from servicekit.settings import load_settings
 
-QUEUE = "sandbox"
+QUEUE = SANDBOX_QUEUE
+# Task names are stored in queued jobs: they keep the names they had when this module was practica.sandbox.tasks.
 START_TASK = "practica.sandbox.start"
 STOP_TASK = "practica.sandbox.stop"
 REMOVE_TASK = "practica.sandbox.remove"
 CULL_TASK = "practica.sandbox.cull"
 log = structlog.get_logger(__name__)
-Sessions = async_sessionmaker[AsyncSession]
-
-
-@dataclass
-class SandboxWorker:
-    """What the jobs need on an eval host: the sandbox settings and one runtime for the whole process."""
-
-    settings: SandboxSettings
-    made: Runtime | None = field(default=None)
-
-    def runtime(self) -> Runtime:
-        if self.made is None:
-            self.made = create_runtime(self.settings)
-        return self.made
-
-
-@functools.cache
-def _process_sandbox() -> SandboxWorker:
-    return SandboxWorker(load_settings(SandboxSettings))
-
-
-def worker_resources(context: JobContext) -> tuple[SandboxWorker, Sessions]:
-    """The worker's ``additional_context``: ``sessions``, and ``sandbox`` (else one built from the environment)."""
-    extra: dict[str, Any] = context.additional_context
-    sandbox = extra.get("sandbox")
-    return (sandbox if isinstance(sandbox, SandboxWorker) else _process_sandbox()), extra["sessions"]
 
 
 def lock_of(env_id: str) -> str:

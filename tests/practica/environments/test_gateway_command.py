@@ -14,7 +14,7 @@ from websockets.asyncio.client import connect
 
 from practica.sandbox.gateway import issue_gateway_token
 from tests.conftest import free_port, running_service
-from tests.practica.sandbox.conftest import Platform
+from tests.practica.environments.conftest import Platform
 from tests.practica.sandbox.test_gateway_terminal import read_until
 
 pytestmark = pytest.mark.sandbox

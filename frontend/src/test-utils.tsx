@@ -1,4 +1,21 @@
+import { notifyManager, QueryClientProvider } from "@tanstack/react-query";
+import { render as renderElement, type RenderOptions } from "@testing-library/react";
+import type { ReactElement, ReactNode } from "react";
 import { vi } from "vitest";
+import { createQueryClient } from "./api/queryClient";
+
+// The app's query client tells React of new data after a zero timeout; here it does so in a microtask,
+// so that an awaited act() (or fake timers advanced) sees the page as it is once the answer is in.
+notifyManager.setScheduler(queueMicrotask);
+
+/** Testing Library's `render` inside a query client of its own (as the app's `App` gives its pages). */
+export function render(ui: ReactElement, options: Omit<RenderOptions, "wrapper"> = {}) {
+  const client = createQueryClient();
+  const wrapper = ({ children }: { children: ReactNode }) => (
+    <QueryClientProvider client={client}>{children}</QueryClientProvider>
+  );
+  return renderElement(ui, { ...options, wrapper });
+}
 
 export function jsonResponse(body: unknown, status = 200, headers: Record<string, string> = {}): Response {
   return new Response(status === 204 ? null : JSON.stringify(body), {
