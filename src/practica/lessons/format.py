@@ -16,7 +16,6 @@ from practica.ids import CourseId, LessonSlug, OrganizationSlug
 
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
 _SLUG = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits, dashes.")
-Slug = Annotated[str, _SLUG]
 CourseSlug = Annotated[CourseId, _SLUG]
 LessonSlugField = Annotated[LessonSlug, _SLUG]
 OrganizationSlugField = Annotated[OrganizationSlug, _SLUG]
