@@ -20,12 +20,13 @@ import yaml
 
 from practica.lessons.exercism_bash import BashTrack
 from practica.lessons.exercism_exercise import ExerciseError, Track, load_exercise, write_lesson
+from practica.lessons.exercism_go import GoTrack
 from practica.lessons.exercism_javascript import JavaScriptTrack
 from practica.lessons.exercism_python import PythonTrack
 
 __all__ = ["TRACKS", "Conversion", "ExerciseError", "convert", "convert_exercise", "exercise_directories"]
 
-TRACKS: dict[str, Track] = {track.name: track for track in (PythonTrack(), BashTrack(), JavaScriptTrack())}
+TRACKS: dict[str, Track] = {track.name: track for track in (PythonTrack(), BashTrack(), JavaScriptTrack(), GoTrack())}
 
 
 @dataclass
