@@ -23,10 +23,13 @@ from practica.lessons.exercism_exercise import ExerciseError, Track, load_exerci
 from practica.lessons.exercism_go import GoTrack
 from practica.lessons.exercism_javascript import JavaScriptTrack
 from practica.lessons.exercism_python import PythonTrack
+from practica.lessons.exercism_rust import RustTrack
 
 __all__ = ["TRACKS", "Conversion", "ExerciseError", "convert", "convert_exercise", "exercise_directories"]
 
-TRACKS: dict[str, Track] = {track.name: track for track in (PythonTrack(), BashTrack(), JavaScriptTrack(), GoTrack())}
+TRACKS: dict[str, Track] = {
+    track.name: track for track in (PythonTrack(), BashTrack(), JavaScriptTrack(), GoTrack(), RustTrack())
+}
 
 
 @dataclass
