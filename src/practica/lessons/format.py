@@ -41,6 +41,8 @@ class ResultsFormat(StrEnum):
     JUNIT = "junit"
     TAP = "tap"
     EXERCISM = "exercism"
+    GO_TEST_JSON = "go-test-json"
+    LIBTEST_JSON = "libtest-json"
 
 
 class Limits(Strict):

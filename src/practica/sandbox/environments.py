@@ -25,6 +25,16 @@ class EnvironmentDefinition(BaseModel):
     description: str = ""
     suite: str = Field("bookworm", pattern=r"^[a-z]+$", description="Debian release of the base.")
     packages: list[str] = Field(default_factory=list, description="Debian packages on top of the minimal base.")
+    apt_packages: list[str] = Field(
+        default_factory=list,
+        description="Packages `apt-get install` adds after the base (its resolver handles what debootstrap's "
+        "cannot, such as virtual packages).",
+    )
+    setup: list[str] = Field(
+        default_factory=list,
+        description="Shell scripts run as root inside the new tree after the packages, with the build host's "
+        "network (to warm a compiler's cache, write a tool's defaults).",
+    )
 
     def fingerprint(self) -> str:
         """Changes whenever what the build would produce changes."""
