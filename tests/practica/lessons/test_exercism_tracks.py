@@ -7,8 +7,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from typer.testing import CliRunner
 
 from practica.checks.kit import fill_placeholders
+from practica.cli import app
 from practica.lessons.exercism import TRACKS, convert, convert_exercise
 from practica.lessons.exercism_exercise import ExerciseError
 from practica.lessons.format import ResultsFormat
@@ -300,3 +302,17 @@ def test_the_track_option_names_a_known_track(tmp_path: Path) -> None:
     with pytest.raises(ExerciseError, match="no track 'cobol'"):
         convert(bash_exercise(tmp_path / "bash"), tmp_path / "course", "cobol")
     assert list(TRACKS) == ["python", "bash", "javascript", "go", "rust"]
+
+
+def test_the_command_takes_the_track_option_and_names_what_it_skipped(tmp_path: Path) -> None:
+    bash_exercise(tmp_path / "track", "shell")
+    go_exercise(tmp_path / "track", "gopher")
+    arguments = ["course", "import-exercism", str(tmp_path / "track"), str(tmp_path / "course"), "--track", "go"]
+    result = CliRunner().invoke(app, arguments)
+    assert result.exit_code == 0, result.output
+    assert "Exercism (go)" in result.output
+    assert "1 converted, 1 skipped" in result.output
+    assert "its test files are not go tests" in result.output
+    result = CliRunner().invoke(app, [*arguments[:-1], "cobol"])
+    assert result.exit_code == 1
+    assert "no track 'cobol'" in result.output
