@@ -37,8 +37,13 @@ class EnvironmentDefinition(BaseModel):
     )
 
     def fingerprint(self) -> str:
-        """Changes whenever what the build would produce changes."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """Changes whenever what the build would produce changes.
+
+        Fields left empty that older definitions did not have are left out, so a build made before they
+        existed stays current.
+        """
+        unset = {name for name in ("apt_packages", "setup") if not getattr(self, name)}
+        return hashlib.sha256(self.model_dump_json(exclude=unset).encode()).hexdigest()[:16]
 
 
 def load_definition(settings: SandboxSettings, name: str) -> EnvironmentDefinition:
