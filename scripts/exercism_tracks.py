@@ -124,6 +124,8 @@ async def run_track(runtime: Runtime, source: Path, course: Path, report: TrackR
         if problem:
             report.failed[slug] = problem
             shutil.rmtree(lesson_dir)
+            if "could not run" in problem:  # the environment, not the exercise: going on would pass over good ones
+                break
         else:
             report.validated.append(slug)
     if not report.validated:

@@ -29,7 +29,7 @@ SUPPORT = ["bats-extra.bash"]
 FOCUS_SKIP = re.compile(
     r'^[ \t]*(?:\[\[ *\$BATS_RUN_SKIPPED *== *"?true"? *\]\] *\|\| *)?skip\b[^\n]*\n?', re.MULTILINE
 )
-LIMITS = {"time_s": 30}
+LIMITS = {"time_s": 60}
 
 
 def unskipped(bats: str) -> str:

@@ -61,7 +61,7 @@ class GoTrack:
             raise ExerciseError("needs Go modules (go.mod has require): the environment has no network")
         support["go.mod"] = lowered_go_mod(go_mod).encode()
         prepare = "rm -f ./*_test.go; cp {tests}/*_test.go ."
-        command = f"{GO_ENV}; exec go test -json -count=1 . >{{report}}"
+        command = f"{GO_ENV}; exec go test -json -count=1 -timeout 90s . >{{report}}"
         return LessonDraft(
             environment=ENVIRONMENT,
             check={"command": staged(prepare, command), "results": {"format": "go-test-json"}},

@@ -4,7 +4,8 @@ The crate's integration tests (``tests/*.rs``) are hidden; the check copies
 the workspace to a build directory, puts them in its ``tests/`` (replacing
 any of the learner's) and runs ``cargo test --offline --tests`` with
 libtest's JSON output (``-Z unstable-options --format json``, allowed on a
-stable compiler by ``RUSTC_BOOTSTRAP=1``). Exercism marks every test but the
+stable compiler by ``RUSTC_BOOTSTRAP=1``) and cargo's own JSON messages (a
+compile error is then one row naming the file and line). Exercism marks every test but the
 first ``#[ignore]`` so a learner can go one at a time; the hidden tests have
 those attributes removed. An exercise whose ``Cargo.toml`` needs crates is
 refused: the environment has no network and no registry.
@@ -28,10 +29,11 @@ ENVIRONMENT = "rust"
 IGNORE = re.compile(r"^[ \t]*#\[ignore(?:\s*=\s*\"[^\"\n]*\")?\][ \t]*\n", re.MULTILINE)
 CARGO_ENV = "export CARGO_HOME=/tmp/cargo CARGO_TARGET_DIR=/tmp/target RUSTC_BOOTSTRAP=1 CARGO_NET_OFFLINE=true"
 TEST_COMMAND = (
-    "exec cargo test --offline --tests --no-fail-fast -q -- -Z unstable-options --format json --report-time >{report}"
+    "exec cargo test --offline --tests --no-fail-fast --message-format=json -- -Z unstable-options --format json "
+    "--report-time >{report}"
 )
 DEPENDENCY_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
-LIMITS = {"time_s": 120, "memory_mb": 1024}
+LIMITS = {"time_s": 180, "memory_mb": 1024}
 
 
 def unignored(test: str) -> str:

@@ -213,7 +213,7 @@ def test_go_lowers_go_mod_to_the_environments_toolchain_and_keeps_editor_files(t
     script = fill_placeholders(check["command"][-1])
     assert "rm -f ./*_test.go; cp /tmp/practica-check/tests/*_test.go ." in script
     assert "GOTOOLCHAIN=local GOPROXY=off" in script
-    assert script.endswith("exec go test -json -count=1 . >/dev/fd/3")
+    assert script.endswith("exec go test -json -count=1 -timeout 90s . >/dev/fd/3")
     assert document["environment"] == "go"
 
 
@@ -238,7 +238,7 @@ def test_rust_removes_ignore_and_puts_the_reference_in_src(tmp_path: Path) -> No
     script = fill_placeholders(check["command"][-1])
     assert "rm -rf tests; mkdir tests; cp /tmp/practica-check/tests/*.rs tests/" in script
     assert "RUSTC_BOOTSTRAP=1" in script
-    assert "cargo test --offline --tests --no-fail-fast" in script
+    assert "cargo test --offline --tests --no-fail-fast --message-format=json" in script
     assert "-Z unstable-options --format json --report-time >/dev/fd/3" in script
 
 
