@@ -8,7 +8,9 @@ stable compiler by ``RUSTC_BOOTSTRAP=1``) and cargo's own JSON messages (a
 compile error is then one row naming the file and line). Exercism marks every test but the
 first ``#[ignore]`` so a learner can go one at a time; the hidden tests have
 those attributes removed. An exercise whose ``Cargo.toml`` needs crates is
-refused: the environment has no network and no registry.
+refused (the environment has no network and no registry), and so is one whose
+reference calls a standard library method newer than the environment's
+compiler (:data:`NEWER_METHODS`; validation catches any other).
 """
 
 from __future__ import annotations
@@ -33,12 +35,25 @@ TEST_COMMAND = (
     "--report-time >{report}"
 )
 DEPENDENCY_TABLES = ("dependencies", "dev-dependencies", "build-dependencies")
+TOOLCHAIN = "1.85"
+# Standard library methods Exercism's references call that Rust 1.85 does not have yet (name -> stable since).
+NEWER_METHODS = {"is_multiple_of": "1.87", "extract_if": "1.87", "pop_if": "1.86", "get_disjoint_mut": "1.86"}
 LIMITS = {"time_s": 180, "memory_mb": 1024}
 
 
 def unignored(test: str) -> str:
     """The test file with Exercism's ``#[ignore]`` attributes removed, so every test runs."""
     return IGNORE.sub("", test)
+
+
+def newer_methods(sources: list[str]) -> list[str]:
+    """``name (Rust 1.87)`` for each method newer than the environment's that the code calls but does not define."""
+    code = "\n".join(sources)
+    return [
+        f"{name} (Rust {since})"
+        for name, since in NEWER_METHODS.items()
+        if re.search(rf"\.{name}\s*\(", code) and not re.search(rf"\bfn\s+{name}\b", code)
+    ]
 
 
 def crates_needed(cargo_toml: str) -> list[str]:
@@ -75,6 +90,9 @@ class RustTrack:
         if crates:
             crates = sorted(set(crates))
             raise ExerciseError(f"needs crates ({', '.join(crates)}): the environment has no registry")
+        newer = newer_methods([path.read_text(encoding="utf-8") for path in [*references, *exercise.tests]])
+        if newer:
+            raise ExerciseError(f"needs a newer toolchain: calls {', '.join(newer)}; the environment has {TOOLCHAIN}")
         prepare = "rm -rf tests; mkdir tests; cp {tests}/*.rs tests/"
         return LessonDraft(
             environment=ENVIRONMENT,

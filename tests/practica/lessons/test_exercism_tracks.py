@@ -316,3 +316,14 @@ def test_the_command_takes_the_track_option_and_names_what_it_skipped(tmp_path: 
     result = CliRunner().invoke(app, [*arguments[:-1], "cobol"])
     assert result.exit_code == 1
     assert "no track 'cobol'" in result.output
+
+
+def test_rust_refuses_a_reference_calling_a_method_newer_than_the_environments_compiler(tmp_path: Path) -> None:
+    exercise = rust_exercise(tmp_path / "rust")
+    (exercise / ".meta" / "example.rs").write_text("pub fn reverse(s: &str) -> bool {\n    4u64.is_multiple_of(2)\n}\n")
+    with pytest.raises(ExerciseError, match=r"needs a newer toolchain: calls is_multiple_of \(Rust 1.87\)"):
+        convert_exercise(exercise, tmp_path / "lesson")
+    (exercise / ".meta" / "example.rs").write_text(
+        "fn is_multiple_of(a: u64) -> bool { true }\nfn f() { 4.is_multiple_of(2); }\n"
+    )
+    convert_exercise(exercise, tmp_path / "own")  # a method of its own by that name is not the library's
