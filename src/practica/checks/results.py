@@ -10,6 +10,7 @@ message names the first ``file:line`` the compiler complained about.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from dataclasses import dataclass
@@ -180,11 +181,12 @@ _GO_POSITION = re.compile(r"[\w./-]+\.go:\d+")
 
 
 def _first_error_line(text: str) -> str:
-    """The first line naming a ``file:line``: what a learner needs to see of a failed build."""
-    for line in text.splitlines():
+    """The first line naming a ``file:line`` (else the first that is not ``# package``): what a learner needs."""
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    for line in lines:
         if _GO_POSITION.search(line):
-            return line.strip()
-    return next((line.strip() for line in text.splitlines() if line.strip()), "the build failed")
+            return line
+    return next((line for line in lines if not line.startswith("# ")), "the build failed")
 
 
 _GO_FRAMEWORK_LINE = re.compile(r"^\s*(=== (RUN|PAUSE|CONT|NAME)|--- (PASS|FAIL|SKIP)):? ")
@@ -250,16 +252,22 @@ def _go_event(
 
 
 def _go_message(lines: list[str]) -> str:
-    """The test's own lines (``t.Errorf``'s ``file_test.go:12: …``), without ``=== RUN`` and ``--- FAIL``."""
-    own = [line.rstrip() for line in lines if line.strip() and not _GO_FRAMEWORK_LINE.match(line)]
-    return cap("\n".join(line.strip() for line in own), MESSAGE_CAP)
+    """The test's own lines (``t.Errorf``'s ``file_test.go:12: …``), without ``=== RUN`` and ``--- FAIL``.
+
+    A panic (a crash, or the binary's timeout) is its ``panic:`` lines up to the goroutine dump.
+    """
+    own = [line.rstrip("\n") for line in lines if not _GO_FRAMEWORK_LINE.match(line)]
+    panic_at = next((index for index, line in enumerate(own) if line.startswith("panic:")), None)
+    if panic_at is not None:
+        return cap("\n".join(itertools.takewhile(str.strip, own[panic_at:])), MESSAGE_CAP)
+    return cap("\n".join(line.strip() for line in own if line.strip()), MESSAGE_CAP)
 
 
 def _go_case(name: str, test: _GoTest, package_lines: list[str]) -> CaseResult:
-    if test.status is None:
-        tail = "".join(package_lines[-20:])
-        message = _go_message(package_lines[-20:]) or "the test did not finish"
-        return CaseResult(name, CaseStatus.FAIL, message, cap("".join(test.output) + tail, OUTPUT_CAP))
+    if test.status is None:  # the binary ended (a panic, its timeout) before this test did
+        tail = package_lines[-20:]
+        message = _go_message(test.output) or _go_message(tail) or "the test did not finish"
+        return CaseResult(name, CaseStatus.FAIL, message, cap("".join(test.output + tail), OUTPUT_CAP))
     message = _go_message(test.output) if test.status is not CaseStatus.PASS else ""
     return CaseResult(name, test.status, message, cap("".join(test.output), OUTPUT_CAP), test.elapsed)
 

@@ -81,19 +81,44 @@ def test_a_go_build_failure_is_one_error_naming_file_and_line() -> None:
     assert "# example.com/m" in case.output
 
 
-def test_a_go_test_that_never_finished_fails_with_what_the_package_said() -> None:
+def test_a_go_test_that_never_finished_fails_with_the_timeout_panic() -> None:
     timed_out = [
         go_event("start"),
         go_event("run", "TestLoop"),
-        go_event("output", "TestLoop", "=== RUN   TestLoop\n"),
-        go_event("output", output="panic: test timed out after 5s\n"),
-        go_event("output", output="\trunning tests:\n"),
-        go_event("fail", Elapsed=5.01),
+        *(
+            go_event("output", "TestLoop", line)
+            for line in [
+                "=== RUN   TestLoop\n",
+                "panic: test timed out after 2s\n",
+                "\trunning tests:\n",
+                "\t\tTestLoop (2s)\n",
+                "\n",
+                "goroutine 7 [running]:\n",
+                "testing.(*M).startAlarm.func1()\n",
+            ]
+        ),
+        go_event("output", output="FAIL\texample.com/m\t2.026s\n"),
+        go_event("fail", Elapsed=2.027),
     ]
     [case] = normalise("\n".join(timed_out), "go-test-json")
-    assert case.name == "TestLoop"
-    assert case.status is CaseStatus.FAIL
-    assert case.message.startswith("panic: test timed out after 5s")
+    assert (case.name, case.status) == ("TestLoop", CaseStatus.FAIL)
+    assert case.message == "panic: test timed out after 2s\n\trunning tests:\n\t\tTestLoop (2s)"
+    assert "goroutine 7" in case.output
+
+
+def test_a_go_package_that_does_not_load_is_an_error_saying_why() -> None:
+    mixed = [
+        '{"ImportPath":"lesson","Action":"build-output","Output":"# lesson\\n"}',
+        '{"ImportPath":"lesson","Action":"build-output",'
+        '"Output":"found packages main (a_test.go) and foo (main.go) in /tmp/m\\n"}',
+        '{"ImportPath":"lesson","Action":"build-fail"}',
+        go_event("start"),
+        go_event("output", output="FAIL\tlesson [setup failed]\n"),
+        go_event("fail", Elapsed=0, FailedBuild="lesson"),
+    ]
+    [case] = normalise("\n".join(mixed), "go-test-json")
+    assert (case.name, case.status) == ("lesson (build)", CaseStatus.ERROR)
+    assert case.message == "build failed: found packages main (a_test.go) and foo (main.go) in /tmp/m"
 
 
 def test_a_go_package_that_failed_outside_any_test_is_an_error() -> None:
@@ -216,3 +241,61 @@ def test_output_a_program_wrote_past_libtest_is_left_out() -> None:
 def test_malformed_libtest_json_is_named_by_line(report: str, complaint: str) -> None:
     with pytest.raises(ResultsFormatError, match=complaint):
         normalise(report, "libtest-json")
+
+
+# bats 1.11 `--formatter tap13` (bats-assert's assert_output failing; a skipped test).
+BATS_TAP13 = """TAP version 13
+1..3
+ok 1 adds
+not ok 2 greets
+  ---
+  message: |
+    (in test file t.bats, line 13)
+      `assert_output world' failed
+{BLANK}
+    -- output differs --
+    expected : world
+    actual   : hello
+    --
+{BLANK}
+  ...
+not ok 3 later # SKIP not today
+""".replace("{BLANK}", "    ")  # bats indents the YAML block's blank lines too
+
+
+def test_bats_tap13() -> None:
+    adds, greets, later = normalise(BATS_TAP13, "tap")
+    assert (adds.name, adds.status) == ("adds", CaseStatus.PASS)
+    assert greets.status is CaseStatus.FAIL
+    assert "(in test file t.bats, line 13)" in greets.message
+    assert "actual   : hello" in greets.message
+    assert (later.status, later.message) == (CaseStatus.SKIP, "not today")
+
+
+# Node.js 20 `node --test --test-reporter=junit` with jest's expect (trimmed stack).
+NODE_JUNIT = """<?xml version="1.0" encoding="utf-8"?>
+<testsuites>
+	<testsuite name="add" time="0.015709" disabled="0" errors="0" tests="3" failures="1" skipped="1">
+		<testcase name="adds" time="0.001699" classname="test"/>
+		<testcase name="greets" time="0.012545" classname="test" failure="expect(received).toEqual(expected)">
+			<failure type="testCodeFailure" message="expect(received).toEqual(expected) // deep equality">
+Error [ERR_TEST_FAILURE]: expect(received).toEqual(expected) // deep equality
+      at TestContext.&lt;anonymous> (/tmp/t/add.test.js:8:79)
+			</failure>
+		</testcase>
+		<testcase name="later" time="0.000128" classname="test">
+			<skipped type="skipped" message="true"/>
+		</testcase>
+	</testsuite>
+	<!-- tests 3 -->
+</testsuites>
+"""
+
+
+def test_node_test_junit() -> None:
+    adds, greets, later = normalise(NODE_JUNIT, "junit")
+    assert (adds.name, adds.status) == ("test::adds", CaseStatus.PASS)
+    assert greets.status is CaseStatus.FAIL
+    assert greets.message == "expect(received).toEqual(expected) // deep equality"
+    assert "/tmp/t/add.test.js:8:79" in greets.output
+    assert later.status is CaseStatus.SKIP

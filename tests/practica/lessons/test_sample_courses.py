@@ -154,8 +154,8 @@ async def built_environments() -> None:
 SETUP_LEFT = {
     "bats": ["usr/lib/bats/bats-assert/load.bash"],
     "javascript": ["usr/share/nodejs/expect/package.json", "usr/share/nodejs/practica-jest-globals/index.js"],
-    "go": ["var/cache/go-build/trim.txt"],
-    "rust": [".cargo/config.toml"],
+    "go": ["var/cache/go-build/trim.txt", "usr/local/bin/go"],
+    "rust": [".cargo/config.toml", "usr/local/bin/cargo"],
 }
 
 
@@ -169,7 +169,7 @@ async def test_a_language_environment_is_built_with_its_setup(environment: str, 
         assert (rootfs / path).is_file(), f"{environment}: no /{path}"
     if environment == "go":
         go_env = next((rootfs / "usr/lib").glob("go-*/go.env")).read_text().splitlines()
-        assert {"GOPROXY=off", "GOTOOLCHAIN=local", "GOCACHE=/var/cache/go-build"} <= set(go_env)
+        assert {"GOPROXY=off", "GOTOOLCHAIN=local", "GOCACHE=/tmp/go-build"} <= set(go_env)
         assert "GOTOOLCHAIN=auto" not in go_env
 
 
