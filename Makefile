@@ -9,8 +9,10 @@ NPM_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := src/practica/web/static/index.html
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
 PYTEST_WORKERS ?= 2
+# The tests' own support code (fixtures, factories, fake sites) is typed like src/; the tests themselves are not.
+TEST_SUPPORT = $(shell find tests -name '*.py' ! -name 'test_*.py')
 
-.PHONY: run test lint setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config openapi
+.PHONY: run test lint format hooks setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config openapi
 
 run: setup
 	$(BIN)/practica up
@@ -46,11 +48,22 @@ $(NPM_STAMP): frontend/package.json frontend/package-lock.json
 $(FRONTEND_BUILD): $(NPM_STAMP) $(FRONTEND_SOURCES)
 	cd frontend && npm run --silent build
 
-lint: $(PY_STAMP)
+lint: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/ruff check src tests bench scripts
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
+	$(BIN)/mypy --strict $(TEST_SUPPORT)
 	$(BIN)/lint-imports
+	cd frontend && npm run --silent lint
+
+# Rewrite what the linters can fix: ruff's fixes and formatting.
+format: $(PY_STAMP)
+	$(BIN)/ruff check --fix --quiet src tests bench scripts
+	$(BIN)/ruff format --quiet src tests bench scripts
+
+# The same checks before each commit (.pre-commit-config.yaml; runs the tools of .venv, offline).
+hooks: $(PY_STAMP)
+	$(BIN)/pre-commit install
 
 frontend-test: $(NPM_STAMP)
 	cd frontend && npm run --silent typecheck && npm test --silent

@@ -65,13 +65,13 @@ def admin_database_uri() -> str:
 
 
 def fresh_database(admin_uri: str, name: str) -> str:
-    from practica.db import migrate
+    from practica.db.migrate import MIGRATIONS
 
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = make_url(admin_uri).set(drivername="postgresql+psycopg", database=name).render_as_string(False)
-    migrate.upgrade(url)
+    MIGRATIONS.upgrade(url)
     return url
 
 

@@ -233,13 +233,13 @@ def _wait_http(base: str) -> None:
 
 def fresh_database(admin_uri: str, name: str) -> str:
     """Drop and create ``name``, migrate it, add the tag rules; return its SQLAlchemy URL."""
-    from chronicles.store import migrate
+    from chronicles.store.migrate import MIGRATIONS
 
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     url = make_url(admin_uri).set(drivername="postgresql+psycopg", database=name)
-    migrate.upgrade(url.render_as_string(hide_password=False))
+    MIGRATIONS.upgrade(url.render_as_string(hide_password=False))
     with psycopg.connect(url.set(drivername="postgresql").render_as_string(hide_password=False)) as conn:
         for rule, kind, tag in RULES:
             conn.execute("INSERT INTO tag_rules (name, kind, tag, match) VALUES (%s, %s, %s, '{}')", (rule, kind, tag))

@@ -190,7 +190,7 @@ def admin_database_uri() -> str:
 
 def prepare_database(admin_uri: str, name: str, shape: Shape, reuse: bool) -> str:
     """A migrated database holding ``shape.entries`` generated entries; its libpq URL."""
-    from chronicles.store import migrate
+    from chronicles.store.migrate import MIGRATIONS
 
     url = make_url(admin_uri).set(database=name)
     libpq = url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -203,7 +203,7 @@ def prepare_database(admin_uri: str, name: str, shape: Shape, reuse: bool) -> st
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    migrate.upgrade(url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+    MIGRATIONS.upgrade(url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
     with psycopg.connect(libpq, autocommit=True) as conn:
         load(conn, shape)
     return libpq

@@ -26,7 +26,7 @@ from urllib.parse import urlencode
 import httpx
 from websockets.asyncio.client import connect
 
-from practica.sandbox import EnvironmentSpec, Limits, create_runtime
+from practica.sandbox import EnvironmentSpec, ResourceLimits, create_runtime
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
 
@@ -102,7 +102,7 @@ def report(name: str, took: list[float]) -> None:
 async def measure(home: Path, port: int, keys: int) -> None:
     settings = SandboxSettings(home=home)
     runtime = create_runtime(settings, "bwrap")
-    env_id = (await runtime.create(EnvironmentSpec(limits=Limits(memory="256m", disk="64m")))).id
+    env_id = (await runtime.create(EnvironmentSpec(limits=ResourceLimits(memory="256m", disk="64m")))).id
     try:
         terminal = await runtime.open_terminal(env_id, cols=200, rows=50)
         report("runtime PTY (no gateway)", await type_keys(terminal.write, terminal.read, keys))

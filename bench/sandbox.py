@@ -19,7 +19,7 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
-from practica.sandbox import EnvironmentSpec, ExecRequest, Limits, Runtime, create_runtime
+from practica.sandbox import EnvironmentSpec, ExecRequest, ResourceLimits, Runtime, create_runtime
 from practica.sandbox.podman import PodmanService
 from practica.sandbox.settings import SandboxSettings
 
@@ -35,7 +35,7 @@ def test_three():
     assert sorted([3, 1, 2]) == [1, 2, 3]
 """
 PYTEST = ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_small.py"]
-SPEC = EnvironmentSpec(limits=Limits(memory="256m", disk="64m"))
+SPEC = EnvironmentSpec(limits=ResourceLimits(memory="256m", disk="64m"))
 
 
 def percentile(values: list[float], share: float) -> float:

@@ -6,6 +6,8 @@ const backend = "http://127.0.0.1:8000";
 export default defineConfig({
   esbuild: { jsx: "automatic" },
   base: "/",
+  // Component styles are CSS Modules (`*.module.css`): `.check-status` is `styles.checkStatus` in TypeScript.
+  css: { modules: { localsConvention: "camelCaseOnly" } },
   build: {
     outDir: "../src/practica/web/static",
     emptyOutDir: true,
@@ -38,6 +40,11 @@ export default defineConfig({
     environment: "jsdom",
     globals: true,
     setupFiles: ["./src/test-setup.ts"],
+    // CSS Modules keep their class names in tests (`activity-text`, not a hashed one).
+    css: { include: [/\.module\.css$/], modules: { classNameStrategy: "non-scoped" } },
     include: ["src/**/*.test.{ts,tsx}"],
+    // A test's own waits are short; the whole test may take longer on a loaded two-core machine (the IDE's
+    // lesson test took 4.7 s of Vitest's default 5 s there), which is slowness, not a failure.
+    testTimeout: 20_000,
   },
 });

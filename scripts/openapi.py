@@ -2,7 +2,8 @@
 
     make openapi    # this, then `npm run gen:api` in frontend/
 
-A test keeps the committed file in step with the routes.
+A test keeps the committed file in step with the routes; `make lint` (`npm run lint` in frontend/)
+keeps frontend/src/api/schema.d.ts in step with the file.
 """
 
 from __future__ import annotations

@@ -26,8 +26,8 @@ from psycopg import sql
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engine
 
-from chronicles.store import migrate as chronicles_migrations
-from practica.db import migrate as practica_migrations
+from chronicles.store.migrate import MIGRATIONS as CHRONICLES_MIGRATIONS
+from practica.db.migrate import MIGRATIONS as PRACTICA_MIGRATIONS
 from servicekit.embedded import embedded_server
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -116,7 +116,7 @@ def worker_id_suffix(worker_id: str) -> str:
 def practica_template(admin_uri: str, worker_id_suffix: str) -> Iterator[str]:
     name = f"practica_tpl_{worker_id_suffix}"
     _recreate(admin_uri, name)
-    practica_migrations.upgrade(_database_url(admin_uri, name))
+    PRACTICA_MIGRATIONS.upgrade(_database_url(admin_uri, name))
     yield name
     _drop(admin_uri, name)
 
@@ -125,7 +125,7 @@ def practica_template(admin_uri: str, worker_id_suffix: str) -> Iterator[str]:
 def chronicles_template(admin_uri: str, worker_id_suffix: str) -> Iterator[str]:
     name = f"chronicles_tpl_{worker_id_suffix}"
     _recreate(admin_uri, name)
-    chronicles_migrations.upgrade(_database_url(admin_uri, name))
+    CHRONICLES_MIGRATIONS.upgrade(_database_url(admin_uri, name))
     yield name
     _drop(admin_uri, name)
 

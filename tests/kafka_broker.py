@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from confluent_kafka import KafkaException
-from confluent_kafka.admin import AdminClient, NewTopic
+from confluent_kafka.admin import AdminClient, NewTopic  # type: ignore[attr-defined]  # the stubs omit this re-export
 
 ROOT = Path(__file__).resolve().parent.parent
 KAFKA_LIB = ROOT / ".kafka" / "lib"

@@ -1,10 +1,10 @@
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { AppRoutes } from "./App";
 import { AuthProvider } from "./auth/AuthContext";
-import { jsonResponse, mockFetch, setCookie } from "./test-utils";
+import { jsonResponse, mockFetch, render, setCookie } from "./test-utils";
 
 afterEach(() => {
   setCookie("practica_csrf", null);

@@ -1,7 +1,8 @@
-import { act, render, screen, within } from "@testing-library/react";
+import { act, screen, within } from "@testing-library/react";
 import { describe, expect, it } from "vitest";
-import type { SystemStatus as Status } from "./api";
+import type { SystemStatus as Status } from "./api/types";
 import { SystemStatus } from "./SystemStatus";
+import { render } from "./test-utils";
 
 const STATUS: Status = {
   version: "0.1.0",

@@ -1,10 +1,7 @@
-import { useEffect, useState } from "react";
-import { fetchSystemStatus, type SystemStatus as Status } from "./api";
-
-type State =
-  | { kind: "loading" }
-  | { kind: "loaded"; status: Status }
-  | { kind: "error"; message: string };
+import { errorMessage } from "./api/client";
+import { fetchSystemStatus, useSystemStatus } from "./api/queries/system";
+import type { SystemStatus as Status } from "./api/types";
+import styles from "./SystemStatus.module.css";
 
 export interface SystemStatusProps {
   /** Loads the status; defaults to `GET /api/system`. Tests pass their own. */
@@ -12,45 +9,27 @@ export interface SystemStatusProps {
 }
 
 export function SystemStatus({ load = fetchSystemStatus }: SystemStatusProps) {
-  const [state, setState] = useState<State>({ kind: "loading" });
-
-  useEffect(() => {
-    let active = true;
-    setState({ kind: "loading" });
-    load().then(
-      (status) => {
-        if (active) setState({ kind: "loaded", status });
-      },
-      (error: unknown) => {
-        if (active) {
-          setState({ kind: "error", message: error instanceof Error ? error.message : String(error) });
-        }
-      },
-    );
-    return () => {
-      active = false;
-    };
-  }, [load]);
+  const { data: status, error } = useSystemStatus(load);
 
   return (
-    <section className="system-status" aria-label="System status">
+    <section className={styles.systemStatus} aria-label="System status">
       <h2>System status</h2>
-      {state.kind === "loading" && <p className="muted">Loading status…</p>}
-      {state.kind === "error" && (
+      {!status && !error && <p className="muted">Loading status…</p>}
+      {error && (
         <p className="error" role="alert">
-          Could not reach the server ({state.message}).
+          Could not reach the server ({errorMessage(error)}).
         </p>
       )}
-      {state.kind === "loaded" && (
+      {status && (
         <dl>
           <dt>Version</dt>
-          <dd>{state.status.version}</dd>
+          <dd>{status.version}</dd>
           <dt>Environment</dt>
-          <dd>{state.status.environment}</dd>
+          <dd>{status.environment}</dd>
           <dt>Database</dt>
-          <dd>{state.status.database}</dd>
+          <dd>{status.database}</dd>
           <dt>Queued jobs</dt>
-          <dd>{state.status.queued_jobs}</dd>
+          <dd>{status.queued_jobs}</dd>
         </dl>
       )}
     </section>

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { fetchSystemStatus } from "./api";
+import { fetchSystemStatus } from "./api/queries/system";
 
 afterEach(() => {
   vi.unstubAllGlobals();

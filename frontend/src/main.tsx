@@ -1,7 +1,8 @@
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
-import { App } from "./App";
+// The app-wide stylesheet first: the components' CSS Modules come after it and refine it.
 import "./styles.css";
+import { App } from "./App";
 
 const root = document.getElementById("root");
 if (!root) {

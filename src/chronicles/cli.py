@@ -37,20 +37,20 @@ def config() -> None:
 @app.command()
 def migrate() -> None:
     """Apply Chronicles' database migrations."""
-    from chronicles.store import migrate as migrations
+    from chronicles.store.migrate import MIGRATIONS
 
     current = settings()
     configure_logging(current.log_format, current.log_level, service="chronicles-migrate")
-    migrations.upgrade(current.resolved_database_url())
+    MIGRATIONS.upgrade(current.resolved_database_url())
     console.print("[green]chronicles: database is up to date[/]")
 
 
 @app.command("check-migrations")
 def check_migrations() -> None:
     """Fail when the models and the migrations disagree (run in CI)."""
-    from chronicles.store import migrate as migrations
+    from chronicles.store.migrate import MIGRATIONS
 
-    migrations.check(settings().resolved_database_url())
+    MIGRATIONS.check(settings().resolved_database_url())
     console.print("[green]chronicles: models match the migrations[/]")
 
 

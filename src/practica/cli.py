@@ -11,8 +11,9 @@ from rich.console import Console
 
 from practica.accounts.cli import app as user_app
 from practica.checks.lesson_cli import app as lesson_app
+from practica.environments.cli import gateway
 from practica.lessons.course_cli import app as course_app
-from practica.sandbox.cli import env_app, gateway
+from practica.sandbox.cli import env_app
 from practica.settings import PracticaSettings
 from servicekit.cli import print_settings, settings_or_exit
 from servicekit.logging import configure_logging
@@ -43,20 +44,20 @@ def config() -> None:
 @app.command()
 def migrate() -> None:
     """Apply Practica's database migrations."""
-    from practica.db import migrate as migrations
+    from practica.db.migrate import MIGRATIONS
 
     current = settings()
     configure_logging(current.log_format, current.log_level, service="practica-migrate")
-    migrations.upgrade(current.resolved_database_url())
+    MIGRATIONS.upgrade(current.resolved_database_url())
     console.print("[green]practica: database is up to date[/]")
 
 
 @app.command("check-migrations")
 def check_migrations() -> None:
     """Fail when the models and the migrations disagree (run in CI)."""
-    from practica.db import migrate as migrations
+    from practica.db.migrate import MIGRATIONS
 
-    migrations.check(settings().resolved_database_url())
+    MIGRATIONS.check(settings().resolved_database_url())
     console.print("[green]practica: models match the migrations[/]")
 
 

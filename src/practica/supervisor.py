@@ -22,7 +22,7 @@ import httpx
 import structlog
 from rich.console import Console
 
-from practica.db import migrate as migrations
+from practica.db.migrate import MIGRATIONS
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import Environment, PracticaSettings
 from servicekit.embedded import embedded_database_url
@@ -98,7 +98,7 @@ class Supervisor:
 
     def _migrate(self, env: dict[str, str]) -> None:
         with self.console.status("Migrating Practica…"):
-            migrations.upgrade(env["DATABASE_URL"])
+            MIGRATIONS.upgrade(env["DATABASE_URL"])
         with self.console.status("Migrating Chronicles…"):
             subprocess.run([sys.executable, "-m", "chronicles", "migrate"], env=env, check=True)
         if PRACTICA_RULES.exists():  # Practica's activity views read the feeds these rules tag (idempotent)

@@ -9,9 +9,9 @@ from practica.accounts import models as account_models  # noqa: F401  (registers
 from practica.authoring import models as authoring_models  # noqa: F401  (registers the table)
 from practica.checks import models as check_models  # noqa: F401  (registers the tables)
 from practica.db.base import Base
+from practica.environments import models as environment_models  # noqa: F401  (registers the table)
 from practica.events import outbox  # noqa: F401  (registers the table)
 from practica.learning import models as learning_models  # noqa: F401  (registers the table)
 from practica.lessons import catalog  # noqa: F401  (registers the tables)
-from practica.sandbox import models as sandbox_models  # noqa: F401  (registers the table)
 
 metadata = Base.metadata

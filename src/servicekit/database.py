@@ -1,7 +1,8 @@
-"""Async SQLAlchemy engines and sessions with psycopg 3."""
+"""Async SQLAlchemy engines and sessions with psycopg 3, and the metadata every product's models use."""
 
 from __future__ import annotations
 
+from sqlalchemy import MetaData
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 
@@ -46,3 +47,17 @@ def make_engine(
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+def named_metadata() -> MetaData:
+    """A product's own MetaData, naming constraints and indexes as its migrations do (never the database's)."""
+    return MetaData(naming_convention=NAMING_CONVENTION)

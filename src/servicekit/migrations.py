@@ -2,13 +2,15 @@
 
 Each product keeps its own Alembic history (``practica/migrations``,
 ``chronicles/migrations``) and a version table of its own, so the two can
-share one database or use two. Their ``env.py`` call :func:`run_env`.
+share one database or use two: each names them in a :class:`ProductMigrations`.
+Their ``env.py`` call :func:`run_env`.
 """
 
 from __future__ import annotations
 
 import zlib
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -45,6 +47,29 @@ def upgrade(config: Config, revision: str = "head") -> None:
 def check(config: Config) -> None:
     """Raise if the models differ from what the migrations create."""
     command.check(config)
+
+
+@dataclass(frozen=True)
+class ProductMigrations:
+    """One product's Alembic history: its scripts and the version table of its own.
+
+    A product names its own (``practica.db.migrate.MIGRATIONS``,
+    ``chronicles.store.migrate.MIGRATIONS``); the running is the same for all.
+    """
+
+    script_location: Path
+    version_table: str
+
+    def config(self, database_url: str) -> Config:
+        return alembic_config(self.script_location, database_url, self.version_table)
+
+    def upgrade(self, database_url: str, revision: str = "head") -> None:
+        """Migrate to ``revision`` (tests of a migration's data changes stop at the one before it)."""
+        upgrade(self.config(database_url), revision)
+
+    def check(self, database_url: str) -> None:
+        """Raise if the product's models differ from what its migrations create."""
+        check(self.config(database_url))
 
 
 def run_env(

@@ -62,6 +62,14 @@ async def test_an_author_imports_validates_previews_and_publishes_a_course(
     await page.get_by_role("treeitem", name="solution.py").click()
     await expect(page.get_by_label("Editor")).to_contain_text("NotImplementedError")
     await screenshot(page, "authoring-preview")
+    await page.set_viewport_size({"width": 390, "height": 844})
+    files = await page.get_by_role("navigation", name="Workspace files").bounding_box()
+    tabs = await page.get_by_role("tablist", name="Open files").bounding_box()
+    assert files is not None
+    assert tabs is not None
+    assert tabs["y"] >= files["y"] + files["height"] - 1  # at a phone's width the file list sits above the editor
+    await screenshot(page, "authoring-preview-390")
+    await page.set_viewport_size({"width": 1366, "height": 800})
 
     await page.get_by_role("button", name="Publish").click()
     await expect(status).to_contain_text("published", ignore_case=True, timeout=LONG)

@@ -122,7 +122,11 @@ def _visible(row: Row, access_tags: Sequence[str]) -> bool:
 
 
 def _matches(row: Row, f: EntryFilter) -> bool:
-    lists = [(f.apps, row.app), (f.subjects, row.subject), (f.subject_types, row.subject_type)]
+    lists: list[tuple[Sequence[str] | None, str | None]] = [
+        (f.apps, row.app),
+        (f.subjects, row.subject),
+        (f.subject_types, row.subject_type),
+    ]
     lists += [(f.actions, row.action), (f.performers, row.performer)]
     if any(values is not None and value not in values for values, value in lists):
         return False

@@ -1,4 +1,5 @@
-"""A real bubblewrap runtime for the tests that run lessons' code (checks, validation)."""
+"""Real bubblewrap runtimes: one for the tests that run lessons' code (checks, validation), one for the
+environments' lifecycle jobs and the gateway."""
 
 from __future__ import annotations
 
@@ -40,6 +41,28 @@ async def bwrap_runtime(checks_home: Path) -> AsyncIterator[Runtime]:
     for info in await runtime.list_environments():
         await runtime.remove(info.id)
     await runtime.close()
+
+
+@pytest.fixture(scope="session")
+def bwrap_settings() -> Iterator[SandboxSettings]:
+    """A home and uid range of their own for the lifecycle and gateway tests (bwrap only)."""
+    home = traversable_home("practica-lifecycle-test-")
+    yield SandboxSettings(
+        home=home, uid_base=3_000_000 + (os.getpid() % 1000) * 1000, uid_count=1000, host_name="test-host"
+    )
+    shutil.rmtree(home, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+async def bwrap(bwrap_settings: SandboxSettings) -> AsyncIterator[Runtime]:
+    """The runtime the lifecycle jobs use (one per worker process, as in `practica worker`)."""
+    require_tool(shutil.which("bwrap") is not None, "bubblewrap")
+    require_tool(os.geteuid() == 0, "root (cgroups, loop mounts, per-environment uids)")
+    made = create_runtime(bwrap_settings, "bwrap")
+    yield made
+    for info in await made.list_environments():
+        await made.remove(info.id)
+    await made.close()
 
 
 HOST_LOAD_LOCK = Path(tempfile.gettempdir()) / "practica-tests-host-load.lock"

@@ -25,13 +25,13 @@ from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.checks.models import CheckAttempt
 from practica.jobs.queue import connected, jobs
+from practica.jobs.resources import SandboxWorker
 from practica.jobs.worker import worker_context
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime, create_runtime
 from practica.sandbox.podman import PodmanService
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.tasks import SandboxWorker
 from practica.settings import PracticaSettings
 from practica.web.app import create_app, dispose
 from tests.conftest import require_tool

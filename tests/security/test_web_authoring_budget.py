@@ -1,8 +1,10 @@
 """Uploads built to cost the web process CPU, as an attacker would send them: refused at once, nothing stored.
 
 A 1.3 KB upload used to cost 12 s of web CPU: ``course.yaml`` listed thousands of missing lessons and was
-parsed again for each. YAML aliases of aliases (a "billion laughs"), deep nesting and huge files are
-refused within the parser's limits; a draft's validation has a time cap of its own.
+parsed again for each. The web app runs in the test's process, so what an upload costs is measured as the
+process's CPU time, which a busy machine does not inflate. YAML aliases of aliases (a "billion laughs"),
+deep nesting and huge files are refused within the parser's limits; a draft's validation has a time cap of
+its own.
 """
 
 from __future__ import annotations
@@ -64,14 +66,14 @@ async def test_a_hostile_course_yaml_is_refused_at_once_naming_the_problem(site:
     text, (file, field, message) = HOSTILE_COURSES[course_yaml]
     attacker = await site.client("mallory@example.org", Role.AUTHOR)
     archive = _archive({"course.yaml": text})
-    started = time.monotonic()
+    started = time.process_time()
     response = await upload(attacker, archive)
-    elapsed = time.monotonic() - started
+    cpu_s = time.process_time() - started
     assert response.status_code == 422, response.text
     (problem,) = response.json()["problems"]
     assert (problem["file"], problem["field"]) == (file, field)
     assert message in problem["message"]
-    assert elapsed < 5, f"{len(archive)} bytes of upload cost {elapsed:.1f} s"
+    assert cpu_s < 5, f"{len(archive)} bytes of upload cost {cpu_s:.1f} s of CPU"
     assert await site.scalar("SELECT count(*) FROM course_drafts") == 0
 
 
@@ -88,9 +90,9 @@ async def test_lessons_hostile_files_are_refused_with_their_names_and_problems_a
     big = course / "big" / "lesson.yaml"
     big.write_text(big.read_text().replace("time_s: 1", "time_s: 1" + "0" * 5000))
     attacker = await site.client("mallory@example.org", Role.AUTHOR)
-    started = time.monotonic()
+    started = time.process_time()
     response = await upload(attacker, tar_gz(course))
-    assert time.monotonic() - started < 5
+    assert time.process_time() - started < 5  # CPU, not wall-clock time: a busy machine does not change it
     assert response.status_code == 422, response.text
     problems = response.json()["problems"]
     assert len(problems) == 101  # 100, and a last one saying that more were left out

@@ -19,7 +19,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from practica.accounts.models import Role
-from practica.db import migrate as practica_migrations
+from practica.db.migrate import MIGRATIONS as PRACTICA_MIGRATIONS
 from tests.practica.authoring.courses import course_dir, tar_gz
 from tests.practica.authoring.site import Site
 from tests.security.web_fixtures import (  # noqa: F401  (fixtures)
@@ -130,11 +130,11 @@ VALUES (1, 'upload:a', 'basics', 'B', 'public', 'published', 1, now()),
 def test_existing_courses_get_the_author_of_their_first_version_as_owner(clone_database: Any) -> None:
     """Migration 0010 on a database with courses: version 1's author owns; an operator's course is admins'."""
     url = clone_database("template0")
-    practica_migrations.upgrade_to(url, "0009")
+    PRACTICA_MIGRATIONS.upgrade(url, "0009")
     with psycopg.connect(make_url(url).set(drivername="postgresql").render_as_string(False)) as conn:
         conn.execute(BEFORE_OWNERS)
         conn.commit()
-        practica_migrations.upgrade(url)
+        PRACTICA_MIGRATIONS.upgrade(url)
         owners = conn.execute(
             "SELECT courses.id, users.email, organizations.slug FROM courses LEFT JOIN users ON users.id = owner_id"
             " LEFT JOIN organizations ON organizations.id = organization_id ORDER BY courses.id"

@@ -11,10 +11,11 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from chronicles.store import migrate as chronicles_migrations
-from practica.db import migrate as practica_migrations
+from chronicles.store.migrate import MIGRATIONS as CHRONICLES_MIGRATIONS
+from practica.db.migrate import MIGRATIONS as PRACTICA_MIGRATIONS
+from servicekit.migrations import ProductMigrations
 
-PRODUCTS = [practica_migrations, chronicles_migrations]
+PRODUCTS = [PRACTICA_MIGRATIONS, CHRONICLES_MIGRATIONS]
 
 
 @pytest.fixture
@@ -27,9 +28,9 @@ def libpq(url: str) -> str:
 
 
 @pytest.mark.parametrize("product", PRODUCTS, ids=["practica", "chronicles"])
-def test_models_match_the_migrations(product: object, empty_database: str) -> None:
-    product.upgrade(empty_database)  # type: ignore[attr-defined]
-    product.check(empty_database)  # type: ignore[attr-defined]
+def test_models_match_the_migrations(product: ProductMigrations, empty_database: str) -> None:
+    product.upgrade(empty_database)
+    product.check(empty_database)
 
 
 def test_two_products_share_one_database_with_separate_histories(empty_database: str) -> None:

@@ -3,7 +3,8 @@
  *
  * `make openapi` writes `src/practica/web/openapi.json` from the routes and runs
  * `npm run gen:api`, which writes `schema.d.ts`; a server test keeps the JSON in
- * step with the routes, and `npm run typecheck` these names with the JSON.
+ * step with the routes, a front-end test keeps `schema.d.ts` in step with the
+ * JSON, and `npm run typecheck` these names with `schema.d.ts`.
  */
 import type { components, operations } from "./schema";
 
@@ -13,11 +14,7 @@ export type Role = Schemas["Role"];
 export type OrganizationMembership = Schemas["MyOrganization"];
 export type Me = Schemas["Me"];
 export type MessageResponse = Schemas["Message"];
-
-export interface ErrorBody {
-  detail?: unknown;
-  retry_after?: number;
-}
+export type SystemStatus = Schemas["SystemStatus"];
 
 export type LessonSummary = Schemas["LessonSummary"];
 export type Course = Schemas["CourseView"];

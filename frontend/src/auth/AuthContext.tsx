@@ -1,6 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import { ApiError } from "../api/client";
-import { getMe, signOut as apiSignOut } from "../api/endpoints";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { createContext, useCallback, useContext, useMemo, type ReactNode } from "react";
+import { forgetUserData, meKey, meQuery, signOut as signOutRequest } from "../api/queries/accounts";
 import type { Me } from "../api/types";
 
 export interface AuthValue {
@@ -13,31 +13,43 @@ export interface AuthValue {
 
 const AuthContext = createContext<AuthValue | null>(null);
 
+/**
+ * Who is signed in (`GET /api/me`, read once; `refresh` reads it again). When
+ * the user changes (sign-in, sign-out) the cached data of the last one is dropped.
+ * `initialMe` (tests) is taken as the answer instead of asking the server.
+ */
 export function AuthProvider({ children, initialMe }: { children: ReactNode; initialMe?: Me | null }) {
-  const [me, setMe] = useState<Me | null | undefined>(initialMe);
+  const client = useQueryClient();
+  const given = initialMe !== undefined;
+  const { data: me } = useQuery({
+    ...meQuery,
+    enabled: !given,
+    staleTime: Infinity,
+    ...(given ? { initialData: initialMe } : {}),
+  });
+
+  const setMe = useCallback(
+    (next: Me | null) => {
+      const previous = client.getQueryData<Me | null>(meKey);
+      if ((previous?.id ?? null) !== (next?.id ?? null)) forgetUserData(client);
+      client.setQueryData(meKey, next);
+    },
+    [client],
+  );
 
   const refresh = useCallback(async () => {
-    try {
-      setMe(await getMe());
-    } catch (err) {
-      if (err instanceof ApiError && err.status === 401) setMe(null);
-      else setMe(null);
-    }
-  }, []);
-
-  useEffect(() => {
-    if (initialMe === undefined) void refresh();
-  }, [initialMe, refresh]);
+    await client.fetchQuery({ ...meQuery, staleTime: 0 });
+  }, [client]);
 
   const signOut = useCallback(async () => {
     try {
-      await apiSignOut();
+      await signOutRequest();
     } finally {
       setMe(null);
     }
-  }, []);
+  }, [setMe]);
 
-  const value = useMemo(() => ({ me, setMe, refresh, signOut }), [me, refresh, signOut]);
+  const value = useMemo(() => ({ me, setMe, refresh, signOut }), [me, setMe, refresh, signOut]);
   return <AuthContext.Provider value={value}>{children}</AuthContext.Provider>;
 }
 

@@ -1,4 +1,5 @@
 import { useEffect, useId, useRef, type KeyboardEvent } from "react";
+import styles from "./ConfirmDialog.module.css";
 
 export interface ConfirmDialogProps {
   title: string;
@@ -53,10 +54,10 @@ export function ConfirmDialog({
   };
 
   return (
-    <div className="dialog-backdrop">
+    <div className={styles.dialogBackdrop}>
       <div
         ref={dialog}
-        className="dialog"
+        className={styles.dialog}
         role="alertdialog"
         aria-modal="true"
         aria-labelledby={titleId}
@@ -65,7 +66,7 @@ export function ConfirmDialog({
       >
         <h2 id={titleId}>{title}</h2>
         {message && <p id={messageId}>{message}</p>}
-        <div className="dialog-actions">
+        <div className={styles.dialogActions}>
           <button type="button" ref={cancel} onClick={onCancel} disabled={busy}>
             Cancel
           </button>

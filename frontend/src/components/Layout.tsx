@@ -3,6 +3,7 @@ import { Link, NavLink, Outlet, useNavigate } from "react-router";
 import { errorMessage } from "../api/client";
 import { isAdmin, isAuthor, useAuth } from "../auth/AuthContext";
 import { ErrorText } from "./Messages";
+import styles from "./Layout.module.css";
 
 export function Layout() {
   const { me, signOut } = useAuth();
@@ -13,23 +14,23 @@ export function Layout() {
     setError(null);
     try {
       await signOut();
-      navigate("/signin");
+      await navigate("/signin");
     } catch (err) {
       setError(`Could not sign out: ${errorMessage(err)}`);
     }
   };
 
   return (
-    <div className="app">
-      <a className="skip-link" href="#main">
+    <div className={styles.app}>
+      <a className={styles.skipLink} href="#main">
         Skip to content
       </a>
-      <header className="site-header">
-        <div className="header-inner">
-          <Link to="/" className="brand">
+      <header className={styles.siteHeader}>
+        <div className={styles.headerInner}>
+          <Link to="/" className={styles.brand}>
             Practica
           </Link>
-          <nav aria-label="Main" className="main-nav">
+          <nav aria-label="Main" className={styles.mainNav}>
             <ul>
               <li>
                 <NavLink to="/" end>
@@ -58,10 +59,10 @@ export function Layout() {
               )}
             </ul>
           </nav>
-          <div className="account">
+          <div className={styles.account}>
             {me === undefined ? null : me ? (
               <>
-                <span className="user-email" title={me.display_name}>
+                <span className={styles.userEmail} title={me.display_name}>
                   {me.email}
                 </span>
                 <button type="button" onClick={() => void onSignOut()}>

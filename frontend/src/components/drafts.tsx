@@ -1,8 +1,12 @@
 import { useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
-import { deleteDraft } from "../api/endpoints";
+import { useDeleteDraft } from "../api/queries/authoring";
 import type { DraftProgress, DraftStatus, DraftSummary, FormatProblem } from "../api/types";
 import { ConfirmDialog } from "./ConfirmDialog";
+import { Badge, type Tone } from "./Badge";
+import { cx } from "./cx";
+import styles from "./drafts.module.css";
+import { ProgressLine } from "./Progress";
 
 const STATUS_TEXT: Record<DraftStatus, string> = {
   fetching: "Fetching",
@@ -13,20 +17,27 @@ const STATUS_TEXT: Record<DraftStatus, string> = {
   published: "Published",
 };
 
-/** Whether the draft's job is still at work (fetching or validating): pages poll it meanwhile. */
-export function draftBusy(status: DraftStatus): boolean {
-  return status === "fetching" || status === "validating";
-}
-
 /** What to call a draft: its course's title, or where it comes from while that is not known yet. */
 export function draftName(draft: Pick<DraftSummary, "title" | "source">): string {
   return draft.title ?? draft.source;
 }
 
+const STATUS_TONE: Record<DraftStatus, Tone> = {
+  fetching: "warn",
+  validating: "warn",
+  valid: "ok",
+  invalid: "bad",
+  failed: "bad",
+  published: "ok",
+};
+
 /** A draft's status as a coloured label. */
 export function DraftStatusBadge({ status }: { status: DraftStatus }) {
-  return <span className={`badge badge-${status}`}>{STATUS_TEXT[status] ?? status}</span>;
+  return <Badge tone={STATUS_TONE[status]}>{STATUS_TEXT[status] ?? status}</Badge>;
 }
+
+/** Where a draft comes from, cut to the cell's width (the whole of it in the title). */
+export const sourceClass = styles.cellSource;
 
 export interface DraftProgressBarProps {
   progress: DraftProgress;
@@ -38,20 +49,22 @@ export interface DraftProgressBarProps {
 export function DraftProgressBar({ progress, label, status }: DraftProgressBarProps) {
   const known = progress.total > 0 && status !== "fetching";
   return (
-    <span className="progress">
-      {known ? (
-        <progress max={progress.total} value={Math.min(progress.done, progress.total)} aria-label={label} />
-      ) : (
-        <progress aria-label={label} />
-      )}
-      <span>
-        {status === "fetching"
-          ? "Fetching the repository…"
-          : known
-            ? `${progress.done} of ${progress.total} runs`
-            : "Queued"}
-      </span>
-    </span>
+    <ProgressLine
+      as="span"
+      bar={
+        known ? (
+          <progress max={progress.total} value={Math.min(progress.done, progress.total)} aria-label={label} />
+        ) : (
+          <progress aria-label={label} />
+        )
+      }
+    >
+      {status === "fetching"
+        ? "Fetching the repository…"
+        : known
+          ? `${progress.done} of ${progress.total} runs`
+          : "Queued"}
+    </ProgressLine>
   );
 }
 
@@ -64,22 +77,16 @@ export interface DeleteDraftButtonProps {
 /** Delete, after a confirmation; the refusal (the draft's job is running, say) is shown beside the button. */
 export function DeleteDraftButton({ draft, onDeleted, className = "small" }: DeleteDraftButtonProps) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+  const deletion = useDeleteDraft();
   const name = draftName(draft);
 
   const remove = async () => {
-    setBusy(true);
-    setError(null);
     try {
-      await deleteDraft(draft.id);
+      await deletion.mutateAsync(draft.id);
       setConfirming(false);
       onDeleted();
-    } catch (err) {
-      setConfirming(false);
-      setError(`Could not delete the draft: ${errorMessage(err)}`);
-    } finally {
-      setBusy(false);
+    } catch {
+      setConfirming(false); // the refusal is shown beside the button
     }
   };
 
@@ -93,9 +100,9 @@ export function DeleteDraftButton({ draft, onDeleted, className = "small" }: Del
       >
         Delete
       </button>
-      {error && (
+      {deletion.error && (
         <span className="error small-text" role="alert">
-          {error}
+          Could not delete the draft: {errorMessage(deletion.error)}
         </span>
       )}
       {confirming && (
@@ -103,7 +110,7 @@ export function DeleteDraftButton({ draft, onDeleted, className = "small" }: Del
           title={`Delete draft ${draft.id}?`}
           message={`${name}: the draft, its report and any previews of it are deleted. Published versions of the course stay.`}
           confirmLabel="Delete"
-          busy={busy}
+          busy={deletion.isPending}
           onConfirm={() => void remove()}
           onCancel={() => setConfirming(false)}
         />
@@ -121,7 +128,7 @@ export function formatProblemsOf(error: unknown): FormatProblem[] | null {
   if (!(error instanceof ApiError) || error.status !== 422) return null;
   const body = error.body;
   if (!body || typeof body !== "object" || !("problems" in body)) return null;
-  const problems = (body as { problems: unknown }).problems;
+  const problems = body.problems;
   if (!Array.isArray(problems) || problems.length === 0) return null;
   return problems.filter(isProblem);
 }
@@ -135,7 +142,7 @@ export interface FormatProblemListProps {
 /** Every problem of a refused course, as one alert. */
 export function FormatProblemList({ problems, outcome = "nothing was stored" }: FormatProblemListProps) {
   return (
-    <div className="error problem-list" role="alert">
+    <div className={cx("error", styles.problemList)} role="alert">
       <p>
         The course has {problems.length} {problems.length === 1 ? "problem" : "problems"}; {outcome}.
       </p>
@@ -149,7 +156,7 @@ export function FormatProblemList({ problems, outcome = "nothing was stored" }: 
             {problem.field && (
               <>
                 {" "}
-                <span className="problem-field">{problem.field}</span>
+                <span className={styles.problemField}>{problem.field}</span>
               </>
             )}
             : {problem.message}

@@ -1,8 +1,8 @@
-import { act, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, fireEvent, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Check } from "../api/types";
-import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
 import { CheckPanel } from "./CheckPanel";
 
 const base: Check = {

@@ -1,8 +1,13 @@
+import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
-import { getCheck, startCheck } from "../api/endpoints";
+import { checkQuery, isFinal, useStartCheck } from "../api/queries/learning";
 import type { Check, CheckStatus, TestStatus } from "../api/types";
 import { ErrorText } from "../components/Messages";
+import { cx } from "../components/cx";
+import styles from "./CheckPanel.module.css";
+
+export { isFinal };
 
 export interface CheckPanelProps {
   courseId: string;
@@ -14,12 +19,6 @@ export interface CheckPanelProps {
   /** A check started here has finished. */
   onFinished?: (check: Check) => void;
   pollIntervalMs?: number;
-}
-
-const FINAL: ReadonlySet<CheckStatus> = new Set(["passed", "failed", "error"]);
-
-export function isFinal(status: CheckStatus): boolean {
-  return FINAL.has(status);
 }
 
 const STATUS_TEXT: Record<CheckStatus, string> = {
@@ -39,6 +38,27 @@ const TEST_TEXT: Record<TestStatus, string> = {
 
 const TEST_ICON: Record<TestStatus, string> = { pass: "✔", fail: "✘", error: "!", skip: "–" };
 
+const STATUS_CLASS: Record<CheckStatus, string | undefined> = {
+  queued: undefined,
+  running: undefined,
+  passed: styles.checkPassed,
+  failed: styles.checkFailed,
+  error: styles.checkError,
+};
+
+const TEST_CLASS: Record<TestStatus, string | undefined> = {
+  pass: styles.testPass,
+  fail: styles.testFail,
+  error: styles.testError,
+  skip: undefined,
+};
+
+/** The check followed (as last read), and why the last read failed, while it is queued or running. */
+function useFollowedCheck(followed: Check | null, pollIntervalMs: number) {
+  const { data, error } = useQuery(checkQuery(followed, pollIntervalMs));
+  return { check: data ?? followed, pollError: error ? errorMessage(error) : null };
+}
+
 export function CheckPanel({
   courseId,
   slug,
@@ -47,45 +67,22 @@ export function CheckPanel({
   onFinished,
   pollIntervalMs = 500,
 }: CheckPanelProps) {
-  const [check, setCheck] = useState<Check | null>(initialCheck);
+  const [followed, setFollowed] = useState<Check | null>(initialCheck);
+  const { check, pollError } = useFollowedCheck(followed, pollIntervalMs);
+  const start = useStartCheck(courseId, slug);
   const [starting, setStarting] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const [pollError, setPollError] = useState<string | null>(null);
-  const [retryTick, setRetryTick] = useState(0);
   const [waitUntil, setWaitUntil] = useState<number | null>(null);
   const [now, setNow] = useState(() => Date.now());
   const startedHere = useRef<number | null>(null);
-  const onFinishedRef = useRef(onFinished);
-  onFinishedRef.current = onFinished;
 
-  // Poll while the check is queued or running.
+  // A check started here that has finished is told once.
   useEffect(() => {
-    if (!check || isFinal(check.status)) return;
-    let cancelled = false;
-    const delay = pollError ? Math.max(pollIntervalMs, 2000) : pollIntervalMs;
-    const timer = setTimeout(() => {
-      getCheck(check.id).then(
-        (next) => {
-          if (cancelled) return;
-          setPollError(null);
-          setCheck(next);
-          if (isFinal(next.status) && startedHere.current === next.id) {
-            startedHere.current = null;
-            onFinishedRef.current?.(next);
-          }
-        },
-        (err: unknown) => {
-          if (cancelled) return;
-          setPollError(errorMessage(err));
-          setRetryTick((tick) => tick + 1);
-        },
-      );
-    }, delay);
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [check, pollIntervalMs, pollError, retryTick]);
+    if (check && isFinal(check.status) && startedHere.current === check.id) {
+      startedHere.current = null;
+      onFinished?.(check);
+    }
+  }, [check, onFinished]);
 
   // Count down a rate-limit wait.
   useEffect(() => {
@@ -104,17 +101,12 @@ export function CheckPanel({
 
   const run = async () => {
     setError(null);
-    setPollError(null);
     setStarting(true);
     try {
       if (beforeCheck) await beforeCheck();
-      const started = await startCheck(courseId, slug);
+      const started = await start.mutateAsync();
       startedHere.current = started.id;
-      setCheck(started);
-      if (isFinal(started.status)) {
-        startedHere.current = null;
-        onFinishedRef.current?.(started);
-      }
+      setFollowed(started);
     } catch (err) {
       if (err instanceof ApiError && err.status === 429) {
         const seconds = Math.max(1, Math.ceil(err.retryAfter ?? 10));
@@ -132,7 +124,7 @@ export function CheckPanel({
   const passedCount = check?.tests.filter((test) => test.status === "pass").length ?? 0;
 
   return (
-    <section className="check-panel" aria-labelledby="check-heading">
+    <section className={styles.checkPanel} aria-labelledby="check-heading">
       <div className="panel-bar">
         <h2 id="check-heading" className="panel-title">
           Check your solution
@@ -151,7 +143,7 @@ export function CheckPanel({
         id="check-status"
         role="status"
         aria-label="Check status"
-        className={`check-status${check ? ` check-${check.status}` : ""}`}
+        className={cx(styles.checkStatus, check && STATUS_CLASS[check.status])}
       >
         {starting ? "Submitting…" : check ? STATUS_TEXT[check.status] : "Not checked yet"}
       </p>
@@ -166,7 +158,7 @@ export function CheckPanel({
       )}
       {check && isFinal(check.status) && (
         <>
-          {check.verdict && <p className="verdict">{check.verdict}</p>}
+          {check.verdict && <p>{check.verdict}</p>}
           {check.retried_because && (
             <p className="muted small-text" role="note" aria-label="Checked again">
               Checked twice: {check.retried_because}. The first run does not count.
@@ -177,24 +169,24 @@ export function CheckPanel({
               {passedCount} of {check.tests.length} {check.tests.length === 1 ? "test" : "tests"} passed
             </p>
           )}
-          {check.detail && <pre className="check-detail">{check.detail}</pre>}
+          {check.detail && <pre className={styles.checkDetail}>{check.detail}</pre>}
         </>
       )}
       {check && check.tests.length > 0 && (
-        <ul className="test-results" aria-label="Test results">
+        <ul className={styles.testResults} aria-label="Test results">
           {check.tests.map((test, index) => (
-            <li key={`${index}-${test.name}`} className={`test test-${test.status}`}>
-              <div className="test-line">
-                <span className="test-icon" aria-hidden="true">
+            <li key={`${index}-${test.name}`} className={cx(styles.test, TEST_CLASS[test.status])}>
+              <div className={styles.testLine}>
+                <span aria-hidden="true">
                   {TEST_ICON[test.status]}
                 </span>
-                <span className="test-name">{test.name}</span>
-                <span className="test-status">{TEST_TEXT[test.status]}</span>
+                <span className={styles.testName}>{test.name}</span>
+                <span className={styles.testStatus}>{TEST_TEXT[test.status]}</span>
                 {test.duration_s !== null && (
-                  <span className="test-duration muted">{test.duration_s.toFixed(2)} s</span>
+                  <span className={cx(styles.testDuration, "muted")}>{test.duration_s.toFixed(2)} s</span>
                 )}
               </div>
-              {test.message && <pre className="test-message">{test.message}</pre>}
+              {test.message && <pre className={styles.testMessage}>{test.message}</pre>}
             </li>
           ))}
         </ul>

@@ -17,7 +17,9 @@ import {
   lineNumbers,
 } from "@codemirror/view";
 import { useEffect, useRef } from "react";
+import { useLatest } from "../components/useLatest";
 import { languageForPath, loadLanguage } from "./languages";
+import styles from "./Editor.module.css";
 
 export interface EditorProps {
   /** Stable id of the active tab (each tab keeps its own undo history); null hides the editor. */
@@ -75,10 +77,8 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange,
   const states = useRef(new Map<string, EditorState>());
   const language = useRef(new Compartment());
   const active = useRef<{ tabId: string; generation: number } | null>(null);
-  const onChangeRef = useRef(onChange);
-  onChangeRef.current = onChange;
-  const shortcutsRef = useRef(shortcuts);
-  shortcutsRef.current = shortcuts;
+  const onChangeRef = useLatest(onChange);
+  const shortcutsRef = useLatest(shortcuts);
 
   const makeState = (doc: string): EditorState => {
     const extensions: Extension[] = [
@@ -111,11 +111,12 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange,
     if (!container.current) return;
     const created = new EditorView({ parent: container.current, state: EditorState.create({ doc: "" }) });
     view.current = created;
+    const buffers = states.current;
     return () => {
       created.destroy();
       view.current = null;
       active.current = null;
-      states.current.clear();
+      buffers.clear();
     };
   }, []);
 
@@ -163,9 +164,9 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange,
   }, [openTabIds]);
 
   return (
-    <div className="editor" hidden={tabId === null}>
+    <div className={styles.editor} hidden={tabId === null}>
       <p className="visually-hidden">Press Escape, then Tab, to move focus out of the editor.</p>
-      <div className="editor-host" ref={container} />
+      <div className={styles.editorHost} ref={container} />
     </div>
   );
 }

@@ -1,10 +1,11 @@
 import type { EnvironmentState } from "./useEnvironment";
+import styles from "./EnvironmentProgress.module.css";
 
 /** Starting / failed / stopped: what shows in place of the IDE until the environment runs. */
 export function EnvironmentProgress({ state, onRetry }: { state: EnvironmentState; onRetry: () => void }) {
   if (state.phase === "starting") {
     return (
-      <div className="env-progress">
+      <div className={styles.envProgress}>
         <p role="status" aria-label="Environment status">
           Starting your environment…{state.elapsed >= 3 ? ` (${state.elapsed} s)` : ""}
         </p>
@@ -17,7 +18,7 @@ export function EnvironmentProgress({ state, onRetry }: { state: EnvironmentStat
   }
   if (state.phase === "failed") {
     return (
-      <div className="env-progress">
+      <div className={styles.envProgress}>
         <p role="alert" className="error">
           Your environment could not be started: {state.error}
         </p>
@@ -29,7 +30,7 @@ export function EnvironmentProgress({ state, onRetry }: { state: EnvironmentStat
   }
   // stopped
   return (
-    <div className="env-progress">
+    <div className={styles.envProgress}>
       <p role="status" aria-label="Environment status">
         Your environment was stopped (for example after a period of inactivity).
       </p>

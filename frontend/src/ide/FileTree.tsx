@@ -3,6 +3,8 @@ import { errorMessage } from "../api/client";
 import { baseName, joinPath, parentPath, WORKSPACE_ROOT, type GatewayClient } from "../api/gateway";
 import type { FileEntry } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
+import { cx } from "../components/cx";
+import styles from "./FileTree.module.css";
 
 export type FileGateway = Pick<GatewayClient, "list" | "write" | "remove" | "rename">;
 
@@ -354,10 +356,10 @@ export function FileTree({
               onFocus={(event) => {
                 if (event.target === event.currentTarget) setFocused(path);
               }}
-              className={`tree-item${activePath === path ? " active" : ""}`}
+              className={cx(styles.treeItem, activePath === path && styles.active)}
             >
               <div
-                className="tree-row"
+                className={styles.treeRow}
                 style={{ paddingLeft: `${(depth - 1) * 0.9 + 0.4}rem` }}
                 onClick={(event) => {
                   event.stopPropagation();
@@ -365,16 +367,16 @@ export function FileTree({
                   if (item) activate(item);
                 }}
               >
-                <span className="tree-icon" aria-hidden="true">
+                <span className={styles.treeIcon} aria-hidden="true">
                   {isDir ? (open ? "▾" : "▸") : "·"}
                 </span>
-                <span className="tree-name">{entry.name}</span>
+                <span>{entry.name}</span>
               </div>
               {open && (
                 <ul role="group">
                   {renderDir(path, depth + 1)}
                   {dirs.get(path)?.status === "loading" && (dirs.get(path)?.entries.length ?? 0) === 0 && (
-                    <li role="none" className="tree-note">
+                    <li role="none" className={styles.treeNote}>
                       Loading…
                     </li>
                   )}
@@ -390,10 +392,10 @@ export function FileTree({
   const root = dirs.get(WORKSPACE_ROOT);
 
   return (
-    <nav className="file-tree" aria-label="Workspace files">
+    <nav className={styles.fileTree} aria-label="Workspace files">
       <div className="panel-bar">
         <h2 className="panel-title">Files</h2>
-        <div className="tree-actions">
+        <div className={styles.treeActions}>
           <button type="button" className="small" onClick={startCreate}>
             New file
           </button>
@@ -417,7 +419,7 @@ export function FileTree({
           </button>
           <button
             type="button"
-            className="small icon"
+            className="small"
             aria-label="Refresh files"
             title="Refresh files"
             onClick={() => {
@@ -431,7 +433,7 @@ export function FileTree({
       </div>
 
       {mode.kind === "create" && (
-        <form className="tree-form" onSubmit={submitCreate} aria-label="Create a file">
+        <form className={styles.treeForm} onSubmit={(event) => void submitCreate(event)} aria-label="Create a file">
           <label htmlFor="new-file-name">
             File name{mode.dir !== WORKSPACE_ROOT ? ` (in ${mode.dir}/)` : ""}
           </label>
@@ -444,7 +446,7 @@ export function FileTree({
             placeholder="main.py"
             {...(formError ? { "aria-invalid": true, "aria-describedby": "tree-form-error" } : {})}
           />
-          <div className="tree-form-actions">
+          <div className={styles.treeFormActions}>
             <button type="submit" className="small primary" disabled={busy}>
               Create
             </button>
@@ -461,7 +463,11 @@ export function FileTree({
       )}
 
       {mode.kind === "rename" && (
-        <form className="tree-form" onSubmit={submitRename} aria-label={`Rename ${mode.path}`}>
+        <form
+          className={styles.treeForm}
+          onSubmit={(event) => void submitRename(event)}
+          aria-label={`Rename ${mode.path}`}
+        >
           <label htmlFor="rename-file-name">New name for {baseName(mode.path)}</label>
           <input
             id="rename-file-name"
@@ -471,7 +477,7 @@ export function FileTree({
             onKeyDown={(event) => event.key === "Escape" && cancel()}
             {...(formError ? { "aria-invalid": true, "aria-describedby": "tree-form-error" } : {})}
           />
-          <div className="tree-form-actions">
+          <div className={styles.treeFormActions}>
             <button type="submit" className="small primary" disabled={busy}>
               Save name
             </button>
@@ -502,7 +508,7 @@ export function FileTree({
       )}
       {root?.status === "ready" && root.entries.length === 0 && <p className="muted small-text">No files yet.</p>}
 
-      <ul role="tree" aria-label="Files" className="tree" onKeyDown={onTreeKeyDown}>
+      <ul role="tree" aria-label="Files" className={styles.tree} onKeyDown={onTreeKeyDown}>
         {renderDir(WORKSPACE_ROOT, 1)}
       </ul>
 

@@ -1,4 +1,5 @@
 import Markdown from "react-markdown";
+import styles from "./HintsPanel.module.css";
 
 export interface HintsPanelProps {
   hints: readonly string[];
@@ -9,12 +10,12 @@ export interface HintsPanelProps {
 export function HintsPanel({ hints, hidden }: HintsPanelProps) {
   if (hints.length === 0 && hidden === 0) return null;
   return (
-    <section className="hints" aria-labelledby="hints-heading">
+    <section className={styles.hints} aria-labelledby="hints-heading">
       <h2 id="hints-heading" className="panel-title">
         Hints
       </h2>
       {hints.length > 0 ? (
-        <ol className="hint-list">
+        <ol className={styles.hintList}>
           {hints.map((hint, index) => (
             <li key={index} className="markdown">
               <Markdown>{hint}</Markdown>

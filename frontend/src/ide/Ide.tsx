@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from "react";
 import { ApiError, errorMessage } from "../api/client";
-import { resetLessonFiles } from "../api/endpoints";
+import { resetEnvironmentFiles, type EnvironmentTarget } from "../api/queries/environments";
 import { baseName, decodeText, GatewayClient } from "../api/gateway";
 import type { Environment, FileEntry } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
@@ -10,6 +10,8 @@ import { FileTree } from "./FileTree";
 import { languageForPath } from "./languages";
 import { Terminal, type TerminalHandle } from "./Terminal";
 import { ErrorText } from "../components/Messages";
+import { cx } from "../components/cx";
+import styles from "./Ide.module.css";
 
 export interface IdeHandle {
   /** Save every unsaved edit now. */
@@ -17,8 +19,8 @@ export interface IdeHandle {
 }
 
 export interface IdeProps {
-  courseId: string;
-  slug: string;
+  /** Whose environment: a learner's of a lesson, or an author's preview (its reset puts the draft's files back). */
+  target: EnvironmentTarget;
   environment: Environment;
   languages: readonly string[];
   runCommand: string | null;
@@ -26,11 +28,6 @@ export interface IdeProps {
   refreshToken: () => Promise<string>;
   /** The reset endpoint answered with the (possibly new) environment. */
   onReset?: (environment: Environment) => void;
-  /**
-   * Restore the starter files. Default: the learner's reset endpoint of the
-   * lesson (an author's draft preview passes its own); `null` hides the button.
-   */
-  resetFiles?: (() => Promise<Environment>) | null;
   ref?: Ref<IdeHandle>;
 }
 
@@ -70,15 +67,13 @@ export function pickFirstFile(entries: readonly FileEntry[], languages: readonly
 }
 
 export function Ide({
-  courseId,
-  slug,
+  target,
   environment,
   languages,
   runCommand,
   getToken,
   refreshToken,
   onReset,
-  resetFiles,
   ref,
 }: IdeProps) {
   const refreshRef = useRef(refreshToken);
@@ -246,7 +241,7 @@ export function Ide({
     setNotice(null);
     autosaver.discard();
     try {
-      const env = await (resetFiles ?? (() => resetLessonFiles(courseId, slug)))();
+      const env = await resetEnvironmentFiles(target);
       onReset?.(env);
       // Reload the tree and every open tab from the restored files.
       const reloaded = await Promise.all(
@@ -286,8 +281,8 @@ export function Ide({
   const openTabIds = useMemo(() => tabs.map((tab) => tab.id), [tabs]);
 
   return (
-    <div className="ide">
-      <div className="ide-toolbar" role="toolbar" aria-label="Environment actions">
+    <div className={styles.ide}>
+      <div className={styles.ideToolbar} role="toolbar" aria-label="Environment actions">
         {runCommand && (
           <button
             type="button"
@@ -298,23 +293,21 @@ export function Ide({
             Run
           </button>
         )}
-        {resetFiles !== null && (
-          <button type="button" onClick={() => setConfirmReset(true)} disabled={resetting}>
-            Reset to starter files
-          </button>
-        )}
+        <button type="button" onClick={() => setConfirmReset(true)} disabled={resetting}>
+          Reset to starter files
+        </button>
         <span className="spacer" />
         <span
           role="status"
           aria-label="Save status"
-          className={`save-status save-${saveStatus}`}
+          className={cx(styles.saveStatus, saveStatus === "failed" && styles.saveFailed)}
           {...(saveError ? { title: saveError } : {})}
         >
           {SAVE_TEXT[saveStatus]}
         </span>
       </div>
       {(notice || actionError) && (
-        <div className="ide-messages">
+        <div className={styles.ideMessages}>
           {notice && (
             <p className="notice" role="status">
               {notice}
@@ -326,7 +319,7 @@ export function Ide({
           <ErrorText message={actionError} />
         </div>
       )}
-      <div className="ide-body">
+      <div className={styles.ideBody}>
         <FileTree
           gateway={gateway}
           onOpen={openFile}
@@ -338,11 +331,11 @@ export function Ide({
           onDeleted={onDeleted}
           onRootLoaded={onRootLoaded}
         />
-        <div className="ide-main">
-          <div className="editor-panel">
-            <div className="tabs" role="tablist" aria-label="Open files">
+        <div className={styles.ideMain}>
+          <div className={styles.editorPanel}>
+            <div className={styles.tabs} role="tablist" aria-label="Open files">
               {tabs.map((tab) => (
-                <div key={tab.id} className={`tab${tab.id === activeId ? " active" : ""}`} role="presentation">
+                <div key={tab.id} className={cx(styles.tab, tab.id === activeId && styles.active)} role="presentation">
                   <button
                     type="button"
                     role="tab"
@@ -373,7 +366,7 @@ export function Ide({
                   </button>
                   <button
                     type="button"
-                    className="tab-close"
+                    className={styles.tabClose}
                     aria-label={`Close ${tab.path}`}
                     title={`Close ${tab.path}`}
                     tabIndex={-1}
@@ -385,18 +378,22 @@ export function Ide({
               ))}
             </div>
             <div
-              className="editor-area"
+              className={styles.editorArea}
               id="editor-tabpanel"
               role="tabpanel"
               {...(active ? { "aria-labelledby": `${active.id}-tab` } : { "aria-label": "No file open" })}
             >
-              {!active && <p className="muted placeholder">Open a file from the list to edit it.</p>}
-              {active?.status === "loading" && <p className="muted placeholder">Loading {active.path}…</p>}
+              {!active && <p className={cx("muted", styles.placeholder)}>Open a file from the list to edit it.</p>}
+              {active?.status === "loading" && (
+                <p className={cx("muted", styles.placeholder)}>Loading {active.path}…</p>
+              )}
               {active?.status === "binary" && (
-                <p className="muted placeholder">{active.path} is not a text file and cannot be edited here.</p>
+                <p className={cx("muted", styles.placeholder)}>
+                  {active.path} is not a text file and cannot be edited here.
+                </p>
               )}
               {active?.status === "error" && (
-                <p className="error placeholder" role="alert">
+                <p className={cx("error", styles.placeholder)} role="alert">
                   Could not open {active.path}: {active.error}
                 </p>
               )}

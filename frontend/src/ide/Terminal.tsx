@@ -1,8 +1,11 @@
 import { FitAddon } from "@xterm/addon-fit";
 import { Terminal as XTerm } from "@xterm/xterm";
+import { cx } from "../components/cx";
+import styles from "./Terminal.module.css";
 import "@xterm/xterm/css/xterm.css";
 import { useEffect, useImperativeHandle, useRef, useState, type Ref } from "react";
 import { terminalUrl } from "../api/gateway";
+import { useLatest } from "../components/useLatest";
 import { ReconnectingSocket, type ConnectionStatus } from "./reconnect";
 
 export interface TerminalHandle {
@@ -24,6 +27,13 @@ export interface TerminalProps {
 // The container is labelled "Terminal"; keep xterm's own input label distinct.
 XTerm.strings.promptLabel = "Shell input";
 
+const CONNECTION_CLASS: Record<ConnectionStatus, string | undefined> = {
+  connecting: undefined,
+  open: styles.connOpen,
+  reconnecting: styles.connReconnecting,
+  closed: undefined,
+};
+
 function statusText(status: ConnectionStatus, delayMs: number | null): string {
   switch (status) {
     case "connecting":
@@ -42,10 +52,8 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
   const container = useRef<HTMLDivElement>(null);
   const socketRef = useRef<ReconnectingSocket | null>(null);
   const termRef = useRef<XTerm | null>(null);
-  const getTokenRef = useRef(getToken);
-  getTokenRef.current = getToken;
-  const refreshTokenRef = useRef(refreshToken);
-  refreshTokenRef.current = refreshToken;
+  const getTokenRef = useLatest(getToken);
+  const refreshTokenRef = useLatest(refreshToken);
   const [status, setStatus] = useState<{ status: ConnectionStatus; delayMs: number | null }>({
     status: "connecting",
     delayMs: null,
@@ -129,15 +137,15 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
       term.dispose();
       termRef.current = null;
     };
-  }, [gatewayUrl, environmentId]);
+  }, [gatewayUrl, environmentId, getTokenRef, refreshTokenRef]);
 
   return (
-    <div className="terminal-panel">
+    <div className={styles.terminalPanel}>
       <div className="panel-bar">
         <h2 className="panel-title">
           Terminal
         </h2>
-        <span role="status" aria-label="Connection status" className={`conn conn-${status.status}`}>
+        <span role="status" aria-label="Connection status" className={cx(styles.conn, CONNECTION_CLASS[status.status])}>
           {statusText(status.status, status.delayMs)}
         </span>
         {status.status === "reconnecting" && (
@@ -146,7 +154,7 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
           </button>
         )}
       </div>
-      <div className="terminal-host" ref={container} aria-label="Terminal" role="group" />
+      <div className={styles.terminalHost} ref={container} aria-label="Terminal" role="group" />
     </div>
   );
 }

@@ -1,7 +1,16 @@
 import { StreamLanguage } from "@codemirror/language";
 import type { Extension } from "@codemirror/state";
 
-export type LanguageName = "python" | "javascript" | "typescript" | "sql" | "shell";
+export type LanguageName =
+  | "python"
+  | "javascript"
+  | "typescript"
+  | "sql"
+  | "shell"
+  | "go"
+  | "gomod"
+  | "rust"
+  | "toml";
 
 const BY_EXTENSION: Record<string, LanguageName> = {
   py: "python",
@@ -17,12 +26,26 @@ const BY_EXTENSION: Record<string, LanguageName> = {
   sql: "sql",
   sh: "shell",
   bash: "shell",
+  bats: "shell",
+  go: "go",
+  rs: "rust",
+  toml: "toml",
 };
 
-/** The language used to highlight `path`, chosen by its extension. */
+/** Files known by their whole name (lower case), whatever their extension says. */
+const BY_NAME: Record<string, LanguageName> = {
+  ".bashrc": "shell",
+  ".profile": "shell",
+  "go.mod": "gomod",
+  "go.work": "gomod",
+  "cargo.lock": "toml",
+};
+
+/** The language used to highlight `path`, chosen by its file name, else its extension. */
 export function languageForPath(path: string): LanguageName | null {
   const name = path.slice(path.lastIndexOf("/") + 1).toLowerCase();
-  if (name === ".bashrc" || name === ".profile") return "shell";
+  const byName = BY_NAME[name];
+  if (byName) return byName;
   const dot = name.lastIndexOf(".");
   if (dot <= 0) return null;
   return BY_EXTENSION[name.slice(dot + 1)] ?? null;
@@ -50,6 +73,22 @@ export async function loadLanguage(language: LanguageName | null): Promise<Exten
     case "shell": {
       const { shell } = await import("@codemirror/legacy-modes/mode/shell");
       return StreamLanguage.define(shell);
+    }
+    case "go": {
+      const { go } = await import("@codemirror/lang-go");
+      return go();
+    }
+    case "gomod": {
+      const { goMod } = await import("./gomod");
+      return StreamLanguage.define(goMod);
+    }
+    case "rust": {
+      const { rust } = await import("@codemirror/lang-rust");
+      return rust();
+    }
+    case "toml": {
+      const { toml } = await import("@codemirror/legacy-modes/mode/toml");
+      return StreamLanguage.define(toml);
     }
     default:
       return [];

@@ -154,7 +154,7 @@ export class ReconnectingSocket {
       return;
     }
     if (this.stopped) return;
-    const create = this.options.createSocket ?? ((u: string) => new WebSocket(u) as SocketLike);
+    const create = this.options.createSocket ?? ((u: string) => new WebSocket(u));
     let socket: SocketLike;
     try {
       socket = create(url);

@@ -1,9 +1,16 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, errorMessage } from "../api/client";
-import { environmentPath } from "../api/endpoints";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect, useMemo, useState } from "react";
+import { errorMessage } from "../api/client";
+import {
+  adoptEnvironment,
+  environmentSessionQuery,
+  type EnvironmentPhase,
+  type EnvironmentSession,
+  type EnvironmentTarget,
+} from "../api/queries/environments";
 import type { Environment } from "../api/types";
 
-export type EnvironmentPhase = "starting" | "ready" | "failed" | "stopped";
+export type { EnvironmentPhase };
 
 export interface EnvironmentState {
   phase: EnvironmentPhase;
@@ -18,133 +25,65 @@ export interface UseEnvironmentOptions {
   pollIntervalMs?: number;
   /** Gateway tokens live a few minutes; refetch the environment this often. */
   tokenRefreshMs?: number;
-  /**
-   * The environment resource: POST starts (or returns) it, GET reads its state.
-   * Default: the learner's, `/api/courses/{course}/lessons/{slug}/environment`;
-   * an author's draft preview passes `previewPath(draft, slug)`.
-   */
-  endpoint?: string;
+}
+
+/** The phase shown: a failed read while starting fails the start; once running, a failed token refresh does not. */
+function phaseOf(session: EnvironmentSession | undefined, failed: boolean): EnvironmentPhase {
+  if (failed && (!session || session.phase === "starting")) return "failed";
+  return session?.phase ?? "starting";
 }
 
 /**
- * Start (POST) the lesson's environment, poll until it runs, then keep its
- * gateway token fresh. `getToken` always returns the newest token.
+ * Start (POST) the environment, poll until it runs, then keep its gateway
+ * token fresh. `getToken` always returns the newest token. `target` is the
+ * same object for as long as the environment is (memoize it).
  */
-export function useEnvironment(courseId: string, slug: string, options: UseEnvironmentOptions = {}) {
+export function useEnvironment(target: EnvironmentTarget, options: UseEnvironmentOptions = {}) {
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   const tokenRefreshMs = options.tokenRefreshMs ?? 4 * 60 * 1000;
-  const endpoint = options.endpoint ?? environmentPath(courseId, slug);
-  const [state, setState] = useState<EnvironmentState>({
-    phase: "starting",
-    environment: null,
-    error: null,
-    elapsed: 0,
-  });
-  const [attempt, setAttempt] = useState(0);
-  const token = useRef("");
-  const refreshing = useRef<Promise<string> | null>(null);
+  const client = useQueryClient();
+  const [attempt, setAttempt] = useState(() => ({ number: 0, startedAt: Date.now() }));
+  const [now, setNow] = useState(attempt.startedAt);
+  const query = useMemo(
+    () => environmentSessionQuery(target, attempt.number, { pollIntervalMs, tokenRefreshMs }),
+    [target, attempt.number, pollIntervalMs, tokenRefreshMs],
+  );
+  const { data: session, error } = useQuery(query);
+  const phase = phaseOf(session, error !== null);
 
-  const adopt = useCallback((env: Environment) => {
-    token.current = env.token;
-    setState((prev) => {
-      const same =
-        prev.environment &&
-        String(prev.environment.id) === String(env.id) &&
-        prev.environment.gateway_url === env.gateway_url &&
-        prev.environment.status === env.status;
-      return same ? prev : { ...prev, environment: env };
-    });
-  }, []);
-
-  // Start and wait for "running".
+  // Count the seconds of a start.
   useEffect(() => {
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const startedAt = Date.now();
-    const sleep = (ms: number) =>
-      new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, ms);
-      });
-    setState({ phase: "starting", environment: null, error: null, elapsed: 0 });
-    const ticker = setInterval(() => {
-      setState((prev) =>
-        prev.phase === "starting" ? { ...prev, elapsed: Math.floor((Date.now() - startedAt) / 1000) } : prev,
-      );
-    }, 1000);
+    if (phase !== "starting") return;
+    const ticker = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(ticker);
+  }, [phase]);
 
-    void (async () => {
-      try {
-        let env = await api.post<Environment>(endpoint);
-        let restarts = 0;
-        while (!cancelled) {
-          adopt(env);
-          if (env.status === "running") {
-            setState((prev) => ({ ...prev, phase: "ready", error: null }));
-            return;
-          }
-          if (env.status === "failed") {
-            setState((prev) => ({
-              ...prev,
-              phase: "failed",
-              error: env.error || "The environment could not be started.",
-            }));
-            return;
-          }
-          if (env.status === "stopped" || env.status === "removed") {
-            restarts += 1;
-            if (restarts > 3) throw new Error("The environment keeps stopping.");
-            env = await api.post<Environment>(endpoint);
-            continue;
-          }
-          await sleep(pollIntervalMs);
-          if (cancelled) return;
-          env = await api.get<Environment>(endpoint);
-        }
-      } catch (err) {
-        if (!cancelled) setState((prev) => ({ ...prev, phase: "failed", error: errorMessage(err) }));
-      } finally {
-        clearInterval(ticker);
-      }
-    })();
+  const getToken = useCallback(
+    () => client.getQueryData<EnvironmentSession>(query.queryKey)?.token ?? "",
+    [client, query],
+  );
 
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-      clearInterval(ticker);
-    };
-  }, [endpoint, attempt, pollIntervalMs, adopt]);
+  /** Read the environment for a fresh token (one request however many ask at once). */
+  const refreshToken = useCallback(
+    async () => (await client.fetchQuery({ ...query, staleTime: 0 })).token,
+    [client, query],
+  );
 
-  /** Refetch the environment for a fresh token (deduplicated). */
-  const refreshToken = useCallback((): Promise<string> => {
-    if (!refreshing.current) {
-      refreshing.current = api.get<Environment>(endpoint)
-        .then((env) => {
-          adopt(env);
-          if (env.status === "failed") {
-            setState((prev) => ({ ...prev, phase: "failed", error: env.error || "The environment failed." }));
-          } else if (env.status !== "running" && env.status !== "starting") {
-            setState((prev) => ({ ...prev, phase: "stopped" }));
-          }
-          return env.token;
-        })
-        .finally(() => {
-          refreshing.current = null;
-        });
-    }
-    return refreshing.current;
-  }, [endpoint, adopt]);
+  const adopt = useCallback(
+    (env: Environment) =>
+      client.setQueryData<EnvironmentSession>(query.queryKey, (previous) =>
+        previous ? adoptEnvironment(previous, env) : previous,
+      ),
+    [client, query],
+  );
 
-  // Keep the token fresh while ready.
-  useEffect(() => {
-    if (state.phase !== "ready") return;
-    const timer = setInterval(() => {
-      refreshToken().catch(() => undefined);
-    }, tokenRefreshMs);
-    return () => clearInterval(timer);
-  }, [state.phase, tokenRefreshMs, refreshToken]);
+  const retry = useCallback(() => setAttempt((previous) => ({ number: previous.number + 1, startedAt: Date.now() })), []);
 
-  const getToken = useCallback(() => token.current, []);
-  const retry = useCallback(() => setAttempt((n) => n + 1), []);
-
+  const state: EnvironmentState = {
+    phase,
+    environment: session?.environment ?? null,
+    error: phase === "failed" ? (session?.phase === "failed" ? session.error : errorMessage(error)) : null,
+    elapsed: Math.max(0, Math.floor((now - attempt.startedAt) / 1000)),
+  };
   return { ...state, getToken, refreshToken, retry, adopt };
 }

@@ -1,9 +1,9 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { ActivityEntry } from "../api/types";
-import { jsonResponse, mockFetch } from "../test-utils";
+import { jsonResponse, mockFetch, render } from "../test-utils";
 import { ActivityPage } from "./ActivityPage";
 
 const entry = (id: string, extra: Partial<ActivityEntry> = {}): ActivityEntry => ({

@@ -1,15 +1,12 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
 import { errorMessage } from "../api/client";
-import { getActivity } from "../api/endpoints";
-import type { ActivityEntry, ActivityQuery, ActivityScope } from "../api/types";
+import { useActivity } from "../api/queries/activity";
+import type { ActivityQuery, ActivityScope } from "../api/types";
 import { formatTime } from "../components/format";
 import { ErrorText } from "../components/Messages";
-
-interface Feed {
-  entries: ActivityEntry[];
-  next: string | null;
-}
+import { cx } from "../components/cx";
+import styles from "./ActivityPage.module.css";
 
 /** What the page shows, from `?scope=mine|lesson|organization&course=&lesson=&organization=`. */
 function readQuery(params: URLSearchParams): { query: ActivityQuery; problem: string | null } {
@@ -38,46 +35,11 @@ function heading(query: ActivityQuery): string {
 export function ActivityPage() {
   const [params] = useSearchParams();
   const search = params.toString();
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const { query, problem } = useMemo(() => readQuery(params), [search]);
-  const [feed, setFeed] = useState<Feed | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const generation = useRef(0);
-
-  const load = useCallback(
-    async (after: string | null) => {
-      const mine = ++generation.current;
-      setLoading(true);
-      setError(null);
-      try {
-        const page = await getActivity(after ? { ...query, after } : query);
-        if (mine !== generation.current) return;
-        setFeed((prev) => ({
-          entries: after && prev ? [...prev.entries, ...page.entries] : page.entries,
-          next: page.next,
-        }));
-      } catch (err) {
-        if (mine === generation.current) setError(errorMessage(err));
-      } finally {
-        if (mine === generation.current) setLoading(false);
-      }
-    },
-    [query],
-  );
-
-  useEffect(() => {
-    setFeed(null);
-    if (problem) {
-      generation.current += 1;
-      setLoading(false);
-      return;
-    }
-    void load(null);
-    return () => {
-      generation.current += 1;
-    };
-  }, [load, problem]);
+  const { query, problem } = useMemo(() => readQuery(new URLSearchParams(search)), [search]);
+  const activity = useActivity(query, problem === null);
+  const entries = activity.data?.pages.flatMap((page) => page.entries);
+  const loading = activity.isFetching;
+  const error = activity.error ? errorMessage(activity.error) : null;
 
   const showPerformer = query.scope === "lesson" || query.scope === "organization";
   const title = heading(query);
@@ -107,7 +69,7 @@ export function ActivityPage() {
       )}
       <h1>{title}</h1>
       <ErrorText message={problem} />
-      {!feed && loading && (
+      {!entries && loading && (
         <p className="muted" role="status">
           Loading the activity…
         </p>
@@ -117,27 +79,27 @@ export function ActivityPage() {
           Could not load the activity: {error}
         </p>
       )}
-      {feed && feed.entries.length === 0 && <p className="muted">Nothing yet.</p>}
-      {feed && feed.entries.length > 0 && (
-        <ol className={`activity-list${showPerformer ? " with-performer" : ""}`} aria-label="Activity">
-          {feed.entries.map((entry) => (
+      {entries && entries.length === 0 && <p className="muted">Nothing yet.</p>}
+      {entries && entries.length > 0 && (
+        <ol className={cx(styles.activityList, showPerformer && styles.withPerformer)} aria-label="Activity">
+          {entries.map((entry) => (
             <li key={entry.id}>
               <time dateTime={entry.occurred_at}>{formatTime(entry.occurred_at)}</time>
               {showPerformer && (
-                <span className="activity-performer">
+                <span className={styles.activityPerformer}>
                   <span className="visually-hidden">By </span>
                   {entry.performer ?? "—"}
                 </span>
               )}
-              <span className="activity-action">{entry.text ? entry.action : ""}</span>
-              <span className="activity-text">{entry.text || entry.action}</span>
+              <span className={styles.activityAction}>{entry.text ? entry.action : ""}</span>
+              <span className={styles.activityText}>{entry.text || entry.action}</span>
             </li>
           ))}
         </ol>
       )}
-      {feed?.next && (
+      {activity.hasNextPage && (
         <p className="pager">
-          <button type="button" onClick={() => void load(feed.next)} disabled={loading}>
+          <button type="button" onClick={() => void activity.fetchNextPage()} disabled={loading}>
             {loading ? "Loading…" : "Older"}
           </button>
         </p>

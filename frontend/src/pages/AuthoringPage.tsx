@@ -1,21 +1,22 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { errorMessage } from "../api/client";
-import { importArchive, importFromGit, listDrafts } from "../api/endpoints";
-import type { DraftSummary, FormatProblem } from "../api/types";
+import { draftBusy, useDrafts, useImportArchive, useImportFromGit } from "../api/queries/authoring";
+import type { DraftSummary, DraftView } from "../api/types";
+import { DataTable, type Column } from "../components/DataTable";
 import {
   DeleteDraftButton,
-  draftBusy,
   draftName,
   DraftProgressBar,
   DraftStatusBadge,
   formatProblemsOf,
   FormatProblemList,
+  sourceClass,
 } from "../components/drafts";
 import { formatTime } from "../components/format";
 import { ErrorText, NoticeText } from "../components/Messages";
-
-export const DRAFT_PAGE = 50;
+import { cx } from "../components/cx";
+import styles from "./AuthoringPage.module.css";
 
 export interface AuthoringPageProps {
   /** How often the list is refreshed while a draft is fetched or validated. */
@@ -24,56 +25,52 @@ export interface AuthoringPageProps {
 
 function ImportForm() {
   const navigate = useNavigate();
+  const fromGit = useImportFromGit();
+  const fromArchive = useImportArchive();
   const [gitUrl, setGitUrl] = useState("");
   const [archive, setArchive] = useState<File | null>(null);
-  const [busy, setBusy] = useState<"git" | "archive" | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [problems, setProblems] = useState<FormatProblem[] | null>(null);
+  /** What the form itself refuses before anything is sent. */
+  const [missing, setMissing] = useState<string | null>(null);
+  const busy = fromGit.isPending ? "git" : fromArchive.isPending ? "archive" : null;
+  const failure = fromGit.error ?? fromArchive.error;
+  const problems = formatProblemsOf(failure);
 
-  const run = async (kind: "git" | "archive", request: () => Promise<{ id: number }>) => {
-    setBusy(kind);
-    setError(null);
-    setProblems(null);
-    try {
-      const draft = await request();
-      navigate(`/authoring/imports/${draft.id}`);
-    } catch (err) {
-      const found = formatProblemsOf(err);
-      if (found) setProblems(found);
-      else setError(errorMessage(err));
-    } finally {
-      setBusy(null);
-    }
-  };
+  const opened = { onSuccess: (draft: DraftView) => void navigate(`/authoring/imports/${draft.id}`) };
 
   const submitGit = (event: FormEvent) => {
     event.preventDefault();
     const url = gitUrl.trim();
+    fromArchive.reset();
     if (!url) {
-      setError("Enter the course's Git URL.");
+      fromGit.reset();
+      setMissing("Enter the course's Git URL.");
       return;
     }
-    void run("git", () => importFromGit({ git_url: url }));
+    setMissing(null);
+    fromGit.mutate(url, opened);
   };
 
   const submitArchive = (event: FormEvent) => {
     event.preventDefault();
+    fromGit.reset();
     if (!archive) {
-      setError("Choose a course archive (.tar.gz or .zip).");
+      fromArchive.reset();
+      setMissing("Choose a course archive (.tar.gz or .zip).");
       return;
     }
-    void run("archive", () => importArchive(archive));
+    setMissing(null);
+    fromArchive.mutate(archive, opened);
   };
 
   return (
-    <section className="card import-card" aria-labelledby="import-heading">
+    <section className={cx("card", styles.importCard)} aria-labelledby="import-heading">
       <h2 id="import-heading">Import a course</h2>
       <p className="muted small-text">
         A course is a directory with <code>course.yaml</code> at its top (or in its one top-level directory). It is
         validated before anyone sees it: the tests must fail on the starter files and every wrong solution, and pass
         on the reference solution in time.
       </p>
-      <ErrorText message={error} />
+      <ErrorText message={missing ?? (failure && !problems ? errorMessage(failure) : null)} />
       {problems && <FormatProblemList problems={problems} />}
       <form className="form inline-form" onSubmit={submitGit} aria-label="Import from Git">
         <div className="field">
@@ -113,150 +110,87 @@ function ImportForm() {
   );
 }
 
+function draftColumns(onDeleted: (draft: DraftSummary) => void): Column<DraftSummary>[] {
+  return [
+    {
+      header: "Course",
+      rowHeader: true,
+      cell: (draft) => (
+        <>
+          <Link to={`/authoring/imports/${draft.id}`}>{draftName(draft)}</Link>
+          <div className="muted small-text">
+            {draft.course_id ?? `draft ${draft.id}`}
+            {draft.organization ? ` · ${draft.organization}` : ""}
+            {draft.published_version !== null ? ` · version ${draft.published_version}` : ""}
+          </div>
+        </>
+      ),
+    },
+    { header: "Status", cell: (draft) => <DraftStatusBadge status={draft.status} /> },
+    {
+      header: "Progress",
+      cell: (draft) =>
+        draftBusy(draft.status) ? (
+          <DraftProgressBar
+            progress={draft.progress}
+            status={draft.status}
+            label={`Validation of ${draftName(draft)}`}
+          />
+        ) : (
+          <span className="muted small-text">
+            {draft.progress.done} of {draft.progress.total} runs
+          </span>
+        ),
+    },
+    { header: "Source", cellClassName: sourceClass, cellTitle: (draft) => draft.source, cell: (draft) => draft.source },
+    {
+      header: "Imported",
+      cell: (draft) => <time dateTime={draft.created_at}>{formatTime(draft.created_at)}</time>,
+    },
+    {
+      header: "Actions",
+      hiddenHeader: true,
+      cell: (draft) => <DeleteDraftButton draft={draft} onDeleted={() => onDeleted(draft)} />,
+    },
+  ];
+}
+
 export function AuthoringPage({ pollIntervalMs = 2000 }: AuthoringPageProps) {
-  const [drafts, setDrafts] = useState<DraftSummary[] | null>(null);
-  /** The `after` of the page following the drafts shown; null when they are all. */
-  const [next, setNext] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const [loadingMore, setLoadingMore] = useState(false);
+  const list = useDrafts(pollIntervalMs);
+  const drafts = list.data?.pages.flatMap((page) => page.items);
   const [notice, setNotice] = useState<string | null>(null);
-  const count = useRef(0);
-  count.current = drafts?.length ?? 0;
 
-  /** (Re)load the newest drafts, as many as are shown (at least one page). */
-  const refresh = useCallback(async (signal?: AbortSignal) => {
-    try {
-      const limit = Math.min(Math.max(count.current, DRAFT_PAGE), 200);
-      const page = await listDrafts(null, limit, signal);
-      setDrafts(page.items);
-      setNext(page.next_after);
-      setError(null);
-    } catch (err) {
-      if (!signal?.aborted) setError(errorMessage(err));
-    }
-  }, []);
-
-  useEffect(() => {
-    const controller = new AbortController();
-    void refresh(controller.signal);
-    return () => controller.abort();
-  }, [refresh]);
-
-  const busy = drafts?.some((draft) => draftBusy(draft.status)) ?? false;
-  useEffect(() => {
-    if (!busy) return;
-    // The next poll is timed from the end of the last one: a slow server never gets requests piling up.
-    let stopped = false;
-    let timer: ReturnType<typeof setTimeout>;
-    const poll = async () => {
-      await refresh();
-      if (!stopped) timer = setTimeout(() => void poll(), pollIntervalMs);
-    };
-    timer = setTimeout(() => void poll(), pollIntervalMs);
-    return () => {
-      stopped = true;
-      clearTimeout(timer);
-    };
-  }, [busy, pollIntervalMs, refresh]);
-
-  const deleted = (draft: DraftSummary) => {
-    setDrafts((prev) => prev?.filter((item) => item.id !== draft.id) ?? prev);
-    setNotice(`Draft ${draft.id} (${draftName(draft)}) was deleted.`);
-  };
-
-  const loadOlder = async () => {
-    if (next === null) return;
-    setLoadingMore(true);
-    try {
-      const page = await listDrafts(next, DRAFT_PAGE);
-      setDrafts((prev) => [...(prev ?? []), ...page.items]);
-      setNext(page.next_after);
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setLoadingMore(false);
-    }
-  };
+  const deleted = (draft: DraftSummary) => setNotice(`Draft ${draft.id} (${draftName(draft)}) was deleted.`);
 
   return (
     <div className="page wide">
       <h1>Authoring</h1>
       <ImportForm />
       <h2>Your drafts</h2>
-      {error && (
+      {list.error && (
         <p className="error" role="alert">
-          Could not load the drafts: {error}
+          Could not load the drafts: {errorMessage(list.error)}
         </p>
       )}
       <NoticeText message={notice} />
-      {drafts === null && !error && (
+      {!drafts && !list.error && (
         <p className="muted" role="status">
           Loading the drafts…
         </p>
       )}
       {drafts && drafts.length === 0 && <p className="muted">No drafts yet: import a course above.</p>}
       {drafts && drafts.length > 0 && (
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">Course drafts, newest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Course</th>
-                <th scope="col">Status</th>
-                <th scope="col">Progress</th>
-                <th scope="col">Source</th>
-                <th scope="col">Imported</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {drafts.map((draft) => (
-                <tr key={draft.id}>
-                  <th scope="row">
-                    <Link to={`/authoring/imports/${draft.id}`}>{draftName(draft)}</Link>
-                    <div className="muted small-text">
-                      {draft.course_id ?? `draft ${draft.id}`}
-                      {draft.organization ? ` · ${draft.organization}` : ""}
-                      {draft.published_version !== null ? ` · version ${draft.published_version}` : ""}
-                    </div>
-                  </th>
-                  <td>
-                    <DraftStatusBadge status={draft.status} />
-                  </td>
-                  <td>
-                    {draftBusy(draft.status) ? (
-                      <DraftProgressBar
-                        progress={draft.progress}
-                        status={draft.status}
-                        label={`Validation of ${draftName(draft)}`}
-                      />
-                    ) : (
-                      <span className="muted small-text">
-                        {draft.progress.done} of {draft.progress.total} runs
-                      </span>
-                    )}
-                  </td>
-                  <td className="cell-source" title={draft.source}>
-                    {draft.source}
-                  </td>
-                  <td>
-                    <time dateTime={draft.created_at}>{formatTime(draft.created_at)}</time>
-                  </td>
-                  <td>
-                    <DeleteDraftButton draft={draft} onDeleted={() => deleted(draft)} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption="Course drafts, newest first"
+          rows={drafts}
+          rowKey={(draft) => draft.id}
+          columns={draftColumns(deleted)}
+        />
       )}
-      {next !== null && (
+      {list.hasNextPage && (
         <p className="pager">
-          <button type="button" onClick={() => void loadOlder()} disabled={loadingMore}>
-            {loadingMore ? "Loading…" : "Older drafts"}
+          <button type="button" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+            {list.isFetchingNextPage ? "Loading…" : "Older drafts"}
           </button>
         </p>
       )}

@@ -1,16 +1,16 @@
 import { Link, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
-import { getCourse } from "../api/endpoints";
-import { useAsync } from "../components/useAsync";
-import { Progress } from "./CataloguePage";
+import { useCourse } from "../api/queries/learning";
+import { Progress } from "../components/Progress";
+import styles from "./learning.module.css";
 
 export function CoursePage() {
   const { courseId = "" } = useParams();
-  const { state } = useAsync((signal) => getCourse(courseId, signal), [courseId]);
+  const { data: course, error } = useCourse(courseId);
 
-  if (state.status === "loading") return <p className="muted page">Loading the course…</p>;
-  if (state.status === "error") {
-    if (state.error instanceof ApiError && state.error.status === 404) {
+  if (!course) {
+    if (!error) return <p className="muted page">Loading the course…</p>;
+    if (error instanceof ApiError && error.status === 404) {
       return (
         <div className="page">
           <h1>Course not found</h1>
@@ -22,11 +22,10 @@ export function CoursePage() {
     }
     return (
       <p className="error page" role="alert">
-        Could not load the course: {errorMessage(state.error)}
+        Could not load the course: {errorMessage(error)}
       </p>
     );
   }
-  const course = state.value;
 
   return (
     <div className="page">
@@ -37,14 +36,14 @@ export function CoursePage() {
       {course.summary && <p>{course.summary}</p>}
       <Progress completed={course.completed} total={course.total} label={`Progress in ${course.title}`} />
       <h2>Lessons</h2>
-      <ol className="lesson-list">
+      <ol className={styles.lessonList}>
         {course.lessons.map((lesson) => (
           <li key={lesson.slug} className={lesson.completed ? "completed" : undefined}>
             <Link to={`/courses/${encodeURIComponent(courseId)}/lessons/${encodeURIComponent(lesson.slug)}`}>
               {lesson.title}
             </Link>
             {lesson.completed && (
-              <span className="done-mark">
+              <span className={styles.doneMark}>
                 <span aria-hidden="true">✔</span> Completed
               </span>
             )}

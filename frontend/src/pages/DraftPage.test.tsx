@@ -1,9 +1,9 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { DraftView, LessonReport, ValidationReport } from "../api/types";
-import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
 import { DraftPage } from "./DraftPage";
 
 // xterm.js needs a real browser (the preview's IDE would load it).

@@ -1,17 +1,21 @@
 import { lazy, Suspense, useEffect, useRef, useState, type ReactNode } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
-import { getDraft, publishDraft } from "../api/endpoints";
-import type { DraftView, FlakyTest, LessonReport, PublishedDraft, RunReport, ValidationReport } from "../api/types";
+import { draftBusy, useDraft, usePublishDraft } from "../api/queries/authoring";
+import type { FlakyTest, LessonReport, PublishedDraft, RunReport, ValidationReport } from "../api/types";
 import {
   DeleteDraftButton,
-  draftBusy,
   draftName,
   DraftProgressBar,
   DraftStatusBadge,
   FormatProblemList,
+  sourceClass,
 } from "../components/drafts";
 import { formatDuration, formatTime } from "../components/format";
+import { cx } from "../components/cx";
+import { tableStyles } from "../components/DataTable";
+import ideStyles from "../ide/Ide.module.css";
+import styles from "./DraftPage.module.css";
 
 // The IDE (CodeMirror, xterm.js) is only loaded when a lesson is previewed.
 const DraftPreview = lazy(() => import("./DraftPreview").then((module) => ({ default: module.DraftPreview })));
@@ -24,7 +28,7 @@ export interface DraftPageProps {
 /** ✓ / ✗ with a text for screen readers. */
 function Mark({ ok, yes = "Yes", no = "No" }: { ok: boolean; yes?: string; no?: string }) {
   return (
-    <span className={ok ? "mark mark-ok" : "mark mark-bad"}>
+    <span className={cx(styles.mark, ok ? styles.markOk : styles.markBad)}>
       <span aria-hidden="true">{ok ? "✓" : "✗"}</span>
       <span className="visually-hidden">{ok ? yes : no}</span>
     </span>
@@ -44,7 +48,7 @@ function reason(run: RunReport | undefined): string | null {
 
 function Reason({ run }: { run: RunReport | undefined }) {
   const text = reason(run);
-  return text ? <span className="run-reason">{text}</span> : null;
+  return text ? <span className={styles.runReason}>{text}</span> : null;
 }
 
 /** The test's own name, without its file and class (`test_x[SIGINT]`). */
@@ -65,11 +69,11 @@ function UnderLoad({ report, stressRuns }: { report: LessonReport; stressRuns: n
     );
   }
   return (
-    <ul className="flaky-list" aria-label={`Flaky tests of ${report.title}`}>
+    <ul className={styles.flakyList} aria-label={`Flaky tests of ${report.title}`}>
       {flaky.map((item) => (
         <li key={`${item.candidate}:${item.test}`}>
-          <Mark ok={false} no="Flaky" /> <code className="test-id">{testName(item)}</code>
-          <span className="run-reason">
+          <Mark ok={false} no="Flaky" /> <code className={styles.testId}>{testName(item)}</code>
+          <span className={styles.runReason}>
             {item.candidate === "solution"
               ? `failed ${item.failed_runs} of ${item.runs} runs`
               : `passed ${item.failed_runs} of ${item.runs} runs`}
@@ -95,7 +99,7 @@ function FlakyWarning({
   const flaky = report.lessons.flatMap((lesson) => (lesson.flaky ?? []).map((item) => ({ lesson, item })));
   const count = flaky.length;
   return (
-    <div className="notice flaky-warning" role="region" aria-label="Flaky tests">
+    <div className={cx("notice", styles.flakyWarning)} role="region" aria-label="Flaky tests">
       <p>
         <strong>
           {count} flaky {count === 1 ? "test" : "tests"}
@@ -107,14 +111,14 @@ function FlakyWarning({
       <ul>
         {flaky.map(({ lesson, item }) => (
           <li key={`${lesson.slug}:${item.candidate}:${item.test}`}>
-            {lesson.title}: <code className="test-id">{testName(item)}</code> —{" "}
+            {lesson.title}: <code className={styles.testId}>{testName(item)}</code> —{" "}
             {item.summary.slice(item.summary.lastIndexOf(": ") + 2)}
-            {item.message && <span className="run-reason">{item.message}</span>}
+            {item.message && <span className={styles.runReason}>{item.message}</span>}
           </li>
         ))}
       </ul>
       {canPublish && (
-        <label className="check-label">
+        <label className={styles.checkLabel}>
           <input type="checkbox" checked={confirmed} onChange={(event) => onConfirm(event.target.checked)} />
           Publish anyway: I have seen the flaky {count === 1 ? "test" : "tests"}
         </label>
@@ -136,7 +140,7 @@ function ReportCells({ report }: { report: LessonReport }) {
         {wrong.length === 0 ? (
           <span className="muted">none</span>
         ) : (
-          <ul className="wrong-list">
+          <ul className={styles.wrongList}>
             {wrong.map(([name, fails]) => (
               <li key={name}>
                 <Mark ok={fails} /> <code>{name}</code> <Reason run={runOf(report, `wrong:${name}`)} />
@@ -184,7 +188,7 @@ function PublishResult({ result }: { result: PublishedDraft }) {
 function Section({ title, children }: { title: string; children: ReactNode }) {
   const id = `section-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (
-    <section aria-labelledby={id} className="draft-section">
+    <section aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
       {children}
     </section>
@@ -195,60 +199,16 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
   const { draftId: rawId = "" } = useParams();
   const draftId = Number(rawId);
   const navigate = useNavigate();
-  const [draft, setDraft] = useState<DraftView | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
-  const [publishing, setPublishing] = useState(false);
-  const [publishError, setPublishError] = useState<string | null>(null);
-  const [published, setPublished] = useState<PublishedDraft | null>(null);
+  const { data: draft, error } = useDraft(draftId, pollIntervalMs);
+  const publish = usePublishDraft(draftId);
   const [allowFlaky, setAllowFlaky] = useState(false);
   const [preview, setPreview] = useState<string | null>(null);
   const previewRegion = useRef<HTMLElement>(null);
-
-  // Read the draft; reread it every `pollIntervalMs` while its job works (fetching, validating).
-  useEffect(() => {
-    if (!Number.isInteger(draftId)) {
-      setLoadError(new Error("Not a draft number."));
-      return;
-    }
-    const controller = new AbortController();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const load = async () => {
-      try {
-        const found = await getDraft(draftId, controller.signal);
-        if (controller.signal.aborted) return;
-        setDraft(found);
-        setLoadError(null);
-        if (draftBusy(found.status)) timer = setTimeout(() => void load(), pollIntervalMs);
-      } catch (err) {
-        if (controller.signal.aborted) return;
-        setLoadError(err);
-      }
-    };
-    void load();
-    return () => {
-      controller.abort();
-      clearTimeout(timer);
-    };
-  }, [draftId, pollIntervalMs]);
+  const loadError = Number.isInteger(draftId) ? error : new Error("Not a draft number.");
 
   useEffect(() => {
     if (preview) previewRegion.current?.focus();
   }, [preview]);
-
-  const publish = async () => {
-    setPublishing(true);
-    setPublishError(null);
-    setPublished(null);
-    try {
-      const result = await publishDraft(draftId, { allow_flaky: allowFlaky });
-      setDraft(result.draft);
-      setPublished(result);
-    } catch (err) {
-      setPublishError(errorMessage(err));
-    } finally {
-      setPublishing(false);
-    }
-  };
 
   if (!draft) {
     if (loadError) {
@@ -290,7 +250,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
         <Link to="/authoring">Authoring</Link> / <span aria-current="page">Draft {draft.id}</span>
       </nav>
       <h1>{draftName(draft)}</h1>
-      <dl className="draft-facts">
+      <dl className={styles.draftFacts}>
         <dt>Course</dt>
         <dd>
           {draft.course_id === null ? (
@@ -314,7 +274,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           <DraftProgressBar progress={draft.progress} status={draft.status} label="Validation progress" />
         </dd>
         <dt>Source</dt>
-        <dd className="cell-source">{draft.source}</dd>
+        <dd className={cx(sourceClass, styles.source)}>{draft.source}</dd>
         <dt>Imported</dt>
         <dd>
           <time dateTime={draft.created_at}>{formatTime(draft.created_at)}</time>
@@ -328,7 +288,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
       {draft.problems.length > 0 && (
         <FormatProblemList problems={draft.problems} outcome="fix them and import the course again" />
       )}
-      {loadError !== null && (
+      {loadError && (
         <p className="error" role="alert">
           Could not refresh the draft: {errorMessage(loadError)}
         </p>
@@ -342,15 +302,15 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           canPublish={draft.status === "valid"}
         />
       )}
-      <div className="draft-actions">
+      <div className={styles.draftActions}>
         <button
           type="button"
           className="primary"
-          onClick={() => void publish()}
-          disabled={draft.status !== "valid" || publishing || blockedByFlaky}
+          onClick={() => publish.mutate({ allow_flaky: allowFlaky })}
+          disabled={draft.status !== "valid" || publish.isPending || blockedByFlaky}
           aria-describedby="publish-help"
         >
-          {publishing ? "Publishing…" : "Publish"}
+          {publish.isPending ? "Publishing…" : "Publish"}
         </button>
         <span id="publish-help" className="muted small-text">
           {blockedByFlaky
@@ -362,14 +322,14 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
                 : "Only a valid draft can be published."}
         </span>
         <span className="spacer" />
-        <DeleteDraftButton draft={draft} className="" onDeleted={() => navigate("/authoring")} />
+        <DeleteDraftButton draft={draft} className="" onDeleted={() => void navigate("/authoring")} />
       </div>
-      {publishError && (
+      {publish.error && (
         <p className="error" role="alert">
-          Could not publish: {publishError}
+          Could not publish: {errorMessage(publish.error)}
         </p>
       )}
-      {published && <PublishResult result={published} />}
+      {publish.data && <PublishResult result={publish.data} />}
 
       <Section title="Validation report">
         {draft.report ? (
@@ -386,8 +346,8 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
             {draftBusy(draft.status) ? "The report appears when the validation ends." : "No report."}
           </p>
         )}
-        <div className="table-wrap">
-          <table className="data-table report-table">
+        <div className={tableStyles.tableWrap}>
+          <table className={tableStyles.dataTable}>
             <caption className="visually-hidden">Validation of each lesson</caption>
             <thead>
               <tr>
@@ -406,7 +366,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
               {rows.map((row) => {
                 const report = reports.get(row.slug);
                 return (
-                  <tr key={row.slug} className={report && !report.ok ? "row-bad" : undefined}>
+                  <tr key={row.slug} className={report && !report.ok ? tableStyles.rowBad : undefined}>
                     <th scope="row">
                       {row.title}
                       <div className="muted small-text">
@@ -446,7 +406,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
 
       {preview && (
         <section
-          className="preview-panel"
+          className={styles.previewPanel}
           aria-labelledby="preview-heading"
           ref={previewRegion}
           tabIndex={-1}
@@ -459,12 +419,11 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
               Close preview
             </button>
           </div>
-          <div className="ide-panel preview-ide">
+          <div className={cx(ideStyles.idePanel, styles.previewIde)}>
             <Suspense fallback={<p className="muted">Loading the IDE…</p>}>
               <DraftPreview
                 key={preview}
                 draftId={draft.id}
-                courseId={draft.course_id ?? ""}
                 slug={preview}
                 languages={draft.lessons.find((lesson) => lesson.slug === preview)?.languages ?? []}
                 runCommand={draft.lessons.find((lesson) => lesson.slug === preview)?.run_command ?? null}

@@ -1,15 +1,15 @@
-import { previewPath, resetPreview } from "../api/endpoints";
+import { useMemo } from "react";
+import { draftPreview } from "../api/queries/environments";
 import { EnvironmentProgress } from "../ide/EnvironmentProgress";
 import { Ide } from "../ide/Ide";
 import { useEnvironment, type UseEnvironmentOptions } from "../ide/useEnvironment";
 
 export interface DraftPreviewProps {
   draftId: number;
-  courseId: string;
   slug: string;
   languages: string[];
   runCommand: string | null;
-  options?: Omit<UseEnvironmentOptions, "endpoint">;
+  options?: UseEnvironmentOptions;
 }
 
 /**
@@ -17,20 +17,19 @@ export interface DraftPreviewProps {
  * (POST …/lessons/{slug}/preview, then polled with GET) in the IDE. Its reset
  * button puts the draft's starter files back (POST …/preview/reset).
  */
-export function DraftPreview({ draftId, courseId, slug, languages, runCommand, options }: DraftPreviewProps) {
-  const environment = useEnvironment(courseId, slug, { ...options, endpoint: previewPath(draftId, slug) });
+export function DraftPreview({ draftId, slug, languages, runCommand, options }: DraftPreviewProps) {
+  const target = useMemo(() => draftPreview(draftId, slug), [draftId, slug]);
+  const environment = useEnvironment(target, options);
 
   return environment.phase === "ready" && environment.environment ? (
     <Ide
       key={String(environment.environment.id)}
-      courseId={courseId}
-      slug={slug}
+      target={target}
       environment={environment.environment}
       languages={languages}
       runCommand={runCommand}
       getToken={environment.getToken}
       refreshToken={environment.refreshToken}
-      resetFiles={() => resetPreview(draftId, slug)}
       onReset={environment.adopt}
     />
   ) : (

@@ -1,31 +1,16 @@
-import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
-import { acceptInvitation } from "../api/endpoints";
-import type { OrganizationMembership } from "../api/types";
+import { useAcceptInvitation } from "../api/queries/organizations";
 import { useAuth } from "../auth/AuthContext";
 
 /** `/invitations/:token` (the link of an invitation mail); RequireAuth sends signed-out visitors to sign in first. */
 export function InvitationPage() {
   const { token = "" } = useParams();
   const { me, refresh } = useAuth();
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const [joined, setJoined] = useState<OrganizationMembership | null>(null);
+  const accept = useAcceptInvitation();
+  const joined = accept.data;
 
-  const accept = async () => {
-    setBusy(true);
-    setError(null);
-    try {
-      const membership = await acceptInvitation(token);
-      setJoined(membership);
-      await refresh();
-    } catch (err) {
-      setError(errorMessage(err));
-    } finally {
-      setBusy(false);
-    }
-  };
+  const join = () => accept.mutate(token, { onSuccess: () => void refresh() });
 
   return (
     <div className="page narrow">
@@ -45,13 +30,13 @@ export function InvitationPage() {
             You were invited to join an organization on Practica. Accept to join it as <strong>{me?.email}</strong>
             .
           </p>
-          {error && (
+          {accept.error && (
             <p className="error" role="alert">
-              Could not join: {error}
+              Could not join: {errorMessage(accept.error)}
             </p>
           )}
-          <button type="button" className="primary" onClick={() => void accept()} disabled={busy}>
-            {busy ? "Joining…" : "Join organization"}
+          <button type="button" className="primary" onClick={join} disabled={accept.isPending}>
+            {accept.isPending ? "Joining…" : "Join organization"}
           </button>
         </>
       )}

@@ -1,11 +1,11 @@
-import { act, render, screen, waitFor, within } from "@testing-library/react";
+import { act, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { EditorView } from "@codemirror/view";
 import { afterEach, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Environment, Lesson } from "../api/types";
 import { AuthProvider } from "../auth/AuthContext";
-import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
 import { LessonPage } from "./LessonPage";
 
 // xterm.js needs a real browser; the terminal is replaced by a stub that records input.

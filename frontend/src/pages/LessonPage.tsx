@@ -1,29 +1,34 @@
-import { useRef } from "react";
+import { useMemo, useRef } from "react";
 import Markdown from "react-markdown";
 import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
-import { getLesson, queryString } from "../api/endpoints";
+import { lessonEnvironment } from "../api/queries/environments";
+import { useLesson } from "../api/queries/learning";
 import { isAuthor, useOptionalAuth } from "../auth/AuthContext";
-import { useAsync } from "../components/useAsync";
+import { activityLink } from "../components/links";
 import { CheckPanel } from "../ide/CheckPanel";
 import { HintsPanel } from "../ide/HintsPanel";
 import { Ide, type IdeHandle } from "../ide/Ide";
 import { EnvironmentProgress } from "../ide/EnvironmentProgress";
 import { useEnvironment } from "../ide/useEnvironment";
+import { cx } from "../components/cx";
+import ideStyles from "../ide/Ide.module.css";
+import styles from "./learning.module.css";
 
 export function LessonPage() {
   const { courseId = "", slug = "" } = useParams();
-  const { state, reload } = useAsync((signal) => getLesson(courseId, slug, signal), [courseId, slug]);
-  const environment = useEnvironment(courseId, slug);
+  const { data: lesson, error, refetch } = useLesson(courseId, slug);
+  const target = useMemo(() => lessonEnvironment(courseId, slug), [courseId, slug]);
+  const environment = useEnvironment(target);
   const ide = useRef<IdeHandle>(null);
   const me = useOptionalAuth()?.me;
 
-  if (state.status === "loading") return <p className="muted page">Loading the lesson…</p>;
-  if (state.status === "error") {
+  if (!lesson) {
+    if (!error) return <p className="muted page">Loading the lesson…</p>;
     return (
       <div className="page">
         <p className="error" role="alert">
-          Could not load the lesson: {errorMessage(state.error)}
+          Could not load the lesson: {errorMessage(error)}
         </p>
         <p>
           <Link to={`/courses/${encodeURIComponent(courseId)}`}>Back to the course</Link>
@@ -31,18 +36,17 @@ export function LessonPage() {
       </div>
     );
   }
-  const lesson = state.value;
 
   return (
-    <div className="lesson-layout">
-      <section className="task-panel" aria-labelledby="lesson-title">
+    <div className={styles.lessonLayout}>
+      <section className={styles.taskPanel} aria-labelledby="lesson-title">
         <nav aria-label="Breadcrumb" className="breadcrumb">
           <Link to="/">Catalogue</Link> /{" "}
           <Link to={`/courses/${encodeURIComponent(courseId)}`}>{lesson.course.title}</Link>
         </nav>
         {isAuthor(me) && (
-          <p className="lesson-tools small-text">
-            <Link to={`/activity${queryString({ scope: "lesson", course: courseId, lesson: slug })}`}>
+          <p className={cx(styles.lessonTools, "small-text")}>
+            <Link to={activityLink({ scope: "lesson", course: courseId, lesson: slug })}>
               Lesson history
             </Link>
           </p>
@@ -50,12 +54,12 @@ export function LessonPage() {
         <h1 id="lesson-title">
           {lesson.title}
           {lesson.completed && (
-            <span className="done-mark">
+            <span className={styles.doneMark}>
               <span aria-hidden="true">✔</span> Completed
             </span>
           )}
         </h1>
-        <div className="markdown task">
+        <div className="markdown">
           <Markdown>{lesson.task}</Markdown>
         </div>
         <HintsPanel hints={lesson.hints} hidden={lesson.hints_hidden} />
@@ -64,16 +68,15 @@ export function LessonPage() {
           slug={slug}
           initialCheck={lesson.last_check}
           beforeCheck={() => ide.current?.flush() ?? Promise.resolve()}
-          onFinished={reload}
+          onFinished={() => void refetch()}
         />
       </section>
-      <section className="ide-panel" aria-label="Workspace">
+      <section className={ideStyles.idePanel} aria-label="Workspace">
         {environment.phase === "ready" && environment.environment ? (
           <Ide
             key={String(environment.environment.id)}
             ref={ide}
-            courseId={courseId}
-            slug={slug}
+            target={target}
             environment={environment.environment}
             languages={lesson.languages}
             runCommand={lesson.run_command}

@@ -1,11 +1,12 @@
 import { useState, type FormEvent } from "react";
 import { errorMessage } from "../api/client";
-import { createInvitation, listInvitations, revokeInvitation } from "../api/endpoints";
-import type { InvitationCreated, MemberRole, PendingInvitation } from "../api/types";
+import { useCreateInvitation, useInvitations, useRevokeInvitation } from "../api/queries/organizations";
+import type { MemberRole, PendingInvitation } from "../api/types";
 import { useAuth } from "../auth/AuthContext";
+import { DataTable } from "../components/DataTable";
 import { formatTime } from "../components/format";
-import { useAsync } from "../components/useAsync";
 import { ErrorText, NoticeText } from "../components/Messages";
+import styles from "./OrganizationInvitations.module.css";
 
 function CopyButton({ text, label }: { text: string; label: string }) {
   const [copied, setCopied] = useState<"yes" | "no" | null>(null);
@@ -44,71 +45,72 @@ interface PendingTableProps {
 function PendingTable({ pending, links, onRevoke }: PendingTableProps) {
   if (pending.length === 0) return <p className="muted">No pending invitations.</p>;
   return (
-    <div className="table-wrap">
-      <table className="data-table">
-        <caption className="visually-hidden">Pending invitations, newest first</caption>
-        <thead>
-          <tr>
-            <th scope="col">For</th>
-            <th scope="col">Role</th>
-            <th scope="col">Invited by</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {pending.map((invitation) => {
+    <DataTable
+      caption="Pending invitations, newest first"
+      rows={pending}
+      rowKey={(invitation) => invitation.id}
+      columns={[
+        {
+          header: "For",
+          rowHeader: true,
+          cell: (invitation) => {
             const link = links.get(invitation.id);
             return (
-              <tr key={invitation.id}>
-                <th scope="row">
-                  {invitee(invitation)}
-                  {link && (
-                    <div className="invitation-link">
-                      <input
-                        readOnly
-                        value={link}
-                        aria-label={`Invitation link ${invitation.id}`}
-                        onFocus={(event) => event.target.select()}
-                      />
-                      <CopyButton text={link} label={`Copy invitation link ${invitation.id}`} />
-                    </div>
-                  )}
-                </th>
-                <td>{invitation.role}</td>
-                <td>{invitation.inviter?.display_name ?? "—"}</td>
-                <td>
-                  <time dateTime={invitation.created_at}>{formatTime(invitation.created_at)}</time>
-                </td>
-                <td>
-                  <time dateTime={invitation.expires_at}>{formatTime(invitation.expires_at)}</time>
-                </td>
-                <td>
-                  <button
-                    type="button"
-                    className="small"
-                    onClick={() => onRevoke(invitation)}
-                    aria-label={`Revoke invitation ${invitation.id}`}
-                  >
-                    Revoke
-                  </button>
-                </td>
-              </tr>
+              <>
+                {invitee(invitation)}
+                {link && (
+                  <div className={styles.invitationLink}>
+                    <input
+                      readOnly
+                      value={link}
+                      aria-label={`Invitation link ${invitation.id}`}
+                      onFocus={(event) => event.target.select()}
+                    />
+                    <CopyButton text={link} label={`Copy invitation link ${invitation.id}`} />
+                  </div>
+                )}
+              </>
             );
-          })}
-        </tbody>
-      </table>
-    </div>
+          },
+        },
+        { header: "Role", cell: (invitation) => invitation.role },
+        { header: "Invited by", cell: (invitation) => invitation.inviter?.display_name ?? "—" },
+        {
+          header: "Created",
+          cell: (invitation) => <time dateTime={invitation.created_at}>{formatTime(invitation.created_at)}</time>,
+        },
+        {
+          header: "Expires",
+          cell: (invitation) => <time dateTime={invitation.expires_at}>{formatTime(invitation.expires_at)}</time>,
+        },
+        {
+          header: "Actions",
+          hiddenHeader: true,
+          cell: (invitation) => (
+            <button
+              type="button"
+              className="small"
+              onClick={() => onRevoke(invitation)}
+              aria-label={`Revoke invitation ${invitation.id}`}
+            >
+              Revoke
+            </button>
+          ),
+        },
+      ]}
+    />
   );
 }
 
 /** The organisation's invitations, for its admins: invite by email or by link, see the pending ones, revoke. */
 export function Invitations({ slug }: { slug: string }) {
   const { me } = useAuth();
-  const { state, setState } = useAsync((signal) => listInvitations(slug, signal), [slug]);
+  const invitations = useInvitations(slug);
+  const create = useCreateInvitation(
+    slug,
+    me ? { user_id: me.id, email: me.email, display_name: me.display_name } : null,
+  );
+  const revocation = useRevokeInvitation(slug);
   const [email, setEmail] = useState("");
   const [role, setRole] = useState<MemberRole>("member");
   const [busy, setBusy] = useState<"email" | "link" | null>(null);
@@ -116,27 +118,14 @@ export function Invitations({ slug }: { slug: string }) {
   const [notice, setNotice] = useState<string | null>(null);
   const [links, setLinks] = useState<ReadonlyMap<number, string>>(new Map());
 
-  const update = (change: (pending: PendingInvitation[]) => PendingInvitation[]) =>
-    setState((prev) => (prev.status === "ready" ? { status: "ready", value: change(prev.value) } : prev));
-
-  const added = (invitation: InvitationCreated): PendingInvitation => ({
-    id: invitation.id,
-    email: invitation.email,
-    role,
-    created_at: new Date().toISOString(),
-    expires_at: invitation.expires_at,
-    inviter: me ? { user_id: me.id, email: me.email, display_name: me.display_name } : null,
-  });
-
   const invite = async (kind: "email" | "link") => {
     setBusy(kind);
     setError(null);
     setNotice(null);
     try {
       const address = email.trim();
-      const invitation = await createInvitation(slug, kind === "email" ? { email: address, role } : { role });
+      const invitation = await create.mutateAsync(kind === "email" ? { email: address, role } : { role });
       setLinks((prev) => new Map(prev).set(invitation.id, invitation.link));
-      update((pending) => [added(invitation), ...pending.filter((item) => item.id !== invitation.id)]);
       if (kind === "email") {
         setEmail("");
         setNotice(`Invitation sent to ${invitation.email ?? address}.`);
@@ -163,8 +152,7 @@ export function Invitations({ slug }: { slug: string }) {
     setError(null);
     setNotice(null);
     try {
-      await revokeInvitation(slug, invitation.id);
-      update((pending) => pending.filter((item) => item.id !== invitation.id));
+      await revocation.mutateAsync(invitation.id);
       setNotice(invitation.email ? `Invitation for ${invitation.email} revoked.` : "Invitation link revoked.");
     } catch (err) {
       setError(`Could not revoke the invitation: ${errorMessage(err)}`);
@@ -204,14 +192,14 @@ export function Invitations({ slug }: { slug: string }) {
         </button>
       </p>
       <h3>Pending invitations</h3>
-      {state.status === "loading" && <p className="muted">Loading the invitations…</p>}
-      {state.status === "error" && (
+      {!invitations.data && !invitations.error && <p className="muted">Loading the invitations…</p>}
+      {!invitations.data && invitations.error && (
         <p className="error" role="alert">
-          Could not load the invitations: {errorMessage(state.error)}
+          Could not load the invitations: {errorMessage(invitations.error)}
         </p>
       )}
-      {state.status === "ready" && (
-        <PendingTable pending={state.value} links={links} onRevoke={(invitation) => void revoke(invitation)} />
+      {invitations.data && (
+        <PendingTable pending={invitations.data} links={links} onRevoke={(invitation) => void revoke(invitation)} />
       )}
     </section>
   );

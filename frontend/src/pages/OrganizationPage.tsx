@@ -1,54 +1,56 @@
 import { useState } from "react";
 import { Link, useNavigate, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
-import { getOrganization, queryString, removeMember } from "../api/endpoints";
+import { useOrganization, useRemoveMember } from "../api/queries/organizations";
 import type { MemberOut } from "../api/types";
 import { administers, useAuth } from "../auth/AuthContext";
 import { ConfirmDialog } from "../components/ConfirmDialog";
-import { useAsync } from "../components/useAsync";
-import { Invitations } from "./OrganizationInvitations";
+import { DataTable } from "../components/DataTable";
+import { activityLink } from "../components/links";
 import { ErrorText, NoticeText } from "../components/Messages";
+import { Invitations } from "./OrganizationInvitations";
 
 export function OrganizationPage() {
   const { slug = "" } = useParams();
   const { me, refresh } = useAuth();
   const navigate = useNavigate();
-  const { state, reload } = useAsync((signal) => getOrganization(slug, signal), [slug]);
+  const organization = useOrganization(slug);
+  const removal = useRemoveMember(slug);
   const [removing, setRemoving] = useState<MemberOut | null>(null);
-  const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
   const admin = administers(me, slug);
+  const org = organization.data;
 
   const remove = async (member: MemberOut) => {
-    setBusy(true);
     setError(null);
     setNotice(null);
     try {
-      await removeMember(slug, member.user_id);
+      await removal.mutateAsync(member.user_id);
       if (me && member.user_id === me.id) {
         await refresh();
-        navigate("/organizations");
+        void navigate("/organizations");
         return;
       }
       setNotice(`${member.display_name} was removed.`);
-      reload();
+      void organization.refetch();
     } catch (err) {
       setError(`Could not remove ${member.display_name}: ${errorMessage(err)}`);
     } finally {
-      setBusy(false);
       setRemoving(null);
     }
   };
 
-  if (state.status === "loading") return <p className="muted page">Loading the organization…</p>;
-  if (state.status === "error") {
-    const missing = state.error instanceof ApiError && state.error.status === 404;
+  if (!org) {
+    if (!organization.error) return <p className="muted page">Loading the organization…</p>;
+    const missing = organization.error instanceof ApiError && organization.error.status === 404;
     return (
       <div className="page">
         <h1>{missing ? "Organization not found" : "Organization"}</h1>
         <p className="error" role="alert">
-          {missing ? "There is no such organization, or you are not one of its members." : errorMessage(state.error)}
+          {missing
+            ? "There is no such organization, or you are not one of its members."
+            : errorMessage(organization.error)}
         </p>
         <p>
           <Link to="/organizations">Back to your organizations</Link>
@@ -56,7 +58,6 @@ export function OrganizationPage() {
       </div>
     );
   }
-  const org = state.value;
   const self = (member: MemberOut) => me?.id === member.user_id;
 
   return (
@@ -71,7 +72,7 @@ export function OrganizationPage() {
           <>
             {" "}
             ·{" "}
-            <Link to={`/activity${queryString({ scope: "organization", organization: org.slug })}`}>Audit log</Link>
+            <Link to={activityLink({ scope: "organization", organization: org.slug })}>Audit log</Link>
           </>
         )}
       </p>
@@ -79,45 +80,40 @@ export function OrganizationPage() {
       <NoticeText message={notice} />
       <section aria-labelledby="members-heading">
         <h2 id="members-heading">Members</h2>
-        <div className="table-wrap">
-          <table className="data-table">
-            <caption className="visually-hidden">Members of {org.name}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              </tr>
-            </thead>
-            <tbody>
-              {org.members.map((member) => (
-                <tr key={member.user_id}>
-                  <th scope="row">
-                    {member.display_name}
-                    {self(member) && <span className="muted small-text"> (you)</span>}
-                  </th>
-                  <td>{member.email}</td>
-                  <td>{member.role}</td>
-                  <td>
-                    {(admin || self(member)) && (
-                      <button
-                        type="button"
-                        className="small"
-                        onClick={() => setRemoving(member)}
-                        aria-label={self(member) ? `Leave ${org.name}` : `Remove ${member.display_name}`}
-                      >
-                        {self(member) ? "Leave" : "Remove"}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          caption={`Members of ${org.name}`}
+          rows={org.members}
+          rowKey={(member) => member.user_id}
+          columns={[
+            {
+              header: "Name",
+              rowHeader: true,
+              cell: (member) => (
+                <>
+                  {member.display_name}
+                  {self(member) && <span className="muted small-text"> (you)</span>}
+                </>
+              ),
+            },
+            { header: "Email", cell: (member) => member.email },
+            { header: "Role", cell: (member) => member.role },
+            {
+              header: "Actions",
+              hiddenHeader: true,
+              cell: (member) =>
+                (admin || self(member)) && (
+                  <button
+                    type="button"
+                    className="small"
+                    onClick={() => setRemoving(member)}
+                    aria-label={self(member) ? `Leave ${org.name}` : `Remove ${member.display_name}`}
+                  >
+                    {self(member) ? "Leave" : "Remove"}
+                  </button>
+                ),
+            },
+          ]}
+        />
       </section>
       {admin && <Invitations slug={org.slug} />}
       {removing && (
@@ -129,7 +125,7 @@ export function OrganizationPage() {
               : `${removing.display_name} will no longer see the organization's courses.`
           }
           confirmLabel={self(removing) ? "Leave" : "Remove"}
-          busy={busy}
+          busy={removal.isPending}
           onConfirm={() => void remove(removing)}
           onCancel={() => setRemoving(null)}
         />

@@ -1,9 +1,11 @@
 import { useState, type FormEvent } from "react";
 import { Link, useNavigate } from "react-router";
 import { errorMessage } from "../api/client";
-import { createOrganization } from "../api/endpoints";
+import { useCreateOrganization } from "../api/queries/organizations";
 import { isAuthor, useAuth } from "../auth/AuthContext";
+import { Field } from "../components/forms";
 import { ErrorText } from "../components/Messages";
+import styles from "./OrganizationsPage.module.css";
 
 const SLUG = /^[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -12,6 +14,7 @@ function CreateOrganizationForm() {
   const navigate = useNavigate();
   const [slug, setSlug] = useState("");
   const [name, setName] = useState("");
+  const create = useCreateOrganization();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -25,9 +28,9 @@ function CreateOrganizationForm() {
     setBusy(true);
     setError(null);
     try {
-      const created = await createOrganization({ slug: wanted, name: name.trim() });
+      const created = await create.mutateAsync({ slug: wanted, name: name.trim() });
       await refresh();
-      navigate(`/organizations/${encodeURIComponent(created.slug)}`);
+      void navigate(`/organizations/${encodeURIComponent(created.slug)}`);
     } catch (err) {
       setError(errorMessage(err));
       setBusy(false);
@@ -39,10 +42,7 @@ function CreateOrganizationForm() {
       <h2 id="create-org-heading">Create organization</h2>
       <form className="form" onSubmit={(event) => void submit(event)}>
         <ErrorText message={error} />
-        <div className="field">
-          <label htmlFor="org-name">Name</label>
-          <input id="org-name" required value={name} onChange={(event) => setName(event.target.value)} />
-        </div>
+        <Field id="org-name" label="Name" required value={name} onValue={setName} />
         <div className="field">
           <label htmlFor="org-slug">Slug</label>
           <input
@@ -75,7 +75,7 @@ export function OrganizationsPage() {
       {organizations.length === 0 ? (
         <p className="muted">You are not a member of any organization yet.</p>
       ) : (
-        <ul className="org-list" aria-label="Your organizations">
+        <ul className={styles.orgList} aria-label="Your organizations">
           {organizations.map((org) => (
             <li key={org.slug} className="card">
               <Link to={`/organizations/${encodeURIComponent(org.slug)}`}>{org.name}</Link>{" "}

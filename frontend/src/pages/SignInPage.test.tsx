@@ -1,9 +1,9 @@
-import { render, screen } from "@testing-library/react";
+import { screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { AuthProvider } from "../auth/AuthContext";
-import { jsonResponse, mockFetch, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
 import { ResetPasswordPage } from "./ResetPasswordPage";
 import { SignInPage } from "./SignInPage";
 import { SignUpPage } from "./SignUpPage";

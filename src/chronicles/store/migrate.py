@@ -1,24 +1,9 @@
-"""Run Chronicles' Alembic migrations."""
+"""Chronicles' Alembic history: its scripts (``chronicles/migrations``) and version table."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from alembic.config import Config
+from servicekit.migrations import ProductMigrations
 
-from servicekit import migrations
-
-SCRIPT_LOCATION = Path(__file__).resolve().parent.parent / "migrations"
-VERSION_TABLE = "chronicles_alembic_version"
-
-
-def config(database_url: str) -> Config:
-    return migrations.alembic_config(SCRIPT_LOCATION, database_url, VERSION_TABLE)
-
-
-def upgrade(database_url: str) -> None:
-    migrations.upgrade(config(database_url))
-
-
-def check(database_url: str) -> None:
-    migrations.check(config(database_url))
+MIGRATIONS = ProductMigrations(Path(__file__).resolve().parent.parent / "migrations", "chronicles_alembic_version")

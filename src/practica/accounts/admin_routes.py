@@ -9,16 +9,14 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts import service
-from practica.accounts.dependencies import Core, require_role, transaction
-from practica.accounts.errors import AccountError
+from practica.accounts.dependencies import Core, transaction
 from practica.accounts.models import Membership, Organization, Role, User
-from practica.accounts.responses import AccountsRoute, problems
+from practica.accounts.permissions import require_admin
+from practica.accounts.responses import problems
 from practica.accounts.schemas import AdminUser, RoleChange, UserPage
 from practica.db.paging import page_of
 
-router = APIRouter(
-    prefix="/admin", tags=["admin"], route_class=AccountsRoute, dependencies=[Depends(require_role(Role.ADMIN))]
-)
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 
 
 async def admin_users(session: AsyncSession, users: list[User]) -> list[AdminUser]:
@@ -61,8 +59,5 @@ async def list_users(
 @router.patch("/users/{user_id}", responses=problems(401, 403, 404, 409))
 async def change_role(user_id: int, body: RoleChange, request: Request, services: Core) -> AdminUser:
     async with transaction(request) as session:
-        user = await session.get(User, user_id, with_for_update=True)
-        if user is None:
-            raise AccountError(404, "No such user")
-        await service.set_role(session, services.recent_sessions, user, body.role)
+        user = await service.change_role(session, services.recent_sessions, user_id, body.role)
         return (await admin_users(session, [user]))[0]

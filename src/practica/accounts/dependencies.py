@@ -1,28 +1,28 @@
-"""FastAPI dependencies for any route: who is signed in, role checks, CSRF, and a transaction.
+"""FastAPI dependencies for any route: who is signed in, CSRF, and a transaction.
 
 ::
 
     @router.post("/things")
     async def make(user: CurrentUser, ...) -> ...: ...          # 401 {"detail": "Sign in first"}
 
-    @router.get("/review", dependencies=[Depends(require_role(Role.AUTHOR, Role.ADMIN))])
-
-Routes use ``str(user.id)`` as the learner key. Everything here reads the app's services
-(``app.state.services``, built by the app factory): :func:`core_services` is the accounts layer's view of them.
+Role checks are in :mod:`practica.accounts.permissions`. Routes use ``str(user.id)`` as the learner key.
+Everything here reads the app's services (``app.state.services``, built by the app factory):
+:func:`core_services` is the accounts layer's view of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.core import CoreServices
 from practica.accounts.csrf import csrf_protect
-from practica.accounts.models import Role, User
+from practica.accounts.errors import SIGN_IN_FIRST, AccountError
+from practica.accounts.models import User
 from practica.accounts.sessions import SESSION_COOKIE
 from practica.settings import PracticaSettings
 from servicekit.reads import Reads
@@ -36,7 +36,6 @@ __all__ = [
     "current_user",
     "optional_user",
     "reads_of",
-    "require_role",
     "settings_of",
     "transaction",
 ]
@@ -83,21 +82,9 @@ async def current_user(request: Request) -> User:
     """The signed-in user; 401 when nobody is (one dependency, not two: each costs on every request)."""
     user = await optional_user(request)
     if user is None:
-        raise HTTPException(status_code=401, detail="Sign in first")
+        raise AccountError(401, SIGN_IN_FIRST)
     return user
 
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-def require_role(*roles: Role) -> Callable[[User], Awaitable[User]]:
-    """A dependency giving the signed-in user when their role is one of ``roles``; 403 otherwise."""
-    allowed = {role.value for role in roles}
-
-    async def with_role(user: CurrentUser) -> User:
-        if user.role not in allowed:
-            raise HTTPException(status_code=403, detail="Your role does not allow this")
-        return user
-
-    return with_role

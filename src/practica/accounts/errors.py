@@ -1,16 +1,18 @@
-"""The one exception the accounts' services raise for a refused request; routes turn it into JSON."""
+"""The accounts' refusals: its services raise :class:`AccountError`; the web app answers it (``practica.web.app``)."""
 
 from __future__ import annotations
 
+from practica.errors import PracticaError
 
-class AccountError(Exception):
+
+class AccountError(PracticaError):
     """A request refused with an HTTP status and a message fit for the person who made it."""
 
     def __init__(self, status: int, detail: str) -> None:
-        super().__init__(detail)
-        self.status = status
-        self.detail = detail
+        super().__init__(status, detail)
 
 
 WRONG_CREDENTIALS = "Email or password is wrong"
 BAD_LINK = "This link is invalid or has expired"
+SIGN_IN_FIRST = "Sign in first"
+ROLE_REFUSED = "Your role does not allow this"

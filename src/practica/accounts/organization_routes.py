@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request, Response
 
 from practica.accounts import organizations as orgs
-from practica.accounts.dependencies import Core, CurrentUser, require_role, settings_of, transaction
-from practica.accounts.models import MemberRole, Role, User
-from practica.accounts.responses import AccountsRoute, problems
+from practica.accounts.dependencies import Core, CurrentUser, settings_of, transaction
+from practica.accounts.models import MemberRole
+from practica.accounts.permissions import Author, organization_to_remove_from
+from practica.accounts.responses import problems
 from practica.accounts.schemas import (
     InvitationCreate,
     InvitationCreated,
@@ -23,8 +24,7 @@ from practica.accounts.schemas import (
 )
 from practica.settings import PracticaSettings
 
-router = APIRouter(tags=["organizations"], route_class=AccountsRoute)
-Author = Annotated[User, Depends(require_role(Role.AUTHOR, Role.ADMIN))]
+router = APIRouter(tags=["organizations"])
 
 
 @router.post("/organizations", status_code=201, responses=problems(401, 403, 409))
@@ -34,7 +34,7 @@ async def create_organization(
     """Authors and admins create organisations, and become their first admin."""
     async with transaction(request) as session:
         organization = await orgs.create_organization(session, services.memberships, user, body.slug, body.name)
-    return OrganizationOut(slug=organization.slug, name=organization.name)
+    return OrganizationOut.model_validate(organization, from_attributes=True)
 
 
 @router.get("/organizations/{slug}", responses=problems(401, 404))
@@ -115,9 +115,6 @@ async def accept_invitation(token: str, user: CurrentUser, request: Request, ser
 async def remove_member(slug: str, user_id: int, user: CurrentUser, request: Request, services: Core) -> Response:
     """Organisation admins remove members; any member may remove themself (leave)."""
     async with transaction(request) as session:
-        if user_id == user.id:
-            organization = await orgs.visible_organization(session, slug, user)
-        else:
-            organization = await orgs.administered_organization(session, slug, user)
+        organization = await organization_to_remove_from(session, slug, user, user_id)
         await orgs.remove_member(session, services.memberships, organization, user_id)
     return Response(status_code=204)

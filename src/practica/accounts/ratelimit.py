@@ -21,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import RateLimitCounter
 from practica.accounts.tokens import token_hash
+from practica.errors import RetryLaterError
 
 
 @dataclass(frozen=True)
@@ -41,12 +42,11 @@ SIGNUP_PER_EMAIL = Limit("signup:email", 3, timedelta(hours=1))
 SIGNUP_PER_IP = Limit("signup:ip", 50, timedelta(hours=1))
 
 
-class RateLimitedError(Exception):
-    """Too many hits; try again after ``retry_after`` seconds."""
+class RateLimitedError(RetryLaterError):
+    """Too many hits: 429, try again after ``retry_after`` seconds (in the answer and its Retry-After header)."""
 
     def __init__(self, retry_after: int) -> None:
-        super().__init__(f"rate limited for {retry_after} s")
-        self.retry_after = retry_after
+        super().__init__(f"Too many attempts: try again in {retry_after} s", retry_after)
 
 
 async def hit(session: AsyncSession, limit: Limit, subject: str) -> int | None:

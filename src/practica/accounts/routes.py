@@ -25,7 +25,7 @@ from practica.accounts.ratelimit import (
     Limit,
     enforce,
 )
-from practica.accounts.responses import AccountsRoute, client_ip, problems
+from practica.accounts.responses import client_ip, problems
 from practica.accounts.schemas import (
     ConfirmRequest,
     Me,
@@ -51,7 +51,7 @@ SIGNUP_SENT = "Check your mailbox: we sent you a link to confirm your email."
 RESET_SENT = "If this email has an account, we sent it a link to choose a new password."
 
 Settings = Annotated[PracticaSettings, Depends(settings_of)]
-router = APIRouter(tags=["accounts"], route_class=AccountsRoute)
+router = APIRouter(tags=["accounts"])
 
 
 async def me_of(session: AsyncSession, user: User) -> Me:

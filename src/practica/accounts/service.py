@@ -194,3 +194,12 @@ async def set_role(session: AsyncSession, recent: RecentSessions, user: User, ro
             raise AccountError(409, "The platform keeps at least one admin")
     user.role = role.value
     forget_now_and_at_commit(session, lambda: recent.forget_user(user.id))
+
+
+async def change_role(session: AsyncSession, recent: RecentSessions, user_id: int, role: Role) -> User:
+    """Give the user ``role`` (:func:`set_role`), the row locked meanwhile; 404 when there is no such user."""
+    user = await session.get(User, user_id, with_for_update=True)
+    if user is None:
+        raise AccountError(404, "No such user")
+    await set_role(session, recent, user, role)
+    return user

@@ -1,6 +1,6 @@
 """Learner environments for admins: which run, for whom, how long idle; stopping one.
 
-Stopping goes through :func:`practica.sandbox.service.request_stop` like any
+Stopping goes through :func:`practica.environments.service.request_stop` like any
 web code: the row turns ``stopping`` and the stop job is queued with it.
 Owners are user ids (``"42"``) or an author's previews (``"preview:42"``);
 both are shown with the user's email and name. Pages go by last activity
@@ -18,8 +18,10 @@ from sqlalchemy import func, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import User
+from practica.admin.errors import AdminError
 from practica.db.paging import Page
-from practica.sandbox.models import EnvironmentState, LearnerEnvironment
+from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.service import request_stop
 
 PREVIEW = "preview:"
 EnvironmentStatus = Literal["starting", "running", "stopping", "stopped", "failed", "removed"]
@@ -62,14 +64,21 @@ def cursor_of(environment: AdminEnvironment) -> str:
 
 
 def parse_cursor(value: str) -> Cursor:
-    """A page's ``next_after`` read back; ValueError for anything else."""
+    """A page's ``next_after`` read back; 422 (:class:`AdminError`) for anything else."""
     moment, separator, env_id = value.partition(_SEPARATOR)
-    if not separator or not env_id:
-        raise ValueError(value)
-    when = datetime.fromisoformat(moment)
-    if when.tzinfo is None:
-        raise ValueError(value)
+    when = _aware_time(moment)
+    if not separator or not env_id or when is None:
+        raise AdminError(422, "after: not a cursor of this list (pass a page's next_after)")
     return when, env_id
+
+
+def _aware_time(text: str) -> datetime | None:
+    """``text`` as an ISO time with its time zone, or None."""
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return when if when.tzinfo is not None else None
 
 
 def user_id_of(owner_key: str) -> int | None:
@@ -125,3 +134,14 @@ def _view(row: LearnerEnvironment, idle_s: float, users: dict[int, User]) -> Adm
         last_active_at=row.last_active_at, stopped_at=row.stopped_at,
         idle_s=round(idle_s, 1) if row.status in _LIVE else None,
     )  # fmt: skip
+
+
+async def stop_environment(session: AsyncSession, env_id: str) -> AdminEnvironment:
+    """Ask to stop a starting or running environment (files kept): 404 for a missing one, 409 for one not live."""
+    found = await list_environments(session, status=None, limit=1, env_id=env_id)
+    if not found:
+        raise AdminError(404, f"no environment {env_id}")
+    if not await request_stop(session, env_id):
+        raise AdminError(409, f"environment {env_id} is {found[0].status}: only a running or starting one stops")
+    (stopping,) = await list_environments(session, status=None, limit=1, env_id=env_id)
+    return stopping

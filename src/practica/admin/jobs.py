@@ -27,10 +27,11 @@ from procrastinate import PsycopgConnector, exceptions, utils
 from procrastinate.jobs import Status
 from procrastinate.manager import JobManager
 from pydantic import BaseModel, Field
-from sqlalchemy import BigInteger, DateTime, Integer, Text, column, func, select, table, true
+from sqlalchemy import BigInteger, DateTime, Integer, Text, case, cast, column, false, func, null, select, table, true
 from sqlalchemy.dialects.postgresql import ENUM, JSONB
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.admin.errors import AdminError
 from practica.db.paging import Page
 from servicekit.jobs import libpq_conninfo
 
@@ -80,13 +81,8 @@ class QueueCounts(BaseModel):
     aborted: int
 
 
-class JobStateError(Exception):
+class JobStateError(AdminError):
     """The job is missing (404) or not in a state the action applies to (409)."""
-
-    def __init__(self, status: int, detail: str) -> None:
-        self.status = status
-        self.detail = detail
-        super().__init__(detail)
 
 
 def _times() -> Any:
@@ -114,22 +110,30 @@ async def list_jobs(
 ) -> list[JobView]:
     """Newest first; ``after`` is the last id of the previous page."""
     times = _times()
-    query = select(_jobs, times).select_from(_jobs.outerjoin(times, true())).order_by(_jobs.c.id.desc()).limit(limit)
+    query = (
+        select(*_view_columns(times))
+        .select_from(_jobs.outerjoin(times, true()))
+        .order_by(_jobs.c.id.desc())
+        .limit(limit)
+    )
     filters = {_jobs.c.status: status, _jobs.c.queue_name: queue, _jobs.c.task_name: task, _jobs.c.id: job_id}
     for where, value in filters.items():
         if value is not None:
             query = query.where(where == value)
     if after is not None:
         query = query.where(_jobs.c.id < after)
-    return [_view(row) for row in (await session.execute(query)).mappings()]
+    return [JobView.model_validate(row, from_attributes=True) for row in await session.execute(query)]
 
 
-def _view(row: Any) -> JobView:
-    return JobView(
-        id=row["id"], queue=row["queue_name"], task=row["task_name"], status=row["status"], attempts=row["attempts"],
-        priority=row["priority"], lock=row["lock"], args=row["args"] or {}, scheduled_at=row["scheduled_at"],
-        queued_at=row["queued_at"], started_at=row["started_at"],
-        finished_at=None if row["status"] in ("todo", "doing") else row["finished_at"], stalled=False,
+def _view_columns(times: Any) -> tuple[Any, ...]:
+    """A :class:`JobView`'s fields as the query's columns (``finished_at`` unset while the job is todo or doing)."""
+    jobs = _jobs.c
+    finished_at = case((jobs.status.in_(("todo", "doing")), null()), else_=times.c.finished_at)
+    return (
+        jobs.id, jobs.queue_name.label("queue"), jobs.task_name.label("task"), jobs.status, jobs.attempts,
+        jobs.priority, jobs.lock, func.coalesce(jobs.args, cast({}, JSONB)).label("args"), jobs.scheduled_at,
+        times.c.queued_at, times.c.started_at, finished_at.label("finished_at"),
+        false().label("stalled"),
     )  # fmt: skip
 
 

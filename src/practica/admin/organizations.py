@@ -27,9 +27,11 @@ class OrganizationPage(Page[AdminOrganization, str]):
 
 async def list_organizations(session: AsyncSession, *, after: str | None, limit: int) -> list[AdminOrganization]:
     """By slug, ``limit`` at a time after the slug ``after``."""
-    admins = func.count(case((Membership.role == MemberRole.ADMIN.value, 1)))
+    members = func.count(Membership.user_id).label("members")
+    admins = func.count(case((Membership.role == MemberRole.ADMIN.value, 1))).label("admins")
+    columns = (Organization.id, Organization.slug, Organization.name, Organization.created_at, members, admins)
     query = (
-        select(Organization, func.count(Membership.user_id), admins)
+        select(*columns)
         .outerjoin(Membership, Membership.organization_id == Organization.id)
         .group_by(Organization.id)
         .order_by(Organization.slug)
@@ -37,10 +39,4 @@ async def list_organizations(session: AsyncSession, *, after: str | None, limit:
     )
     if after is not None:
         query = query.where(Organization.slug > after)
-    return [
-        AdminOrganization(
-            id=organization.id, slug=organization.slug, name=organization.name, members=members, admins=admin_count,
-            created_at=organization.created_at,
-        )
-        for organization, members, admin_count in await session.execute(query)
-    ]  # fmt: skip
+    return [AdminOrganization.model_validate(row, from_attributes=True) for row in await session.execute(query)]

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
-from practica.accounts.dependencies import csrf_protect, require_role, settings_of, transaction
-from practica.accounts.models import Role
+from practica.accounts.dependencies import csrf_protect, settings_of, transaction
 from practica.accounts.schemas import Problem
 from practica.admin.environments import (
     AdminEnvironment,
@@ -25,9 +24,11 @@ from practica.admin.environments import (
     list_environments,
     parse_cursor,
 )
+from practica.admin.environments import (
+    stop_environment as stop,
+)
 from practica.admin.jobs import (
     JobPage,
-    JobStateError,
     JobStatus,
     JobView,
     QueueCounts,
@@ -40,14 +41,14 @@ from practica.admin.jobs import (
     retry,
 )
 from practica.admin.organizations import OrganizationPage, list_organizations
+from practica.admin.permissions import ADMINS_ONLY
 from practica.db.paging import page_of
-from practica.sandbox.service import request_stop
 from servicekit.params import DbId, NulFreeStr
 
 router = APIRouter(
     prefix="/api/admin",
     tags=["admin"],
-    dependencies=[Depends(csrf_protect), Depends(require_role(Role.ADMIN))],
+    dependencies=[Depends(csrf_protect), *ADMINS_ONLY],
     responses={401: {"model": Problem}, 403: {"model": Problem}},
 )
 Limit = Annotated[int, Query(ge=1, le=500)]
@@ -105,11 +106,8 @@ async def _job(request: Request, job_id: int) -> JobView:
 async def retry_job(request: Request, job_id: DbId) -> JobView:
     """Queue a failed job, or a stalled one (doing, its worker gone), again, to run now."""
     settings = settings_of(request)
-    try:
-        async with job_manager(settings.resolved_database_url()) as manager:
-            await retry(manager, job_id, settings.practica_job_stalled_after)
-    except JobStateError as error:
-        raise HTTPException(error.status, error.detail) from None
+    async with job_manager(settings.resolved_database_url()) as manager:
+        await retry(manager, job_id, settings.practica_job_stalled_after)
     return await _job(request, job_id)
 
 
@@ -117,22 +115,16 @@ async def retry_job(request: Request, job_id: DbId) -> JobView:
 async def fail_job(request: Request, job_id: DbId) -> JobView:
     """Mark a stalled job (doing, its worker gone) failed; a job whose worker is alive is refused (409)."""
     settings = settings_of(request)
-    try:
-        async with job_manager(settings.resolved_database_url()) as manager:
-            await mark_failed(manager, job_id, settings.practica_job_stalled_after)
-    except JobStateError as error:
-        raise HTTPException(error.status, error.detail) from None
+    async with job_manager(settings.resolved_database_url()) as manager:
+        await mark_failed(manager, job_id, settings.practica_job_stalled_after)
     return await _job(request, job_id)
 
 
 @router.post("/jobs/{job_id}/cancel", responses={404: {"model": Problem}, 409: {"model": Problem}})
 async def cancel_job(request: Request, job_id: DbId) -> JobView:
     """Cancel a job that has not started yet (status todo)."""
-    try:
-        async with job_manager(settings_of(request).resolved_database_url()) as manager:
-            await cancel(manager, job_id)
-    except JobStateError as error:
-        raise HTTPException(error.status, error.detail) from None
+    async with job_manager(settings_of(request).resolved_database_url()) as manager:
+        await cancel(manager, job_id)
     return await _job(request, job_id)
 
 
@@ -144,10 +136,7 @@ async def environments(
     limit: Limit = 100,
 ) -> EnvironmentPage:
     """Most recently active first; without ``status``, every environment not removed."""
-    try:
-        cursor = parse_cursor(after) if after is not None else None
-    except ValueError:
-        raise HTTPException(422, "after: not a cursor of this list (pass a page's next_after)") from None
+    cursor = parse_cursor(after) if after is not None else None
     async with transaction(request) as session:
         rows = await list_environments(session, status=status, limit=limit + 1, after=cursor)
     items, next_after = page_of(rows, limit, cursor_of)
@@ -158,10 +147,4 @@ async def environments(
 async def stop_environment(request: Request, env_id: NulFreeStr) -> AdminEnvironment:
     """Stop a starting or running environment (its files are kept; the learner's next visit resumes it)."""
     async with transaction(request) as session:
-        found = await list_environments(session, status=None, limit=1, env_id=env_id)
-        if not found:
-            raise HTTPException(404, f"no environment {env_id}")
-        if not await request_stop(session, env_id):
-            raise HTTPException(409, f"environment {env_id} is {found[0].status}: only a running or starting one stops")
-        (stopping,) = await list_environments(session, status=None, limit=1, env_id=env_id)
-    return stopping
+        return await stop(session, env_id)

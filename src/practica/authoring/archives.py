@@ -19,6 +19,7 @@ files and directories, owners and times wiped, ``.git`` left out. The same
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import os
@@ -195,7 +196,11 @@ def _normalised(info: tarfile.TarInfo) -> tarfile.TarInfo:
 def pack(directory: Path) -> bytes:
     """The course under ``directory`` as a gzipped tar (regular files and directories only, no ``.git``)."""
     buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+    # The gzip header's own timestamp is fixed too: the same course packs to the same bytes in any second.
+    with (
+        gzip.GzipFile(fileobj=buffer, mode="wb", mtime=0) as compressed,
+        tarfile.open(fileobj=compressed, mode="w") as tar,
+    ):
         for path in sorted(directory.rglob("*")):
             relative = path.relative_to(directory)
             if ".git" in relative.parts or path.is_symlink() or not (path.is_dir() or path.is_file()):

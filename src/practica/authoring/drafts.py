@@ -12,30 +12,26 @@ from practica.accounts.models import Role, User
 from practica.accounts.organizations import organization_slugs
 from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft, DraftStatus
+from practica.lessons.format import Visibility, organization_of
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.ownership import check_may_publish
 from practica.lessons.publishing import publish
 from servicekit.reads import SessionReads
 
-__all__ = ["DraftError", "check_organization", "store_course", "visibility_of"]
+__all__ = ["DraftError", "check_organization", "store_course"]
 
 
-def visibility_of(course: LoadedCourse) -> str:
-    assert course.course is not None, "drafts are courses (course.yaml)"
-    visibility = course.course.visibility
-    return visibility if isinstance(visibility, str) else visibility.organization
-
-
-async def check_organization(session: AsyncSession, user: User, visibility: str) -> None:
+async def check_organization(session: AsyncSession, user: User, visibility: Visibility) -> None:
     """Authors publish into public or into an organisation they belong to (admins anywhere); 403 otherwise.
 
     Read in the caller's transaction, never from a cache: a member removed a moment ago publishes nothing.
     """
-    if visibility == "public" or user.role == Role.ADMIN:
+    organization = organization_of(visibility)
+    if organization is None or user.role == Role.ADMIN:
         return
-    if visibility not in await organization_slugs(SessionReads(session), user.id):
+    if organization not in await organization_slugs(SessionReads(session), user.id):
         raise DraftError(
-            403, f"course.yaml: visibility.organization: you are not a member of {visibility!r}: ask its admins"
+            403, f"course.yaml: visibility.organization: you are not a member of {organization!r}: ask its admins"
         )
 
 
@@ -48,7 +44,7 @@ async def store_course(
     (someone else's course: :func:`~practica.lessons.ownership.check_may_publish`).
     """
     assert course.course is not None
-    visibility = visibility_of(course)
+    visibility = course.course.audience
     await check_may_publish(session, author, course.course.id)
     await check_organization(session, author, visibility)
     version = await publish(session, course, draft.source, performer=None, published=False)

@@ -41,6 +41,7 @@ from practica.authoring.drafts import store_course
 from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.sources import LOCAL_GIT, Network, Remote, SourceRefusedError, opened_async, resolve_remote
 from practica.errors import PracticaError
+from practica.jobs.resources import Sessions
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.publishing import ImportSourceError
 from practica.sandbox.confined import (
@@ -51,7 +52,6 @@ from practica.sandbox.confined import (
     run_confined,
     untrusted_tree,
 )
-from practica.sandbox.tasks import Sessions
 from practica.settings import PracticaSettings
 
 # No prompts (a repository asking for credentials fails), no system or user configuration.

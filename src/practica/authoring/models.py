@@ -39,6 +39,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
+from practica.ids import CourseId, VersionId
+from practica.lessons.format import Visibility
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -62,10 +64,12 @@ class CourseDraft(Base):
     author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(Text)  # the git URL, or "upload:FILENAME"
     # Null while a git import is fetched:
-    course_id: Mapped[str | None] = mapped_column(Text)
+    course_id: Mapped[CourseId | None] = mapped_column(Text)
     title: Mapped[str | None] = mapped_column(Text)
-    visibility: Mapped[str | None] = mapped_column(Text)  # "public" or an organization slug, as in course_versions
-    version_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
+    visibility: Mapped[Visibility | None] = mapped_column(Text)
+    version_id: Mapped[VersionId | None] = mapped_column(
+        BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE")
+    )
     archive: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)  # read only by the job and publishing
     status: Mapped[str] = mapped_column(Text, server_default=text("'validating'"))
     progress_done: Mapped[int] = mapped_column(Integer, server_default=text("0"))

@@ -16,18 +16,21 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.accounts.models import User
 from practica.authoring.drafts import DraftError
 from practica.authoring.models import CourseDraft
+from practica.environments.service import request_remove
+from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
 from practica.learning.models import LessonWorkspace
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
 from practica.lessons.catalog import CourseLesson
-from practica.sandbox.service import request_remove
 from practica.sandbox.settings import SandboxSettings
 
-
-def preview_key(user: User) -> str:
-    return f"preview:{user.id}"
+NO_PREVIEW = "no preview of this lesson of this draft yet: open it first"
 
 
-async def _draft_lesson(session: AsyncSession, draft: CourseDraft, slug: str) -> tuple[str, CourseLesson]:
+def preview_key(user: User) -> OwnerKey:
+    return OwnerKey(f"preview:{user.id}")
+
+
+async def _draft_lesson(session: AsyncSession, draft: CourseDraft, slug: LessonSlug) -> tuple[CourseId, CourseLesson]:
     """The draft's course id and lesson ``slug``; 404 when it has no such lesson (or no files yet)."""
     lesson = await session.scalar(
         select(CourseLesson).where(CourseLesson.version_id == draft.version_id, CourseLesson.slug == slug)
@@ -38,7 +41,7 @@ async def _draft_lesson(session: AsyncSession, draft: CourseDraft, slug: str) ->
 
 
 async def _held_workspace(
-    session: AsyncSession, key: str, course_id: str, lesson: CourseLesson, *, lock: bool = False
+    session: AsyncSession, key: OwnerKey, course_id: CourseId, lesson: CourseLesson, *, lock: bool = False
 ) -> LessonWorkspace | None:
     """The preview workspace of the lesson when it holds this draft's files."""
     workspace = await session.get(
@@ -48,7 +51,7 @@ async def _held_workspace(
 
 
 async def open_preview(
-    session: AsyncSession, user: User, draft: CourseDraft, slug: str, sandbox: SandboxSettings
+    session: AsyncSession, user: User, draft: CourseDraft, slug: LessonSlug, sandbox: SandboxSettings
 ) -> WorkspaceState:
     """Open (or resume) ``user``'s preview environment for the lesson, with this draft's starter files."""
     course_id, lesson = await _draft_lesson(session, draft, slug)
@@ -61,25 +64,31 @@ async def open_preview(
     return state
 
 
-async def preview_state(session: AsyncSession, user: User, draft: CourseDraft, slug: str) -> WorkspaceState | None:
-    """The preview environment of this draft's lesson; None when it was not opened for this draft."""
+async def preview_state(session: AsyncSession, user: User, draft: CourseDraft, slug: LessonSlug) -> WorkspaceState:
+    """The preview environment of this draft's lesson; 404 when it was not opened for this draft."""
     course_id, lesson = await _draft_lesson(session, draft, slug)
     if await _held_workspace(session, preview_key(user), course_id, lesson) is None:
-        return None
-    return await workspace_state(session, preview_key(user), course_id, slug)
+        raise DraftError(404, NO_PREVIEW)
+    return _opened(await workspace_state(session, preview_key(user), course_id, slug))
 
 
-async def reset_preview(session: AsyncSession, user: User, draft: CourseDraft, slug: str) -> WorkspaceState | None:
-    """Put the draft's starter files back into the preview (the author's other files go); None without one."""
+async def reset_preview(session: AsyncSession, user: User, draft: CourseDraft, slug: LessonSlug) -> WorkspaceState:
+    """Put the draft's starter files back into the preview (the author's other files go); 404 without one."""
     course_id, lesson = await _draft_lesson(session, draft, slug)
     key = preview_key(user)
     if await _held_workspace(session, key, course_id, lesson, lock=True) is None:
-        return None
+        raise DraftError(404, NO_PREVIEW)
     await reset_workspace(session, key, course_id, lesson)
-    return await workspace_state(session, key, course_id, slug)
+    return _opened(await workspace_state(session, key, course_id, slug))
 
 
-async def remove_previews(session: AsyncSession, draft: CourseDraft) -> list[str]:
+def _opened(state: WorkspaceState | None) -> WorkspaceState:
+    if state is None:
+        raise DraftError(404, NO_PREVIEW)
+    return state
+
+
+async def remove_previews(session: AsyncSession, draft: CourseDraft) -> list[EnvironmentId]:
     """Forget every preview holding this draft's files (anyone's) and remove their environments; their ids.
 
     Only previews can hold a draft's lessons: learners open published versions only.

@@ -6,21 +6,17 @@ drafts (404 for anyone else's, as for a missing one); admins see all.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Coroutine
-from typing import Annotated, Any
+from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
-from fastapi.responses import JSONResponse
-from fastapi.routing import APIRoute
-from pydantic import ValidationError
+from fastapi import APIRouter, Depends, Query, Request, Response
 from starlette.datastructures import UploadFile
 
-from practica.accounts.dependencies import csrf_protect, require_role, settings_of, transaction
-from practica.accounts.models import Role, User
+from practica.accounts.dependencies import csrf_protect, settings_of, transaction
 from practica.accounts.schemas import Problem
-from practica.authoring.archives import MAX_UPLOAD, ArchiveError
-from practica.authoring.drafts import DraftError
+from practica.authoring.archives import MAX_UPLOAD
+from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft
+from practica.authoring.permissions import AUTHORS_ONLY, Author, draft_for
 from practica.authoring.previews import open_preview, preview_state, reset_preview
 from practica.authoring.schemas import (
     DraftPage,
@@ -32,60 +28,26 @@ from practica.authoring.schemas import (
     PublishRequest,
     draft_summary,
     draft_view,
-    format_problems,
+    git_import_of,
 )
-from practica.authoring.service import (
-    create_draft,
-    create_git_draft,
-    delete_draft,
-    draft_for,
-    drafts_of,
-    publish_draft,
-)
-from practica.authoring.sources import (
-    LOCAL_GIT,
-    SourceRefusedError,
-    check_git_url,
-    opened_async,
-    packed_from_upload,
-    resolve_remote,
-)
+from practica.authoring.service import create_draft, create_git_draft, delete_draft, drafts_of, publish_draft
+from practica.authoring.sources import LOCAL_GIT, check_git_url, opened_upload, packed_from_upload, resolve_remote
 from practica.db.paging import page_of
-from practica.learning.routes import EnvironmentView, Sandbox, environment_view
-from practica.lessons.loading import LessonFormatError
-from practica.lessons.publishing import ImportSourceError
+from practica.ids import LessonSlugParam
+from practica.learning.routes import Sandbox
+from practica.learning.schemas import EnvironmentView, environment_view
 from practica.services import ServicesDependency
 from practica.settings import Environment
-from servicekit.params import DbId, NulFreeStr
+from servicekit.params import DbId
 
 FORM_OVERHEAD = 64 * 1024  # multipart boundaries and headers around the archive
 MAX_JSON = 64 * 1024
 
 
-class AuthoringRoute(APIRoute):
-    """Answers the services' refusals: ``{"detail"}``, and for format errors every problem as well."""
-
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-
-        async def handle(request: Request) -> Response:
-            try:
-                return await handler(request)
-            except (ArchiveError, ImportSourceError, SourceRefusedError) as error:
-                return JSONResponse({"detail": str(error)}, status_code=422)
-            except LessonFormatError as error:
-                return JSONResponse(format_problems(error).model_dump(), status_code=422)
-
-        return handle
-
-
-_author = require_role(Role.AUTHOR, Role.ADMIN)
-Author = Annotated[User, Depends(_author)]
 router = APIRouter(
     prefix="/api/authoring",
     tags=["authoring"],
-    route_class=AuthoringRoute,
-    dependencies=[Depends(csrf_protect), Depends(_author)],
+    dependencies=[Depends(csrf_protect), *AUTHORS_ONLY],
     responses={401: {"model": Problem}, 403: {"model": Problem}},
 )
 
@@ -95,11 +57,7 @@ async def _git_url(request: Request) -> str:
     length = request.headers.get("content-length", "")
     if length.isdigit() and int(length) > MAX_JSON:
         raise DraftError(413, f"a JSON body of at most {MAX_JSON} bytes")
-    try:
-        body = GitImport.model_validate_json(await request.body())
-    except ValidationError as error:
-        first = error.errors()[0]
-        raise DraftError(422, f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from None
+    body = git_import_of(await request.body())
     settings = settings_of(request)
     check_git_url(body.git_url, allow_local=settings.practica_env is Environment.DEVELOPMENT)
     if not body.git_url.startswith(LOCAL_GIT):  # the job checks again, and pins git to what it finds then
@@ -166,7 +124,7 @@ async def import_course(request: Request, user: Author) -> DraftView:
         async with transaction(request) as session:
             return await draft_view(session, await create_git_draft(session, user, url))
     archive, source = await _uploaded_archive(request)
-    async with opened_async(archive) as course, transaction(request) as session:
+    async with opened_upload(archive) as course, transaction(request) as session:
         draft = await create_draft(session, user, course, archive, source)
         return await draft_view(session, draft)
 
@@ -235,7 +193,7 @@ async def publish(
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def open_lesson_preview(
-    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     """Open the lesson as a learner would: an environment of the author's own with the draft's starter files."""
     async with transaction(request) as session:
@@ -246,24 +204,20 @@ async def open_lesson_preview(
 
 @router.get("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def lesson_preview(
-    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await preview_state(session, user, draft, slug)
-    if state is None:
-        raise HTTPException(404, "no preview of this lesson of this draft yet: open it first")
     return environment_view(state, user, sandbox)
 
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview/reset", responses={404: {"model": Problem}})
 async def reset_lesson_preview(
-    request: Request, draft_id: DbId, slug: NulFreeStr, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
 ) -> EnvironmentView:
     """Put the draft's starter files back into the preview (the author's other files go), as a learner's reset."""
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await reset_preview(session, user, draft, slug)
-    if state is None:
-        raise HTTPException(404, "no preview of this lesson of this draft yet: open it first")
     return environment_view(state, user, sandbox)

@@ -5,15 +5,16 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft
 from practica.authoring.report import ValidationReport
 from practica.authoring.service import draft_lessons
 from practica.db.paging import Page
 from practica.learning.catalog import languages_of
-from practica.lessons.loading import LessonFormatError
+from practica.lessons.format import organization_of
 
 
 class FormatProblem(BaseModel):
@@ -30,16 +31,19 @@ class FormatProblems(BaseModel):
     )
 
 
-def format_problems(error: LessonFormatError) -> FormatProblems:
-    problems = [FormatProblem(file=p.file, line=p.line, field=p.field, message=p.message) for p in error.problems]
-    detail = f"the course has {len(problems)} problem(s); nothing was stored: " + "; ".join(map(str, error.problems))
-    return FormatProblems(detail=detail, problems=problems)
-
-
 class GitImport(BaseModel):
     git_url: str = Field(
         min_length=1, max_length=2000, description="https://, http:// or git:// (file:// in development)."
     )
+
+
+def git_import_of(body: bytes) -> GitImport:
+    """The JSON body of a git import; 422 naming the first field that is wrong."""
+    try:
+        return GitImport.model_validate_json(body)
+    except ValidationError as error:
+        first = error.errors()[0]
+        raise DraftError(422, f"{'.'.join(map(str, first['loc'])) or 'body'}: {first['msg']}") from None
 
 
 class DraftProgress(BaseModel):
@@ -107,7 +111,7 @@ class PublishedDraft(BaseModel):
 def draft_summary(draft: CourseDraft) -> DraftSummary:
     return DraftSummary(
         id=draft.id, author_id=draft.author_id, course_id=draft.course_id, title=draft.title,
-        organization=None if draft.visibility in (None, "public") else draft.visibility, source=draft.source,
+        organization=organization_of(draft.visibility) if draft.visibility else None, source=draft.source,
         status=draft.status,  # the table's check constraint holds it to these
         progress=DraftProgress(done=draft.progress_done, total=draft.progress_total),
         published_version=draft.published_version, created_at=draft.created_at, finished_at=draft.finished_at,

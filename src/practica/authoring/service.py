@@ -23,6 +23,7 @@ from practica.authoring.report import ValidationReport
 from practica.authoring.sources import opened_async
 from practica.authoring.tasks import draft_archive, job_running, queue_validation
 from practica.events.outbox import gid
+from practica.ids import EnvironmentId
 from practica.lessons.catalog import CatalogueCache, CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.ownership import check_may_publish, claim, has_published_version
@@ -64,24 +65,14 @@ async def drafts_of(session: AsyncSession, user: User, *, after: int | None, lim
     return list(await session.scalars(query))
 
 
-async def draft_for(session: AsyncSession, user: User, draft_id: int, *, lock: bool = False) -> CourseDraft:
-    """The draft when ``user`` wrote it (or is an admin); 404 otherwise, as for a missing one."""
-    draft = await session.get(CourseDraft, draft_id, with_for_update=True if lock else None, populate_existing=lock)
-    if draft is None or (draft.author_id != user.id and user.role != Role.ADMIN):
-        raise DraftError(404, f"no draft {draft_id}")
-    return draft
-
-
 async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple[str, str, str | None, list[str]]]:
     """(slug, title, run command, starter file paths) of the draft's lessons, in order (none before its fetch)."""
     rows = await session.execute(
-        select(
-            CourseLesson.slug, CourseLesson.title, CourseLesson.definition["run"].astext, CourseLesson.files["starter"]
-        )
+        select(CourseLesson.slug, CourseLesson.title, CourseLesson.definition, CourseLesson.files["starter"])
         .where(CourseLesson.version_id == draft.version_id)
         .order_by(CourseLesson.position)
     )
-    return [(slug, title, run, sorted(starter)) for slug, title, run, starter in rows]
+    return [(slug, title, lesson.run, sorted(starter)) for slug, title, lesson, starter in rows]
 
 
 def _not_publishable(draft: CourseDraft) -> str:
@@ -143,7 +134,7 @@ async def publish_draft(
     return publication
 
 
-async def delete_draft(session: AsyncSession, draft: CourseDraft) -> list[str]:
+async def delete_draft(session: AsyncSession, draft: CourseDraft) -> list[EnvironmentId]:
     """Delete a draft (locked by the caller), its unpublished version and the previews holding its files.
 
     Returns the preview environments being removed. 409 while the draft's job runs (a job still queued

@@ -26,7 +26,8 @@ from urllib.parse import SplitResult, urlsplit
 
 from practica.authoring import archives
 from practica.authoring.archives import MAX_ENTRIES, MAX_UNPACKED, ArchiveError, course_root, pack, unpack
-from practica.lessons.loading import LoadedCourse, load
+from practica.authoring.errors import CourseFormatError, ImportRefusedError
+from practica.lessons.loading import LessonFormatError, LoadedCourse, load
 from practica.sandbox.confined import (
     Confinement,
     LimitExceededError,
@@ -45,8 +46,8 @@ RESOLVE_TIMEOUT_S = 10.0
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-class SourceRefusedError(ValueError):
-    """A git URL the web app does not clone; the message says which are accepted."""
+class SourceRefusedError(ImportRefusedError):
+    """422: a git URL the web app does not clone; the message says which are accepted."""
 
 
 def check_git_url(url: str, *, allow_local: bool) -> None:
@@ -117,7 +118,17 @@ def _port(parts: SplitResult) -> int:
 
 
 async def packed_from_upload(data: bytes, *, uid: int) -> bytes:
-    """An uploaded archive, unpacked in a sandbox as ``uid``, read back as plain files, packed in the stored form."""
+    """An uploaded archive, unpacked in a sandbox as ``uid``, read back as plain files, packed in the stored form.
+
+    An archive refused (:class:`ArchiveError`) is a 422 naming the entry and why (:class:`ImportRefusedError`).
+    """
+    try:
+        return await _packed_upload(data, uid=uid)
+    except ArchiveError as error:
+        raise ImportRefusedError(str(error)) from None
+
+
+async def _packed_upload(data: bytes, *, uid: int) -> bytes:
     scratch = Path(await asyncio.to_thread(tempfile.mkdtemp, prefix="practica-upload-"))
     try:
         target = scratch / "course"
@@ -177,3 +188,19 @@ async def opened_async(archive: bytes) -> AsyncIterator[LoadedCourse]:
         yield await asyncio.to_thread(stack.enter_context, opened(archive))
     finally:
         await asyncio.to_thread(stack.close)
+
+
+@asynccontextmanager
+async def opened_upload(archive: bytes) -> AsyncIterator[LoadedCourse]:
+    """:func:`opened_async` for an author's upload: its files' problems are one 422 naming every one.
+
+    (:class:`~practica.authoring.errors.CourseFormatError`; an unreadable archive is an
+    :class:`~practica.authoring.errors.ImportRefusedError`.)
+    """
+    try:
+        async with opened_async(archive) as course:
+            yield course
+    except LessonFormatError as error:
+        raise CourseFormatError(error) from None
+    except ArchiveError as error:
+        raise ImportRefusedError(str(error)) from None

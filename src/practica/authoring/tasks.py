@@ -33,10 +33,10 @@ from practica.authoring.report import course_report
 from practica.authoring.sources import opened_async
 from practica.checks.stress import stress_lessons
 from practica.checks.validation import Finding, candidates, validate_lesson
-from practica.jobs.queue import defer_in_transaction, jobs
+from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
+from practica.jobs.resources import Sessions, worker_resources
 from practica.lessons.loading import LoadedCourse
 from practica.sandbox.runtime import Runtime
-from practica.sandbox.tasks import QUEUE, Sessions, worker_resources
 from practica.settings import PracticaSettings
 
 VALIDATE_TASK = "practica.authoring.validate"
@@ -206,7 +206,7 @@ def _settings(context: JobContext) -> PracticaSettings:
     return settings
 
 
-@jobs.task(name=VALIDATE_TASK, queue=QUEUE, pass_context=True)
+@jobs.task(name=VALIDATE_TASK, queue=SANDBOX_QUEUE, pass_context=True)
 async def validate_draft(context: JobContext, draft_id: int) -> None:
     sandbox, sessions = worker_resources(context)
     claimed = await _claim(sessions, draft_id)

@@ -24,9 +24,13 @@ from typing import Any
 
 from sqlalchemy import BigInteger, CheckConstraint, DateTime, Float, ForeignKey, Identity, Index, Text, func
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
+from practica.checks.results import CASE_RESULTS, CaseResult
 from practica.db.base import Base
+from practica.ids import AttemptId, CourseId, EnvironmentId, LessonId, LessonSlug, OwnerKey
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -46,21 +50,34 @@ class AttemptStatus(StrEnum):
 _STATUSES = ", ".join(f"'{status.value}'" for status in AttemptStatus)
 
 
+class StoredCaseResults(TypeDecorator[list[CaseResult]]):
+    """``check_attempts.results``: a JSONB array in the database, :class:`CaseResult` rows in Python."""
+
+    impl = JSONB
+    cache_ok = True
+
+    def process_bind_param(self, value: list[CaseResult] | None, dialect: Dialect) -> Any:
+        return None if value is None else CASE_RESULTS.dump_python(value, mode="json")
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[CaseResult] | None:
+        return None if value is None else CASE_RESULTS.validate_python(value)
+
+
 class CheckAttempt(Base):
     __tablename__ = "check_attempts"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    user_key: Mapped[str] = mapped_column(Text)
-    course_id: Mapped[str] = mapped_column(Text)
-    lesson_slug: Mapped[str] = mapped_column(Text)
-    lesson_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_lessons.id"))
-    environment_id: Mapped[str | None] = mapped_column(Text)
+    id: Mapped[AttemptId] = mapped_column(BigInteger, Identity(), primary_key=True)
+    user_key: Mapped[OwnerKey] = mapped_column(Text)
+    course_id: Mapped[CourseId] = mapped_column(Text)
+    lesson_slug: Mapped[LessonSlug] = mapped_column(Text)
+    lesson_id: Mapped[LessonId] = mapped_column(BigInteger, ForeignKey("course_lessons.id"))
+    environment_id: Mapped[EnvironmentId | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(Text)
     verdict: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[str] = mapped_column(Text, default="")
     files: Mapped[dict[str, Any] | None] = mapped_column(JSONB)  # files sent with the request, else read at run time
     files_hash: Mapped[str | None] = mapped_column(Text)
-    results: Mapped[list[dict[str, Any]]] = mapped_column(JSONB, default=list)
+    results: Mapped[list[CaseResult]] = mapped_column(StoredCaseResults, default=list)
     duration_s: Mapped[float | None] = mapped_column(Float)
     # Set when a first run was cut short by an overloaded host and the check ran again: what was measured.
     retried_because: Mapped[str | None] = mapped_column(Text)
@@ -77,8 +94,8 @@ class CheckAttempt(Base):
 class LessonCompletion(Base):
     __tablename__ = "lesson_completions"
 
-    user_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    course_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    lesson_slug: Mapped[str] = mapped_column(Text, primary_key=True)
-    attempt_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("check_attempts.id"))
+    user_key: Mapped[OwnerKey] = mapped_column(Text, primary_key=True)
+    course_id: Mapped[CourseId] = mapped_column(Text, primary_key=True)
+    lesson_slug: Mapped[LessonSlug] = mapped_column(Text, primary_key=True)
+    attempt_id: Mapped[AttemptId] = mapped_column(BigInteger, ForeignKey("check_attempts.id"))
     completed_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())

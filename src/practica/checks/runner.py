@@ -17,12 +17,11 @@ from pathlib import Path
 
 from practica.checks.kit import PREPARE_FAILED, PREPARE_MESSAGE, CheckPlan, ReportSource, plan_check
 from practica.checks.overload import HostPressure, Overload, overload_of
-from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, normalise
+from practica.checks.results import CaseResult, CaseStatus, ResultsFormatError, failing_cases, normalise
 from practica.lessons.files import FileSet
 from practica.lessons.format import Lesson
 from practica.sandbox.runtime import Runtime, SandboxError
-from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, ExecResult, Limits
-from practica.sandbox.spec import NetworkPolicy as SandboxNetwork
+from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, ExecResult, NetworkAccess, ResourceLimits
 
 
 class Verdict(StrEnum):
@@ -55,12 +54,16 @@ class CheckRun:
     def passed(self) -> int:
         return sum(case.status is CaseStatus.PASS for case in self.cases)
 
+    @property
+    def failing(self) -> list[CaseResult]:
+        return failing_cases(self.cases)
+
 
 def environment_spec(lesson: Lesson) -> EnvironmentSpec:
-    limits = Limits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=lesson.limits.time_s)
+    limits = ResourceLimits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=lesson.limits.time_s)
     return EnvironmentSpec(
         environment=lesson.environment,
-        network=SandboxNetwork(lesson.network.value),
+        network=NetworkAccess(lesson.network.value),
         limits=limits,
         labels={"purpose": "check", "lesson": lesson.id},
     )
@@ -123,6 +126,5 @@ def classify(lesson: Lesson, result: ExecResult, report: str | None, duration_s:
         if result.exit_code != 0:
             return CheckRun(Verdict.FAILED, [], duration_s, output or f"the tests exited with {result.exit_code}")
         return CheckRun(Verdict.INFRASTRUCTURE_ERROR, [], duration_s, detail or "the tests reported no results")
-    failing = [case for case in cases if case.status in (CaseStatus.FAIL, CaseStatus.ERROR)]
-    verdict = Verdict.FAILED if failing or result.exit_code != 0 else Verdict.PASSED
+    verdict = Verdict.FAILED if failing_cases(cases) or result.exit_code != 0 else Verdict.PASSED
     return CheckRun(verdict, cases, duration_s, detail)

@@ -19,10 +19,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import AttemptStatus, CheckAttempt
+from practica.checks.results import CASE_RESULTS
+from practica.errors import RetryLaterError
 from practica.events.outbox import gid, record_event
+from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
 from practica.lessons.catalog import CourseLesson
 from practica.lessons.files import FileData
+from practica.lessons.format import Lesson
 from servicekit.reads import Reads
 
 CHECK_TASK = "practica.checks.run"
@@ -30,22 +34,22 @@ QUEUE = "checks"
 ABANDONED_AFTER_S = 15 * 60
 
 
-class CheckCooldownError(Exception):
-    """Too soon after the previous check of this lesson."""
+class CheckCooldownError(RetryLaterError):
+    """429: too soon after the previous check of this lesson; ``retry_after`` whole seconds to wait."""
 
-    def __init__(self, retry_after: float) -> None:
-        self.retry_after = retry_after
-        super().__init__(f"wait {math.ceil(retry_after)} s before the next check")
+    def __init__(self, seconds_left: float) -> None:
+        wait = math.ceil(seconds_left)
+        super().__init__(f"wait {wait} s before the next check", wait)
 
 
 @dataclass(frozen=True)
 class LearnerLesson:
     """Whose check of which lesson (of the version the learner is on)."""
 
-    user_key: str
-    course_id: str
+    user_key: OwnerKey
+    course_id: CourseId
     lesson: CourseLesson
-    organization: str | None = None  # the course's organisation, for private courses
+    organization: OrganizationSlug | None = None  # the course's organisation, for private courses
 
 
 def encode_files(files: Mapping[str, FileData]) -> dict[str, Any]:
@@ -69,7 +73,7 @@ async def request_check(
     target: LearnerLesson,
     *,
     cooldown_s: float,
-    environment_id: str | None = None,
+    environment_id: EnvironmentId | None = None,
     files: Mapping[str, FileData] | None = None,
 ) -> CheckAttempt:
     """A queued attempt for the learner's current files (or ``files``); an unfinished one is returned as it is.
@@ -120,12 +124,12 @@ def _abandoned(attempt: CheckAttempt) -> bool:
     return (datetime.now(UTC) - attempt.queued_at).total_seconds() > ABANDONED_AFTER_S
 
 
-def lesson_gid(course_id: str, slug: str) -> str:
+def lesson_gid(course_id: CourseId, slug: LessonSlug) -> str:
     """``gid://practica/Lesson/COURSE:SLUG`` (a global id's last part holds no slash)."""
     return gid("Lesson", f"{course_id}:{slug}")
 
 
-def lesson_payload(course_id: str, lesson: CourseLesson, organization: str | None) -> dict[str, Any]:
+def lesson_payload(course_id: CourseId, lesson: CourseLesson, organization: OrganizationSlug | None) -> dict[str, Any]:
     """What Chronicles' rules and templates read (``chronicles/practica-rules.yaml``)."""
     payload: dict[str, Any] = {
         "course": {"id": course_id},
@@ -136,11 +140,6 @@ def lesson_payload(course_id: str, lesson: CourseLesson, organization: str | Non
     return payload
 
 
-def organization_of(visibility: str) -> str | None:
-    """A course version's ``visibility`` is ``public`` or its organisation's slug."""
-    return None if visibility == "public" else visibility
-
-
 async def failed_checks(session: AsyncSession, target: LearnerLesson) -> int:
     """Failed attempts of this learner on this lesson (platform errors do not count)."""
     count = await session.scalar(
@@ -149,11 +148,10 @@ async def failed_checks(session: AsyncSession, target: LearnerLesson) -> int:
     return int(count or 0)
 
 
-def disclosed_hints(definition: Mapping[str, Any], failed: int) -> tuple[list[str], int]:
+def disclosed_hints(lesson: Lesson, failed: int) -> tuple[list[str], int]:
     """The hints the lesson's rule shows after ``failed`` failed checks, and how many stay hidden."""
-    hints = definition.get("hints", [])
-    shown = [hint["text"] for hint in hints if failed >= int(hint.get("after_failed_checks", 1))]
-    return shown, len(hints) - len(shown)
+    shown = [hint.text for hint in lesson.hints if failed >= hint.after_failed_checks]
+    return shown, len(lesson.hints) - len(shown)
 
 
 @dataclass(frozen=True)
@@ -161,7 +159,7 @@ class LessonState:
     failed_checks: int
     completed: bool
     latest: CheckAttempt | None
-    enrolled_version: int | None  # the course version the learner is on (None: not enrolled yet)
+    enrolled_version: VersionId | None  # the course version the learner is on (None: not enrolled yet)
 
 
 _LESSON_STATE = text(
@@ -185,11 +183,16 @@ _LESSON_STATE = text(
 )
 
 
-async def lesson_state(reads: Reads, user_key: str, course_id: str, slug: str) -> LessonState:
+async def lesson_state(reads: Reads, user_key: OwnerKey, course_id: CourseId, slug: LessonSlug) -> LessonState:
     """Failed checks, completion, the latest attempt and the enrolled version, in one round trip (the lesson page)."""
     (row,) = await reads.mappings(_LESSON_STATE, {"user_key": user_key, "course_id": course_id, "slug": slug})
     values = dict(row)
     failed, completed = int(values.pop("failed")), bool(values.pop("completed"))
     enrolled = values.pop("enrolled_version")
-    latest = CheckAttempt(**values) if values["id"] is not None else None  # a detached copy, to read
+    latest = _detached_attempt(values) if values["id"] is not None else None
     return LessonState(failed, completed, latest, enrolled)
+
+
+def _detached_attempt(columns: dict[str, Any]) -> CheckAttempt:
+    """An attempt from a raw row (no column types applied), to read: its results typed as the ORM's are."""
+    return CheckAttempt(**{**columns, "results": CASE_RESULTS.validate_python(columns["results"])})

@@ -29,13 +29,12 @@ from dataclasses import dataclass
 
 import structlog
 
-from practica.checks.results import CaseStatus
 from practica.checks.runner import CheckRun, Verdict, run_check
 from practica.checks.validation import candidates, incomplete_wrong_solutions
 from practica.lessons.files import FileData, read_tree
 from practica.lessons.loading import LoadedLesson
 from practica.sandbox.runtime import Runtime, SandboxError
-from practica.sandbox.spec import EnvironmentSpec, ExecRequest, Limits
+from practica.sandbox.spec import EnvironmentSpec, ExecRequest, ResourceLimits
 
 log = structlog.get_logger(__name__)
 
@@ -44,7 +43,7 @@ HOG_LABEL = "stress-hog"
 # Detached from the exec's pipes, so the exec returns at once and the loop spins until the environment goes.
 SPIN = ["/bin/sh", "-c", "(while :; do :; done) </dev/null >/dev/null 2>&1 &"]
 HOG_SPEC = EnvironmentSpec(
-    limits=Limits(memory=64 * 1024**2, pids=16, cpus=1.0, wall_timeout=30),
+    limits=ResourceLimits(memory=64 * 1024**2, pids=16, cpus=1.0, wall_timeout=30),
     labels={"purpose": HOG_LABEL},
 )
 
@@ -94,7 +93,7 @@ async def cpu_hog(runtime: Runtime, *, per_core: int = 1) -> AsyncIterator[list[
 
 def failures(run: CheckRun) -> list[tuple[str, str]]:
     """(test, message) for each test the run failed; the whole run when it ended without a verdict per test."""
-    failed = [(case.name, case.message) for case in run.cases if case.status in (CaseStatus.FAIL, CaseStatus.ERROR)]
+    failed = [(case.name, case.message) for case in run.failing]
     ended_early = run.verdict not in (Verdict.PASSED, Verdict.FAILED)
     if ended_early or (run.verdict is Verdict.FAILED and not failed):
         failed.append((f"(the whole run: {run.verdict.value})", run.detail))

@@ -10,7 +10,6 @@ in the learner's own, so nothing the learner did there can change the grader.
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import structlog
 from procrastinate import JobContext
@@ -26,16 +25,15 @@ from practica.checks.service import (
     decode_files,
     lesson_gid,
     lesson_payload,
-    organization_of,
 )
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import jobs
+from practica.jobs.resources import Sessions, worker_resources
 from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.files import FileData
-from practica.lessons.format import Lesson
+from practica.lessons.format import Lesson, organization_of
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import FileKind
-from practica.sandbox.tasks import Sessions, worker_resources
 
 log = structlog.get_logger(__name__)
 SKIPPED_DIRECTORIES = frozenset({".git", "__pycache__", ".pytest_cache", "node_modules", ".venv", ".mypy_cache"})
@@ -112,8 +110,7 @@ async def run_check_job(context: JobContext, attempt_id: int) -> None:
         return
     retried_because = None
     try:
-        definition = Lesson.model_validate(lesson.definition)
-        run, retried_because = await _judged(runtime, definition, files, decode_files(lesson.files["tests"]))
+        run, retried_because = await _judged(runtime, lesson.definition, files, decode_files(lesson.files["tests"]))
     except Exception as error:
         log.exception("check.crashed", attempt=attempt.id)
         run = CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail=f"the check crashed: {error}")
@@ -150,19 +147,6 @@ def _status(run: CheckRun) -> AttemptStatus:
     return AttemptStatus.FAILED
 
 
-def _cases(run: CheckRun) -> list[dict[str, Any]]:
-    return [
-        {
-            "name": case.name,
-            "status": case.status.value,
-            "message": case.message,
-            "output": case.output,
-            "duration_s": case.duration_s,
-        }
-        for case in run.cases
-    ]
-
-
 async def _store(
     sessions: Sessions,
     attempt: CheckAttempt,
@@ -180,7 +164,7 @@ async def _store(
                 status=status,
                 verdict=run.verdict.value,
                 detail=run.detail[:4000],
-                results=_cases(run),
+                results=run.cases,
                 duration_s=run.duration_s,
                 files_hash=snapshot_hash(files) if files is not None else None,
                 retried_because=retried_because,
@@ -209,7 +193,7 @@ async def _record_outcome(
     version = await session.get(CourseVersion, lesson.version_id)
     organization = organization_of(version.visibility) if version is not None else None
     performer = gid("User", attempt.user_key)
-    failing = [case.name for case in run.cases if case.status.value in ("fail", "error")]
+    failing = [case.name for case in run.failing]
     payload = {
         **lesson_payload(attempt.course_id, lesson, organization),
         "attempt": attempt.id,

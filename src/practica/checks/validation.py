@@ -89,8 +89,7 @@ def judge(loaded: LoadedLesson, name: str, run: CheckRun, should_pass: bool) -> 
 
 
 def _why_not_passed(run: CheckRun) -> str:
-    failing = [case for case in run.cases if case.status.value in ("fail", "error")]
-    if failing:
-        first = failing[0]
+    if run.failing:
+        first = run.failing[0]
         return f"{run.verdict.value}: {first.name}: {first.message[:200]}"
     return f"{run.verdict.value}: {run.detail[:300]}"

@@ -13,7 +13,15 @@ import procrastinate
 
 from servicekit.jobs import connected, defer_by_name_in_transaction, defer_in_transaction
 
-__all__ = ["QUEUES", "TASK_MODULES", "connected", "defer_by_name_in_transaction", "defer_in_transaction", "jobs"]
+__all__ = [
+    "QUEUES",
+    "SANDBOX_QUEUE",
+    "TASK_MODULES",
+    "connected",
+    "defer_by_name_in_transaction",
+    "defer_in_transaction",
+    "jobs",
+]
 
 TASK_MODULES: list[str] = [
     "practica.accounts.tasks",
@@ -21,10 +29,11 @@ TASK_MODULES: list[str] = [
     "practica.checks.tasks",
     "practica.events.relay",
     "practica.learning.workspaces",
-    "practica.sandbox.tasks",
+    "practica.environments.tasks",
 ]
 # The queues Practica's tasks use; a worker listens to these (not to Chronicles' queue
 # when the two products share one database).
-QUEUES = ["default", "sandbox", "checks"]
+SANDBOX_QUEUE = "sandbox"  # jobs that need a sandbox runtime: workers on an eval host listen to it
+QUEUES = ["default", SANDBOX_QUEUE, "checks"]
 
 jobs = procrastinate.App(connector=procrastinate.PsycopgConnector(), import_paths=TASK_MODULES)

@@ -22,6 +22,7 @@ import jwt
 from pydantic import BaseModel
 
 from practica.events.outbox import gid
+from practica.learning.errors import ActivityCursorError, ActivityUnavailableError
 from practica.settings import PracticaSettings
 from servicekit.keyfile import kept_key
 
@@ -50,14 +51,6 @@ class ActivityEntry(BaseModel):
 class ActivityPage(BaseModel):
     entries: list[ActivityEntry]
     next: str | None
-
-
-class ActivityUnavailableError(Exception):
-    """Chronicles did not answer, or refused the query; the message says which."""
-
-
-class ActivityCursorError(ValueError):
-    """The ``after`` cursor is not one a page of this feed gave: the caller's mistake, not Chronicles'."""
 
 
 def viewer_key(settings: PracticaSettings) -> str:

@@ -21,6 +21,8 @@ from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.models import LessonCompletion
+from practica.ids import CourseId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
+from practica.learning.errors import NotVisibleError
 from practica.lessons.catalog import (
     CatalogueCache,
     CourseLesson,
@@ -30,11 +32,9 @@ from practica.lessons.catalog import (
     LessonTitles,
     VersionInfo,
 )
+from practica.lessons.format import organization_of, visible_to
+from practica.lessons.stored import stored_lesson
 from servicekit.reads import Reads, SessionReads
-
-
-class NotVisibleError(LookupError):
-    """No such course or lesson for this learner (private courses answer the same as missing ones)."""
 
 
 @dataclass
@@ -46,21 +46,21 @@ class LessonEntry:
 
 @dataclass
 class CourseEntry:
-    id: str
+    id: CourseId
     title: str
     summary: str
     version: int
     newest_version: int
-    organization: str | None
+    organization: OrganizationSlug | None
     lessons: list[LessonEntry] = field(default_factory=list)
 
     @property
     def completed(self) -> int:
         return sum(lesson.completed for lesson in self.lessons)
 
-
-def _visible(organizations: Collection[str]) -> list[str]:
-    return ["public", *organizations]
+    @property
+    def total(self) -> int:
+        return len(self.lessons)
 
 
 _VERSION_INFO = (
@@ -73,7 +73,7 @@ _VERSION_INFO = (
 )
 
 
-async def _newest_versions(reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
+async def _newest_versions(reads: Reads, course_id: CourseId | None = None) -> list[VersionInfo]:
     query = select(*_VERSION_INFO).ext(distinct_on(CourseVersion.course_id))
     query = query.where(CourseVersion.published_at.is_not(None))
     if course_id is not None:
@@ -85,7 +85,7 @@ async def _newest_versions(reads: Reads, course_id: str | None = None) -> list[V
 NEWEST_FOR_S = 1.0
 
 
-async def newest_versions(cache: CatalogueCache, reads: Reads, course_id: str | None = None) -> list[VersionInfo]:
+async def newest_versions(cache: CatalogueCache, reads: Reads, course_id: CourseId | None = None) -> list[VersionInfo]:
     """Each course's newest published version, read about once a second per app.
 
     A version published through this app shows at once; one published
@@ -110,8 +110,8 @@ async def newest_versions(cache: CatalogueCache, reads: Reads, course_id: str | 
 
 @dataclass
 class Progress:
-    enrolled: dict[str, int] = field(default_factory=dict)  # course id -> version id
-    completed: set[tuple[str, str]] = field(default_factory=set)  # (course id, lesson slug)
+    enrolled: dict[CourseId, VersionId] = field(default_factory=dict)
+    completed: set[tuple[CourseId, LessonSlug]] = field(default_factory=set)
 
 
 def _progress_statement() -> CompoundSelect[Any]:
@@ -129,20 +129,20 @@ def _progress_statement() -> CompoundSelect[Any]:
 _PROGRESS = _progress_statement()
 
 
-async def _progress(reads: Reads, user_key: str | None, course_ids: list[str]) -> Progress:
+async def _progress(reads: Reads, user_key: OwnerKey | None, course_ids: list[CourseId]) -> Progress:
     """The learner's enrolments and completed lessons in these courses, in one round trip."""
     progress = Progress()
     if user_key is None or not course_ids:
         return progress
     for kind, course_id, value in await reads.rows(_PROGRESS, {"user_key": user_key, "course_ids": course_ids}):
         if kind == "enrolled":
-            progress.enrolled[course_id] = int(value)
+            progress.enrolled[course_id] = VersionId(int(value))
         else:
             progress.completed.add((course_id, value))
     return progress
 
 
-async def _headers(cache: CatalogueCache, reads: Reads, ids: Collection[int]) -> dict[int, VersionInfo]:
+async def _headers(cache: CatalogueCache, reads: Reads, ids: Collection[VersionId]) -> dict[VersionId, VersionInfo]:
     missing = [version_id for version_id in ids if version_id not in cache.headers]
     if missing:
         for row in await reads.rows(select(*_VERSION_INFO).where(CourseVersion.id.in_(missing))):
@@ -151,11 +151,13 @@ async def _headers(cache: CatalogueCache, reads: Reads, ids: Collection[int]) ->
     return {version_id: cache.headers[version_id] for version_id in ids}
 
 
-async def _lessons(cache: CatalogueCache, reads: Reads, version_ids: Collection[int]) -> dict[int, LessonTitles]:
+async def _lessons(
+    cache: CatalogueCache, reads: Reads, version_ids: Collection[VersionId]
+) -> dict[VersionId, LessonTitles]:
     """Each version's lessons (slug, title) in order; versions never change, so they are kept once read."""
     missing = [version_id for version_id in version_ids if version_id not in cache.lessons]
     if missing:
-        found: dict[int, list[tuple[str, str]]] = defaultdict(list)
+        found: dict[VersionId, list[tuple[LessonSlug, str]]] = defaultdict(list)
         rows = await reads.rows(
             select(CourseLesson.version_id, CourseLesson.slug, CourseLesson.title)
             .where(CourseLesson.version_id.in_(missing))
@@ -179,12 +181,15 @@ async def _in_use(
 async def courses(
     cache: CatalogueCache,
     reads: Reads,
-    user_key: str | None,
+    user_key: OwnerKey | None,
     organizations: Collection[str],
-    course_id: str | None = None,
+    course_id: CourseId | None = None,
 ) -> list[CourseEntry]:
-    visible = _visible(organizations)
-    newest = [version for version in await newest_versions(cache, reads, course_id) if version.visibility in visible]
+    newest = [
+        version
+        for version in await newest_versions(cache, reads, course_id)
+        if visible_to(version.visibility, organizations)
+    ]
     progress = await _progress(reads, user_key, [version.course_id for version in newest])
     pairs = await _in_use(cache, reads, newest, progress)
     lessons = await _lessons(cache, reads, [version.id for version, _ in pairs])
@@ -196,7 +201,7 @@ async def courses(
             summary=version.summary,
             version=version.number,
             newest_version=latest.number,
-            organization=None if version.visibility == "public" else version.visibility,
+            organization=organization_of(version.visibility),
         )
         entry.lessons = [
             LessonEntry(slug, title, (version.course_id, slug) in progress.completed)
@@ -209,15 +214,15 @@ async def courses(
 async def lesson_of(
     cache: CatalogueCache,
     session: AsyncSession,
-    user_key: str,
+    user_key: OwnerKey,
     organizations: Collection[str],
-    course_id: str,
-    slug: str,
+    course_id: CourseId,
+    slug: LessonSlug,
 ) -> tuple[VersionInfo, CourseLesson]:
     """The lesson as the learner sees it (their version), or :class:`NotVisibleError`."""
     reads = SessionReads(session)
     newest = await newest_versions(cache, reads, course_id)
-    if not newest or newest[0].visibility not in _visible(organizations):
+    if not newest or not visible_to(newest[0].visibility, organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     ((version, _newest),) = await _in_use(cache, reads, newest, await _progress(reads, user_key, [course_id]))
     lesson = await session.scalar(
@@ -239,14 +244,14 @@ def languages_of(paths: Iterable[str]) -> list[str]:
 async def lesson_page_of(
     cache: CatalogueCache,
     reads: Reads,
-    enrolled_version: int | None,
+    enrolled_version: VersionId | None,
     organizations: Collection[str],
-    course_id: str,
-    slug: str,
+    course_id: CourseId,
+    slug: LessonSlug,
 ) -> tuple[VersionInfo, LessonInfo]:
     """Like :func:`lesson_of` for a learner on ``enrolled_version`` (None: the newest), without the lesson's files."""
     newest = await newest_versions(cache, reads, course_id)
-    if not newest or newest[0].visibility not in _visible(organizations):
+    if not newest or not visible_to(newest[0].visibility, organizations):
         raise NotVisibleError(f"no course {course_id!r}")
     progress = Progress(enrolled={course_id: enrolled_version} if enrolled_version is not None else {})
     ((version, _newest),) = await _in_use(cache, reads, newest, progress)
@@ -259,5 +264,6 @@ async def lesson_page_of(
         if not rows:
             raise NotVisibleError(f"no lesson {slug!r} in course {course_id!r} version {version.number}")
         lesson_id, title, definition, starter = rows[0]
-        cache.pages[(version.id, slug)] = LessonInfo(lesson_id, slug, title, definition, tuple(sorted(starter)))
+        lesson = LessonInfo(lesson_id, slug, title, stored_lesson(definition), tuple(sorted(starter)))
+        cache.pages[(version.id, slug)] = lesson
     return version, cache.pages[(version.id, slug)]

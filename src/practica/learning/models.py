@@ -8,6 +8,7 @@ from sqlalchemy import BigInteger, DateTime, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
+from practica.ids import CourseId, EnvironmentId, LessonId, LessonSlug, OwnerKey
 
 
 class LessonWorkspace(Base):
@@ -19,9 +20,9 @@ class LessonWorkspace(Base):
 
     __tablename__ = "lesson_workspaces"
 
-    user_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    course_id: Mapped[str] = mapped_column(Text, primary_key=True)
-    lesson_slug: Mapped[str] = mapped_column(Text, primary_key=True)
-    environment_id: Mapped[str] = mapped_column(Text)
-    starter_lesson_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_lessons.id"))
+    user_key: Mapped[OwnerKey] = mapped_column(Text, primary_key=True)
+    course_id: Mapped[CourseId] = mapped_column(Text, primary_key=True)
+    lesson_slug: Mapped[LessonSlug] = mapped_column(Text, primary_key=True)
+    environment_id: Mapped[EnvironmentId] = mapped_column(Text)
+    starter_lesson_id: Mapped[LessonId] = mapped_column(BigInteger, ForeignKey("course_lessons.id"))
     prepared_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,7 +1,7 @@
 """A learner's environment for a lesson, with the starter files in it.
 
 Opening a lesson asks for the learner's environment (made, resumed, or left
-running: :func:`practica.sandbox.service.request_environment`) and, for a
+running: :func:`practica.environments.service.request_environment`) and, for a
 new one or after a reset, queues the prepare job behind the start job (same
 lock, so it runs after it) to write the starter files. Until the files are
 in, the page says the environment is starting.
@@ -17,43 +17,47 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.service import decode_files
-from practica.jobs.queue import defer_in_transaction, jobs
+from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.service import request_environment
+from practica.environments.tasks import lock_of
+from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
+from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
+from practica.jobs.resources import Sessions, worker_resources
 from practica.learning.models import LessonWorkspace
 from practica.lessons.catalog import CourseLesson
-from practica.sandbox.models import EnvironmentState, LearnerEnvironment
-from practica.sandbox.service import request_environment
+from practica.lessons.format import Lesson
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.spec import EnvironmentSpec, Limits, NetworkPolicy
-from practica.sandbox.tasks import QUEUE, Sessions, lock_of, worker_resources
+from practica.sandbox.spec import EnvironmentSpec, NetworkAccess, ResourceLimits
 
 PREPARE_TASK = "practica.learning.prepare"
 
 
 @dataclass(frozen=True)
 class WorkspaceState:
-    environment_id: str
+    environment_id: EnvironmentId
     status: str  # the environment's, except "starting" until the starter files are in
     error: str | None
 
 
-def learner_spec(definition: dict[str, object]) -> EnvironmentSpec:
+LEARNER_COMMAND_TIMEOUT_S = 3600
+
+
+def learner_spec(lesson: Lesson) -> EnvironmentSpec:
     """The learner's own environment: the lesson's image, network and memory; roomier limits per command."""
-    limits = definition.get("limits") or {}
-    assert isinstance(limits, dict)
     return EnvironmentSpec(
-        environment=str(definition.get("environment", "host")),
-        network=NetworkPolicy(str(definition.get("network", "none"))),
-        limits=Limits(memory=int(limits.get("memory_mb", 256)) * 1024 * 1024, wall_timeout=3600),
-        labels={"purpose": "learner", "lesson": str(definition.get("id", ""))},
+        environment=lesson.environment,
+        network=NetworkAccess(lesson.network.value),
+        limits=ResourceLimits(memory=lesson.limits.memory_mb * 1024 * 1024, wall_timeout=LEARNER_COMMAND_TIMEOUT_S),
+        labels={"purpose": "learner", "lesson": lesson.id},
     )
 
 
-def lesson_key(course_id: str, slug: str) -> str:
+def lesson_key(course_id: CourseId, slug: LessonSlug) -> str:
     return f"{course_id}/{slug}"
 
 
 async def open_workspace(
-    session: AsyncSession, user_key: str, course_id: str, lesson: CourseLesson, settings: SandboxSettings
+    session: AsyncSession, user_key: OwnerKey, course_id: CourseId, lesson: CourseLesson, settings: SandboxSettings
 ) -> WorkspaceState:
     """Ask for the learner's environment for this lesson; starter files are written the first time."""
     environment = await request_environment(
@@ -82,7 +86,7 @@ async def open_workspace(
     return state
 
 
-async def reset_workspace(session: AsyncSession, user_key: str, course_id: str, lesson: CourseLesson) -> bool:
+async def reset_workspace(session: AsyncSession, user_key: OwnerKey, course_id: CourseId, lesson: CourseLesson) -> bool:
     """Put the starter files of ``lesson`` back (everything else in the workspace goes); False without one."""
     workspace = await session.get(LessonWorkspace, (user_key, course_id, lesson.slug), with_for_update=True)
     if workspace is None:
@@ -112,7 +116,9 @@ async def _queue_prepare(session: AsyncSession, workspace: LessonWorkspace, less
     )
 
 
-async def workspace_state(session: AsyncSession, user_key: str, course_id: str, slug: str) -> WorkspaceState | None:
+async def workspace_state(
+    session: AsyncSession, user_key: OwnerKey, course_id: CourseId, slug: LessonSlug
+) -> WorkspaceState | None:
     """The learner's environment for the lesson as the page shows it; None before the lesson was first opened."""
     row = (
         await session.execute(
@@ -132,11 +138,13 @@ async def workspace_state(session: AsyncSession, user_key: str, course_id: str, 
     environment_id, status, error, prepared_at = row
     if status == EnvironmentState.RUNNING and prepared_at is None:
         status = EnvironmentState.STARTING
-    return WorkspaceState(environment_id, status, error)
+    return WorkspaceState(EnvironmentId(environment_id), status, error)
 
 
-@jobs.task(name=PREPARE_TASK, queue=QUEUE, pass_context=True)
-async def prepare_workspace(context: JobContext, user_key: str, course_id: str, lesson_slug: str, reset: bool) -> None:
+@jobs.task(name=PREPARE_TASK, queue=SANDBOX_QUEUE, pass_context=True)
+async def prepare_workspace(
+    context: JobContext, user_key: OwnerKey, course_id: CourseId, lesson_slug: LessonSlug, reset: bool
+) -> None:
     """Write the starter files (after removing everything, for a reset) once the environment exists."""
     sandbox, sessions = worker_resources(context)
     async with sessions() as session:

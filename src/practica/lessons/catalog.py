@@ -22,6 +22,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
+from practica.ids import CourseId, LessonId, LessonSlug, OwnerKey, UserId, VersionId
+from practica.lessons.format import Lesson, Visibility
+from practica.lessons.stored import LessonDefinition
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -36,21 +39,21 @@ class Course(Base):
 
     __tablename__ = "courses"
 
-    id: Mapped[str] = mapped_column(Text, primary_key=True)
+    id: Mapped[CourseId] = mapped_column(Text, primary_key=True)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
-    owner_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+    owner_id: Mapped[UserId | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
     organization_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("organizations.id", ondelete="SET NULL"))
 
 
 class CourseVersion(Base):
     __tablename__ = "course_versions"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    course_id: Mapped[str] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"))
+    id: Mapped[VersionId] = mapped_column(BigInteger, Identity(), primary_key=True)
+    course_id: Mapped[CourseId] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"))
     number: Mapped[int] = mapped_column(Integer)
     title: Mapped[str] = mapped_column(Text)
     summary: Mapped[str] = mapped_column(Text)
-    visibility: Mapped[str] = mapped_column(Text)  # "public" or an organization slug
+    visibility: Mapped[Visibility] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(Text)
     source: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
@@ -64,13 +67,13 @@ class CourseLesson(Base):
 
     __tablename__ = "course_lessons"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
+    id: Mapped[LessonId] = mapped_column(BigInteger, Identity(), primary_key=True)
+    version_id: Mapped[VersionId] = mapped_column(BigInteger, ForeignKey("course_versions.id", ondelete="CASCADE"))
     position: Mapped[int] = mapped_column(Integer)
-    slug: Mapped[str] = mapped_column(Text)
+    slug: Mapped[LessonSlug] = mapped_column(Text)
     title: Mapped[str] = mapped_column(Text)
     content_hash: Mapped[str] = mapped_column(Text)
-    definition: Mapped[dict[str, Any]] = mapped_column(JSONB)  # lesson.yaml, validated
+    definition: Mapped[Lesson] = mapped_column(LessonDefinition)  # lesson.yaml, validated; read back as the model
     files: Mapped[dict[str, Any]] = mapped_column(JSONB)  # {"starter"|"tests"|"solution": {path: {data, mode}}}
 
     __table_args__ = (UniqueConstraint("version_id", "slug", name="uq_course_lessons_slug"),)
@@ -79,9 +82,9 @@ class CourseLesson(Base):
 class Enrollment(Base):
     __tablename__ = "course_enrollments"
 
-    user_key: Mapped[str] = mapped_column(Text, primary_key=True)
-    course_id: Mapped[str] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
-    version_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("course_versions.id"))
+    user_key: Mapped[OwnerKey] = mapped_column(Text, primary_key=True)
+    course_id: Mapped[CourseId] = mapped_column(Text, ForeignKey("courses.id", ondelete="CASCADE"), primary_key=True)
+    version_id: Mapped[VersionId] = mapped_column(BigInteger, ForeignKey("course_versions.id"))
     enrolled_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
 
 
@@ -89,28 +92,28 @@ class Enrollment(Base):
 class VersionInfo:
     """A course version's header: immutable, so every process may keep it."""
 
-    id: int
-    course_id: str
+    id: VersionId
+    course_id: CourseId
     number: int
     title: str
     summary: str
-    visibility: str
+    visibility: Visibility
 
 
 @dataclass(frozen=True)
 class LessonInfo:
     """What the lesson page shows of a lesson (never its files): immutable, kept once read."""
 
-    id: int
-    slug: str
+    id: LessonId
+    slug: LessonSlug
     title: str
-    definition: dict[str, Any]
+    definition: Lesson
     starter_paths: tuple[str, ...]
 
 
 KEPT = 10_000  # entries of each kind a catalogue cache holds, least recently used first out
 
-LessonTitles = tuple[tuple[str, str], ...]  # (slug, title) of a version's lessons, in order
+LessonTitles = tuple[tuple[LessonSlug, str], ...]  # (slug, title) of a version's lessons, in order
 Newest = tuple[float, int, list[VersionInfo]]  # when read (monotonic), ``published`` then, the newest versions
 
 
@@ -129,11 +132,11 @@ class CatalogueCache:
     shows at once (:meth:`note_published`).
     """
 
-    headers: LRUCache[int, VersionInfo] = field(default_factory=_kept)
-    lessons: LRUCache[int, LessonTitles] = field(default_factory=_kept)
-    pages: LRUCache[tuple[int, str], LessonInfo] = field(default_factory=_kept)
-    newest: LRUCache[str | None, Newest] = field(default_factory=_kept)
-    refreshing: set[str | None] = field(default_factory=set)  # newest versions being read again right now
+    headers: LRUCache[VersionId, VersionInfo] = field(default_factory=_kept)
+    lessons: LRUCache[VersionId, LessonTitles] = field(default_factory=_kept)
+    pages: LRUCache[tuple[VersionId, LessonSlug], LessonInfo] = field(default_factory=_kept)
+    newest: LRUCache[CourseId | None, Newest] = field(default_factory=_kept)
+    refreshing: set[CourseId | None] = field(default_factory=set)  # newest versions being read again right now
     published: int = 0
     timer: Callable[[], float] = time.monotonic  # when ``newest`` entries were read (tests stop it)
 
@@ -142,13 +145,13 @@ class CatalogueCache:
         self.published += 1
 
 
-async def latest_version(session: AsyncSession, course_id: str) -> CourseVersion | None:
+async def latest_version(session: AsyncSession, course_id: CourseId) -> CourseVersion | None:
     query = select(CourseVersion).where(CourseVersion.course_id == course_id).order_by(CourseVersion.number.desc())
     query = query.where(CourseVersion.published_at.is_not(None))
     return (await session.scalars(query.limit(1))).first()
 
 
-async def enroll(session: AsyncSession, user_key: str, course_id: str) -> Enrollment:
+async def enroll(session: AsyncSession, user_key: OwnerKey, course_id: CourseId) -> Enrollment:
     """Enrol on the latest version; an existing enrolment keeps its version."""
     existing = await session.get(Enrollment, (user_key, course_id))
     if existing is not None:
@@ -166,7 +169,7 @@ async def enroll(session: AsyncSession, user_key: str, course_id: str) -> Enroll
     return enrolled
 
 
-async def upgrade_to_latest(session: AsyncSession, user_key: str, course_id: str) -> Enrollment:
+async def upgrade_to_latest(session: AsyncSession, user_key: OwnerKey, course_id: CourseId) -> Enrollment:
     """Move a learner to the newest version (their files in environments stay theirs)."""
     enrollment = await enroll(session, user_key, course_id)
     version = await latest_version(session, course_id)

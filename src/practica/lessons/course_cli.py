@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from practica.lessons.exercism import ExerciseError, convert
+from practica.lessons.exercism import TRACKS, ExerciseError, convert
 from practica.lessons.loading import LessonFormatError, LoadedCourse, load
 from practica.lessons.publishing import ImportSourceError, Publication, checked_out, publish
 from practica.settings import PracticaSettings
@@ -70,14 +70,19 @@ def _report(publication: Publication) -> None:
 def import_exercism(
     source: Annotated[Path, typer.Argument(help="An Exercism-format track, or one exercise directory.")],
     destination: Annotated[Path, typer.Argument(help="Where to write the course (course.yaml + lessons).")],
+    track: Annotated[
+        str | None,
+        typer.Option(help=f"The track ({', '.join(TRACKS)}); default: the track's config.json, else the files."),
+    ] = None,
 ) -> None:
-    """Convert Exercism exercises (Python) into a course ready for `practica lesson validate`."""
+    """Convert Exercism exercises (Python, Bash, JavaScript, Go, Rust) into a course for `practica lesson validate`."""
     try:
-        result = convert(source, destination)
+        result = convert(source, destination, track)
     except ExerciseError as error:
         errors.print(f"practica: {error}", highlight=False, markup=False, soft_wrap=True)
         raise typer.Exit(1) from None
-    table = Table("exercise", "result", title=f"Exercism → {destination}")
+    title = f"Exercism ({result.track}) → {destination}" if result.track else f"Exercism → {destination}"
+    table = Table("exercise", "result", title=title)
     for name in result.converted:
         table.add_row(name, "[green]converted[/]")
     for name, reason in result.skipped.items():

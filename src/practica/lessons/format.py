@@ -6,13 +6,19 @@ The JSON Schemas in ``schemas/lessons/`` are generated from these models
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Final, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from practica.ids import CourseId, LessonSlug, OrganizationSlug
+
 SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,62}$"
-Slug = Annotated[str, Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits, dashes.")]
+_SLUG = Field(pattern=SLUG_PATTERN, description="Lower-case letters, digits, dashes.")
+CourseSlug = Annotated[CourseId, _SLUG]
+LessonSlugField = Annotated[LessonSlug, _SLUG]
+OrganizationSlugField = Annotated[OrganizationSlug, _SLUG]
 
 
 def _inside(relative: str) -> str:
@@ -32,7 +38,9 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class NetworkPolicy(StrEnum):
+class LessonNetwork(StrEnum):
+    """What the lesson's environments may reach: ``none`` (loopback only) or ``egress`` (the internet)."""
+
     NONE = "none"
     EGRESS = "egress"
 
@@ -41,9 +49,13 @@ class ResultsFormat(StrEnum):
     JUNIT = "junit"
     TAP = "tap"
     EXERCISM = "exercism"
+    GO_TEST_JSON = "go-test-json"
+    LIBTEST_JSON = "libtest-json"
 
 
-class Limits(Strict):
+class LessonLimits(Strict):
+    """What one check of the lesson may use; the platform turns these into the sandbox's resource limits."""
+
     time_s: float = Field(10, gt=0, le=600, description="Wall-clock limit of one check run, seconds.")
     memory_mb: int = Field(256, ge=16, le=8192, description="Memory limit of the environment, MiB.")
 
@@ -95,14 +107,14 @@ class WrongSolution(Strict):
 class Lesson(Strict):
     """``lesson.yaml``."""
 
-    id: Slug
+    id: LessonSlugField
     title: str = Field(min_length=1, max_length=200)
     task: str = Field(
         min_length=1, max_length=256 * 1024, description="The task in Markdown (or a `task.md` beside lesson.yaml)."
     )
     environment: str = Field("host", pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="`environments/NAME`.")
-    network: NetworkPolicy = NetworkPolicy.NONE
-    limits: Limits = Field(default_factory=Limits)
+    network: LessonNetwork = LessonNetwork.NONE
+    limits: LessonLimits = Field(default_factory=LessonLimits)
     starter: RelativeDir = Field("starter", description="Files the learner starts with.")
     tests: RelativeDir = Field("tests", description="The hidden unit tests.")
     solution: RelativeDir = Field("solution", description="The reference solution (files that replace the starter).")
@@ -114,20 +126,50 @@ class Lesson(Strict):
     wrong_solutions: list[WrongSolution] = Field(default_factory=list, max_length=20)
 
 
+PUBLIC: Final = "public"
+
+Visibility = Literal["public"] | OrganizationSlug
+"""Who sees a course version: everyone, or the members of one organisation (its slug).
+
+The form the platform keeps (``course_versions.visibility``, ``course_drafts.visibility``) and compares;
+``course.yaml`` writes the second as ``{organization: SLUG}`` (:attr:`Course.audience` turns one into the other).
+"""
+
+
+def organization_of(visibility: Visibility) -> OrganizationSlug | None:
+    """The organisation whose members alone see the course; None for a public one."""
+    return None if visibility == PUBLIC else OrganizationSlug(visibility)
+
+
+def visible_to(visibility: Visibility, organizations: Collection[str]) -> bool:
+    """Whether a member of ``organizations`` (none: anyone, signed in or not) sees a course of this visibility."""
+    organization = organization_of(visibility)
+    return organization is None or organization in organizations
+
+
 class OrganizationVisibility(Strict):
-    organization: Slug
+    organization: OrganizationSlugField
 
 
 class Course(Strict):
     """``course.yaml``."""
 
-    id: Slug
+    id: CourseSlug
     title: str = Field(min_length=1, max_length=200)
     summary: str = Field("", max_length=2000)
     visibility: Literal["public"] | OrganizationVisibility = Field(
         "public", description="`public`, or `{organization: SLUG}` for members only."
     )
-    lessons: list[Slug] = Field(min_length=1, max_length=200, description="Lesson directories, in order (200 at most).")
+    lessons: list[LessonSlugField] = Field(
+        min_length=1, max_length=200, description="Lesson directories, in order (200 at most)."
+    )
+
+    @property
+    def audience(self) -> Visibility:
+        """``visibility`` as the platform keeps it: ``public`` or the organisation's slug."""
+        if isinstance(self.visibility, OrganizationVisibility):
+            return self.visibility.organization
+        return PUBLIC
 
     @model_validator(mode="after")
     def _unique_lessons(self) -> Course:

@@ -18,27 +18,33 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Organization
+from practica.errors import PracticaError
 from practica.events.outbox import gid, record_event
+from practica.ids import CourseId, VersionId
 from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version
 from practica.lessons.files import FileData, read_tree
+from practica.lessons.format import Visibility, organization_of
 from practica.lessons.loading import LoadedCourse, LoadedLesson
 
 GIT_PREFIXES = ("http://", "https://", "git://", "ssh://", "file://", "git@")
 
 
-class ImportSourceError(Exception):
-    """The path or repository cannot be read; the message says why."""
+class ImportSourceError(PracticaError):
+    """422: the path or repository cannot be read, or holds no course; the message says why."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(422, detail)
 
 
 @dataclass
 class Publication:
-    course_id: str
+    course_id: CourseId
     version: int
     changed: bool
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    version_id: int | None = None  # the stored version (the unchanged one when nothing changed)
+    version_id: VersionId | None = None  # the stored version (the unchanged one when nothing changed)
 
 
 @contextmanager
@@ -74,7 +80,7 @@ def lesson_record(loaded: LoadedLesson, position: int) -> dict[str, Any]:
         "slug": lesson.id,
         "title": lesson.title,
         "content_hash": digest,
-        "definition": definition,
+        "definition": lesson,
         "files": files,
     }
 
@@ -112,7 +118,7 @@ async def publish(
         number=number,
         title=course.title,
         summary=course.summary,
-        visibility=course.visibility if isinstance(course.visibility, str) else course.visibility.organization,
+        visibility=course.audience,
         content_hash=content_hash,
         source=source,
         published_at=func.now() if published else None,
@@ -129,15 +135,15 @@ async def publish(
     return publication
 
 
-async def _follow_visibility(session: AsyncSession, course_id: str, visibility: str) -> None:
+async def _follow_visibility(session: AsyncSession, course_id: CourseId, visibility: Visibility) -> None:
     """The course belongs to the organisation of its newest version (whose admins may then publish it)."""
-    organization_id = None
-    if visibility != "public":
-        organization_id = await session.scalar(select(Organization.id).where(Organization.slug == visibility))
+    organization_id, organization = None, organization_of(visibility)
+    if organization is not None:
+        organization_id = await session.scalar(select(Organization.id).where(Organization.slug == organization))
     await session.execute(update(Course).where(Course.id == course_id).values(organization_id=organization_id))
 
 
-async def _draft_number(session: AsyncSession, course_id: str) -> int:
+async def _draft_number(session: AsyncSession, course_id: CourseId) -> int:
     lowest = await session.scalar(
         select(func.min(CourseVersion.number)).where(CourseVersion.course_id == course_id, CourseVersion.number < 0)
     )
@@ -148,19 +154,24 @@ async def _announce(
     session: AsyncSession, version: CourseVersion, publication: Publication, lessons: int, performer: str | None
 ) -> None:
     """Record ``course.published`` for Chronicles."""
+    organization = organization_of(version.visibility)
     payload: dict[str, Any] = {
         "course": {"id": version.course_id, "title": version.title}, "version": version.number, "lessons": lessons,
         "added": publication.added, "updated": publication.updated, "removed": publication.removed,
-        "visibility": "public" if version.visibility == "public" else "private",
+        "visibility": "public" if organization is None else "private",
     }  # fmt: skip
-    if version.visibility != "public":
-        payload["org"] = version.visibility
+    if organization is not None:
+        payload["org"] = organization
     await record_event(session, subject=gid("Course", version.course_id), action="course.published",
                        performer=performer, payload=payload)  # fmt: skip
 
 
 async def _compare(
-    session: AsyncSession, course_id: str, number: int, previous: CourseVersion | None, lessons: list[dict[str, Any]]
+    session: AsyncSession,
+    course_id: CourseId,
+    number: int,
+    previous: CourseVersion | None,
+    lessons: list[dict[str, Any]],
 ) -> Publication:
     before: dict[str, str] = {}
     if previous is not None:

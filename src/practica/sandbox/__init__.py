@@ -1,4 +1,9 @@
-"""Learner environments: real, isolated Unix machines on demand, behind one :class:`Runtime` interface."""
+"""Learner environments: real, isolated Unix machines on demand, behind one :class:`Runtime` interface.
+
+This is the isolation engine only: it imports no database and no job queue
+(an import-linter contract says so). Who has which environment, and the jobs
+that start and stop them, are :mod:`practica.environments`.
+"""
 
 from practica.sandbox.registry import available_runtimes, create_runtime
 from practica.sandbox.runtime import (
@@ -20,9 +25,9 @@ from practica.sandbox.spec import (
     ExecRequest,
     ExecResult,
     FileEntry,
-    Limits,
-    NetworkPolicy,
+    NetworkAccess,
     OutputChunk,
+    ResourceLimits,
     Status,
     Usage,
 )
@@ -37,12 +42,12 @@ __all__ = [
     "ExecResult",
     "FileEntry",
     "ImageMissingError",
-    "Limits",
-    "NetworkPolicy",
+    "NetworkAccess",
     "OutputCallback",
     "OutputChunk",
     "PathRefusedError",
     "PortUnreachableError",
+    "ResourceLimits",
     "Runtime",
     "RuntimeUnavailableError",
     "SandboxError",

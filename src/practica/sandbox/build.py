@@ -1,7 +1,9 @@
 """``practica env build NAME``: a Debian root file system for bwrap, imported as an image for docker.
 
 debootstrap (minbase plus the definition's packages) into ``rootfs.new``,
-then a swap into place, so a failed build never leaves half a tree where a
+then ``apt-get install`` of its ``apt_packages`` and its ``setup`` scripts
+inside that tree (bubblewrap: its own /proc, /dev and /tmp, the host's
+network), then a swap into place, so a failed build never leaves half a tree where a
 working one was. A fingerprint of the definition skips builds that would
 change nothing.
 """
@@ -43,7 +45,12 @@ async def build_rootfs(
     argv = ["debootstrap", "--variant=minbase"]
     if definition.packages:
         argv.append("--include=" + ",".join(definition.packages))
-    await _stream([*argv, definition.suite, str(work), settings.debian_mirror], progress, work.parent / "build.log")
+    log = work.parent / "build.log"
+    log.unlink(missing_ok=True)
+    await _stream([*argv, definition.suite, str(work), settings.debian_mirror], progress, log)
+    for script in _setup_scripts(definition):
+        progress(script.splitlines()[0][:60])
+        await _stream(_inside(work, script), progress, log, what="setup")
     _finish(work, definition)
     old = target.with_name("rootfs.old")
     if target.exists():
@@ -54,7 +61,23 @@ async def build_rootfs(
     return target
 
 
-async def _stream(argv: list[str], progress: Progress, log: Path) -> None:
+def _setup_scripts(definition: EnvironmentDefinition) -> list[str]:
+    apt = []
+    if definition.apt_packages:
+        packages = " ".join(definition.apt_packages)
+        apt.append(f"apt-get update && apt-get install -y --no-install-recommends {packages} && apt-get clean")
+    return [*apt, *definition.setup]
+
+
+def _inside(rootfs: Path, script: str) -> list[str]:
+    """``sh -e`` in the tree as root: bubblewrap gives it /proc, /dev, a /tmp of its own and the host's network."""
+    bind = ["--bind", str(rootfs), "/", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]  # noqa: S108
+    env = ["--setenv", "DEBIAN_FRONTEND", "noninteractive", "--setenv", "HOME", "/root"]
+    env += ["--setenv", "PATH", "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"]
+    return ["bwrap", *bind, *env, "--die-with-parent", "/bin/sh", "-e", "-c", script]
+
+
+async def _stream(argv: list[str], progress: Progress, log: Path, *, what: str = "debootstrap") -> None:
     process = await asyncio.create_subprocess_exec(
         *argv, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT, stdin=asyncio.subprocess.DEVNULL
     )
@@ -65,9 +88,10 @@ async def _stream(argv: list[str], progress: Progress, log: Path) -> None:
         text = line.decode(errors="replace").strip()
         if text.startswith(("I: ", "W: ", "E: ")):
             progress(text[3:])
-    log.write_bytes(b"".join(lines))  # noqa: ASYNC240 (one small write at the end)
+    with log.open("ab") as kept:  # one small write at the end
+        kept.write(b"".join(lines))
     if await process.wait() != 0:
-        raise SandboxError(f"debootstrap failed (see {log})")
+        raise SandboxError(f"{what} failed (see {log})")
 
 
 def _finish(rootfs: Path, definition: EnvironmentDefinition) -> None:

@@ -38,20 +38,19 @@ from practica.sandbox.bwrap_init import (
 )
 from practica.sandbox.cgroups import Cgroup, practica_root
 from practica.sandbox.environments import built_rootfs
-from practica.sandbox.files import Workspace, WorkspaceFiles
 from practica.sandbox.netns import Slirp, start_slirp
 from practica.sandbox.output import OutputSink
 from practica.sandbox.ports import connect_in_namespace
 from practica.sandbox.proc import process_start_time
 from practica.sandbox.quota import WorkspaceVolume
 from practica.sandbox.runtime import (
-    EnvironmentNotFoundError,
     EnvironmentNotRunningError,
     OutputCallback,
     RuntimeUnavailableError,
     SandboxError,
     Terminal,
 )
+from practica.sandbox.runtime_base import RuntimeBase
 from practica.sandbox.seccomp import write_filter
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import (
@@ -59,11 +58,10 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
-    NetworkPolicy,
+    NetworkAccess,
     Status,
     Usage,
 )
-from practica.sandbox.store import EnvironmentStore
 from practica.sandbox.terminal import SHELL, set_window_size, spawn_terminal
 
 TOOLS = ("bwrap", "nsenter", "setpriv", "prlimit", "mkfs.ext4")
@@ -77,7 +75,7 @@ class _Running:
     slirp: Slirp | None = None
 
 
-class BwrapRuntime(WorkspaceFiles):
+class BwrapRuntime(RuntimeBase[int]):
     name = "bwrap"
 
     def __init__(self, settings: SandboxSettings) -> None:
@@ -86,19 +84,13 @@ class BwrapRuntime(WorkspaceFiles):
             raise RuntimeUnavailableError(f"the bwrap runtime needs {', '.join(missing)} (apt-get install bubblewrap)")
         if os.geteuid() != 0:
             raise RuntimeUnavailableError("the bwrap runtime needs root (cgroups, loop mounts, per-environment uids)")
-        self.settings = settings
-        self.store = EnvironmentStore(settings.environments_home, settings.uid_base, settings.uid_count)
+        super().__init__(settings)
         self.etc = write_generated_etc(settings.home / "sandbox" / "etc")
         self.seccomp = write_filter(settings.home / "sandbox")
         self.cgroups = practica_root()
         self._running: dict[str, _Running] = {}
 
     # -- helpers ---------------------------------------------------------------------------
-
-    def _volume(self, info: EnvironmentInfo) -> WorkspaceVolume:
-        return WorkspaceVolume(
-            self.store.path(info.id), info.uid, info.spec.limits.disk, enforce=self.settings.disk_quota
-        )
 
     def _cgroup(self, env_id: str) -> Cgroup:
         return self.cgroups.child(env_id)
@@ -116,9 +108,8 @@ class BwrapRuntime(WorkspaceFiles):
             return pid
         return None
 
-    def _with_status(self, info: EnvironmentInfo) -> EnvironmentInfo:
-        status = Status.RUNNING if self._init_pid(info.id) is not None else Status.STOPPED
-        return info if info.status is status else info.model_copy(update={"status": status})
+    async def _status(self, info: EnvironmentInfo) -> Status:
+        return Status.RUNNING if self._init_pid(info.id) is not None else Status.STOPPED
 
     async def _running_info(self, env_id: str) -> tuple[EnvironmentInfo, int]:
         info = self.store.load(env_id)
@@ -129,33 +120,24 @@ class BwrapRuntime(WorkspaceFiles):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def create(self, spec: EnvironmentSpec, env_id: str | None = None) -> EnvironmentInfo:
-        built_rootfs(self.settings, spec.environment)  # fail before allocating anything
-        info = self.store.allocate(self.name, spec, env_id)
-        try:
-            await self._volume(info).create()
-            await self._start(info)
-        except BaseException:
-            await self._halt(info)
-            await self._volume(info).destroy()
-            self.store.delete(info.id)
-            raise
-        return info
+    async def _check_startable(self, spec: EnvironmentSpec) -> None:
+        built_rootfs(self.settings, spec.environment)
 
     async def _start(self, info: EnvironmentInfo) -> None:
+        if self._init_pid(info.id) is not None:
+            return
+        await self._halt(info)  # whatever a dead starter left behind
         rootfs = built_rootfs(self.settings, info.spec.environment)
         volume = self._volume(info)
         await volume.mount()
         group = self._cgroup(info.id)
-        await group.kill()
-        group.remove()
         group.create()
         group.set_limits(info.spec.limits)
         init_group = group.child("init")
         init_group.create()
         running = await self._spawn_init(info, rootfs, volume, init_group)
         self._running[info.id] = running
-        if info.spec.network is NetworkPolicy.EGRESS:
+        if info.spec.network is NetworkAccess.EGRESS:
             running.slirp = await start_slirp(running.pid, self.store.path(info.id) / "slirp.log")
         self.store.write_json(info.id, INIT_STATE, {"pid": running.pid, "start": process_start_time(running.pid)})
 
@@ -199,39 +181,8 @@ class BwrapRuntime(WorkspaceFiles):
         await self._volume(info).unmount()
         (self.store.path(info.id) / INIT_STATE).unlink(missing_ok=True)
 
-    async def get(self, env_id: str) -> EnvironmentInfo:
-        return self._with_status(self.store.load(env_id))
-
-    async def list_environments(self) -> list[EnvironmentInfo]:
-        return [self._with_status(info) for info in self.store.all(self.name)]
-
-    async def stop(self, env_id: str) -> EnvironmentInfo:
-        info = self.store.load(env_id)
+    async def _discard(self, info: EnvironmentInfo) -> None:
         await self._halt(info)
-        info = info.model_copy(update={"status": Status.STOPPED})
-        self.store.save(info)
-        return info
-
-    async def resume(self, env_id: str) -> EnvironmentInfo:
-        info = self.store.load(env_id)
-        if self._init_pid(env_id) is None:
-            await self._halt(info)  # whatever a dead starter left behind
-            await self._start(info)
-        info = info.model_copy(update={"status": Status.RUNNING})
-        self.store.save(info)
-        return info
-
-    async def remove(self, env_id: str) -> None:
-        try:
-            info = self.store.load(env_id)
-        except EnvironmentNotFoundError:
-            return
-        await self._halt(info)
-        await self._volume(info).destroy()
-        self.store.delete(env_id)
-
-    async def close(self) -> None:
-        return None
 
     # -- use ---------------------------------------------------------------------------------
 
@@ -251,10 +202,6 @@ class BwrapRuntime(WorkspaceFiles):
         result = await execution.run(request.timeout or limits.wall_timeout)
         exec_group.remove()
         return result
-
-    async def _workspace(self, env_id: str) -> Workspace:
-        info, _pid = await self._running_info(env_id)
-        return Workspace(self._volume(info).path, info.uid, self.settings.max_file_read)
 
     async def open_terminal(self, env_id: str, cols: int = 80, rows: int = 24) -> Terminal:
         info, pid = await self._running_info(env_id)

@@ -30,7 +30,7 @@ from practica.sandbox.bwrap_args import HOME, INSIDE_UID, USER
 from practica.sandbox.cgroups import Cgroup
 from practica.sandbox.output import OutputSink, Stream
 from practica.sandbox.proc import exit_code
-from practica.sandbox.spec import EndReason, ExecRequest, ExecResult, Limits
+from practica.sandbox.spec import EndReason, ExecRequest, ExecResult, ResourceLimits
 
 JOIN_CGROUP = 'while [ "$1" != -- ]; do echo $$ > "$1" || exit 125; shift; done; shift; exec "$@"'
 DRAIN_SECONDS = 0.2
@@ -40,7 +40,7 @@ _INFRA_PREFIXES = (b"nsenter: ", b"prlimit: ", b"setpriv: ", b"seccomp_exec: ", 
 SECCOMP_EXEC = [sys.executable, "-I", "-S", seccomp_exec.__file__]
 
 
-def exec_argv(init_pid: int, cgroup: Cgroup, limits: Limits, request: ExecRequest, seccomp: Path) -> list[str]:
+def exec_argv(init_pid: int, cgroup: Cgroup, limits: ResourceLimits, request: ExecRequest, seccomp: Path) -> list[str]:
     rlimits = [f"--nproc={limits.pids}", f"--fsize={limits.file_size}", "--core=0", "--nofile=4096"]
     if limits.cpu_time:
         rlimits.append(f"--cpu={limits.cpu_time}")

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from practica.sandbox.runtime import RuntimeUnavailableError
-from practica.sandbox.spec import Limits
+from practica.sandbox.spec import ResourceLimits
 
 ROOT = Path("/sys/fs/cgroup")
 _V1_CONTROLLERS = ("memory", "pids", "cpu", "cpuacct")
@@ -78,7 +78,7 @@ class Cgroup:
         """Files a process writes its pid to, to join this cgroup (in every hierarchy)."""
         return [d / "cgroup.procs" for d in self.dirs]
 
-    def set_limits(self, limits: Limits) -> None:
+    def set_limits(self, limits: ResourceLimits) -> None:
         quota = int(limits.cpus * _PERIOD)
         if self.version == 2:
             (self.main / "memory.max").write_text(str(limits.memory))

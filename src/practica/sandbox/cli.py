@@ -1,7 +1,4 @@
-"""``practica env``: run a command in a fresh environment, build environments, serve the engine.
-
-And ``practica gateway`` (registered on the top-level command): the environment gateway of this host.
-"""
+"""``practica env``: run a command in a fresh environment, build environments, serve the engine."""
 
 from __future__ import annotations
 
@@ -19,10 +16,8 @@ from practica.sandbox.environments import HOST, definition_names, load_definitio
 from practica.sandbox.registry import available_runtimes, create_runtime
 from practica.sandbox.runtime import SandboxError
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, Limits, NetworkPolicy, OutputChunk
-from practica.settings import PracticaSettings
+from practica.sandbox.spec import EndReason, EnvironmentSpec, ExecRequest, NetworkAccess, OutputChunk, ResourceLimits
 from servicekit.cli import settings_or_exit
-from servicekit.logging import configure_logging
 
 env_app = typer.Typer(help="Learner environments: run, build.", no_args_is_help=True)
 errors = Console(stderr=True)
@@ -66,7 +61,7 @@ def exec_command(
     name: Annotated[str, typer.Argument(help="Environment (`host`, or one under environments/).")],
     command: Annotated[list[str], typer.Argument(help="The command and its arguments (after --).")],
     runtime: Annotated[str | None, typer.Option(help="Runtime (default PRACTICA_SANDBOX_RUNTIME).")] = None,
-    network: Annotated[NetworkPolicy, typer.Option(help="none or egress.")] = NetworkPolicy.NONE,
+    network: Annotated[NetworkAccess, typer.Option(help="none or egress.")] = NetworkAccess.NONE,
     timeout: Annotated[float, typer.Option(help="Wall-clock limit, seconds.")] = 60.0,
     memory: Annotated[str, typer.Option(help="Memory limit (e.g. 512m).")] = "512m",
     stdin: Annotated[bool, typer.Option("--stdin", help="Pass this command's standard input.")] = False,
@@ -75,7 +70,9 @@ def exec_command(
     settings = _settings()
     try:
         spec = EnvironmentSpec(
-            environment=name, network=network, limits=Limits.model_validate({"memory": memory, "wall_timeout": timeout})
+            environment=name,
+            network=network,
+            limits=ResourceLimits.model_validate({"memory": memory, "wall_timeout": timeout}),
         )
         request = ExecRequest(argv=command, stdin=sys.stdin.buffer.read() if stdin else None)
         code = asyncio.run(_exec(settings, runtime, spec, request))
@@ -164,44 +161,3 @@ def engine(
                 time.sleep(1)
         except KeyboardInterrupt:
             pass
-
-
-def gateway(
-    host: Annotated[str | None, typer.Option(help="Listen address (default PRACTICA_SANDBOX_GATEWAY_HOST).")] = None,
-    port: Annotated[int | None, typer.Option(help="Port (default PRACTICA_SANDBOX_GATEWAY_PORT).")] = None,
-) -> None:
-    """Serve the environment gateway: terminals, files and published ports of this host's environments."""
-    sandbox = _settings()
-    practica = settings_or_exit(PracticaSettings, "practica")
-    configure_logging(practica.log_format, practica.log_level, service="practica-gateway")
-    try:
-        asyncio.run(_serve_gateway(practica, sandbox, host or sandbox.gateway_host, port or sandbox.gateway_port))
-    except (SandboxError, ValueError) as error:
-        errors.print(f"practica: {error}", highlight=False, soft_wrap=True)
-        raise typer.Exit(1) from None
-
-
-async def _serve_gateway(practica: PracticaSettings, sandbox: SandboxSettings, host: str, port: int) -> None:
-    import uvicorn
-
-    from practica.sandbox.gateway.app import create_gateway_app
-    from practica.sandbox.service import touch
-    from servicekit.database import make_engine, make_sessionmaker
-
-    runtime = create_runtime(sandbox)
-    engine = make_engine(practica.resolved_database_url(), pool_size=2, application_name="practica-gateway")
-    sessions = make_sessionmaker(engine)
-
-    async def record_activity(env_id: str) -> None:
-        async with sessions() as session, session.begin():
-            await touch(session, env_id)
-
-    app = create_gateway_app(sandbox, runtime, record_activity)
-    config = uvicorn.Config(
-        app, host=host, port=port, log_config=None, access_log=False, server_header=False, proxy_headers=True
-    )
-    try:
-        await uvicorn.Server(config).serve()
-    finally:
-        await runtime.close()
-        await engine.dispose()

@@ -24,17 +24,15 @@ from practica.sandbox.docker_exec import OOM_COUNTERS, DockerExecution
 from practica.sandbox.docker_images import ensure_image
 from practica.sandbox.docker_terminal import open_docker_terminal
 from practica.sandbox.environments import HOST
-from practica.sandbox.files import Workspace, WorkspaceFiles
 from practica.sandbox.output import OutputSink
 from practica.sandbox.ports import connect_in_namespace
-from practica.sandbox.quota import WorkspaceVolume
 from practica.sandbox.runtime import (
-    EnvironmentNotFoundError,
     EnvironmentNotRunningError,
     OutputCallback,
     RuntimeUnavailableError,
     Terminal,
 )
+from practica.sandbox.runtime_base import RuntimeBase
 from practica.sandbox.seccomp import docker_profile, replace_file
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import (
@@ -43,11 +41,10 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
-    NetworkPolicy,
+    NetworkAccess,
     Status,
     Usage,
 )
-from practica.sandbox.store import EnvironmentStore
 
 PODMAN_EGRESS = "slirp4netns:allow_host_loopback=false"
 # Where podman (containers-common) keeps its default seccomp profile; the first one found is the one it uses.
@@ -70,14 +67,14 @@ def _is_link(path: str) -> bool:
     return os.path.islink(path) or not os.path.exists(path)
 
 
-class DockerRuntime(WorkspaceFiles):
+class DockerRuntime(RuntimeBase[Any]):
     name = "docker"
 
     def __init__(self, settings: SandboxSettings) -> None:
         import docker
         import docker.errors
 
-        self.settings = settings
+        super().__init__(settings)
         self.client = docker.DockerClient(base_url=settings.docker_url, timeout=120)
         try:
             version = self.client.version()
@@ -85,13 +82,7 @@ class DockerRuntime(WorkspaceFiles):
             raise RuntimeUnavailableError(f"no Docker Engine API at {settings.docker_url}: {error}") from None
         self.is_podman = any("podman" in c.get("Name", "").lower() for c in version.get("Components", []))
         self.security_opt = ["no-new-privileges", *self._seccomp_options()]
-        self.store = EnvironmentStore(settings.environments_home, settings.uid_base, settings.uid_count)
         self._oom_seen: dict[str, int] = {}
-
-    def _volume(self, info: EnvironmentInfo) -> WorkspaceVolume:
-        return WorkspaceVolume(
-            self.store.path(info.id), info.uid, info.spec.limits.disk, enforce=self.settings.disk_quota
-        )
 
     def _seccomp_options(self) -> list[str]:
         """Refuse an engine that filters no system calls; on podman, name the tightened profile (a host path)."""
@@ -110,8 +101,8 @@ class DockerRuntime(WorkspaceFiles):
         path = replace_file(self.settings.home / "sandbox" / "seccomp-podman.json", profile)
         return [f"seccomp={path}"]
 
-    def _network(self, policy: NetworkPolicy) -> str:
-        if policy is NetworkPolicy.NONE:
+    def _network(self, policy: NetworkAccess) -> str:
+        if policy is NetworkAccess.NONE:
             return "none"
         return self.settings.docker_egress_network or (PODMAN_EGRESS if self.is_podman else "bridge")
 
@@ -173,68 +164,40 @@ class DockerRuntime(WorkspaceFiles):
 
     # -- lifecycle ---------------------------------------------------------------------------
 
-    async def create(self, spec: EnvironmentSpec, env_id: str | None = None) -> EnvironmentInfo:
-        image = await asyncio.to_thread(ensure_image, self.client, spec.environment)
-        info = self.store.allocate(self.name, spec, env_id)
-        try:
-            await self._volume(info).create()
-            await self._volume(info).mount()
-            await asyncio.to_thread(self.client.containers.run, **self._run_kwargs(info, image))
-        except BaseException:
-            await self.remove(info.id)
-            raise
-        return info
+    async def _check_startable(self, spec: EnvironmentSpec) -> None:
+        await asyncio.to_thread(ensure_image, self.client, spec.environment)
 
-    async def get(self, env_id: str) -> EnvironmentInfo:
-        info = self.store.load(env_id)
-        container = await asyncio.to_thread(self._container, env_id)
-        status = Status.RUNNING if container is not None and container.status == "running" else Status.STOPPED
-        return info.model_copy(update={"status": status})
-
-    async def list_environments(self) -> list[EnvironmentInfo]:
-        return [await self.get(info.id) for info in self.store.all(self.name)]
-
-    async def stop(self, env_id: str) -> EnvironmentInfo:
-        info = self.store.load(env_id)
-        container = await asyncio.to_thread(self._container, env_id)
-        if container is not None:
-            await asyncio.to_thread(container.stop, timeout=0)
-        await self._volume(info).unmount()
-        info = info.model_copy(update={"status": Status.STOPPED})
-        self.store.save(info)
-        return info
-
-    async def resume(self, env_id: str) -> EnvironmentInfo:
-        info = self.store.load(env_id)
+    async def _start(self, info: EnvironmentInfo) -> None:
         await self._volume(info).mount()
-        container = await asyncio.to_thread(self._container, env_id)
+        container = await asyncio.to_thread(self._container, info.id)
         if container is None:
             image = await asyncio.to_thread(ensure_image, self.client, info.spec.environment)
             await asyncio.to_thread(self.client.containers.run, **self._run_kwargs(info, image))
         elif container.status != "running":
             await asyncio.to_thread(container.start)
-        info = info.model_copy(update={"status": Status.RUNNING})
-        self.store.save(info)
-        return info
 
-    async def remove(self, env_id: str) -> None:
-        try:
-            info = self.store.load(env_id)
-        except EnvironmentNotFoundError:
-            return
-        container = await asyncio.to_thread(self._container, env_id)
+    async def _halt(self, info: EnvironmentInfo) -> None:
+        container = await asyncio.to_thread(self._container, info.id)
+        if container is not None:
+            await asyncio.to_thread(container.stop, timeout=0)
+        await self._volume(info).unmount()
+
+    async def _discard(self, info: EnvironmentInfo) -> None:
+        container = await asyncio.to_thread(self._container, info.id)
         if container is not None:
             await asyncio.to_thread(container.remove, force=True)
-        await self._volume(info).destroy()
-        self.store.delete(env_id)
-        self._oom_seen.pop(env_id, None)
+        self._oom_seen.pop(info.id, None)
+
+    async def _status(self, info: EnvironmentInfo) -> Status:
+        container = await asyncio.to_thread(self._container, info.id)
+        return Status.RUNNING if container is not None and container.status == "running" else Status.STOPPED
 
     async def close(self) -> None:
         await asyncio.to_thread(self.client.close)
 
     # -- use ---------------------------------------------------------------------------------
 
-    async def _running(self, env_id: str) -> tuple[EnvironmentInfo, Any]:
+    async def _running_info(self, env_id: str) -> tuple[EnvironmentInfo, Any]:
         info = self.store.load(env_id)
         container = await asyncio.to_thread(self._container, env_id)
         if container is None or container.status != "running":
@@ -242,7 +205,7 @@ class DockerRuntime(WorkspaceFiles):
         return info, container
 
     async def exec(self, env_id: str, request: ExecRequest, on_output: OutputCallback | None = None) -> ExecResult:
-        info, container = await self._running(env_id)
+        info, container = await self._running_info(env_id)
         user = f"{info.uid}:{info.uid}"
         execution = DockerExecution(
             self.client.api, container.id, user, request, OutputSink(info.spec.limits.output, on_output)
@@ -265,14 +228,16 @@ class DockerRuntime(WorkspaceFiles):
 
         ``sleep infinity`` under the init dies too, which stops the container:
         it is started again (files kept). When not even ``kill`` can start
-        (no pids left), the container is restarted.
+        (no pids left), the container is killed. Either way the container is
+        waited for until it has stopped: the engine may still report it
+        running just after, and the next exec would then find it stopped.
         """
         outcome = await asyncio.to_thread(container.exec_run, ["kill", "-9", "-1"], user=user)
         if outcome.exit_code not in (0, 1, 137):
             await asyncio.to_thread(container.kill)
+        await asyncio.to_thread(container.wait, timeout=10)
         await asyncio.to_thread(container.reload)
         if container.status != "running":
-            await asyncio.to_thread(container.wait, timeout=10)
             await asyncio.to_thread(container.start)
 
     async def _oom_happened(self, env_id: str, container: Any) -> bool:
@@ -283,23 +248,19 @@ class DockerRuntime(WorkspaceFiles):
         seen, self._oom_seen[env_id] = self._oom_seen.get(env_id, 0), count
         return count > seen
 
-    async def _workspace(self, env_id: str) -> Workspace:
-        info, _container = await self._running(env_id)
-        return Workspace(self._volume(info).path, info.uid, self.settings.max_file_read)
-
     async def open_terminal(self, env_id: str, cols: int = 80, rows: int = 24) -> Terminal:
-        info, container = await self._running(env_id)
+        info, container = await self._running_info(env_id)
         return await open_docker_terminal(self.client.api, container.id, f"{info.uid}:{info.uid}", cols, rows)
 
     async def connect_port(self, env_id: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        _info, container = await self._running(env_id)
+        _info, container = await self._running_info(env_id)
         pid = int(container.attrs.get("State", {}).get("Pid") or 0)
         if pid <= 0:
             raise EnvironmentNotRunningError(f"environment {env_id} has no process")
         return await connect_in_namespace(f"/proc/{pid}/ns/net", port)
 
     async def usage(self, env_id: str) -> Usage:
-        info, container = await self._running(env_id)
+        info, container = await self._running_info(env_id)
         stats = await asyncio.to_thread(container.stats, stream=False)
         memory = stats.get("memory_stats", {}).get("usage")
         cpu = stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")

@@ -25,10 +25,25 @@ class EnvironmentDefinition(BaseModel):
     description: str = ""
     suite: str = Field("bookworm", pattern=r"^[a-z]+$", description="Debian release of the base.")
     packages: list[str] = Field(default_factory=list, description="Debian packages on top of the minimal base.")
+    apt_packages: list[str] = Field(
+        default_factory=list,
+        description="Packages `apt-get install` adds after the base (its resolver handles what debootstrap's "
+        "cannot, such as virtual packages).",
+    )
+    setup: list[str] = Field(
+        default_factory=list,
+        description="Shell scripts run as root inside the new tree after the packages, with the build host's "
+        "network (to warm a compiler's cache, write a tool's defaults).",
+    )
 
     def fingerprint(self) -> str:
-        """Changes whenever what the build would produce changes."""
-        return hashlib.sha256(self.model_dump_json().encode()).hexdigest()[:16]
+        """Changes whenever what the build would produce changes.
+
+        Fields left empty that older definitions did not have are left out, so a build made before they
+        existed stays current.
+        """
+        unset = {name for name in ("apt_packages", "setup") if not getattr(self, name)}
+        return hashlib.sha256(self.model_dump_json(exclude=unset).encode()).hexdigest()[:16]
 
 
 def load_definition(settings: SandboxSettings, name: str) -> EnvironmentDefinition:

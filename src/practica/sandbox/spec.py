@@ -30,14 +30,14 @@ def parse_size(value: object) -> object:
 ByteSize = Annotated[int, BeforeValidator(parse_size), Field(gt=0)]
 
 
-class NetworkPolicy(StrEnum):
+class NetworkAccess(StrEnum):
     """``none``: loopback only. ``egress``: a user-mode network of its own that never reaches the host's loopback."""
 
     NONE = "none"
     EGRESS = "egress"
 
 
-class Limits(BaseModel):
+class ResourceLimits(BaseModel):
     """Resource limits of one environment (every exec in it shares memory, pids and CPU)."""
 
     model_config = ConfigDict(frozen=True)
@@ -58,8 +58,8 @@ class EnvironmentSpec(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     environment: str = Field("host", pattern=r"^[a-z0-9][a-z0-9_-]{0,62}$")
-    network: NetworkPolicy = NetworkPolicy.NONE
-    limits: Limits = Field(default_factory=Limits)
+    network: NetworkAccess = NetworkAccess.NONE
+    limits: ResourceLimits = Field(default_factory=ResourceLimits)
     published_ports: tuple[Annotated[int, Field(ge=1, le=65535)], ...] = Field(
         (), max_length=8, description="Ports a learner's server may listen on, reachable through the gateway."
     )

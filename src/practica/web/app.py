@@ -75,9 +75,9 @@ def create_app(
 
 
 async def _refusal(request: Request, error: Exception) -> Response:
-    """Every domain's :class:`PracticaError`, answered in one place: its status and ``{"detail", **extra}``."""
+    """Every domain's :class:`PracticaError`, answered in one place: its status, ``{"detail", **extra}``, headers."""
     assert isinstance(error, PracticaError)
-    return JSONResponse({"detail": error.detail, **error.extra}, status_code=error.status)
+    return JSONResponse({"detail": error.detail, **error.extra}, status_code=error.status, headers=error.headers)
 
 
 def trust_forwarded_headers(app: FastAPI, settings: PracticaSettings) -> None:

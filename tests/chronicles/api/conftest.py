@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
-import httpx
+import httpx2
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
@@ -45,12 +45,12 @@ def seeded(chronicles_client: TestClient, db: psycopg.Connection[Any]) -> list[R
     return stored_rows(db)
 
 
-def graphql(client: TestClient, token: str | None, query: str, **variables: Any) -> httpx.Response:
+def graphql(client: TestClient, token: str | None, query: str, **variables: Any) -> httpx2.Response:
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
     return client.post("/graphql", json={"query": query, "variables": variables}, headers=headers)
 
 
-def data(response: httpx.Response) -> dict[str, Any]:
+def data(response: httpx2.Response) -> dict[str, Any]:
     body = response.json()
     assert response.status_code == 200, body
     assert "errors" not in body, body["errors"]
@@ -58,7 +58,7 @@ def data(response: httpx.Response) -> dict[str, Any]:
     return result
 
 
-def error(response: httpx.Response) -> dict[str, Any]:
+def error(response: httpx2.Response) -> dict[str, Any]:
     """The only error of a GraphQL answer."""
     body = response.json()
     assert response.status_code == 200, body

@@ -52,10 +52,13 @@ def produce(bootstrap: str, topic: str, messages: Sequence[bytes], partitions: i
     """Write ``messages`` round-robin over the partitions and wait until all are acknowledged."""
     producer = Producer({"bootstrap.servers": bootstrap, "linger.ms": 5, "acks": "all"})
     failures: list[object] = []
+
+    def on_delivery(error: object, _message: object) -> None:
+        if error is not None:
+            failures.append(error)
+
     for index, message in enumerate(messages):
-        producer.produce(
-            topic, message, partition=index % partitions, on_delivery=lambda e, _: e and failures.append(e)
-        )
+        producer.produce(topic, message, partition=index % partitions, on_delivery=on_delivery)
         if index % 10_000 == 0:
             producer.poll(0)
     assert producer.flush(30) == 0

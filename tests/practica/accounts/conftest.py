@@ -16,7 +16,7 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
-from sqlalchemy import text
+from sqlalchemy import CursorResult, text
 
 from practica.accounts.models import User
 from practica.jobs.queue import connected, jobs
@@ -99,7 +99,7 @@ class Site:
         try:
             async with make_sessionmaker(engine)() as session, session.begin():
                 result = await session.execute(text(statement), params)
-                return list(result.all()) if result.returns_rows else []
+                return list(result.all()) if isinstance(result, CursorResult) and result.returns_rows else []
         finally:
             await engine.dispose()
 

@@ -16,7 +16,7 @@ PASSWORD = "correct horse battery staple"
 PASSWORD_HASH = PasswordHasher().hash(PASSWORD)  # hashed once: argon2 is slow on purpose
 
 
-class UserFactory(factory.Factory):  # type: ignore[misc]
+class UserFactory(factory.Factory[User]):
     class Meta:
         model = User
 

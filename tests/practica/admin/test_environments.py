@@ -6,18 +6,19 @@ import pytest
 from sqlalchemy import text
 
 from practica.accounts.models import Role
+from practica.environments.service import request_environment
 from practica.learning.workspaces import learner_spec
-from practica.sandbox.service import request_environment
+from practica.lessons.format import Lesson
 from tests.practica.authoring.site import Site
 
 pytestmark = pytest.mark.sandbox
 
+ADD = Lesson.model_validate({"id": "add", "title": "Add", "task": "Add.", "check": {"command": ["true"]}})
+
 
 async def _running_environment(site: Site, owner: str) -> str:
     async with site.sessions() as session, session.begin():
-        row = await request_environment(
-            session, owner, "basics/add", learner_spec({"id": "add"}), settings=site.sandbox
-        )
+        row = await request_environment(session, owner, "basics/add", learner_spec(ADD), settings=site.sandbox)
         env_id = row.id
     await site.run_jobs()
     return env_id
@@ -65,9 +66,7 @@ async def test_environments_come_in_pages_by_last_activity(site: Site) -> None:
     made = []
     for owner in ("1", "2", "3"):
         async with site.sessions() as session, session.begin():
-            row = await request_environment(
-                session, owner, "basics/add", learner_spec({"id": "add"}), settings=site.sandbox
-            )
+            row = await request_environment(session, owner, "basics/add", learner_spec(ADD), settings=site.sandbox)
             made.append(row.id)
     async with site.sessions() as session, session.begin():  # one moment for all: the id breaks the tie
         await session.execute(text("UPDATE learner_environments SET last_active_at = '2026-01-01T00:00:00Z'"))

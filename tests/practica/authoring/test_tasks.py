@@ -10,8 +10,8 @@ from sqlalchemy import text
 
 from practica.accounts.models import Role
 from practica.authoring.tasks import ProgressRecorder
+from practica.jobs.resources import SandboxWorker
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.tasks import SandboxWorker
 from tests.practica.authoring.courses import course_dir, tar_gz
 from tests.practica.authoring.site import Site
 

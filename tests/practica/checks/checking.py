@@ -15,13 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from practica.checks.models import CheckAttempt
 from practica.checks.service import LearnerLesson, request_check
 from practica.jobs.queue import connected, jobs
+from practica.jobs.resources import SandboxWorker
 from practica.jobs.worker import worker_context
 from practica.lessons.catalog import CourseLesson
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.tasks import SandboxWorker
 from practica.settings import PracticaSettings
 
 

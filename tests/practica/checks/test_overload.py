@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,7 +12,7 @@ import pytest
 from practica.checks.overload import HOST_PRESSURE, OWN_CPU_SHARE, HostPressure, judge
 from practica.checks.service import failed_checks
 from practica.checks.stress import cpu_hog
-from practica.learning.routes import check_view
+from practica.learning.schemas import check_view
 from practica.lessons.files import FileData
 from practica.sandbox import Runtime
 from practica.sandbox.spec import EndReason, ExecResult
@@ -134,12 +135,21 @@ async def test_a_check_the_overloaded_host_cut_short_is_retried_and_never_the_le
 @pytest.mark.sandbox
 @pytest.mark.usefixtures("host_load")
 async def test_a_learners_infinite_loop_is_still_a_timeout_failure_and_not_retried(looping: Checks) -> None:
+    """The loop keeps its core busy, so it is the learner's timeout, counted against them.
+
+    Only a host so busy that the loop got under a quarter of a core (other engineers' test runs on a 2-core
+    machine did that) earns it the one retry; even then it ends as the learner's timeout, never as the
+    platform's error.
+    """
     attempt_id = await looping.request(files=ANSWER)
     await looping.run_jobs()
     attempt = await looping.attempt(attempt_id)
-    assert (attempt.status, attempt.verdict, attempt.retried_because) == ("failed", "timeout", None)
+    assert (attempt.status, attempt.verdict) == ("failed", "timeout")
+    starved = attempt.retried_because is not None
+    if starved:
+        assert re.search(r"with [0-9.]+ s of CPU while tasks waited for a CPU", attempt.retried_because or "")
     events = await looping.events()
     assert [action for action, _ in events] == ["check.requested", "check.failed"]
-    assert events[1][1]["retried"] is False
+    assert events[1][1]["retried"] is starved
     async with looping.sessions() as session:
         assert await failed_checks(session, looping.target()) == 1

@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from practica.checks.models import LessonCompletion
+from practica.checks.results import CaseStatus
 from practica.checks.service import (
     CheckCooldownError,
     disclosed_hints,
@@ -21,7 +22,7 @@ from practica.checks.service import (
 )
 from practica.checks.tasks import snapshot_hash
 from practica.lessons.files import FileData
-from practica.sandbox import EnvironmentSpec, Limits, Runtime
+from practica.sandbox import EnvironmentSpec, ResourceLimits, Runtime
 from tests.practica.checks.checking import Checks, published_checks, rewrite_lesson
 from tests.practica.lessons.factories import write_course
 
@@ -63,8 +64,8 @@ async def test_a_failed_then_passed_check_completes_the_lesson_once(checks: Chec
     await checks.run_jobs()
     attempt = await checks.attempt(failing)
     assert (attempt.status, attempt.verdict) == ("failed", "failed")
-    assert [(case["name"].split("::")[-1], case["status"]) for case in attempt.results] == [("test_add", "fail")]
-    assert "-1 == 5" in attempt.results[0]["message"] + attempt.results[0]["output"]
+    assert [(case.name.split("::")[-1], case.status) for case in attempt.results] == [("test_add", CaseStatus.FAIL)]
+    assert "-1 == 5" in attempt.results[0].message + attempt.results[0].output
     assert attempt.files_hash == snapshot_hash(WRONG)
     assert attempt.queued_at <= attempt.started_at <= attempt.finished_at  # type: ignore[operator]
 
@@ -134,7 +135,7 @@ async def test_a_rolled_back_request_queues_nothing(checks: Checks) -> None:
 
 
 async def test_the_learners_environment_files_are_checked_and_their_own_tests_ignored(checks: Checks) -> None:
-    spec = EnvironmentSpec(limits=Limits(memory="256m", wall_timeout=20))
+    spec = EnvironmentSpec(limits=ResourceLimits(memory="256m", wall_timeout=20))
     env = (await checks.runtime.create(spec)).id
     try:
         await checks.runtime.write_file(env, "solution.py", WRONG["solution.py"].data)

@@ -62,7 +62,7 @@ async def test_a_due_refresh_is_one_query_while_the_others_keep_the_last_answer(
         await pool.close()
 
 
-async def test_a_version_noted_as_published_here_shows_at_once(practica_db_url: str, tmp_path: Path) -> None:
+async def test_a_version_noted_as_published_by_this_app_shows_at_once(practica_db_url: str, tmp_path: Path) -> None:
     pool, cache = PoolReads(practica_db_url, max_size=2, application_name="test-catalog"), CatalogueCache()
     try:
         assert await catalog.newest_versions(cache, pool) == []

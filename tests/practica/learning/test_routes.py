@@ -17,13 +17,13 @@ from practica.accounts.models import Organization
 from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.jobs.queue import connected, jobs
+from practica.jobs.resources import SandboxWorker
 from practica.jobs.worker import worker_context
 from practica.learning.catalog import NEWEST_FOR_S
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.tasks import SandboxWorker
 from practica.settings import PracticaSettings
 from practica.web.app import create_app, dispose
 from tests.practica.lessons.factories import write_course

@@ -14,22 +14,14 @@ from urllib.parse import urlencode
 
 import pytest
 import uvicorn
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from practica.jobs.queue import connected, jobs
-from practica.jobs.worker import worker_context
-from practica.sandbox import EnvironmentSpec, Limits, NetworkPolicy, Runtime, create_runtime
+from practica.sandbox import EnvironmentSpec, NetworkAccess, ResourceLimits, Runtime, create_runtime
 from practica.sandbox.gateway import GatewayAction, create_gateway_app, issue_gateway_token
-from practica.sandbox.models import LearnerEnvironment
-from practica.sandbox.service import request_environment
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.tasks import SandboxWorker
-from practica.settings import PracticaSettings
 from tests.conftest import free_port, require_tool
 
 RUNTIMES = ["bwrap", "docker"]
-TEST_LIMITS = Limits(memory="256m", pids=128, disk="64m", output="256k", wall_timeout=20)
+TEST_LIMITS = ResourceLimits(memory="256m", pids=128, disk="64m", output="256k", wall_timeout=20)
 
 
 def require_root() -> None:
@@ -91,8 +83,8 @@ async def make_env(runtime: Runtime) -> AsyncIterator[EnvFactory]:
     """Create environments (removed after the test): ``await make_env(network=..., memory=...)``."""
     made: list[str] = []
 
-    async def make(network: NetworkPolicy = NetworkPolicy.NONE, environment: str = "host", **limits: object) -> str:
-        merged = Limits.model_validate({**TEST_LIMITS.model_dump(), **limits})
+    async def make(network: NetworkAccess = NetworkAccess.NONE, environment: str = "host", **limits: object) -> str:
+        merged = ResourceLimits.model_validate({**TEST_LIMITS.model_dump(), **limits})
         spec = EnvironmentSpec(environment=environment, network=network, limits=merged)
         info = await runtime.create(spec)
         made.append(info.id)
@@ -106,29 +98,6 @@ async def make_env(runtime: Runtime) -> AsyncIterator[EnvFactory]:
 @pytest.fixture
 async def env(make_env: EnvFactory) -> str:
     return await make_env()
-
-
-@pytest.fixture(scope="session")
-def bwrap_settings() -> Iterator[SandboxSettings]:
-    """A home and uid range of their own for the lifecycle and gateway tests (bwrap only)."""
-    home = Path(tempfile.mkdtemp(prefix="practica-lifecycle-test-"))
-    home.chmod(0o755)
-    yield SandboxSettings(
-        home=home, uid_base=3_000_000 + (os.getpid() % 1000) * 1000, uid_count=1000, host_name="test-host"
-    )
-    shutil.rmtree(home, ignore_errors=True)
-
-
-@pytest.fixture(scope="session")
-async def bwrap(bwrap_settings: SandboxSettings) -> AsyncIterator[Runtime]:
-    """The runtime the lifecycle jobs use (one per worker process, as in `practica worker`)."""
-    require_tool(shutil.which("bwrap") is not None, "bubblewrap")
-    require_root()
-    made = create_runtime(bwrap_settings, "bwrap")
-    yield made
-    for info in await made.list_environments():
-        await made.remove(info.id)
-    await made.close()
 
 
 @dataclass
@@ -181,56 +150,3 @@ async def published_env(bwrap: Runtime) -> AsyncIterator[str]:
     info = await bwrap.create(EnvironmentSpec(limits=TEST_LIMITS, published_ports=(8080, 8081)))
     yield info.id
     await bwrap.remove(info.id)
-
-
-SPEC = EnvironmentSpec(limits=TEST_LIMITS)
-
-
-@dataclass
-class Platform:
-    """A fresh database, its sessions, and a way to run the sandbox queue with a real worker."""
-
-    url: str
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    context: dict[str, object]
-    runtime: Runtime
-
-    async def run_jobs(self) -> None:
-        async with connected(jobs, self.url):
-            await jobs.run_worker_async(
-                wait=False, queues=["sandbox"], install_signal_handlers=False, additional_context=self.context
-            )
-
-    async def row(self, env_id: str) -> LearnerEnvironment:
-        async with self.sessions() as session:
-            found = await session.get(LearnerEnvironment, env_id)
-            assert found is not None
-            return found
-
-    @property
-    def settings(self) -> SandboxSettings:
-        sandbox = self.context["sandbox"]
-        assert isinstance(sandbox, SandboxWorker)
-        return sandbox.settings
-
-    async def request(self, owner: str = "7", lesson: str = "py-1", spec: EnvironmentSpec = SPEC) -> str:
-        async with self.sessions() as session, session.begin():
-            row = await request_environment(session, owner, lesson, spec, settings=self.settings)
-            return row.id
-
-    async def sql(self, statement: str, **params: object) -> None:
-        async with self.sessions() as session, session.begin():
-            await session.execute(text(statement), params)
-
-
-@pytest.fixture
-async def platform(
-    practica_db_url: str, bwrap: Runtime, bwrap_settings: SandboxSettings, tmp_path: Path
-) -> AsyncIterator[Platform]:
-    engine = create_async_engine(practica_db_url)
-    settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path)
-    context = {**worker_context(settings, engine), "sandbox": SandboxWorker(bwrap_settings, bwrap)}
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    yield Platform(practica_db_url, engine, sessions, context, bwrap)
-    await engine.dispose()

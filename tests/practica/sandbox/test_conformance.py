@@ -14,8 +14,10 @@ from practica.sandbox import (
     ExecRequest,
     OutputChunk,
     Runtime,
+    SandboxError,
     Status,
 )
+from practica.sandbox.settings import SandboxSettings
 from tests.practica.sandbox.conftest import EnvFactory
 
 pytestmark = pytest.mark.sandbox
@@ -108,9 +110,29 @@ async def test_stop_keeps_files_and_resume_brings_them_back(runtime: Runtime, en
     assert result.stdout == b"kept\n"
 
 
+async def test_resume_leaves_a_running_environment_as_it_is(runtime: Runtime, env: str) -> None:
+    await runtime.exec(env, sh("sleep 300 >/dev/null 2>&1 &"))
+    resumed = await runtime.resume(env)
+    assert resumed.status is Status.RUNNING
+    seen = await runtime.exec(env, sh("ps -eo args | grep -c '^sleep 300'"))
+    assert seen.stdout.strip() == b"1", "resume restarted an environment that was running"
+
+
+async def test_a_create_that_fails_after_allocating_leaves_nothing(
+    runtime: Runtime, make_env: EnvFactory, sandbox_settings: SandboxSettings
+) -> None:
+    before_listed = await runtime.list_environments()
+    before_on_disk = set(sandbox_settings.environments_home.iterdir())
+    with pytest.raises(SandboxError):
+        await make_env(disk="4k")  # too small for the workspace's file system: mkfs fails after the id is taken
+    assert await runtime.list_environments() == before_listed
+    assert set(sandbox_settings.environments_home.iterdir()) == before_on_disk
+
+
 async def test_remove_deletes_everything(runtime: Runtime, make_env: EnvFactory) -> None:
     env = await make_env()
     await runtime.remove(env)
+    await runtime.remove(env)  # idempotent
     with pytest.raises(EnvironmentNotFoundError):
         await runtime.get(env)
     assert env not in {info.id for info in await runtime.list_environments()}
@@ -128,11 +150,9 @@ async def test_usage_reports_memory_processes_and_disk(runtime: Runtime, env: st
     assert usage.disk_quota == 64 * 1024**2
 
 
-async def test_environments_start_and_exec_quickly(runtime: Runtime, make_env: EnvFactory) -> None:
-    started = time.monotonic()
+async def test_an_environment_runs_concurrent_commands(runtime: Runtime, make_env: EnvFactory) -> None:
+    """How fast they start and run is measured by ``bench/sandbox.py``, not asserted here (a busy host varies)."""
     env = await make_env()
-    created = time.monotonic() - started
-    results = await asyncio.gather(*(runtime.exec(env, ExecRequest(argv=["true"])) for _ in range(5)))
-    assert all(r.exit_code == 0 for r in results)
-    assert created < 2.0
-    assert max(r.duration for r in results) < 2.0
+    results = await asyncio.gather(*(runtime.exec(env, ExecRequest(argv=["sh", "-c", f"exit {n}"])) for n in range(5)))
+    assert [r.exit_code for r in results] == [0, 1, 2, 3, 4]
+    assert all(r.duration >= 0 for r in results)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pyseccomp
 import pytest
 
-from practica.sandbox import EndReason, EnvironmentSpec, ExecRequest, NetworkPolicy, PathRefusedError, Runtime
+from practica.sandbox import EndReason, EnvironmentSpec, ExecRequest, NetworkAccess, PathRefusedError, Runtime
 from practica.sandbox.settings import SandboxSettings
 from tests.conftest import require_tool
 from tests.practica.sandbox.conftest import TEST_LIMITS, EnvFactory
@@ -104,9 +104,9 @@ async def test_no_network_under_policy_none(runtime: Runtime, env: str, external
     assert result.stdout.count(b"refused") == 2
 
 
-@pytest.mark.parametrize("network", [NetworkPolicy.NONE, NetworkPolicy.EGRESS])
+@pytest.mark.parametrize("network", [NetworkAccess.NONE, NetworkAccess.EGRESS])
 async def test_host_loopback_is_unreachable_under_any_policy(
-    runtime: Runtime, make_env: EnvFactory, network: NetworkPolicy, loopback_listener: int
+    runtime: Runtime, make_env: EnvFactory, network: NetworkAccess, loopback_listener: int
 ) -> None:
     env = await make_env(network=network)
     gateway = await runtime.exec(env, sh("awk '$2 == \"00000000\" {print $3}' /proc/net/route"))
@@ -122,7 +122,7 @@ async def test_host_loopback_is_unreachable_under_any_policy(
 async def test_egress_reaches_other_machines(
     runtime: Runtime, make_env: EnvFactory, external_listener: tuple[str, int]
 ) -> None:
-    env = await make_env(network=NetworkPolicy.EGRESS)
+    env = await make_env(network=NetworkAccess.EGRESS)
     address, port = external_listener
     result = await runtime.exec(env, ExecRequest(argv=["python3", "-c", PROBE, f"{address}:{port}"]))
     assert b"CONNECTED" in result.stdout, result.stdout

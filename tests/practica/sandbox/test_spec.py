@@ -5,18 +5,18 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from practica.sandbox import EnvironmentSpec, Limits, SandboxError, available_runtimes, create_runtime
+from practica.sandbox import EnvironmentSpec, ResourceLimits, SandboxError, available_runtimes, create_runtime
 from practica.sandbox.settings import SandboxSettings
 
 
 @pytest.mark.parametrize(("text", "size"), [("512m", 512 * 1024**2), ("1G", 1024**3), ("64KiB", 65536), (4096, 4096)])
 def test_sizes_accept_units(text: object, size: int) -> None:
-    assert Limits.model_validate({"memory": text}).memory == size
+    assert ResourceLimits.model_validate({"memory": text}).memory == size
 
 
 def test_bad_values_are_refused_with_the_field_named() -> None:
     with pytest.raises(ValidationError, match="memory"):
-        Limits.model_validate({"memory": "lots"})
+        ResourceLimits.model_validate({"memory": "lots"})
     with pytest.raises(ValidationError, match="environment"):
         EnvironmentSpec(environment="../etc")
 

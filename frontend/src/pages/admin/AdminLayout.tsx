@@ -1,10 +1,11 @@
 import { NavLink, Outlet } from "react-router";
+import styles from "./admin.module.css";
 
 /** The admin pages share a second navigation bar. */
 export function AdminLayout() {
   return (
-    <div className="page wide admin">
-      <nav aria-label="Admin" className="sub-nav">
+    <div className="page wide">
+      <nav aria-label="Admin" className={styles.subNav}>
         <ul>
           <li>
             <NavLink to="/admin/jobs">Jobs</NavLink>

@@ -1,9 +1,9 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { JobPage, JobView, QueueCounts } from "../../api/types";
-import { jsonResponse, mockFetch, setCookie } from "../../test-utils";
+import { jsonResponse, mockFetch, render, setCookie } from "../../test-utils";
 import { JobsPage } from "./JobsPage";
 
 const SUMMARY: QueueCounts[] = [

@@ -1,21 +1,31 @@
-import { useEffect, useState } from "react";
+import { useState } from "react";
 import { errorMessage } from "../../api/client";
-import { cancelJob, failJob, getJobSummary, listJobs, retryJob } from "../../api/endpoints";
+import { useJobAction, useJobs, useJobSummary, type JobAction } from "../../api/queries/admin";
 import type { JobStatus, JobView, QueueCounts } from "../../api/types";
 import { ConfirmDialog } from "../../components/ConfirmDialog";
+import { Badge, type Tone } from "../../components/Badge";
+import { cx } from "../../components/cx";
+import { DataTable, tableStyles, type Column } from "../../components/DataTable";
 import { formatTime } from "../../components/format";
 import { Pager, useCursors } from "../../components/paging";
 import { ErrorText, NoticeText } from "../../components/Messages";
+import styles from "./admin.module.css";
 
 export const JOB_STATUSES: readonly JobStatus[] = ["todo", "doing", "succeeded", "failed", "cancelled", "aborted"];
-export const JOB_PAGE = 50;
+
+const STATUS_TONE: Record<JobStatus, Tone | undefined> = {
+  todo: "warn",
+  doing: "warn",
+  succeeded: "ok",
+  failed: "bad",
+  cancelled: undefined,
+  aborted: "bad",
+};
 
 export interface JobsPageProps {
   /** Auto-refresh period. */
   refreshMs?: number;
 }
-
-type JobAction = "retry" | "cancel" | "fail";
 
 const DONE_TEXT: Record<JobAction, string> = {
   retry: "queued again",
@@ -41,92 +51,112 @@ function argsText(args: Record<string, unknown>): string {
 function SummaryTable({ summary }: { summary: QueueCounts[] }) {
   if (summary.length === 0) return <p className="muted">No jobs in any queue.</p>;
   const totals = JOB_STATUSES.map((status) => summary.reduce((sum, row) => sum + row[status], 0));
+  const columns: Column<QueueCounts>[] = [
+    { header: "Queue", rowHeader: true, cell: (row) => row.queue },
+    ...JOB_STATUSES.map(
+      (status): Column<QueueCounts> => ({
+        header: status,
+        cell: (row) => row[status],
+        cellClassName: (row) => (status === "failed" && row.failed > 0 ? tableStyles.cellBad : undefined),
+      }),
+    ),
+    { header: "total", cell: (row) => row.total },
+  ];
   return (
-    <div className="table-wrap">
-      <table className="data-table numeric">
-        <caption className="visually-hidden">Jobs per queue and status</caption>
-        <thead>
+    <DataTable
+      caption="Jobs per queue and status"
+      numeric
+      rows={summary}
+      rowKey={(row) => row.queue}
+      columns={columns}
+      footer={
+        summary.length > 1 && (
           <tr>
-            <th scope="col">Queue</th>
-            {JOB_STATUSES.map((status) => (
-              <th scope="col" key={status}>
-                {status}
-              </th>
+            <th scope="row">All queues</th>
+            {totals.map((total, index) => (
+              <td key={JOB_STATUSES[index]}>{total}</td>
             ))}
-            <th scope="col">total</th>
+            <td>{summary.reduce((sum, row) => sum + row.total, 0)}</td>
           </tr>
-        </thead>
-        <tbody>
-          {summary.map((row) => (
-            <tr key={row.queue}>
-              <th scope="row">{row.queue}</th>
-              {JOB_STATUSES.map((status) => (
-                <td key={status} className={status === "failed" && row.failed > 0 ? "cell-bad" : undefined}>
-                  {row[status]}
-                </td>
-              ))}
-              <td>{row.total}</td>
-            </tr>
-          ))}
-        </tbody>
-        {summary.length > 1 && (
-          <tfoot>
-            <tr>
-              <th scope="row">All queues</th>
-              {totals.map((total, index) => (
-                <td key={JOB_STATUSES[index]}>{total}</td>
-              ))}
-              <td>{summary.reduce((sum, row) => sum + row.total, 0)}</td>
-            </tr>
-          </tfoot>
-        )}
-      </table>
-    </div>
+        )
+      }
+    />
   );
+}
+
+function jobColumns(busy: number | null, request: (job: JobView, action: JobAction) => void): Column<JobView>[] {
+  return [
+    { header: "Id", rowHeader: true, cell: (job) => job.id },
+    { header: "Queue", cell: (job) => job.queue },
+    {
+      header: "Task",
+      cell: (job) => (
+        <>
+          <code>{job.task}</code>
+          {argsText(job.args) && <div className={cx("muted small-text", styles.cellArgs)}>{argsText(job.args)}</div>}
+        </>
+      ),
+    },
+    {
+      header: "Status",
+      cell: (job) => (
+        <>
+          <Badge tone={STATUS_TONE[job.status]}>{job.status}</Badge>
+          {job.stalled && (
+            <Badge tone="bad" title="Its worker stopped sending heartbeats">
+              stalled
+            </Badge>
+          )}
+        </>
+      ),
+    },
+    { header: "Attempts", cell: (job) => job.attempts },
+    { header: "Queued", cell: (job) => formatTime(job.queued_at) },
+    { header: "Started", cell: (job) => formatTime(job.started_at) },
+    { header: "Finished", cell: (job) => formatTime(job.finished_at) },
+    {
+      header: "Actions",
+      hiddenHeader: true,
+      cell: (job) =>
+        jobActions(job).map((action) => (
+          <button
+            key={action}
+            type="button"
+            className="small"
+            disabled={busy === job.id}
+            onClick={() => request(job, action)}
+            aria-label={`${ACTION_LABEL[action]} job ${job.id}`}
+          >
+            {ACTION_LABEL[action]}
+          </button>
+        )),
+    },
+  ];
 }
 
 export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
   const [status, setStatus] = useState<JobStatus | "">("");
   const [queue, setQueue] = useState("");
   const cursors = useCursors<number>();
-  const after = cursors.after;
-  const [summary, setSummary] = useState<QueueCounts[] | null>(null);
-  const [jobs, setJobs] = useState<JobView[] | null>(null);
-  const [next, setNext] = useState<number | null>(null);
-  const [loadError, setLoadError] = useState<string | null>(null);
+  const [autoRefresh, setAutoRefresh] = useState(true);
+  const every = autoRefresh ? refreshMs : false;
+  const summaryQuery = useJobSummary(every);
+  const jobsQuery = useJobs({ status: status || null, queue: queue || null, after: cursors.after }, every);
+  const jobAction = useJobAction();
+  const summary = summaryQuery.data;
+  const jobs = jobsQuery.data?.items;
+  const failed = summaryQuery.error ?? jobsQuery.error;
+  const loadError = failed ? errorMessage(failed) : null;
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
-  const [busy, setBusy] = useState<number | null>(null);
   /** A stalled job's action waiting for confirmation. */
   const [confirming, setConfirming] = useState<{ job: JobView; action: JobAction } | null>(null);
-  const [autoRefresh, setAutoRefresh] = useState(true);
-  const [tick, setTick] = useState(0);
+  const busy = jobAction.isPending ? jobAction.variables.job : null;
 
-  useEffect(() => {
-    const controller = new AbortController();
-    void (async () => {
-      try {
-        const [counts, page] = await Promise.all([
-          getJobSummary(controller.signal),
-          listJobs({ status: status || null, queue: queue || null, after, limit: JOB_PAGE }, controller.signal),
-        ]);
-        if (controller.signal.aborted) return;
-        setSummary(counts);
-        setJobs(page.items);
-        setNext(page.next_after);
-        setLoadError(null);
-      } catch (err) {
-        if (!controller.signal.aborted) setLoadError(errorMessage(err));
-      }
-    })();
-    return () => controller.abort();
-  }, [status, queue, after, tick]);
-
-  useEffect(() => {
-    if (!autoRefresh) return;
-    const timer = setInterval(() => setTick((n) => n + 1), refreshMs);
-    return () => clearInterval(timer);
-  }, [autoRefresh, refreshMs]);
+  const refreshNow = () => {
+    void summaryQuery.refetch();
+    void jobsQuery.refetch();
+  };
 
   const filter = (change: () => void) => {
     change();
@@ -134,19 +164,14 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
   };
 
   const act = async (job: JobView, action: JobAction) => {
-    setBusy(job.id);
     setActionError(null);
     setNotice(null);
     try {
-      const call = action === "retry" ? retryJob : action === "cancel" ? cancelJob : failJob;
-      const updated = await call(job.id);
-      setJobs((prev) => prev?.map((row) => (row.id === updated.id ? updated : row)) ?? prev);
+      await jobAction.mutateAsync({ job: job.id, action });
       setNotice(`Job ${job.id} ${DONE_TEXT[action]}.`);
-      setTick((n) => n + 1);
     } catch (err) {
       setActionError(`Could not ${ACTION_LABEL[action].toLowerCase()} job ${job.id}: ${errorMessage(err)}`);
     } finally {
-      setBusy(null);
       setConfirming(null);
     }
   };
@@ -162,12 +187,12 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
   return (
     <>
       <h1>Jobs</h1>
-      <div className="toolbar-row">
-        <label className="checkbox">
+      <div className={styles.toolbarRow}>
+        <label className={styles.checkbox}>
           <input type="checkbox" checked={autoRefresh} onChange={(event) => setAutoRefresh(event.target.checked)} />
           Auto-refresh
         </label>
-        <button type="button" className="small" onClick={() => setTick((n) => n + 1)}>
+        <button type="button" className="small" onClick={refreshNow}>
           Refresh now
         </button>
       </div>
@@ -182,7 +207,7 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
       </section>
       <section aria-labelledby="jobs-heading">
         <h2 id="jobs-heading">Jobs</h2>
-        <div className="filters">
+        <div className={styles.filters}>
           <div className="field">
             <label htmlFor="jobs-status">Status</label>
             <select
@@ -214,66 +239,14 @@ export function JobsPage({ refreshMs = 3000 }: JobsPageProps) {
         <ErrorText message={actionError} />
         {jobs && jobs.length === 0 && <p className="muted">No jobs match.</p>}
         {jobs && jobs.length > 0 && (
-          <div className="table-wrap">
-            <table className="data-table">
-              <caption className="visually-hidden">Jobs, newest first</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Id</th>
-                  <th scope="col">Queue</th>
-                  <th scope="col">Task</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Attempts</th>
-                  <th scope="col">Queued</th>
-                  <th scope="col">Started</th>
-                  <th scope="col">Finished</th>
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {jobs.map((job) => (
-                  <tr key={job.id}>
-                    <th scope="row">{job.id}</th>
-                    <td>{job.queue}</td>
-                    <td>
-                      <code>{job.task}</code>
-                      {argsText(job.args) && <div className="muted small-text cell-args">{argsText(job.args)}</div>}
-                    </td>
-                    <td>
-                      <span className={`badge badge-job-${job.status}`}>{job.status}</span>
-                      {job.stalled && (
-                        <span className="badge badge-job-stalled" title="Its worker stopped sending heartbeats">
-                          stalled
-                        </span>
-                      )}
-                    </td>
-                    <td>{job.attempts}</td>
-                    <td>{formatTime(job.queued_at)}</td>
-                    <td>{formatTime(job.started_at)}</td>
-                    <td>{formatTime(job.finished_at)}</td>
-                    <td>
-                      {jobActions(job).map((action) => (
-                        <button
-                          key={action}
-                          type="button"
-                          className="small"
-                          disabled={busy === job.id}
-                          onClick={() => request(job, action)}
-                          aria-label={`${ACTION_LABEL[action]} job ${job.id}`}
-                        >
-                          {ACTION_LABEL[action]}
-                        </button>
-                      ))}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            caption="Jobs, newest first"
+            rows={jobs}
+            rowKey={(job) => job.id}
+            columns={jobColumns(busy, request)}
+          />
         )}
-        <Pager cursors={cursors} next={next} previousLabel="Newer" nextLabel="Older" />
+        <Pager cursors={cursors} next={jobsQuery.data?.next_after ?? null} previousLabel="Newer" nextLabel="Older" />
       </section>
       {confirming && (
         <ConfirmDialog

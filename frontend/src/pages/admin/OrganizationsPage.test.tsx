@@ -1,8 +1,8 @@
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import { MemoryRouter } from "react-router";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AdminOrganization } from "../../api/types";
-import { jsonResponse, mockFetch } from "../../test-utils";
+import { jsonResponse, mockFetch, render } from "../../test-utils";
 import { AdminOrganizationsPage } from "./OrganizationsPage";
 
 const organization = (id: number, slug: string, members: number): AdminOrganization => ({

@@ -1,10 +1,10 @@
-import { render, screen, within } from "@testing-library/react";
+import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { AdminEnvironment, AdminUser, Me } from "../../api/types";
 import { AuthProvider } from "../../auth/AuthContext";
-import { jsonResponse, mockFetch, setCookie } from "../../test-utils";
+import { jsonResponse, mockFetch, render, setCookie } from "../../test-utils";
 import { EnvironmentsPage } from "./EnvironmentsPage";
 import { UsersPage } from "./UsersPage";
 

@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Usage: rename-ext.sh FROM TO [DIR]
+echo "not yet"

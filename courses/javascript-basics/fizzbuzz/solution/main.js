@@ -1,0 +1,3 @@
+const { fizzbuzz } = require('./fizzbuzz');
+
+console.log(fizzbuzz(15).join('\n'));

@@ -1,0 +1,4 @@
+/// Greets `name`, or the world when `name` is empty.
+pub fn greet(name: &str) -> String {
+    format!("Hello, {name}!")
+}
