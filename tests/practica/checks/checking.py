@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practica.checks.models import CheckAttempt
 from practica.checks.service import LearnerLesson, request_check
+from practica.ids import CourseId, OwnerKey
 from practica.jobs.queue import connected, jobs
 from practica.jobs.resources import SandboxWorker
 from practica.jobs.worker import worker_context
@@ -35,7 +36,7 @@ class Checks:
     lesson: CourseLesson
 
     def target(self, user: str = "7") -> LearnerLesson:
-        return LearnerLesson(user, "basics", self.lesson)
+        return LearnerLesson(OwnerKey(user), CourseId("basics"), self.lesson)
 
     async def request(self, *, cooldown_s: float = 0, user: str = "7", **source: Any) -> int:
         async with self.sessions() as session, session.begin():
