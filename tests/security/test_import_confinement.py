@@ -192,7 +192,7 @@ def test_the_unpacker_needs_nothing_but_the_standard_library() -> None:
     nodes = list(ast.walk(tree))
     imported = {alias.name.split(".")[0] for node in nodes if isinstance(node, ast.Import) for alias in node.names}
     imported |= {(node.module or "").split(".")[0] for node in nodes if isinstance(node, ast.ImportFrom)}
-    assert imported <= {"__future__", "io", "json", "os", "re", "shutil", "stat", "sys", "tarfile", "zipfile",
+    assert imported <= {"__future__", "gzip", "io", "json", "os", "re", "shutil", "stat", "sys", "tarfile", "zipfile",
                         "pathlib", "typing"}  # fmt: skip
 
 

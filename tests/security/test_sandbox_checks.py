@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.checks.models import CheckAttempt
+from practica.checks.results import CASE_RESULTS
 from practica.jobs.queue import connected, jobs
 from practica.jobs.resources import SandboxWorker
 from practica.jobs.worker import worker_context
@@ -263,7 +264,7 @@ async def old_site(practica_db_url: str, runtime: Runtime, sandbox_home: Path, t
 
 
 def _everything_shown(answer: dict[str, Any], attempt: CheckAttempt) -> str:
-    return json.dumps(answer) + json.dumps(attempt.results) + (attempt.detail or "")
+    return json.dumps(answer) + CASE_RESULTS.dump_json(attempt.results).decode() + (attempt.detail or "")
 
 
 async def test_a_submission_cannot_forge_a_pass(site: Site) -> None:
@@ -291,7 +292,7 @@ async def test_a_submission_cannot_read_the_hidden_tests(site: Site) -> None:
     shown = _everything_shown(answer, attempt)
     assert "stolen: " in shown  # the attempt ran and reported what it found
     assert MARKER not in shown
-    assert MARKER not in json.dumps([case.get("output", "") for case in attempt.results])
+    assert MARKER not in json.dumps([case.output for case in attempt.results])
 
 
 async def test_nothing_a_check_starts_outlives_it(site: Site) -> None:
