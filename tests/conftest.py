@@ -17,6 +17,7 @@ import time
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -50,9 +51,37 @@ def free_port() -> int:
         return port
 
 
+@dataclass(frozen=True)
+class RunningService:
+    """A service started as its own process: where it answers, and its process id."""
+
+    base: str
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far (user and system): what a request costs it, whatever the load."""
+        return cpu_seconds(self.pid)
+
+
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of ``pid`` from ``/proc``, in seconds."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    user, system = int(fields[11]), int(fields[12])  # utime and stime: fields 14 and 15 of proc(5)
+    return (user + system) / os.sysconf("SC_CLK_TCK")
+
+
 @contextmanager
 def running_service(argv: list[str], env: dict[str, str], base: str, *, log: Path | None = None) -> Iterator[str]:
     """Start a service process, wait until ``base``/ping answers 200, stop it afterwards."""
+    with started_service(argv, env, base, log=log) as service:
+        yield service.base
+
+
+@contextmanager
+def started_service(
+    argv: list[str], env: dict[str, str], base: str, *, log: Path | None = None
+) -> Iterator[RunningService]:
+    """:func:`running_service`, yielding the process id as well (to measure what a request costs in CPU)."""
     with open(log or os.devnull, "wb") as output:
         process = subprocess.Popen(argv, env={**os.environ, **env}, stdout=output, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 120  # generous: a loaded 2-core CI machine starts `practica up` slowly
@@ -64,7 +93,7 @@ def running_service(argv: list[str], env: dict[str, str], base: str, *, log: Pat
             pytest.fail(f"{' '.join(argv[2:])} did not start {detail}")
         time.sleep(0.1)
     try:
-        yield base
+        yield RunningService(base, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=15)

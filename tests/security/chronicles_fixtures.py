@@ -24,7 +24,7 @@ import pytest
 from chronicles.api.tokens import mint, signing_key
 from chronicles.ingest.producers import mint_producer_token, producer_key
 from chronicles.settings import ChroniclesSettings
-from tests.conftest import _database_url, _drop, _recreate, free_port, running_service
+from tests.conftest import _database_url, _drop, _recreate, cpu_seconds, free_port, started_service
 
 ADMIN_TOKEN = "security-admin-token"
 
@@ -37,6 +37,11 @@ class Chronicles:
     database_url: str
     home: Path
     log: Path
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the service has used so far: what a request cost it, whatever else the machine is doing."""
+        return cpu_seconds(self.pid)
 
     @property
     def settings(self) -> ChroniclesSettings:
@@ -130,8 +135,8 @@ def _service(
     variables = {"CHRONICLES_DATABASE_URL": database_url, "PRACTICA_HOME": str(home), **env}
     argv = [sys.executable, "-m", "chronicles", "serve", "--port", str(port)]
     try:
-        with running_service(argv, variables, f"http://127.0.0.1:{port}", log=home / "chronicles.log") as base:
+        with started_service(argv, variables, f"http://127.0.0.1:{port}", log=home / "chronicles.log") as service:
             libpq = database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-            yield Chronicles(base, libpq, home, home / "chronicles.log")
+            yield Chronicles(service.base, libpq, home, home / "chronicles.log", service.pid)
     finally:
         _drop(admin_uri, name)

@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from practica.sandbox import Runtime
-from tests.conftest import free_port, require_tool
+from tests.conftest import cpu_seconds, free_port, require_tool
 from tests.practica.authoring.site import Site, running_site
 from tests.practica.conftest import bwrap_runtime, checks_home
 
@@ -39,6 +39,11 @@ class Process:
 
     url: str
     log: Path
+    pid: int
+
+    def cpu_seconds(self) -> float:
+        """CPU time the process has used so far: what a request cost it, whatever else the machine is doing."""
+        return cpu_seconds(self.pid)
 
     def text(self) -> str:
         return self.log.read_text(errors="replace")
@@ -58,7 +63,7 @@ def service(argv: list[str], env: dict[str, str], port: int, log: Path, ready: s
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"{' '.join(argv)} did not start: {log.read_text(errors='replace')[-2000:]}")
             time.sleep(0.1)
-        yield Process(base, log)
+        yield Process(base, log, process.pid)
     finally:
         process.terminate()
         process.wait(timeout=15)
