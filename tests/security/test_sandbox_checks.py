@@ -26,8 +26,7 @@ from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.checks.models import CheckAttempt
 from practica.checks.results import CASE_RESULTS
 from practica.jobs.queue import connected, jobs
-from practica.jobs.resources import SandboxWorker
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime, create_runtime
@@ -154,14 +153,17 @@ class Site:
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    context: dict[str, object]
+    resources: WorkerResources
     runtime: Runtime
     app: Any
 
     async def run_jobs(self) -> None:
         async with connected(jobs, self.url):
             await jobs.run_worker_async(
-                wait=False, queues=["sandbox", "checks"], install_signal_handlers=False, additional_context=self.context
+                wait=False,
+                queues=["sandbox", "checks"],
+                install_signal_handlers=False,
+                additional_context=self.resources.context(),
             )
 
     async def learner(self, email: str) -> httpx.AsyncClient:
@@ -241,9 +243,9 @@ async def _site(url: str, runtime: Runtime, home: Path, tmp_path: Path, check: d
         await publish(session, load(_course(tmp_path / "basics", check)), "basics", performer=None)
     settings = PracticaSettings(database_url=url, practica_home=tmp_path, practica_check_cooldown=0)
     sandbox = SandboxSettings(home=home, gateway_url="http://gateway.test")
-    context = {**worker_context(settings, engine), "sandbox": SandboxWorker(sandbox, runtime)}
+    resources = worker_resources_for(settings, engine, SandboxWorker(sandbox, runtime))
     app = create_app(settings, static_dir=tmp_path / "no-static", sandbox_settings=sandbox)
-    return Site(url, engine, sessions, context, runtime, app)
+    return Site(url, engine, sessions, resources, runtime, app)
 
 
 @pytest.fixture

@@ -104,7 +104,7 @@ async def test_lessons_hostile_files_are_refused_with_their_names_and_problems_a
 
 
 async def test_a_drafts_validation_stops_at_its_time_cap(site: Site, tmp_path: Path) -> None:
-    site.context["settings"] = site.context["settings"].model_copy(update={"practica_draft_validation_timeout": 2})  # type: ignore[attr-defined]
+    site.resources.settings = site.resources.settings.model_copy(update={"practica_draft_validation_timeout": 2})
     course = course_dir(tmp_path / "slow", wrong=None)
     lesson = yaml.safe_load((course / "add" / "lesson.yaml").read_text())
     lesson.update(check={"command": ["sleep", "120"]}, limits={"time_s": 300})

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from practica.accounts.mail import Mail, MailSender, make_sender
 from practica.accounts.models import AccountToken, Invitation, OutboxMail, RateLimitCounter, UserSession
 from practica.jobs.queue import defer_in_transaction, jobs
+from practica.jobs.resources import worker_resources
 
 SEND_MAIL_TASK = "practica.accounts.send_mail"
 log = structlog.get_logger(__name__)
@@ -61,8 +62,8 @@ async def deliver(sessions: async_sessionmaker[AsyncSession], sender: MailSender
     retry=procrastinate.RetryStrategy(max_attempts=8, exponential_wait=5),
 )
 async def send_mail(context: JobContext, mail_id: int) -> None:
-    resources = context.additional_context
-    await deliver(resources["sessions"], make_sender(resources["settings"], resources["sessions"]), mail_id)
+    resources = worker_resources(context)
+    await deliver(resources.sessions, make_sender(resources.settings, resources.sessions), mail_id)
 
 
 async def purge(session: AsyncSession) -> None:
@@ -78,6 +79,5 @@ async def purge(session: AsyncSession) -> None:
 @jobs.periodic(cron="17 * * * *", periodic_id="accounts-purge")
 @jobs.task(name="practica.accounts.purge", queue="default", pass_context=True)
 async def purge_periodic(context: JobContext, timestamp: int) -> None:
-    sessions: async_sessionmaker[AsyncSession] = context.additional_context["sessions"]
-    async with sessions() as session, session.begin():
+    async with worker_resources(context).sessions() as session, session.begin():
         await purge(session)

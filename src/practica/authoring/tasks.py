@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
 
 import structlog
 from procrastinate import JobContext
@@ -37,7 +36,6 @@ from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
 from practica.jobs.resources import Sessions, worker_resources
 from practica.lessons.loading import LoadedCourse
 from practica.sandbox.runtime import Runtime
-from practica.settings import PracticaSettings
 
 VALIDATE_TASK = "practica.authoring.validate"
 log = structlog.get_logger(__name__)
@@ -200,25 +198,20 @@ async def _run_lessons(runtime: Runtime, course: LoadedCourse, progress: Progres
     return findings
 
 
-def _settings(context: JobContext) -> PracticaSettings:
-    extra: dict[str, Any] = context.additional_context
-    settings: PracticaSettings = extra["settings"]
-    return settings
-
-
 @jobs.task(name=VALIDATE_TASK, queue=SANDBOX_QUEUE, pass_context=True)
 async def validate_draft(context: JobContext, draft_id: int) -> None:
-    sandbox, sessions = worker_resources(context)
+    resources = worker_resources(context)
+    sandbox, sessions = resources.sandbox, resources.sessions
     claimed = await _claim(sessions, draft_id)
     if claimed is None:
         return  # published, validated already, or deleted
     archive, source = claimed
     try:
         if archive is None:
-            archive = await fetch_draft(sessions, _settings(context), draft_id, source)
+            archive = await fetch_draft(sessions, resources.settings, draft_id, source)
             if archive is None:
                 return  # the author's to mend: the draft says why
-        settings = _settings(context)
+        settings = resources.settings
         await _validate(
             sandbox.runtime(), sessions, draft_id, archive,
             timeout_s=settings.practica_draft_validation_timeout, stress_runs=settings.practica_validate_stress_runs,

@@ -97,7 +97,8 @@ async def _learner_files(runtime: Runtime, attempt: CheckAttempt) -> dict[str, F
 
 @jobs.task(name=CHECK_TASK, queue=QUEUE, pass_context=True)
 async def run_check_job(context: JobContext, attempt_id: int) -> None:
-    sandbox, sessions = worker_resources(context)
+    resources = worker_resources(context)
+    sandbox, sessions = resources.sandbox, resources.sessions
     claimed = await _claim(sessions, attempt_id)
     if claimed is None:
         return

@@ -93,7 +93,8 @@ async def _run_step(
 
 @jobs.task(name=START_TASK, queue=QUEUE, pass_context=True)
 async def start_environment(context: JobContext, env_id: str) -> None:
-    sandbox, sessions = worker_resources(context)
+    resources = worker_resources(context)
+    sandbox, sessions = resources.sandbox, resources.sessions
     spec = await _claim(sessions, env_id, EnvironmentState.STARTING)
     if spec is None:
         return
@@ -110,7 +111,8 @@ async def start_environment(context: JobContext, env_id: str) -> None:
 
 @jobs.task(name=STOP_TASK, queue=QUEUE, pass_context=True)
 async def stop_environment(context: JobContext, env_id: str) -> None:
-    sandbox, sessions = worker_resources(context)
+    resources = worker_resources(context)
+    sandbox, sessions = resources.sandbox, resources.sessions
     if await _claim(sessions, env_id, EnvironmentState.STOPPING) is None:
         return
 
@@ -125,7 +127,7 @@ async def stop_environment(context: JobContext, env_id: str) -> None:
 
 @jobs.task(name=REMOVE_TASK, queue=QUEUE, pass_context=True)
 async def remove_environment(context: JobContext, env_id: str) -> None:
-    sandbox, _sessions = worker_resources(context)
+    sandbox = worker_resources(context).sandbox
     await sandbox.runtime().remove(env_id)
     log.info("sandbox.removed", environment=env_id)
 
@@ -180,6 +182,7 @@ async def _is_running(runtime: Runtime, env_id: str) -> bool:
 @jobs.periodic(cron="* * * * *", periodic_id="sandbox-cull")
 @jobs.task(name=CULL_TASK, queue=QUEUE, pass_context=True)
 async def cull(context: JobContext, timestamp: int) -> None:
-    sandbox, sessions = worker_resources(context)
+    resources = worker_resources(context)
+    sandbox, sessions = resources.sandbox, resources.sessions
     await cull_idle(sessions, sandbox.settings)
     await reconcile(sessions, sandbox)

@@ -20,6 +20,7 @@ from practica.events.http import HttpTransport
 from practica.events.outbox import RELAY_TASK, OutboxEvent
 from practica.events.transport import EventTransport, TransportError
 from practica.jobs.queue import jobs
+from practica.jobs.resources import worker_resources
 from practica.settings import PracticaSettings
 
 BATCH_SIZE = 500
@@ -84,11 +85,10 @@ async def relay_periodic(context: JobContext, timestamp: int) -> None:
 
 
 async def _relay_from_worker(context: JobContext) -> None:
-    """The worker passes its settings and sessions in ``additional_context``."""
-    resources = context.additional_context
-    transport = make_transport(resources["settings"])
+    resources = worker_resources(context)
+    transport = make_transport(resources.settings)
     try:
-        delivered = await relay_all(resources["sessions"], transport)
+        delivered = await relay_all(resources.sessions, transport)
     finally:
         await transport.close()
     if delivered:

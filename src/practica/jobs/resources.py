@@ -1,33 +1,35 @@
-"""What a job finds on the worker that runs it: database sessions and, on an eval host, a sandbox runtime.
+"""What a job finds on the worker that runs it: settings, database sessions and, on an eval host, a sandbox runtime.
 
 Every domain's tasks (environments' lifecycle, checks, authoring's
-validation, workspaces' preparation) take these from here, so that none
-depends on another domain's tasks module. The worker puts ``sessions`` in
-procrastinate's ``additional_context`` (:func:`practica.jobs.worker.worker_context`);
-tests put a ``sandbox`` of their own there too, else the runtime is built
-once per process from the environment's settings.
+validation, workspaces' preparation, mail, the events relay) take these from
+here, so that none depends on another domain's tasks module. The worker
+builds one :class:`WorkerResources` (:func:`practica.jobs.worker.run_worker`)
+and puts it in procrastinate's ``additional_context``; tests build their own,
+often with a sandbox runtime of their choosing. Nothing is kept in a module.
 """
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 from typing import Any
 
 from procrastinate import JobContext
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from practica.sandbox.registry import create_runtime
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.settings import SandboxSettings
+from practica.settings import PracticaSettings
+from servicekit.database import make_sessionmaker
 from servicekit.settings import load_settings
 
 Sessions = async_sessionmaker[AsyncSession]
+CONTEXT_KEY = "resources"
 
 
 @dataclass
 class SandboxWorker:
-    """What the jobs need on an eval host: the sandbox settings and one runtime for the whole process."""
+    """What the jobs need on an eval host: the sandbox settings and one runtime for the whole worker."""
 
     settings: SandboxSettings
     made: Runtime | None = field(default=None)
@@ -38,13 +40,31 @@ class SandboxWorker:
         return self.made
 
 
-@functools.cache
-def _process_sandbox() -> SandboxWorker:
-    return SandboxWorker(load_settings(SandboxSettings))
+@dataclass
+class WorkerResources:
+    """Everything a worker process shares between its jobs."""
+
+    settings: PracticaSettings
+    engine: AsyncEngine
+    sessions: Sessions
+    sandbox: SandboxWorker
+
+    def context(self) -> dict[str, Any]:
+        """Procrastinate's ``additional_context`` carrying these resources."""
+        return {CONTEXT_KEY: self}
 
 
-def worker_resources(context: JobContext) -> tuple[SandboxWorker, Sessions]:
-    """The worker's ``additional_context``: ``sessions``, and ``sandbox`` (else one built from the environment)."""
-    extra: dict[str, Any] = context.additional_context
-    sandbox = extra.get("sandbox")
-    return (sandbox if isinstance(sandbox, SandboxWorker) else _process_sandbox()), extra["sessions"]
+def worker_resources_for(
+    settings: PracticaSettings, engine: AsyncEngine, sandbox: SandboxWorker | None = None
+) -> WorkerResources:
+    """The resources of a worker on ``engine``; the sandbox runtime from the environment's settings unless given."""
+    chosen = sandbox if sandbox is not None else SandboxWorker(load_settings(SandboxSettings))
+    return WorkerResources(settings, engine, make_sessionmaker(engine), chosen)
+
+
+def worker_resources(context: JobContext) -> WorkerResources:
+    """The resources the worker running this job put in its ``additional_context``."""
+    found = context.additional_context.get(CONTEXT_KEY)
+    if not isinstance(found, WorkerResources):
+        raise RuntimeError("this job runs on a worker without WorkerResources in its additional_context")
+    return found

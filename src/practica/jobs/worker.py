@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import importlib
-from typing import Any
 
 import structlog
 from procrastinate.app import WorkerOptions
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 from practica.jobs.queue import QUEUES, TASK_MODULES, connected, jobs
+from practica.jobs.resources import worker_resources_for
 from practica.settings import PracticaSettings
-from servicekit.database import make_engine, make_sessionmaker
+from servicekit.database import make_engine
 
 log = structlog.get_logger(__name__)
 
@@ -26,15 +25,10 @@ async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[
         "concurrency": concurrency,
         "install_signal_handlers": True,
         "queues": queues or QUEUES,
-        "additional_context": worker_context(settings, engine),
+        "additional_context": worker_resources_for(settings, engine).context(),
     }
     try:
         async with connected(jobs, database_url, pool_size=concurrency + 2):
             await jobs.run_worker_async(**options)
     finally:
         await engine.dispose()
-
-
-def worker_context(settings: PracticaSettings, engine: AsyncEngine) -> dict[str, Any]:
-    """What tasks find in ``context.additional_context``."""
-    return {"settings": settings, "engine": engine, "sessions": make_sessionmaker(engine)}

@@ -146,7 +146,8 @@ async def prepare_workspace(
     context: JobContext, user_key: OwnerKey, course_id: CourseId, lesson_slug: LessonSlug, reset: bool
 ) -> None:
     """Write the starter files (after removing everything, for a reset) once the environment exists."""
-    sandbox, sessions = worker_resources(context)
+    resources = worker_resources(context)
+    sandbox, sessions = resources.sandbox, resources.sessions
     async with sessions() as session:
         workspace = await session.get(LessonWorkspace, (user_key, course_id, lesson_slug))
         if workspace is None or workspace.prepared_at is not None:

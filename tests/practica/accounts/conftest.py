@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, text
 
 from practica.accounts.models import User
 from practica.jobs.queue import connected, jobs
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import worker_resources_for
 from practica.settings import PracticaSettings
 from practica.web.app import create_app
 from servicekit.database import make_engine, make_sessionmaker
@@ -74,7 +74,7 @@ class Site:
                     wait=False,
                     queues=["default"],
                     install_signal_handlers=False,
-                    additional_context=worker_context(self.settings, engine),
+                    additional_context=worker_resources_for(self.settings, engine).context(),
                 )
         finally:
             await engine.dispose()

@@ -17,8 +17,7 @@ from practica.accounts.models import Membership, Organization, Role
 from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.jobs.queue import connected, jobs
-from practica.jobs.resources import SandboxWorker
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
 from practica.sandbox import Runtime
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
@@ -32,7 +31,7 @@ class Site:
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    context: dict[str, object]
+    resources: WorkerResources
     sandbox: SandboxSettings
     app: FastAPI
     runtime: Runtime | None = None
@@ -41,7 +40,10 @@ class Site:
     async def run_jobs(self, queues: tuple[str, ...] = ("sandbox",)) -> None:
         async with connected(jobs, self.url):
             await jobs.run_worker_async(
-                wait=False, queues=list(queues), install_signal_handlers=False, additional_context=self.context
+                wait=False,
+                queues=list(queues),
+                install_signal_handlers=False,
+                additional_context=self.resources.context(),
             )
 
     async def client(self, email: str, role: Role = Role.LEARNER, organization: str | None = None) -> httpx.AsyncClient:
@@ -83,11 +85,9 @@ async def running_site(
         practica_validate_stress_runs=stress_runs,
     )  # fmt: skip
     sandbox = SandboxSettings(home=sandbox_home, gateway_url="http://gateway.test")
-    context: dict[str, object] = {**worker_context(settings, engine)}
-    if runtime is not None:
-        context["sandbox"] = SandboxWorker(sandbox, runtime)
+    resources = worker_resources_for(settings, engine, SandboxWorker(sandbox, runtime) if runtime else None)
     app = create_app(settings, static_dir=home / "no-static", sandbox_settings=sandbox)
-    site = Site(database_url, engine, sessions, context, sandbox, app, runtime)
+    site = Site(database_url, engine, sessions, resources, sandbox, app, runtime)
     try:
         yield site
     finally:

@@ -12,7 +12,6 @@ import pytest
 
 from practica.accounts.models import Role
 from practica.authoring.fetching import CloneError, clone
-from practica.settings import PracticaSettings
 from tests.practica.authoring.courses import course_dir, git_repo
 from tests.practica.authoring.site import Site
 from tests.practica.conftest import traversable_home
@@ -34,9 +33,7 @@ async def _draft(client: httpx.AsyncClient, draft_id: int) -> dict[str, Any]:
 
 def _limits(site: Site, **overrides: Any) -> None:
     """The worker's settings, with other import limits."""
-    settings = site.context["settings"]
-    assert isinstance(settings, PracticaSettings)
-    site.context["settings"] = settings.model_copy(update=overrides)
+    site.resources.settings = site.resources.settings.model_copy(update=overrides)
 
 
 async def _job_statuses(site: Site) -> str:

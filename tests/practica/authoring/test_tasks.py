@@ -48,8 +48,8 @@ async def test_a_broken_validation_fails_the_draft_and_its_job_and_a_retry_valid
     site: Site, tmp_path: Path
 ) -> None:
     draft_id = await _import(site, tmp_path)
-    working = site.context["sandbox"]
-    site.context["sandbox"] = SandboxWorker(SandboxSettings(home=tmp_path), BrokenRuntime())  # type: ignore[arg-type]
+    working = site.resources.sandbox
+    site.resources.sandbox = SandboxWorker(SandboxSettings(home=tmp_path), BrokenRuntime())  # type: ignore[arg-type]
     await site.run_jobs()
     status, error = (await _row(site, draft_id))[:2]
     assert (status, error) == ("failed", "RuntimeError: the eval host lost its runtime")
@@ -61,7 +61,7 @@ async def test_a_broken_validation_fails_the_draft_and_its_job_and_a_retry_valid
     assert (refused.status_code, "could not be validated" in refused.json()["detail"]) == (409, True)
     assert (await author.get(f"/api/authoring/imports/{draft_id}")).status_code == 404
 
-    site.context["sandbox"] = working
+    site.resources.sandbox = working
     assert (await admin.post(f"/api/admin/jobs/{job}/retry")).status_code == 200
     await site.run_jobs()
     assert await _row(site, draft_id) == ("valid", None, 3, 3)

@@ -16,8 +16,7 @@ from practica.checks.models import CheckAttempt
 from practica.checks.service import LearnerLesson, request_check
 from practica.ids import CourseId, OwnerKey
 from practica.jobs.queue import connected, jobs
-from practica.jobs.resources import SandboxWorker
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
 from practica.lessons.catalog import CourseLesson
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
@@ -31,7 +30,7 @@ class Checks:
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    context: dict[str, object]
+    resources: WorkerResources
     runtime: Runtime
     lesson: CourseLesson
 
@@ -46,7 +45,10 @@ class Checks:
     async def run_jobs(self) -> None:
         async with connected(jobs, self.url):
             await jobs.run_worker_async(
-                wait=False, queues=["checks"], install_signal_handlers=False, additional_context=self.context
+                wait=False,
+                queues=["checks"],
+                install_signal_handlers=False,
+                additional_context=self.resources.context(),
             )
 
     async def attempt(self, attempt_id: int) -> CheckAttempt:
@@ -79,9 +81,9 @@ async def published_checks(
     assert lesson is not None
     settings = PracticaSettings(database_url=database_url, practica_home=home)
     sandbox = SandboxWorker(SandboxSettings(home=sandbox_home), runtime)
-    context = {**worker_context(settings, engine), "sandbox": sandbox}
+    resources = worker_resources_for(settings, engine, sandbox)
     try:
-        yield Checks(database_url, engine, sessions, context, runtime, lesson)
+        yield Checks(database_url, engine, sessions, resources, runtime, lesson)
     finally:
         await engine.dispose()
 

@@ -13,8 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from practica.environments.models import LearnerEnvironment
 from practica.environments.service import request_environment
 from practica.jobs.queue import connected, jobs
-from practica.jobs.resources import SandboxWorker
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
 from practica.sandbox import EnvironmentSpec, Runtime
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
@@ -30,13 +29,16 @@ class Platform:
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    context: dict[str, object]
+    resources: WorkerResources
     runtime: Runtime
 
     async def run_jobs(self) -> None:
         async with connected(jobs, self.url):
             await jobs.run_worker_async(
-                wait=False, queues=["sandbox"], install_signal_handlers=False, additional_context=self.context
+                wait=False,
+                queues=["sandbox"],
+                install_signal_handlers=False,
+                additional_context=self.resources.context(),
             )
 
     async def row(self, env_id: str) -> LearnerEnvironment:
@@ -47,9 +49,7 @@ class Platform:
 
     @property
     def settings(self) -> SandboxSettings:
-        sandbox = self.context["sandbox"]
-        assert isinstance(sandbox, SandboxWorker)
-        return sandbox.settings
+        return self.resources.sandbox.settings
 
     async def request(self, owner: str = "7", lesson: str = "py-1", spec: EnvironmentSpec = SPEC) -> str:
         async with self.sessions() as session, session.begin():
@@ -67,7 +67,7 @@ async def platform(
 ) -> AsyncIterator[Platform]:
     engine = create_async_engine(practica_db_url)
     settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path)
-    context = {**worker_context(settings, engine), "sandbox": SandboxWorker(bwrap_settings, bwrap)}
+    resources = worker_resources_for(settings, engine, SandboxWorker(bwrap_settings, bwrap))
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    yield Platform(practica_db_url, engine, sessions, context, bwrap)
+    yield Platform(practica_db_url, engine, sessions, resources, bwrap)
     await engine.dispose()

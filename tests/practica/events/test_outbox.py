@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 from practica.events.outbox import gid, record_event
 from practica.events.relay import make_transport, relay_all, relay_once
 from practica.jobs.queue import connected, jobs
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import worker_resources_for
 from practica.settings import PracticaSettings
 from tests.conftest import free_port
 
@@ -63,7 +63,9 @@ async def test_the_worker_relays_events_into_chronicles(
         await record_check_passed(session, "py-2")
     async with connected(jobs, practica_db_url):
         await jobs.run_worker_async(
-            wait=False, install_signal_handlers=False, additional_context=worker_context(settings, engine)
+            wait=False,
+            install_signal_handlers=False,
+            additional_context=worker_resources_for(settings, engine).context(),
         )
     assert await count(sessions, "SELECT count(*) FROM outbox_events WHERE sent_at IS NULL") == 0
     with psycopg.connect(libpq(chronicles_db_url)) as conn:

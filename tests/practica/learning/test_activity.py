@@ -16,7 +16,7 @@ from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import connected, jobs
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import worker_resources_for
 from practica.lessons.catalog import Course
 from practica.settings import PracticaSettings
 from practica.web.app import create_app, dispose
@@ -66,7 +66,7 @@ async def world(practica_db_url: str, chronicles: str, tmp_path: Path) -> AsyncI
     async with connected(jobs, practica_db_url):
         await jobs.run_worker_async(
             wait=False, queues=["default"], install_signal_handlers=False,
-            additional_context=worker_context(settings, engine),
+            additional_context=worker_resources_for(settings, engine).context(),
         )  # fmt: skip
     yield clients
     for client in clients.values():

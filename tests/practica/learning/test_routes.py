@@ -17,8 +17,7 @@ from practica.accounts.models import Organization
 from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.jobs.queue import connected, jobs
-from practica.jobs.resources import SandboxWorker
-from practica.jobs.worker import worker_context
+from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
 from practica.learning.catalog import NEWEST_FOR_S
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
@@ -42,7 +41,7 @@ class Site:
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
-    context: dict[str, object]
+    resources: WorkerResources
     runtime: Runtime
     sandbox: SandboxSettings
     app: Any
@@ -50,7 +49,10 @@ class Site:
     async def run_jobs(self) -> None:
         async with connected(jobs, self.url):
             await jobs.run_worker_async(
-                wait=False, queues=["sandbox", "checks"], install_signal_handlers=False, additional_context=self.context
+                wait=False,
+                queues=["sandbox", "checks"],
+                install_signal_handlers=False,
+                additional_context=self.resources.context(),
             )
 
     async def learner(self, email: str, organization: str | None = None) -> httpx.AsyncClient:
@@ -94,9 +96,9 @@ async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, 
         await publish(session, load(private), "internal", performer=None)
     settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path, practica_check_cooldown=0)
     sandbox = SandboxSettings(home=checks_home, gateway_url="http://gateway.test")
-    context = {**worker_context(settings, engine), "sandbox": SandboxWorker(sandbox, bwrap_runtime)}
+    resources = worker_resources_for(settings, engine, SandboxWorker(sandbox, bwrap_runtime))
     app = create_app(settings, static_dir=tmp_path / "no-static", sandbox_settings=sandbox)
-    yield Site(practica_db_url, engine, sessions, context, bwrap_runtime, sandbox, app)
+    yield Site(practica_db_url, engine, sessions, resources, bwrap_runtime, sandbox, app)
     await dispose(app)
     await engine.dispose()
 
