@@ -161,7 +161,7 @@ def test_ctrl_c_or_sigterm_ends_the_command_and_its_hog(cli_home: Path, tmp_path
     command = [sys.executable, "-m", "practica", "lesson", "validate", str(sound), "--stress", "500"]
     log = tmp_path / "validate.log"
     with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, preexec_fn=_as_a_terminal_would)
     try:
         uids = _wait_for_the_hog(runtime, process, log)
         process.send_signal(signum)
@@ -172,6 +172,12 @@ def test_ctrl_c_or_sigterm_ends_the_command_and_its_hog(cli_home: Path, tmp_path
     leftovers = [info.id for info in _environments(runtime)]
     assert leftovers == [], "the command left environments behind"
     assert not uids & uids_running()
+
+
+def _as_a_terminal_would() -> None:
+    """Ctrl-C at its default, as in a terminal's foreground job, even when these tests run in the background
+    (a shell starts background jobs with SIGINT ignored, and the command would inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def _environments(runtime: Runtime) -> list[EnvironmentInfo]:

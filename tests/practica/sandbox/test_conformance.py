@@ -34,6 +34,14 @@ async def test_exec_reports_exit_code_and_both_streams(runtime: Runtime, env: st
     assert result.stderr == b"err\n"
 
 
+async def test_commands_start_with_every_signal_at_its_default(runtime: Runtime, env: str) -> None:
+    """Nothing ignored or blocked: ``yes | head -1`` ends quietly, Ctrl-C reaches a learner's program."""
+    status = await runtime.exec(env, ExecRequest(argv=["grep", "-E", "^Sig(Ign|Blk)", "/proc/self/status"]))
+    assert status.stdout.split() == [b"SigBlk:", b"0" * 16, b"SigIgn:", b"0" * 16], status
+    piped = await runtime.exec(env, sh("yes | head -1"))
+    assert (piped.exit_code, piped.stdout, piped.stderr) == (0, b"y\n", b"")
+
+
 async def test_the_streams_can_be_opened_by_name(runtime: Runtime, env: str) -> None:
     """``> /dev/stdout`` works, as in a terminal, and a descriptor can be reopened through ``/dev/fd``."""
     result = await runtime.exec(
