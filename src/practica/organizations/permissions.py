@@ -6,11 +6,13 @@
     async def organization(found: VisibleOrganization, ...) -> ...: ...      # 404 for non-members
 
 A dependency reads the organisation and the user's standing in a short transaction of its own and
-hands the route an :class:`~practica.organizations.queries.OrganizationRef` (with the member or
-invitation the path names, for the routes that act on one, in the path's order): none of these routes
-needs the rows locked until its own transaction ends (:func:`~practica.organizations.service.remove_member`
-locks the organisation itself). :func:`visible_organization` and :func:`administered_organization` take
-a session, for callers with one (``practica.learning.permissions``: an organisation's activity feed).
+hands the route an :class:`~practica.organizations.queries.OrganizationRef`; for a route acting on one
+member or invitation, the dependency takes that id from the path too (:class:`MemberIn`,
+:class:`InvitationIn`), so that the OpenAPI schema lists the path's parameters in the path's order.
+None of these routes needs the rows locked until its own transaction ends
+(:func:`~practica.organizations.service.remove_member` locks the organisation itself).
+:func:`visible_organization` and :func:`administered_organization` take a session, for callers with one
+(``practica.learning.permissions``: an organisation's activity feed).
 """
 
 from __future__ import annotations
