@@ -1,17 +1,20 @@
-"""Accounts and organisations: sign-up with email confirmation, sessions, CSRF, rate limits, roles.
+"""Accounts: sign-up with email confirmation, sessions, CSRF, rate limits, roles, mail.
 
-One file per concern: ``models`` (tables), ``service`` (sign-up, sign-in,
-resets), ``organizations`` (members, invitations, :func:`organization_slugs`),
-``sessions``, ``csrf``, ``ratelimit``, ``passwords``, ``mail`` and ``tasks``
-(mail queued in the caller's transaction, sent by a job), ``routes`` (the
-HTTP API), ``dependencies`` (what other routes use: ``current_user``,
-``optional_user``, ``require_role``, ``csrf_protect``) and ``cli``
-(``practica user …``).
+The domain's files: ``models`` (the tables, the organisations' too),
+``schemas``, ``routes`` (``/api/auth/*``, ``/api/me``), ``service`` (sign-up,
+sign-in, resets, roles), ``queries`` (``Me``), ``permissions``
+(``require_role``, ``Admin``, ``Author``), ``dependencies`` (what every
+route uses: ``current_user``, ``optional_user``, ``transaction``, the
+services), ``errors``, ``tasks`` (mail queued in the caller's transaction,
+sent by a job) and ``cli`` (``practica user …``); and modules named for one
+concept: ``sessions``, ``csrf``, ``ratelimit``, ``passwords``, ``mail``,
+``memberships`` (who belongs where: :func:`organization_slugs`), ``core``
+(the accounts' part of the app's services).
 """
 
 from __future__ import annotations
 
+from practica.accounts.memberships import organization_slugs
 from practica.accounts.models import MemberRole, Role, User
-from practica.accounts.organizations import organization_slugs
 
 __all__ = ["MemberRole", "Role", "User", "organization_slugs"]

@@ -20,7 +20,7 @@ from typing import Self
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from practica.accounts.organizations import RecentMemberships
+from practica.accounts.memberships import RecentMemberships
 from practica.accounts.sessions import RecentSessions
 from practica.settings import PracticaSettings
 from servicekit.database import make_engine, make_sessionmaker

@@ -1,7 +1,7 @@
-"""What the accounts' routes share besides permissions: the client's address and the refusals' OpenAPI entries.
+"""What routes share besides permissions: the client's address and the refusals' OpenAPI entries.
 
-Refusals themselves are :class:`~practica.accounts.errors.AccountError` and
-:class:`~practica.accounts.ratelimit.RateLimitedError`, answered by the web app's one handler.
+Refusals themselves are each domain's :class:`~practica.errors.PracticaError`, answered by the web app's
+one handler.
 """
 
 from __future__ import annotations

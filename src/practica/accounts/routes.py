@@ -8,13 +8,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.accounts import admin_routes, organization_routes, service
+from practica.accounts import service
 from practica.accounts.csrf import CSRF_COOKIE, set_csrf_cookie
 from practica.accounts.dependencies import Core, CurrentUser, settings_of, transaction
-from practica.accounts.models import Role, User
-from practica.accounts.organizations import memberships
+from practica.accounts.queries import me_of
 from practica.accounts.ratelimit import (
     RESET_PER_EMAIL,
     RESET_PER_IP,
@@ -30,7 +28,6 @@ from practica.accounts.schemas import (
     ConfirmRequest,
     Me,
     Message,
-    MyOrganization,
     ResetRequest,
     ResetRequestRequest,
     SigninRequest,
@@ -51,17 +48,7 @@ SIGNUP_SENT = "Check your mailbox: we sent you a link to confirm your email."
 RESET_SENT = "If this email has an account, we sent it a link to choose a new password."
 
 Settings = Annotated[PracticaSettings, Depends(settings_of)]
-router = APIRouter(tags=["accounts"])
-
-
-async def me_of(session: AsyncSession, user: User) -> Me:
-    organizations = [
-        MyOrganization(slug=m.organization.slug, name=m.organization.name, role=m.role)
-        for m in await memberships(session, user.id)
-    ]
-    return Me(
-        id=user.id, email=user.email, display_name=user.display_name, role=Role(user.role), organizations=organizations
-    )
+router = APIRouter(prefix="/api", tags=["accounts"])
 
 
 async def limit(request: Request, email: str, per_email: Limit, per_ip: Limit) -> None:
@@ -144,9 +131,3 @@ async def reset(body: ResetRequest, request: Request, services: Core) -> Message
 async def me(user: CurrentUser, request: Request) -> Me:
     async with transaction(request) as session:
         return await me_of(session, user)
-
-
-api_router = APIRouter()
-api_router.include_router(router)
-api_router.include_router(organization_routes.router)
-api_router.include_router(admin_routes.router)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints
@@ -12,7 +11,6 @@ from pydantic_core import PydanticCustomError
 from practica.accounts.models import MemberRole, Role
 from practica.accounts.names import link_problem
 from practica.accounts.passwords import MIN_LENGTH, password_problem
-from practica.db.paging import Page
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s.]+(\.[^@\s.]+)+$")
 
@@ -60,7 +58,6 @@ DisplayName = Annotated[
     plain_name("Display name"),
 ]
 Token = Annotated[str, Field(min_length=1, max_length=200)]
-Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case letters, digits, dashes.")]
 
 
 class Message(BaseModel):
@@ -106,79 +103,14 @@ class MyOrganization(BaseModel):
     role: MemberRole
 
 
-class Me(BaseModel):
+class Account(BaseModel):
+    """A user as the API shows them (read from the ``users`` row)."""
+
     id: int
     email: str
     display_name: str
     role: Role
+
+
+class Me(Account):
     organizations: list[MyOrganization]
-
-
-class OrganizationCreate(BaseModel):
-    slug: Slug
-    name: Annotated[
-        str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200), plain_name("Organisation name")
-    ]
-
-
-class OrganizationOut(BaseModel):
-    slug: str
-    name: str
-
-
-class MemberOut(BaseModel):
-    user_id: int
-    email: str
-    display_name: str
-    role: MemberRole
-
-
-class OrganizationDetail(BaseModel):
-    slug: str
-    name: str
-    members: list[MemberOut]
-
-
-class InvitationCreate(BaseModel):
-    email: Email | None = Field(None, description="Mail the invitation to this address; omitted: a shareable link.")
-    role: MemberRole = MemberRole.MEMBER
-
-
-class InvitationCreated(BaseModel):
-    id: int
-    link: str
-    email: str | None
-    expires_at: datetime
-
-
-class Inviter(BaseModel):
-    user_id: int
-    email: str
-    display_name: str
-
-
-class PendingInvitation(BaseModel):
-    id: int
-    email: str | None = Field(description="The address it was mailed to; null: a shareable link.")
-    role: MemberRole
-    created_at: datetime
-    expires_at: datetime
-    inviter: Inviter | None = Field(description="Who made it; null when that account was deleted since.")
-
-
-class AdminUser(BaseModel):
-    id: int
-    email: str
-    display_name: str
-    role: Role
-    confirmed: bool
-    organizations: list[str]
-    created_at: datetime
-
-
-class UserPage(Page[AdminUser, int]):
-    """Users by id; ``next_after`` is the last one's id."""
-
-
-class RoleChange(BaseModel):
-    role: Role

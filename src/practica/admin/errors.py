@@ -10,3 +10,7 @@ class AdminError(PracticaError):
 
     def __init__(self, status: int, detail: str) -> None:
         super().__init__(status, detail)
+
+
+class JobStateError(AdminError):
+    """The job is missing (404) or not in a state the action applies to (409)."""

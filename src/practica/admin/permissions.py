@@ -1,8 +1,7 @@
 """Who may use the admin pages' API: the platform's admins (401 for nobody signed in, 403 for everyone else).
 
 Every route of :mod:`practica.admin.routes` carries :data:`ADMINS_ONLY` on its router; nothing in a route
-body checks a role. (The accounts' ``/api/admin/users``, a layer below, puts the same
-:func:`~practica.accounts.permissions.require_admin` on its own router.)
+body checks a role.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
-"""``/api/admin/jobs`` and ``/api/admin/environments``: the platform's admins watch and steer the machinery.
+"""``/api/admin/*``: the platform's admins manage users and watch and steer the machinery.
 
-Jobs: queued, running, failed (retry), stalled (retry or mark failed), not
-yet started (cancel), and counts per queue, as a Sidekiq web UI shows them. Environments: which run, how long
-idle, stop one. Organisations: all of them, with their member counts.
-Admins only (403 for everyone else). Users are in
-:mod:`practica.accounts.admin_routes`; one organisation's members and
-invitations in ``organization_routes``.
+Users: list them, change a role. Organisations: all of them, with their member
+counts (one organisation's members and invitations are ``practica.organizations``').
+Jobs: queued, running, failed (retry), stalled (retry or mark failed), not yet
+started (cancel), and counts per queue, as a Sidekiq web UI shows them.
+Environments: which run, how long idle, stop one. Admins only (403 for
+everyone else: :data:`~practica.admin.permissions.ADMINS_ONLY` on the router).
 """
 
 from __future__ import annotations
@@ -14,35 +14,25 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from practica.accounts.dependencies import csrf_protect, settings_of, transaction
+from practica.accounts import service as accounts
+from practica.accounts.dependencies import Core, csrf_protect, settings_of, transaction
+from practica.accounts.responses import problems
 from practica.accounts.schemas import Problem
-from practica.admin.environments import (
+from practica.admin import queries, service
+from practica.admin.permissions import ADMINS_ONLY
+from practica.admin.schemas import (
     AdminEnvironment,
+    AdminUser,
     EnvironmentPage,
     EnvironmentStatus,
-    cursor_of,
-    list_environments,
-    parse_cursor,
-)
-from practica.admin.environments import (
-    stop_environment as stop,
-)
-from practica.admin.jobs import (
     JobPage,
     JobStatus,
     JobView,
+    OrganizationPage,
     QueueCounts,
-    cancel,
-    job_manager,
-    list_jobs,
-    mark_failed,
-    mark_stalled,
-    queue_counts,
-    retry,
+    RoleChange,
+    UserPage,
 )
-from practica.admin.organizations import OrganizationPage, list_organizations
-from practica.admin.permissions import ADMINS_ONLY
-from practica.db.paging import page_of
 from servicekit.params import DbId, NulFreeStr
 
 router = APIRouter(
@@ -52,6 +42,25 @@ router = APIRouter(
     responses={401: {"model": Problem}, 403: {"model": Problem}},
 )
 Limit = Annotated[int, Query(ge=1, le=500)]
+REFUSALS = problems(404, 409)
+
+
+@router.get("/users")
+async def list_users(
+    request: Request,
+    after: Annotated[int, Query(ge=0, description="Only users with a larger id (the last id of a page).")] = 0,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+) -> UserPage:
+    """Users by id, ``limit`` at a time."""
+    async with transaction(request) as session:
+        return await queries.user_page(session, after=after, limit=limit)
+
+
+@router.patch("/users/{user_id}", responses=REFUSALS)
+async def change_role(user_id: int, body: RoleChange, request: Request, services: Core) -> AdminUser:
+    async with transaction(request) as session:
+        await accounts.change_role(session, services.recent_sessions, user_id, body.role)
+        return await queries.admin_user(session, user_id)
 
 
 @router.get("/jobs")
@@ -65,13 +74,9 @@ async def jobs(
 ) -> JobPage:
     """Newest first, with when each job was queued, started and finished, and whether a doing one is stalled."""
     async with transaction(request) as session:
-        rows = await list_jobs(session, status=status, queue=queue, task=task, after=after, limit=limit + 1)
-    items, next_after = page_of(rows, limit, lambda job: job.id)
-    settings = settings_of(request)
-    if any(job.status == "doing" for job in items):
-        async with job_manager(settings.resolved_database_url()) as manager:
-            items = await mark_stalled(manager, items, settings.practica_job_stalled_after)
-    return JobPage(items=items, next_after=next_after)
+        return await queries.job_page(
+            session, settings_of(request), status=status, queue=queue, task=task, after=after, limit=limit
+        )
 
 
 @router.get("/organizations")
@@ -84,47 +89,38 @@ async def organizations(
 ) -> OrganizationPage:
     """Every organisation, by slug, with its number of members and admins (open one at /organizations/SLUG)."""
     async with transaction(request) as session:
-        rows = await list_organizations(session, after=after, limit=limit + 1)
-    items, next_after = page_of(rows, limit, lambda organization: organization.slug)
-    return OrganizationPage(items=items, next_after=next_after)
+        return await queries.organization_page(session, after=after, limit=limit)
 
 
 @router.get("/jobs/summary")
 async def jobs_summary(request: Request) -> list[QueueCounts]:
     """How many jobs each queue holds, by status."""
-    async with job_manager(settings_of(request).resolved_database_url()) as manager:
-        return await queue_counts(manager)
+    return await queries.queue_counts(settings_of(request))
 
 
 async def _job(request: Request, job_id: int) -> JobView:
     async with transaction(request) as session:
-        (found,) = await list_jobs(session, job_id=job_id, limit=1)
-    return found
+        return await queries.job(session, job_id)
 
 
-@router.post("/jobs/{job_id}/retry", responses={404: {"model": Problem}, 409: {"model": Problem}})
+@router.post("/jobs/{job_id}/retry", responses=REFUSALS)
 async def retry_job(request: Request, job_id: DbId) -> JobView:
     """Queue a failed job, or a stalled one (doing, its worker gone), again, to run now."""
-    settings = settings_of(request)
-    async with job_manager(settings.resolved_database_url()) as manager:
-        await retry(manager, job_id, settings.practica_job_stalled_after)
+    await service.retry(settings_of(request), job_id)
     return await _job(request, job_id)
 
 
-@router.post("/jobs/{job_id}/fail", responses={404: {"model": Problem}, 409: {"model": Problem}})
+@router.post("/jobs/{job_id}/fail", responses=REFUSALS)
 async def fail_job(request: Request, job_id: DbId) -> JobView:
     """Mark a stalled job (doing, its worker gone) failed; a job whose worker is alive is refused (409)."""
-    settings = settings_of(request)
-    async with job_manager(settings.resolved_database_url()) as manager:
-        await mark_failed(manager, job_id, settings.practica_job_stalled_after)
+    await service.mark_failed(settings_of(request), job_id)
     return await _job(request, job_id)
 
 
-@router.post("/jobs/{job_id}/cancel", responses={404: {"model": Problem}, 409: {"model": Problem}})
+@router.post("/jobs/{job_id}/cancel", responses=REFUSALS)
 async def cancel_job(request: Request, job_id: DbId) -> JobView:
     """Cancel a job that has not started yet (status todo)."""
-    async with job_manager(settings_of(request).resolved_database_url()) as manager:
-        await cancel(manager, job_id)
+    await service.cancel(settings_of(request), job_id)
     return await _job(request, job_id)
 
 
@@ -136,15 +132,12 @@ async def environments(
     limit: Limit = 100,
 ) -> EnvironmentPage:
     """Most recently active first; without ``status``, every environment not removed."""
-    cursor = parse_cursor(after) if after is not None else None
     async with transaction(request) as session:
-        rows = await list_environments(session, status=status, limit=limit + 1, after=cursor)
-    items, next_after = page_of(rows, limit, cursor_of)
-    return EnvironmentPage(items=items, next_after=next_after)
+        return await queries.environment_page(session, status=status, after=after, limit=limit)
 
 
-@router.post("/environments/{env_id}/stop", responses={404: {"model": Problem}, 409: {"model": Problem}})
+@router.post("/environments/{env_id}/stop", responses=REFUSALS)
 async def stop_environment(request: Request, env_id: NulFreeStr) -> AdminEnvironment:
     """Stop a starting or running environment (its files are kept; the learner's next visit resumes it)."""
     async with transaction(request) as session:
-        return await stop(session, env_id)
+        return await service.stop_environment(session, env_id)

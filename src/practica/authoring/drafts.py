@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.accounts.memberships import organization_slugs
 from practica.accounts.models import Role, User
-from practica.accounts.organizations import organization_slugs
 from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft, DraftStatus
 from practica.lessons.format import Visibility, organization_of

@@ -15,12 +15,12 @@ from fastapi import Depends, Query, Request
 
 from practica.accounts.dependencies import CurrentUser, transaction
 from practica.accounts.models import User
-from practica.accounts.organizations import administered_organization
 from practica.checks.models import CheckAttempt
 from practica.learning.activity import user_tag
 from practica.learning.errors import LearningError
 from practica.lessons.format import SLUG_PATTERN
 from practica.lessons.ownership import owns
+from practica.organizations.permissions import administered_organization
 from servicekit.params import DbId, NulFreeStr
 
 

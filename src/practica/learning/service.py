@@ -6,15 +6,15 @@ the learner is a 404, as a missing one), answered by the web app's one handler.
 What the web app remembers comes in as arguments, from the route's services
 (:data:`practica.services.ServicesDependency`): ``catalogue`` (its
 :class:`~practica.lessons.catalog.CatalogueCache`) and ``memberships`` (its
-:class:`~practica.accounts.organizations.RecentMemberships`). This module keeps none of it.
+:class:`~practica.accounts.memberships.RecentMemberships`). This module keeps none of it.
 """
 
 from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.accounts.memberships import RecentMemberships
 from practica.accounts.models import User
-from practica.accounts.organizations import RecentMemberships
 from practica.checks.models import CheckAttempt
 from practica.checks.service import LearnerLesson, request_check
 from practica.ids import CourseId, LessonSlug, learner_key

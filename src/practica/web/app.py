@@ -22,6 +22,7 @@ from practica.admin import routes as admin_routes
 from practica.authoring import routes as authoring_routes
 from practica.errors import PracticaError
 from practica.learning import routes as learning_routes
+from practica.organizations import routes as organizations_routes
 from practica.sandbox.settings import SandboxSettings
 from practica.services import Services, services_of
 from practica.settings import PracticaSettings
@@ -66,7 +67,8 @@ def create_app(
     app.include_router(ping_router(_engine))
     app.include_router(system.router, prefix="/api")
     app.include_router(learning_routes.router)
-    app.include_router(accounts_routes.api_router, prefix="/api")
+    app.include_router(accounts_routes.router)
+    app.include_router(organizations_routes.router)
     app.include_router(authoring_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(dev_mail.router)

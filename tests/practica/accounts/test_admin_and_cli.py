@@ -45,6 +45,21 @@ def test_a_new_role_applies_at_once_to_a_session_the_app_remembers(site: Site) -
     assert post(learners, "/api/organizations", {"slug": "acme", "name": "Acme"}).status_code == 201
 
 
+def test_the_users_page_lists_each_users_organisations_by_slug(site: Site) -> None:
+    admin, author = site.save(UserFactory.build(admin=True), UserFactory.build(author=True))
+    sign_in(site.client, author.email)
+    for slug in ("zeta", "acme"):
+        assert post(site.client, "/api/organizations", {"slug": slug, "name": slug}).status_code == 201
+    sign_in(site.client, admin.email)
+    listed = {user["id"]: user for user in site.client.get("/api/admin/users").json()["items"]}
+    assert (listed[author.id]["organizations"], listed[admin.id]["organizations"]) == (["acme", "zeta"], [])
+    changed = site.client.patch(f"/api/admin/users/{author.id}", json={"role": "learner"}, headers=_csrf(site))
+    assert changed.json() | {"created_at": None} == {
+        "id": author.id, "email": author.email, "display_name": author.display_name, "role": "learner",
+        "confirmed": True, "organizations": ["acme", "zeta"], "created_at": None,
+    }  # fmt: skip
+
+
 def test_the_users_page_says_whether_another_follows(site: Site) -> None:
     admin, *others = site.save(UserFactory.build(admin=True), UserFactory.build(), UserFactory.build())
     sign_in(site.client, admin.email)

@@ -18,8 +18,7 @@ from fastapi.testclient import TestClient
 
 from practica.accounts.errors import AccountError
 from practica.accounts.ratelimit import RateLimitedError
-from practica.admin.errors import AdminError
-from practica.admin.jobs import JobStateError
+from practica.admin.errors import AdminError, JobStateError
 from practica.authoring.errors import CourseFormatError, DraftError, ImportRefusedError
 from practica.authoring.sources import SourceRefusedError
 from practica.checks.service import CheckCooldownError
@@ -28,6 +27,7 @@ from practica.learning.errors import ActivityCursorError, ActivityUnavailableErr
 from practica.lessons.loading import LessonFormatError
 from practica.lessons.ownership import CourseOwnershipError
 from practica.lessons.publishing import ImportSourceError
+from practica.organizations.errors import OrganizationError
 from practica.settings import PracticaSettings
 from practica.web.app import create_app
 from servicekit.yamlfile import Problem
@@ -56,6 +56,7 @@ CASES = [
         {"detail": "Too many attempts: try again in 42 s", "retry_after": 42},
         {"Retry-After": "42"},
     ),
+    Case(OrganizationError(404, "No such organization"), 404, {"detail": "No such organization"}),
     Case(AdminError(404, "no environment e-1"), 404, {"detail": "no environment e-1"}),
     Case(JobStateError(409, "job 7 is doing"), 409, {"detail": "job 7 is doing"}),
     Case(LearningError(409, "open the lesson first"), 409, {"detail": "open the lesson first"}),
@@ -132,8 +133,26 @@ def _route_modules() -> list[Path]:
 
 def test_the_route_modules_are_found() -> None:
     names = {f"{path.parent.name}/{path.name}" for path in _route_modules()}
-    assert {"accounts/routes.py", "accounts/organization_routes.py", "admin/routes.py"} <= names
+    assert {"accounts/routes.py", "organizations/routes.py", "admin/routes.py"} <= names
     assert {"authoring/routes.py", "learning/routes.py"} <= names
+
+
+def test_a_domain_has_one_route_module() -> None:
+    assert [path.name for path in _route_modules() if path.name != "routes.py"] == []
+
+
+@pytest.mark.parametrize("path", _route_modules(), ids=lambda path: f"{path.parent.name}/{path.name}")
+def test_routes_hold_no_storage_code(path: Path) -> None:
+    """Routes call their domain's queries and services: none imports SQLAlchemy or psycopg to read or write itself."""
+    tree = ast.parse(path.read_text(), filename=str(path))
+    imported = [
+        (node.lineno, name)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for name in ([alias.name for alias in node.names] if isinstance(node, ast.Import) else [node.module or ""])
+        if name.split(".")[0] in {"sqlalchemy", "psycopg", "psycopg_pool"}
+    ]
+    assert imported == [], f"{path.name}: storage imports {imported}: move the statement to queries.py or service.py"
 
 
 @pytest.mark.parametrize("path", _route_modules(), ids=lambda path: f"{path.parent.name}/{path.name}")

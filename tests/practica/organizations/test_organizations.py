@@ -218,3 +218,17 @@ def test_only_the_organizations_admins_list_its_invitations(site: Site) -> None:
     admin = site.save(UserFactory.build(admin=True))[0]
     sign_in(other, admin.email)
     assert len(other.get("/api/organizations/acme/invitations").json()) == 1
+
+
+def test_an_invitation_whose_inviter_is_deleted_lists_no_inviter(site: Site) -> None:
+    author, leaver = site.save(UserFactory.build(author=True), UserFactory.build())
+    sign_in(site.client, author.email)
+    create(site)
+    token = token_of(post(site.client, "/api/organizations/acme/invitations", {"role": "admin"}).json()["link"])
+    other = site.browser()
+    sign_in(other, leaver.email)
+    post(other, f"/api/invitations/{token}/accept")
+    made = post(other, "/api/organizations/acme/invitations", {}).json()
+    site.sql("DELETE FROM users WHERE id = :id", id=leaver.id)
+    [pending] = [i for i in site.client.get("/api/organizations/acme/invitations").json() if i["id"] == made["id"]]
+    assert pending["inviter"] is None

@@ -1,0 +1,103 @@
+"""Requests and responses of the admin pages' API (they type the OpenAPI schema the front end is built from)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+
+from practica.accounts.models import Role
+from practica.db.paging import Page
+
+JobStatus = Literal["todo", "doing", "succeeded", "failed", "cancelled", "aborted"]
+EnvironmentStatus = Literal["starting", "running", "stopping", "stopped", "failed", "removed"]
+
+
+class AdminUser(BaseModel):
+    id: int
+    email: str
+    display_name: str
+    role: Role
+    confirmed: bool
+    organizations: list[str]
+    created_at: datetime
+
+
+class UserPage(Page[AdminUser, int]):
+    """Users by id; ``next_after`` is the last one's id."""
+
+
+class RoleChange(BaseModel):
+    role: Role
+
+
+class AdminOrganization(BaseModel):
+    id: int
+    slug: str
+    name: str
+    members: int
+    admins: int
+    created_at: datetime
+
+
+class OrganizationPage(Page[AdminOrganization, str]):
+    """Organisations by slug; ``next_after`` is the last one's slug."""
+
+
+class JobView(BaseModel):
+    id: int
+    queue: str
+    task: str
+    status: JobStatus
+    attempts: int
+    priority: int
+    lock: str | None
+    args: dict[str, Any]
+    scheduled_at: datetime | None
+    queued_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None  # unset while the job is todo or doing
+    stalled: bool = Field(description="Doing, but its worker is gone: it may be retried or marked failed.")
+
+
+class JobPage(Page[JobView, int]):
+    """Jobs, newest first; ``next_after`` is the last job's id."""
+
+
+class QueueCounts(BaseModel):
+    queue: str
+    total: int
+    todo: int
+    doing: int
+    succeeded: int
+    failed: int
+    cancelled: int
+    aborted: int
+
+
+class Owner(BaseModel):
+    key: str
+    user_id: int | None
+    email: str | None
+    display_name: str | None
+    preview: bool  # an author's preview of a draft
+
+
+class AdminEnvironment(BaseModel):
+    id: str
+    owner: Owner
+    lesson: str  # COURSE/LESSON
+    status: EnvironmentStatus
+    runtime: str
+    host: str
+    error: str | None
+    created_at: datetime
+    started_at: datetime | None
+    last_active_at: datetime
+    stopped_at: datetime | None
+    idle_s: float | None  # since the last activity, while starting or running
+
+
+class EnvironmentPage(Page[AdminEnvironment, str]):
+    """Most recently active first; ``next_after`` is opaque (the last one's activity time and id)."""
