@@ -42,8 +42,8 @@ from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.sources import LOCAL_GIT, Network, Remote, SourceRefusedError, opened_async, resolve_remote
 from practica.errors import PracticaError
 from practica.jobs.resources import Sessions
+from practica.lessons.errors import ImportSourceError
 from practica.lessons.loading import LessonFormatError
-from practica.lessons.publishing import ImportSourceError
 from practica.sandbox.confined import (
     Confinement,
     LimitExceededError,

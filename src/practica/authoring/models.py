@@ -1,7 +1,7 @@
 """Course drafts: an author's import, waiting to be validated, previewed and published.
 
 A draft holds the course's files (a gzipped tar, see :mod:`practica.authoring.archives`)
-and points at an unpublished :class:`~practica.lessons.catalog.CourseVersion` made
+and points at an unpublished :class:`~practica.lessons.models.CourseVersion` made
 from them, which is what a preview opens. A draft imported from a git URL is
 stored before its files: its job clones the repository and fills in the files,
 the course and the version (until then they are null). Its status::

@@ -24,10 +24,11 @@ from practica.authoring.sources import opened_async
 from practica.authoring.tasks import draft_archive, job_running, queue_validation
 from practica.events.outbox import gid
 from practica.ids import EnvironmentId
-from practica.lessons.catalog import CatalogueCache, CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
+from practica.lessons.models import CourseLesson, CourseVersion
 from practica.lessons.ownership import check_may_publish, claim, has_published_version
 from practica.lessons.publishing import Publication, publish
+from practica.lessons.queries import CatalogueCache
 from servicekit.caching import forget_now_and_at_commit
 
 log = structlog.get_logger(__name__)

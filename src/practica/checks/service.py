@@ -24,9 +24,9 @@ from practica.errors import RetryLaterError
 from practica.events.outbox import gid, record_event
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
-from practica.lessons.catalog import CourseLesson
 from practica.lessons.files import FileData
 from practica.lessons.format import Lesson
+from practica.lessons.models import CourseLesson
 from servicekit.reads import Reads
 
 CHECK_TASK = "practica.checks.run"

@@ -5,7 +5,7 @@ the learner's organisations. A learner enrolled on a course sees the version
 they enrolled on (they move to a newer one when they choose); everyone else
 sees the newest. A handful of queries whatever the number of courses: the
 lessons' definitions and files are never loaded for the catalogue. What a
-web app remembers of versions is in its :class:`~practica.lessons.catalog.CatalogueCache`,
+web app remembers of versions is in its :class:`~practica.lessons.queries.CatalogueCache`,
 the first argument of every reader here.
 """
 
@@ -23,16 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.checks.models import LessonCompletion
 from practica.ids import CourseId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
 from practica.learning.errors import NotVisibleError
-from practica.lessons.catalog import (
-    CatalogueCache,
-    CourseLesson,
-    CourseVersion,
-    Enrollment,
-    LessonInfo,
-    LessonTitles,
-    VersionInfo,
-)
 from practica.lessons.format import organization_of, visible_to
+from practica.lessons.models import CourseLesson, CourseVersion, Enrollment
+from practica.lessons.queries import CatalogueCache, LessonInfo, LessonTitles, VersionInfo
 from practica.lessons.stored import stored_lesson
 from servicekit.reads import Reads, SessionReads
 

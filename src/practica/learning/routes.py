@@ -41,7 +41,7 @@ from practica.learning.service import (
     visible_lesson,
 )
 from practica.learning.workspaces import open_workspace
-from practica.lessons.catalog import enroll
+from practica.lessons.service import enroll
 from practica.sandbox.settings import SandboxSettings
 from practica.services import ServicesDependency, services_of
 

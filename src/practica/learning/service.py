@@ -5,7 +5,7 @@ the learner is a 404, as a missing one), answered by the web app's one handler.
 
 What the web app remembers comes in as arguments, from the route's services
 (:data:`practica.services.ServicesDependency`): ``catalogue`` (its
-:class:`~practica.lessons.catalog.CatalogueCache`) and ``memberships`` (its
+:class:`~practica.lessons.queries.CatalogueCache`) and ``memberships`` (its
 :class:`~practica.accounts.organizations.RecentMemberships`). This module keeps none of it.
 """
 
@@ -21,8 +21,10 @@ from practica.ids import CourseId, LessonSlug, learner_key
 from practica.learning.catalog import CourseEntry, courses, lesson_of
 from practica.learning.errors import NO_ENVIRONMENT, LearningError, NotVisibleError
 from practica.learning.workspaces import WorkspaceState, reset_workspace, workspace_state
-from practica.lessons.catalog import CatalogueCache, CourseLesson, VersionInfo, upgrade_to_latest
 from practica.lessons.format import organization_of
+from practica.lessons.models import CourseLesson
+from practica.lessons.queries import CatalogueCache, VersionInfo
+from practica.lessons.service import upgrade_to_latest
 from servicekit.reads import Reads, SessionReads
 
 

@@ -11,9 +11,9 @@ from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
 from practica.learning import catalog
-from practica.lessons.catalog import CatalogueCache
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
+from practica.lessons.queries import CatalogueCache
 from servicekit.reads import PoolReads
 from tests.practica.lessons.factories import write_course
 

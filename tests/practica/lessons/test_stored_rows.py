@@ -20,10 +20,11 @@ from practica.checks.runner import environment_spec
 from practica.checks.service import lesson_state
 from practica.learning import catalog
 from practica.learning.workspaces import learner_spec
-from practica.lessons.catalog import CatalogueCache, CourseLesson
 from practica.lessons.format import LessonNetwork
 from practica.lessons.loading import load
+from practica.lessons.models import CourseLesson
 from practica.lessons.publishing import publish
+from practica.lessons.queries import CatalogueCache
 from servicekit.reads import PoolReads
 from tests.practica.lessons.factories import write_course
 

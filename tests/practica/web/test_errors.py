@@ -25,9 +25,8 @@ from practica.authoring.sources import SourceRefusedError
 from practica.checks.service import CheckCooldownError
 from practica.errors import PracticaError, RetryLaterError
 from practica.learning.errors import ActivityCursorError, ActivityUnavailableError, LearningError, NotVisibleError
+from practica.lessons.errors import CourseOwnershipError, ImportSourceError
 from practica.lessons.loading import LessonFormatError
-from practica.lessons.ownership import CourseOwnershipError
-from practica.lessons.publishing import ImportSourceError
 from practica.settings import PracticaSettings
 from practica.web.app import create_app
 from servicekit.yamlfile import Problem
