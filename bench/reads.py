@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.checks import admin_database_uri, fresh_database
-from practica.checks.service import _LESSON_STATE
+from practica.checks.queries import _LESSON_STATE
 from servicekit.reads import PoolReads
 
 PARAMS = {"user_key": "1", "course_id": "python-basics", "slug": "functions"}

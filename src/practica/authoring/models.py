@@ -39,8 +39,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
-from practica.ids import CourseId, VersionId
-from practica.lessons.format import Visibility
+from practica.ids import CourseId, OrganizationSlug, VersionId
+from practica.lessons.format import Visibility, organization_of
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -86,3 +86,13 @@ class CourseDraft(Base):
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         Index("ix_course_drafts_author_id", "author_id", "id"),
     )
+
+    @property
+    def organization(self) -> OrganizationSlug | None:
+        """The organisation the course is for: None for a public one, and before a git import is fetched."""
+        return organization_of(self.visibility) if self.visibility else None
+
+    @property
+    def progress(self) -> dict[str, int]:
+        """Validation runs done of total, as the API shows them."""
+        return {"done": self.progress_done, "total": self.progress_total}

@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import User
-from practica.authoring.drafts import DraftError
+from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft
 from practica.environments.service import request_remove
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey

@@ -56,7 +56,7 @@ def _kept() -> LRUCache[Any, Any]:
 
 @dataclass
 class CatalogueCache:
-    """What one web app remembers of the catalogue (:mod:`practica.learning.catalog` fills and reads it).
+    """What one web app remembers of the catalogue (:mod:`practica.learning.queries` fills and reads it).
 
     Versions never change, so their headers, lesson lists and lesson pages are
     kept once read. Each course's newest version (and the list of all of

@@ -20,9 +20,8 @@ from practica.accounts.errors import AccountError
 from practica.accounts.ratelimit import RateLimitedError
 from practica.admin.errors import AdminError
 from practica.admin.jobs import JobStateError
-from practica.authoring.errors import CourseFormatError, DraftError, ImportRefusedError
-from practica.authoring.sources import SourceRefusedError
-from practica.checks.service import CheckCooldownError
+from practica.authoring.errors import CourseFormatError, DraftError, ImportRefusedError, SourceRefusedError
+from practica.checks.errors import CheckCooldownError
 from practica.errors import PracticaError, RetryLaterError
 from practica.learning.errors import ActivityCursorError, ActivityUnavailableError, LearningError, NotVisibleError
 from practica.lessons.errors import CourseOwnershipError, ImportSourceError
