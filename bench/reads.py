@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.reads [--queries 3000]
 
-Runs the lesson page's query (``practica.checks.service.lesson_state``'s
+Runs the lesson page's query (``practica.checks.queries.lesson_state``'s
 statement) one at a time against a fresh migrated database, each in its own
 pool checkout as a web request does:
 
