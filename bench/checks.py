@@ -38,9 +38,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_asyn
 
 from practica.checks.kit import fill_placeholders, launcher_source
 from practica.checks.service import LearnerLesson, request_check
-from practica.lessons.catalog import CourseLesson
 from practica.lessons.files import read_tree
 from practica.lessons.loading import load
+from practica.lessons.models import CourseLesson
 from practica.lessons.publishing import publish
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.reads [--queries 3000]
 
-Runs the lesson page's query (``practica.checks.service.lesson_state``'s
+Runs the lesson page's query (``practica.checks.queries.lesson_state``'s
 statement) one at a time against a fresh migrated database, each in its own
 pool checkout as a web request does:
 
@@ -27,7 +27,7 @@ from collections.abc import Awaitable, Callable
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from bench.checks import admin_database_uri, fresh_database
-from practica.checks.service import _LESSON_STATE
+from practica.checks.queries import _LESSON_STATE
 from servicekit.reads import PoolReads
 
 PARAMS = {"user_key": "1", "course_id": "python-basics", "slug": "functions"}

@@ -10,9 +10,9 @@ import typer
 from rich.console import Console
 
 from practica.accounts.cli import app as user_app
-from practica.checks.lesson_cli import app as lesson_app
+from practica.checks.cli import app as lesson_app
 from practica.environments.cli import gateway
-from practica.lessons.course_cli import app as course_app
+from practica.lessons.cli import app as course_app
 from practica.sandbox.cli import env_app
 from practica.settings import PracticaSettings
 from servicekit.cli import print_settings, settings_or_exit

@@ -19,7 +19,7 @@ from typing import Annotated, Self
 from fastapi import Depends, Request
 
 from practica.accounts.core import CoreServices, Database
-from practica.lessons.catalog import CatalogueCache
+from practica.lessons.queries import CatalogueCache
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from servicekit.settings import load_settings

@@ -12,6 +12,6 @@ from practica.db.base import Base
 from practica.environments import models as environment_models  # noqa: F401  (registers the table)
 from practica.events import outbox  # noqa: F401  (registers the table)
 from practica.learning import models as learning_models  # noqa: F401  (registers the table)
-from practica.lessons import catalog  # noqa: F401  (registers the tables)
+from practica.lessons import models as lessons_models  # noqa: F401  (registers the tables)
 
 metadata = Base.metadata

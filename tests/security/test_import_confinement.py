@@ -18,7 +18,8 @@ import pytest
 
 from practica.accounts.models import Role
 from practica.authoring.archives import ArchiveError
-from practica.authoring.sources import SourceRefusedError, resolve_remote, unpack_untrusted
+from practica.authoring.errors import SourceRefusedError
+from practica.authoring.sources import resolve_remote, unpack_untrusted
 from practica.sandbox.confined import Confinement, LimitExceededError, prepare_target, run_confined, untrusted_tree
 from tests.conftest import require_tool
 from tests.practica.authoring.conftest import site  # noqa: F401  (a fixture: used by name)

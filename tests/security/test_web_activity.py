@@ -20,7 +20,7 @@ from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import connected, jobs
 from practica.jobs.resources import worker_resources_for
-from practica.lessons.catalog import Course
+from practica.lessons.models import Course
 from practica.settings import PracticaSettings
 from practica.web.app import create_app, dispose
 from tests.security.web_fixtures import (  # noqa: F401  (fixtures)

@@ -1,4 +1,4 @@
-"""A draft's course: where its author may publish it, and giving a draft the course it was made from.
+"""Giving a draft the course it was made from, once its author may publish it there.
 
 Both imports end here: an upload at once, in the web request; a git URL in
 the draft's job, once the clone is packed (:mod:`practica.authoring.fetching`).
@@ -8,31 +8,12 @@ from __future__ import annotations
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.accounts.memberships import organization_slugs
-from practica.accounts.models import Role, User
-from practica.authoring.errors import DraftError
+from practica.accounts.models import User
 from practica.authoring.models import CourseDraft, DraftStatus
-from practica.lessons.format import Visibility, organization_of
+from practica.authoring.permissions import check_organization
 from practica.lessons.loading import LoadedCourse
 from practica.lessons.ownership import check_may_publish
 from practica.lessons.publishing import publish
-from servicekit.reads import SessionReads
-
-__all__ = ["DraftError", "check_organization", "store_course"]
-
-
-async def check_organization(session: AsyncSession, user: User, visibility: Visibility) -> None:
-    """Authors publish into public or into an organisation they belong to (admins anywhere); 403 otherwise.
-
-    Read in the caller's transaction, never from a cache: a member removed a moment ago publishes nothing.
-    """
-    organization = organization_of(visibility)
-    if organization is None or user.role == Role.ADMIN:
-        return
-    if organization not in await organization_slugs(SessionReads(session), user.id):
-        raise DraftError(
-            403, f"course.yaml: visibility.organization: you are not a member of {organization!r}: ask its admins"
-        )
 
 
 async def store_course(

@@ -18,6 +18,10 @@ class ImportRefusedError(DraftError):
         super().__init__(422, detail)
 
 
+class SourceRefusedError(ImportRefusedError):
+    """422: a git URL the web app does not clone; the message says which are accepted."""
+
+
 class CourseFormatError(DraftError):
     """422 naming every format problem of an uploaded course's files (file, line, field); nothing was stored."""
 

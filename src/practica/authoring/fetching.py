@@ -38,12 +38,13 @@ from sqlalchemy import func, update
 from practica.accounts.models import User
 from practica.authoring.archives import ArchiveError, course_root, pack
 from practica.authoring.drafts import store_course
+from practica.authoring.errors import SourceRefusedError
 from practica.authoring.models import CourseDraft, DraftStatus
-from practica.authoring.sources import LOCAL_GIT, Network, Remote, SourceRefusedError, opened_async, resolve_remote
+from practica.authoring.sources import LOCAL_GIT, Network, Remote, opened_async, resolve_remote
 from practica.errors import PracticaError
 from practica.jobs.resources import Sessions
+from practica.lessons.errors import ImportSourceError
 from practica.lessons.loading import LessonFormatError
-from practica.lessons.publishing import ImportSourceError
 from practica.sandbox.confined import (
     Confinement,
     LimitExceededError,

@@ -1,7 +1,7 @@
 """Course drafts: an author's import, waiting to be validated, previewed and published.
 
 A draft holds the course's files (a gzipped tar, see :mod:`practica.authoring.archives`)
-and points at an unpublished :class:`~practica.lessons.catalog.CourseVersion` made
+and points at an unpublished :class:`~practica.lessons.models.CourseVersion` made
 from them, which is what a preview opens. A draft imported from a git URL is
 stored before its files: its job clones the repository and fills in the files,
 the course and the version (until then they are null). Its status::
@@ -39,8 +39,8 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
-from practica.ids import CourseId, VersionId
-from practica.lessons.format import Visibility
+from practica.ids import CourseId, OrganizationSlug, VersionId
+from practica.lessons.format import Visibility, organization_of
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -86,3 +86,13 @@ class CourseDraft(Base):
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         Index("ix_course_drafts_author_id", "author_id", "id"),
     )
+
+    @property
+    def organization(self) -> OrganizationSlug | None:
+        """The organisation the course is for: None for a public one, and before a git import is fetched."""
+        return organization_of(self.visibility) if self.visibility else None
+
+    @property
+    def progress(self) -> dict[str, int]:
+        """Validation runs done of total, as the API shows them."""
+        return {"done": self.progress_done, "total": self.progress_total}

@@ -14,13 +14,13 @@ from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import User
-from practica.authoring.drafts import DraftError
+from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft
 from practica.environments.service import request_remove
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
 from practica.learning.models import LessonWorkspace
 from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
-from practica.lessons.catalog import CourseLesson
+from practica.lessons.models import CourseLesson
 from practica.sandbox.settings import SandboxSettings
 
 NO_PREVIEW = "no preview of this lesson of this draft yet: open it first"

@@ -18,23 +18,22 @@ from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft
 from practica.authoring.permissions import AUTHORS_ONLY, Author, draft_for
 from practica.authoring.previews import open_preview, preview_state, reset_preview
+from practica.authoring.queries import draft_view, drafts_of, published_draft
 from practica.authoring.schemas import (
     DraftPage,
+    DraftSummary,
     DraftView,
     FlakyRefusal,
     FormatProblems,
     GitImport,
     PublishedDraft,
     PublishRequest,
-    draft_summary,
-    draft_view,
     git_import_of,
 )
-from practica.authoring.service import create_draft, create_git_draft, delete_draft, drafts_of, publish_draft
+from practica.authoring.service import create_draft, create_git_draft, delete_draft, publish_draft
 from practica.authoring.sources import LOCAL_GIT, check_git_url, opened_upload, packed_from_upload, resolve_remote
 from practica.db.paging import page_of
 from practica.ids import LessonSlugParam
-from practica.learning.routes import Sandbox
 from practica.learning.schemas import EnvironmentView, environment_view
 from practica.services import ServicesDependency
 from practica.settings import Environment
@@ -139,7 +138,8 @@ async def list_drafts(
     """Newest first: the author's drafts (every draft, for an admin)."""
     async with transaction(request) as session:
         drafts, next_after = page_of(await drafts_of(session, user, after=after, limit=limit + 1), limit, _id)
-        return DraftPage(items=[draft_summary(draft) for draft in drafts], next_after=next_after)
+        items = [DraftSummary.model_validate(draft, from_attributes=True) for draft in drafts]
+        return DraftPage(items=items, next_after=next_after)
 
 
 def _id(draft: CourseDraft) -> int:
@@ -185,17 +185,15 @@ async def publish(
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id, lock=True)
         publication = await publish_draft(session, services.catalogue, draft, user, allow_flaky=allow_flaky)
-        return PublishedDraft(
-            draft=await draft_view(session, draft), version=publication.version, changed=publication.changed,
-            added=publication.added, updated=publication.updated, removed=publication.removed,
-        )  # fmt: skip
+        return await published_draft(session, draft, publication)
 
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def open_lesson_preview(
-    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, services: ServicesDependency
 ) -> EnvironmentView:
     """Open the lesson as a learner would: an environment of the author's own with the draft's starter files."""
+    sandbox = services.sandbox_settings
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await open_preview(session, user, draft, slug, sandbox)
@@ -204,20 +202,20 @@ async def open_lesson_preview(
 
 @router.get("/imports/{draft_id}/lessons/{slug}/preview", responses={404: {"model": Problem}})
 async def lesson_preview(
-    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, services: ServicesDependency
 ) -> EnvironmentView:
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await preview_state(session, user, draft, slug)
-    return environment_view(state, user, sandbox)
+    return environment_view(state, user, services.sandbox_settings)
 
 
 @router.post("/imports/{draft_id}/lessons/{slug}/preview/reset", responses={404: {"model": Problem}})
 async def reset_lesson_preview(
-    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, sandbox: Sandbox
+    request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author, services: ServicesDependency
 ) -> EnvironmentView:
     """Put the draft's starter files back into the preview (the author's other files go), as a learner's reset."""
     async with transaction(request) as session:
         draft = await draft_for(session, user, draft_id)
         state = await reset_preview(session, user, draft, slug)
-    return environment_view(state, user, sandbox)
+    return environment_view(state, user, services.sandbox_settings)

@@ -6,15 +6,10 @@ from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.authoring.errors import DraftError
-from practica.authoring.models import CourseDraft
 from practica.authoring.report import ValidationReport
-from practica.authoring.service import draft_lessons
 from practica.db.paging import Page
-from practica.learning.catalog import languages_of
-from practica.lessons.format import organization_of
 
 
 class FormatProblem(BaseModel):
@@ -52,6 +47,8 @@ class DraftProgress(BaseModel):
 
 
 class DraftSummary(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # validated from the CourseDraft row
+
     id: int
     author_id: int
     course_id: str | None = Field(description="Null while a git import is being fetched.")
@@ -106,26 +103,3 @@ class PublishedDraft(BaseModel):
     added: list[str]
     updated: list[str]
     removed: list[str]
-
-
-def draft_summary(draft: CourseDraft) -> DraftSummary:
-    return DraftSummary(
-        id=draft.id, author_id=draft.author_id, course_id=draft.course_id, title=draft.title,
-        organization=organization_of(draft.visibility) if draft.visibility else None, source=draft.source,
-        status=draft.status,  # the table's check constraint holds it to these
-        progress=DraftProgress(done=draft.progress_done, total=draft.progress_total),
-        published_version=draft.published_version, created_at=draft.created_at, finished_at=draft.finished_at,
-        published_at=draft.published_at,
-    )  # fmt: skip
-
-
-async def draft_view(session: AsyncSession, draft: CourseDraft) -> DraftView:
-    lessons = [
-        DraftLesson(slug=slug, title=title, languages=languages_of(starter), run_command=run)
-        for slug, title, run, starter in await draft_lessons(session, draft)
-    ]
-    report = ValidationReport.model_validate(draft.report) if draft.report is not None else None
-    problems = [FormatProblem.model_validate(problem) for problem in draft.problems or []]
-    return DraftView(
-        **draft_summary(draft).model_dump(), error=draft.error, problems=problems, lessons=lessons, report=report
-    )

@@ -1,4 +1,4 @@
-"""Drafts: made from an upload or a git URL, found for their author, published, deleted.
+"""Drafts: made from an upload or a git URL, published, deleted (what reads them is :mod:`practica.authoring.queries`).
 
 A draft is stored with an unpublished course version made from its files
 (``publish(..., published=False)``): the learner's environment code then
@@ -12,22 +12,25 @@ records ``course.published``).
 from __future__ import annotations
 
 import structlog
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from practica.accounts.models import Role, User
-from practica.authoring.drafts import DraftError, check_organization, store_course
+from practica.accounts.models import User
+from practica.authoring.drafts import store_course
+from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft, DraftStatus
+from practica.authoring.permissions import check_organization
 from practica.authoring.previews import remove_previews
 from practica.authoring.report import ValidationReport
 from practica.authoring.sources import opened_async
 from practica.authoring.tasks import draft_archive, job_running, queue_validation
 from practica.events.outbox import gid
 from practica.ids import EnvironmentId
-from practica.lessons.catalog import CatalogueCache, CourseLesson, CourseVersion
 from practica.lessons.loading import LoadedCourse
+from practica.lessons.models import CourseVersion
 from practica.lessons.ownership import check_may_publish, claim, has_published_version
 from practica.lessons.publishing import Publication, publish
+from practica.lessons.queries import CatalogueCache
 from servicekit.caching import forget_now_and_at_commit
 
 log = structlog.get_logger(__name__)
@@ -53,26 +56,6 @@ async def create_git_draft(session: AsyncSession, author: User, url: str) -> Cou
     await queue_validation(session, draft.id)
     await session.refresh(draft)
     return draft
-
-
-async def drafts_of(session: AsyncSession, user: User, *, after: int | None, limit: int) -> list[CourseDraft]:
-    """Newest first: an author's own drafts; every draft for an admin."""
-    query = select(CourseDraft).order_by(CourseDraft.id.desc()).limit(limit)
-    if user.role != Role.ADMIN:
-        query = query.where(CourseDraft.author_id == user.id)
-    if after is not None:
-        query = query.where(CourseDraft.id < after)
-    return list(await session.scalars(query))
-
-
-async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[tuple[str, str, str | None, list[str]]]:
-    """(slug, title, run command, starter file paths) of the draft's lessons, in order (none before its fetch)."""
-    rows = await session.execute(
-        select(CourseLesson.slug, CourseLesson.title, CourseLesson.definition, CourseLesson.files["starter"])
-        .where(CourseLesson.version_id == draft.version_id)
-        .order_by(CourseLesson.position)
-    )
-    return [(slug, title, lesson.run, sorted(starter)) for slug, title, lesson, starter in rows]
 
 
 def _not_publishable(draft: CourseDraft) -> str:

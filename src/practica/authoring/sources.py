@@ -26,7 +26,7 @@ from urllib.parse import SplitResult, urlsplit
 
 from practica.authoring import archives
 from practica.authoring.archives import MAX_ENTRIES, MAX_UNPACKED, ArchiveError, course_root, pack, unpack
-from practica.authoring.errors import CourseFormatError, ImportRefusedError
+from practica.authoring.errors import CourseFormatError, ImportRefusedError, SourceRefusedError
 from practica.lessons.loading import LessonFormatError, LoadedCourse, load
 from practica.sandbox.confined import (
     Confinement,
@@ -44,10 +44,6 @@ UNPACK_TIMEOUT_S = 60.0
 UNPACKER = "/opt/practica/unpack.py"  # archives.py, as the sandbox sees it; run by the system's Python
 RESOLVE_TIMEOUT_S = 10.0
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-class SourceRefusedError(ImportRefusedError):
-    """422: a git URL the web app does not clone; the message says which are accepted."""
 
 
 def check_git_url(url: str, *, allow_local: bool) -> None:

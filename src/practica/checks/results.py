@@ -46,6 +46,11 @@ class CaseResult:
     output: str = ""
     duration_s: float | None = None
 
+    @property
+    def shown(self) -> str:
+        """What the learner is shown of the test: its message, else its output."""
+        return self.message or self.output
+
 
 CASE_RESULTS: TypeAdapter[list[CaseResult]] = TypeAdapter(list[CaseResult])
 """Check results to and from JSON: ``dump_python(cases, mode="json")``, ``validate_python(stored)``."""

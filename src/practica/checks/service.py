@@ -1,4 +1,4 @@
-"""What web code calls to ask for a check, and what it reads back.
+"""What web code calls to ask for a check (what it reads back is :mod:`practica.checks.queries`).
 
 A request stores a ``queued`` attempt and defers the check job in the
 caller's transaction (a rolled-back request checks nothing). Requests of one
@@ -9,37 +9,25 @@ and the one-check-at-a-time rule hold under concurrent clicks.
 from __future__ import annotations
 
 import base64
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.checks.errors import CheckCooldownError
 from practica.checks.models import AttemptStatus, CheckAttempt
-from practica.checks.results import CASE_RESULTS
-from practica.errors import RetryLaterError
 from practica.events.outbox import gid, record_event
-from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
+from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
-from practica.lessons.catalog import CourseLesson
 from practica.lessons.files import FileData
-from practica.lessons.format import Lesson
-from servicekit.reads import Reads
+from practica.lessons.models import CourseLesson
 
 CHECK_TASK = "practica.checks.run"
 QUEUE = "checks"
 ABANDONED_AFTER_S = 15 * 60
-
-
-class CheckCooldownError(RetryLaterError):
-    """429: too soon after the previous check of this lesson; ``retry_after`` whole seconds to wait."""
-
-    def __init__(self, seconds_left: float) -> None:
-        wait = math.ceil(seconds_left)
-        super().__init__(f"wait {wait} s before the next check", wait)
 
 
 @dataclass(frozen=True)
@@ -60,7 +48,8 @@ def decode_files(stored: Mapping[str, Any]) -> dict[str, FileData]:
     return {path: FileData(base64.b64decode(item["data"]), int(item["mode"])) for path, item in stored.items()}
 
 
-def _of(target: LearnerLesson) -> list[Any]:
+def attempts_of(target: LearnerLesson) -> list[Any]:
+    """The conditions selecting the learner's attempts at the lesson."""
     return [
         CheckAttempt.user_key == target.user_key,
         CheckAttempt.course_id == target.course_id,
@@ -82,7 +71,9 @@ async def request_check(
     """
     key = f"check:{target.user_key}:{target.course_id}:{target.lesson.slug}"
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
-    previous = await session.scalar(select(CheckAttempt).where(*_of(target)).order_by(CheckAttempt.id.desc()).limit(1))
+    previous = await session.scalar(
+        select(CheckAttempt).where(*attempts_of(target)).order_by(CheckAttempt.id.desc()).limit(1)
+    )
     if previous is not None and not AttemptStatus(previous.status).finished:
         if not _abandoned(previous):
             return previous
@@ -138,61 +129,3 @@ def lesson_payload(course_id: CourseId, lesson: CourseLesson, organization: Orga
     if organization is not None:
         payload["org"] = organization
     return payload
-
-
-async def failed_checks(session: AsyncSession, target: LearnerLesson) -> int:
-    """Failed attempts of this learner on this lesson (platform errors do not count)."""
-    count = await session.scalar(
-        select(func.count()).select_from(CheckAttempt).where(*_of(target), CheckAttempt.status == AttemptStatus.FAILED)
-    )
-    return int(count or 0)
-
-
-def disclosed_hints(lesson: Lesson, failed: int) -> tuple[list[str], int]:
-    """The hints the lesson's rule shows after ``failed`` failed checks, and how many stay hidden."""
-    shown = [hint.text for hint in lesson.hints if failed >= hint.after_failed_checks]
-    return shown, len(lesson.hints) - len(shown)
-
-
-@dataclass(frozen=True)
-class LessonState:
-    failed_checks: int
-    completed: bool
-    latest: CheckAttempt | None
-    enrolled_version: VersionId | None  # the course version the learner is on (None: not enrolled yet)
-
-
-_LESSON_STATE = text(
-    """
-    SELECT
-      (SELECT count(*) FROM check_attempts f
-        WHERE f.user_key = :user_key AND f.course_id = :course_id AND f.lesson_slug = :slug
-          AND f.status = 'failed') AS failed,
-      EXISTS (SELECT 1 FROM lesson_completions c
-        WHERE c.user_key = :user_key AND c.course_id = :course_id AND c.lesson_slug = :slug) AS completed,
-      (SELECT e.version_id FROM course_enrollments e
-        WHERE e.user_key = :user_key AND e.course_id = :course_id) AS enrolled_version,
-      latest.*
-    FROM (SELECT 1) AS one
-    LEFT JOIN LATERAL (
-      SELECT * FROM check_attempts a
-       WHERE a.user_key = :user_key AND a.course_id = :course_id AND a.lesson_slug = :slug
-       ORDER BY a.id DESC LIMIT 1
-    ) AS latest ON true
-    """
-)
-
-
-async def lesson_state(reads: Reads, user_key: OwnerKey, course_id: CourseId, slug: LessonSlug) -> LessonState:
-    """Failed checks, completion, the latest attempt and the enrolled version, in one round trip (the lesson page)."""
-    (row,) = await reads.mappings(_LESSON_STATE, {"user_key": user_key, "course_id": course_id, "slug": slug})
-    values = dict(row)
-    failed, completed = int(values.pop("failed")), bool(values.pop("completed"))
-    enrolled = values.pop("enrolled_version")
-    latest = _detached_attempt(values) if values["id"] is not None else None
-    return LessonState(failed, completed, latest, enrolled)
-
-
-def _detached_attempt(columns: dict[str, Any]) -> CheckAttempt:
-    """An attempt from a raw row (no column types applied), to read: its results typed as the ORM's are."""
-    return CheckAttempt(**{**columns, "results": CASE_RESULTS.validate_python(columns["results"])})

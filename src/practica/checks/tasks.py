@@ -29,9 +29,9 @@ from practica.checks.service import (
 from practica.events.outbox import gid, record_event
 from practica.jobs.queue import jobs
 from practica.jobs.resources import Sessions, worker_resources
-from practica.lessons.catalog import CourseLesson, CourseVersion
 from practica.lessons.files import FileData
 from practica.lessons.format import Lesson, organization_of
+from practica.lessons.models import CourseLesson, CourseVersion
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.spec import FileKind
 

@@ -15,14 +15,13 @@ in ``chronicles/practica-rules.yaml``:
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 import httpx
 import jwt
-from pydantic import BaseModel
 
 from practica.events.outbox import gid
 from practica.learning.errors import ActivityCursorError, ActivityUnavailableError
+from practica.learning.schemas import ActivityEntry, ActivityPage
 from practica.settings import PracticaSettings
 from servicekit.keyfile import kept_key
 
@@ -36,21 +35,6 @@ query Activity($filter: EntryFilter, $first: Int, $after: String) {
   }
 }
 """
-
-
-class ActivityEntry(BaseModel):
-    id: str
-    occurred_at: datetime
-    action: str
-    subject: str
-    performer: str | None
-    text: str | None
-    payload: dict[str, Any]
-
-
-class ActivityPage(BaseModel):
-    entries: list[ActivityEntry]
-    next: str | None
 
 
 def viewer_key(settings: PracticaSettings) -> str:

@@ -3,7 +3,7 @@
 A check is its learner's own (404 for anyone else's, as for a missing one). The activity feed of a
 lesson is for the course's owners and admins (:func:`practica.lessons.ownership.owns`), an
 organisation's for its admins; everyone reads their own. Which courses and lessons a learner sees is
-the catalogue's business (:mod:`practica.learning.catalog`: private ones answer 404 to non-members).
+the catalogue's business (:mod:`practica.learning.queries`: private ones answer 404 to non-members).
 """
 
 from __future__ import annotations

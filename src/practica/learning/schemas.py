@@ -1,15 +1,17 @@
-"""What the learner's API answers: courses, lessons, checks and environments (they type the OpenAPI schema)."""
+"""What the learner's API answers: courses, lessons, checks, environments and activity (they type the OpenAPI schema).
+
+Courses and checks are validated from their rows and read models (``model_validate(..., from_attributes=True)``);
+an environment's answer carries a gateway token made for the request, so it is built here.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field
 
 from practica.accounts.models import User
-from practica.checks.models import CheckAttempt
-from practica.learning.catalog import CourseEntry
 from practica.learning.workspaces import WorkspaceState
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
@@ -39,14 +41,18 @@ class CourseView(BaseModel):
     total: int
 
 
-class TestResult(BaseModel):
+class TestResult(BaseModel):  # a CaseResult: its message, else its output (a docstring would enter the schema)
+    model_config = ConfigDict(from_attributes=True)
+
     name: str
     status: Literal["pass", "fail", "error", "skip"]
-    message: str
+    message: str = Field(validation_alias=AliasChoices("shown", "message"))
     duration_s: float | None
 
 
-class CheckView(BaseModel):
+class CheckView(BaseModel):  # a CheckAttempt, whose ``results`` are the tests
+    model_config = ConfigDict(from_attributes=True)
+
     id: int
     status: Literal["queued", "running", "passed", "failed", "error"]
     verdict: str | None
@@ -54,7 +60,7 @@ class CheckView(BaseModel):
     queued_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
-    tests: list[TestResult]
+    tests: list[TestResult] = Field(validation_alias=AliasChoices("results", "tests"))
     retried_because: str | None = Field(
         description="Set when the eval host was overloaded and cut a first run short: the check ran again. "
         "What was measured."
@@ -89,22 +95,6 @@ class EnvironmentView(BaseModel):
     token: str
 
 
-def course_view(entry: CourseEntry) -> CourseView:
-    return CourseView.model_validate(entry, from_attributes=True)
-
-
-def check_view(attempt: CheckAttempt) -> CheckView:
-    tests = [
-        TestResult(name=case.name, status=case.status, message=case.message or case.output, duration_s=case.duration_s)
-        for case in attempt.results
-    ]
-    return CheckView(
-        id=attempt.id, status=attempt.status, verdict=attempt.verdict, detail=attempt.detail,
-        queued_at=attempt.queued_at, started_at=attempt.started_at, finished_at=attempt.finished_at, tests=tests,
-        retried_because=attempt.retried_because,
-    )  # fmt: skip
-
-
 def environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings) -> EnvironmentView:
     """The environment as a page sees it, with a fresh gateway token for this user."""
     token = issue_gateway_token(sandbox, str(user.id), state.environment_id, GATEWAY_TOKEN_TTL)
@@ -112,3 +102,18 @@ def environment_view(state: WorkspaceState, user: User, sandbox: SandboxSettings
         id=state.environment_id, status=state.status, error=state.error,
         gateway_url=sandbox.gateway_url, token=token,
     )  # fmt: skip
+
+
+class ActivityEntry(BaseModel):
+    id: str
+    occurred_at: datetime
+    action: str
+    subject: str
+    performer: str | None
+    text: str | None
+    payload: dict[str, Any]
+
+
+class ActivityPage(BaseModel):
+    entries: list[ActivityEntry]
+    next: str | None

@@ -1,11 +1,12 @@
-"""What the learner's routes ask of the catalogue, the environments and the checks, refusals included.
+"""What the learner's routes change: their version of a course, their environment, their checks.
 
 Every refusal is a :class:`~practica.learning.errors.LearningError` (a course or lesson not visible to
-the learner is a 404, as a missing one), answered by the web app's one handler.
+the learner is a 404, as a missing one), answered by the web app's one handler. What they read is
+:mod:`practica.learning.queries`.
 
 What the web app remembers comes in as arguments, from the route's services
 (:data:`practica.services.ServicesDependency`): ``catalogue`` (its
-:class:`~practica.lessons.catalog.CatalogueCache`) and ``memberships`` (its
+:class:`~practica.lessons.queries.CatalogueCache`) and ``memberships`` (its
 :class:`~practica.accounts.memberships.RecentMemberships`). This module keeps none of it.
 """
 
@@ -18,28 +19,14 @@ from practica.accounts.models import User
 from practica.checks.models import CheckAttempt
 from practica.checks.service import LearnerLesson, request_check
 from practica.ids import CourseId, LessonSlug, learner_key
-from practica.learning.catalog import CourseEntry, courses, lesson_of
-from practica.learning.errors import NO_ENVIRONMENT, LearningError, NotVisibleError
-from practica.learning.workspaces import WorkspaceState, reset_workspace, workspace_state
-from practica.lessons.catalog import CatalogueCache, CourseLesson, VersionInfo, upgrade_to_latest
+from practica.learning.errors import NO_ENVIRONMENT, LearningError
+from practica.learning.queries import CourseEntry, opened, visible_course, visible_lesson
+from practica.learning.workspaces import WorkspaceState, open_workspace, reset_workspace, workspace_state
 from practica.lessons.format import organization_of
-from servicekit.reads import Reads, SessionReads
-
-
-async def organizations_of(memberships: RecentMemberships, reads: Reads, user: User | None) -> set[str]:
-    """The slugs of the user's organisations (none for nobody signed in): the private courses they see."""
-    return await memberships.slugs(reads, user.id) if user is not None else set()
-
-
-async def visible_course(
-    catalogue: CatalogueCache, memberships: RecentMemberships, reads: Reads, user: User | None, course_id: CourseId
-) -> CourseEntry:
-    """The course as ``user`` sees it (their version and progress); 404 when they may not see it."""
-    key = learner_key(user.id) if user else None
-    found = await courses(catalogue, reads, key, await organizations_of(memberships, reads, user), course_id)
-    if not found:
-        raise NotVisibleError(f"no course {course_id!r}")
-    return found[0]
+from practica.lessons.queries import CatalogueCache
+from practica.lessons.service import enroll, upgrade_to_latest
+from practica.sandbox.settings import SandboxSettings
+from servicekit.reads import SessionReads
 
 
 async def upgraded_course(
@@ -52,30 +39,19 @@ async def upgraded_course(
     return await visible_course(catalogue, memberships, reads, user, course_id)
 
 
-async def visible_lesson(
+async def start_environment(
     catalogue: CatalogueCache,
     memberships: RecentMemberships,
     session: AsyncSession,
     user: User,
     course_id: CourseId,
     slug: LessonSlug,
-) -> tuple[VersionInfo, CourseLesson]:
-    """The lesson of the version the learner is on; 404 when they may not see it."""
-    organizations = await organizations_of(memberships, SessionReads(session), user)
-    return await lesson_of(catalogue, session, learner_key(user.id), organizations, course_id, slug)
-
-
-async def environment_of(
-    catalogue: CatalogueCache,
-    memberships: RecentMemberships,
-    session: AsyncSession,
-    user: User,
-    course_id: CourseId,
-    slug: LessonSlug,
+    sandbox: SandboxSettings,
 ) -> WorkspaceState:
-    """The learner's environment for a lesson they see; 404 before they opened it."""
-    await visible_lesson(catalogue, memberships, session, user, course_id, slug)
-    return _opened(await workspace_state(session, learner_key(user.id), course_id, slug))
+    """Start (or resume) the learner's environment for a lesson they see; enrols on the course the first time."""
+    _version, lesson = await visible_lesson(catalogue, memberships, session, user, course_id, slug)
+    await enroll(session, learner_key(user.id), course_id)
+    return await open_workspace(session, learner_key(user.id), course_id, lesson, sandbox)
 
 
 async def reset_environment(
@@ -90,7 +66,7 @@ async def reset_environment(
     _version, lesson = await visible_lesson(catalogue, memberships, session, user, course_id, slug)
     if not await reset_workspace(session, learner_key(user.id), course_id, lesson):
         raise LearningError(404, NO_ENVIRONMENT)
-    return _opened(await workspace_state(session, learner_key(user.id), course_id, slug))
+    return opened(await workspace_state(session, learner_key(user.id), course_id, slug))
 
 
 async def queue_check(
@@ -110,9 +86,3 @@ async def queue_check(
         raise LearningError(409, "open the lesson first: a check reads the files of your environment")
     target = LearnerLesson(learner_key(user.id), course_id, lesson, organization_of(version.visibility))
     return await request_check(session, target, cooldown_s=cooldown_s, environment_id=state.environment_id)
-
-
-def _opened(state: WorkspaceState | None) -> WorkspaceState:
-    if state is None:
-        raise LearningError(404, NO_ENVIRONMENT)
-    return state

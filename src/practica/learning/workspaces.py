@@ -24,8 +24,8 @@ from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
 from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
 from practica.jobs.resources import Sessions, worker_resources
 from practica.learning.models import LessonWorkspace
-from practica.lessons.catalog import CourseLesson
 from practica.lessons.format import Lesson
+from practica.lessons.models import CourseLesson
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec, NetworkAccess, ResourceLimits
 

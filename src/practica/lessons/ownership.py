@@ -28,8 +28,8 @@ from sqlalchemy import exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import MemberRole, Membership, Role, User
-from practica.errors import PracticaError
-from practica.lessons.catalog import Course, CourseVersion
+from practica.lessons.errors import CourseOwnershipError
+from practica.lessons.models import Course, CourseVersion
 
 
 async def check_may_publish(session: AsyncSession, user: User, course_id: str, *, lock: bool = False) -> None:
@@ -77,10 +77,6 @@ async def _administers(session: AsyncSession, user: User, organization_id: int |
         select(Membership.role).where(Membership.organization_id == organization_id, Membership.user_id == user.id)
     )
     return role == MemberRole.ADMIN.value
-
-
-class CourseOwnershipError(PracticaError):
-    """Someone else's course id: only its owners (and admins) publish versions of it."""
 
 
 def _refusal(course_id: str, whose: str) -> str:

@@ -18,22 +18,16 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Organization
-from practica.errors import PracticaError
 from practica.events.outbox import gid, record_event
 from practica.ids import CourseId, VersionId
-from practica.lessons.catalog import Course, CourseLesson, CourseVersion, latest_version
+from practica.lessons.errors import ImportSourceError
 from practica.lessons.files import FileData, read_tree
 from practica.lessons.format import Visibility, organization_of
 from practica.lessons.loading import LoadedCourse, LoadedLesson
+from practica.lessons.models import Course, CourseLesson, CourseVersion
+from practica.lessons.queries import latest_version
 
 GIT_PREFIXES = ("http://", "https://", "git://", "ssh://", "file://", "git@")
-
-
-class ImportSourceError(PracticaError):
-    """422: the path or repository cannot be read, or holds no course; the message says why."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(422, detail)
 
 
 @dataclass
@@ -93,7 +87,7 @@ async def publish(
     With ``published=False`` the version is an author's draft (a preview before publishing): always
     stored, numbered below zero (-1, -2, …) so that published numbers stay consecutive, left out of
     the catalogue (``published_at`` unset) and announced to nobody. A web app that publishes tells its
-    own catalogue (:meth:`~practica.lessons.catalog.CatalogueCache.note_published`), so the version
+    own catalogue (:meth:`~practica.lessons.queries.CatalogueCache.note_published`), so the version
     shows there at once; other processes see it within a second.
     """
     if loaded.course is None:

@@ -17,8 +17,8 @@ from practica.checks.service import LearnerLesson, request_check
 from practica.ids import CourseId, OwnerKey
 from practica.jobs.queue import connected, jobs
 from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
-from practica.lessons.catalog import CourseLesson
 from practica.lessons.loading import load
+from practica.lessons.models import CourseLesson
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime
 from practica.sandbox.settings import SandboxSettings

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from practica.checks.overload import HOST_PRESSURE, OWN_CPU_SHARE, HostPressure, judge
-from practica.checks.service import failed_checks
+from practica.checks.queries import failed_checks
 from practica.checks.stress import cpu_hog
-from practica.learning.schemas import check_view
+from practica.learning.schemas import CheckView
 from practica.lessons.files import FileData
 from practica.sandbox import Runtime
 from practica.sandbox.spec import EndReason, ExecResult
@@ -125,7 +125,7 @@ async def test_a_check_the_overloaded_host_cut_short_is_retried_and_never_the_le
     assert attempt.retried_because.startswith("the host was overloaded: the check ran")
     assert (attempt.status, attempt.verdict) == ("error", "overloaded")  # the retry was cut short too
     assert "does not count against you" in attempt.detail
-    view = check_view(attempt)
+    view = CheckView.model_validate(attempt, from_attributes=True)
     assert (view.status, view.retried_because, view.tests) == ("error", attempt.retried_because, [])
     async with sleepy.sessions() as session:
         assert await failed_checks(session, sleepy.target()) == 0

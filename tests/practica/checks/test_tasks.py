@@ -12,14 +12,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from practica.checks.errors import CheckCooldownError
 from practica.checks.models import LessonCompletion
+from practica.checks.queries import disclosed_hints, failed_checks
 from practica.checks.results import CaseStatus
-from practica.checks.service import (
-    CheckCooldownError,
-    disclosed_hints,
-    failed_checks,
-    request_check,
-)
+from practica.checks.service import request_check
 from practica.checks.tasks import snapshot_hash
 from practica.lessons.files import FileData
 from practica.sandbox import EnvironmentSpec, ResourceLimits, Runtime

@@ -18,7 +18,7 @@ from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.jobs.queue import connected, jobs
 from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
-from practica.learning.catalog import NEWEST_FOR_S
+from practica.learning.queries import NEWEST_FOR_S
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.sandbox import Runtime

@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 
 from practica.lessons.format import Course, Lesson
+from practica.lessons.json_schemas import SCHEMA_DIR, schemas
 from practica.lessons.loading import LessonFormatError, load
-from practica.lessons.schemas import SCHEMA_DIR, schemas
 from tests.practica.lessons.factories import write_course, write_lesson
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 from typer.testing import CliRunner
 
 from practica.cli import app
-from practica.lessons.catalog import enroll, upgrade_to_latest
+from practica.lessons.service import enroll, upgrade_to_latest
 from tests.practica.lessons.factories import write_course
 
 SAMPLE = Path(__file__).resolve().parents[3] / "courses" / "python-basics"

@@ -15,15 +15,16 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker, create_async_engine
 
 from practica.checks.models import CheckAttempt
+from practica.checks.queries import lesson_state
 from practica.checks.results import CaseResult, CaseStatus
 from practica.checks.runner import environment_spec
-from practica.checks.service import lesson_state
-from practica.learning import catalog
+from practica.learning import queries
 from practica.learning.workspaces import learner_spec
-from practica.lessons.catalog import CatalogueCache, CourseLesson
 from practica.lessons.format import LessonNetwork
 from practica.lessons.loading import load
+from practica.lessons.models import CourseLesson
 from practica.lessons.publishing import publish
+from practica.lessons.queries import CatalogueCache
 from servicekit.reads import PoolReads
 from tests.practica.lessons.factories import write_course
 
@@ -73,7 +74,7 @@ async def test_an_oldest_lesson_row_reads_back_with_the_formats_defaults(
     assert learner_spec(lesson).limits.memory == 256 * 1024 * 1024
     assert environment_spec(lesson).limits.wall_timeout == 10
 
-    _version, page = await catalog.lesson_page_of(CatalogueCache(), pool, None, set(), "basics", "add")
+    _version, page = await queries.lesson_page_of(CatalogueCache(), pool, None, set(), "basics", "add")
     assert page.definition == lesson  # the raw reads of the lesson page: the same model
 
 

@@ -19,14 +19,12 @@ from fastapi.testclient import TestClient
 from practica.accounts.errors import AccountError
 from practica.accounts.ratelimit import RateLimitedError
 from practica.admin.errors import AdminError, JobStateError
-from practica.authoring.errors import CourseFormatError, DraftError, ImportRefusedError
-from practica.authoring.sources import SourceRefusedError
-from practica.checks.service import CheckCooldownError
+from practica.authoring.errors import CourseFormatError, DraftError, ImportRefusedError, SourceRefusedError
+from practica.checks.errors import CheckCooldownError
 from practica.errors import PracticaError, RetryLaterError
 from practica.learning.errors import ActivityCursorError, ActivityUnavailableError, LearningError, NotVisibleError
+from practica.lessons.errors import CourseOwnershipError, ImportSourceError
 from practica.lessons.loading import LessonFormatError
-from practica.lessons.ownership import CourseOwnershipError
-from practica.lessons.publishing import ImportSourceError
 from practica.organizations.errors import OrganizationError
 from practica.settings import PracticaSettings
 from practica.web.app import create_app

@@ -10,10 +10,10 @@ from typing import Any
 from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from practica.learning import catalog
-from practica.lessons.catalog import CatalogueCache
+from practica.learning import queries
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
+from practica.lessons.queries import CatalogueCache
 from servicekit.reads import PoolReads
 from tests.practica.lessons.factories import write_course
 
@@ -50,11 +50,11 @@ async def test_a_due_refresh_is_one_query_while_the_others_keep_the_last_answer(
     pool = PoolReads(practica_db_url, max_size=4, application_name="test-catalog")
     reads, cache = CountingReads(pool), CatalogueCache()
     try:
-        first = await catalog.newest_versions(cache, reads)
+        first = await queries.newest_versions(cache, reads)
         assert [version.course_id for version in first] == ["python-basics"]
         cache.newest[None] = (0.0, *cache.newest[None][1:])  # the answer is now due for a refresh
 
-        answers = await asyncio.gather(*(catalog.newest_versions(cache, reads) for _ in range(20)))
+        answers = await asyncio.gather(*(queries.newest_versions(cache, reads) for _ in range(20)))
 
         assert reads.statements == 2  # the first read, then one refresh for 20 requests
         assert all(answer == first for answer in answers)
@@ -65,9 +65,9 @@ async def test_a_due_refresh_is_one_query_while_the_others_keep_the_last_answer(
 async def test_a_version_noted_as_published_by_this_app_shows_at_once(practica_db_url: str, tmp_path: Path) -> None:
     pool, cache = PoolReads(practica_db_url, max_size=2, application_name="test-catalog"), CatalogueCache()
     try:
-        assert await catalog.newest_versions(cache, pool) == []
+        assert await queries.newest_versions(cache, pool) == []
         await _publish(practica_db_url, write_course(tmp_path / "python-basics", ["add"]))
         cache.note_published()  # as the app that published it does
-        assert [version.number for version in await catalog.newest_versions(cache, pool)] == [1]
+        assert [version.number for version in await queries.newest_versions(cache, pool)] == [1]
     finally:
         await pool.close()

@@ -19,8 +19,8 @@ from rich.table import Table
 from practica.checks.kit import unguarded
 from practica.checks.stress import Flaky, cores, runs_per_lesson, stress_lessons
 from practica.checks.validation import Finding, candidates, validate_lesson
+from practica.lessons.json_schemas import write_schemas
 from practica.lessons.loading import LessonFormatError, LoadedCourse, load
-from practica.lessons.schemas import write_schemas
 from practica.sandbox.registry import create_runtime
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.settings import SandboxSettings

@@ -1,12 +1,15 @@
-"""The catalogue a learner sees: visible courses, the version each is on, and their progress.
+"""What the learner's API reads: the catalogue as a learner sees it, the lesson page, their environment.
 
 A course is visible when its newest version is public or belongs to one of
-the learner's organisations. A learner enrolled on a course sees the version
-they enrolled on (they move to a newer one when they choose); everyone else
-sees the newest. A handful of queries whatever the number of courses: the
-lessons' definitions and files are never loaded for the catalogue. What a
-web app remembers of versions is in its :class:`~practica.lessons.catalog.CatalogueCache`,
-the first argument of every reader here.
+the learner's organisations (private courses answer 404 to non-members, as
+missing ones do: :class:`NotVisibleError`). A learner enrolled on a course
+sees the version they enrolled on (they move to a newer one when they
+choose); everyone else sees the newest. A handful of queries whatever the
+number of courses: the lessons' definitions and files are never loaded for
+the catalogue. What a web app remembers comes in as arguments, from the
+route's services: its :class:`~practica.lessons.queries.CatalogueCache`
+(``cache``/``catalogue``) and its
+:class:`~practica.accounts.memberships.RecentMemberships`.
 """
 
 from __future__ import annotations
@@ -20,25 +23,25 @@ from sqlalchemy import CompoundSelect, Text, bindparam, cast, func, literal, sel
 from sqlalchemy.dialects.postgresql import ARRAY, distinct_on
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.accounts.memberships import RecentMemberships
+from practica.accounts.models import User
 from practica.checks.models import LessonCompletion
-from practica.ids import CourseId, LessonSlug, OrganizationSlug, OwnerKey, VersionId
-from practica.learning.errors import NotVisibleError
-from practica.lessons.catalog import (
-    CatalogueCache,
-    CourseLesson,
-    CourseVersion,
-    Enrollment,
-    LessonInfo,
-    LessonTitles,
-    VersionInfo,
-)
+from practica.checks.queries import disclosed_hints, lesson_state
+from practica.ids import CourseId, LessonSlug, OrganizationSlug, OwnerKey, VersionId, learner_key
+from practica.learning.errors import NO_ENVIRONMENT, LearningError, NotVisibleError
+from practica.learning.schemas import CourseRef, LessonView
+from practica.learning.workspaces import WorkspaceState, workspace_state
 from practica.lessons.format import organization_of, visible_to
+from practica.lessons.models import CourseLesson, CourseVersion, Enrollment
+from practica.lessons.queries import CatalogueCache, LessonInfo, LessonTitles, VersionInfo
 from practica.lessons.stored import stored_lesson
 from servicekit.reads import Reads, SessionReads
 
 
 @dataclass
 class LessonEntry:
+    """A lesson of a course entry, read model of :class:`~practica.learning.schemas.LessonSummary`."""
+
     slug: str
     title: str
     completed: bool
@@ -46,6 +49,8 @@ class LessonEntry:
 
 @dataclass
 class CourseEntry:
+    """A course as a learner sees it, read model of :class:`~practica.learning.schemas.CourseView`."""
+
     id: CourseId
     title: str
     summary: str
@@ -267,3 +272,85 @@ async def lesson_page_of(
         lesson = LessonInfo(lesson_id, slug, title, stored_lesson(definition), tuple(sorted(starter)))
         cache.pages[(version.id, slug)] = lesson
     return version, cache.pages[(version.id, slug)]
+
+
+async def organizations_of(memberships: RecentMemberships, reads: Reads, user: User | None) -> set[str]:
+    """The slugs of the user's organisations (none for nobody signed in): the private courses they see."""
+    return await memberships.slugs(reads, user.id) if user is not None else set()
+
+
+async def visible_courses(
+    catalogue: CatalogueCache, memberships: RecentMemberships, reads: Reads, user: User | None
+) -> list[CourseEntry]:
+    """The catalogue as ``user`` (or nobody signed in) sees it: their versions and progress."""
+    key = learner_key(user.id) if user else None
+    return await courses(catalogue, reads, key, await organizations_of(memberships, reads, user))
+
+
+async def visible_course(
+    catalogue: CatalogueCache, memberships: RecentMemberships, reads: Reads, user: User | None, course_id: CourseId
+) -> CourseEntry:
+    """The course as ``user`` sees it (their version and progress); 404 when they may not see it."""
+    key = learner_key(user.id) if user else None
+    found = await courses(catalogue, reads, key, await organizations_of(memberships, reads, user), course_id)
+    if not found:
+        raise NotVisibleError(f"no course {course_id!r}")
+    return found[0]
+
+
+async def visible_lesson(
+    catalogue: CatalogueCache,
+    memberships: RecentMemberships,
+    session: AsyncSession,
+    user: User,
+    course_id: CourseId,
+    slug: LessonSlug,
+) -> tuple[VersionInfo, CourseLesson]:
+    """The lesson of the version the learner is on; 404 when they may not see it."""
+    organizations = await organizations_of(memberships, SessionReads(session), user)
+    return await lesson_of(catalogue, session, learner_key(user.id), organizations, course_id, slug)
+
+
+async def lesson_page(
+    catalogue: CatalogueCache,
+    memberships: RecentMemberships,
+    reads: Reads,
+    user: User,
+    course_id: CourseId,
+    slug: LessonSlug,
+) -> LessonView:
+    """The lesson page: the lesson of the learner's version, the hints their failed checks disclose, their last check.
+
+    Three reads make it (their standing in the lesson, their organisations, the kept lesson page), so it is
+    built here rather than validated from one object.
+    """
+    state = await lesson_state(reads, learner_key(user.id), course_id, slug)
+    organizations = await organizations_of(memberships, reads, user)
+    version, lesson = await lesson_page_of(catalogue, reads, state.enrolled_version, organizations, course_id, slug)
+    shown, hidden = disclosed_hints(lesson.definition, state.failed_checks)
+    return LessonView(
+        course=CourseRef(id=course_id, title=version.title), version=version.number, slug=slug, title=lesson.title,
+        task=lesson.definition.task, languages=languages_of(lesson.starter_paths),
+        run_command=lesson.definition.run, hints=shown, hints_hidden=hidden,
+        failed_checks=state.failed_checks, completed=state.completed, last_check=state.latest,
+    )  # fmt: skip
+
+
+async def environment_of(
+    catalogue: CatalogueCache,
+    memberships: RecentMemberships,
+    session: AsyncSession,
+    user: User,
+    course_id: CourseId,
+    slug: LessonSlug,
+) -> WorkspaceState:
+    """The learner's environment for a lesson they see; 404 before they opened it."""
+    await visible_lesson(catalogue, memberships, session, user, course_id, slug)
+    return opened(await workspace_state(session, learner_key(user.id), course_id, slug))
+
+
+def opened(state: WorkspaceState | None) -> WorkspaceState:
+    """The environment's state; 404 when the learner has not opened the lesson."""
+    if state is None:
+        raise LearningError(404, NO_ENVIRONMENT)
+    return state

@@ -10,9 +10,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from practica.lessons.errors import ImportSourceError
 from practica.lessons.exercism import TRACKS, ExerciseError, convert
 from practica.lessons.loading import LessonFormatError, LoadedCourse, load
-from practica.lessons.publishing import ImportSourceError, Publication, checked_out, publish
+from practica.lessons.publishing import Publication, checked_out, publish
 from practica.settings import PracticaSettings
 from servicekit.cli import settings_or_exit
 from servicekit.database import make_engine, make_sessionmaker
