@@ -2,9 +2,7 @@
 
 The ``docker`` package is synchronous: a thread reads the exec's socket
 (multiplexed frames, or raw bytes under a TTY) and hands chunks to the event
-loop. A non-terminal exec also keeps a copy of its output in the container,
-read back once it has ended, because the engine's stream may lose the end of
-it (:mod:`practica.sandbox.docker_capture`). The Engine API cannot kill one exec, so on timeout or output cap the
+loop. The Engine API cannot kill one exec, so on timeout or output cap the
 runtime ends every process of the learner in the container (``kill -9 -1``
 as the environment's uid) and starts the container again if that ended it.
 """
@@ -17,13 +15,9 @@ import time
 from contextlib import suppress
 from typing import Any
 
-import structlog
-
-from practica.sandbox.docker_capture import Capture, deliver_missing
 from practica.sandbox.output import OutputSink, Stream
 from practica.sandbox.spec import EndReason, ExecRequest, ExecResult
 
-log = structlog.get_logger(__name__)
 _STREAMS: dict[int, Stream] = {1: "stdout", 2: "stderr"}
 OOM_COUNTERS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"
 
@@ -36,9 +30,6 @@ def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) ->
     """Thread body: send stdin, then read frames until the exec's stream ends."""
     from docker.utils.socket import frames_iter
 
-    if getattr(attached, "_sock", attached) is None:  # closed before this thread started (the exec ended at once)
-        deliver(None, b"")
-        return
     raw = raw_socket(attached)
     raw.settimeout(None)  # the client's request timeout must not end a quiet, long command
     try:
@@ -62,26 +53,17 @@ def close_attached(attached: Any) -> None:
 
 
 class DockerExecution:
-    def __init__(
-        self,
-        api: Any,
-        container_id: str,
-        user: str,
-        request: ExecRequest,
-        sink: OutputSink,
-        stale: tuple[str, ...] = (),
-    ) -> None:
+    def __init__(self, api: Any, container_id: str, user: str, request: ExecRequest, sink: OutputSink) -> None:
         self.api = api
         self.container_id = container_id
         self.user = user
         self.request = request
         self.sink = sink
-        self.capture = None if request.tty else Capture(sink.cap, stale)
 
     def _create(self) -> str:
         created = self.api.exec_create(
             self.container_id,
-            self.capture.wrap(self.request.argv) if self.capture else self.request.argv,
+            self.request.argv,
             stdin=self.request.stdin is not None,
             tty=self.request.tty,
             user=self.user,
@@ -113,8 +95,6 @@ class DockerExecution:
         close_attached(attached)
         await reader
         code = await asyncio.to_thread(self._exit_code, exec_id)
-        if await self._settle_capture(recover=reason is EndReason.EXITED) and self.sink.limit_reached.is_set():
-            reason = EndReason.OUTPUT_LIMIT
         result = ExecResult(
             exit_code=code,
             reason=reason,
@@ -124,21 +104,6 @@ class DockerExecution:
             stderr=bytes(self.sink.kept["stderr"]),
         )
         return result, exec_id
-
-    async def _settle_capture(self, recover: bool) -> bool:
-        """Deliver what the stream lost from the exec's copy if ``recover``; whether it lost any.
-
-        After a timeout or the output cap the runtime has ended the command and kept what it had.
-        """
-        if self.capture is None or not recover:
-            return False
-        copies = await asyncio.to_thread(self.capture.collect, self.api, self.container_id)
-        if copies is None or self.sink.truncated:
-            return False
-        missing = await deliver_missing(self.sink, copies)
-        if missing:
-            log.warning("sandbox.docker.exec_output_recovered", container=self.container_id[:12])
-        return missing
 
     async def _consume(self, queue: asyncio.Queue[tuple[Stream | None, bytes]]) -> None:
         while True:

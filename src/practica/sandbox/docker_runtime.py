@@ -83,7 +83,6 @@ class DockerRuntime(RuntimeBase[Any]):
         self.is_podman = any("podman" in c.get("Name", "").lower() for c in version.get("Components", []))
         self.security_opt = ["no-new-privileges", *self._seccomp_options()]
         self._oom_seen: dict[str, int] = {}
-        self._stale_copies: dict[str, tuple[str, ...]] = {}  # per environment: output copies read, to remove
 
     def _seccomp_options(self) -> list[str]:
         """Refuse an engine that filters no system calls; on podman, name the tightened profile (a host path)."""
@@ -188,7 +187,6 @@ class DockerRuntime(RuntimeBase[Any]):
         if container is not None:
             await asyncio.to_thread(container.remove, force=True)
         self._oom_seen.pop(info.id, None)
-        self._stale_copies.pop(info.id, None)
 
     async def _status(self, info: EnvironmentInfo) -> Status:
         container = await asyncio.to_thread(self._container, info.id)
@@ -209,16 +207,14 @@ class DockerRuntime(RuntimeBase[Any]):
     async def exec(self, env_id: str, request: ExecRequest, on_output: OutputCallback | None = None) -> ExecResult:
         info, container = await self._running_info(env_id)
         user = f"{info.uid}:{info.uid}"
-        stale = () if request.tty else self._stale_copies.pop(env_id, ())
-        sink = OutputSink(info.spec.limits.output, on_output)
-        execution = DockerExecution(self.client.api, container.id, user, request, sink, stale)
+        execution = DockerExecution(
+            self.client.api, container.id, user, request, OutputSink(info.spec.limits.output, on_output)
+        )
 
         async def kill_all() -> None:
             await self._kill_all(container, user)
 
         result, _exec_id = await execution.run(request.timeout or info.spec.limits.wall_timeout, kill_all)
-        if execution.capture is not None:
-            self._stale_copies[env_id] = (*self._stale_copies.get(env_id, ()), execution.capture.directory)
         if (
             result.reason is EndReason.EXITED
             and result.exit_code == 137
