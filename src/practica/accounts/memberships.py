@@ -14,11 +14,12 @@ from sqlalchemy import select
 
 from practica.accounts.models import Membership, Organization
 from practica.accounts.sessions import RECENT_AT_MOST, RECENT_FOR
+from practica.ids import UserId
 from servicekit.caching import RefreshAheadCache
 from servicekit.reads import Reads
 
 
-async def organization_slugs(reads: Reads, user_id: int) -> frozenset[str]:
+async def organization_slugs(reads: Reads, user_id: UserId) -> frozenset[str]:
     """The organisations ``user_id`` belongs to, read now: their private courses are the ones this user may see."""
     rows = await reads.rows(
         select(Organization.slug)
@@ -40,13 +41,13 @@ class RecentMemberships:
     def __init__(self, ttl: timedelta = RECENT_FOR) -> None:
         self._slugs: RefreshAheadCache[int, frozenset[str]] = RefreshAheadCache(RECENT_AT_MOST, ttl.total_seconds())
 
-    async def slugs(self, reads: Reads, user_id: int) -> set[str]:
+    async def slugs(self, reads: Reads, user_id: UserId) -> set[str]:
         async def load() -> frozenset[str]:
             return await organization_slugs(reads, user_id)
 
         return set(await self._slugs.get_or_load(user_id, load, in_background=reads.lasting) or ())
 
-    def forget(self, user_id: int) -> None:
+    def forget(self, user_id: UserId) -> None:
         self._slugs.forget(user_id)
 
     async def close(self) -> None:

@@ -26,6 +26,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
+from practica.ids import UserId
 
 TIMESTAMP = DateTime(timezone=True)
 
@@ -57,7 +58,7 @@ def _one_of(column: str, values: type[StrEnum]) -> str:
 class User(Base):
     __tablename__ = "users"
 
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    id: Mapped[UserId] = mapped_column(BigInteger, Identity(), primary_key=True)
     email: Mapped[str] = mapped_column(Text, unique=True)  # normalised: stripped, lower-case
     display_name: Mapped[str] = mapped_column(Text)
     password_hash: Mapped[str] = mapped_column(Text)
@@ -78,7 +79,7 @@ class UserSession(Base):
     __tablename__ = "user_sessions"
 
     token_hash: Mapped[str] = mapped_column(Text, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     last_seen_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(TIMESTAMP, index=True)
@@ -90,7 +91,7 @@ class AccountToken(Base):
     __tablename__ = "account_tokens"
 
     token_hash: Mapped[str] = mapped_column(Text, primary_key=True)
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[UserId] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), index=True)
     purpose: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     expires_at: Mapped[datetime] = mapped_column(TIMESTAMP)
@@ -155,7 +156,7 @@ class Membership(Base):
     organization_id: Mapped[int] = mapped_column(
         BigInteger, ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
     )
-    user_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[UserId] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     role: Mapped[str] = mapped_column(Text)
     joined_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
 

@@ -7,9 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Membership, Organization, User
 from practica.accounts.schemas import Account, Me, MyOrganization
+from practica.ids import UserId
 
 
-def _memberships(user_id: int) -> Select[str, str, str]:
+def _memberships(user_id: UserId) -> Select[str, str, str]:
     return (
         select(Organization.slug, Organization.name, Membership.role)
         .join(Membership, Membership.organization_id == Organization.id)
@@ -18,13 +19,13 @@ def _memberships(user_id: int) -> Select[str, str, str]:
     )
 
 
-async def my_organizations(session: AsyncSession, user_id: int) -> list[MyOrganization]:
+async def my_organizations(session: AsyncSession, user_id: UserId) -> list[MyOrganization]:
     """The organisations ``user_id`` belongs to, by slug, with their role in each."""
     rows = await session.execute(_memberships(user_id))
     return [MyOrganization.model_validate(row, from_attributes=True) for row in rows]
 
 
-async def my_organization(session: AsyncSession, user_id: int, organization_id: int) -> MyOrganization:
+async def my_organization(session: AsyncSession, user_id: UserId, organization_id: int) -> MyOrganization:
     """One organisation ``user_id`` belongs to (the caller knows they do), with their role in it."""
     row = (await session.execute(_memberships(user_id).where(Organization.id == organization_id))).one()
     return MyOrganization.model_validate(row, from_attributes=True)

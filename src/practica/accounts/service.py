@@ -29,6 +29,7 @@ from practica.accounts.passwords import hash_password, verify_password
 from practica.accounts.sessions import RecentSessions
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
+from practica.ids import UserId
 from practica.settings import PracticaSettings
 from servicekit.caching import forget_now_and_at_commit
 
@@ -42,7 +43,7 @@ async def user_by_email(session: AsyncSession, email: str) -> User | None:
     return found
 
 
-async def issue_token(session: AsyncSession, user_id: int, purpose: TokenPurpose) -> str:
+async def issue_token(session: AsyncSession, user_id: UserId, purpose: TokenPurpose) -> str:
     token = new_token()
     session.add(
         AccountToken(
@@ -117,7 +118,7 @@ async def confirm(session: AsyncSession, token: str) -> User:
     return user
 
 
-async def spend_tokens(session: AsyncSession, user_id: int, purpose: TokenPurpose) -> None:
+async def spend_tokens(session: AsyncSession, user_id: UserId, purpose: TokenPurpose) -> None:
     """Mark every live ``purpose`` link of ``user_id`` used: none of them works any more."""
     await session.execute(
         update(AccountToken)
@@ -196,7 +197,7 @@ async def set_role(session: AsyncSession, recent: RecentSessions, user: User, ro
     forget_now_and_at_commit(session, lambda: recent.forget_user(user.id))
 
 
-async def change_role(session: AsyncSession, recent: RecentSessions, user_id: int, role: Role) -> User:
+async def change_role(session: AsyncSession, recent: RecentSessions, user_id: UserId, role: Role) -> User:
     """Give the user ``role`` (:func:`set_role`), the row locked meanwhile; 404 when there is no such user."""
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import User, UserSession
 from practica.accounts.tokens import new_token, token_hash
+from practica.ids import UserId
 from practica.settings import PracticaSettings
 from servicekit.caching import RefreshAheadCache, forget_now_and_at_commit
 
@@ -59,7 +60,7 @@ class RecentSessions:
     def forget(self, token: str) -> None:
         self._users.forget(token_hash(token))
 
-    def forget_user(self, user_id: int) -> None:
+    def forget_user(self, user_id: UserId) -> None:
         """Forget ``user_id``'s sessions (they ended, or the user changed)."""
         self._users.forget_where(lambda user: user.id == user_id)
 
@@ -67,7 +68,7 @@ class RecentSessions:
         await self._users.close()
 
 
-async def start_session(session: AsyncSession, user_id: int) -> str:
+async def start_session(session: AsyncSession, user_id: UserId) -> str:
     """Open a session for ``user_id``; return the token for the cookie."""
     token = new_token()
     session.add(
@@ -101,7 +102,9 @@ async def end_session(session: AsyncSession, recent: RecentSessions, token: str)
     await session.execute(delete(UserSession).where(UserSession.token_hash == token_hash(token)))
 
 
-async def end_sessions(session: AsyncSession, recent: RecentSessions, user_id: int, *, keep: str | None = None) -> None:
+async def end_sessions(
+    session: AsyncSession, recent: RecentSessions, user_id: UserId, *, keep: str | None = None
+) -> None:
     """End every session of ``user_id`` except the one whose token is ``keep``."""
     forget_now_and_at_commit(session, lambda: recent.forget_user(user_id))
     statement = delete(UserSession).where(UserSession.user_id == user_id)

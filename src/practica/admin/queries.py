@@ -35,6 +35,7 @@ from practica.admin.schemas import (
 )
 from practica.db.paging import page_of
 from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.ids import UserId
 from practica.settings import PracticaSettings
 
 PREVIEW = "preview:"
@@ -65,7 +66,7 @@ async def user_page(session: AsyncSession, *, after: int, limit: int) -> UserPag
     return UserPage(items=items, next_after=next_after)
 
 
-async def admin_user(session: AsyncSession, user_id: int) -> AdminUser:
+async def admin_user(session: AsyncSession, user_id: UserId) -> AdminUser:
     row = (await session.execute(_admin_users().where(User.id == user_id))).one()
     return AdminUser.model_validate(row, from_attributes=True)
 

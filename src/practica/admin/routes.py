@@ -33,6 +33,7 @@ from practica.admin.schemas import (
     RoleChange,
     UserPage,
 )
+from practica.ids import UserId
 from servicekit.params import DbId, NulFreeStr
 
 router = APIRouter(
@@ -57,7 +58,7 @@ async def list_users(
 
 
 @router.patch("/users/{user_id}", responses=REFUSALS)
-async def change_role(user_id: int, body: RoleChange, request: Request, services: Core) -> AdminUser:
+async def change_role(user_id: UserId, body: RoleChange, request: Request, services: Core) -> AdminUser:
     async with transaction(request) as session:
         await accounts.change_role(session, services.recent_sessions, user_id, body.role)
         return await queries.admin_user(session, user_id)

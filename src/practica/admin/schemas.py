@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field
 
 from practica.accounts.models import Role
 from practica.db.paging import Page
+from practica.ids import UserId
 
 JobStatus = Literal["todo", "doing", "succeeded", "failed", "cancelled", "aborted"]
 EnvironmentStatus = Literal["starting", "running", "stopping", "stopped", "failed", "removed"]
@@ -78,7 +79,7 @@ class QueueCounts(BaseModel):
 
 class Owner(BaseModel):
     key: str
-    user_id: int | None
+    user_id: UserId | None
     email: str | None
     display_name: str | None
     preview: bool  # an author's preview of a draft

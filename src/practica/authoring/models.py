@@ -39,7 +39,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from practica.db.base import Base
-from practica.ids import CourseId, OrganizationSlug, VersionId
+from practica.ids import CourseId, OrganizationSlug, UserId, VersionId
 from practica.lessons.format import Visibility, organization_of
 
 TIMESTAMP = DateTime(timezone=True)
@@ -61,7 +61,7 @@ class CourseDraft(Base):
     __tablename__ = "course_drafts"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    author_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
+    author_id: Mapped[UserId] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="CASCADE"))
     source: Mapped[str] = mapped_column(Text)  # the git URL, or "upload:FILENAME"
     # Null while a git import is fetched:
     course_id: Mapped[CourseId | None] = mapped_column(Text)

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from practica.authoring.errors import DraftError
 from practica.authoring.report import ValidationReport
 from practica.db.paging import Page
+from practica.ids import UserId
 
 
 class FormatProblem(BaseModel):
@@ -50,7 +51,7 @@ class DraftSummary(BaseModel):
     model_config = ConfigDict(from_attributes=True)  # validated from the CourseDraft row
 
     id: int
-    author_id: int
+    author_id: UserId
     course_id: str | None = Field(description="Null while a git import is being fetched.")
     title: str | None = Field(description="Null while a git import is being fetched.")
     organization: str | None

@@ -20,6 +20,7 @@ import httpx
 import jwt
 
 from practica.events.outbox import gid
+from practica.ids import UserId
 from practica.learning.errors import ActivityCursorError, ActivityUnavailableError
 from practica.learning.schemas import ActivityEntry, ActivityPage
 from practica.settings import PracticaSettings
@@ -42,13 +43,13 @@ def viewer_key(settings: PracticaSettings) -> str:
     return configured or kept_key(settings.practica_home / "chronicles" / "signing.key")
 
 
-def viewer_token(settings: PracticaSettings, user_id: int, access_tags: list[str]) -> str:
+def viewer_token(settings: PracticaSettings, user_id: UserId, access_tags: list[str]) -> str:
     now = datetime.now(UTC)
     claims = {"access_tags": access_tags, "exp": now + TOKEN_TTL, "iat": now, "sub": gid("User", user_id)}
     return jwt.encode(claims, viewer_key(settings), algorithm="HS256")
 
 
-def user_tag(user_id: int) -> str:
+def user_tag(user_id: UserId) -> str:
     return f"user:{gid('User', user_id)}"
 
 
@@ -60,7 +61,7 @@ def _names_the_cursor(errors: object) -> bool:
 
 
 async def read_feed(
-    settings: PracticaSettings, user_id: int, access_tags: list[str], feed_tag: str, after: str | None = None
+    settings: PracticaSettings, user_id: UserId, access_tags: list[str], feed_tag: str, after: str | None = None
 ) -> ActivityPage:
     """One page of the feed ``feed_tag``, newest first, as far as ``access_tags`` reach."""
     variables = {"filter": {"feedTags": [feed_tag]}, "first": PAGE, "after": after}

@@ -26,11 +26,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.dependencies import CurrentUser, transaction
 from practica.accounts.models import MemberRole, Membership, Organization, Role, User
+from practica.ids import UserId
 from practica.organizations.errors import NOT_FOUND, OrganizationError
 from practica.organizations.queries import OrganizationRef
 
 
-async def role_in(session: AsyncSession, organization_id: int, user_id: int) -> MemberRole | None:
+async def role_in(session: AsyncSession, organization_id: int, user_id: UserId) -> MemberRole | None:
     role = await session.scalar(
         select(Membership.role).where(Membership.organization_id == organization_id, Membership.user_id == user_id)
     )
@@ -70,7 +71,7 @@ class MemberIn:
     """A member ``user`` may remove from an organisation (the service answers 404 when there is no such member)."""
 
     organization: OrganizationRef
-    user_id: int
+    user_id: UserId
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,7 @@ class InvitationIn:
     invitation_id: int
 
 
-async def removable_member(request: Request, slug: str, user_id: int, user: CurrentUser) -> MemberIn:
+async def removable_member(request: Request, slug: str, user_id: UserId, user: CurrentUser) -> MemberIn:
     """Any member may remove themself (leave); the organisation's admins remove others."""
     if user_id == user.id:
         return MemberIn(await visible(request, slug, user), user_id)

@@ -9,6 +9,7 @@ from pydantic import BaseModel, Field, StringConstraints
 
 from practica.accounts.models import MemberRole
 from practica.accounts.schemas import Email, plain_name
+from practica.ids import UserId
 
 Slug = Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9-]{0,62}$", description="Lower-case letters, digits, dashes.")]
 
@@ -26,7 +27,7 @@ class OrganizationOut(BaseModel):
 
 
 class MemberOut(BaseModel):
-    user_id: int
+    user_id: UserId
     email: str
     display_name: str
     role: MemberRole
@@ -51,7 +52,7 @@ class InvitationCreated(BaseModel):
 
 
 class Inviter(BaseModel):
-    user_id: int
+    user_id: UserId
     email: str
     display_name: str
 

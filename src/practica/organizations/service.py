@@ -21,6 +21,7 @@ from practica.accounts.memberships import RecentMemberships
 from practica.accounts.models import Invitation, MemberRole, Membership, Organization, User
 from practica.accounts.tasks import queue_mail
 from practica.accounts.tokens import new_token, token_hash
+from practica.ids import UserId
 from practica.organizations.errors import BAD_INVITATION, OrganizationError
 from practica.organizations.queries import OrganizationRef
 from practica.settings import PracticaSettings
@@ -116,7 +117,9 @@ async def accept(session: AsyncSession, recent: RecentMemberships, token: str, u
     return invitation.organization_id
 
 
-async def remove_member(session: AsyncSession, recent: RecentMemberships, organization_id: int, user_id: int) -> None:
+async def remove_member(
+    session: AsyncSession, recent: RecentMemberships, organization_id: int, user_id: UserId
+) -> None:
     """Remove a member; the last admin stays (409), so an organisation is never left without one."""
     # Lock the organisation: two admins removing each other at once must not both succeed.
     await session.execute(select(Organization.id).where(Organization.id == organization_id).with_for_update())
