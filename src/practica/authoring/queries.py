@@ -55,3 +55,10 @@ async def draft_view(session: AsyncSession, draft: CourseDraft) -> DraftView:
 async def published_draft(session: AsyncSession, draft: CourseDraft, publication: Publication) -> PublishedDraft:
     """What publishing a draft answers: the draft as it is now, and what the new version changed."""
     return PublishedDraft.model_validate({**asdict(publication), "draft": await draft_view(session, draft)})
+
+
+async def draft_archive(session: AsyncSession, draft_id: int) -> bytes:
+    """The stored files of a draft that has them (a deferred column: never loaded with the row)."""
+    archive = await session.scalar(select(CourseDraft.archive).where(CourseDraft.id == draft_id))
+    assert archive is not None, "a draft past fetching has its files"
+    return archive

@@ -21,9 +21,10 @@ from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft, DraftStatus
 from practica.authoring.permissions import check_organization
 from practica.authoring.previews import remove_previews
+from practica.authoring.queries import draft_archive
 from practica.authoring.report import ValidationReport
 from practica.authoring.sources import opened_async
-from practica.authoring.tasks import draft_archive, job_running, queue_validation
+from practica.authoring.tasks import job_running, queue_validation
 from practica.events.outbox import gid
 from practica.ids import EnvironmentId
 from practica.lessons.loading import LoadedCourse

@@ -220,10 +220,3 @@ async def validate_draft(context: JobContext, draft_id: int) -> None:
         error_text = f"{type(error).__name__}: {error}"[:2000]
         await _finish(sessions, draft_id, while_in=(DraftStatus.FETCHING,), status=DraftStatus.FAILED, error=error_text)
         raise
-
-
-async def draft_archive(session: AsyncSession, draft_id: int) -> bytes:
-    """The stored files of a draft that has them (a deferred column: never loaded with the row)."""
-    archive = await session.scalar(select(CourseDraft.archive).where(CourseDraft.id == draft_id))
-    assert archive is not None, "a draft past fetching has its files"
-    return archive
