@@ -43,6 +43,9 @@ async def test_the_task_renders_tables_and_highlighted_code_once_titled(page: Pa
     await expect(task).not_to_contain_text("| --- |")
     await expect(task.locator("pre code.language-sh .hljs-string").first).to_contain_text("'http://127.0.0.1:8000")
     await screenshot(page, "task-table-1400")
+    await page.emulate_media(color_scheme="dark")
+    await screenshot(page, "task-table-1400-dark")
+    await page.emulate_media(color_scheme="light")
     await page.set_viewport_size(PHONE)
     await screenshot(page, "task-table-390")
 
