@@ -218,7 +218,10 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Change Role */
+        /**
+         * Change Role
+         * @description Give a user another role; an admin's own role is refused (409: another admin changes it).
+         */
         patch: operations["change_role_api_admin_users__user_id__patch"];
         trace?: never;
     };

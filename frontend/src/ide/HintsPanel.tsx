@@ -1,4 +1,4 @@
-import Markdown from "react-markdown";
+import { TaskMarkdown } from "../components/TaskMarkdown";
 import styles from "./HintsPanel.module.css";
 
 export interface HintsPanelProps {
@@ -17,8 +17,8 @@ export function HintsPanel({ hints, hidden }: HintsPanelProps) {
       {hints.length > 0 ? (
         <ol className={styles.hintList}>
           {hints.map((hint, index) => (
-            <li key={index} className="markdown">
-              <Markdown>{hint}</Markdown>
+            <li key={index}>
+              <TaskMarkdown>{hint}</TaskMarkdown>
             </li>
           ))}
         </ol>

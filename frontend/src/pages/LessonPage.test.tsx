@@ -25,7 +25,7 @@ const LESSON: Lesson = {
   version: 1,
   slug: "hello",
   title: "Hello, world",
-  task: "Write a program that prints **Hello**.\n\n<script>alert(1)</script>",
+  task: "# Hello, world\n\nWrite a program that prints **Hello**.\n\n<script>alert(1)</script>",
   languages: ["python"],
   run_command: "python3 main.py",
   hints: ["Use `print`."],
@@ -100,6 +100,8 @@ describe("LessonPage", () => {
     renderLesson();
 
     expect(await screen.findByRole("heading", { level: 1, name: "Hello, world" })).toBeInTheDocument();
+    // The task's own "# Hello, world" is not shown a second time under the page's title.
+    expect(screen.getAllByText("Hello, world")).toHaveLength(1);
     // Markdown is rendered, raw HTML is not.
     expect(screen.getByText("Hello", { selector: "strong" })).toBeInTheDocument();
     expect(document.querySelector("script")).toBeNull();

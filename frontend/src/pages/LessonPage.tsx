@@ -1,11 +1,11 @@
 import { useMemo, useRef } from "react";
-import Markdown from "react-markdown";
 import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
 import { lessonEnvironment } from "../api/queries/environments";
 import { useLesson } from "../api/queries/learning";
 import { isAuthor, useOptionalAuth } from "../auth/AuthContext";
 import { activityLink } from "../components/links";
+import { TaskMarkdown } from "../components/TaskMarkdown";
 import { CheckPanel } from "../ide/CheckPanel";
 import { HintsPanel } from "../ide/HintsPanel";
 import { Ide, type IdeHandle } from "../ide/Ide";
@@ -59,9 +59,7 @@ export function LessonPage() {
             </span>
           )}
         </h1>
-        <div className="markdown">
-          <Markdown>{lesson.task}</Markdown>
-        </div>
+        <TaskMarkdown title={lesson.title}>{lesson.task}</TaskMarkdown>
         <HintsPanel hints={lesson.hints} hidden={lesson.hints_hidden} />
         <CheckPanel
           courseId={courseId}

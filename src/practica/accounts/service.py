@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts import messages
-from practica.accounts.errors import BAD_LINK, WRONG_CREDENTIALS, AccountError
+from practica.accounts.errors import BAD_LINK, OWN_ROLE_REFUSED, WRONG_CREDENTIALS, AccountError
 from practica.accounts.models import AccountToken, Role, TokenPurpose, User
 from practica.accounts.passwords import hash_password, verify_password
 from practica.accounts.sessions import RecentSessions
@@ -197,10 +197,18 @@ async def set_role(session: AsyncSession, recent: RecentSessions, user: User, ro
     forget_now_and_at_commit(session, lambda: recent.forget_user(user.id))
 
 
-async def change_role(session: AsyncSession, recent: RecentSessions, user_id: UserId, role: Role) -> User:
-    """Give the user ``role`` (:func:`set_role`), the row locked meanwhile; 404 when there is no such user."""
+async def change_role(
+    session: AsyncSession, recent: RecentSessions, user_id: UserId, role: Role, *, changed_by: UserId
+) -> User:
+    """Give the user ``role`` (:func:`set_role`), the row locked meanwhile; 404 when there is no such user.
+
+    An admin cannot change their own role (409): a slip of the users page would lock them out
+    of it, and another admin can always do it for them.
+    """
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
         raise AccountError(404, "No such user")
+    if user.id == changed_by and user.role != role.value:
+        raise AccountError(409, OWN_ROLE_REFUSED)
     await set_role(session, recent, user, role)
     return user

@@ -15,7 +15,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from practica.accounts import service as accounts
-from practica.accounts.dependencies import Core, csrf_protect, settings_of, transaction
+from practica.accounts.dependencies import Core, CurrentUser, csrf_protect, settings_of, transaction
 from practica.accounts.responses import problems
 from practica.accounts.schemas import Problem
 from practica.admin import queries, service
@@ -58,9 +58,12 @@ async def list_users(
 
 
 @router.patch("/users/{user_id}", responses=REFUSALS)
-async def change_role(user_id: UserId, body: RoleChange, request: Request, services: Core) -> AdminUser:
+async def change_role(
+    user_id: UserId, body: RoleChange, request: Request, services: Core, admin: CurrentUser
+) -> AdminUser:
+    """Give a user another role; an admin's own role is refused (409: another admin changes it)."""
     async with transaction(request) as session:
-        await accounts.change_role(session, services.recent_sessions, user_id, body.role)
+        await accounts.change_role(session, services.recent_sessions, user_id, body.role, changed_by=admin.id)
         return await queries.admin_user(session, user_id)
 
 

@@ -25,12 +25,31 @@ def test_only_admins_list_users_and_change_roles(site: Site) -> None:
     assert changed.json()["role"] == "author"
     assert site.client.patch("/api/admin/users/999999", json={"role": "author"}, headers=_csrf(site)).status_code == 404
     assert site.client.patch(f"/api/admin/users/{admin.id}", json={"role": "learner"}, headers=_csrf(site)).json() == {
-        "detail": "The platform keeps at least one admin"
+        "detail": "You cannot change your own role: ask another admin"
     }
     site.sql("UPDATE users SET confirmed_at = now()")
     sign_in(site.client, learner.email)
     assert site.client.get("/api/admin/users").json() == {"detail": "Your role does not allow this"}
     assert post(site.client, "/api/organizations", {"slug": "now-an-author", "name": "x"}).status_code == 201
+
+
+def test_an_admin_cannot_demote_themselves_but_another_admin_can(site: Site) -> None:
+    first, second = site.save(UserFactory.build(admin=True), UserFactory.build(admin=True))
+    sign_in(site.client, first.email)
+    for role in ("learner", "author"):
+        refused = site.client.patch(f"/api/admin/users/{first.id}", json={"role": role}, headers=_csrf(site))
+        assert (refused.status_code, refused.json()) == (
+            409,
+            {"detail": "You cannot change your own role: ask another admin"},
+        )
+    assert site.sql("SELECT role FROM users WHERE id = :id", id=first.id) == [("admin",)]
+    unchanged = site.client.patch(f"/api/admin/users/{first.id}", json={"role": "admin"}, headers=_csrf(site))
+    assert (unchanged.status_code, unchanged.json()["role"]) == (200, "admin")
+
+    sign_in(site.client, second.email)
+    demoted = site.client.patch(f"/api/admin/users/{first.id}", json={"role": "learner"}, headers=_csrf(site))
+    assert (demoted.status_code, demoted.json()["role"]) == (200, "learner")
+    assert site.sql("SELECT role FROM users WHERE id = :id", id=first.id) == [("learner",)]
 
 
 def test_a_new_role_applies_at_once_to_a_session_the_app_remembers(site: Site) -> None:

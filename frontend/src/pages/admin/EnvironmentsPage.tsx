@@ -7,6 +7,7 @@ import { formatSeconds, formatTime } from "../../components/format";
 import { Pager, useCursors } from "../../components/paging";
 import { ErrorText, NoticeText } from "../../components/Messages";
 import { Badge, type Tone } from "../../components/Badge";
+import { ConfirmDialog } from "../../components/ConfirmDialog";
 import styles from "./admin.module.css";
 
 const STATUSES: readonly EnvironmentStatus[] = ["starting", "running", "stopping", "stopped", "failed", "removed"];
@@ -32,6 +33,8 @@ export function EnvironmentsPage() {
   const stopping = useStopEnvironment();
   const [actionError, setActionError] = useState<string | null>(null);
   const [notice, setNotice] = useState<string | null>(null);
+  /** The environment whose "Stop" waits for the admin's confirmation. */
+  const [confirming, setConfirming] = useState<AdminEnvironment | null>(null);
   const busy = stopping.isPending ? stopping.variables : null;
 
   const stop = async (env: AdminEnvironment) => {
@@ -42,6 +45,8 @@ export function EnvironmentsPage() {
       setNotice(`Environment ${env.id} is ${updated.status}.`);
     } catch (err) {
       setActionError(`Could not stop ${env.id}: ${errorMessage(err)}`);
+    } finally {
+      setConfirming(null);
     }
   };
 
@@ -134,7 +139,7 @@ export function EnvironmentsPage() {
                       type="button"
                       className="small"
                       disabled={busy === env.id}
-                      onClick={() => void stop(env)}
+                      onClick={() => setConfirming(env)}
                       aria-label={`Stop environment of ${ownerText(env)} for ${env.lesson}`}
                     >
                       Stop
@@ -146,6 +151,16 @@ export function EnvironmentsPage() {
         )}
       </LoadedList>
       <Pager cursors={cursors} next={page.data?.next_after ?? null} />
+      {confirming && (
+        <ConfirmDialog
+          title={`Stop the environment of ${ownerText(confirming)}?`}
+          message={`Their terminal and running programs for ${confirming.lesson} end now. Their files are kept: the environment starts again on their next visit.`}
+          confirmLabel="Stop"
+          busy={busy === confirming.id}
+          onConfirm={() => void stop(confirming)}
+          onCancel={() => setConfirming(null)}
+        />
+      )}
     </>
   );
 }

@@ -66,14 +66,14 @@ describe("UsersPage", () => {
     expect(screen.getByRole("button", { name: "Next" })).toBeDisabled();
   });
 
-  it("changes a role and shows the refusal for the last admin", async () => {
+  it("changes a role and shows the server's refusal", async () => {
     const { calls } = mockFetch({
       "GET /api/admin/users": jsonResponse({
-        items: [user(1, { role: "admin", email: "root@example.com" }), user(2)],
+        items: [user(1, { role: "admin", email: "root@example.com" }), user(2), user(3, { role: "admin" })],
         next_after: null,
       }),
       "PATCH /api/admin/users/2": jsonResponse(user(2, { role: "author" })),
-      "PATCH /api/admin/users/1": jsonResponse({ detail: "The last admin cannot lose the role" }, 409),
+      "PATCH /api/admin/users/3": jsonResponse({ detail: "The platform keeps at least one admin" }, 409),
       "GET /api/me": jsonResponse(ADMIN),
     });
     renderWithAuth(<UsersPage />);
@@ -82,9 +82,27 @@ describe("UsersPage", () => {
     expect(await screen.findByRole("status")).toHaveTextContent("u2@example.com is now author.");
     expect(calls.find((call) => call.method === "PATCH")!.body).toEqual({ role: "author" });
 
-    await userEvent.selectOptions(screen.getByLabelText("Role of root@example.com"), "learner");
-    expect(await screen.findByRole("alert")).toHaveTextContent("The last admin cannot lose the role");
-    expect(screen.getByLabelText("Role of root@example.com")).toHaveValue("admin");
+    await userEvent.selectOptions(screen.getByLabelText("Role of u3@example.com"), "learner");
+    expect(await screen.findByRole("alert")).toHaveTextContent("The platform keeps at least one admin");
+    expect(screen.getByLabelText("Role of u3@example.com")).toHaveValue("admin");
+  });
+
+  it("does not let the signed-in admin change their own role, and says why", async () => {
+    const { calls } = mockFetch({
+      "GET /api/admin/users": jsonResponse({
+        items: [user(1, { role: "admin", email: "root@example.com" }), user(3, { role: "admin" })],
+        next_after: null,
+      }),
+    });
+    renderWithAuth(<UsersPage />);
+
+    const own = await screen.findByLabelText("Role of root@example.com");
+    expect(own).toBeDisabled();
+    expect(own).toHaveAccessibleDescription("Your own role: another admin can change it.");
+    expect(own).toHaveValue("admin");
+    expect(screen.getByLabelText("Role of u3@example.com")).toBeEnabled();
+    expect(screen.getByLabelText("Role of u3@example.com")).not.toHaveAccessibleDescription();
+    expect(calls.filter((call) => call.method === "PATCH")).toEqual([]);
   });
 });
 
@@ -102,8 +120,29 @@ describe("EnvironmentsPage", () => {
     expect(within(rows[1]!).queryByRole("button", { name: /Stop/ })).not.toBeInTheDocument();
 
     await userEvent.click(within(rows[0]!).getByRole("button", { name: /Stop environment of Grace/ }));
+    const dialog = screen.getByRole("alertdialog", { name: "Stop the environment of Grace?" });
+    expect(dialog).toHaveAccessibleDescription(/python-basics\/hello end now\. Their files are kept/);
+    await userEvent.click(within(dialog).getByRole("button", { name: "Stop" }));
     expect(await screen.findByRole("status")).toHaveTextContent("Environment e1 is stopping.");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
     expect(calls.find((call) => call.method === "POST")!.url).toBe("/api/admin/environments/e1/stop");
+  });
+
+  it("asks before stopping, and stops nothing when the admin cancels", async () => {
+    const { calls } = mockFetch({
+      "GET /api/admin/environments": jsonResponse({ items: [env("e1", "running")], next_after: null }),
+    });
+    renderWithAuth(<EnvironmentsPage />);
+
+    const stop = await screen.findByRole("button", { name: /Stop environment of Grace/ });
+    await userEvent.click(stop);
+    await userEvent.click(within(screen.getByRole("alertdialog")).getByRole("button", { name: "Cancel" }));
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    await userEvent.click(stop);
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByRole("alertdialog")).not.toBeInTheDocument();
+    expect(calls.filter((call) => call.method === "POST")).toEqual([]);
+    expect(stop).toHaveFocus();
   });
 
   it("pages with the cursor the server gives, and back", async () => {

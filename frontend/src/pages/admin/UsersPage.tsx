@@ -9,6 +9,8 @@ import { Pager, useCursors } from "../../components/paging";
 import { ErrorText, NoticeText } from "../../components/Messages";
 
 const ROLES: readonly Role[] = ["learner", "author", "admin"];
+/** The note beside the signed-in admin's own role, which the server refuses to change (409). */
+const OWN_ROLE_NOTE_ID = "own-role-note";
 
 export function UsersPage() {
   const { me, refresh } = useAuth();
@@ -71,20 +73,31 @@ export function UsersPage() {
               { header: "Joined", cell: (user) => formatTime(user.created_at) },
               {
                 header: "Role",
-                cell: (user) => (
-                  <select
-                    aria-label={`Role of ${user.email}`}
-                    value={user.role}
-                    disabled={busy === user.id}
-                    onChange={(event) => void change(user, event.target.value as Role)}
-                  >
-                    {ROLES.map((role) => (
-                      <option key={role} value={role}>
-                        {role}
-                      </option>
-                    ))}
-                  </select>
-                ),
+                cell: (user) => {
+                  const isMe = me?.id === user.id;
+                  return (
+                    <>
+                      <select
+                        aria-label={`Role of ${user.email}`}
+                        aria-describedby={isMe ? OWN_ROLE_NOTE_ID : undefined}
+                        value={user.role}
+                        disabled={isMe || busy === user.id}
+                        onChange={(event) => void change(user, event.target.value as Role)}
+                      >
+                        {ROLES.map((role) => (
+                          <option key={role} value={role}>
+                            {role}
+                          </option>
+                        ))}
+                      </select>
+                      {isMe && (
+                        <div id={OWN_ROLE_NOTE_ID} className="muted small-text">
+                          Your own role: another admin can change it.
+                        </div>
+                      )}
+                    </>
+                  );
+                },
               },
             ]}
           />
