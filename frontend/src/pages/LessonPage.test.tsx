@@ -108,7 +108,7 @@ describe("LessonPage", () => {
     expect(screen.getByText("2 more hints after more attempts")).toBeInTheDocument();
     expect(screen.getByText("Starting your environment…", { exact: false })).toBeInTheDocument();
 
-    const editor = await screen.findByRole("textbox", { name: "Editor" }, { timeout: 3000 });
+    const editor = await screen.findByRole("textbox", { name: "Editor" });
     await waitFor(() => expect(editor).toHaveTextContent("print('hi')"));
     expect(screen.getByRole("tab", { name: "main.py", selected: true })).toBeInTheDocument();
     expect(screen.getByLabelText("Terminal")).toBeInTheDocument();
@@ -119,9 +119,7 @@ describe("LessonPage", () => {
     const view = EditorView.findFromDOM(editor.closest<HTMLElement>(".cm-editor")!)!;
     act(() => view.dispatch({ changes: { from: view.state.doc.length, insert: "print('bye')\n" } }));
     expect(screen.getByRole("status", { name: "Save status" })).toHaveTextContent("Saving…");
-    await waitFor(() => expect(screen.getByRole("status", { name: "Save status" })).toHaveTextContent("Saved"), {
-      timeout: 3000,
-    });
+    await waitFor(() => expect(screen.getByRole("status", { name: "Save status" })).toHaveTextContent("Saved"));
     const put = calls.find((call) => call.method === "PUT")!;
     expect(put.url).toBe(`${GW}/files?path=main.py`);
     expect(new TextDecoder().decode(put.body as Uint8Array)).toBe("print('hi')\nprint('bye')\n");
