@@ -59,6 +59,11 @@ class PracticaSettings(BaseSettings):
         1, ge=1, le=64, description="Web server processes; more use more cores, each with its own pools."
     )
     practica_worker_concurrency: int = Field(4, ge=1, le=64, description="Jobs one worker runs at once.")
+    practica_sample_courses: bool = Field(
+        True,
+        description="`practica up` publishes the sample courses (`courses/`) when the catalogue has no course at all"
+        " (never again once one exists). Off: a new install starts with an empty catalogue.",
+    )
     chronicles_url: str = Field(
         "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."
     )

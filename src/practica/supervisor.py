@@ -23,6 +23,7 @@ import structlog
 from rich.console import Console
 
 from practica.db.migrate import MIGRATIONS
+from practica.first_run import FirstRun, prepare, setup_message
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import Environment, PracticaSettings
 from servicekit.embedded import embedded_database_url
@@ -48,6 +49,7 @@ class Supervisor:
         self.console = console
         self.migrate = migrate
         self.stopping = False
+        self.first_run = FirstRun()
         python = [sys.executable, "-m"]
         host = settings.practica_host
         self.children = [
@@ -67,6 +69,7 @@ class Supervisor:
         env = self._child_environment()
         if self.migrate:
             self._migrate(env)
+        self._prepare_first_run(env)
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
         for child in self.children:
@@ -106,6 +109,15 @@ class Supervisor:
                 apply = [sys.executable, "-m", "chronicles", "apply", str(PRACTICA_RULES)]
                 subprocess.run(apply, env=env, check=True, stdout=subprocess.DEVNULL)
 
+    def _prepare_first_run(self, env: dict[str, str]) -> None:
+        """Sample courses on an empty catalogue, a setup link while no admin exists (:mod:`practica.first_run`)."""
+        with self.console.status("Preparing the first run…"):
+            self.first_run = prepare(self.settings, env["DATABASE_URL"])
+        if self.first_run.published:
+            self.console.print(f"Published the sample courses: {', '.join(self.first_run.published)}", highlight=False)
+        if self.first_run.setup_token is not None:
+            log.info("setup link issued (no admin yet)", path=f"/setup/{self.first_run.setup_token}")
+
     def _wait_until_ready(self) -> bool:
         deadline = time.monotonic() + READY_TIMEOUT_S
         pending = [child for child in self.children if child.ping_url]
@@ -132,9 +144,14 @@ class Supervisor:
             f"  Gateway     {'off (' + self.sandbox_off + ')' if self.sandbox_off else _gateway_url()}\n"
             f"  Data        {self.settings.practica_home}\n"
             f"{self._mail_line()}"
+            f"{self._setup_lines()}"
             "Press Ctrl-C to stop.\n",
             highlight=False,
         )
+
+    def _setup_lines(self) -> str:
+        token = self.first_run.setup_token
+        return "" if token is None else setup_message(self.settings, token)
 
     def _mail_line(self) -> str:
         """Where mail goes without an SMTP server: the first sign-up's confirmation link is read there."""

@@ -104,6 +104,22 @@ class AccountToken(Base):
     __table_args__ = (CheckConstraint(_one_of("purpose", TokenPurpose), name="purpose"),)
 
 
+class SetupToken(Base):
+    """The one-time link ``practica up`` prints while the platform has no admin: who opens it becomes admin.
+
+    Not an :class:`AccountToken`: it belongs to no user until it is used. Issuing a new one
+    ends the earlier ones, so at most one link works at a time.
+    """
+
+    __tablename__ = "setup_tokens"
+
+    token_hash: Mapped[str] = mapped_column(Text, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    expires_at: Mapped[datetime] = mapped_column(TIMESTAMP)
+    used_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
+    used_by: Mapped[UserId | None] = mapped_column(BigInteger, ForeignKey("users.id", ondelete="SET NULL"))
+
+
 class RateLimitCounter(Base):
     """Hits of one key (``signin:email:…``) in one fixed window; shared by every web process."""
 

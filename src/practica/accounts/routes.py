@@ -42,6 +42,7 @@ from practica.accounts.sessions import (
     start_session,
     uses_https,
 )
+from practica.accounts.setup import redeem_setup_token
 from practica.settings import PracticaSettings
 
 SIGNUP_SENT = "Check your mailbox: we sent you a link to confirm your email."
@@ -131,3 +132,11 @@ async def reset(body: ResetRequest, request: Request, services: Core) -> Message
 async def me(user: CurrentUser, request: Request) -> Me:
     async with transaction(request) as session:
         return await me_of(session, user)
+
+
+@router.post("/setup/{token}", responses=problems(400, 401, 404, 409, 410))
+async def setup(token: str, user: CurrentUser, request: Request, services: Core) -> Me:
+    """Redeem the one-time setup link ``practica up`` printed: the signed-in user becomes admin."""
+    async with transaction(request) as session:
+        admin = await redeem_setup_token(session, services.recent_sessions, token, user.id)
+        return await me_of(session, admin)
