@@ -147,6 +147,7 @@ class Supervisor:
             f"{self._setup_lines()}"
             "Press Ctrl-C to stop.\n",
             highlight=False,
+            soft_wrap=True,  # a wrapped setup link would not open
         )
 
     def _setup_lines(self) -> str:

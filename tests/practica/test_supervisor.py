@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -106,7 +107,11 @@ def test_up_with_database_urls_starts_no_embedded_server(tmp_path: Path, clone_d
     home = tmp_path / "home"
     practica_url = clone_database("template0")
     chronicles_url = clone_database("template0")
-    run_and_stop({"PRACTICA_HOME": str(home), "DATABASE_URL": practica_url, "CHRONICLES_DATABASE_URL": chronicles_url})
+    env = {"PRACTICA_HOME": str(home), "DATABASE_URL": practica_url, "CHRONICLES_DATABASE_URL": chronicles_url}
+    first = run_and_stop(env)
+    assert "Published the sample courses: bash-testing, databases," in first  # a new install: samples, a setup link
+    assert re.search(r"http://127\.0\.0\.1:\d+/setup/[\w-]{43}\s", first)
+    assert "practica user set-role EMAIL admin" in first
     assert not (home / "pg").exists()
     libpq = make_url(practica_url).set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(libpq) as conn:

@@ -51,8 +51,6 @@ async def redeem_setup_token(session: AsyncSession, recent: RecentSessions, toke
     """Make the user admin with a live token, once (atomically); otherwise a 4xx saying why."""
     if len(token) > MAX_TOKEN_LENGTH:
         raise AccountError(400, f"token: longer than {MAX_TOKEN_LENGTH} characters, so not a setup link")
-    if await has_admin(session):
-        raise AccountError(409, ADMIN_EXISTS)
     used = await session.scalar(
         update(SetupToken)
         .where(
@@ -65,6 +63,8 @@ async def redeem_setup_token(session: AsyncSession, recent: RecentSessions, toke
     )
     if used is None:
         raise await _refusal(session, token)
+    if await has_admin(session):  # raising rolls the transaction back: the token stays unused
+        raise AccountError(409, ADMIN_EXISTS)
     user = await session.get(User, user_id, with_for_update=True)
     if user is None:
         raise AccountError(401, "Sign in first")
