@@ -62,7 +62,7 @@ def test_a_new_start_ends_the_previous_link(site: Site) -> None:
 
 def test_a_link_issued_before_an_admin_was_made_otherwise_is_refused_and_kept(site: Site) -> None:
     token = issue(site.url)
-    admin, user = site.save(UserFactory.build(admin=True), UserFactory.build())
+    _admin, user = site.save(UserFactory.build(admin=True), UserFactory.build())
     sign_in(site.client, user.email)
     response = post(site.client, f"/api/setup/{token}")
     assert (response.status_code, response.json()["detail"]) == (409, ADMIN_EXISTS)
