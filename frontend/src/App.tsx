@@ -23,6 +23,7 @@ import { OrganizationPage } from "./pages/OrganizationPage";
 import { OrganizationsPage } from "./pages/OrganizationsPage";
 import { ResetPasswordPage } from "./pages/ResetPasswordPage";
 import { ResetRequestPage } from "./pages/ResetRequestPage";
+import { SetupPage } from "./pages/SetupPage";
 import { SignInPage } from "./pages/SignInPage";
 import { SignUpPage } from "./pages/SignUpPage";
 import { SystemStatus } from "./SystemStatus";
@@ -120,6 +121,14 @@ export function AppRoutes() {
           element={
             <RequireAuth>
               <InvitationPage />
+            </RequireAuth>
+          }
+        />
+        <Route
+          path="setup/:token"
+          element={
+            <RequireAuth>
+              <SetupPage />
             </RequireAuth>
           }
         />

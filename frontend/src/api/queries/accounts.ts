@@ -53,3 +53,10 @@ export function useResetPassword() {
       unwrap(api.POST("/api/auth/reset", { body: { token, password } })),
   });
 }
+
+/** Redeem the one-time setup link `practica up` printed: the signed-in user becomes admin. */
+export function useRedeemSetupLink() {
+  return useMutation({
+    mutationFn: (token: string) => unwrap(api.POST("/api/setup/{token}", { params: { path: { token } } })),
+  });
+}
