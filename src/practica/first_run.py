@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import structlog
 
 from practica.accounts.setup import issue_setup_token
-from practica.lessons.samples import course_directories, publish_sample_courses
+from practica.lessons.samples import SampleCourses, course_directories, publish_sample_courses
 from practica.settings import PracticaSettings
 from servicekit.database import make_engine, make_sessionmaker
 
@@ -22,9 +22,9 @@ log = structlog.get_logger(__name__)
 
 @dataclass
 class FirstRun:
-    """What this start-up did: the sample courses published and the setup token issued (None: an admin exists)."""
+    """What this start-up did: the sample courses it published or skipped, the setup token (None: an admin exists)."""
 
-    published: list[str] = field(default_factory=list)
+    samples: SampleCourses = field(default_factory=SampleCourses)
     setup_token: str | None = None
 
 
@@ -38,7 +38,7 @@ async def _prepare(settings: PracticaSettings, database_url: str) -> FirstRun:
     try:
         result = FirstRun()
         if settings.practica_sample_courses:
-            result.published = await publish_sample_courses(sessions, course_directories())
+            result.samples = await publish_sample_courses(sessions, course_directories())
         async with sessions() as session, session.begin():
             result.setup_token = await issue_setup_token(session)
         return result

@@ -113,8 +113,11 @@ class Supervisor:
         """Sample courses on an empty catalogue, a setup link while no admin exists (:mod:`practica.first_run`)."""
         with self.console.status("Preparing the first run…"):
             self.first_run = prepare(self.settings, env["DATABASE_URL"])
-        if self.first_run.published:
-            self.console.print(f"Published the sample courses: {', '.join(self.first_run.published)}", highlight=False)
+        samples = self.first_run.samples
+        if samples.published:
+            self.console.print(f"Published the sample courses: {', '.join(samples.published)}", highlight=False)
+        for directory, reason in samples.skipped.items():
+            self.console.print(f"[yellow]Sample course {directory} not published:[/] {reason}", highlight=False)
         if self.first_run.setup_token is not None:
             log.info("setup link issued (no admin yet)", path=f"/setup/{self.first_run.setup_token}")
 

@@ -7,6 +7,7 @@ so an operator who removed or replaced them never sees them come back.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import structlog
@@ -27,32 +28,40 @@ def course_directories(directory: Path = SAMPLE_COURSES) -> list[Path]:
     return sorted(path.parent for path in directory.glob("*/course.yaml"))
 
 
-async def publish_sample_courses(sessions: async_sessionmaker[AsyncSession], directories: list[Path]) -> list[str]:
-    """Publish each course of ``directories`` when no course exists; the ids published.
+@dataclass
+class SampleCourses:
+    """What one start-up did: the course ids published, and the directories skipped with why."""
+
+    published: list[str] = field(default_factory=list)
+    skipped: dict[Path, str] = field(default_factory=dict)
+
+
+async def publish_sample_courses(sessions: async_sessionmaker[AsyncSession], directories: list[Path]) -> SampleCourses:
+    """Publish each course of ``directories`` when no course exists.
 
     Each course is its own transaction: one that fails to load or publish is
     logged and skipped, and the others are still published.
     """
+    result = SampleCourses()
     async with sessions() as session:
         if await session.scalar(select(select(Course.id).exists())):
-            return []
-    published: list[str] = []
-    for course_directory in directories:
-        if (course_id := await _publish_one(sessions, course_directory)) is not None:
-            published.append(course_id)
-    return published
+            return result
+    for directory in directories:
+        try:
+            result.published.append(await _publish_one(sessions, directory))
+        except LessonFormatError as error:
+            result.skipped[directory] = "; ".join(str(problem) for problem in error.problems)
+        except (ImportSourceError, OSError) as error:
+            result.skipped[directory] = str(error)
+        else:
+            continue
+        log.warning("sample course not published", directory=str(directory), reason=result.skipped[directory])
+    return result
 
 
-async def _publish_one(sessions: async_sessionmaker[AsyncSession], directory: Path) -> str | None:
-    try:
-        loaded = load(directory)
-        async with sessions() as session, session.begin():
-            publication = await publish(session, loaded, str(directory), performer=None)
-    except LessonFormatError as error:
-        log.warning("sample course not published", directory=str(directory), problems=[str(p) for p in error.problems])
-        return None
-    except (ImportSourceError, OSError) as error:
-        log.warning("sample course not published", directory=str(directory), error=str(error))
-        return None
+async def _publish_one(sessions: async_sessionmaker[AsyncSession], directory: Path) -> str:
+    loaded = load(directory)
+    async with sessions() as session, session.begin():
+        publication = await publish(session, loaded, str(directory), performer=None)
     log.info("sample course published", course=publication.course_id, version=publication.version)
     return publication.course_id
