@@ -47,8 +47,15 @@ async def _prepare(settings: PracticaSettings, database_url: str) -> FirstRun:
 
 
 def setup_message(settings: PracticaSettings, token: str) -> str:
-    """The lines ``practica up`` prints while no admin exists."""
-    link = f"http://{settings.practica_host}:{settings.practica_port}/setup/{token}"
+    """The lines ``practica up`` prints while no admin exists.
+
+    The link is on ``PRACTICA_PUBLIC_URL`` when it is set (behind a proxy, the address browsers use),
+    otherwise on the address ``practica up`` serves, whose port its default does not follow.
+    """
+    base = f"http://{settings.practica_host}:{settings.practica_port}"
+    if "practica_public_url" in settings.model_fields_set:
+        base = settings.practica_public_url.rstrip("/")
+    link = f"{base}/setup/{token}"
     return (
         "  No admin yet. Sign up, confirm your email, sign in, then open this one-time link to become admin\n"
         f"  (valid 24 h, once; a new one is printed at each start until an admin exists):\n"

@@ -115,9 +115,12 @@ class Supervisor:
             self.first_run = prepare(self.settings, env["DATABASE_URL"])
         samples = self.first_run.samples
         if samples.published:
-            self.console.print(f"Published the sample courses: {', '.join(samples.published)}", highlight=False)
+            published = ", ".join(samples.published)
+            self.console.print(f"Published the sample courses: {published}", highlight=False, soft_wrap=True)
         for directory, reason in samples.skipped.items():
-            self.console.print(f"[yellow]Sample course {directory} not published:[/] {reason}", highlight=False)
+            self.console.print(
+                f"[yellow]Sample course {directory} not published:[/] {reason}", highlight=False, soft_wrap=True
+            )
         if self.first_run.setup_token is not None:
             log.info("setup link issued (no admin yet)", path=f"/setup/{self.first_run.setup_token}")
 

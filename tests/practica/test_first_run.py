@@ -52,6 +52,8 @@ def test_the_setting_turns_the_samples_off_but_not_the_setup_link(practica_db_ur
     message = setup_message(settings, first_run.setup_token)
     assert f"http://127.0.0.1:8000/setup/{first_run.setup_token}" in message
     assert "practica user set-role EMAIL admin" in message
+    behind_a_proxy = PracticaSettings(practica_home=tmp_path, practica_public_url="https://learn.example.org/")
+    assert "    https://learn.example.org/setup/abc\n" in setup_message(behind_a_proxy, "abc")
 
 
 def test_a_sample_course_that_fails_to_load_is_logged_and_the_others_published(
