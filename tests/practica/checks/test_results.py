@@ -12,11 +12,13 @@ import pytest
 from practica.checks.results import (
     MESSAGE_CAP,
     OUTPUT_CAP,
+    CaseResult,
     CaseStatus,
     ResultsFormatError,
     describe_import_failure,
     normalise,
 )
+from practica.learning.schemas import TestResult as ShownResult
 
 PYTEST_FILE = """
 import pytest
@@ -217,3 +219,11 @@ def test_an_xml_bomb_is_refused() -> None:
     bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><testsuite>&b;</testsuite>'
     with pytest.raises(ResultsFormatError, match="entities are not allowed"):
         normalise(bomb, "junit")
+
+
+def test_the_learner_is_shown_the_output_once() -> None:
+    """The message and, beside it, the whole output; an output that is already the message is not sent twice."""
+    with_message = ShownResult.model_validate(CaseResult("t", CaseStatus.ERROR, "build failed: a.go:3", "a.go:3: x\n"))
+    assert (with_message.message, with_message.output) == ("build failed: a.go:3", "a.go:3: x\n")
+    only_output = ShownResult.model_validate(CaseResult("t", CaseStatus.FAIL, "", "boom\n"))
+    assert (only_output.message, only_output.output) == ("boom\n", "")
