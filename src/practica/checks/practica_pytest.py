@@ -80,6 +80,14 @@ def _keep_sources_in_memory(directory: Path) -> None:
         linecache.cache[str(path)] = (len(text), None, text.splitlines(keepends=True), str(path))
 
 
+def _real_stderr() -> int:
+    """A copy of descriptor 2 made before pytest's capture replaces it (not inherited); -1 when there is none."""
+    try:
+        return os.dup(2)
+    except OSError:
+        return -1
+
+
 class Guard:
     """The plugin object handed to ``pytest.main``."""
 
@@ -108,7 +116,7 @@ def main(args: list[str]) -> None:
     if "no:cacheprovider" not in args:
         args = ["-p", "no:cacheprovider", *args]  # the cache would be written into the deleted tests' directory
     code = INTERNAL_ERROR
-    stderr = os.dup(2)  # before pytest's capture replaces descriptor 2; not inherited (os.dup's default)
+    stderr = _real_stderr()
     try:
         code = int(pytest.main(args, plugins=[Guard(TESTS, channel, stderr)]))
     except BaseException:
