@@ -1582,6 +1582,12 @@ export interface components {
             /** Name */
             name: string;
             /**
+             * Output
+             * @description All the test printed (a compiler's whole output for a build that failed), capped; empty when the message is that output.
+             * @default
+             */
+            output: string;
+            /**
              * Status
              * @enum {string}
              */

@@ -34,8 +34,14 @@ describe("CheckPanel", () => {
         verdict: "1 of 2 tests failed",
         finished_at: "2025-01-01T00:00:03Z",
         tests: [
-          { name: "test_add", status: "pass", message: "", duration_s: 0.01 },
-          { name: "test_sub", status: "fail", message: "assert 1 == 2\n  where 1 = sub(3, 2)", duration_s: 0.02 },
+          { name: "test_add", status: "pass", message: "", output: "", duration_s: 0.01 },
+          {
+            name: "test_sub",
+            status: "fail",
+            message: "assert 1 == 2\n  where 1 = sub(3, 2)",
+            output: "",
+            duration_s: 0.02,
+          },
         ],
       },
     ];
@@ -60,13 +66,12 @@ describe("CheckPanel", () => {
 
     const results = screen.getByRole("list", { name: "Test results" });
     const items = within(results).getAllByRole("listitem");
-    expect(items).toHaveLength(2);
-    expect(items[0]).toHaveTextContent("test_add");
-    expect(items[0]).toHaveTextContent("Passed");
-    expect(items[1]).toHaveTextContent("test_sub");
-    expect(items[1]).toHaveTextContent("Failed");
-    const message = items[1]!.querySelector("pre");
+    expect(items).toHaveLength(1);
+    expect(items[0]).toHaveTextContent("test_sub");
+    expect(items[0]).toHaveTextContent("Failed");
+    const message = items[0]!.querySelector("pre");
     expect(message?.textContent).toBe("assert 1 == 2\n  where 1 = sub(3, 2)");
+    expect(screen.getByRole("button", { name: "1 passed test" })).toHaveAttribute("aria-expanded", "false");
     expect(screen.getByText("1 of 2 tests passed")).toBeInTheDocument();
   });
 
@@ -74,7 +79,7 @@ describe("CheckPanel", () => {
     vi.useFakeTimers();
     const answers: Check[] = [
       { ...base, status: "running" },
-      { ...base, status: "passed", tests: [{ name: "test_ok", status: "pass", message: "", duration_s: null }] },
+      { ...base, status: "passed", tests: [{ name: "test_ok", status: "pass", message: "", output: "", duration_s: null }] },
     ];
     const { calls } = mockFetch({
       "POST /api/courses/py/lessons/intro/checks": jsonResponse(base, 202),
@@ -97,7 +102,8 @@ describe("CheckPanel", () => {
     await act(() => vi.advanceTimersByTimeAsync(500));
     expect(polls()).toBe(2);
     expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Passed");
-    expect(within(screen.getByRole("list", { name: "Test results" })).getByText("test_ok")).toBeInTheDocument();
+    await act(async () => fireEvent.click(screen.getByRole("button", { name: "1 passed test" })));
+    expect(within(screen.getByRole("list", { name: "Passed tests" })).getByText("test_ok")).toBeInTheDocument();
 
     await act(() => vi.advanceTimersByTimeAsync(5000));
     expect(polls()).toBe(2);

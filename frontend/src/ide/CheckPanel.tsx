@@ -2,10 +2,11 @@ import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
 import { ApiError, errorMessage } from "../api/client";
 import { checkQuery, isFinal, useStartCheck } from "../api/queries/learning";
-import type { Check, CheckStatus, TestStatus } from "../api/types";
+import type { Check, CheckStatus } from "../api/types";
 import { ErrorText } from "../components/Messages";
 import { cx } from "../components/cx";
 import styles from "./CheckPanel.module.css";
+import { TestResults, shownText } from "./TestResults";
 
 export { isFinal };
 
@@ -29,15 +30,6 @@ const STATUS_TEXT: Record<CheckStatus, string> = {
   error: "Error",
 };
 
-const TEST_TEXT: Record<TestStatus, string> = {
-  pass: "Passed",
-  fail: "Failed",
-  error: "Error",
-  skip: "Skipped",
-};
-
-const TEST_ICON: Record<TestStatus, string> = { pass: "✔", fail: "✘", error: "!", skip: "–" };
-
 const STATUS_CLASS: Record<CheckStatus, string | undefined> = {
   queued: undefined,
   running: undefined,
@@ -46,12 +38,19 @@ const STATUS_CLASS: Record<CheckStatus, string | undefined> = {
   error: styles.checkError,
 };
 
-const TEST_CLASS: Record<TestStatus, string | undefined> = {
-  pass: styles.testPass,
-  fail: styles.testFail,
-  error: styles.testError,
-  skip: undefined,
+/** Why a check ended, when the status alone does not say it (a failed test is just "Failed"). */
+const VERDICT_TEXT: Record<string, string> = {
+  timeout: "time limit reached",
+  oom: "out of memory",
+  output_limit: "too much output",
+  overloaded: "the server was too busy",
 };
+
+/** The check's one status: "Failed", and why when the tests alone do not say it ("Failed: time limit reached"). */
+function statusText(check: Check): string {
+  const why = check.verdict ? VERDICT_TEXT[check.verdict] : undefined;
+  return why ? `${STATUS_TEXT[check.status]}: ${why}` : STATUS_TEXT[check.status];
+}
 
 /** The check followed (as last read), and why the last read failed, while it is queued or running. */
 function useFollowedCheck(followed: Check | null, pollIntervalMs: number) {
@@ -145,7 +144,7 @@ export function CheckPanel({
         aria-label="Check status"
         className={cx(styles.checkStatus, check && STATUS_CLASS[check.status])}
       >
-        {starting ? "Submitting…" : check ? STATUS_TEXT[check.status] : "Not checked yet"}
+        {starting ? "Submitting…" : check ? statusText(check) : "Not checked yet"}
       </p>
       {waitSeconds > 0 && (
         <p className="notice" role="alert">
@@ -158,7 +157,6 @@ export function CheckPanel({
       )}
       {check && isFinal(check.status) && (
         <>
-          {check.verdict && <p>{check.verdict}</p>}
           {check.retried_because && (
             <p className="muted small-text" role="note" aria-label="Checked again">
               Checked twice: {check.retried_because}. The first run does not count.
@@ -169,28 +167,10 @@ export function CheckPanel({
               {passedCount} of {check.tests.length} {check.tests.length === 1 ? "test" : "tests"} passed
             </p>
           )}
-          {check.detail && <pre className={styles.checkDetail}>{check.detail}</pre>}
+          {check.detail.trim() && <pre className={styles.checkDetail}>{shownText(check.detail)}</pre>}
         </>
       )}
-      {check && check.tests.length > 0 && (
-        <ul className={styles.testResults} aria-label="Test results">
-          {check.tests.map((test, index) => (
-            <li key={`${index}-${test.name}`} className={cx(styles.test, TEST_CLASS[test.status])}>
-              <div className={styles.testLine}>
-                <span aria-hidden="true">
-                  {TEST_ICON[test.status]}
-                </span>
-                <span className={styles.testName}>{test.name}</span>
-                <span className={styles.testStatus}>{TEST_TEXT[test.status]}</span>
-                {test.duration_s !== null && (
-                  <span className={cx(styles.testDuration, "muted")}>{test.duration_s.toFixed(2)} s</span>
-                )}
-              </div>
-              {test.message && <pre className={styles.testMessage}>{test.message}</pre>}
-            </li>
-          ))}
-        </ul>
-      )}
+      {check && isFinal(check.status) && <TestResults tests={check.tests} />}
     </section>
   );
 }

@@ -19,6 +19,11 @@ What it guards, once the learner's code is imported into this process:
 - The process ends with ``os._exit`` right after pytest: no ``atexit`` hook,
   finaliser or leftover thread of the learner's runs after the report.
 
+It also notes each test as it starts (``practica: running NODEID``) on the
+real standard error, which pytest's capture does not swallow: a check ended
+at the time limit can then say which test was running. The learner's code
+can print such a line too, which only misleads the learner about their own run.
+
 What it cannot guard: the learner's code runs inside this process, so it can
 read the tests while they are imported (collection) and can change the
 runner's memory (its hooks, its report) before the report is written.
@@ -41,6 +46,7 @@ import pytest
 PR_SET_DUMPABLE = 4
 REPORT_FD = 3
 INTERNAL_ERROR = 3  # pytest's own exit code for a crash of the runner
+RUNNING_MARK = "practica: running "  # read back by practica.checks.runner (RUNNING_MARK there)
 TESTS = Path(__file__).resolve().parent / "tests"
 
 
@@ -74,12 +80,25 @@ def _keep_sources_in_memory(directory: Path) -> None:
         linecache.cache[str(path)] = (len(text), None, text.splitlines(keepends=True), str(path))
 
 
+def _real_stderr() -> int:
+    """A copy of descriptor 2 made before pytest's capture replaces it (not inherited); -1 when there is none."""
+    try:
+        return os.dup(2)
+    except OSError:
+        return -1
+
+
 class Guard:
     """The plugin object handed to ``pytest.main``."""
 
-    def __init__(self, tests: Path, channel: bool) -> None:
+    def __init__(self, tests: Path, channel: bool, stderr: int) -> None:
         self.tests = tests
         self.channel = channel
+        self.stderr = stderr
+
+    def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.write(self.stderr, (RUNNING_MARK + nodeid + "\n").encode("utf-8", "replace"))
 
     def pytest_collection_finish(self, session: Any) -> None:
         if self.tests.is_dir():
@@ -97,8 +116,9 @@ def main(args: list[str]) -> None:
     if "no:cacheprovider" not in args:
         args = ["-p", "no:cacheprovider", *args]  # the cache would be written into the deleted tests' directory
     code = INTERNAL_ERROR
+    stderr = _real_stderr()
     try:
-        code = int(pytest.main(args, plugins=[Guard(TESTS, channel)]))
+        code = int(pytest.main(args, plugins=[Guard(TESTS, channel, stderr)]))
     except BaseException:
         traceback.print_exc()
     finally:

@@ -5,7 +5,11 @@ TAP 14 (bats), ``go test -json``'s event stream, libtest's JSON (``cargo
 test``) or Exercism's ``results.json``. :func:`normalise` turns any of them
 into :class:`CaseResult` rows: name, status, message, output (capped) and
 duration. A build that failed before any test ran is one ``error`` row whose
-message names the first ``file:line`` the compiler complained about.
+message names the first ``file:line`` the compiler complained about; a
+Python file that could not be imported (pytest's "collection failure") is one
+``error`` row whose message is ``solution.py, line 3: SyntaxError: …``.
+Messages and outputs lose their terminal escapes (colours) and empty
+``Captured …`` sections, and are cut at a cap with a marker saying how much.
 """
 
 from __future__ import annotations
@@ -65,10 +69,45 @@ class ResultsFormatError(ValueError):
     """The runner's report could not be read; the check is an infrastructure error."""
 
 
+_ANSI_ESCAPE = re.compile(r"(?:\x1b|#x1B)(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)|[@-Z\\-_])")
+_EMPTY_CAPTURED = re.compile(r"^-+ Captured [\w ]+ -+\n(?=\s*(?:-+ Captured [\w ]+ -+$|\Z))", re.MULTILINE)
+
+
 def cap(text: str, limit: int) -> str:
+    """The text cut at ``limit`` with a marker, without empty ``Captured …`` headers or terminal escapes.
+
+    pytest's JUnit XML writes ESC as ``#x1B`` (XML cannot hold it): that form goes too.
+    """
+    text = _EMPTY_CAPTURED.sub("", _ANSI_ESCAPE.sub("", text))
+    if not text.strip():
+        return ""
     if len(text) <= limit:
         return text
     return text[:limit] + f"\n… [{len(text) - limit} more characters truncated]"
+
+
+WORKSPACE = "/workspace/"
+_FILE_LINE = re.compile(r'File "(?P<file>[^"]+)", line (?P<line>\d+)')
+_FRAME = re.compile(r"^(?P<file>[^\s<][^:]*):(?P<line>\d+): in ")
+_RAISED = re.compile(r"^E\s+(?P<error>[A-Za-z_][\w.]*(?:Error|Exception|Exit|Warning)\b:?.*)$")
+
+
+def describe_import_failure(traceback: str) -> str | None:
+    """``solution.py, line 3: SyntaxError: invalid syntax`` from pytest's traceback of a module it could not import.
+
+    The place is the ``File "…", line N`` a SyntaxError names, else the last frame (where the import failed);
+    paths in the workspace are shown relative to it. None when the traceback names no error.
+    """
+    lines = traceback.splitlines()
+    raised = [match["error"].strip() for line in lines if (match := _RAISED.match(line))]
+    if not raised:
+        return None
+    places = [match for line in lines if (match := _FILE_LINE.search(line)) and line.startswith("E")]
+    places = places or [match for line in lines if (match := _FRAME.match(line))]
+    if not places:
+        return raised[-1]
+    file = places[-1]["file"].removeprefix(WORKSPACE)
+    return f"{file}, line {places[-1]['line']}: {raised[-1]}"
 
 
 def normalise(report: str, format_name: str) -> list[CaseResult]:
@@ -94,6 +133,9 @@ def parse_junit(report: str) -> list[CaseResult]:
     return [_junit_case(case) for case in root.iter("testcase")]
 
 
+PYTEST_COLLECTION_FAILURE = "collection failure"  # pytest's message for a test module it could not import
+
+
 def _junit_case(case: Element) -> CaseResult:
     classname, name = case.get("classname", ""), case.get("name", "?")
     full_name = f"{classname}::{name}" if classname else name
@@ -104,6 +146,8 @@ def _junit_case(case: Element) -> CaseResult:
         if element is not None:
             message = element.get("message") or (element.text or "").strip()
             detail = (element.text or "").strip()
+            if status is CaseStatus.ERROR and message == PYTEST_COLLECTION_FAILURE:
+                message = describe_import_failure(detail) or message
             if detail and detail != message:
                 output = detail + ("\n" + output if output else "")
             return CaseResult(full_name, status, cap(message, MESSAGE_CAP), cap(output, OUTPUT_CAP), duration)

@@ -110,6 +110,16 @@ async def _report(runtime: Runtime, env_id: str, plan: CheckPlan, result: ExecRe
         return None
 
 
+RUNNING_MARK = b"practica: running "  # the pytest launcher's note of each test it starts (practica_pytest.py)
+
+
+def timeout_detail(lesson: Lesson, result: ExecResult) -> str:
+    """What the learner reads: the limit, and the test that was running when the launcher noted one."""
+    running = [line[len(RUNNING_MARK) :] for line in result.stderr.splitlines() if line.startswith(RUNNING_MARK)]
+    where = f" while running {running[-1].decode(errors='replace')[:300]}" if running else ""
+    return f"The check stopped at the time limit (the limit is {lesson.limits.time_s:g} s){where}."
+
+
 def classify(lesson: Lesson, result: ExecResult, report: str | None, duration_s: float) -> CheckRun:
     """Turn how the command ended and what it reported into a verdict; finished tests keep their result."""
     cases: list[CaseResult] = []
@@ -119,6 +129,8 @@ def classify(lesson: Lesson, result: ExecResult, report: str | None, duration_s:
             cases = normalise(report, lesson.check.results.format.value)
         except ResultsFormatError as error:
             detail = str(error)
+    if result.reason is EndReason.TIMEOUT:
+        return CheckRun(Verdict.TIMEOUT, cases, duration_s, timeout_detail(lesson, result))
     if result.reason in _END_VERDICTS:
         return CheckRun(_END_VERDICTS[result.reason], cases, duration_s, detail or result.reason.value)
     if not cases:

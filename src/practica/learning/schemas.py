@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from pydantic import AliasChoices, BaseModel, ConfigDict, Field
+from pydantic import AliasChoices, BaseModel, ConfigDict, Field, model_validator
 
 from practica.accounts.models import User
 from practica.learning.workspaces import WorkspaceState
@@ -47,7 +47,18 @@ class TestResult(BaseModel):  # a CaseResult: its message, else its output (a do
     name: str
     status: Literal["pass", "fail", "error", "skip"]
     message: str = Field(validation_alias=AliasChoices("shown", "message"))
+    output: str = Field(
+        "",
+        description="All the test printed (a compiler's whole output for a build that failed), capped; "
+        "empty when the message is that output.",
+    )
     duration_s: float | None
+
+    @model_validator(mode="after")
+    def _output_not_twice(self) -> TestResult:
+        if self.output.strip() == self.message.strip():
+            self.output = ""
+        return self
 
 
 class CheckView(BaseModel):  # a CheckAttempt, whose ``results`` are the tests

@@ -9,7 +9,16 @@ from pathlib import Path
 
 import pytest
 
-from practica.checks.results import OUTPUT_CAP, CaseStatus, ResultsFormatError, normalise
+from practica.checks.results import (
+    MESSAGE_CAP,
+    OUTPUT_CAP,
+    CaseResult,
+    CaseStatus,
+    ResultsFormatError,
+    describe_import_failure,
+    normalise,
+)
+from practica.learning.schemas import TestResult as ShownResult
 
 PYTEST_FILE = """
 import pytest
@@ -74,6 +83,72 @@ def test_pytest_junit_xml(tmp_path: Path) -> None:
     assert len(results["test_noisy"].output) < OUTPUT_CAP + 100
     assert "truncated" in results["test_noisy"].output
     assert results["test_adds"].duration_s is not None
+    assert "Captured" not in results["test_adds"].output  # pytest's empty "Captured log call" and the like
+
+
+def run_pytest_junit(directory: Path, *options: str) -> str:
+    report = directory / "report.xml"
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *options, f"--junitxml={report}"]
+    subprocess.run(command, cwd=directory, capture_output=True, check=False)
+    return report.read_text()
+
+
+@pytest.mark.parametrize(
+    ("source", "message"),
+    [
+        ("def add(a, b)\n    return a + b\n", "solution.py, line 1: SyntaxError: expected ':'"),
+        (
+            "import os\nimport no_such_module\n",
+            "solution.py, line 2: ModuleNotFoundError: No module named 'no_such_module'",
+        ),
+        ("x = 1\nraise ValueError('bad')\n", "solution.py, line 2: ValueError: bad"),
+    ],
+)
+def test_a_module_that_does_not_import_names_the_file_line_and_error(tmp_path: Path, source: str, message: str) -> None:
+    (tmp_path / "solution.py").write_text(source)
+    (tmp_path / "test_solution.py").write_text(
+        "from solution import add\n\ndef test_add():\n    assert add(1, 2) == 3\n"
+    )
+    (result,) = normalise(run_pytest_junit(tmp_path), "junit")
+    assert result.status is CaseStatus.ERROR
+    assert result.message.endswith(message), result
+    assert result.message.removesuffix(message) in ("", str(tmp_path) + "/")
+
+
+def test_a_workspace_path_is_shown_relative_to_the_workspace() -> None:
+    traceback = (
+        "tests/test_add.py:1: in <module>\n    from solution import add\n"
+        'E     File "/workspace/lib/solution.py", line 3\nE       def add(a, b)\nE   SyntaxError: invalid syntax'
+    )
+    assert describe_import_failure(traceback) == "lib/solution.py, line 3: SyntaxError: invalid syntax"
+    assert describe_import_failure("nothing that names an error") is None
+
+
+HOSTILE = "\x1b[31m<img src=x onerror=alert(1)>\x1b]0;title\x07</pre>" + "A" * 1_000_000
+HOSTILE_SHOWN = "<img src=x onerror=alert(1)></pre>"
+
+
+def test_a_hostile_message_is_plain_text_without_escapes_and_cut_with_a_marker() -> None:
+    """HTML stays text for the browser to show as text; terminal escapes go; a 1 MB message is cut, saying so."""
+    test = {"name": "t", "status": "fail", "message": HOSTILE, "output": HOSTILE}
+    (result,) = normalise(json.dumps({"version": 2, "status": "fail", "tests": [test]}), "exercism")
+    assert result.message.startswith(HOSTILE_SHOWN + "AAA")
+    assert "\x1b" not in result.message + result.output
+    cut = len(HOSTILE_SHOWN) + 1_000_000 - MESSAGE_CAP
+    assert (
+        result.message
+        == HOSTILE_SHOWN + "A" * (MESSAGE_CAP - len(HOSTILE_SHOWN)) + f"\n… [{cut} more characters truncated]"
+    )
+    assert len(result.output) < OUTPUT_CAP + 100
+
+
+def test_pytests_escaped_terminal_escapes_go_too(tmp_path: Path) -> None:
+    """XML cannot hold ESC: pytest writes a printed escape as ``#x1B``, which is dropped like the escape."""
+    source = "def test_colour():\n    print(chr(27) + '[31mred' + chr(27) + '[0m')\n    assert False\n"
+    (tmp_path / "test_colour.py").write_text(source)
+    (result,) = normalise(run_pytest_junit(tmp_path, "-o", "junit_logging=all"), "junit")
+    assert "\nred\n" in result.output
+    assert "#x1B" not in result.output, result.output
 
 
 def test_node_tap(tmp_path: Path) -> None:
@@ -144,3 +219,11 @@ def test_an_xml_bomb_is_refused() -> None:
     bomb = '<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;">]><testsuite>&b;</testsuite>'
     with pytest.raises(ResultsFormatError, match="entities are not allowed"):
         normalise(bomb, "junit")
+
+
+def test_the_learner_is_shown_the_output_once() -> None:
+    """The message and, beside it, the whole output; an output that is already the message is not sent twice."""
+    with_message = ShownResult.model_validate(CaseResult("t", CaseStatus.ERROR, "build failed: a.go:3", "a.go:3: x\n"))
+    assert (with_message.message, with_message.output) == ("build failed: a.go:3", "a.go:3: x\n")
+    only_output = ShownResult.model_validate(CaseResult("t", CaseStatus.FAIL, "", "boom\n"))
+    assert (only_output.message, only_output.output) == ("boom\n", "")

@@ -143,3 +143,29 @@ async def test_programs_the_tests_start_cannot_reach_the_report_channel(bwrap_ru
     run = await run_check(bwrap_runtime, lesson, solution(source), {**tests, "conftest.py": WORKSPACE_ON_PATH})
     assert run.verdict is Verdict.FAILED, run
     assert "reopen=PermissionError inherit=closed" in run.cases[0].message, run.cases[0]
+
+
+async def test_a_syntax_error_names_the_file_the_line_and_the_error(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path, check=CURRENT_CHECK)
+    source = "def add(a, b):\n    return a + b\n\nprint(add(1, 2)\n"
+    run = await run_check(bwrap_runtime, lesson, solution(source), {**tests, "conftest.py": WORKSPACE_ON_PATH})
+    assert run.verdict is Verdict.FAILED, run
+    (case,) = run.cases
+    assert case.status is CaseStatus.ERROR
+    assert case.message == "solution.py, line 4: SyntaxError: '(' was never closed", case
+
+
+async def test_an_import_error_names_the_file_the_line_and_the_error(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path, check=CURRENT_CHECK)
+    source = "import no_such_module\n\ndef add(a, b):\n    return a + b\n"
+    run = await run_check(bwrap_runtime, lesson, solution(source), {**tests, "conftest.py": WORKSPACE_ON_PATH})
+    (case,) = run.cases
+    assert case.message == "solution.py, line 1: ModuleNotFoundError: No module named 'no_such_module'", case
+
+
+async def test_a_timeout_names_the_test_that_was_running_and_the_limit(bwrap_runtime: Runtime, tmp_path: Path) -> None:
+    lesson, tests, _ = lesson_at(tmp_path, check=CURRENT_CHECK, limits={"time_s": 3})
+    source = "def add(a, b):\n    while True:\n        pass\n"
+    run = await run_check(bwrap_runtime, lesson, solution(source), {**tests, "conftest.py": WORKSPACE_ON_PATH})
+    assert run.verdict is Verdict.TIMEOUT
+    assert run.detail == "The check stopped at the time limit (the limit is 3 s) while running test_add.py::test_add."

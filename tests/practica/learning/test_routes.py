@@ -140,6 +140,7 @@ async def test_open_a_lesson_fail_a_check_fix_it_and_pass(site: Site) -> None:
     assert failed["status"] == "failed"
     assert failed["tests"][0]["status"] == "fail"
     assert failed["tests"][0]["message"]
+    assert "NotImplementedError" in failed["tests"][0]["output"]  # the traceback, beside the message
     lesson = (await client.get("/api/courses/basics/lessons/add")).json()
     assert (lesson["hints"], lesson["hints_hidden"], lesson["failed_checks"]) == (["Use +."], 0, 1)
     assert (lesson["last_check"]["id"], lesson["last_check"]["status"]) == (failed["id"], "failed")
