@@ -109,6 +109,8 @@ def platform(practica_db_url: str, chronicles_db_url: str, tmp_path: Path) -> It
         "PRACTICA_SANDBOX_UID_BASE": str(8_000_000 + (os.getpid() % 1000) * 1000),
         "PRACTICA_SANDBOX_UID_COUNT": "1000",
         "PRACTICA_CHECK_COOLDOWN": "0",
+        # Each test publishes the courses it needs (the first run's samples: tests/practica/test_first_run.py).
+        "PRACTICA_SAMPLE_COURSES": "false",
     }
     log = tmp_path / "practica-up.log"
     with running_service([sys.executable, "-m", "practica", "up"], env, f"http://127.0.0.1:{web}", log=log) as base:
