@@ -1,7 +1,7 @@
 import { notifyManager, QueryClientProvider } from "@tanstack/react-query";
 import { render as renderElement, type RenderOptions } from "@testing-library/react";
 import type { ReactElement, ReactNode } from "react";
-import { vi } from "vitest";
+import { afterEach, beforeEach, vi } from "vitest";
 import { createQueryClient } from "./api/queryClient";
 
 // The app's query client tells React of new data after a zero timeout; here it does so in a microtask,
@@ -66,4 +66,13 @@ export function mockFetch(routes: Record<string, Handler | Response>) {
 export function setCookie(name: string, value: string | null) {
   document.cookie =
     value === null ? `${name}=; expires=Thu, 01 Jan 1970 00:00:00 GMT; path=/` : `${name}=${value}; path=/`;
+}
+
+/** Each test of the file runs with a CSRF cookie set, and afterwards the cookie and any stubbed fetch are gone. */
+export function signedInWithCsrfCookie() {
+  beforeEach(() => setCookie("practica_csrf", "c"));
+  afterEach(() => {
+    setCookie("practica_csrf", null);
+    vi.unstubAllGlobals();
+  });
 }

@@ -1,10 +1,10 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { DraftPage, DraftSummary, DraftView, Me } from "../api/types";
 import { AuthProvider } from "../auth/AuthContext";
-import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, signedInWithCsrfCookie } from "../test-utils";
 import { AuthoringPage } from "./AuthoringPage";
 
 const AUTHOR: Me = { id: 7, email: "grace@example.com", display_name: "Grace", role: "author", organizations: [] };
@@ -48,11 +48,7 @@ function renderPage() {
   );
 }
 
-beforeEach(() => setCookie("practica_csrf", "c"));
-afterEach(() => {
-  setCookie("practica_csrf", null);
-  vi.unstubAllGlobals();
-});
+signedInWithCsrfCookie();
 
 describe("AuthoringPage", () => {
   it("lists the drafts with status and progress, refreshing while one validates", async () => {

@@ -1,9 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { DraftView, LessonReport, ValidationReport } from "../api/types";
-import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, signedInWithCsrfCookie } from "../test-utils";
 import { DraftPage } from "./DraftPage";
 
 // xterm.js needs a real browser (the preview's IDE would load it).
@@ -107,11 +107,7 @@ function renderDraft() {
   );
 }
 
-beforeEach(() => setCookie("practica_csrf", "c"));
-afterEach(() => {
-  setCookie("practica_csrf", null);
-  vi.unstubAllGlobals();
-});
+signedInWithCsrfCookie();
 
 describe("DraftPage", () => {
   it("polls while validating, shows the report and enables Publish once valid", async () => {

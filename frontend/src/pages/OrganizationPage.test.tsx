@@ -1,11 +1,11 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Me, OrganizationDetail, PendingInvitation } from "../api/types";
 import { AuthProvider } from "../auth/AuthContext";
 import { RequireAuth } from "../components/RequireAuth";
-import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, signedInWithCsrfCookie } from "../test-utils";
 import { InvitationPage } from "./InvitationPage";
 import { OrganizationPage } from "./OrganizationPage";
 import { OrganizationsPage } from "./OrganizationsPage";
@@ -71,11 +71,7 @@ function renderAt(path: string, me: Me | null) {
   );
 }
 
-beforeEach(() => setCookie("practica_csrf", "c"));
-afterEach(() => {
-  setCookie("practica_csrf", null);
-  vi.unstubAllGlobals();
-});
+signedInWithCsrfCookie();
 
 describe("OrganizationPage", () => {
   it("lists the members and sends an invitation by email", async () => {

@@ -1,11 +1,11 @@
 import { screen, waitFor } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter, Route, Routes } from "react-router";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Me } from "../api/types";
 import { AuthProvider } from "../auth/AuthContext";
 import { RequireAuth } from "../components/RequireAuth";
-import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
+import { jsonResponse, mockFetch, render, signedInWithCsrfCookie } from "../test-utils";
 import { SetupPage } from "./SetupPage";
 
 const LEARNER: Me = { id: 1, email: "ada@example.com", display_name: "Ada", role: "learner", organizations: [] };
@@ -30,11 +30,7 @@ function renderAt(path: string, me: Me | null) {
   );
 }
 
-beforeEach(() => setCookie("practica_csrf", "c"));
-afterEach(() => {
-  setCookie("practica_csrf", null);
-  vi.unstubAllGlobals();
-});
+signedInWithCsrfCookie();
 
 describe("SetupPage", () => {
   it("makes the signed-in user admin with the link's token", async () => {

@@ -1,9 +1,9 @@
 import { screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { JobPage, JobView, QueueCounts } from "../../api/types";
-import { jsonResponse, mockFetch, render, setCookie } from "../../test-utils";
+import { jsonResponse, mockFetch, render, signedInWithCsrfCookie } from "../../test-utils";
 import { JobsPage } from "./JobsPage";
 
 const SUMMARY: QueueCounts[] = [
@@ -38,11 +38,7 @@ function renderJobs(refreshMs = 60_000) {
   );
 }
 
-beforeEach(() => setCookie("practica_csrf", "c"));
-afterEach(() => {
-  setCookie("practica_csrf", null);
-  vi.unstubAllGlobals();
-});
+signedInWithCsrfCookie();
 
 describe("JobsPage", () => {
   it("shows the counts per queue and retries a failed job", async () => {

@@ -1,10 +1,10 @@
 import { screen, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { MemoryRouter } from "react-router";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { AdminEnvironment, AdminUser, Me } from "../../api/types";
 import { AuthProvider } from "../../auth/AuthContext";
-import { jsonResponse, mockFetch, render, setCookie } from "../../test-utils";
+import { jsonResponse, mockFetch, render, signedInWithCsrfCookie } from "../../test-utils";
 import { EnvironmentsPage } from "./EnvironmentsPage";
 import { UsersPage } from "./UsersPage";
 
@@ -44,11 +44,7 @@ function renderWithAuth(node: React.ReactNode) {
   );
 }
 
-beforeEach(() => setCookie("practica_csrf", "c"));
-afterEach(() => {
-  setCookie("practica_csrf", null);
-  vi.unstubAllGlobals();
-});
+signedInWithCsrfCookie();
 
 describe("UsersPage", () => {
   it("goes to the next page only when the server says one follows", async () => {
