@@ -15,6 +15,7 @@ from chronicles.api import intake
 from chronicles.api.internal import schema as internal_api
 from chronicles.api.public import schema as public_api
 from chronicles.api.services import Services, request_services
+from chronicles.ingest.status import ingestion_status
 from chronicles.settings import ChroniclesSettings
 from servicekit.body_limit import BodyLimitMiddleware
 from servicekit.guard import install_input_guard
@@ -56,12 +57,21 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     # Added innermost first: request ids and metrics see every answer, the 413s and the headers included.
     app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS, default=OTHER_BODIES_MAX_BYTES)
     app.add_middleware(SecurityHeadersMiddleware, content_security_policy=API_CSP)
-    install_observability(app, services.metrics.registry, namespace="chronicles")
+    install_observability(app, services.metrics.registry, namespace="chronicles", refresh=_read_ingestion)
     app.include_router(ping_router(_engine))
     app.include_router(intake.router)  # POST /entries (producer tokens)
     app.include_router(internal_api.router())  # POST /internal/graphql (admin token)
     app.include_router(public_api.router(settings))  # POST /graphql (viewer tokens)
     return app
+
+
+async def _read_ingestion(request: Request) -> None:
+    """Consumer lag and pending dead letters from the database: every consume process reports there."""
+    services = request_services(request)
+    async with services.connection() as conn:
+        status = await ingestion_status(conn)
+    lags = ((row.consumer_group, row.topic, row.partition, row.lag) for row in status.consumers)
+    services.metrics.show_ingestion(lags, status.dead_letters_pending)
 
 
 def _own_checks(_path: str) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 SEARCH_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5)
@@ -32,6 +34,25 @@ class Metrics:
             buckets=SEARCH_BUCKETS,
             registry=self.registry,
         )
+
+        self.group_lag = Gauge(
+            "chronicles_consumer_group_lag",
+            "Messages behind the partition's end, as each consumer group last stored it (read at scrape)",
+            ["group", "topic", "partition"],
+            registry=self.registry,
+        )
+        self.dead_letters_pending = Gauge(
+            "chronicles_dead_letters_pending",
+            "Dead letters waiting for an operator (read at scrape)",
+            registry=self.registry,
+        )
+
+    def show_ingestion(self, lags: Iterable[tuple[str, str, int, int]], dead_letters_pending: int) -> None:
+        """The figures the database holds for every consumer process: (group, topic, partition, lag) rows."""
+        self.group_lag.clear()  # a partition no group reads any more must not keep its last lag
+        for group, topic, partition, lag in lags:
+            self.group_lag.labels(group, topic, str(partition)).set(lag)
+        self.dead_letters_pending.set(dead_letters_pending)
 
     def record_batch(self, source: str, inserted: int, duplicates: int, dead_lettered: int) -> None:
         self.ingested.labels(source).inc(inserted)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 import structlog
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -79,12 +79,24 @@ class ObservabilityMiddleware:
             self.metrics.record(scope, status, time.perf_counter() - started)
 
 
-def install_observability(app: FastAPI, registry: CollectorRegistry, namespace: str) -> None:
-    """Add request ids, HTTP metrics and ``GET /metrics`` to ``app``."""
+Refresh = Callable[[Request], Awaitable[None]]
+
+
+def install_observability(
+    app: FastAPI, registry: CollectorRegistry, namespace: str, *, refresh: Refresh | None = None
+) -> None:
+    """Add request ids, HTTP metrics and ``GET /metrics`` to ``app``.
+
+    ``refresh`` runs before each scrape: figures read from the database (queue
+    age, consumer lag) are as fresh as the scrape, and every replica of a
+    service reports the same ones.
+    """
     app.add_middleware(ObservabilityMiddleware, metrics=HttpMetrics(registry, namespace))
 
     @app.get("/metrics", include_in_schema=False)
-    async def prometheus_metrics() -> Response:
+    async def prometheus_metrics(request: Request) -> Response:
+        if refresh is not None:
+            await refresh(request)
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
 

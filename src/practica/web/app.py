@@ -21,7 +21,9 @@ from practica.accounts.csrf import CSRFMiddleware
 from practica.admin import routes as admin_routes
 from practica.authoring import routes as authoring_routes
 from practica.errors import PracticaError
+from practica.jobs.queue import QUEUES
 from practica.learning import routes as learning_routes
+from practica.monitoring.exporter import SystemMetrics
 from practica.organizations import routes as organizations_routes
 from practica.sandbox.settings import SandboxSettings
 from practica.services import Services, services_of
@@ -61,7 +63,7 @@ def create_app(
     install_input_guard(app)  # NUL bytes and out-of-range ids: 422 naming the parameter, on every route
     headers = web_app_headers(settings, services.sandbox_settings)
     app.add_middleware(PathHeadersMiddleware, headers_for=constant(headers))
-    install_observability(app, CollectorRegistry(), namespace="practica")
+    install_system_metrics(app, settings)
     trust_forwarded_headers(app, settings)
     app.add_exception_handler(PracticaError, _refusal)
     app.include_router(ping_router(_engine))
@@ -74,6 +76,17 @@ def create_app(
     app.include_router(dev_mail.router)
     spa.mount(app, static_dir)
     return app
+
+
+def install_system_metrics(app: FastAPI, settings: PracticaSettings) -> None:
+    """HTTP metrics, and the queue, check and disk figures read at each scrape (:mod:`practica.monitoring`)."""
+    registry = CollectorRegistry()
+    system = SystemMetrics(registry, settings.practica_home, QUEUES)
+
+    async def refresh(request: Request) -> None:
+        await system.refresh(_engine(request))
+
+    install_observability(app, registry, namespace="practica", refresh=refresh)
 
 
 async def _refusal(request: Request, error: Exception) -> Response:

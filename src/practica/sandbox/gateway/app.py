@@ -12,6 +12,7 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.middleware.cors import CORSMiddleware
+from prometheus_client import CollectorRegistry
 from starlette.responses import JSONResponse
 
 from practica.sandbox.gateway import files, ports, terminal
@@ -29,6 +30,7 @@ from practica.sandbox.runtime import (
 )
 from practica.sandbox.settings import SandboxSettings
 from servicekit.guard import install_input_guard
+from servicekit.http import install_observability
 from servicekit.path_headers import PathHeadersMiddleware
 
 ERRORS: dict[type[Exception], int] = {
@@ -75,6 +77,7 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
         allow_headers=["Authorization", "Content-Type"],
         max_age=600,
     )
+    install_observability(app, CollectorRegistry(), namespace="gateway")  # outermost: every answer counted
     for kind in ERRORS:
         app.add_exception_handler(kind, _error)
     app.include_router(files.router)

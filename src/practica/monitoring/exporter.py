@@ -1,0 +1,63 @@
+"""Practica's system figures as Prometheus gauges, read fresh at each scrape of the web app's ``/metrics``.
+
+They come from the database and the data volume, not from one process's
+memory, so every web replica reports the same figures and a worker that
+restarts loses none: the alert rules in ``deploy/prometheus/`` take the
+``max`` over replicas.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry, Gauge
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from practica.monitoring.queries import CHECK_WINDOW_MINUTES, check_waits, queue_figures
+
+
+class SystemMetrics:
+    def __init__(self, registry: CollectorRegistry, home: Path, queues: Sequence[str]) -> None:
+        self.home, self.queues = home, list(queues)
+        self.queue_ready = Gauge(
+            "practica_job_queue_ready", "Jobs ready to run and not yet taken", ["queue"], registry=registry
+        )
+        self.queue_oldest = Gauge(
+            "practica_job_queue_oldest_seconds",
+            "How long the oldest ready job has waited (0 for an empty queue)",
+            ["queue"],
+            registry=registry,
+        )
+        self.check_wait = Gauge(
+            "practica_check_wait_seconds",
+            f"Learners' checks finished in the last {CHECK_WINDOW_MINUTES} minutes: queued-to-result time",
+            ["quantile"],
+            registry=registry,
+        )
+        self.checks_finished = Gauge(
+            "practica_checks_finished_recent",
+            f"Learners' checks finished in the last {CHECK_WINDOW_MINUTES} minutes",
+            registry=registry,
+        )
+        self.disk_free = Gauge(
+            "practica_data_disk_free_bytes", "Free bytes on PRACTICA_HOME's volume", registry=registry
+        )
+        self.disk_size = Gauge("practica_data_disk_size_bytes", "Size of PRACTICA_HOME's volume", registry=registry)
+
+    async def refresh(self, engine: AsyncEngine) -> None:
+        async with engine.connect() as conn:
+            queues = {figures.queue: figures for figures in await queue_figures(conn)}
+            waits = await check_waits(conn)
+        for queue in sorted({*self.queues, *queues}):
+            figures = queues.get(queue)
+            self.queue_ready.labels(queue).set(figures.ready if figures else 0)
+            self.queue_oldest.labels(queue).set(figures.oldest_seconds if figures else 0.0)
+        self.check_wait.labels("0.5").set(waits.p50_seconds)
+        self.check_wait.labels("0.95").set(waits.p95_seconds)
+        self.checks_finished.set(waits.finished)
+        if self.home.is_dir():  # no data directory of its own when every database is remote
+            usage = shutil.disk_usage(self.home)
+            self.disk_free.set(usage.free)
+            self.disk_size.set(usage.total)

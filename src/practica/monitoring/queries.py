@@ -1,0 +1,59 @@
+"""The reads behind the system figures; each costs one index scan or a small aggregate per scrape."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+CHECK_WINDOW_MINUTES = 10
+
+_QUEUES = text(
+    """
+    SELECT j.queue_name, count(*),
+           coalesce(extract(epoch FROM now() - min(coalesce(j.scheduled_at, e.deferred_at))), 0)
+    FROM procrastinate_jobs AS j
+    LEFT JOIN LATERAL (
+        SELECT min(at) AS deferred_at FROM procrastinate_events WHERE job_id = j.id AND type = 'deferred'
+    ) AS e ON true
+    WHERE j.status = 'todo' AND (j.scheduled_at IS NULL OR j.scheduled_at <= now())
+    GROUP BY j.queue_name
+    """
+)
+_CHECK_WAITS = text(
+    f"""
+    SELECT count(*),
+           percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - queued_at)),
+           percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM finished_at - queued_at))
+    FROM check_attempts
+    WHERE finished_at > now() - interval '{CHECK_WINDOW_MINUTES} minutes' AND user_key NOT LIKE 'preview:%'
+    """  # noqa: S608 (a constant, not input)
+)
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    queue: str
+    ready: int
+    oldest_seconds: float
+
+
+@dataclass(frozen=True)
+class CheckWaits:
+    """Queued-to-finished times of the learners' checks that finished in the window (what a learner waits)."""
+
+    finished: int
+    p50_seconds: float
+    p95_seconds: float
+
+
+async def queue_figures(conn: AsyncConnection) -> list[QueueFigures]:
+    """Jobs ready to run per queue, and how long the oldest has waited."""
+    rows = await conn.execute(_QUEUES)
+    return [QueueFigures(queue, int(ready), float(oldest)) for queue, ready, oldest in rows]
+
+
+async def check_waits(conn: AsyncConnection) -> CheckWaits:
+    finished, p50, p95 = (await conn.execute(_CHECK_WAITS)).one()
+    return CheckWaits(int(finished), float(p50 or 0.0), float(p95 or 0.0))
