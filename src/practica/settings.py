@@ -64,6 +64,11 @@ class PracticaSettings(BaseSettings):
         description="`practica up` publishes the sample courses (`courses/`) when the catalogue has no course at all"
         " (never again once one exists). Off: a new install starts with an empty catalogue.",
     )
+    practica_ops_webhook_url: SecretStr = Field(
+        SecretStr(""),
+        description="Incoming webhook (Slack-compatible JSON: Slack, Mattermost, Rocket.Chat…) told of operations "
+        "events: failed jobs, each minute. Unset: nothing is posted.",
+    )
     chronicles_url: str = Field(
         "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."
     )

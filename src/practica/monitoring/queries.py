@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -29,6 +30,14 @@ _CHECK_WAITS = text(
     FROM check_attempts
     WHERE finished_at > now() - interval '{CHECK_WINDOW_MINUTES} minutes' AND user_key NOT LIKE 'preview:%'
     """  # noqa: S608 (a constant, not input)
+)
+_FAILED_JOBS = text(
+    """
+    SELECT j.id, j.task_name, j.queue_name, j.attempts, e.at
+    FROM procrastinate_events AS e JOIN procrastinate_jobs AS j ON j.id = e.job_id
+    WHERE e.type = 'failed' AND e.at >= to_timestamp(:start) AND e.at < to_timestamp(:end)
+    ORDER BY e.at, j.id
+    """
 )
 
 
@@ -57,3 +66,18 @@ async def queue_figures(conn: AsyncConnection) -> list[QueueFigures]:
 async def check_waits(conn: AsyncConnection) -> CheckWaits:
     finished, p50, p95 = (await conn.execute(_CHECK_WAITS)).one()
     return CheckWaits(int(finished), float(p50 or 0.0), float(p95 or 0.0))
+
+
+@dataclass(frozen=True)
+class FailedJob:
+    id: int
+    task: str
+    queue: str
+    attempts: int
+    failed_at: datetime
+
+
+async def failed_jobs(conn: AsyncConnection, start: float, end: float) -> list[FailedJob]:
+    """Jobs that failed for good between the Unix times ``start`` (included) and ``end`` (excluded)."""
+    rows = await conn.execute(_FAILED_JOBS, {"start": start, "end": end})
+    return [FailedJob(*row) for row in rows]
