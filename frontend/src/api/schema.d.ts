@@ -165,6 +165,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Metrics
+         * @description Business figures per day (sign-ups, active learners, checks, completions, environment hours), the most
+         *     checked lessons with their pass rates, and the system's queues and check waits now.
+         */
+        get: operations["metrics_api_admin_metrics_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/organizations": {
         parameters: {
             query?: never;
@@ -980,6 +1001,35 @@ export interface components {
             /** Version */
             version: number;
         };
+        /**
+         * DayMetrics
+         * @description One UTC day of the platform (authors' previews left out).
+         */
+        DayMetrics: {
+            /**
+             * Active Learners
+             * @description Learners who ran a check or had an environment running that day.
+             */
+            active_learners: number;
+            /** Checks Failed */
+            checks_failed: number;
+            /** Checks Passed */
+            checks_passed: number;
+            /**
+             * Course Completions
+             * @description Learners who completed a course's last remaining lesson that day.
+             */
+            course_completions: number;
+            /**
+             * Day
+             * Format: date
+             */
+            day: string;
+            /** Environment Hours */
+            environment_hours: number;
+            /** Signups */
+            signups: number;
+        };
         /** DraftLesson */
         DraftLesson: {
             /** Languages */
@@ -1260,6 +1310,24 @@ export interface components {
             /** Task */
             task: string;
         };
+        /** LessonMetrics */
+        LessonMetrics: {
+            /** Checks */
+            checks: number;
+            /** Course Id */
+            course_id: string;
+            /** Lesson Slug */
+            lesson_slug: string;
+            /**
+             * Pass Rate
+             * @description passed / checks, 0 to 1.
+             */
+            pass_rate: number;
+            /** Passed */
+            passed: number;
+            /** Title */
+            title: string;
+        };
         /** LessonReport */
         LessonReport: {
             /**
@@ -1356,6 +1424,19 @@ export interface components {
         Message: {
             /** Message */
             message: string;
+        };
+        /**
+         * MetricsView
+         * @description The admin Metrics page: business figures per day over ``days``, the most checked lessons, the system now.
+         */
+        MetricsView: {
+            /** Daily */
+            daily: components["schemas"]["DayMetrics"][];
+            /** Days */
+            days: number;
+            /** Lessons */
+            lessons: components["schemas"]["LessonMetrics"][];
+            system: components["schemas"]["SystemFigures"];
         };
         /** MyOrganization */
         MyOrganization: {
@@ -1487,6 +1568,15 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** QueueFigure */
+        QueueFigure: {
+            /** Oldest Seconds */
+            oldest_seconds: number;
+            /** Queue */
+            queue: string;
+            /** Ready */
+            ready: number;
+        };
         /** ResetRequest */
         ResetRequest: {
             /**
@@ -1561,6 +1651,20 @@ export interface components {
              * @description At least 10 characters, and not one of the 20,000 most common passwords.
              */
             password: string;
+        };
+        /** SystemFigures */
+        SystemFigures: {
+            /** Check Wait P50 S */
+            check_wait_p50_s: number;
+            /** Check Wait P95 S */
+            check_wait_p95_s: number;
+            /**
+             * Checks Finished Recent
+             * @description Learners' checks finished in the last 10 minutes.
+             */
+            checks_finished_recent: number;
+            /** Queues */
+            queues: components["schemas"]["QueueFigure"][];
         };
         /** SystemStatus */
         SystemStatus: {
@@ -2128,6 +2232,56 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    metrics_api_admin_metrics_get: {
+        parameters: {
+            query?: {
+                /** @description How many UTC days, up to today (included). */
+                days?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MetricsView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

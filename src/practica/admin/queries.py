@@ -8,6 +8,7 @@ top, so a later page may miss it or show it twice, as any live list would.
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -23,19 +24,26 @@ from practica.admin.schemas import (
     AdminEnvironment,
     AdminOrganization,
     AdminUser,
+    DayMetrics,
     EnvironmentPage,
     EnvironmentStatus,
     JobPage,
     JobStatus,
     JobView,
+    LessonMetrics,
+    MetricsView,
     OrganizationPage,
     Owner,
     QueueCounts,
+    QueueFigure,
+    SystemFigures,
     UserPage,
 )
 from practica.db.paging import page_of
 from practica.environments.models import EnvironmentState, LearnerEnvironment
 from practica.ids import UserId
+from practica.monitoring import business
+from practica.monitoring import queries as monitoring
 from practica.settings import PracticaSettings
 
 PREVIEW = "preview:"
@@ -275,3 +283,26 @@ async def environment_page(
 async def environment(session: AsyncSession, env_id: str) -> AdminEnvironment | None:
     found = await list_environments(session, status=None, limit=1, env_id=env_id)
     return found[0] if found else None
+
+
+async def metrics_view(session: AsyncSession, days: int) -> MetricsView:
+    """The Metrics page's figures: :mod:`practica.monitoring`'s reads, in one transaction's snapshot."""
+    conn = await session.connection()
+    daily = await business.daily_figures(conn, days)
+    lessons = await business.lesson_figures(conn, days)
+    queues = await monitoring.queue_figures(conn)
+    waits = await monitoring.check_waits(conn)
+    return MetricsView(
+        days=days,
+        daily=[DayMetrics.model_validate(day, from_attributes=True) for day in daily],
+        lessons=[
+            LessonMetrics(**asdict(lesson), pass_rate=lesson.passed / lesson.checks if lesson.checks else 0.0)
+            for lesson in lessons
+        ],
+        system=SystemFigures(
+            queues=[QueueFigure.model_validate(queue, from_attributes=True) for queue in queues],
+            checks_finished_recent=waits.finished,
+            check_wait_p50_s=waits.p50_seconds,
+            check_wait_p95_s=waits.p95_seconds,
+        ),
+    )

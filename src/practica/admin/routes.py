@@ -28,6 +28,7 @@ from practica.admin.schemas import (
     JobPage,
     JobStatus,
     JobView,
+    MetricsView,
     OrganizationPage,
     QueueCounts,
     RoleChange,
@@ -94,6 +95,17 @@ async def organizations(
     """Every organisation, by slug, with its number of members and admins (open one at /organizations/SLUG)."""
     async with transaction(request) as session:
         return await queries.organization_page(session, after=after, limit=limit)
+
+
+@router.get("/metrics", responses={422: {"model": Problem}})
+async def metrics(
+    request: Request,
+    days: Annotated[int, Query(ge=1, le=365, description="How many UTC days, up to today (included).")] = 30,
+) -> MetricsView:
+    """Business figures per day (sign-ups, active learners, checks, completions, environment hours), the most
+    checked lessons with their pass rates, and the system's queues and check waits now."""
+    async with transaction(request) as session:
+        return await queries.metrics_view(session, days)
 
 
 @router.get("/jobs/summary")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
@@ -102,3 +102,46 @@ class AdminEnvironment(BaseModel):
 
 class EnvironmentPage(Page[AdminEnvironment, str]):
     """Most recently active first; ``next_after`` is opaque (the last one's activity time and id)."""
+
+
+class DayMetrics(BaseModel):
+    """One UTC day of the platform (authors' previews left out)."""
+
+    day: date
+    signups: int
+    active_learners: int = Field(description="Learners who ran a check or had an environment running that day.")
+    checks_passed: int
+    checks_failed: int
+    course_completions: int = Field(description="Learners who completed a course's last remaining lesson that day.")
+    environment_hours: float
+
+
+class LessonMetrics(BaseModel):
+    course_id: str
+    lesson_slug: str
+    title: str
+    checks: int
+    passed: int
+    pass_rate: float = Field(description="passed / checks, 0 to 1.")
+
+
+class QueueFigure(BaseModel):
+    queue: str
+    ready: int
+    oldest_seconds: float
+
+
+class SystemFigures(BaseModel):
+    queues: list[QueueFigure]
+    checks_finished_recent: int = Field(description="Learners' checks finished in the last 10 minutes.")
+    check_wait_p50_s: float
+    check_wait_p95_s: float
+
+
+class MetricsView(BaseModel):
+    """The admin Metrics page: business figures per day over ``days``, the most checked lessons, the system now."""
+
+    days: int
+    daily: list[DayMetrics]
+    lessons: list[LessonMetrics]
+    system: SystemFigures

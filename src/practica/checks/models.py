@@ -88,6 +88,9 @@ class CheckAttempt(Base):
     __table_args__ = (
         CheckConstraint(f"status IN ({_STATUSES})", name="status"),
         Index("ix_check_attempts_learner_lesson", "user_key", "course_id", "lesson_slug", "id"),
+        # Checks per day and the last minutes' waits (practica.monitoring).
+        Index("ix_check_attempts_queued_at", "queued_at"),
+        Index("ix_check_attempts_finished_at", "finished_at"),
     )
 
 
@@ -99,3 +102,5 @@ class LessonCompletion(Base):
     lesson_slug: Mapped[LessonSlug] = mapped_column(Text, primary_key=True)
     attempt_id: Mapped[AttemptId] = mapped_column(BigInteger, ForeignKey("check_attempts.id"))
     completed_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+
+    __table_args__ = (Index("ix_lesson_completions_completed_at", "completed_at"),)  # completions per day

@@ -19,7 +19,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, DateTime, Index, String, Text, func, text
+from sqlalchemy import BigInteger, CheckConstraint, DateTime, Identity, Index, String, Text, func, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -64,4 +64,26 @@ class LearnerEnvironment(Base):
             postgresql_where=text("status <> 'removed'"),
         ),
         Index("ix_learner_environments_running", "last_active_at", postgresql_where=text("status = 'running'")),
+    )
+
+
+class EnvironmentRun(Base):
+    """One stretch of an environment running, for the admin Metrics page's environment hours.
+
+    Written by a trigger on ``learner_environments.status`` (migration 0014),
+    not by the lifecycle code: every path that starts or stops an environment
+    (the jobs, the cull, a removal) is counted, and none can forget to.
+    """
+
+    __tablename__ = "environment_runs"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    environment_id: Mapped[str] = mapped_column(String(64))
+    owner_key: Mapped[str] = mapped_column(String(200))
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    __table_args__ = (
+        Index("ix_environment_runs_started_at", "started_at"),
+        Index("ix_environment_runs_open", "environment_id", postgresql_where=text("stopped_at IS NULL")),
     )

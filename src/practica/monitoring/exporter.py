@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from practica.monitoring.business import DayFigures, LessonFigures, daily_figures, lesson_figures
 from practica.monitoring.queries import CHECK_WINDOW_MINUTES, check_waits, queue_figures
 
 
@@ -41,6 +43,19 @@ class SystemMetrics:
             f"Learners' checks finished in the last {CHECK_WINDOW_MINUTES} minutes",
             registry=registry,
         )
+        self.today = Gauge(
+            "practica_business_today",
+            "Today's (UTC) figures: signups, active_learners, checks_passed, checks_failed, course_completions, "
+            "environment_hours",
+            ["figure"],
+            registry=registry,
+        )
+        self.lesson_checks = Gauge(
+            "practica_lesson_checks_today",
+            "Today's (UTC) checks of the 20 most checked lessons, by outcome",
+            ["course", "lesson", "outcome"],
+            registry=registry,
+        )
         self.disk_free = Gauge(
             "practica_data_disk_free_bytes", "Free bytes on PRACTICA_HOME's volume", registry=registry
         )
@@ -50,6 +65,8 @@ class SystemMetrics:
         async with engine.connect() as conn:
             queues = {figures.queue: figures for figures in await queue_figures(conn)}
             waits = await check_waits(conn)
+            (today,) = await daily_figures(conn, 1)
+            lessons = await lesson_figures(conn, 1)
         for queue in sorted({*self.queues, *queues}):
             figures = queues.get(queue)
             self.queue_ready.labels(queue).set(figures.ready if figures else 0)
@@ -57,7 +74,17 @@ class SystemMetrics:
         self.check_wait.labels("0.5").set(waits.p50_seconds)
         self.check_wait.labels("0.95").set(waits.p95_seconds)
         self.checks_finished.set(waits.finished)
+        self._show_business(today, lessons)
         if self.home.is_dir():  # no data directory of its own when every database is remote
             usage = shutil.disk_usage(self.home)
             self.disk_free.set(usage.free)
             self.disk_size.set(usage.total)
+
+    def _show_business(self, today: DayFigures, lessons: list[LessonFigures]) -> None:
+        for figure, value in asdict(today).items():
+            if figure != "day":
+                self.today.labels(figure).set(value)
+        self.lesson_checks.clear()  # yesterday's lessons must not linger after midnight
+        for lesson in lessons:
+            self.lesson_checks.labels(lesson.course_id, lesson.lesson_slug, "passed").set(lesson.passed)
+            self.lesson_checks.labels(lesson.course_id, lesson.lesson_slug, "failed").set(lesson.checks - lesson.passed)

@@ -49,5 +49,7 @@ async def test_queue_age_and_check_waits_follow_what_happens(
         assert figure(registry, "practica_job_queue_oldest_seconds", queue="checks") == 0
         assert figure(registry, "practica_checks_finished_recent") == 1
         assert figure(registry, "practica_check_wait_seconds", quantile="0.95") > 0
+        assert figure(registry, "practica_business_today", figure="checks_passed") == 1
+        assert figure(registry, "practica_lesson_checks_today", course="basics", lesson="add", outcome="passed") == 1
 
     assert 0 < figure(registry, "practica_data_disk_free_bytes") <= figure(registry, "practica_data_disk_size_bytes")
