@@ -30,6 +30,10 @@ import { SystemStatus } from "./SystemStatus";
 
 // The IDE (CodeMirror, xterm.js) is only loaded on lesson pages.
 const LessonPage = lazy(() => import("./pages/LessonPage").then((module) => ({ default: module.LessonPage })));
+// Recharts is loaded with the Metrics page only: nobody else pays for it.
+const MetricsPage = lazy(() =>
+  import("./pages/admin/MetricsPage").then((module) => ({ default: module.MetricsPage })),
+);
 
 function LessonRoute() {
   const { courseId = "", slug = "" } = useParams();
@@ -95,6 +99,14 @@ export function AppRoutes() {
           }
         >
           <Route index element={<Navigate to="/admin/jobs" replace />} />
+          <Route
+            path="metrics"
+            element={
+              <Suspense fallback={<p className="muted">Loading the metrics…</p>}>
+                <MetricsPage />
+              </Suspense>
+            }
+          />
           <Route path="jobs" element={<JobsPage />} />
           <Route path="environments" element={<EnvironmentsPage />} />
           <Route path="users" element={<UsersPage />} />

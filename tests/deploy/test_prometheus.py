@@ -98,7 +98,7 @@ def _eventually(base: str, expression: str, count: int, within: float = 90.0) ->
     while True:
         try:
             found = _query(base, expression)
-        except httpx.HTTPError:
+        except (httpx.HTTPError, ValueError):  # not listening yet, or not ready (a plain-text 503)
             found = []
         if len(found) >= count or time.monotonic() > deadline:
             return found

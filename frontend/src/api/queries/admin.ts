@@ -24,6 +24,7 @@ export const adminKeys = {
   users: ["admin", "users"] as const,
   userList: (after: number | null) => ["admin", "users", { after }] as const,
   organizationList: (after: string | null) => ["admin", "organizations", { after }] as const,
+  metrics: (days: number) => ["admin", "metrics", { days }] as const,
 };
 
 /** Replace the row of every cached page of `prefix` that has the same id (an action's answer). */
@@ -127,5 +128,15 @@ export function useAdminOrganizations(after: string | null) {
     queryFn: ({ signal }) =>
       unwrap(api.GET("/api/admin/organizations", { params: { query: { after, limit: ORGANIZATION_PAGE } }, signal })),
     placeholderData: keepPreviousData,
+  });
+}
+
+/** The Metrics page's figures over the last `days` UTC days; the range shown stays while the next loads. */
+export function useMetrics(days: number, refreshMs: number | false) {
+  return useQuery({
+    queryKey: adminKeys.metrics(days),
+    queryFn: ({ signal }) => unwrap(api.GET("/api/admin/metrics", { params: { query: { days } }, signal })),
+    placeholderData: keepPreviousData,
+    refetchInterval: refreshMs,
   });
 }

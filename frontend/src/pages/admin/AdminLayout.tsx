@@ -8,6 +8,9 @@ export function AdminLayout() {
       <nav aria-label="Admin" className={styles.subNav}>
         <ul>
           <li>
+            <NavLink to="/admin/metrics">Metrics</NavLink>
+          </li>
+          <li>
             <NavLink to="/admin/jobs">Jobs</NavLink>
           </li>
           <li>
