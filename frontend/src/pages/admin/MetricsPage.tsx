@@ -1,4 +1,4 @@
-import type { ReactElement, ReactNode } from "react";
+import { useSyncExternalStore, type ReactElement, type ReactNode } from "react";
 import { useSearchParams } from "react-router";
 import {
   Area,
@@ -34,6 +34,23 @@ import styles from "./metrics.module.css";
 
 const COLORS = { blue: "#0b5cad", green: "#1a7f37", red: "#cf222e", amber: "#9a6700", purple: "#8250df" };
 const AXIS = { fontSize: 12, fill: "#59636e" };
+
+const NARROW = "(max-width: 40rem)";
+
+const narrowQuery = (): MediaQueryList | null =>
+  typeof window.matchMedia === "function" ? window.matchMedia(NARROW) : null;
+
+function subscribeToWidth(onChange: () => void): () => void {
+  const query = narrowQuery();
+  if (!query) return () => undefined;
+  query.addEventListener("change", onChange);
+  return () => query.removeEventListener("change", onChange);
+}
+
+/** Whether the window is phone-narrow (the lesson chart's names then get less room than its bars). */
+function useNarrow(): boolean {
+  return useSyncExternalStore(subscribeToWidth, () => narrowQuery()?.matches ?? false);
+}
 
 export interface MetricsPageProps {
   refreshMs?: number;
@@ -82,6 +99,7 @@ function Figures({ view }: { view: MetricsView }) {
   const sums = totals(view.daily);
   const rows = chartDays(view.daily);
   const lessons = chartLessons(view.lessons);
+  const narrow = useNarrow();
   const oldest = Math.max(0, ...view.system.queues.map((queue) => queue.oldest_seconds));
   return (
     <>
@@ -101,8 +119,8 @@ function Figures({ view }: { view: MetricsView }) {
             <YAxis allowDecimals={false} tick={AXIS} width={40} />
             <Tooltip />
             <Legend />
-            <Line type="monotone" dataKey="signups" name="Sign-ups" stroke={COLORS.blue} dot={false} />
-            <Line type="monotone" dataKey="active_learners" name="Active learners" stroke={COLORS.purple} dot={false} />
+            <Line isAnimationActive={false} type="linear" dataKey="signups" name="Sign-ups" stroke={COLORS.blue} dot={false} />
+            <Line isAnimationActive={false} type="linear" dataKey="active_learners" name="Active learners" stroke={COLORS.purple} dot={false} />
           </LineChart>
         </Chart>
         <Chart title="Checks and pass rate" rows={rows} columns={CHECK_COLUMNS}>
@@ -113,9 +131,9 @@ function Figures({ view }: { view: MetricsView }) {
             <YAxis yAxisId="rate" orientation="right" domain={[0, 100]} unit="%" tick={AXIS} width={48} />
             <Tooltip />
             <Legend />
-            <Bar yAxisId="checks" dataKey="checks_passed" name="Passed" stackId="checks" fill={COLORS.green} />
-            <Bar yAxisId="checks" dataKey="checks_failed" name="Failed" stackId="checks" fill={COLORS.red} />
-            <Line yAxisId="rate" dataKey="passRate" name="Pass rate %" stroke={COLORS.amber} connectNulls dot={false} />
+            <Bar isAnimationActive={false} yAxisId="checks" dataKey="checks_passed" name="Passed" stackId="checks" fill={COLORS.green} />
+            <Bar isAnimationActive={false} yAxisId="checks" dataKey="checks_failed" name="Failed" stackId="checks" fill={COLORS.red} />
+            <Line isAnimationActive={false} yAxisId="rate" dataKey="passRate" name="Pass rate %" stroke={COLORS.amber} connectNulls dot={false} />
           </ComposedChart>
         </Chart>
         <Chart title="Environment hours" rows={rows} columns={HOURS_COLUMNS}>
@@ -124,7 +142,7 @@ function Figures({ view }: { view: MetricsView }) {
             <XAxis dataKey="label" tick={AXIS} minTickGap={16} />
             <YAxis tick={AXIS} width={40} />
             <Tooltip />
-            <Area type="monotone" dataKey="environment_hours" name="Hours" stroke={COLORS.blue} fill="#cfe2f7" />
+            <Area isAnimationActive={false} type="linear" dataKey="environment_hours" name="Hours" stroke={COLORS.blue} fill="#cfe2f7" />
           </AreaChart>
         </Chart>
         <Chart title="Course completions" rows={rows} columns={COMPLETION_COLUMNS}>
@@ -133,7 +151,7 @@ function Figures({ view }: { view: MetricsView }) {
             <XAxis dataKey="label" tick={AXIS} minTickGap={16} />
             <YAxis allowDecimals={false} tick={AXIS} width={40} />
             <Tooltip />
-            <Bar dataKey="course_completions" name="Completions" fill={COLORS.purple} />
+            <Bar isAnimationActive={false} dataKey="course_completions" name="Completions" fill={COLORS.purple} />
           </BarChart>
         </Chart>
       </div>
@@ -147,11 +165,11 @@ function Figures({ view }: { view: MetricsView }) {
               <BarChart data={lessons} layout="vertical" margin={{ left: 8, right: 16 }}>
                 <CartesianGrid strokeDasharray="3 3" />
                 <XAxis type="number" allowDecimals={false} tick={AXIS} />
-                <YAxis type="category" dataKey="name" width={220} tick={AXIS} />
+                <YAxis type="category" dataKey="name" width={narrow ? 110 : 220} tick={AXIS} />
                 <Tooltip />
                 <Legend />
-                <Bar dataKey="passed" name="Passed" stackId="lesson" fill={COLORS.green} />
-                <Bar dataKey="failed" name="Failed" stackId="lesson" fill={COLORS.red} />
+                <Bar isAnimationActive={false} dataKey="passed" name="Passed" stackId="lesson" fill={COLORS.green} />
+                <Bar isAnimationActive={false} dataKey="failed" name="Failed" stackId="lesson" fill={COLORS.red} />
               </BarChart>
             </ResponsiveContainer>
           </div>
