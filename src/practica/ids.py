@@ -20,7 +20,7 @@ UserId = NewType("UserId", int)
 
 OwnerKey = NewType("OwnerKey", str)
 """Whose environment, enrolment or check: ``str(user id)`` for a learner, ``preview:USER_ID`` for an author's
-preview (:func:`learner_key`, :func:`practica.authoring.previews.preview_key`)."""
+preview (:func:`learner_key`, :func:`preview_key`)."""
 
 CourseId = NewType("CourseId", str)
 """``courses.id``: the course's slug from ``course.yaml``."""
@@ -47,6 +47,19 @@ AttemptId = NewType("AttemptId", int)
 def learner_key(user_id: UserId) -> OwnerKey:
     """The owner key of a user's own learning (their environments, enrolments and checks)."""
     return OwnerKey(str(user_id))
+
+
+PREVIEW_PREFIX = "preview:"
+
+
+def preview_key(user_id: UserId) -> OwnerKey:
+    """The owner key of an author's previews of their drafts (apart from their own learning)."""
+    return OwnerKey(f"{PREVIEW_PREFIX}{user_id}")
+
+
+def is_preview(key: OwnerKey) -> bool:
+    """Whether ``key`` is an author's previews: their checks are no learner's activity (no events, no completion)."""
+    return key.startswith(PREVIEW_PREFIX)
 
 
 CourseIdParam = Annotated[CourseId, AfterValidator(no_nul)]

@@ -452,6 +452,28 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/authoring/imports/{draft_id}/lessons/{slug}/preview/checks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Check Lesson Preview
+         * @description Run the draft's hidden tests on the preview's files, as a learner's Check (``GET /api/checks/{id}`` follows it).
+         *
+         *     The draft's author only (404 for anyone else's draft); 409 before the preview was opened.
+         */
+        post: operations["check_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_checks_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/authoring/imports/{draft_id}/lessons/{slug}/preview/reset": {
         parameters: {
             query?: never;
@@ -638,6 +660,26 @@ export interface paths {
          * @description Move to the newest version of the course (files in environments stay as they are).
          */
         post: operations["upgrade_api_courses__course_id__upgrade_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invitations/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Invitation
+         * @description The organisation a usable invitation is for (signed-in users holding its link); 404 for any other token.
+         */
+        get: operations["invitation_api_invitations__token__get"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -854,8 +896,18 @@ export interface components {
             };
             /** Performer */
             performer: string | null;
+            /**
+             * Performer Name
+             * @description The performer's display name; null when unknown.
+             */
+            performer_name?: string | null;
             /** Subject */
             subject: string;
+            /**
+             * Subject Name
+             * @description The subject's name (a course's or lesson's title, a check's lesson); null when unknown.
+             */
+            subject_name?: string | null;
             /** Text */
             text: string | null;
         };
@@ -1038,6 +1090,11 @@ export interface components {
             run_command: string | null;
             /** Slug */
             slug: string;
+            /**
+             * Task
+             * @description The task, Markdown, as the lesson page shows it.
+             */
+            task: string;
             /** Title */
             title: string;
         };
@@ -1251,6 +1308,33 @@ export interface components {
             /** Link */
             link: string;
         };
+        /**
+         * InvitationInfo
+         * @description What the invitation page shows before joining: whose organisation, as what, from whom.
+         */
+        InvitationInfo: {
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /**
+             * For Another Address
+             * @description Mailed to an address other than the signed-in user's: accepting it is refused.
+             */
+            for_another_address: boolean;
+            /**
+             * Inviter
+             * @description The display name of who invited; null when that account is gone.
+             */
+            inviter: string | null;
+            /**
+             * Organization
+             * @description The organisation's name.
+             */
+            organization: string;
+            role: components["schemas"]["MemberRole"];
+        };
         /** Inviter */
         Inviter: {
             /** Display Name */
@@ -1309,6 +1393,13 @@ export interface components {
             status: "todo" | "doing" | "succeeded" | "failed" | "cancelled" | "aborted";
             /** Task */
             task: string;
+        };
+        /** LessonLink */
+        LessonLink: {
+            /** Slug */
+            slug: string;
+            /** Title */
+            title: string;
         };
         /** LessonMetrics */
         LessonMetrics: {
@@ -1381,6 +1472,8 @@ export interface components {
             /** Languages */
             languages: string[];
             last_check: components["schemas"]["CheckView"] | null;
+            /** @description The lesson after this one in the course; null for the last. */
+            next_lesson: components["schemas"]["LessonLink"] | null;
             /** Run Command */
             run_command: string | null;
             /** Slug */
@@ -3092,6 +3185,82 @@ export interface operations {
             };
         };
     };
+    check_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_checks_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A row id (1 to 2**63-1). */
+                draft_id: number;
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CheckView"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Conflict */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Too soon after the last */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
     reset_lesson_preview_api_authoring_imports__draft_id__lessons__slug__preview_reset_post: {
         parameters: {
             query?: never;
@@ -3506,6 +3675,55 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["CourseView"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    invitation_api_invitations__token__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationInfo"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
             /** @description Validation Error */

@@ -23,10 +23,12 @@ export type CheckStatus = Check["status"];
 export type TestResult = Schemas["TestResult"];
 export type TestStatus = TestResult["status"];
 export type Lesson = Schemas["LessonView"];
+export type LessonLink = Schemas["LessonLink"];
 export type Environment = Schemas["EnvironmentView"];
 export type EnvironmentStatus = Environment["status"];
 export type ActivityEntry = Schemas["ActivityEntry"];
 export type ActivityPage = Schemas["ActivityPage"];
+export type InvitationInfo = Schemas["InvitationInfo"];
 
 /** Gateway: one entry of a directory listing. */
 export type FileKind = "file" | "directory" | "symlink" | (string & {});

@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { Check } from "../api/types";
 import { jsonResponse, mockFetch, render, setCookie } from "../test-utils";
+import { MemoryRouter } from "react-router";
 import { CheckPanel } from "./CheckPanel";
 
 const base: Check = {
@@ -149,5 +150,55 @@ describe("CheckPanel", () => {
     expect(screen.getByRole("note", { name: "Checked again" })).toHaveTextContent(
       "Checked twice: the host was overloaded: the check ran 5.0 s with 0.4 s of CPU.",
     );
+  });
+
+  it("links the next lesson once the check passes, and not before", async () => {
+    const passed: Check = { ...base, status: "passed", finished_at: "2025-01-01T00:00:03Z" };
+    mockFetch({
+      "POST /api/courses/py/lessons/intro/checks": jsonResponse({ ...base, status: "running" }, 202),
+      "GET /api/checks/7": jsonResponse(passed),
+    });
+    const next = { slug: "loops", title: "Loops" };
+    render(
+      <MemoryRouter>
+        <CheckPanel courseId="py" slug="intro" nextLesson={next} pollIntervalMs={5} />
+      </MemoryRouter>,
+    );
+    expect(screen.queryByRole("link", { name: /Next lesson/ })).not.toBeInTheDocument();
+    await userEvent.click(screen.getByRole("button", { name: "Check" }));
+    const link = await screen.findByRole("link", { name: "Next lesson: Loops" });
+    expect(link).toHaveAttribute("href", "/courses/py/lessons/loops");
+    expect(link).toHaveTextContent("Next lesson →");
+  });
+
+  it("names no next lesson after the course's last one, nor after a failed check", () => {
+    const failed: Check = { ...base, status: "failed", finished_at: "2025-01-01T00:00:03Z" };
+    const passed: Check = { ...failed, status: "passed" };
+    const { unmount } = render(
+      <MemoryRouter>
+        <CheckPanel courseId="py" slug="intro" initialCheck={passed} nextLesson={null} />
+      </MemoryRouter>,
+    );
+    expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Passed");
+    expect(screen.queryByRole("link", { name: /Next lesson/ })).not.toBeInTheDocument();
+    unmount();
+    render(
+      <MemoryRouter>
+        <CheckPanel courseId="py" slug="last" initialCheck={failed} nextLesson={{ slug: "x", title: "X" }} />
+      </MemoryRouter>,
+    );
+    expect(screen.queryByRole("link", { name: /Next lesson/ })).not.toBeInTheDocument();
+  });
+
+  it("starts the check its caller sends (an author's preview) and follows it", async () => {
+    const { calls } = mockFetch({
+      "GET /api/checks/9": jsonResponse({ ...base, id: 9, status: "failed", finished_at: "2025-01-01T00:00:03Z" }),
+    });
+    const startCheck = vi.fn(async (): Promise<Check> => ({ ...base, id: 9 }));
+    render(<CheckPanel courseId="py" slug="intro" startCheck={startCheck} pollIntervalMs={5} />);
+    await userEvent.click(screen.getByRole("button", { name: "Check" }));
+    await waitFor(() => expect(screen.getByRole("status", { name: "Check status" })).toHaveTextContent("Failed"));
+    expect(startCheck).toHaveBeenCalledOnce();
+    expect(calls.some((call) => call.url.includes("/lessons/intro/checks"))).toBe(false);
   });
 });

@@ -1,8 +1,9 @@
 import { useQuery } from "@tanstack/react-query";
 import { useEffect, useRef, useState } from "react";
+import { Link } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { checkQuery, isFinal, useStartCheck } from "../api/queries/learning";
-import type { Check, CheckStatus } from "../api/types";
+import type { Check, CheckStatus, LessonLink } from "../api/types";
 import { ErrorText } from "../components/Messages";
 import { cx } from "../components/cx";
 import styles from "./CheckPanel.module.css";
@@ -19,6 +20,10 @@ export interface CheckPanelProps {
   beforeCheck?: () => Promise<void>;
   /** A check started here has finished. */
   onFinished?: (check: Check) => void;
+  /** Starts the check (default: the learner's check of the lesson; an author's preview sends its own). */
+  startCheck?: () => Promise<Check>;
+  /** The lesson after this one, linked once the check passes (none for the course's last lesson). */
+  nextLesson?: LessonLink | null;
   pollIntervalMs?: number;
 }
 
@@ -64,6 +69,8 @@ export function CheckPanel({
   initialCheck = null,
   beforeCheck,
   onFinished,
+  startCheck,
+  nextLesson = null,
   pollIntervalMs = 500,
 }: CheckPanelProps) {
   const [followed, setFollowed] = useState<Check | null>(initialCheck);
@@ -103,7 +110,7 @@ export function CheckPanel({
     setStarting(true);
     try {
       if (beforeCheck) await beforeCheck();
-      const started = await start.mutateAsync();
+      const started = await (startCheck ? startCheck() : start.mutateAsync());
       startedHere.current = started.id;
       setFollowed(started);
     } catch (err) {
@@ -146,6 +153,17 @@ export function CheckPanel({
       >
         {starting ? "Submitting…" : check ? statusText(check) : "Not checked yet"}
       </p>
+      {check?.status === "passed" && nextLesson && (
+        <p className={styles.nextLesson}>
+          <Link
+            to={`/courses/${encodeURIComponent(courseId)}/lessons/${encodeURIComponent(nextLesson.slug)}`}
+            aria-label={`Next lesson: ${nextLesson.title}`}
+          >
+            Next lesson →
+          </Link>{" "}
+          <span className="muted">{nextLesson.title}</span>
+        </p>
+      )}
       {waitSeconds > 0 && (
         <p className="notice" role="alert">
           Wait {waitSeconds} s before the next check

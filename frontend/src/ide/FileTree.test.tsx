@@ -96,6 +96,25 @@ describe("FileTree", () => {
     expect(await screen.findByRole("treeitem", { name: "notes.txt" })).toBeInTheDocument();
   });
 
+  it("leaves the focus to whoever opens a new file (the IDE gives it to the editor)", async () => {
+    const { handlers, files } = setup({ ".": [entry("main.py")] });
+    const editor = document.createElement("textarea");
+    document.body.append(editor);
+    handlers.onCreated.mockImplementation(() => editor.focus());
+    await screen.findByRole("treeitem", { name: "main.py" });
+
+    await userEvent.click(screen.getByRole("button", { name: "New file" }));
+    await userEvent.type(screen.getByLabelText("File name"), "notes.py");
+    files["."] = [entry("main.py"), entry("notes.py")];
+    await userEvent.click(screen.getByRole("button", { name: "Create" }));
+
+    const created = await screen.findByRole("treeitem", { name: "notes.py" });
+    expect(handlers.onCreated).toHaveBeenCalledWith("notes.py");
+    expect(editor).toHaveFocus();
+    expect(created).toHaveAttribute("tabindex", "0"); // the tree's tab stop moves to the new file all the same
+    editor.remove();
+  });
+
   it("renames the selected file", async () => {
     const { calls, handlers, files } = setup({ ".": [entry("main.py")] });
     await userEvent.click(await screen.findByText("main.py"));

@@ -16,7 +16,7 @@ export interface FileTreeProps {
   activePath?: string | null;
   /** Change to reload every listed directory. */
   refreshKey?: number;
-  /** A new file was created. */
+  /** A new file was created: the caller opens it and takes the focus (to its editor); else the tree item takes it. */
   onCreated?: (path: string) => void;
   /** Called before renaming or deleting `path` (e.g. to flush unsaved edits). */
   beforeChange?: (path: string) => Promise<void> | void;
@@ -213,8 +213,10 @@ export function FileTree({
       if (dir !== mode.dir) await loadDir(dir);
       setMode({ kind: "none" });
       setSelected(path);
-      focusItem(path);
-      onCreated?.(path);
+      if (onCreated) {
+        setFocused(path);
+        onCreated(path);
+      } else focusItem(path);
     } catch (err) {
       setFormError(`Could not create ${path}: ${errorMessage(err)}`);
     } finally {

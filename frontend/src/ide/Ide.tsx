@@ -7,7 +7,7 @@ import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Autosaver, type SaveStatus } from "./autosave";
 import { Editor, type EditorShortcuts } from "./Editor";
 import { FileTree } from "./FileTree";
-import { languageForPath } from "./languages";
+import { languageForPath, runCommandFor } from "./languages";
 import { Terminal, type TerminalHandle } from "./Terminal";
 import { ErrorText } from "../components/Messages";
 import { cx } from "../components/cx";
@@ -104,11 +104,17 @@ export function Ide({
   const [resetting, setResetting] = useState(false);
   const [notice, setNotice] = useState<string | null>(null);
   const [actionError, setActionError] = useState<string | null>(null);
+  const [rootNames, setRootNames] = useState<string[]>([]);
+  const focusOnOpen = useRef<string | null>(null); // a file just created: its editor takes the focus once loaded
   const tabsRef = useRef(tabs);
   tabsRef.current = tabs;
   const terminal = useRef<TerminalHandle>(null);
   const autoOpened = useRef(false);
   const mounted = useRef(true);
+
+  const active = tabs.find((tab) => tab.id === activeId) ?? null;
+  // Without the lesson's run command, Run runs the open file by its language.
+  const command = runCommand ?? runCommandFor(active?.path ?? null, rootNames);
 
   const saver = useRef<Autosaver | null>(null);
   if (saver.current === null) {
@@ -196,6 +202,7 @@ export function Ide({
   };
 
   const onRootLoaded = (entries: FileEntry[]) => {
+    setRootNames(entries.map((entry) => entry.name));
     if (autoOpened.current || tabsRef.current.length > 0) return;
     autoOpened.current = true;
     const first = pickFirstFile(entries, languages);
@@ -225,14 +232,14 @@ export function Ide({
   };
 
   const run = async () => {
-    if (!runCommand) return;
+    if (!command) return;
     setActionError(null);
     try {
       await autosaver.flush();
     } catch {
       // The save status already shows the failure; run anyway.
     }
-    terminal.current?.sendInput(`${runCommand}\r`);
+    terminal.current?.sendInput(`${command}\r`);
   };
 
   const reset = async () => {
@@ -274,21 +281,25 @@ export function Ide({
 
   const shortcuts: EditorShortcuts = {
     save: () => void autosaver.flush().catch(() => undefined), // the save status shows a failure
-    ...(runCommand ? { run: () => void run() } : {}),
+    ...(command ? { run: () => void run() } : {}),
   };
 
-  const active = tabs.find((tab) => tab.id === activeId) ?? null;
+  useEffect(() => {
+    if (active?.status !== "ready" || active.path !== focusOnOpen.current) return;
+    focusOnOpen.current = null;
+    document.querySelector<HTMLElement>("#editor-tabpanel .cm-content")?.focus();
+  });
   const openTabIds = useMemo(() => tabs.map((tab) => tab.id), [tabs]);
 
   return (
     <div className={styles.ide}>
       <div className={styles.ideToolbar} role="toolbar" aria-label="Environment actions">
-        {runCommand && (
+        {command && (
           <button
             type="button"
             className="primary"
             onClick={() => void run()}
-            title={`Runs “${runCommand}” in the terminal (Ctrl+Enter in the editor)`}
+            title={`Runs “${command}” in the terminal (Ctrl+Enter in the editor)`}
           >
             Run
           </button>
@@ -325,7 +336,10 @@ export function Ide({
           onOpen={openFile}
           activePath={active?.path ?? null}
           refreshKey={treeKey}
-          onCreated={openFile}
+          onCreated={(path) => {
+            focusOnOpen.current = path;
+            openFile(path);
+          }}
           beforeChange={() => autosaver.flush()}
           onRenamed={onRenamed}
           onDeleted={onDeleted}

@@ -2,7 +2,7 @@ import { ensureSyntaxTree } from "@codemirror/language";
 import { EditorState } from "@codemirror/state";
 import { classHighlighter, highlightTree } from "@lezer/highlight";
 import { describe, expect, it } from "vitest";
-import { languageForPath, loadLanguage, type LanguageName } from "./languages";
+import { languageForPath, loadLanguage, runCommandFor, shellQuote, type LanguageName } from "./languages";
 
 /** Each highlighted piece of the file's `doc` with its classes (`tok-keyword`, …), as the editor would style it. */
 async function highlighted(path: string, doc: string): Promise<Map<string, string>> {
@@ -131,5 +131,46 @@ describe("loadLanguage", () => {
     expect(pieces.get("v0.14.0")).toContain("tok-number");
     expect(pieces.get("// indirect")).toContain("tok-comment");
     expect(pieces.get("=>")).toContain("tok-operator");
+  });
+});
+
+describe("runCommandFor", () => {
+  it("runs a file by its language", () => {
+    expect(runCommandFor("main.py")).toBe("python3 main.py");
+    expect(runCommandFor("src/app.js")).toBe("node src/app.js");
+    expect(runCommandFor("tools/build.mjs")).toBe("node tools/build.mjs");
+    expect(runCommandFor("hello.sh")).toBe("bash hello.sh");
+    expect(runCommandFor("tests/hello.bats")).toBe("bats tests/hello.bats");
+    expect(runCommandFor("cmd/main.go")).toBe("go run cmd/main.go");
+  });
+
+  it("runs Rust with cargo when the workspace has a Cargo.toml, else compiles the file alone", () => {
+    expect(runCommandFor("src/main.rs", ["Cargo.toml", "src"])).toBe("cargo run");
+    expect(runCommandFor("main.rs", ["main.rs"])).toBe("rustc -o /tmp/practica-run main.rs && /tmp/practica-run");
+  });
+
+  it("has no command for a file it cannot run, nor for no file", () => {
+    expect(runCommandFor("README.md")).toBeNull();
+    expect(runCommandFor("query.sql")).toBeNull();
+    expect(runCommandFor("Cargo.toml", ["Cargo.toml"])).toBeNull();
+    expect(runCommandFor(null)).toBeNull();
+  });
+
+  it("passes any file name as one shell word", () => {
+    expect(runCommandFor("a b;rm -rf ~.py")).toBe("python3 'a b;rm -rf ~.py'");
+    expect(runCommandFor("it's $(whoami).py")).toBe("python3 'it'\\''s $(whoami).py'");
+    expect(runCommandFor("-rf.py")).toBe("python3 ./-rf.py");
+    expect(runCommandFor("line\nbreak`x`.py")).toBe("python3 $'line\\x0abreak`x`.py'");
+    expect(runCommandFor("esc\u001b[2J'.sh")).toBe("bash $'esc\\x1b[2J\\'.sh'");
+  });
+});
+
+describe("shellQuote", () => {
+  it("leaves plain words as they are and quotes the rest", () => {
+    expect(shellQuote("src/main_1.py")).toBe("src/main_1.py");
+    expect(shellQuote("")).toBe("''");
+    expect(shellQuote("*.py")).toBe("'*.py'");
+    expect(shellQuote("~/x")).toBe("'~/x'");
+    expect(shellQuote("a\\b")).toBe("'a\\b'");
   });
 });

@@ -94,3 +94,54 @@ export async function loadLanguage(language: LanguageName | null): Promise<Exten
       return [];
   }
 }
+
+/** Characters a shell word may hold unquoted. */
+const PLAIN_WORD = /^[A-Za-z0-9_@%+=:,./-]+$/;
+
+/**
+ * `value` as one shell word, whatever it holds: plain as it is, else in single
+ * quotes (a `'` closed, escaped and reopened), and with control characters
+ * (a newline, an escape) as bash's `$'\xHH'` so that typing the command into a
+ * terminal cannot press Enter or move the cursor. A leading `-` is kept from
+ * reading as an option by the `./` the caller puts before relative paths.
+ */
+export function shellQuote(value: string): string {
+  if (PLAIN_WORD.test(value)) return value;
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    const escaped = Array.from(value, (char) => {
+      const code = char.charCodeAt(0);
+      if (code < 0x20 || code === 0x7f) return `\\x${code.toString(16).padStart(2, "0")}`;
+      return char === "\\" || char === "'" ? `\\${char}` : char;
+    }).join("");
+    return `$'${escaped}'`;
+  }
+  return `'${value.replaceAll("'", `'\\''`)}'`;
+}
+
+/** How a file of each language is run, given the file as one shell word. */
+const RUNNERS: Partial<Record<LanguageName, (file: string) => string>> = {
+  python: (file) => `python3 ${file}`,
+  javascript: (file) => `node ${file}`,
+  shell: (file) => `bash ${file}`,
+  go: (file) => `go run ${file}`,
+  rust: (file) => `rustc -o /tmp/practica-run ${file} && /tmp/practica-run`,
+};
+
+/**
+ * The command that runs the file at `path` (relative to the workspace, where
+ * the terminal starts) by its language, or null when there is none: Python,
+ * JavaScript, shell (`*.bats` with bats), Go, and Rust (`cargo run` when the
+ * workspace has a `Cargo.toml`, else the file compiled alone). The path is
+ * one shell word, however it is named.
+ */
+export function runCommandFor(path: string | null, workspaceFiles: readonly string[] = []): string | null {
+  if (!path) return null;
+  const language = languageForPath(path);
+  if (language === "rust" && workspaceFiles.includes("Cargo.toml")) return "cargo run";
+  const runner = language ? RUNNERS[language] : undefined;
+  if (!runner) return null;
+  const relative = path.replace(/^\/+/, "");
+  const file = shellQuote(relative.startsWith("-") ? `./${relative}` : relative);
+  return path.toLowerCase().endsWith(".bats") ? `bats ${file}` : runner(file);
+}

@@ -40,8 +40,8 @@ describe("ActivityPage", () => {
 
     expect(await screen.findByRole("heading", { level: 1, name: "Your activity" })).toBeInTheDocument();
     const list = await screen.findByRole("list", { name: "Activity" });
-    // Without a text, the action is shown instead.
-    expect(within(list).getByText("lesson.completed")).toHaveClass("activity-text");
+    // Without a text, the action and its subject are shown instead.
+    expect(within(list).getByText("lesson.completed: Check/1")).toHaveClass("activity-text");
     expect(within(list).queryByText("Ada")).not.toBeInTheDocument();
     expect(params(calls[0]!.url)).toEqual({ scope: "mine" });
     expect(screen.queryByRole("button", { name: "Older" })).not.toBeInTheDocument();
@@ -92,5 +92,32 @@ describe("ActivityPage", () => {
 
     expect(screen.getByRole("alert")).toHaveTextContent("A lesson's history needs a course and a lesson.");
     await waitFor(() => expect(calls).toHaveLength(0));
+  });
+
+  it("names performers and subjects where Practica knows them, else shows their ids", async () => {
+    mockFetch({
+      "GET /api/activity": jsonResponse({
+        entries: [
+          entry("n1", { performer: "gid://practica/User/12", performer_name: "Ada Lovelace" }),
+          entry("n2", {
+            performer: "gid://practica/User/99",
+            performer_name: null,
+            text: null,
+            action: "lesson.completed",
+            subject: "gid://practica/Lesson/python-basics:hello",
+            subject_name: "Hello, world",
+          }),
+          entry("n3", { performer: "gid://practica/User/12", text: null, subject: "gid://practica/Check/4" }),
+        ],
+        next: null,
+      }),
+    });
+    renderActivity("/activity?scope=lesson&course=python-basics&lesson=hello");
+
+    const list = await screen.findByRole("list", { name: "Activity" });
+    expect(within(list).getByText("Ada Lovelace")).toHaveAttribute("title", "gid://practica/User/12");
+    expect(within(list).getByText("gid://practica/User/99")).toBeInTheDocument();
+    expect(within(list).getByText("lesson.completed: Hello, world")).toBeInTheDocument();
+    expect(within(list).getByText("check.passed: gid://practica/Check/4")).toBeInTheDocument();
   });
 });

@@ -2,7 +2,7 @@ import { useMemo } from "react";
 import { Link, useSearchParams } from "react-router";
 import { errorMessage } from "../api/client";
 import { useActivity } from "../api/queries/activity";
-import type { ActivityQuery, ActivityScope } from "../api/types";
+import type { ActivityEntry, ActivityQuery, ActivityScope } from "../api/types";
 import { formatTime } from "../components/format";
 import { ErrorText } from "../components/Messages";
 import { cx } from "../components/cx";
@@ -24,6 +24,11 @@ function readQuery(params: URLSearchParams): { query: ActivityQuery; problem: st
     return { query: { scope, organization }, problem: null };
   }
   return { query: { scope }, problem: null };
+}
+
+/** An entry no template tells: its action and what it was done to, by name where Practica knows it. */
+function untold(entry: ActivityEntry): string {
+  return `${entry.action}: ${entry.subject_name ?? entry.subject}`;
 }
 
 function heading(query: ActivityQuery): string {
@@ -86,13 +91,13 @@ export function ActivityPage() {
             <li key={entry.id}>
               <time dateTime={entry.occurred_at}>{formatTime(entry.occurred_at)}</time>
               {showPerformer && (
-                <span className={styles.activityPerformer}>
+                <span className={styles.activityPerformer} {...(entry.performer ? { title: entry.performer } : {})}>
                   <span className="visually-hidden">By </span>
-                  {entry.performer ?? "—"}
+                  {entry.performer_name ?? entry.performer ?? "—"}
                 </span>
               )}
               <span className={styles.activityAction}>{entry.text ? entry.action : ""}</span>
-              <span className={styles.activityText}>{entry.text || entry.action}</span>
+              <span className={styles.activityText}>{entry.text || untold(entry)}</span>
             </li>
           ))}
         </ol>

@@ -2,6 +2,7 @@ import { Link, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { useCourse } from "../api/queries/learning";
 import { Progress } from "../components/Progress";
+import courseStyles from "./CoursePage.module.css";
 import styles from "./learning.module.css";
 
 export function CoursePage() {
@@ -27,6 +28,10 @@ export function CoursePage() {
     );
   }
 
+  // Once the learner has begun, the first lesson they have not completed.
+  const next = course.completed > 0 ? course.lessons.find((lesson) => !lesson.completed) : undefined;
+  const lessonPath = (slug: string) => `/courses/${encodeURIComponent(courseId)}/lessons/${encodeURIComponent(slug)}`;
+
   return (
     <div className="page">
       <nav aria-label="Breadcrumb" className="breadcrumb">
@@ -35,13 +40,19 @@ export function CoursePage() {
       <h1>{course.title}</h1>
       {course.summary && <p>{course.summary}</p>}
       <Progress completed={course.completed} total={course.total} label={`Progress in ${course.title}`} />
+      {next && (
+        <p className={courseStyles.nextLesson}>
+          <Link to={lessonPath(next.slug)} aria-label={`Next lesson: ${next.title}`}>
+            Next lesson →
+          </Link>{" "}
+          <span className="muted">{next.title}</span>
+        </p>
+      )}
       <h2>Lessons</h2>
       <ol className={styles.lessonList}>
         {course.lessons.map((lesson) => (
           <li key={lesson.slug} className={lesson.completed ? "completed" : undefined}>
-            <Link to={`/courses/${encodeURIComponent(courseId)}/lessons/${encodeURIComponent(lesson.slug)}`}>
-              {lesson.title}
-            </Link>
+            <Link to={lessonPath(lesson.slug)}>{lesson.title}</Link>
             {lesson.completed && (
               <span className={styles.doneMark}>
                 <span aria-hidden="true">✔</span> Completed

@@ -89,8 +89,14 @@ const DRAFT = (extra: Partial<DraftView> = {}): DraftView => ({
   error: null,
   problems: [],
   lessons: [
-    { slug: "hello", title: "Hello, world", languages: ["python"], run_command: "python3 hello.py" },
-    { slug: "loops", title: "Loops", languages: ["python"], run_command: null },
+    {
+      slug: "hello",
+      title: "Hello, world",
+      task: "Print **hello**.",
+      languages: ["python"],
+      run_command: "python3 hello.py",
+    },
+    { slug: "loops", title: "Loops", task: "Loop.", languages: ["python"], run_command: null },
   ],
   report: null,
   ...extra,
@@ -347,6 +353,40 @@ describe("DraftPage", () => {
     expect(await screen.findByText("Your files were reset to the starter files.", { exact: false })).toBeInTheDocument();
     const reset = calls.filter((call) => call.method === "POST" && call.url.endsWith("/reset"));
     expect(reset.map((call) => call.url)).toEqual(["/api/authoring/imports/4/lessons/hello/preview/reset"]);
+    expect(calls.some((call) => call.url.includes("/api/courses/"))).toBe(false);
+  });
+
+  it("shows the previewed lesson's task, and its Check runs the draft's tests on the preview", async () => {
+    const GW = "https://gw.test/environments/env9";
+    const ENV9 = { id: "env9", status: "running", error: null, gateway_url: "https://gw.test", token: "t" };
+    const queued = {
+      id: 31, status: "queued", verdict: null, detail: "", queued_at: "2025-03-01T10:00:00Z", started_at: null,
+      finished_at: null, tests: [], retried_because: null,
+    };
+    const { calls } = mockFetch({
+      "GET /api/authoring/imports/4": jsonResponse(DRAFT({ status: "valid", report: REPORT([HELLO]) })),
+      "POST /api/authoring/imports/4/lessons/hello/preview": jsonResponse(ENV9),
+      "GET /api/authoring/imports/4/lessons/hello/preview": jsonResponse(ENV9),
+      "POST /api/authoring/imports/4/lessons/hello/preview/checks": jsonResponse(queued, 202),
+      "GET /api/checks/31": jsonResponse({
+        ...queued,
+        status: "failed",
+        finished_at: "2025-03-01T10:00:02Z",
+        tests: [{ name: "test_hello", status: "fail", message: "assert '' == 'hello'", output: "", duration_s: 0.1 }],
+      }),
+      [`GET ${GW}/files`]: jsonResponse({ path: ".", entries: [] }),
+    });
+    renderDraft();
+
+    await userEvent.click(await screen.findByRole("button", { name: "Preview Hello, world" }));
+    const task = await screen.findByRole("region", { name: "Task" });
+    expect(within(task).getByText("hello", { selector: "strong" })).toBeInTheDocument();
+    await userEvent.click(await within(task).findByRole("button", { name: "Check" }));
+
+    await waitFor(() => expect(within(task).getByRole("status", { name: "Check status" })).toHaveTextContent("Failed"));
+    expect(within(task).getByText("test_hello")).toBeInTheDocument();
+    const posts = calls.filter((call) => call.method === "POST" && call.url.endsWith("/checks"));
+    expect(posts.map((call) => call.url)).toEqual(["/api/authoring/imports/4/lessons/hello/preview/checks"]);
     expect(calls.some((call) => call.url.includes("/api/courses/"))).toBe(false);
   });
 

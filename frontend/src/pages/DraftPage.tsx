@@ -240,6 +240,7 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
       .map((report) => ({ slug: report.slug, title: report.title })),
   ];
   const previewTitle = rows.find((row) => row.slug === preview)?.title ?? preview;
+  const previewLesson = draft.lessons.find((lesson) => lesson.slug === preview);
   const stressRuns = draft.report?.stress_runs ?? 0;
   const flakyCount = draft.report?.flaky_tests ?? 0;
   const blockedByFlaky = draft.status === "valid" && flakyCount > 0 && !allowFlaky;
@@ -421,13 +422,11 @@ export function DraftPage({ pollIntervalMs = 1000 }: DraftPageProps) {
           </div>
           <div className={cx(ideStyles.idePanel, styles.previewIde)}>
             <Suspense fallback={<p className="muted">Loading the IDE…</p>}>
-              <DraftPreview
-                key={preview}
-                draftId={draft.id}
-                slug={preview}
-                languages={draft.lessons.find((lesson) => lesson.slug === preview)?.languages ?? []}
-                runCommand={draft.lessons.find((lesson) => lesson.slug === preview)?.run_command ?? null}
-              />
+              {previewLesson ? (
+                <DraftPreview key={preview} draftId={draft.id} courseId={draft.course_id} lesson={previewLesson} />
+              ) : (
+                <p className="muted">This lesson has no files in the draft to preview.</p>
+              )}
             </Suspense>
           </div>
         </section>

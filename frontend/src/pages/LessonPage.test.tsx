@@ -33,6 +33,7 @@ const LESSON: Lesson = {
   failed_checks: 1,
   completed: false,
   last_check: null,
+  next_lesson: null,
 };
 
 const ENV = (status: Environment["status"], extra: Partial<Environment> = {}): Environment => ({

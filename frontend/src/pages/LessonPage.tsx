@@ -67,6 +67,7 @@ export function LessonPage() {
           initialCheck={lesson.last_check}
           beforeCheck={() => ide.current?.flush() ?? Promise.resolve()}
           onFinished={() => void refetch()}
+          nextLesson={lesson.next_lesson}
         />
       </section>
       <section className={ideStyles.idePanel} aria-label="Workspace">

@@ -223,26 +223,59 @@ describe("OrganizationsPage", () => {
   });
 });
 
+const INVITATION = {
+  organization: "Acme School",
+  role: "member",
+  inviter: "Ada Admin",
+  expires_at: "2025-03-07T10:00:00Z",
+  for_another_address: false,
+};
+
 describe("InvitationPage", () => {
-  it("joins the organisation", async () => {
+  it("names the organisation and who invited, then joins it", async () => {
     const { calls } = mockFetch({
+      "GET /api/invitations/tok9": jsonResponse(INVITATION),
       "POST /api/invitations/tok9/accept": jsonResponse({ slug: "acme", name: "Acme School", role: "member" }),
       "GET /api/me": jsonResponse(MEMBER),
     });
     renderAt("/invitations/tok9", { ...MEMBER, organizations: [] });
 
-    await userEvent.click(screen.getByRole("button", { name: "Join organization" }));
+    expect(await screen.findByRole("heading", { name: "Join Acme School" })).toBeInTheDocument();
+    expect(screen.getByText(/Ada Admin invited you to join/)).toHaveTextContent(
+      "Ada Admin invited you to join Acme School on Practica as a member.",
+    );
+    await userEvent.click(screen.getByRole("button", { name: "Join Acme School" }));
 
     expect(await screen.findByRole("status")).toHaveTextContent("You joined Acme School as member.");
     expect(screen.getByRole("link", { name: "Go to Acme School" })).toHaveAttribute("href", "/organizations/acme");
-    expect(calls[0]!.headers.get("X-CSRF-Token")).toBe("c");
+    expect(calls.find((call) => call.method === "POST")!.headers.get("X-CSRF-Token")).toBe("c");
   });
 
-  it("shows why an invitation cannot be used", async () => {
-    mockFetch({ "POST /api/invitations/old/accept": jsonResponse({ detail: "This invitation has expired" }, 400) });
-    renderAt("/invitations/old", MEMBER);
+  it("says an invitation mailed to another address is not the visitor's to accept", async () => {
+    mockFetch({ "GET /api/invitations/tok9": jsonResponse({ ...INVITATION, inviter: null, for_another_address: true }) });
+    renderAt("/invitations/tok9", MEMBER);
+    expect(await screen.findByRole("note")).toHaveTextContent("This invitation was sent to another email address");
+    expect(screen.getByText(/You were invited to join/)).toBeInTheDocument();
+    expect(screen.queryByRole("button", { name: /Join/ })).not.toBeInTheDocument();
+  });
 
-    await userEvent.click(screen.getByRole("button", { name: "Join organization" }));
+  it("says an unusable invitation is invalid or expired, naming nothing", async () => {
+    mockFetch({
+      "GET /api/invitations/old": jsonResponse({ detail: "This invitation is invalid or has expired" }, 404),
+    });
+    renderAt("/invitations/old", MEMBER);
+    expect(await screen.findByRole("alert")).toHaveTextContent("This invitation is invalid or has expired");
+    expect(screen.queryByRole("button", { name: /Join/ })).not.toBeInTheDocument();
+  });
+
+  it("shows why joining failed", async () => {
+    mockFetch({
+      "GET /api/invitations/tok9": jsonResponse(INVITATION),
+      "POST /api/invitations/tok9/accept": jsonResponse({ detail: "This invitation has expired" }, 400),
+    });
+    renderAt("/invitations/tok9", MEMBER);
+
+    await userEvent.click(await screen.findByRole("button", { name: "Join Acme School" }));
     expect(await screen.findByRole("alert")).toHaveTextContent("This invitation has expired");
   });
 

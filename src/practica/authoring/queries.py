@@ -38,7 +38,9 @@ async def draft_lessons(session: AsyncSession, draft: CourseDraft) -> list[Draft
         .order_by(CourseLesson.position)
     )
     return [
-        DraftLesson(slug=slug, title=title, languages=languages_of(sorted(starter)), run_command=lesson.run)
+        DraftLesson(
+            slug=slug, title=title, task=lesson.task, languages=languages_of(sorted(starter)), run_command=lesson.run
+        )
         for slug, title, lesson, starter in rows
     ]
 

@@ -17,7 +17,7 @@ from practica.authoring.archives import MAX_UPLOAD
 from practica.authoring.errors import DraftError
 from practica.authoring.models import CourseDraft
 from practica.authoring.permissions import AUTHORS_ONLY, Author, draft_for
-from practica.authoring.previews import open_preview, preview_state, reset_preview
+from practica.authoring.previews import open_preview, preview_state, queue_preview_check, reset_preview
 from practica.authoring.queries import draft_view, drafts_of, published_draft
 from practica.authoring.schemas import (
     DraftPage,
@@ -34,7 +34,7 @@ from practica.authoring.service import create_draft, create_git_draft, delete_dr
 from practica.authoring.sources import LOCAL_GIT, check_git_url, opened_upload, packed_from_upload, resolve_remote
 from practica.db.paging import page_of
 from practica.ids import LessonSlugParam
-from practica.learning.schemas import EnvironmentView, environment_view
+from practica.learning.schemas import CheckView, EnvironmentView, environment_view
 from practica.services import ServicesDependency
 from practica.settings import Environment
 from servicekit.params import DbId
@@ -219,3 +219,20 @@ async def reset_lesson_preview(
         draft = await draft_for(session, user, draft_id)
         state = await reset_preview(session, user, draft, slug)
     return environment_view(state, user, services.sandbox_settings)
+
+
+@router.post(
+    "/imports/{draft_id}/lessons/{slug}/preview/checks",
+    status_code=202,
+    responses={404: {"model": Problem}, 409: {"model": Problem}, 429: {"description": "Too soon after the last"}},
+)
+async def check_lesson_preview(request: Request, draft_id: DbId, slug: LessonSlugParam, user: Author) -> CheckView:
+    """Run the draft's hidden tests on the preview's files, as a learner's Check (``GET /api/checks/{id}`` follows it).
+
+    The draft's author only (404 for anyone else's draft); 409 before the preview was opened.
+    """
+    cooldown = settings_of(request).practica_check_cooldown
+    async with transaction(request) as session:
+        draft = await draft_for(session, user, draft_id)
+        attempt = await queue_preview_check(session, user, draft, slug, cooldown_s=cooldown)
+        return CheckView.model_validate(attempt, from_attributes=True)

@@ -71,6 +71,7 @@ class DraftPage(Page[DraftSummary, int]):
 class DraftLesson(BaseModel):
     slug: str
     title: str
+    task: str = Field(description="The task, Markdown, as the lesson page shows it.")
     languages: list[str]
     run_command: str | None
 

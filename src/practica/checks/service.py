@@ -20,7 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.checks.errors import CheckCooldownError
 from practica.checks.models import AttemptStatus, CheckAttempt
 from practica.events.outbox import gid, record_event
-from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey
+from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey, is_preview
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
 from practica.lessons.files import FileData
 from practica.lessons.models import CourseLesson
@@ -99,6 +99,14 @@ async def request_check(
     session.add(attempt)
     await session.flush()
     await defer_by_name_in_transaction(session, jobs, CHECK_TASK, attempt_id=attempt.id)
+    if not is_preview(target.user_key):
+        await _record_requested(session, target, attempt)
+    await session.refresh(attempt)
+    return attempt
+
+
+async def _record_requested(session: AsyncSession, target: LearnerLesson, attempt: CheckAttempt) -> None:
+    """``check.requested``: a learner's activity (an author's preview checks are not)."""
     await record_event(
         session,
         subject=gid("Check", attempt.id),
@@ -106,8 +114,6 @@ async def request_check(
         performer=gid("User", target.user_key),
         payload={**lesson_payload(target.course_id, target.lesson, target.organization), "attempt": attempt.id},
     )
-    await session.refresh(attempt)
-    return attempt
 
 
 def _abandoned(attempt: CheckAttempt) -> bool:

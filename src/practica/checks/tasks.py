@@ -27,6 +27,7 @@ from practica.checks.service import (
     lesson_payload,
 )
 from practica.events.outbox import gid, record_event
+from practica.ids import is_preview
 from practica.jobs.queue import jobs
 from practica.jobs.resources import Sessions, worker_resources
 from practica.lessons.files import FileData
@@ -188,8 +189,11 @@ async def _record_outcome(
     *,
     retried: bool,
 ) -> None:
-    """``check.passed`` / ``check.failed`` (not for platform errors), and ``lesson.completed`` the first time."""
-    if status is AttemptStatus.ERROR:
+    """``check.passed`` / ``check.failed`` (not for platform errors), and ``lesson.completed`` the first time.
+
+    An author's preview checks record neither: they are no learner's activity nor progress.
+    """
+    if status is AttemptStatus.ERROR or is_preview(attempt.user_key):
         return
     version = await session.get(CourseVersion, lesson.version_id)
     organization = organization_of(version.visibility) if version is not None else None

@@ -16,6 +16,7 @@ from fastapi import Depends, Query, Request
 from practica.accounts.dependencies import CurrentUser, transaction
 from practica.accounts.models import User
 from practica.checks.models import CheckAttempt
+from practica.ids import learner_key, preview_key
 from practica.learning.activity import user_tag
 from practica.learning.errors import LearningError
 from practica.lessons.format import SLUG_PATTERN
@@ -25,10 +26,10 @@ from servicekit.params import DbId, NulFreeStr
 
 
 async def own_check(request: Request, check_id: DbId, user: CurrentUser) -> CheckAttempt:
-    """The learner's own check; 404 for a missing one and for anyone else's."""
+    """The learner's own check (or one of their previews'); 404 for a missing one and for anyone else's."""
     async with transaction(request) as session:
         attempt = await session.get(CheckAttempt, check_id)
-    if attempt is None or attempt.user_key != str(user.id):
+    if attempt is None or attempt.user_key not in (learner_key(user.id), preview_key(user.id)):
         raise LearningError(404, f"no check {check_id}")
     return attempt
 

@@ -29,7 +29,7 @@ from practica.checks.models import LessonCompletion
 from practica.checks.queries import disclosed_hints, lesson_state
 from practica.ids import CourseId, LessonSlug, OrganizationSlug, OwnerKey, VersionId, learner_key
 from practica.learning.errors import NO_ENVIRONMENT, LearningError, NotVisibleError
-from practica.learning.schemas import CourseRef, LessonView
+from practica.learning.schemas import CourseRef, LessonLink, LessonView
 from practica.learning.workspaces import WorkspaceState, workspace_state
 from practica.lessons.format import organization_of, visible_to
 from practica.lessons.models import CourseLesson, CourseVersion, Enrollment
@@ -321,19 +321,28 @@ async def lesson_page(
 ) -> LessonView:
     """The lesson page: the lesson of the learner's version, the hints their failed checks disclose, their last check.
 
-    Three reads make it (their standing in the lesson, their organisations, the kept lesson page), so it is
-    built here rather than validated from one object.
+    Four reads make it (their standing in the lesson, their organisations, the kept lesson page, the version's
+    kept lesson list for the next lesson), so it is built here rather than validated from one object.
     """
     state = await lesson_state(reads, learner_key(user.id), course_id, slug)
     organizations = await organizations_of(memberships, reads, user)
     version, lesson = await lesson_page_of(catalogue, reads, state.enrolled_version, organizations, course_id, slug)
     shown, hidden = disclosed_hints(lesson.definition, state.failed_checks)
+    titles = (await _lessons(catalogue, reads, [version.id]))[version.id]
     return LessonView(
         course=CourseRef(id=course_id, title=version.title), version=version.number, slug=slug, title=lesson.title,
         task=lesson.definition.task, languages=languages_of(lesson.starter_paths),
         run_command=lesson.definition.run, hints=shown, hints_hidden=hidden,
         failed_checks=state.failed_checks, completed=state.completed, last_check=state.latest,
+        next_lesson=next_lesson(titles, slug),
     )  # fmt: skip
+
+
+def next_lesson(titles: LessonTitles, slug: LessonSlug) -> LessonLink | None:
+    """The lesson after ``slug`` in its version's order; None for the last one."""
+    slugs = [each for each, _title in titles]
+    position = slugs.index(slug) + 1 if slug in slugs else len(slugs)
+    return LessonLink(slug=titles[position][0], title=titles[position][1]) if position < len(titles) else None
 
 
 async def environment_of(

@@ -16,6 +16,7 @@ from pydantic import BaseModel, TypeAdapter
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
 from practica.ids import CourseIdParam, LessonSlugParam
 from practica.learning.activity import read_feed
+from practica.learning.names import named
 from practica.learning.permissions import OwnCheck, ReadableFeed
 from practica.learning.queries import environment_of, lesson_page, visible_course, visible_courses
 from practica.learning.schemas import ActivityPage, CheckView, CourseView, EnvironmentView, LessonView, environment_view
@@ -139,4 +140,5 @@ async def activity(request: Request, user: CurrentUser, feed: ReadableFeed) -> A
     """The signed-in user's history, a lesson's history (the course's owners, admins) or an organisation's audit
     (its admins). Other learners' checks are in a lesson's history: see :func:`practica.lessons.ownership.owns`.
     """
-    return await read_feed(settings_of(request), user.id, feed.access, feed.tag, feed.after)
+    page = await read_feed(settings_of(request), user.id, feed.access, feed.tag, feed.after)
+    return await named(reads_of(request), page)

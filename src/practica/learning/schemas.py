@@ -83,6 +83,11 @@ class CourseRef(BaseModel):
     title: str
 
 
+class LessonLink(BaseModel):
+    slug: str
+    title: str
+
+
 class LessonView(BaseModel):
     course: CourseRef
     version: int
@@ -96,6 +101,7 @@ class LessonView(BaseModel):
     failed_checks: int
     completed: bool
     last_check: CheckView | None
+    next_lesson: LessonLink | None = Field(description="The lesson after this one in the course; null for the last.")
 
 
 class EnvironmentView(BaseModel):
@@ -121,6 +127,10 @@ class ActivityEntry(BaseModel):
     action: str
     subject: str
     performer: str | None
+    performer_name: str | None = Field(None, description="The performer's display name; null when unknown.")
+    subject_name: str | None = Field(
+        None, description="The subject's name (a course's or lesson's title, a check's lesson); null when unknown."
+    )
     text: str | None
     payload: dict[str, Any]
 

@@ -8,7 +8,9 @@ from sqlalchemy import case, func, null, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.accounts.models import Invitation, Membership, Organization, User
-from practica.organizations.schemas import MemberOut, OrganizationDetail, PendingInvitation
+from practica.accounts.tokens import token_hash
+from practica.organizations.errors import BAD_INVITATION, OrganizationError
+from practica.organizations.schemas import InvitationInfo, MemberOut, OrganizationDetail, PendingInvitation
 
 
 @dataclass(frozen=True)
@@ -70,3 +72,33 @@ async def pending_invitations(session: AsyncSession, organization_id: int) -> li
         .order_by(Invitation.id.desc())
     )
     return [PendingInvitation.model_validate(row, from_attributes=True) for row in rows]
+
+
+async def invitation_info(session: AsyncSession, token: str, user: User) -> InvitationInfo:
+    """The organisation a usable invitation is for, and who made it; 404 for any other token, whatever the reason.
+
+    Usable as accepting it would be: not revoked, not expired, and, for one mailed to an address, not accepted
+    yet. Revoked, expired, used and unknown tokens answer alike, so the answer tells nothing of them.
+    """
+    row = (
+        await session.execute(
+            select(
+                Organization.name.label("organization"),
+                Invitation.role,
+                User.display_name.label("inviter"),
+                Invitation.expires_at,
+                (Invitation.email.is_not(None) & (Invitation.email != user.email)).label("for_another_address"),
+            )
+            .join(Organization, Organization.id == Invitation.organization_id)
+            .outerjoin(User, User.id == Invitation.created_by)
+            .where(
+                Invitation.token_hash == token_hash(token),
+                Invitation.revoked_at.is_(None),
+                Invitation.expires_at > func.now(),
+                or_(Invitation.email.is_(None), Invitation.accepted_at.is_(None)),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise OrganizationError(404, BAD_INVITATION)
+    return InvitationInfo.model_validate(row, from_attributes=True)

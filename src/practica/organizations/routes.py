@@ -25,6 +25,7 @@ from practica.organizations.permissions import (
 from practica.organizations.schemas import (
     InvitationCreate,
     InvitationCreated,
+    InvitationInfo,
     OrganizationCreate,
     OrganizationDetail,
     OrganizationOut,
@@ -83,6 +84,13 @@ async def revoke_invitation(invitation: RevocableInvitation, request: Request) -
     async with transaction(request) as session:
         await service.revoke(session, invitation.organization.id, invitation.invitation_id)
     return Response(status_code=204)
+
+
+@router.get("/invitations/{token}", responses=problems(401, 404))
+async def invitation(token: str, user: CurrentUser, request: Request) -> InvitationInfo:
+    """The organisation a usable invitation is for (signed-in users holding its link); 404 for any other token."""
+    async with transaction(request) as session:
+        return await queries.invitation_info(session, token, user)
 
 
 @router.post("/invitations/{token}/accept", responses=problems(400, 401, 403))

@@ -64,3 +64,15 @@ class PendingInvitation(BaseModel):
     created_at: datetime
     expires_at: datetime
     inviter: Inviter | None = Field(description="Who made it; null when that account was deleted since.")
+
+
+class InvitationInfo(BaseModel):
+    """What the invitation page shows before joining: whose organisation, as what, from whom."""
+
+    organization: str = Field(description="The organisation's name.")
+    role: MemberRole
+    inviter: str | None = Field(description="The display name of who invited; null when that account is gone.")
+    expires_at: datetime
+    for_another_address: bool = Field(
+        description="Mailed to an address other than the signed-in user's: accepting it is refused."
+    )

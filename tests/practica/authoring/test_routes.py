@@ -46,7 +46,13 @@ async def test_a_course_from_git_is_validated_then_published(site: Site, tmp_pat
     done = await _draft(author, draft["id"])
     assert (done["course_id"], done["status"]) == ("basics", "valid"), done
     assert done["lessons"] == [
-        {"slug": "add", "title": "Add two numbers", "languages": ["python"], "run_command": None}
+        {
+            "slug": "add",
+            "title": "Add two numbers",
+            "task": "Write `add(a, b)`.",
+            "languages": ["python"],
+            "run_command": None,
+        }
     ]
     assert await _catalogue(site) == []  # a draft is not in the catalogue
     assert done["progress"] == {"done": 3, "total": 3}

@@ -110,6 +110,8 @@ async def test_a_courses_owners_read_a_lessons_history_and_learners_may_not(
     query = {"scope": "lesson", "course": "basics", "lesson": "add"}
     history = await world["cy"].get("/api/activity", params=query)
     assert [entry["performer"] for entry in history.json()["entries"]] == [gid("User", 2)]
+    assert [entry["performer_name"] for entry in history.json()["entries"]] == ["Bob"]
+    assert [entry["subject_name"] for entry in history.json()["entries"]] == [None]  # no such check: the id shows
     assert (await world["bob"].get("/api/activity", params=query)).status_code == 403
     internal = await world["dee"].get("/api/activity", params={**query, "course": "internal"})  # acme's admin
     assert [entry["performer"] for entry in internal.json()["entries"]] == [gid("User", 1)]

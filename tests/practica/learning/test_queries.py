@@ -10,7 +10,11 @@ from typing import Any
 from sqlalchemy import Executable
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
+from practica.accounts.memberships import RecentMemberships
+from practica.accounts.service import create_user
+from practica.ids import CourseId, LessonSlug
 from practica.learning import queries
+from practica.learning.schemas import LessonLink
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
 from practica.lessons.queries import CatalogueCache
@@ -71,3 +75,28 @@ async def test_a_version_noted_as_published_by_this_app_shows_at_once(practica_d
         assert [version.number for version in await queries.newest_versions(cache, pool)] == [1]
     finally:
         await pool.close()
+
+
+async def test_the_lesson_page_names_the_next_lesson_and_none_after_the_last(
+    practica_db_url: str, tmp_path: Path
+) -> None:
+    course = write_course(tmp_path / "steps", ["first", "second", "third"])
+    for slug, title in [("first", "First steps"), ("second", "Second steps"), ("third", "Third steps")]:
+        lesson = course / slug / "lesson.yaml"
+        lesson.write_text(lesson.read_text().replace("title: Add two numbers", f"title: {title}"))
+    await _publish(practica_db_url, course)
+    engine = create_async_engine(practica_db_url)
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+        user = await create_user(session, "ada@example.org", "a long password", "Ada")
+    await engine.dispose()
+    pool, cache = PoolReads(practica_db_url, max_size=2, application_name="test-catalog"), CatalogueCache()
+    try:
+        pages = {
+            slug: await queries.lesson_page(cache, RecentMemberships(), pool, user, CourseId("steps"), slug)
+            for slug in (LessonSlug("first"), LessonSlug("second"), LessonSlug("third"))
+        }
+    finally:
+        await pool.close()
+    assert pages["first"].next_lesson == LessonLink(slug="second", title="Second steps")
+    assert pages["second"].next_lesson == LessonLink(slug="third", title="Third steps")
+    assert pages["third"].next_lesson is None

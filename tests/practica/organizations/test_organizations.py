@@ -232,3 +232,46 @@ def test_an_invitation_whose_inviter_is_deleted_lists_no_inviter(site: Site) -> 
     site.sql("DELETE FROM users WHERE id = :id", id=leaver.id)
     [pending] = [i for i in site.client.get("/api/organizations/acme/invitations").json() if i["id"] == made["id"]]
     assert pending["inviter"] is None
+
+
+def test_a_usable_invitation_names_its_organization_and_who_invited(site: Site) -> None:
+    author, member, stranger = site.save(
+        UserFactory.build(author=True, display_name="Ada Admin"), UserFactory.build(email="bea@example.org"),
+        UserFactory.build(),
+    )  # fmt: skip
+    sign_in(site.client, author.email)
+    create(site)
+    link = token_of(post(site.client, "/api/organizations/acme/invitations", {"role": "admin"}).json()["link"])
+    mailed = token_of(post(site.client, "/api/organizations/acme/invitations", {"email": member.email}).json()["link"])
+    other = site.browser()
+    assert other.get(f"/api/invitations/{link}").status_code == 401  # sign in first
+    sign_in(other, member.email)
+    shown = other.get(f"/api/invitations/{link}").json()
+    assert {key: shown[key] for key in ("organization", "role", "inviter", "for_another_address")} == {
+        "organization": "Acme Academy", "role": "admin", "inviter": "Ada Admin", "for_another_address": False,
+    }  # fmt: skip
+    assert other.get(f"/api/invitations/{mailed}").json()["for_another_address"] is False
+    sign_in(other, stranger.email)
+    assert other.get(f"/api/invitations/{mailed}").json()["for_another_address"] is True
+
+
+def test_an_unusable_invitation_answers_as_an_unknown_token_does(site: Site) -> None:
+    author, member = site.save(UserFactory.build(author=True), UserFactory.build(email="bea@example.org"))
+    sign_in(site.client, author.email)
+    create(site)
+    revoked = post(site.client, "/api/organizations/acme/invitations", {}).json()
+    site.client.delete(f"/api/organizations/acme/invitations/{revoked['id']}", headers=_csrf(site))
+    used = token_of(post(site.client, "/api/organizations/acme/invitations", {"email": member.email}).json()["link"])
+    expired = token_of(post(site.client, "/api/organizations/acme/invitations", {}).json()["link"])
+    site.sql(
+        "UPDATE organization_invitations SET expires_at = now() - interval '1 second' WHERE email IS NULL"
+        " AND revoked_at IS NULL"
+    )
+    other = site.browser()
+    sign_in(other, member.email)
+    assert post(other, f"/api/invitations/{used}/accept").status_code == 200
+    unknown = "x" * 43
+    answers = [other.get(f"/api/invitations/{token}") for token in (token_of(revoked["link"]), used, expired, unknown)]
+    assert {(answer.status_code, answer.text) for answer in answers} == {
+        (404, '{"detail":"This invitation is invalid or has expired"}')
+    }

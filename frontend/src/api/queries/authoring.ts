@@ -1,7 +1,7 @@
 /** Authoring: course drafts (imports from Git or an archive), their validation, previews and publication. */
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient, type InfiniteData } from "@tanstack/react-query";
 import { api, unwrap } from "../client";
-import type { DraftPage, DraftStatus, PublishRequest } from "../types";
+import type { Check, DraftPage, DraftStatus, PublishRequest } from "../types";
 
 export const DRAFT_PAGE = 50;
 
@@ -100,4 +100,13 @@ export function useDeleteDraft() {
         return { ...data, pages };
       }),
   });
+}
+
+/** Check the author's preview of a draft's lesson: the draft's hidden tests on the preview's files. */
+export function startPreviewCheck(draft: number, slug: string): Promise<Check> {
+  return unwrap(
+    api.POST("/api/authoring/imports/{draft_id}/lessons/{slug}/preview/checks", {
+      params: { path: { draft_id: draft, slug } },
+    }),
+  );
 }

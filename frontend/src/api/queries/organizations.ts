@@ -81,6 +81,15 @@ export function useRevokeInvitation(slug: string) {
   });
 }
 
+/** What an invitation's link is for (its organisation, role, inviter); a 404 for one that cannot be used. */
+export function useInvitation(token: string) {
+  return useQuery({
+    queryKey: ["invitations", token],
+    queryFn: ({ signal }) => unwrap(api.GET("/api/invitations/{token}", { params: { path: { token } }, signal })),
+    retry: false,
+  });
+}
+
 export function useAcceptInvitation() {
   return useMutation({
     mutationFn: (token: string) =>
