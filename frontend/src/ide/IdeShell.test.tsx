@@ -56,7 +56,7 @@ describe("IdeShell", () => {
     expect(screen.getByRole("heading", { name: "The task" })).toBeInTheDocument();
     expect(screen.getByRole("separator", { name: "Resize the task pane" })).toBeInTheDocument();
     expect(screen.getByRole("separator", { name: "Resize the code pane" })).toBeInTheDocument();
-    expect(screen.getByRole("separator", { name: "Resize the terminal pane" })).toBeInTheDocument();
+    expect(screen.getByRole("separator", { name: "Resize the results pane" })).toBeInTheDocument();
     expect(screen.queryByRole("tablist")).toBeNull();
     expect(slots!.compact).toBe(false);
     expect(document.getElementById("ide-code")).toContainElement(slots!.code);

@@ -114,7 +114,7 @@ function Columns({ task, results, code, terminal }: PanesProps) {
           <Panel id="ide-terminal" defaultSize="58%" minSize="6rem" className={styles.pane}>
             <div className={styles.slot} ref={terminal} />
           </Panel>
-          <Separator className={cx(styles.separator, styles.rowSeparator)} aria-label="Resize the terminal pane" />
+          <Separator className={cx(styles.separator, styles.rowSeparator)} aria-label="Resize the results pane" />
           <Panel id="ide-results" defaultSize="42%" minSize="4.5rem" className={styles.pane}>
             <div className={cx(styles.scrollPane, styles.results)}>{results}</div>
           </Panel>

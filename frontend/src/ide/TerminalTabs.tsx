@@ -107,20 +107,22 @@ export function TerminalTabs({ gatewayUrl, environmentId, getToken, refreshToken
                   <button
                     type="button"
                     className={styles.close}
-                    aria-label={`Close ${label}`}
                     title={`Close ${label}: its shell ends`}
                     tabIndex={-1}
                     onClick={() => close(tab.session)}
                   >
-                    ×
+                    <span aria-hidden="true">×</span>
+                    <span className="visually-hidden">Close {label}</span>
                   </button>
                 )}
               </div>
             );
           })}
         </div>
-        <button type="button" className={styles.add} aria-label="New terminal" title="New terminal" onClick={add}>
-          +
+        {/* Named by its text, not aria-label: the page's one element labelled "Terminal…" stays the terminal. */}
+        <button type="button" className={styles.add} title="New terminal" onClick={add}>
+          <span aria-hidden="true">+</span>
+          <span className="visually-hidden">New terminal</span>
         </button>
       </div>
       <div className={styles.panels}>
