@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from playwright.async_api import Browser, Locator, Page, expect
+from playwright.async_api import Browser, FloatRect, Locator, Page, ViewportSize, expect
 
 from tests.browser.conftest import Platform, screenshot
 from tests.browser.test_authoring_and_admin import sign_in
@@ -19,8 +19,8 @@ from tests.practica.lessons.factories import write_course
 
 pytestmark = [pytest.mark.browser, pytest.mark.sandbox]
 
-WIDE = {"width": 1400, "height": 900}
-PHONE = {"width": 390, "height": 844}
+WIDE: ViewportSize = {"width": 1400, "height": 900}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 LESSON = "/courses/shell-course/lessons/add"
 UNBROKEN = "x" * 400
 TASK = f"Write `add(a, b)` in **solution.py**.\n\n{UNBROKEN}\n\n```python\nprint('{'y' * 300}')\n```\n"
@@ -47,10 +47,11 @@ async def connected(panel: Locator) -> None:
 
 
 async def page_extent(page: Page) -> dict[str, int]:
-    return await page.evaluate(
+    extent: dict[str, int] = await page.evaluate(
         """() => ({scrollHeight: document.scrollingElement.scrollHeight, innerHeight: innerHeight,
                    scrollWidth: document.scrollingElement.scrollWidth, innerWidth: innerWidth})"""
     )
+    return extent
 
 
 async def assert_page_does_not_scroll(page: Page) -> None:
@@ -59,11 +60,12 @@ async def assert_page_does_not_scroll(page: Page) -> None:
     assert extent["scrollWidth"] <= extent["innerWidth"], extent
 
 
-async def assert_in_viewport(locator: Locator, viewport: dict[str, int]) -> dict[str, float]:
+async def assert_in_viewport(locator: Locator, viewport: ViewportSize) -> FloatRect:
     await expect(locator).to_be_visible()
     box = await locator.bounding_box()
     assert box is not None
-    assert box["x"] >= 0 and box["y"] >= 0, box
+    assert box["x"] >= 0, box
+    assert box["y"] >= 0, box
     assert box["x"] + box["width"] <= viewport["width"] + 0.5, box
     assert box["y"] + box["height"] <= viewport["height"] + 0.5, box
     return box
@@ -140,6 +142,15 @@ async def test_at_1400_by_900_every_pane_fits_splits_are_remembered_terminals_ar
     restored = await assert_in_viewport(task, WIDE)
     assert restored["width"] == pytest.approx(dragged["width"], abs=3), (dragged, restored)
     await assert_page_does_not_scroll(page)
+
+    # The splits move with the keyboard too.
+    results = page.locator("#ide-results")
+    before_keys = await assert_in_viewport(results, WIDE)
+    await page.get_by_role("separator", name="Resize the results pane").focus()
+    for _ in range(3):
+        await page.keyboard.press("ArrowDown")
+    after_keys = await assert_in_viewport(results, WIDE)
+    assert abs(after_keys["height"] - before_keys["height"]) > 10, (before_keys, after_keys)
 
     # A second terminal tab runs a shell of its own.
     await page.get_by_role("button", name="New terminal").click()
