@@ -121,6 +121,11 @@ async def test_at_1400_by_900_every_pane_fits_splits_are_remembered_terminals_ar
     await expect(page.get_by_label("Save status")).to_contain_text("Saved", timeout=LONG)
     await assert_page_does_not_scroll(page)
     await screenshot(page, "ide-shell-1400x900")
+    await page.get_by_role("button", name="Reset to starter files").click()  # its dialog is not clipped by the pane
+    dialog = page.get_by_role("alertdialog", name="Reset to starter files?")
+    await assert_in_viewport(dialog, WIDE)
+    await dialog.get_by_role("button", name="Cancel").click()
+    await expect(dialog).to_have_count(0)
 
     # Dragging the split between task and code widens the task; the sizes come back after a reload.
     task = page.locator("#ide-task")
