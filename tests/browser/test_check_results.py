@@ -21,6 +21,8 @@ NO_COLON = "def add(a, b)\nreturn a + b\n"  # the editor indents nothing after a
 
 async def viewport_shot(page: Page, name: str, width: int, height: int) -> None:
     await page.set_viewport_size({"width": width, "height": height})
+    if width <= 600:  # a phone's width: the results are a pane of their own, behind the "Results" tab
+        await page.get_by_role("tablist", name="Lesson panes").get_by_role("tab", name="Results").click()
     await page.get_by_role("heading", name="Check your solution").scroll_into_view_if_needed()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     await page.screenshot(path=str(SCREENSHOTS / f"{name}-{width}x{height}.png"))

@@ -1,8 +1,16 @@
 import type { EnvironmentState } from "./useEnvironment";
 import styles from "./EnvironmentProgress.module.css";
 
-/** Starting / failed / stopped: what shows in place of the IDE until the environment runs. */
-export function EnvironmentProgress({ state, onRetry }: { state: EnvironmentState; onRetry: () => void }) {
+export interface EnvironmentProgressProps {
+  state: EnvironmentState;
+  onRetry: () => void;
+  /** One line for a small pane (the terminal's): what the environment is doing, and Restart when it stopped. */
+  compact?: boolean;
+}
+
+/** Starting / failed / stopped: what shows in place of the IDE's panes until the environment runs. */
+export function EnvironmentProgress({ state, onRetry, compact = false }: EnvironmentProgressProps) {
+  if (compact) return <CompactProgress state={state} onRetry={onRetry} />;
   if (state.phase === "starting") {
     return (
       <div className={styles.envProgress}>
@@ -31,12 +39,33 @@ export function EnvironmentProgress({ state, onRetry }: { state: EnvironmentStat
   // stopped
   return (
     <div className={styles.envProgress}>
-      <p role="status" aria-label="Environment status">
-        Your environment was stopped (for example after a period of inactivity).
+      <p className={styles.stoppedTitle} role="status" aria-label="Environment status">
+        Environment stopped
+      </p>
+      <p className="muted">
+        It stops after a period of inactivity or when an administrator stops it. Your files are kept: restart it to
+        go on.
       </p>
       <button type="button" className="primary" onClick={onRetry}>
         Restart environment
       </button>
+    </div>
+  );
+}
+
+function CompactProgress({ state, onRetry }: Omit<EnvironmentProgressProps, "compact">) {
+  const text =
+    state.phase === "starting" ? "The terminal opens once your environment runs…"
+    : state.phase === "failed" ? "No terminal: the environment could not be started."
+    : "Environment stopped: no terminal.";
+  return (
+    <div className={styles.compact}>
+      <p>{text}</p>
+      {state.phase === "stopped" && (
+        <button type="button" className="small" onClick={onRetry}>
+          Restart
+        </button>
+      )}
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from "react";
+import { createPortal } from "react-dom";
 import { ApiError, errorMessage } from "../api/client";
 import { resetEnvironmentFiles, type EnvironmentTarget } from "../api/queries/environments";
 import { baseName, decodeText, GatewayClient } from "../api/gateway";
@@ -8,7 +9,10 @@ import { Autosaver, type SaveStatus } from "./autosave";
 import { Editor, type EditorShortcuts } from "./Editor";
 import { FileTree } from "./FileTree";
 import { languageForPath, runCommandFor } from "./languages";
-import { Terminal, type TerminalHandle } from "./Terminal";
+import { FilesAndEditor } from "./FilesAndEditor";
+import type { ShellSlots } from "./IdeShell";
+import type { TerminalHandle } from "./Terminal";
+import { TerminalTabs } from "./TerminalTabs";
 import { ErrorText } from "../components/Messages";
 import { cx } from "../components/cx";
 import styles from "./Ide.module.css";
@@ -28,6 +32,8 @@ export interface IdeProps {
   refreshToken: () => Promise<string>;
   /** The reset endpoint answered with the (possibly new) environment. */
   onReset?: (environment: Environment) => void;
+  /** The lesson's shell panes to render into (files and editor; terminals); without them, one compact block. */
+  slots?: ShellSlots;
   ref?: Ref<IdeHandle>;
 }
 
@@ -74,6 +80,7 @@ export function Ide({
   getToken,
   refreshToken,
   onReset,
+  slots,
   ref,
 }: IdeProps) {
   const refreshRef = useRef(refreshToken);
@@ -291,8 +298,18 @@ export function Ide({
   });
   const openTabIds = useMemo(() => tabs.map((tab) => tab.id), [tabs]);
 
-  return (
-    <div className={styles.ide}>
+  const terminals = (
+    <TerminalTabs
+      ref={terminal}
+      gatewayUrl={environment.gateway_url}
+      environmentId={environment.id}
+      getToken={getToken}
+      refreshToken={refreshToken}
+    />
+  );
+
+  const ide = (
+    <div className={cx(styles.ide, slots && styles.inShell)}>
       <div className={styles.ideToolbar} role="toolbar" aria-label="Environment actions">
         {command && (
           <button
@@ -330,7 +347,7 @@ export function Ide({
           <ErrorText message={actionError} />
         </div>
       )}
-      <div className={styles.ideBody}>
+      <FilesAndEditor split={slots !== undefined && !slots.compact}>
         <FileTree
           gateway={gateway}
           onOpen={openFile}
@@ -422,15 +439,9 @@ export function Ide({
               />
             </div>
           </div>
-          <Terminal
-            ref={terminal}
-            gatewayUrl={environment.gateway_url}
-            environmentId={environment.id}
-            getToken={getToken}
-            refreshToken={refreshToken}
-          />
+          {!slots && terminals}
         </div>
-      </div>
+      </FilesAndEditor>
       {confirmReset && (
         <ConfirmDialog
           title="Reset to starter files?"
@@ -441,5 +452,13 @@ export function Ide({
         />
       )}
     </div>
+  );
+
+  if (!slots) return ide;
+  return (
+    <>
+      {slots.code && createPortal(ide, slots.code)}
+      {slots.terminal && createPortal(terminals, slots.terminal)}
+    </>
   );
 }

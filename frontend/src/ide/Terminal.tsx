@@ -12,6 +12,8 @@ export interface TerminalHandle {
   /** Type text into the shell (buffered until connected). */
   sendInput: (text: string) => void;
   focus: () => void;
+  /** End the shell of this session on the gateway (a closed terminal tab), then stop reconnecting. */
+  end: () => void;
 }
 
 export interface TerminalProps {
@@ -21,8 +23,18 @@ export interface TerminalProps {
   getToken: () => string;
   /** Fetch a fresh token (used when reconnecting, in case the old one expired). */
   refreshToken?: () => Promise<string>;
+  /** The gateway's session name: a reconnect with the same name finds the same shell. */
+  session?: string;
+  /** The tab that names this terminal (it is that tab's panel); without one, the panel is labelled "Terminal". */
+  tabId?: string;
+  panelId?: string;
+  /** Shown; a terminal not shown keeps its shell and its size. */
+  active?: boolean;
   ref?: Ref<TerminalHandle>;
 }
+
+/** Asks the gateway to end the session's shell (a text frame it never types into the shell). */
+const END_MESSAGE = JSON.stringify({ type: "end" });
 
 // The container is labelled "Terminal"; keep xterm's own input label distinct.
 XTerm.strings.promptLabel = "Shell input";
@@ -48,7 +60,17 @@ function statusText(status: ConnectionStatus, delayMs: number | null): string {
 }
 
 /** xterm.js over the gateway's terminal WebSocket. Reconnect logic lives in reconnect.ts. */
-export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, ref }: TerminalProps) {
+export function Terminal({
+  gatewayUrl,
+  environmentId,
+  getToken,
+  refreshToken,
+  session = "main",
+  tabId,
+  panelId,
+  active = true,
+  ref,
+}: TerminalProps) {
   const container = useRef<HTMLDivElement>(null);
   const socketRef = useRef<ReconnectingSocket | null>(null);
   const termRef = useRef<XTerm | null>(null);
@@ -64,6 +86,10 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
     () => ({
       sendInput: (text: string) => socketRef.current?.send(text),
       focus: () => termRef.current?.focus(),
+      end: () => {
+        socketRef.current?.sendIfOpen(END_MESSAGE);
+        socketRef.current?.close();
+      },
     }),
     [],
   );
@@ -99,7 +125,7 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
         }
         return terminalUrl(gatewayUrl, environmentId, {
           token,
-          session: "main",
+          session,
           cols: term.cols,
           rows: term.rows,
         });
@@ -137,14 +163,16 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
       term.dispose();
       termRef.current = null;
     };
-  }, [gatewayUrl, environmentId, getTokenRef, refreshTokenRef]);
+  }, [gatewayUrl, environmentId, session, getTokenRef, refreshTokenRef]);
 
+  const labelling = tabId ? { role: "tabpanel", "aria-labelledby": tabId } : { role: "group", "aria-label": "Terminal" };
   return (
-    <div className={styles.terminalPanel}>
-      <div className="panel-bar">
-        <h2 className="panel-title">
-          Terminal
-        </h2>
+    <div
+      className={cx(styles.terminalPanel, !active && styles.inactive)}
+      {...(panelId ? { id: panelId } : {})}
+      {...labelling}
+    >
+      <div className={styles.statusBar}>
         <span role="status" aria-label="Connection status" className={cx(styles.conn, CONNECTION_CLASS[status.status])}>
           {statusText(status.status, status.delayMs)}
         </span>
@@ -154,7 +182,7 @@ export function Terminal({ gatewayUrl, environmentId, getToken, refreshToken, re
           </button>
         )}
       </div>
-      <div className={styles.terminalHost} ref={container} aria-label="Terminal" role="group" />
+      <div className={styles.terminalHost} ref={container} />
     </div>
   );
 }

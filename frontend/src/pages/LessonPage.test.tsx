@@ -153,6 +153,24 @@ describe("LessonPage", () => {
     expect(attempts).toBe(2);
   });
 
+  it("lays the task, the workspace's progress and the check out in panes of their own", async () => {
+    mockFetch({
+      "GET /api/courses/py/lessons/hello": jsonResponse(LESSON),
+      "POST /api/courses/py/lessons/hello/environment": jsonResponse(ENV("starting")),
+      "GET /api/courses/py/lessons/hello/environment": jsonResponse(ENV("starting")),
+    });
+    renderLesson();
+
+    const title = await screen.findByRole("heading", { level: 1, name: "Hello, world" });
+    const pane = (id: string) => within(document.getElementById(id)!);
+    expect(document.getElementById("ide-task")).toContainElement(title);
+    expect(pane("ide-task").getByRole("heading", { name: "Hints" })).toBeInTheDocument();
+    expect(pane("ide-code").getByText("Starting your environment…", { exact: false })).toBeInTheDocument();
+    expect(pane("ide-terminal").getByText("The terminal opens once your environment runs…")).toBeInTheDocument();
+    expect(pane("ide-results").getByRole("button", { name: "Check" })).toBeInTheDocument();
+    expect(pane("ide-results").getByRole("status", { name: "Check status" })).toHaveTextContent("Not checked yet");
+  });
+
   it("links authors to the lesson's history; learners see no such link", async () => {
     mockFetch({
       "GET /api/courses/py/lessons/hello": jsonResponse(LESSON),

@@ -1,4 +1,5 @@
 import { useMemo, useRef } from "react";
+import { createPortal } from "react-dom";
 import { Link, useParams } from "react-router";
 import { errorMessage } from "../api/client";
 import { lessonEnvironment } from "../api/queries/environments";
@@ -9,10 +10,10 @@ import { TaskMarkdown } from "../components/TaskMarkdown";
 import { CheckPanel } from "../ide/CheckPanel";
 import { HintsPanel } from "../ide/HintsPanel";
 import { Ide, type IdeHandle } from "../ide/Ide";
+import { IdeShell } from "../ide/IdeShell";
 import { EnvironmentProgress } from "../ide/EnvironmentProgress";
 import { useEnvironment } from "../ide/useEnvironment";
 import { cx } from "../components/cx";
-import ideStyles from "../ide/Ide.module.css";
 import styles from "./learning.module.css";
 
 export function LessonPage() {
@@ -37,41 +38,44 @@ export function LessonPage() {
     );
   }
 
-  return (
-    <div className={styles.lessonLayout}>
-      <section className={styles.taskPanel} aria-labelledby="lesson-title">
-        <nav aria-label="Breadcrumb" className="breadcrumb">
-          <Link to="/">Catalogue</Link> /{" "}
-          <Link to={`/courses/${encodeURIComponent(courseId)}`}>{lesson.course.title}</Link>
-        </nav>
-        {isAuthor(me) && (
-          <p className={cx(styles.lessonTools, "small-text")}>
-            <Link to={activityLink({ scope: "lesson", course: courseId, lesson: slug })}>
-              Lesson history
-            </Link>
-          </p>
+  const task = (
+    <section className={styles.taskPanel} aria-labelledby="lesson-title">
+      <nav aria-label="Breadcrumb" className="breadcrumb">
+        <Link to="/">Catalogue</Link> /{" "}
+        <Link to={`/courses/${encodeURIComponent(courseId)}`}>{lesson.course.title}</Link>
+      </nav>
+      {isAuthor(me) && (
+        <p className={cx(styles.lessonTools, "small-text")}>
+          <Link to={activityLink({ scope: "lesson", course: courseId, lesson: slug })}>Lesson history</Link>
+        </p>
+      )}
+      <h1 id="lesson-title">
+        {lesson.title}
+        {lesson.completed && (
+          <span className={styles.doneMark}>
+            <span aria-hidden="true">✔</span> Completed
+          </span>
         )}
-        <h1 id="lesson-title">
-          {lesson.title}
-          {lesson.completed && (
-            <span className={styles.doneMark}>
-              <span aria-hidden="true">✔</span> Completed
-            </span>
-          )}
-        </h1>
-        <TaskMarkdown title={lesson.title}>{lesson.task}</TaskMarkdown>
-        <HintsPanel hints={lesson.hints} hidden={lesson.hints_hidden} />
-        <CheckPanel
-          courseId={courseId}
-          slug={slug}
-          initialCheck={lesson.last_check}
-          beforeCheck={() => ide.current?.flush() ?? Promise.resolve()}
-          onFinished={() => void refetch()}
-          nextLesson={lesson.next_lesson}
-        />
-      </section>
-      <section className={ideStyles.idePanel} aria-label="Workspace">
-        {environment.phase === "ready" && environment.environment ? (
+      </h1>
+      <TaskMarkdown title={lesson.title}>{lesson.task}</TaskMarkdown>
+      <HintsPanel hints={lesson.hints} hidden={lesson.hints_hidden} />
+    </section>
+  );
+  const results = (
+    <CheckPanel
+      courseId={courseId}
+      slug={slug}
+      initialCheck={lesson.last_check}
+      beforeCheck={() => ide.current?.flush() ?? Promise.resolve()}
+      onFinished={() => void refetch()}
+      nextLesson={lesson.next_lesson}
+    />
+  );
+
+  return (
+    <IdeShell owner={me ? String(me.id) : "signed-out"} task={task} results={results}>
+      {(slots) =>
+        environment.phase === "ready" && environment.environment ? (
           <Ide
             key={String(environment.environment.id)}
             ref={ide}
@@ -82,11 +86,20 @@ export function LessonPage() {
             getToken={environment.getToken}
             refreshToken={environment.refreshToken}
             onReset={environment.adopt}
+            slots={slots}
           />
         ) : (
-          <EnvironmentProgress state={environment} onRetry={environment.retry} />
-        )}
-      </section>
-    </div>
+          <>
+            {slots.code &&
+              createPortal(<EnvironmentProgress state={environment} onRetry={environment.retry} />, slots.code)}
+            {slots.terminal &&
+              createPortal(
+                <EnvironmentProgress state={environment} onRetry={environment.retry} compact />,
+                slots.terminal,
+              )}
+          </>
+        )
+      }
+    </IdeShell>
   );
 }

@@ -105,6 +105,20 @@ async def test_exiting_the_shell_closes_the_socket(gateway: GatewayServer, publi
         assert closed.rcvd.code == 1000
 
 
+async def test_an_end_message_ends_the_shell_at_once(gateway: GatewayServer, published_env: str) -> None:
+    """A closed terminal tab: its shell ends now, not after the grace period, and the name starts a new one."""
+    async with connect(gateway.ws(published_env, session="closed-tab")) as socket:
+        await socket.send(b"kept=1; echo set-$kept\n")
+        await read_until(socket, b"set-1")
+        await socket.send('{"type": "end"}')
+        closed = await closed_by_server(socket)
+        assert closed.rcvd is not None
+        assert closed.rcvd.code == 1000
+    async with connect(gateway.ws(published_env, session="closed-tab")) as socket:
+        await socket.send(b"echo fresh-[$kept]\n")
+        await read_until(socket, b"fresh-[]")
+
+
 async def test_bad_tokens_are_refused(gateway: GatewayServer, published_env: str, bwrap: Runtime) -> None:
     other = await bwrap.create((await bwrap.get(published_env)).spec)
     try:

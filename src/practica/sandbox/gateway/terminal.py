@@ -5,7 +5,9 @@ per environment), ``cols`` and ``rows`` (the first size). Frames:
 
 - from the shell: binary frames of terminal output;
 - to the shell: binary or text frames of keystrokes, except a text frame
-  holding a JSON control message: ``{"type": "resize", "cols": 120, "rows": 40}``.
+  holding a JSON control message: ``{"type": "resize", "cols": 120, "rows": 40}``,
+  or ``{"type": "end"}``, which ends the session's shell at once (a closed
+  terminal tab) instead of after the grace period.
 
 The shell keeps running when the socket drops; a connection to the same
 session within ``PRACTICA_SANDBOX_TERMINAL_GRACE`` gets the same shell, and
@@ -40,14 +42,20 @@ class Resize(BaseModel):
     rows: int = Field(ge=1, le=1000)
 
 
-def control_message(text: str) -> Resize | None:
-    """The resize a text frame asks for, or None when it is keystrokes."""
+class End(BaseModel):
+    type: str = Field(pattern="^end$")
+
+
+def control_message(text: str) -> Resize | End | None:
+    """The resize or end a text frame asks for, or None when it is keystrokes."""
     if not text.startswith("{"):
         return None
-    try:
-        return Resize.model_validate(json.loads(text))
-    except (ValueError, ValidationError):
-        return None
+    for model in (Resize, End):
+        try:
+            return model.model_validate(json.loads(text))
+        except (ValueError, ValidationError):
+            continue
+    return None
 
 
 async def deny(websocket: WebSocket, status: int, detail: str) -> None:
@@ -85,9 +93,19 @@ async def _relay_input(websocket: WebSocket, session: TerminalSession, gateway: 
         if (data := message.get("bytes")) is not None:
             await session.write(data)
         elif (text := message.get("text")) is not None:
-            resize = control_message(text)
-            await (session.resize(resize.cols, resize.rows) if resize else session.write(text.encode()))
+            await _obey(session, text)
         gateway.activity.seen(env_id)
+
+
+async def _obey(session: TerminalSession, text: str) -> None:
+    """A text frame: a control message, or keystrokes."""
+    control = control_message(text)
+    if isinstance(control, Resize):
+        await session.resize(control.cols, control.rows)
+    elif isinstance(control, End):
+        await session.close()
+    else:
+        await session.write(text.encode())
 
 
 @router.websocket("/environments/{env_id}/terminal")
