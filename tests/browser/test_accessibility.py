@@ -1,5 +1,7 @@
 """Every page of the app, as the role that sees it, at 1400×900 and 390×844: no serious or critical axe-core finding.
 
+(And at 1400×900 in the dark colour scheme, whose colours are a second palette.)
+
 The routes are those of ``frontend/src/App.tsx``; each page is checked in the
 state a user meets (a lesson with its IDE ready and after a failed check, a
 draft with its preview open, error messages shown). A page added to the app
@@ -32,12 +34,17 @@ MOST_TAB_PRESSES = 80  # every control of the lesson page, with room to spare
 
 
 async def both_sizes(page: Page, where: str) -> None:
-    """axe-core on the page as it is, laid out for a desktop and for a phone."""
+    """axe-core on the page as it is, laid out for a desktop and for a phone, and in the dark colour scheme."""
     for viewport in (WIDE, PHONE):
         await page.set_viewport_size(viewport)
         await page.wait_for_function(f"() => window.innerWidth === {viewport['width']}")
         await assert_accessible(page, f"{where} at {viewport['width']}×{viewport['height']}")
     await page.set_viewport_size(WIDE)
+    await page.emulate_media(color_scheme="dark")
+    try:
+        await assert_accessible(page, f"{where} at {WIDE['width']}×{WIDE['height']}, dark")
+    finally:
+        await page.emulate_media(color_scheme="light")
 
 
 async def visit(page: Page, platform: Platform, path: str, heading: str | re.Pattern[str]) -> None:
@@ -78,7 +85,7 @@ async def test_the_signed_out_pages(page: Page, platform: Platform, tmp_path: Pa
 
 
 async def test_the_learner_pages(page: Page, platform: Platform, tmp_path: Path) -> None:
-    publish_course(platform, tmp_path / "python-start")
+    publish_lesson_with_two_files(platform, tmp_path / "python-start")
     await sign_in(page, platform, "learner@example.org", "learner")
     await visit(page, platform, "/", "Courses")
     await both_sizes(page, "the catalogue")
@@ -182,10 +189,12 @@ async def arrow_until(page: Page, name: str) -> None:
     raise AssertionError(f"the file tree's arrows never reached {name}")
 
 
-def publish_course_with_notes(platform: Platform, directory: Path) -> None:
-    """The python-start course, with a second starter file to open from the tree."""
+def publish_lesson_with_two_files(platform: Platform, directory: Path) -> None:
+    """The python-start course; its solution.py is longer than the editor (which scrolls) and NOTES.txt is beside it."""
     course = write_course(directory, ["add"])
     lesson = course / "add"
+    comments = "".join(f"# Line {number} of a long file: the editor scrolls.\n" for number in range(80))
+    (lesson / "starter" / "solution.py").write_text(f"def add(a, b):\n    raise NotImplementedError\n\n\n{comments}")
     (lesson / "starter" / "NOTES.txt").write_text("Notes for the lesson\n")
     settings = yaml.safe_load((lesson / "lesson.yaml").read_text())
     settings.update(check=CHECK, task="Write `add(a, b)` in **solution.py**.")
@@ -195,7 +204,7 @@ def publish_course_with_notes(platform: Platform, directory: Path) -> None:
 
 
 async def test_the_lesson_page_works_with_the_keyboard_alone(page: Page, platform: Platform, tmp_path: Path) -> None:
-    publish_course_with_notes(platform, tmp_path / "python-start")
+    publish_lesson_with_two_files(platform, tmp_path / "python-start")
     await sign_in(page, platform, "learner@example.org", "learner")
     await open_ready_lesson(page, platform)
     await page.locator("body").focus()
