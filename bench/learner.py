@@ -162,6 +162,14 @@ def answers(url: str) -> bool:
         return False
 
 
+def unmount_workspaces(home: Path) -> None:
+    """Unmount what the sandboxes left mounted under ``home`` (their workspace images outlive ``practica up``)."""
+    mounts = Path("/proc/self/mounts").read_text().splitlines()
+    points = [line.split()[1] for line in mounts if line.split()[1].startswith(f"{home}/")]
+    for point in sorted(points, reverse=True):
+        subprocess.run(["umount", point], check=False)
+
+
 def make_learner(env: dict[str, str]) -> None:
     command = [sys.executable, "-m", "practica", "user", "create", EMAIL, "--role", "learner", "--password-stdin"]
     subprocess.run(command, env=env, input=f"{PASSWORD}\n", text=True, check=True, capture_output=True)
@@ -281,6 +289,7 @@ def main() -> None:
             figures = asyncio.run(measure(base, args.iterations))
         report(figures)
     finally:
+        unmount_workspaces(home)
         shutil.rmtree(home, ignore_errors=True)
 
 
