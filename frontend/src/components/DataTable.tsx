@@ -78,7 +78,14 @@ export function DataTable<Row>({
       {footer && <tfoot>{footer}</tfoot>}
     </table>
   );
-  return scroll ? <div className={styles.tableWrap}>{table}</div> : table;
+  // A scrolling box must be reachable by keyboard (arrow keys scroll it once focused): a named, focusable region.
+  return scroll ? (
+    <div className={styles.tableWrap} role="region" aria-label={caption ?? "Table"} tabIndex={0}>
+      {table}
+    </div>
+  ) : (
+    table
+  );
 }
 
 export interface LoadedListProps<Row> {

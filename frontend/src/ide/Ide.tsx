@@ -374,7 +374,8 @@ export function Ide({
                     aria-selected={tab.id === activeId}
                     aria-controls="editor-tabpanel"
                     tabIndex={tab.id === activeId ? 0 : -1}
-                    title={tab.path}
+                    aria-keyshortcuts="Delete"
+                    title={`${tab.path} (Delete closes it)`}
                     onClick={() => activate(tab.id)}
                     onKeyDown={(event) => {
                       const index = tabs.indexOf(tab);
@@ -401,6 +402,7 @@ export function Ide({
                     aria-label={`Close ${tab.path}`}
                     title={`Close ${tab.path}`}
                     tabIndex={-1}
+                    aria-hidden="true"
                     onClick={() => closeTab(tab.id)}
                   >
                     ×

@@ -7,6 +7,7 @@ import { useEffect, useImperativeHandle, useRef, useState, type Ref } from "reac
 import { terminalUrl } from "../api/gateway";
 import { useLatest } from "../components/useLatest";
 import { ReconnectingSocket, type ConnectionStatus } from "./reconnect";
+import { leaveByEscapeThenTab, TERMINAL_EXIT_HINT } from "./keyboardExit";
 
 export interface TerminalHandle {
   /** Type text into the shell (buffered until connected). */
@@ -106,6 +107,7 @@ export function Terminal({
     const fit = new FitAddon();
     term.loadAddon(fit);
     term.open(host);
+    leaveByEscapeThenTab(term);
     termRef.current = term;
     const safeFit = () => {
       try {
@@ -182,6 +184,7 @@ export function Terminal({
           </button>
         )}
       </div>
+      <p className="visually-hidden">{TERMINAL_EXIT_HINT}</p>
       <div className={styles.terminalHost} ref={container} />
     </div>
   );
