@@ -255,7 +255,7 @@ function Chart({
   return (
     <figure className={styles.panel} aria-labelledby={id}>
       <h2 id={id}>{title}</h2>
-      <div className={styles.chart} aria-hidden="true">
+      <div className={styles.chart}>
         <ResponsiveContainer>{children}</ResponsiveContainer>
       </div>
       <details className={styles.data}>
