@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Page, Request, Route, expect
+from playwright.async_api import Locator, Page, Request, Route, expect
 
 from tests.browser.conftest import Platform, screenshot
 from tests.browser.test_learner_journey import publish_course
@@ -64,12 +64,13 @@ class Lesson:
     markers: int = 0
 
     @property
-    def editor(self):  # noqa: ANN201  (a Playwright Locator)
+    def editor(self) -> Locator:
         return self.page.get_by_label("Editor")
 
     async def disk(self) -> str | None:
         """solution.py as the gateway reads it now (None when missing)."""
-        environment = await self.page.request.get(f"{self.lesson_url.replace('/courses/', '/api/courses/')}/environment")
+        api = self.lesson_url.replace("/courses/", "/api/courses/")
+        environment = await self.page.request.get(f"{api}/environment")
         body = await environment.json()
         gateway = body["gateway_url"].rstrip("/")
         answer = await self.page.request.get(
@@ -141,11 +142,12 @@ async def _true(value: bool) -> bool:
 
 async def open_lesson(page: Page, platform: Platform, tmp_path: Path, email: str) -> Lesson:
     publish_course(platform, tmp_path / "python-start")
-    made = platform.practica("user", "create", email, "--role", "learner", "--password-stdin", stdin="a long password\n")
+    password = "a long password"
+    made = platform.practica("user", "create", email, "--role", "learner", "--password-stdin", stdin=f"{password}\n")
     assert made.returncode == 0, made.stderr
     await page.goto(f"{platform.url}/signin")
     await page.get_by_label("Email").fill(email)
-    await page.get_by_label("Password").fill("a long password")
+    await page.get_by_label("Password").fill(password)
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
     await page.get_by_role("link", name="Python basics").click()
@@ -220,14 +222,14 @@ async def test_a_reload_shows_the_last_saved_text(page: Page, platform: Platform
 
 async def test_a_random_sequence_loses_and_resurrects_nothing(page: Page, platform: Platform, tmp_path: Path) -> None:
     seed = int(os.environ.get("EDITOR_SYNC_SEED", random.SystemRandom().randrange(10**6)))
-    print(f"EDITOR_SYNC_SEED={seed}")  # noqa: T201  (to replay a failure)
+    print(f"EDITOR_SYNC_SEED={seed}")  # to replay a failure
     chance = random.Random(seed)
     await page.set_viewport_size(VIEWPORTS["wide"])
     lesson = await open_lesson(page, platform, tmp_path, "random@example.org")
     model = STARTER
     for step in range(30):
         action = chance.choice(["edit", "edit", "terminal", "terminal", "keep", "take", "reset", "reload"])
-        print(f"step {step}: {action}")  # noqa: T201
+        print(f"step {step}: {action}")
         model = await STEPS[action](lesson, model, f"{action}{step}")
         await lesson.settled(model)
 
