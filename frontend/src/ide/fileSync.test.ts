@@ -18,6 +18,8 @@ function setup() {
     return etag;
   };
   let sync: FileSync | null = null;
+  /** While set, reads take what is on disk when they start but answer only once it resolves (a slow request). */
+  const slow: { until: Promise<void> | null } = { until: null };
   const autosaver = new Autosaver({
     delayMs: 60_000, // saved only when a test flushes
     save: (path, content) => sync!.save(path, content),
@@ -27,7 +29,9 @@ function setup() {
   sync = new FileSync({
     read: async (path): Promise<DiskFile> => {
       const file = disk.get(path);
-      return file ? { text: file.text, etag: file.etag } : "missing";
+      const answer: DiskFile = file ? { text: file.text, etag: file.etag } : "missing";
+      if (slow.until) await slow.until;
+      return answer;
     },
     write: async (path: string, content: string, condition: WriteCondition) => {
       const current = disk.get(path);
@@ -65,7 +69,7 @@ function setup() {
     buffers.set(path, text);
     autosaver.change(path, text);
   };
-  return { disk, buffers, closed, put, sync, autosaver, open, type, statuses, conflicts: () => conflicts };
+  return { disk, buffers, closed, put, sync, autosaver, open, type, statuses, slow, conflicts: () => conflicts };
 }
 
 describe("FileSync", () => {
@@ -178,5 +182,22 @@ describe("FileSync", () => {
     type("app.py", "starter\nnew\n");
     await autosaver.flush();
     expect(disk.get("app.py")?.text).toBe("starter\nnew\n");
+  });
+
+  it("never applies a read that started before a later one (a slow read during a reset)", async () => {
+    const { sync, open, put, type, buffers, slow, conflicts } = setup();
+    open("app.py", "old\n");
+    type("app.py", "old, typed\n");
+    let answer = () => undefined as void;
+    slow.until = new Promise<void>((resolve) => (answer = resolve));
+    const resetting = sync.resetAll(); // reads "old", slowly
+    await Promise.resolve();
+    put("app.py", "starter\n"); // the reset job writes; the watch reports it
+    const checking = sync.check("app.py");
+    slow.until = null;
+    answer();
+    await Promise.all([resetting, checking]);
+    expect(buffers.get("app.py")).toBe("starter\n");
+    expect(conflicts().size).toBe(0);
   });
 });

@@ -68,6 +68,8 @@ export class FileSync {
   private readonly host: SyncHost;
   private readonly files = new Map<string, Tracked>();
   private readonly conflicts = new Map<string, Conflict>();
+  /** Per path, the last of the operations that read the disk and apply it: they run one at a time. */
+  private readonly turns = new Map<string, Promise<void>>();
 
   constructor(host: SyncHost) {
     this.host = host;
@@ -128,7 +130,11 @@ export class FileSync {
   }
 
   /** Something changed on disk at `path` (or may have): follow it. */
-  async check(path: string): Promise<void> {
+  check(path: string): Promise<void> {
+    return this.inTurn(path, () => this.checkNow(path));
+  }
+
+  private async checkNow(path: string): Promise<void> {
     for (let round = 0; round < MAX_CHECK_ROUNDS; round += 1) {
       const tracked = this.files.get(path);
       if (!tracked) return;
@@ -159,7 +165,11 @@ export class FileSync {
   }
 
   /** Take theirs: the editor shows the file as it is on disk now (a deleted file's tab closes). */
-  async takeTheirs(path: string): Promise<void> {
+  takeTheirs(path: string): Promise<void> {
+    return this.inTurn(path, () => this.takeTheirsNow(path));
+  }
+
+  private async takeTheirsNow(path: string): Promise<void> {
     const tracked = this.files.get(path);
     if (!tracked) return;
     this.host.discardPending(path);
@@ -179,15 +189,33 @@ export class FileSync {
     this.host.discardPending();
     await this.host.idle();
     await Promise.all(
-      this.trackedPaths().map(async (path) => {
-        const tracked = this.files.get(path);
-        const disk = await this.host.read(path).catch(() => null);
-        if (!tracked || disk === null) return;
-        this.setConflict(path, null);
-        if (disk === "missing") this.markDeleted(path, tracked);
-        else this.load(path, tracked, disk.text ?? "", disk.etag);
-      }),
+      this.trackedPaths().map((path) =>
+        this.inTurn(path, async () => {
+          const tracked = this.files.get(path);
+          const disk = await this.host.read(path).catch(() => null);
+          if (!tracked || disk === null || this.files.get(path) !== tracked) return;
+          this.setConflict(path, null);
+          if (disk === "missing") this.markDeleted(path, tracked);
+          else this.load(path, tracked, disk.text ?? "", disk.etag);
+        }),
+      ),
     );
+  }
+
+  /**
+   * Run `operation` after the earlier ones of `path`: each reads the disk and applies what it read,
+   * so one that read earlier can never apply after one that read later (a stale read would show old
+   * text in a clean tab and take the old version for the one to save over).
+   */
+  private inTurn(path: string, operation: () => Promise<void>): Promise<void> {
+    const previous = this.turns.get(path) ?? Promise.resolve();
+    const next = previous.then(operation, operation);
+    const settled = next.catch(() => undefined);
+    this.turns.set(path, settled);
+    void settled.then(() => {
+      if (this.turns.get(path) === settled) this.turns.delete(path);
+    });
+    return next;
   }
 
   private follow(path: string, tracked: Tracked, disk: DiskFile): void {

@@ -3,7 +3,7 @@
 The workspace belongs to hostile code, so:
 
 - Directories are opened openat-style without following links (the
-  workspace's own walk, then ``os.fwalk``) and watched through
+  workspace's own walk) and watched through
   ``/proc/self/fd/N`` of that descriptor: a symlink, or a directory swapped
   for one, never makes us watch anything outside the workspace. inotify
   reports names; nothing here opens or reads the files it reports.
@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import AsyncGenerator, Awaitable
+from collections.abc import AsyncGenerator, Awaitable, Iterator
 from contextlib import suppress
 
 from asyncinotify import Event, Inotify, Mask, Watch
@@ -104,21 +104,39 @@ class _Tree:
         self.partial = False
 
     def add(self, directory: str) -> list[str]:
-        """Watch ``directory`` and everything below it; the paths found in it (new to whoever watches)."""
+        """Watch ``directory`` and what is below it; the paths found there (new to whoever watches).
+
+        Each directory is watched before it is listed (what appears meanwhile is reported by the
+        watch) and listed lazily; the directories waiting and the names kept stay within the caps,
+        whatever a learner puts in one directory.
+        """
         found: list[str] = []
+        waiting = [directory]
+        while waiting:
+            here = waiting.pop()
+            if len(self.watches) >= self.max_directories:
+                self.partial = True
+                return found
+            for path, is_directory in self._watch_and_list(here):
+                if len(found) <= MAX_PENDING:
+                    found.append(path)
+                if is_directory:
+                    if len(self.watches) + len(waiting) >= self.max_directories:
+                        self.partial = True
+                    else:
+                        waiting.append(path)
+        return found
+
+    def _watch_and_list(self, directory: str) -> Iterator[tuple[str, bool]]:
         try:
             with self.workspace._walk(directory.split("/") if directory else []) as fd:
-                for relative, dirnames, filenames, dirfd in os.fwalk(".", dir_fd=fd):
-                    if len(self.watches) >= self.max_directories:
-                        self.partial = True
-                        break
-                    here = _join(directory, relative)
-                    watch = self.inotify.add_watch(f"/proc/self/fd/{dirfd}", DIRECTORY_MASK)
-                    self.watches[watch.wd] = (watch, here)
-                    found += [_join(here, name) for name in (*dirnames, *filenames)]
+                watch = self.inotify.add_watch(f"/proc/self/fd/{fd}", DIRECTORY_MASK)
+                self.watches[watch.wd] = (watch, directory)
+                with os.scandir(fd) as entries:
+                    for entry in entries:
+                        yield _join(directory, entry.name), entry.is_dir(follow_symlinks=False)
         except (OSError, PathRefusedError):
-            pass  # gone, or swapped for something else, meanwhile: its parent's events tell what happened
-        return found
+            return  # gone, or swapped for something else, meanwhile: its parent's events tell what happened
 
     def forget(self, directory: str) -> None:
         """A directory left (moved or deleted): its watches, and those below it, go."""
