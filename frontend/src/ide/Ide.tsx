@@ -372,7 +372,6 @@ export function Ide({
       ),
   };
 
-
   return (
     <div className={styles.ide}>
       <div className={styles.ideToolbar} role="toolbar" aria-label="Environment actions">
