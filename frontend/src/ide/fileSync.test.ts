@@ -200,4 +200,17 @@ describe("FileSync", () => {
     expect(buffers.get("app.py")).toBe("starter\n");
     expect(conflicts().size).toBe(0);
   });
+
+  it("a reset that finds the file missing (being rewritten) still leaves the tab clean to take it", async () => {
+    const { sync, open, put, type, disk, buffers, conflicts } = setup();
+    open("app.py", "starter\n");
+    type("app.py", "starter\ntyped\n");
+    disk.delete("app.py"); // the reset job removed everything...
+    await sync.resetAll();
+    expect(buffers.get("app.py")).toBe("starter\n");
+    put("app.py", "starter\n"); // ...and writes the starter files again
+    await sync.check("app.py");
+    expect(buffers.get("app.py")).toBe("starter\n");
+    expect(conflicts().size).toBe(0);
+  });
 });

@@ -193,10 +193,16 @@ export class FileSync {
         this.inTurn(path, async () => {
           const tracked = this.files.get(path);
           const disk = await this.host.read(path).catch(() => null);
-          if (!tracked || disk === null || this.files.get(path) !== tracked) return;
+          if (!tracked || this.files.get(path) !== tracked) return;
           this.setConflict(path, null);
-          if (disk === "missing") this.markDeleted(path, tracked);
-          else this.load(path, tracked, disk.text ?? "", disk.etag);
+          if (disk === null || disk === "missing" || disk.text === null) {
+            // Not readable now (the reset may be deleting it): the typed edits go all the same, so
+            // that the tab is clean and takes the file as the reset writes it.
+            this.host.replace(path, tracked.base);
+            if (disk === "missing") this.markDeleted(path, tracked);
+          } else {
+            this.load(path, tracked, disk.text, disk.etag);
+          }
         }),
       ),
     );
