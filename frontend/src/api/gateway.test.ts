@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { jsonResponse, mockFetch } from "../test-utils";
-import { decodeText, GatewayClient, joinPath, parentPath, terminalUrl } from "./gateway";
+import { decodeText, GatewayClient, joinPath, parentPath, terminalUrl, watchUrl } from "./gateway";
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -13,6 +13,12 @@ describe("gateway helpers", () => {
     );
     expect(terminalUrl("http://gw.local:8080/base", 7, { token: "x", cols: 100, rows: 30 })).toBe(
       "ws://gw.local:8080/base/environments/7/terminal?token=x&session=main&cols=100&rows=30",
+    );
+  });
+
+  it("builds the file-watch WebSocket URL", () => {
+    expect(watchUrl("https://gw.example.com/", "env-1", "t k")).toBe(
+      "wss://gw.example.com/environments/env-1/files/watch?token=t+k",
     );
   });
 

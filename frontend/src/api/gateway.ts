@@ -60,6 +60,39 @@ export function terminalUrl(
   return url.toString();
 }
 
+/** The file-watch WebSocket URL for an environment (see the gateway's `files/watch`). */
+export function watchUrl(gatewayUrl: string, environmentId: string | number, token: string): string {
+  const url = new URL(gatewayBase(gatewayUrl));
+  url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/environments/${encodeURIComponent(String(environmentId))}/files/watch`;
+  url.search = new URLSearchParams({ token }).toString();
+  return url.toString();
+}
+
+/** A file's bytes and its version (the gateway's ETag, as sent). */
+export interface VersionedBytes {
+  bytes: Uint8Array;
+  etag: string | null;
+}
+
+/** When a write may happen: over the version `ifMatch` only, or only where no file is (`createOnly`). */
+export interface WriteCondition {
+  ifMatch?: string;
+  createOnly?: boolean;
+}
+
+/** A conditional write found another version on disk (HTTP 412); nothing was written. */
+export class VersionConflictError extends Error {
+  /** The version on disk (an ETag), null when the file is missing. */
+  readonly current: string | null;
+
+  constructor(path: string, current: string | null) {
+    super(`${path} changed on disk`);
+    this.name = "VersionConflictError";
+    this.current = current;
+  }
+}
+
 export class GatewayClient {
   private readonly options: GatewayOptions;
 
@@ -109,23 +142,43 @@ export class GatewayClient {
 
   /** Read a file's raw bytes. */
   async readBytes(path: string): Promise<Uint8Array> {
+    return (await this.read(path)).bytes;
+  }
+
+  /** Read a file's raw bytes and its version. */
+  async read(path: string): Promise<VersionedBytes> {
     const response = await this.send(this.url("/files", { path }), {
       method: "GET",
       headers: { Accept: "application/octet-stream" },
+      cache: "no-store",
     });
-    return new Uint8Array(await response.arrayBuffer());
+    return { bytes: new Uint8Array(await response.arrayBuffer()), etag: response.headers.get("ETag") };
   }
 
-  /** Write a file (creating it when missing). */
-  async write(path: string, content: string | Uint8Array, mode?: string): Promise<void> {
+  /**
+   * Write a file (creating it when missing); resolves with its new version.
+   * With a `condition` the gateway refuses (nothing written) when the file is not as expected:
+   * that rejects with {@link VersionConflictError}.
+   */
+  async write(
+    path: string,
+    content: string | Uint8Array,
+    mode?: string,
+    condition: WriteCondition = {},
+  ): Promise<string | null> {
     const bytes = typeof content === "string" ? new TextEncoder().encode(content) : content;
     const query: Record<string, string> = { path };
     if (mode) query.mode = mode;
-    await this.send(this.url("/files", query), {
-      method: "PUT",
-      headers: { "Content-Type": "application/octet-stream" },
-      body: bytes as BodyInit,
-    });
+    const headers: Record<string, string> = { "Content-Type": "application/octet-stream" };
+    if (condition.ifMatch) headers["If-Match"] = condition.ifMatch;
+    else if (condition.createOnly) headers["If-None-Match"] = "*";
+    try {
+      const response = await this.send(this.url("/files", query), { method: "PUT", headers, body: bytes as BodyInit });
+      return response.headers.get("ETag");
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 412) throw new VersionConflictError(path, currentVersion(error));
+      throw error;
+    }
   }
 
   async remove(path: string): Promise<void> {
@@ -139,6 +192,11 @@ export class GatewayClient {
       body: JSON.stringify({ source, target }),
     });
   }
+}
+
+function currentVersion(error: ApiError): string | null {
+  const body = error.body as { etag?: unknown } | null;
+  return body && typeof body.etag === "string" ? `"${body.etag}"` : null;
 }
 
 /** Decode bytes as UTF-8 text; null when they are not valid UTF-8 (a binary file). */

@@ -1,6 +1,6 @@
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { bracketMatching, indentOnInput, indentUnit } from "@codemirror/language";
-import { Compartment, EditorState, type Extension } from "@codemirror/state";
+import { Annotation, Compartment, EditorState, type ChangeSpec, type Extension } from "@codemirror/state";
 import {
   drawSelection,
   EditorView,
@@ -10,7 +10,7 @@ import {
   keymap,
   lineNumbers,
 } from "@codemirror/view";
-import { useEffect, useRef } from "react";
+import { useEffect, useImperativeHandle, useRef, type Ref } from "react";
 import { useLatest } from "../components/useLatest";
 import { editorLook } from "./editorLook";
 import { languageForPath, loadLanguage } from "./languages";
@@ -30,6 +30,34 @@ export interface EditorProps {
   onChange: (tabId: string, content: string) => void;
   /** Keyboard shortcuts: Ctrl/Cmd+S saves now; Ctrl/Cmd+Enter runs (when the lesson has a run command). */
   shortcuts?: EditorShortcuts;
+  ref?: Ref<EditorHandle>;
+}
+
+/** Reaching into one tab's buffer (the files changed on disk: see fileSync.ts). */
+export interface EditorHandle {
+  /** The tab's current text; undefined when it has no buffer yet (its `content` is what it will show). */
+  text: (tabId: string) => string | undefined;
+  /** Replace the tab's text (cursor and scroll kept where the text around them is); not reported as an edit. */
+  replace: (tabId: string, text: string) => void;
+}
+
+/** Marks a transaction that puts the file's text from disk in: not an edit of the learner's to save. */
+const fromDisk = Annotation.define<boolean>();
+
+/** The smallest single change turning `before` into `after` (common start and end kept, so is the cursor). */
+export function minimalChange(before: string, after: string): ChangeSpec | null {
+  if (before === after) return null;
+  let start = 0;
+  const shorter = Math.min(before.length, after.length);
+  while (start < shorter && before.charCodeAt(start) === after.charCodeAt(start)) start += 1;
+  let end = 0;
+  while (
+    end < shorter - start &&
+    before.charCodeAt(before.length - 1 - end) === after.charCodeAt(after.length - 1 - end)
+  ) {
+    end += 1;
+  }
+  return { from: start, to: before.length - end, insert: after.slice(start, after.length - end) };
 }
 
 export interface EditorShortcuts {
@@ -66,7 +94,7 @@ const theme = EditorView.theme({
 });
 
 /** A thin CodeMirror 6 wrapper: one EditorView, one EditorState per tab. */
-export function Editor({ tabId, path, content, generation, openTabIds, onChange, shortcuts }: EditorProps) {
+export function Editor({ tabId, path, content, generation, openTabIds, onChange, shortcuts, ref }: EditorProps) {
   const container = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const states = useRef(new Map<string, EditorState>());
@@ -94,13 +122,36 @@ export function Editor({ tabId, path, content, generation, openTabIds, onChange,
       theme,
       language.current.of([]),
       EditorView.updateListener.of((update) => {
-        if (update.docChanged && active.current) {
+        const external = update.transactions.every((transaction) => transaction.annotation(fromDisk));
+        if (update.docChanged && active.current && !external) {
           onChangeRef.current(active.current.tabId, update.state.doc.toString());
         }
       }),
     ];
     return EditorState.create({ doc, extensions });
   };
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      text: (id) => {
+        if (active.current?.tabId === id && view.current) return view.current.state.doc.toString();
+        return states.current.get(id)?.doc.toString();
+      },
+      replace: (id, text) => {
+        const current = view.current;
+        if (active.current?.tabId === id && current) {
+          const changes = minimalChange(current.state.doc.toString(), text);
+          if (changes) current.dispatch({ changes, annotations: fromDisk.of(true) });
+          return;
+        }
+        const kept = states.current.get(id);
+        const changes = kept && minimalChange(kept.doc.toString(), text);
+        if (kept && changes) states.current.set(id, kept.update({ changes, annotations: fromDisk.of(true) }).state);
+      },
+    }),
+    [],
+  );
 
   // Create the view once.
   useEffect(() => {

@@ -2,11 +2,14 @@ import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState,
 import { createPortal } from "react-dom";
 import { ApiError, errorMessage } from "../api/client";
 import { resetEnvironmentFiles, type EnvironmentTarget } from "../api/queries/environments";
-import { baseName, decodeText, GatewayClient } from "../api/gateway";
+import { baseName, decodeText, GatewayClient, watchUrl } from "../api/gateway";
 import type { Environment, FileEntry } from "../api/types";
 import { ConfirmDialog } from "../components/ConfirmDialog";
 import { Autosaver, type SaveStatus } from "./autosave";
-import { Editor, type EditorShortcuts } from "./Editor";
+import { Editor, type EditorHandle, type EditorShortcuts } from "./Editor";
+import { FileConflict, type FileConflictProps } from "./FileConflict";
+import { FileSync, SaveHeldError, type Conflict, type DiskFile } from "./fileSync";
+import { watchFiles, type FileChange } from "./fileWatch";
 import { FileTree } from "./FileTree";
 import { languageForPath, runCommandFor } from "./languages";
 import { FilesAndEditor } from "./FilesAndEditor";
@@ -51,10 +54,14 @@ const SAVE_TEXT: Record<SaveStatus, string> = {
   saving: "Saving…",
   saved: "Saved",
   failed: "Save failed",
+  conflict: "Not saved: changed on disk",
 };
 
 let tabCounter = 0;
 const newTabId = () => `tab-${++tabCounter}`;
+
+/** How long file-tree refreshes wait for more changes (a reset or a build changes many files at once). */
+const TREE_REFRESH_MS = 300;
 
 function within(path: string, prefix: string): boolean {
   return path === prefix || path.startsWith(`${prefix}/`);
@@ -103,7 +110,7 @@ export function Ide({
 
   const [tabs, setTabs] = useState<Tab[]>([]);
   const [activeId, setActiveId] = useState<string | null>(null);
-  const [generation, setGeneration] = useState(0);
+  const [generation] = useState(0);
   const [treeKey, setTreeKey] = useState(0);
   const [saveStatus, setSaveStatus] = useState<SaveStatus>("idle");
   const [saveError, setSaveError] = useState<string | null>(null);
@@ -123,11 +130,15 @@ export function Ide({
   // Without the lesson's run command, Run runs the open file by its language.
   const command = runCommand ?? runCommandFor(active?.path ?? null, rootNames);
 
+  const editorRef = useRef<EditorHandle>(null);
+  const [conflicts, setConflicts] = useState<ReadonlyMap<string, Conflict>>(() => new Map());
+  const syncRef = useRef<FileSync | null>(null);
   const saver = useRef<Autosaver | null>(null);
   if (saver.current === null) {
     saver.current = new Autosaver({
       delayMs: 800,
-      save: (path, content) => gatewayRef.current.write(path, content),
+      save: (path, content) => syncRef.current?.save(path, content) ?? Promise.resolve(),
+      isHeld: (error) => error instanceof SaveHeldError,
       onStatus: (status, error) => {
         if (!mounted.current) return;
         setSaveStatus(status);
@@ -136,6 +147,49 @@ export function Ide({
     });
   }
   const autosaver = saver.current;
+  if (syncRef.current === null) {
+    const tabOf = (path: string) => tabsRef.current.find((tab) => tab.path === path && tab.status === "ready");
+    syncRef.current = new FileSync({
+      read: async (path): Promise<DiskFile> => {
+        try {
+          const { bytes, etag } = await gatewayRef.current.read(path);
+          return { text: decodeText(bytes), etag };
+        } catch (err) {
+          if (err instanceof ApiError && err.status === 404) return "missing";
+          throw err;
+        }
+      },
+      write: (path, content, condition) => gatewayRef.current.write(path, content, undefined, condition),
+      buffer: (path) => {
+        const tab = tabOf(path);
+        return tab && (editorRef.current?.text(tab.id) ?? tab.content);
+      },
+      replace: (path, text) => {
+        const tab = tabOf(path);
+        if (!tab) return;
+        tabsRef.current = tabsRef.current.map((t) => (t.id === tab.id ? { ...t, content: text } : t));
+        setTabs((prev) => prev.map((t) => (t.id === tab.id ? { ...t, content: text } : t)));
+        editorRef.current?.replace(tab.id, text);
+      },
+      close: (path) => {
+        const remaining = tabsRef.current.filter((tab) => tab.path !== path);
+        tabsRef.current = remaining;
+        setTabs(remaining);
+        setActiveId((id) => (id && remaining.some((tab) => tab.id === id) ? id : (remaining[0]?.id ?? null)));
+      },
+      hasPending: (path) => autosaver.hasPending(path),
+      discardPending: (path) => autosaver.discard(path),
+      saveNow: (path, content) => {
+        autosaver.change(path, content);
+        return autosaver.flush();
+      },
+      idle: () => autosaver.idle(),
+      onConflicts: (next) => {
+        if (mounted.current) setConflicts(next);
+      },
+    });
+  }
+  const fileSync = syncRef.current;
 
   useEffect(() => {
     mounted.current = true;
@@ -154,13 +208,46 @@ export function Ide({
     };
   }, [autosaver]);
 
+  // Follow the files on disk: open tabs (fileSync.ts) and the tree.
+  useEffect(() => {
+    let treeTimer: ReturnType<typeof setTimeout> | null = null;
+    const refreshTree = () => {
+      if (treeTimer === null) {
+        treeTimer = setTimeout(() => {
+          treeTimer = null;
+          setTreeKey((n) => n + 1);
+        }, TREE_REFRESH_MS);
+      }
+    };
+    const onChanges = (changes: FileChange[]) => {
+      const open = fileSync.trackedPaths();
+      for (const path of open) {
+        if (changes.some((change) => within(path, change.path))) void fileSync.check(path).catch(() => undefined);
+      }
+      if (changes.some((change) => change.kind !== "modified")) refreshTree();
+    };
+    const stop = watchFiles({
+      url: () => watchUrl(environment.gateway_url, environment.id, getTokenRef.current()),
+      onResync: () => {
+        void fileSync.checkAll();
+        refreshTree();
+      },
+      onChanges,
+    });
+    return () => {
+      stop();
+      if (treeTimer !== null) clearTimeout(treeTimer);
+    };
+  }, [environment.gateway_url, environment.id, fileSync]);
+
   const flush = useCallback(() => autosaver.flush(), [autosaver]);
   useImperativeHandle(ref, () => ({ flush }), [flush]);
 
   const loadTab = useCallback(async (id: string, path: string) => {
     try {
-      const bytes = await gatewayRef.current.readBytes(path);
+      const { bytes, etag } = await gatewayRef.current.read(path);
       const text = decodeText(bytes);
+      if (text !== null) fileSync.opened(path, text, etag);
       setTabs((prev) =>
         prev.map((tab) =>
           tab.id === id
@@ -175,7 +262,7 @@ export function Ide({
         prev.map((tab) => (tab.id === id ? { ...tab, status: "error", error: errorMessage(err) } : tab)),
       );
     }
-  }, []);
+  }, [fileSync]);
 
   const openFile = useCallback(
     (path: string) => {
@@ -201,7 +288,11 @@ export function Ide({
   };
 
   const closeTab = (id: string) => {
-    void autosaver.flush();
+    const closing = tabs.find((tab) => tab.id === id);
+    void autosaver.flush().finally(() => {
+      // Only once its last edits are saved (a save needs the version the tab saw).
+      if (closing && !tabsRef.current.some((tab) => tab.path === closing.path)) fileSync.forget(closing.path);
+    });
     const index = tabs.findIndex((tab) => tab.id === id);
     const remaining = tabs.filter((tab) => tab.id !== id);
     setTabs(remaining);
@@ -226,13 +317,18 @@ export function Ide({
 
   const onRenamed = (source: string, target: string) => {
     autosaver.rename(source, target);
+    fileSync.rename(source, target);
     setTabs((prev) =>
       prev.map((tab) => (within(tab.path, source) ? { ...tab, path: target + tab.path.slice(source.length) } : tab)),
     );
   };
 
   const onDeleted = (path: string) => {
-    for (const tab of tabsRef.current) if (within(tab.path, path)) autosaver.discard(tab.path);
+    for (const tab of tabsRef.current) {
+      if (!within(tab.path, path)) continue;
+      autosaver.discard(tab.path);
+      fileSync.forget(tab.path);
+    }
     const remaining = tabsRef.current.filter((tab) => !within(tab.path, path));
     setTabs(remaining);
     if (activeId && !remaining.some((tab) => tab.id === activeId)) setActiveId(remaining[0]?.id ?? null);
@@ -255,26 +351,12 @@ export function Ide({
     setNotice(null);
     autosaver.discard();
     try {
+      await autosaver.idle(); // a save already sent lands before the reset, never after it
       const env = await resetEnvironmentFiles(target);
       onReset?.(env);
-      // Reload the tree and every open tab from the restored files.
-      const reloaded = await Promise.all(
-        tabsRef.current.map(async (tab): Promise<Tab | null> => {
-          try {
-            const text = decodeText(await gatewayRef.current.readBytes(tab.path));
-            return text === null
-              ? { ...tab, status: "binary", content: "" }
-              : { ...tab, status: "ready", content: text };
-          } catch (err) {
-            if (err instanceof ApiError && err.status === 404) return null;
-            return { ...tab, status: "error", content: "", error: errorMessage(err) };
-          }
-        }),
-      );
-      const remaining = reloaded.filter((tab): tab is Tab => tab !== null);
-      setTabs(remaining);
-      if (activeId && !remaining.some((tab) => tab.id === activeId)) setActiveId(remaining[0]?.id ?? null);
-      setGeneration((n) => n + 1);
+      // Every open tab shows the files as they are now, whatever was typed; the watch brings the
+      // starter files into these (now clean) tabs as the reset writes them.
+      await fileSync.resetAll();
       setTreeKey((n) => n + 1);
       setSaveStatus("idle");
       setNotice("Your files were reset to the starter files.");
@@ -297,6 +379,16 @@ export function Ide({
     document.querySelector<HTMLElement>("#editor-tabpanel .cm-content")?.focus();
   });
   const openTabIds = useMemo(() => tabs.map((tab) => tab.id), [tabs]);
+  const conflictProps: FileConflictProps = {
+    conflict: active ? conflicts.get(active.path) : undefined,
+    mine: () => (active ? (editorRef.current?.text(active.id) ?? active.content) : ""),
+    onKeepMine: (path) => void fileSync.keepMine(path).catch((err: unknown) => setActionError(errorMessage(err))),
+    onTakeTheirs: (path) =>
+      void fileSync.takeTheirs(path).then(
+        () => setSaveStatus((status) => (status === "conflict" ? "idle" : status)),
+        (err: unknown) => setActionError(errorMessage(err)),
+      ),
+  };
 
   const terminals = (
     <TerminalTabs
@@ -430,7 +522,9 @@ export function Ide({
                   Could not open {active.path}: {active.error}
                 </p>
               )}
+              <FileConflict {...conflictProps} />
               <Editor
+                ref={editorRef}
                 tabId={active?.status === "ready" ? active.id : null}
                 path={active?.path ?? ""}
                 content={active?.content ?? ""}

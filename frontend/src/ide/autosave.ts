@@ -7,12 +7,17 @@
  * save can never overwrite a newer one.
  */
 
-export type SaveStatus = "idle" | "pending" | "saving" | "saved" | "failed";
+export type SaveStatus = "idle" | "pending" | "saving" | "saved" | "failed" | "conflict";
 
 export interface AutosaverOptions {
   save: (path: string, content: string) => Promise<void>;
   onStatus?: (status: SaveStatus, error?: unknown) => void;
   delayMs?: number;
+  /**
+   * A failure that is not retried: the file changed on disk and the learner must choose (see
+   * fileSync.ts). Its content is dropped from the queue (the editor still has it) and the status is "conflict".
+   */
+  isHeld?: (error: unknown) => boolean;
 }
 
 export class Autosaver {
@@ -40,6 +45,11 @@ export class Autosaver {
     return path === undefined ? this.pending.size > 0 : this.pending.has(path);
   }
 
+  /** Resolves once every save already started is done (pending content is not saved by this). */
+  idle(): Promise<void> {
+    return this.chain;
+  }
+
   /** Record new content for `path` and restart the debounce timer. */
   change(path: string, content: string): void {
     if (this.disposed) return;
@@ -62,11 +72,16 @@ export class Autosaver {
     this.setStatus("saving");
     this.chain = this.chain.then(async () => {
       let failure: unknown = null;
+      let held = false;
       for (const [path, content] of batch) {
         if (this.disposed) break;
         try {
           await this.options.save(path, content);
         } catch (error) {
+          if (this.options.isHeld?.(error)) {
+            held = true;
+            continue;
+          }
           failure = error;
           // Keep it for the next attempt unless newer content arrived meanwhile.
           if (!this.pending.has(path)) this.pending.set(path, content);
@@ -75,6 +90,7 @@ export class Autosaver {
       this.inFlight -= 1;
       if (this.disposed) return;
       if (failure !== null) this.setStatus("failed", failure);
+      else if (held) this.setStatus("conflict");
       else if (this.inFlight === 0 && this.pending.size === 0) this.setStatus("saved");
     });
     return this.chain;

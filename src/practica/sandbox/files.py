@@ -12,20 +12,26 @@ resolving and opening fails the open instead of being followed.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
-from practica.sandbox.runtime import PathRefusedError
+from practica.sandbox.runtime import PathRefusedError, VersionConflictError
 from practica.sandbox.spec import FileEntry, FileKind
 
 MOUNT_POINT = "/workspace"
 _MAX_LINKS = 40
 _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+
+
+def version_of(data: bytes) -> str:
+    """A file's version: the SHA-256 of its bytes (what the gateway sends as its ETag)."""
+    return hashlib.sha256(data).hexdigest()
 
 
 def _components(path: str) -> list[str]:
@@ -119,22 +125,64 @@ class Workspace:
                 raise PathRefusedError(f"{path!r} is larger than {self.max_read} bytes")
             return handle.read(self.max_read + 1)[: self.max_read]
 
-    def write(self, path: str, data: bytes, mode: int = 0o644) -> None:
+    def write(
+        self, path: str, data: bytes, mode: int = 0o644, *, if_match: str | None = None, create_only: bool = False
+    ) -> str:
+        """Write ``data`` in place (the file keeps its inode); return its new version.
+
+        With ``if_match`` the file is opened without truncating, its bytes are read and hashed and
+        only when they are that version is it truncated and written, all through one descriptor.
+        The sandbox's own processes take no lock, so a write of theirs landing between our read
+        and our write (a window of one read and one hash) is still overwritten: the check makes
+        a stale editor lose against anything it did not see, it is not a transaction.
+        ``create_only`` uses ``O_EXCL``, which has no such window.
+        """
         *parent, name = self.resolve(path) or [""]
         if not name:
             raise PathRefusedError("the workspace itself is not a file")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
         with self._walk(parent, create=True) as dir_fd:
-            try:
-                fd = os.open(name, flags, mode & 0o777, dir_fd=dir_fd)
-            except OSError as error:
-                raise PathRefusedError(f"{path!r} cannot be written safely: {error.strerror}") from error
-        with os.fdopen(fd, "wb") as handle:
+            fd = self._open_for_write(path, name, dir_fd, mode, if_match, create_only)
+        with os.fdopen(fd, "r+b") as handle:
             if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
                 raise PathRefusedError(f"{path!r} is not a regular file")
+            if if_match is not None:
+                self._check_version(path, handle, if_match)
+            handle.seek(0)
+            handle.truncate()
             os.fchown(handle.fileno(), self.uid, self.uid)
             os.fchmod(handle.fileno(), mode & 0o777)
             handle.write(data)
+        return version_of(data)
+
+    def _open_for_write(
+        self, path: str, name: str, dir_fd: int, mode: int, if_match: str | None, create_only: bool
+    ) -> int:
+        flags = os.O_RDWR | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+        if if_match is None:
+            flags |= os.O_CREAT | (os.O_EXCL if create_only else 0)
+        try:
+            return os.open(name, flags, mode & 0o777, dir_fd=dir_fd)
+        except FileExistsError:
+            raise VersionConflictError(path, self._version_at(name, dir_fd)) from None
+        except FileNotFoundError:
+            raise VersionConflictError(path, None) from None  # only without O_CREAT, i.e. with if_match
+        except OSError as error:
+            raise PathRefusedError(f"{path!r} cannot be written safely: {error.strerror}") from error
+
+    def _check_version(self, path: str, handle: BinaryIO, expected: str) -> None:
+        current = version_of(handle.read(self.max_read + 1))
+        if current != expected:
+            raise VersionConflictError(path, current)
+
+    def _version_at(self, name: str, dir_fd: int) -> str | None:
+        try:
+            fd = os.open(name, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC, dir_fd=dir_fd)
+        except OSError:
+            return None
+        with os.fdopen(fd, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                return None
+            return version_of(handle.read(self.max_read + 1))
 
     def _parent_and_name(self, path: str) -> tuple[list[str], str]:
         """Where ``path`` itself lives (a final symlink is not followed); the workspace itself is refused."""
@@ -206,8 +254,20 @@ class WorkspaceFiles:
     async def read_file(self: _HasWorkspace, env_id: str, path: str) -> bytes:
         return await asyncio.to_thread((await self._workspace(env_id)).read, path)
 
-    async def write_file(self: _HasWorkspace, env_id: str, path: str, data: bytes, mode: int = 0o644) -> None:
-        await asyncio.to_thread((await self._workspace(env_id)).write, path, data, mode)
+    async def write_file(
+        self: _HasWorkspace,
+        env_id: str,
+        path: str,
+        data: bytes,
+        mode: int = 0o644,
+        *,
+        if_match: str | None = None,
+        create_only: bool = False,
+    ) -> str:
+        workspace = await self._workspace(env_id)
+        return await asyncio.to_thread(
+            lambda: workspace.write(path, data, mode, if_match=if_match, create_only=create_only)
+        )
 
     async def list_files(self: _HasWorkspace, env_id: str, path: str = ".") -> list[FileEntry]:
         return await asyncio.to_thread((await self._workspace(env_id)).list, path)

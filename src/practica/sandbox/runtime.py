@@ -24,7 +24,9 @@ Lifecycle of an environment (every runtime keeps these rules)::
   ``delete_file``, ``rename_file``) take paths relative to the workspace
   (``/workspace/...`` is accepted) and work on a RUNNING environment. They
   never follow a symlink out of the workspace (absolute links, ``..`` past
-  the top): :class:`PathRefusedError`. ``delete_file`` and ``rename_file``
+  the top): :class:`PathRefusedError`. A file's version is the SHA-256 of
+  its bytes (``version_of``); ``write_file`` may be made conditional on it.
+  ``watch_files`` streams what changes in the workspace. ``delete_file`` and ``rename_file``
   act on a symlink itself, never on its target.
 - ``open_terminal`` starts an interactive login shell on a pseudo-terminal of
   the environment (``TERM=xterm-256color``, no wall-clock limit, the
@@ -49,7 +51,7 @@ Lifecycle of an environment (every runtime keeps these rules)::
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
 from practica.sandbox.spec import (
@@ -57,6 +59,7 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
+    FileChange,
     FileEntry,
     OutputChunk,
     Usage,
@@ -75,6 +78,17 @@ class EnvironmentNotFoundError(SandboxError):
 
 class EnvironmentNotRunningError(SandboxError):
     pass
+
+
+class VersionConflictError(SandboxError):
+    """A conditional write found another version of the file than the one it was told about.
+
+    ``current`` is the version on disk (:func:`practica.sandbox.files.version_of`), None when it is missing.
+    """
+
+    def __init__(self, path: str, current: str | None) -> None:
+        super().__init__(f"{path!r} changed since that version was read")
+        self.current = current
 
 
 class PathRefusedError(SandboxError):
@@ -137,8 +151,30 @@ class Runtime(Protocol):
 
     async def read_file(self, env_id: str, path: str) -> bytes: ...
 
-    async def write_file(self, env_id: str, path: str, data: bytes, mode: int = 0o644) -> None:
-        """Create or replace a file (parent directories are created), owned by the environment's user."""
+    async def write_file(
+        self,
+        env_id: str,
+        path: str,
+        data: bytes,
+        mode: int = 0o644,
+        *,
+        if_match: str | None = None,
+        create_only: bool = False,
+    ) -> str:
+        """Create or replace a file (parent directories are created), owned by the environment's user.
+
+        ``if_match``: write only when the file's version is still that one; ``create_only``: only when it
+        does not exist. Otherwise :class:`VersionConflictError`, nothing written. Returns the new version.
+        """
+        ...
+
+    def watch_files(self, env_id: str) -> AsyncGenerator[list[FileChange]]:
+        """Batches of changes to the workspace of a RUNNING environment, whoever made them.
+
+        Recursive, coalesced (a batch at most every ~0.1 s, one entry per path), bounded
+        (too many changes or directories come as an ``overflow`` change); the iterator ends when
+        the environment stops. Close it (``aclose``) to release the watch.
+        """
         ...
 
     async def list_files(self, env_id: str, path: str = ".") -> list[FileEntry]: ...

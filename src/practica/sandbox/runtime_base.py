@@ -11,14 +11,16 @@ discarded, how it tells a running one, and what reaches into a running one
 from __future__ import annotations
 
 import abc
+from collections.abc import AsyncGenerator
 from typing import Generic, TypeVar
 
 from practica.sandbox.files import Workspace, WorkspaceFiles
 from practica.sandbox.quota import WorkspaceVolume
 from practica.sandbox.runtime import EnvironmentNotFoundError
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.spec import EnvironmentInfo, EnvironmentSpec, Status
+from practica.sandbox.spec import EnvironmentInfo, EnvironmentSpec, FileChange, Status
 from practica.sandbox.store import EnvironmentStore
+from practica.sandbox.watch import watch_workspace
 
 Handle = TypeVar("Handle")
 
@@ -115,6 +117,10 @@ class RuntimeBase(WorkspaceFiles, abc.ABC, Generic[Handle]):
         info = info.model_copy(update={"status": status})
         self.store.save(info)
         return info
+
+    def watch_files(self, env_id: str) -> AsyncGenerator[list[FileChange]]:
+        """The workspace is a folder on this host: inotify there sees every writer (the sandbox's too)."""
+        return watch_workspace(self._workspace(env_id), self.settings.watch_directories)
 
     async def _workspace(self, env_id: str) -> Workspace:
         info, _handle = await self._running_info(env_id)

@@ -78,6 +78,11 @@ class SandboxSettings(BaseSettings):
     terminal_grace: Duration = Field(
         timedelta(minutes=5), description="How long a terminal's shell waits for its browser to reconnect."
     )
+    watch_directories: int = Field(
+        1000, ge=1, description="Directories one file watch follows (more: it degrades to re-reading on a timer)."
+    )
+    watch_per_environment: int = Field(4, ge=1, description="File watches open at once per environment.")
+    watch_total: int = Field(64, ge=1, description="File watches open at once in one gateway process.")
     terminal_replay: int = Field(64 * 1024, ge=1024, description="Recent terminal output replayed on reconnect, bytes.")
 
     @model_validator(mode="before")

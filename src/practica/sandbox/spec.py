@@ -138,6 +138,21 @@ class FileEntry(BaseModel):
     modified: float
 
 
+class ChangeKind(StrEnum):
+    """What happened to a path of a workspace (see ``Runtime.watch_files``)."""
+
+    MODIFIED = "modified"
+    CREATED = "created"
+    DELETED = "deleted"
+    MOVED = "moved"  # moved away from ``path`` (where it went comes as ``created``)
+    OVERFLOW = "overflow"  # changes were missed: re-read what you show (``path`` is empty)
+
+
+class FileChange(BaseModel):
+    path: str
+    kind: ChangeKind
+
+
 class Usage(BaseModel):
     """A snapshot of what an environment uses now (``None``: this runtime cannot tell)."""
 

@@ -15,12 +15,13 @@ from fastapi.middleware.cors import CORSMiddleware
 from prometheus_client import CollectorRegistry
 from starlette.responses import JSONResponse
 
-from practica.sandbox.gateway import files, ports, terminal
+from practica.sandbox.gateway import files, ports, terminal, watch
 from practica.sandbox.gateway.activity import Activity, ActivitySink
 from practica.sandbox.gateway.headers import gateway_headers
 from practica.sandbox.gateway.sessions import TerminalHub
 from practica.sandbox.gateway.state import Gateway
 from practica.sandbox.gateway.tokens import gateway_key
+from practica.sandbox.gateway.watch_slots import WatchSlots
 from practica.sandbox.runtime import (
     EnvironmentNotFoundError,
     EnvironmentNotRunningError,
@@ -56,6 +57,7 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
         key=gateway_key(settings),
         terminals=TerminalHub(runtime, settings.terminal_replay, settings.terminal_grace.total_seconds()),
         activity=Activity(activity),
+        watches=WatchSlots(settings.watch_per_environment, settings.watch_total),
     )
 
     @asynccontextmanager
@@ -74,7 +76,8 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
         CORSMiddleware,  # the IDE's pages come from the web app's origin; tokens, not cookies, authorise
         allow_origins=settings.allowed_origins,
         allow_methods=["GET", "PUT", "POST", "DELETE"],
-        allow_headers=["Authorization", "Content-Type"],
+        allow_headers=["Authorization", "Content-Type", "If-Match", "If-None-Match"],
+        expose_headers=["ETag"],  # the IDE saves conditionally on the version it read
         max_age=600,
     )
     install_observability(app, CollectorRegistry(), namespace="gateway")  # outermost: every answer counted
@@ -83,6 +86,7 @@ def create_gateway_app(settings: SandboxSettings, runtime: Runtime, activity: Ac
     app.include_router(files.router)
     app.include_router(ports.router)
     app.include_router(terminal.router)
+    app.include_router(watch.router)
 
     @app.get("/ping")
     async def ping() -> dict[str, str]:

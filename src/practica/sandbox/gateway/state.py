@@ -8,6 +8,7 @@ from starlette.requests import HTTPConnection
 
 from practica.sandbox.gateway.activity import Activity
 from practica.sandbox.gateway.sessions import TerminalHub
+from practica.sandbox.gateway.watch_slots import WatchSlots
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.settings import SandboxSettings
 
@@ -19,6 +20,7 @@ class Gateway:
     key: str
     terminals: TerminalHub
     activity: Activity
+    watches: WatchSlots
 
 
 def gateway_of(connection: HTTPConnection) -> Gateway:
