@@ -79,6 +79,12 @@ class Lesson:
         )
         return None if answer.status == 404 else await answer.text()
 
+    async def show(self, pane: str) -> None:
+        """At a phone's width the lesson's panes are tabs: bring ``pane`` forward (wide, every pane shows)."""
+        tabs = self.page.get_by_role("tablist", name="Lesson panes")
+        if await tabs.is_visible():
+            await tabs.get_by_role("tab", name=pane, exact=True).click()
+
     async def editor_text(self) -> str:
         return await self.editor.inner_text()
 
@@ -96,9 +102,11 @@ class Lesson:
             shown = (await self.editor_text()).rstrip("\n")
             return await self.disk() == expected and shown == expected.rstrip("\n")
 
+        await self.show("Code")
         await self.eventually(f"disk and editor hold {expected!r}", both)
 
     async def type_at_end(self, text: str) -> None:
+        await self.show("Code")
         await self.editor.click()
         await self.page.keyboard.press("Control+End")
         await self.page.keyboard.insert_text(text)
@@ -106,7 +114,8 @@ class Lesson:
     async def terminal(self, command: str) -> None:
         """Run ``command`` in the terminal and wait for it to finish."""
         self.markers += 1
-        terminal = self.page.get_by_label("Terminal")
+        await self.show("Terminal")
+        terminal = self.page.locator(".xterm:visible")
         await terminal.click()
         await self.page.keyboard.type(f"{command}; echo done-$((1000+{self.markers}))\n")
         await expect(terminal).to_contain_text(f"done-{1000 + self.markers}", timeout=LONG)
@@ -120,6 +129,7 @@ class Lesson:
         await self.gate.release()
 
     async def conflict_shown(self) -> None:
+        await self.show("Code")
         await expect(self.page.get_by_role("alert", name="Conflict on solution.py")).to_be_visible(timeout=LONG)
         await expect(self.page.get_by_label("Save status")).to_contain_text("Not saved")
 
@@ -128,10 +138,12 @@ class Lesson:
         await expect(self.page.get_by_role("alert", name="Conflict on solution.py")).to_be_hidden(timeout=LONG)
 
     async def reset(self) -> None:
+        await self.show("Code")
         await self.page.get_by_role("button", name="Reset to starter files").click()
         await self.page.get_by_role("alertdialog").get_by_role("button", name="Confirm").click()
 
     async def open_solution(self) -> None:
+        await self.show("Code")
         await self.page.get_by_role("treeitem", name="solution.py").click()
         await expect(self.editor).to_contain_text("def add", timeout=LONG)
 
