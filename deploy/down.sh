@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Stop what deploy/up.sh started: the compose project, its network, the learner environments and the
+# eval host's engine. --volumes also deletes the volumes (database, Kafka, Prometheus) and the state directory.
+# Same settings as up.sh (PRACTICA_DEPLOY_PROJECT, PRACTICA_DEPLOY_DATA).
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+project=${PRACTICA_DEPLOY_PROJECT:-practica}
+data=${PRACTICA_DEPLOY_DATA:-$root/var/deploy/$project}
+engine="$data/engine"
+purge=false
+[ "${1:-}" = --volumes ] && purge=true
+export CONTAINERS_CONF=$root/deploy/containers.conf
+# compose.yaml refuses to load without its variables; their values do not matter to `down`.
+for name in PRACTICA_SECRET_KEY PRACTICA_GATEWAY_KEY CHRONICLES_PRODUCER_KEY CHRONICLES_SIGNING_KEY POSTGRES_PASSWORD; do
+  export "$name=${!name:-unused}"
+done
+export PRACTICA_DEPLOY_DATA=$data
+
+args=(down)
+$purge && args+=(--volumes)
+podman-compose -p "$project" -f "$root/deploy/compose.yaml" "${args[@]}" >/dev/null 2>&1
+podman network rm -f "${project}_default" >/dev/null 2>&1
+if [ -d "$engine/storage" ]; then
+  CONTAINERS_CONF=$root/src/practica/sandbox/containers.conf \
+    podman --root "$engine/storage" --runroot "$engine/run" rm --all --force --time 0 >/dev/null 2>&1
+fi
+if [ -f "$engine/podman.pid" ]; then
+  kill "$(cat "$engine/podman.pid")" 2>/dev/null
+  rm -f "$engine/podman.pid"
+fi
+if $purge; then
+  # containers/storage keeps its overlay directory mounted on itself: unmount what is left under $data.
+  grep -o " $data/[^ ]*" /proc/mounts | sort -r | while read -r mount; do umount -l "$mount"; done
+  rm -rf "$data"
+fi
+echo "deploy: $project stopped$($purge && echo ', its data deleted')"

@@ -1,0 +1,206 @@
+"""``deploy/compose.yaml`` brought up as ``make deploy-local`` does, then used through its balancer.
+
+The images come from ``make images`` (cached). The project gets a name and host ports of its own; the
+learner's mail goes to a real SMTP server of the test (the containers reach it as host.containers.internal).
+Over HTTP through the balancer only: /ping answered by both web replicas, the version in /api/system, then
+a learner signs up, confirms by the mailed link, opens a lesson's environment (a container of the eval
+host's engine), writes the solution through the gateway, and a check passes; the check's event travels
+worker → Kafka → ``chronicles consume`` → the learner's activity. Prometheus scrapes every service with the
+repository's alert rules. Everything, volumes included, is torn down at the end.
+"""
+
+from __future__ import annotations
+
+import email.message
+import re
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from tests.conftest import free_port, require_tool
+from tests.deploy.images import ROOT, build_images, engine_env, missing_tools
+from tests.practica.accounts.conftest import Inbox
+
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
+
+LESSON = ROOT / "courses" / "python-basics" / "functions"
+EMAIL = "ada@example.org"
+PASSWORD = "correct horse battery staple"
+T = TypeVar("T")
+
+
+@dataclass
+class Topology:
+    url: str
+    gateway_url: str
+    prometheus_url: str
+    version: str
+    inbox: Inbox
+    env: dict[str, str]
+
+
+def deploy(script: str, env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(ROOT / "deploy" / script), *arguments],
+        capture_output=True, text=True, env=env, check=False, timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    require_tool(not missing_tools(), f"podman, podman-compose, debootstrap and curl (missing: {missing_tools()})")
+    version = build_images()
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="0.0.0.0", port=free_port())  # noqa: S104 (the containers connect from their network)
+    smtp.start()
+    http_port, gateway_port, prometheus_port = free_port(), free_port(), free_port()
+    env = {
+        **engine_env(),
+        "PRACTICA_DEPLOY_PROJECT": f"practica-test-{uuid.uuid4().hex[:8]}",
+        "PRACTICA_DEPLOY_DATA": str(tmp_path_factory.mktemp("deploy")),
+        "PRACTICA_HTTP_PORT": str(http_port),
+        "PRACTICA_GATEWAY_PORT": str(gateway_port),
+        "PRACTICA_PROMETHEUS_PORT": str(prometheus_port),
+        "PRACTICA_IMAGE_TAG": version,
+        "PRACTICA_SMTP_URL": f"smtp://host.containers.internal:{smtp.port}",
+    }
+    try:
+        started = deploy("up.sh", env)
+        assert started.returncode == 0, started.stdout + started.stderr
+        yield Topology(
+            f"http://127.0.0.1:{http_port}", f"http://127.0.0.1:{gateway_port}",
+            f"http://127.0.0.1:{prometheus_port}", version, inbox, env,
+        )  # fmt: skip
+    finally:
+        stopped = deploy("down.sh", env, "--volumes")
+        smtp.stop()
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+
+
+def eventually(probe: Callable[[], T | None], timeout_s: float, what: str) -> T:
+    """``probe()``'s first value that is not None, asked every second; fails naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if (value := probe()) is not None:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"{what}: not within {timeout_s:.0f} s")
+
+
+def test_both_web_replicas_answer_ping_through_the_balancer(topology: Topology) -> None:
+    served_by = set()
+    with httpx.Client(base_url=topology.url, timeout=10) as client:
+        for _ in range(10):
+            answer = client.get("/ping")
+            assert answer.status_code == 200, answer.text
+            served_by.add(answer.headers["X-Served-By"])
+    assert served_by == {"web1", "web2"}
+
+
+def test_the_version_of_the_images_is_in_api_system(topology: Topology) -> None:
+    system = httpx.get(f"{topology.url}/api/system", timeout=10)
+    assert system.status_code == 200, system.text
+    assert system.json()["version"] == topology.version
+    assert system.json()["database"] == "external"
+    assert system.json()["environment"] == "production"
+
+
+def test_the_gateway_answers_through_the_balancer(topology: Topology) -> None:
+    ping = httpx.get(f"{topology.gateway_url}/ping", timeout=10)
+    assert ping.status_code == 200, ping.text
+    assert ping.json()["runtime"] == "docker"
+
+
+class Learner:
+    """A browser's view of the API: cookies kept, the CSRF cookie echoed in ``X-CSRF-Token``."""
+
+    def __init__(self, url: str) -> None:
+        self.client = httpx.Client(base_url=url, timeout=30)
+        assert self.client.get("/api/auth/csrf").status_code == 204
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        token = self.client.cookies.get("practica_csrf") or ""
+        return self.client.post(path, json=body or {}, headers={"X-CSRF-Token": token})
+
+    def get(self, path: str) -> Any:
+        answer = self.client.get(path)
+        assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+
+def confirmation_token(inbox: Inbox) -> str | None:
+    for message in inbox.messages:
+        if message["To"] == EMAIL:
+            assert isinstance(message, email.message.EmailMessage)
+            body = message.get_body(("plain",))
+            assert body is not None
+            if found := re.search(r"/confirm/([A-Za-z0-9_\-]+)", body.get_content()):
+                return found.group(1)
+    return None
+
+
+def test_a_learner_signs_up_and_passes_a_check_through_the_balancer(topology: Topology) -> None:
+    learner = Learner(topology.url)
+    assert learner.post("/api/auth/signup", {"email": EMAIL, "password": PASSWORD, "display_name": "Ada"}).is_success
+    token = eventually(lambda: confirmation_token(topology.inbox), 120, "the confirmation mail")
+    assert learner.post("/api/auth/confirm", {"token": token}).is_success
+    assert learner.post("/api/auth/signin", {"email": EMAIL, "password": PASSWORD}).is_success
+
+    lesson = "/api/courses/python-basics/lessons/functions"
+    assert "python-basics" in [course["id"] for course in learner.get("/api/courses")]
+    opened = learner.post(f"{lesson}/environment")
+    assert opened.status_code == 200, opened.text
+
+    def running() -> dict[str, Any] | None:
+        environment: dict[str, Any] = learner.get(f"{lesson}/environment")
+        assert environment["status"] in {"starting", "running"}, environment
+        return environment if environment["status"] == "running" else None
+
+    environment = eventually(running, 180, "the lesson's environment running")
+    assert environment["gateway_url"] == topology.gateway_url
+    written = httpx.put(
+        f"{topology.gateway_url}/environments/{environment['id']}/files",
+        params={"path": "functions.py"},
+        content=(LESSON / "solution" / "functions.py").read_bytes(),
+        headers={"Authorization": f"Bearer {environment['token']}"},
+        timeout=30,
+    )
+    assert written.status_code == 204, written.text
+
+    queued = learner.post(f"{lesson}/checks")
+    assert queued.status_code == 202, queued.text
+
+    def finished() -> dict[str, Any] | None:
+        check: dict[str, Any] = learner.get(f"/api/checks/{queued.json()['id']}")
+        return check if check["status"] not in {"queued", "running"} else None
+
+    check = eventually(finished, 180, "the check's result")
+    assert check["status"] == "passed", check
+    assert check["tests"], check
+    assert {test["status"] for test in check["tests"]} == {"pass"}, check["tests"]
+
+    def passed_in_activity() -> list[str] | None:
+        actions = [entry["action"] for entry in learner.get("/api/activity")["entries"]]
+        return actions if "check.passed" in actions else None
+
+    eventually(passed_in_activity, 120, "check.passed in the learner's activity (worker → Kafka → Chronicles)")
+
+
+def test_prometheus_scrapes_every_service_with_the_alert_rules(topology: Topology) -> None:
+    def all_up() -> list[dict[str, Any]] | None:
+        answer = httpx.get(f"{topology.prometheus_url}/api/v1/targets", timeout=10).json()
+        targets: list[dict[str, Any]] = answer["data"]["activeTargets"]
+        return targets if targets and all(target["health"] == "up" for target in targets) else None
+
+    targets = eventually(all_up, 90, "every scrape target up")
+    jobs = sorted(target["labels"]["job"] for target in targets)
+    assert jobs == ["chronicles", "gateway", "prometheus", "web", "web"]
+    rules = httpx.get(f"{topology.prometheus_url}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    assert sum(len(group["rules"]) for group in rules) == 7
