@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 # The tests' own support code (fixtures, factories, fake sites) is typed like src/; the tests themselves are not.
 TEST_SUPPORT = $(shell find tests -name '*.py' ! -name 'test_*.py')
 
-.PHONY: run test lint format hooks setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config openapi images deploy-local deploy-down
+.PHONY: run test lint format hooks setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config openapi images deploy-local deploy-down deploy-version
 
 run: setup
 	$(BIN)/practica up
@@ -90,3 +90,8 @@ deploy-local: images
 
 deploy-down:
 	@bash deploy/down.sh
+
+# A rolling deploy of the web replicas to VERSION (an image tag), one at a time; rollback: the old VERSION.
+deploy-version:
+	@test -n "$(VERSION)" || { echo "usage: make deploy-version VERSION=<image tag>"; exit 2; }
+	@bash deploy/deploy.sh "$(VERSION)"

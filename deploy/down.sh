@@ -3,18 +3,14 @@
 # eval host's engine. --volumes also deletes the volumes (database, Kafka, Prometheus) and the state directory.
 # Same settings as up.sh (PRACTICA_DEPLOY_PROJECT, PRACTICA_DEPLOY_DATA).
 set -uo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-project=${PRACTICA_DEPLOY_PROJECT:-practica}
-data=${PRACTICA_DEPLOY_DATA:-$root/var/deploy/$project}
-engine="$data/engine"
+# shellcheck source=deploy/settings.sh
+. "$(dirname "$0")/settings.sh"
 purge=false
 [ "${1:-}" = --volumes ] && purge=true
-export CONTAINERS_CONF=$root/deploy/containers.conf
 # compose.yaml refuses to load without its variables; their values do not matter to `down`.
-for name in PRACTICA_SECRET_KEY PRACTICA_GATEWAY_KEY CHRONICLES_PRODUCER_KEY CHRONICLES_SIGNING_KEY POSTGRES_PASSWORD; do
+for name in $SECRET_NAMES; do
   export "$name=${!name:-unused}"
 done
-export PRACTICA_DEPLOY_DATA=$data
 
 args=(down)
 $purge && args+=(--volumes)

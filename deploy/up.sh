@@ -10,35 +10,11 @@
 # PRACTICA_PROMETHEUS_PORT (9090), PRACTICA_IMAGE_TAG (latest), PRACTICA_SMTP_URL (unset: no mail).
 # deploy/down.sh stops it (--volumes also deletes the data).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-project=${PRACTICA_DEPLOY_PROJECT:-practica}
-export PRACTICA_DEPLOY_DATA=${PRACTICA_DEPLOY_DATA:-$root/var/deploy/$project}
-export PRACTICA_HTTP_PORT=${PRACTICA_HTTP_PORT:-8080}
-export PRACTICA_GATEWAY_PORT=${PRACTICA_GATEWAY_PORT:-8082}
-export PRACTICA_PROMETHEUS_PORT=${PRACTICA_PROMETHEUS_PORT:-9090}
-export PRACTICA_PUBLIC_URL=${PRACTICA_PUBLIC_URL:-http://127.0.0.1:$PRACTICA_HTTP_PORT}
-export PRACTICA_GATEWAY_PUBLIC_URL=${PRACTICA_GATEWAY_PUBLIC_URL:-http://127.0.0.1:$PRACTICA_GATEWAY_PORT}
-export PRACTICA_SMTP_URL=${PRACTICA_SMTP_URL:-}
-export CONTAINERS_CONF=$root/deploy/containers.conf
-compose=(podman-compose -p "$project" -f "$root/deploy/compose.yaml")
-data=$PRACTICA_DEPLOY_DATA
-engine="$data/engine"
-
+# shellcheck source=deploy/settings.sh
+. "$(dirname "$0")/settings.sh"
 mkdir -p "$engine"
 chmod 755 "$data"
-secrets="$data/secrets.env"
-if [ ! -f "$secrets" ]; then
-  (
-    umask 077
-    for name in PRACTICA_SECRET_KEY PRACTICA_GATEWAY_KEY CHRONICLES_PRODUCER_KEY CHRONICLES_SIGNING_KEY POSTGRES_PASSWORD; do
-      echo "$name=$(head -c 64 /dev/urandom | base64 -w0 | tr -dc 'A-Za-z0-9' | head -c 40)"
-    done >"$secrets"
-  )
-fi
-set -a
-# shellcheck source=/dev/null
-. "$secrets"
-set +a
+load_secrets
 
 answers() { curl -fsS -o /dev/null --max-time 2 "$1" 2>/dev/null; }
 
@@ -59,14 +35,7 @@ if ! curl -fsS --max-time 2 --unix-socket "$engine/podman.sock" http://d/_ping >
 fi
 
 echo "deploy: PostgreSQL, then migrations and first-run preparation"
-"${compose[@]}" up -d prepare >"$data/compose.log" 2>&1 || { tail -20 "$data/compose.log" >&2; exit 1; }
-status=$(podman wait "${project}_prepare_1")
-if [ "$status" != 0 ]; then
-  podman logs "${project}_prepare_1" 2>&1 | tail -30 >&2
-  echo "deploy: practica prepare failed (exit $status)" >&2
-  exit 1
-fi
-podman logs "${project}_prepare_1" 2>&1 | grep -v '^{' || true
+run_prepare
 echo "deploy: the services"
 "${compose[@]}" up -d >>"$data/compose.log" 2>&1 || { tail -20 "$data/compose.log" >&2; exit 1; }
 for _ in $(seq 180); do

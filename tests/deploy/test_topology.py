@@ -11,22 +11,26 @@ repository's alert rules. Everything, volumes included, is torn down at the end.
 
 from __future__ import annotations
 
+import email
 import email.message
+import email.policy
 import re
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.conftest import free_port, require_tool
-from tests.deploy.images import ROOT, build_images, engine_env, missing_tools
-from tests.practica.accounts.conftest import Inbox
+from tests.deploy.images import ROOT, build_images, engine_env, missing_tools, podman
 
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
 
@@ -34,6 +38,20 @@ LESSON = ROOT / "courses" / "python-basics" / "functions"
 EMAIL = "ada@example.org"
 PASSWORD = "correct horse battery staple"
 T = TypeVar("T")
+
+
+@dataclass
+class Inbox:
+    """The mail the services sent to the test's SMTP server."""
+
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802  (aiosmtpd's hook name)
+        assert isinstance(envelope.content, bytes)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
 
 
 @dataclass
@@ -138,7 +156,6 @@ class Learner:
 def confirmation_token(inbox: Inbox) -> str | None:
     for message in inbox.messages:
         if message["To"] == EMAIL:
-            assert isinstance(message, email.message.EmailMessage)
             body = message.get_body(("plain",))
             assert body is not None
             if found := re.search(r"/confirm/([A-Za-z0-9_\-]+)", body.get_content()):
@@ -204,3 +221,59 @@ def test_prometheus_scrapes_every_service_with_the_alert_rules(topology: Topolog
     assert jobs == ["chronicles", "gateway", "prometheus", "web", "web"]
     rules = httpx.get(f"{topology.prometheus_url}/api/v1/rules", timeout=10).json()["data"]["groups"]
     assert sum(len(group["rules"]) for group in rules) == 7
+
+
+class Traffic(threading.Thread):
+    """Requests ``/api/system`` through the balancer without pause, counting failures and versions seen."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.stop = threading.Event()
+        self.failures: list[str] = []
+        self.versions: dict[str, int] = {}
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            while not self.stop.is_set():
+                try:
+                    answer = client.get("/api/system")
+                except httpx.HTTPError as error:
+                    self.failures.append(repr(error))
+                    continue
+                if answer.status_code != 200:
+                    self.failures.append(f"{answer.status_code} {answer.text[:200]}")
+                    continue
+                version = answer.json()["version"]
+                self.versions[version] = self.versions.get(version, 0) + 1
+
+
+def versions_answering(url: str, count: int = 10) -> set[str]:
+    with httpx.Client(base_url=url, timeout=10) as client:
+        return {client.get("/api/system").json()["version"] for _ in range(count)}
+
+
+def test_a_rolling_deploy_to_the_next_version_and_back_fails_no_request(topology: Topology, tmp_path: Path) -> None:
+    """N → N+1 → N, one web replica at a time, under steady traffic: not one request fails."""
+    following = f"{topology.version}-next"
+    (tmp_path / "Containerfile").write_text(
+        f"FROM localhost/practica/web:{topology.version}\nENV PRACTICA_VERSION={following}\n"
+    )
+    made = podman("build", "--quiet", "--tag", f"localhost/practica/web:{following}", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    traffic = Traffic(topology.url)
+    traffic.start()
+    try:
+        forward = deploy("deploy.sh", topology.env, following)
+        assert forward.returncode == 0, forward.stdout + forward.stderr
+        assert versions_answering(topology.url) == {following}
+        back = deploy("deploy.sh", topology.env, topology.version)
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert versions_answering(topology.url) == {topology.version}
+    finally:
+        traffic.stop.set()
+        traffic.join()
+        podman("rmi", f"localhost/practica/web:{following}")
+    assert traffic.failures == []
+    assert traffic.versions.get(following, 0) > 0
+    assert traffic.versions.get(topology.version, 0) > 0
