@@ -37,21 +37,22 @@ rm -rf "$root/build"  # setuptools' scratch directory
 for folder in courses environments schemas; do cp -r "$root/$folder" "$context/$folder"; done
 mkdir -p "$context/chronicles" && cp "$root/chronicles/practica-rules.yaml" "$context/chronicles/"
 
-build() {  # build NAME CONTAINERFILE CONTEXT [TARGET]
+build() {  # build NAME CONTAINERFILE CONTEXT [TARGET] [--env …]
   local name=$1 file=$2 dir=$3 target=${4:-}
+  shift 4 || shift $#
   echo "images: practica/$name"
-  "$engine" build --quiet --layers --file "$file" ${target:+--target "$target"} \
-    --build-arg "BASE=$base" --build-arg "VERSION=$version" \
+  "$engine" build --quiet --layers --file "$file" ${target:+--target "$target"} --build-arg "BASE=$base" \
+    --label "org.opencontainers.image.version=$version" --label "org.opencontainers.image.title=practica-$name" "$@" \
     --tag "localhost/practica/$name:$version" --tag "localhost/practica/$name:latest" "$dir" >/dev/null
 }
 for service in web worker gateway chronicles; do
-  build "$service" "$here/app.Containerfile" "$context" "$service"
+  build "$service" "$here/app.Containerfile" "$context" "$service" --env "PRACTICA_VERSION=$version"
 done
 # The servers' context: their entry points, and the Kafka broker's jars (`make kafka-deps`).
 infra="$cache/infra"
 [ -d "$root/.kafka/lib" ] || { echo "images: .kafka/lib is missing (make kafka-deps)" >&2; exit 1; }
 rm -rf "$infra" && mkdir -p "$infra" && cp "$here"/*-entrypoint.sh "$infra/" && cp -r "$root/.kafka/lib" "$infra/kafka-lib"
 for server in postgres kafka balancer prometheus; do
-  build "$server" "$here/$server.Containerfile" "$infra"
+  build "$server" "$here/$server.Containerfile" "$infra" ""
 done
 echo "images: done ($version)"
