@@ -57,6 +57,8 @@ def prepare_deployment(settings: PracticaSettings, console: Console, timeout_s: 
         apply = [sys.executable, "-m", "chronicles", "apply", str(PRACTICA_RULES)]
         subprocess.run(apply, check=True, stdout=subprocess.DEVNULL)
         console.print("Practica's tag rules applied to Chronicles")
+    else:
+        console.print(f"Practica's tag rules are missing ({PRACTICA_RULES}): activity views stay empty")
     first_run = prepare(settings, url)
     if first_run.samples.published:
         console.print(f"Published the sample courses: {', '.join(first_run.samples.published)}", highlight=False)
