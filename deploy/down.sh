@@ -20,10 +20,16 @@ if [ -d "$engine/storage" ]; then
   CONTAINERS_CONF=$root/src/practica/sandbox/containers.conf \
     podman --root "$engine/storage" --runroot "$engine/run" rm --all --force --time 0 >/dev/null 2>&1
 fi
+# The engine, then what it left (conmon of an exec session outlives its container): by pid, and only
+# processes whose command line names this project's engine directory.
 if [ -f "$engine/podman.pid" ]; then
-  kill "$(cat "$engine/podman.pid")" 2>/dev/null
+  pid=$(cat "$engine/podman.pid")
+  kill "$pid" 2>/dev/null
+  for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 1; done
+  kill -9 "$pid" 2>/dev/null
   rm -f "$engine/podman.pid"
 fi
+for pid in $(pgrep -f -- "$engine/" || true); do kill -9 "$pid" 2>/dev/null; done
 if $purge; then
   # containers/storage keeps its overlay directory mounted on itself: unmount what is left under $data.
   grep -o " $data/[^ ]*" /proc/mounts | sort -r | while read -r mount; do umount -l "$mount"; done
