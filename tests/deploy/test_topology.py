@@ -100,6 +100,11 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         stopped = deploy("down.sh", env, "--volumes")
         smtp.stop()
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        data = env["PRACTICA_DEPLOY_DATA"]
+        assert data not in Path("/proc/mounts").read_text(), "the engine's storage is still mounted"
+        assert not Path(data).exists()
+        left = podman("ps", "--all", "--filter", f"label=io.podman.compose.project={env['PRACTICA_DEPLOY_PROJECT']}")
+        assert env["PRACTICA_DEPLOY_PROJECT"] not in left.stdout
 
 
 def eventually(probe: Callable[[], T | None], timeout_s: float, what: str) -> T:
