@@ -14,7 +14,8 @@ import pytest
 from tests.conftest import require_tool
 from tests.deploy.images import BASE, SERVERS, SERVICES, build_images, engine_env, missing_tools, podman
 
-pytestmark = pytest.mark.slow
+# A cold `make images` (debootstrap, the servers' Debian packages) takes minutes on a busy CI machine.
+pytestmark = [pytest.mark.slow, pytest.mark.timeout(1800)]
 
 BUILD_TOOLS = ("gcc", "cc", "make", "g++", "pip", "pip3")
 

@@ -32,7 +32,8 @@ from aiosmtpd.smtp import SMTP, Envelope, Session
 from tests.conftest import free_port, require_tool
 from tests.deploy.images import ROOT, build_images, engine_env, missing_tools, podman
 
-pytestmark = [pytest.mark.slow, pytest.mark.sandbox]
+# The first test also builds the images (minutes when cold) and brings the topology up.
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox, pytest.mark.timeout(1800)]
 
 LESSON = ROOT / "courses" / "python-basics" / "functions"
 EMAIL = "ada@example.org"
