@@ -12,7 +12,7 @@ PYTEST_WORKERS ?= 2
 # The tests' own support code (fixtures, factories, fake sites) is typed like src/; the tests themselves are not.
 TEST_SUPPORT = $(shell find tests -name '*.py' ! -name 'test_*.py')
 
-.PHONY: run test lint format hooks setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config openapi
+.PHONY: run test lint format hooks setup test-setup kafka-deps system-packages test-system-packages frontend-test python-test readme-config openapi images deploy-local deploy-down deploy-version
 
 run: setup
 	$(BIN)/practica up
@@ -79,3 +79,19 @@ readme-config: $(PY_STAMP)
 openapi: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/python scripts/openapi.py
 	cd frontend && npm run --silent gen:api
+
+# One OCI image per service, tagged `git describe --always --dirty` and `latest` (deploy/images/; podman).
+images: setup kafka-deps
+	@bash deploy/images/build.sh
+
+# The production topology of deploy/compose.yaml on this machine (podman-compose), and its end.
+deploy-local: images
+	@bash deploy/up.sh
+
+deploy-down:
+	@bash deploy/down.sh
+
+# A rolling deploy of the web replicas to VERSION (an image tag), one at a time; rollback: the old VERSION.
+deploy-version:
+	@test -n "$(VERSION)" || { echo "usage: make deploy-version VERSION=<image tag>"; exit 2; }
+	@bash deploy/deploy.sh "$(VERSION)"

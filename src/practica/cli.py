@@ -115,6 +115,18 @@ def up(
     raise typer.Exit(Supervisor(current, console, migrate=not skip_migrations).run())
 
 
+@app.command("prepare")
+def prepare_command(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for the database servers.")] = 120.0,
+) -> None:
+    """Wait for the databases, migrate both products and prepare the first run, then exit (a deployment's start)."""
+    from practica.deploy.prepare import prepare_deployment
+
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="practica-prepare")
+    prepare_deployment(current, console, timeout)
+
+
 def main() -> None:
     os.environ.setdefault("PYTHONUNBUFFERED", "1")
     app()

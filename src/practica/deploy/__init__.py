@@ -1,0 +1,1 @@
+"""What a deployment of the images needs beside the services themselves (``deploy/``)."""

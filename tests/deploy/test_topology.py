@@ -1,0 +1,292 @@
+"""``deploy/compose.yaml`` brought up as ``make deploy-local`` does, then used through its balancer.
+
+The images come from ``make images`` (cached). The project gets a name and host ports of its own; the
+learner's mail goes to a real SMTP server of the test (the containers reach it as host.containers.internal).
+Over HTTP through the balancer only: /ping answered by both web replicas, the version in /api/system, then
+a learner signs up, confirms by the mailed link, opens a lesson's environment (a container of the eval
+host's engine), writes the solution through the gateway, and a check passes; the check's event travels
+worker → Kafka → ``chronicles consume`` → the learner's activity. Prometheus scrapes every service with the
+repository's alert rules. Everything, volumes included, is torn down at the end.
+"""
+
+from __future__ import annotations
+
+import email
+import email.message
+import email.policy
+import re
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP, Envelope, Session
+
+from tests.conftest import free_port, require_tool
+from tests.deploy.images import ROOT, build_images, engine_env, missing_tools, podman
+
+# The first test also builds the images (minutes when cold) and brings the topology up.
+pytestmark = [pytest.mark.slow, pytest.mark.sandbox, pytest.mark.timeout(1800)]
+
+LESSON = ROOT / "courses" / "python-basics" / "functions"
+EMAIL = "ada@example.org"
+PASSWORD = "correct horse battery staple"
+T = TypeVar("T")
+
+
+@dataclass
+class Inbox:
+    """The mail the services sent to the test's SMTP server."""
+
+    messages: list[email.message.EmailMessage] = field(default_factory=list)
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802  (aiosmtpd's hook name)
+        assert isinstance(envelope.content, bytes)
+        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+        assert isinstance(message, email.message.EmailMessage)
+        self.messages.append(message)
+        return "250 OK"
+
+
+@dataclass
+class Topology:
+    url: str
+    gateway_url: str
+    prometheus_url: str
+    version: str
+    inbox: Inbox
+    env: dict[str, str]
+
+
+def deploy(script: str, env: dict[str, str], *arguments: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        ["bash", str(ROOT / "deploy" / script), *arguments],
+        capture_output=True, text=True, env=env, check=False, timeout=900,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+    require_tool(not missing_tools(), f"podman, podman-compose, debootstrap and curl (missing: {missing_tools()})")
+    version = build_images()
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="0.0.0.0", port=free_port())  # noqa: S104 (the containers connect from their network)
+    smtp.start()
+    http_port, gateway_port, prometheus_port = free_port(), free_port(), free_port()
+    env = {
+        **engine_env(),
+        "PRACTICA_DEPLOY_PROJECT": f"practica-test-{uuid.uuid4().hex[:8]}",
+        "PRACTICA_DEPLOY_DATA": str(tmp_path_factory.mktemp("deploy")),
+        "PRACTICA_HTTP_PORT": str(http_port),
+        "PRACTICA_GATEWAY_PORT": str(gateway_port),
+        "PRACTICA_PROMETHEUS_PORT": str(prometheus_port),
+        "PRACTICA_IMAGE_TAG": version,
+        "PRACTICA_SMTP_URL": f"smtp://host.containers.internal:{smtp.port}",
+    }
+    try:
+        started = deploy("up.sh", env)
+        assert started.returncode == 0, started.stdout + started.stderr
+        yield Topology(
+            f"http://127.0.0.1:{http_port}", f"http://127.0.0.1:{gateway_port}",
+            f"http://127.0.0.1:{prometheus_port}", version, inbox, env,
+        )  # fmt: skip
+    finally:
+        stopped = deploy("down.sh", env, "--volumes")
+        smtp.stop()
+        assert stopped.returncode == 0, stopped.stdout + stopped.stderr
+        data = env["PRACTICA_DEPLOY_DATA"]
+        assert data not in Path("/proc/mounts").read_text(), "the engine's storage is still mounted"
+        assert not Path(data).exists()
+        left = podman("ps", "--all", "--filter", f"label=io.podman.compose.project={env['PRACTICA_DEPLOY_PROJECT']}")
+        assert env["PRACTICA_DEPLOY_PROJECT"] not in left.stdout
+
+
+def eventually(probe: Callable[[], T | None], timeout_s: float, what: str) -> T:
+    """``probe()``'s first value that is not None, asked every second; fails naming ``what`` after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if (value := probe()) is not None:
+            return value
+        time.sleep(1)
+    raise AssertionError(f"{what}: not within {timeout_s:.0f} s")
+
+
+def test_both_web_replicas_answer_ping_through_the_balancer(topology: Topology) -> None:
+    served_by = set()
+    with httpx.Client(base_url=topology.url, timeout=10) as client:
+        for _ in range(10):
+            answer = client.get("/ping")
+            assert answer.status_code == 200, answer.text
+            served_by.add(answer.headers["X-Served-By"])
+    assert served_by == {"web1", "web2"}
+
+
+def test_the_version_of_the_images_is_in_api_system(topology: Topology) -> None:
+    system = httpx.get(f"{topology.url}/api/system", timeout=10)
+    assert system.status_code == 200, system.text
+    assert system.json()["version"] == topology.version
+    assert system.json()["database"] == "external"
+    assert system.json()["environment"] == "production"
+
+
+def test_the_gateway_answers_through_the_balancer(topology: Topology) -> None:
+    ping = httpx.get(f"{topology.gateway_url}/ping", timeout=10)
+    assert ping.status_code == 200, ping.text
+    assert ping.json()["runtime"] == "docker"
+
+
+class Learner:
+    """A browser's view of the API: cookies kept, the CSRF cookie echoed in ``X-CSRF-Token``."""
+
+    def __init__(self, client: httpx.Client) -> None:
+        self.client = client
+        assert self.client.get("/api/auth/csrf").status_code == 204
+
+    def post(self, path: str, body: dict[str, Any] | None = None) -> httpx.Response:
+        token = self.client.cookies.get("practica_csrf") or ""
+        return self.client.post(path, json=body or {}, headers={"X-CSRF-Token": token})
+
+    def get(self, path: str) -> Any:
+        answer = self.client.get(path)
+        assert answer.status_code == 200, f"{path}: {answer.status_code} {answer.text}"
+        return answer.json()
+
+
+def confirmation_token(inbox: Inbox) -> str | None:
+    for message in inbox.messages:
+        if EMAIL in str(message["To"]):
+            body = message.get_body(("plain",))
+            assert body is not None
+            if found := re.search(r"/confirm/([A-Za-z0-9_\-]+)", body.get_content()):
+                return found.group(1)
+    return None
+
+
+@pytest.fixture
+def learner(topology: Topology) -> Iterator[Learner]:
+    with httpx.Client(base_url=topology.url, timeout=30) as client:
+        yield Learner(client)
+
+
+def test_a_learner_signs_up_and_passes_a_check_through_the_balancer(topology: Topology, learner: Learner) -> None:
+    assert learner.post("/api/auth/signup", {"email": EMAIL, "password": PASSWORD, "display_name": "Ada"}).is_success
+    token = eventually(
+        lambda: confirmation_token(topology.inbox), 120, f"the confirmation mail (inbox: {topology.inbox.messages})"
+    )
+    assert learner.post("/api/auth/confirm", {"token": token}).is_success
+    assert learner.post("/api/auth/signin", {"email": EMAIL, "password": PASSWORD}).is_success
+
+    lesson = "/api/courses/python-basics/lessons/functions"
+    assert "python-basics" in [course["id"] for course in learner.get("/api/courses")]
+    opened = learner.post(f"{lesson}/environment")
+    assert opened.status_code == 200, opened.text
+
+    def running() -> dict[str, Any] | None:
+        environment: dict[str, Any] = learner.get(f"{lesson}/environment")
+        assert environment["status"] in {"starting", "running"}, environment
+        return environment if environment["status"] == "running" else None
+
+    environment = eventually(running, 180, "the lesson's environment running")
+    assert environment["gateway_url"] == topology.gateway_url
+    written = httpx.put(
+        f"{topology.gateway_url}/environments/{environment['id']}/files",
+        params={"path": "functions.py"},
+        content=(LESSON / "solution" / "functions.py").read_bytes(),
+        headers={"Authorization": f"Bearer {environment['token']}"},
+        timeout=30,
+    )
+    assert written.status_code == 204, written.text
+
+    queued = learner.post(f"{lesson}/checks")
+    assert queued.status_code == 202, queued.text
+
+    def finished() -> dict[str, Any] | None:
+        check: dict[str, Any] = learner.get(f"/api/checks/{queued.json()['id']}")
+        return check if check["status"] not in {"queued", "running"} else None
+
+    check = eventually(finished, 180, "the check's result")
+    assert check["status"] == "passed", check
+    assert check["tests"], check
+    assert {test["status"] for test in check["tests"]} == {"pass"}, check["tests"]
+
+    def passed_in_activity() -> list[str] | None:
+        actions = [entry["action"] for entry in learner.get("/api/activity")["entries"]]
+        return actions if "check.passed" in actions else None
+
+    eventually(passed_in_activity, 120, "check.passed in the learner's activity (worker → Kafka → Chronicles)")
+
+
+def test_prometheus_scrapes_every_service_with_the_alert_rules(topology: Topology) -> None:
+    def all_up() -> list[dict[str, Any]] | None:
+        answer = httpx.get(f"{topology.prometheus_url}/api/v1/targets", timeout=10).json()
+        targets: list[dict[str, Any]] = answer["data"]["activeTargets"]
+        return targets if targets and all(target["health"] == "up" for target in targets) else None
+
+    targets = eventually(all_up, 90, "every scrape target up")
+    jobs = sorted(target["labels"]["job"] for target in targets)
+    assert jobs == ["chronicles", "gateway", "prometheus", "web", "web"]
+    rules = httpx.get(f"{topology.prometheus_url}/api/v1/rules", timeout=10).json()["data"]["groups"]
+    assert sum(len(group["rules"]) for group in rules) == 7
+
+
+class Traffic(threading.Thread):
+    """Requests ``/api/system`` through the balancer without pause, counting failures and versions seen."""
+
+    def __init__(self, url: str) -> None:
+        super().__init__(daemon=True)
+        self.url = url
+        self.stop = threading.Event()
+        self.failures: list[str] = []
+        self.versions: dict[str, int] = {}
+
+    def run(self) -> None:
+        with httpx.Client(base_url=self.url, timeout=10) as client:
+            while not self.stop.is_set():
+                try:
+                    answer = client.get("/api/system")
+                except httpx.HTTPError as error:
+                    self.failures.append(repr(error))
+                    continue
+                if answer.status_code != 200:
+                    self.failures.append(f"{answer.status_code} {answer.text[:200]}")
+                    continue
+                version = answer.json()["version"]
+                self.versions[version] = self.versions.get(version, 0) + 1
+
+
+def versions_answering(url: str, count: int = 10) -> set[str]:
+    with httpx.Client(base_url=url, timeout=10) as client:
+        return {client.get("/api/system").json()["version"] for _ in range(count)}
+
+
+def test_a_rolling_deploy_to_the_next_version_and_back_fails_no_request(topology: Topology, tmp_path: Path) -> None:
+    """N → N+1 → N, one web replica at a time, under steady traffic: not one request fails."""
+    following = f"{topology.version}-next"
+    (tmp_path / "Containerfile").write_text(
+        f"FROM localhost/practica/web:{topology.version}\nENV PRACTICA_VERSION={following}\n"
+    )
+    made = podman("build", "--quiet", "--tag", f"localhost/practica/web:{following}", str(tmp_path))
+    assert made.returncode == 0, made.stderr
+    traffic = Traffic(topology.url)
+    traffic.start()
+    try:
+        forward = deploy("deploy.sh", topology.env, following)
+        assert forward.returncode == 0, forward.stdout + forward.stderr
+        assert versions_answering(topology.url) == {following}
+        back = deploy("deploy.sh", topology.env, topology.version)
+        assert back.returncode == 0, back.stdout + back.stderr
+        assert versions_answering(topology.url) == {topology.version}
+    finally:
+        traffic.stop.set()
+        traffic.join()
+        podman("rmi", f"localhost/practica/web:{following}")
+    assert traffic.failures == []
+    assert traffic.versions.get(following, 0) > 0
+    assert traffic.versions.get(topology.version, 0) > 0
