@@ -10,6 +10,7 @@ clone of that template (``CREATE DATABASE … TEMPLATE``, a few tens of ms).
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import tempfile
@@ -32,6 +33,20 @@ from practica.db.migrate import MIGRATIONS as PRACTICA_MIGRATIONS
 from servicekit.embedded import embedded_server
 
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+def remove_home(home: Path) -> None:
+    """Delete a test's data directory, unmounting first what is still mounted in it (deepest first).
+
+    Environments' workspaces are loop-mounted images that outlive the services
+    a test stops (they are meant to survive a restart); deleting the folder
+    alone would leave each mount, and its loop device, until the next reboot.
+    """
+    prefix = f"{home.resolve()}/"
+    points = [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+    for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
+        subprocess.run(["umount", "--lazy", point], check=False, capture_output=True)
+    shutil.rmtree(home, ignore_errors=True)
 
 
 def require_tool(available: bool, what: str) -> None:

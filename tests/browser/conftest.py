@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright
 
-from tests.conftest import free_port, require_tool, running_service
+from tests.conftest import free_port, remove_home, require_tool, running_service
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -115,4 +115,4 @@ def platform(practica_db_url: str, chronicles_db_url: str, tmp_path: Path) -> It
     log = tmp_path / "practica-up.log"
     with running_service([sys.executable, "-m", "practica", "up"], env, f"http://127.0.0.1:{web}", log=log) as base:
         yield Platform(base, env)
-    shutil.rmtree(home, ignore_errors=True)
+    remove_home(home)

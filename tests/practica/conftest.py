@@ -14,7 +14,7 @@ import pytest
 
 from practica.sandbox import Runtime, create_runtime
 from practica.sandbox.settings import SandboxSettings
-from tests.conftest import require_tool
+from tests.conftest import remove_home, require_tool
 
 
 def traversable_home(prefix: str) -> Path:
@@ -28,7 +28,7 @@ def traversable_home(prefix: str) -> Path:
 def checks_home() -> Iterator[Path]:
     home = traversable_home("practica-checks-test-")
     yield home
-    shutil.rmtree(home, ignore_errors=True)
+    remove_home(home)
 
 
 @pytest.fixture(scope="session")
@@ -50,7 +50,7 @@ def bwrap_settings() -> Iterator[SandboxSettings]:
     yield SandboxSettings(
         home=home, uid_base=3_000_000 + (os.getpid() % 1000) * 1000, uid_count=1000, host_name="test-host"
     )
-    shutil.rmtree(home, ignore_errors=True)
+    remove_home(home)
 
 
 @pytest.fixture(scope="session")

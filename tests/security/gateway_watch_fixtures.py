@@ -14,7 +14,7 @@ from practica.sandbox import EnvironmentSpec, create_runtime
 from practica.sandbox.gateway import create_gateway_app
 from practica.sandbox.runtime import Runtime
 from practica.sandbox.settings import SandboxSettings
-from tests.conftest import free_port, require_tool
+from tests.conftest import free_port, remove_home, require_tool
 from tests.practica.conftest import traversable_home
 from tests.practica.sandbox.conftest import TEST_LIMITS, GatewayServer
 
@@ -49,7 +49,7 @@ async def watch_gateway() -> AsyncIterator[tuple[GatewayServer, Runtime]]:
     await serving
     for info in await jobs_runtime.list_environments():
         await jobs_runtime.remove(info.id)
-    shutil.rmtree(home, ignore_errors=True)
+    remove_home(home)
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from practica.authoring.archives import ArchiveError
 from practica.authoring.errors import SourceRefusedError
 from practica.authoring.sources import resolve_remote, unpack_untrusted
 from practica.sandbox.confined import Confinement, LimitExceededError, prepare_target, run_confined, untrusted_tree
-from tests.conftest import require_tool
+from tests.conftest import remove_home, require_tool
 from tests.practica.authoring.conftest import site  # noqa: F401  (a fixture: used by name)
 from tests.practica.authoring.site import Site
 from tests.practica.conftest import bwrap_runtime, checks_home, traversable_home  # noqa: F401  (fixtures)
@@ -35,7 +35,7 @@ def scratch() -> Iterator[Path]:
     require_tool(shutil.which("bwrap") is not None, "bubblewrap")
     home = traversable_home("practica-confined-test-")
     yield home
-    shutil.rmtree(home, ignore_errors=True)
+    remove_home(home)
 
 
 HOSTILE = """

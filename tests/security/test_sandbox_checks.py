@@ -34,7 +34,7 @@ from practica.sandbox.podman import PodmanService
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
 from practica.web.app import create_app, dispose
-from tests.conftest import require_tool
+from tests.conftest import remove_home, require_tool
 from tests.practica.conftest import traversable_home
 from tests.practica.lessons.factories import write_course
 
@@ -200,7 +200,7 @@ class Site:
 def sandbox_home() -> Iterator[Path]:
     home = traversable_home("practica-security-checks-")
     yield home
-    shutil.rmtree(home, ignore_errors=True)
+    remove_home(home)
 
 
 @pytest.fixture(scope="module", params=["bwrap", "docker"])

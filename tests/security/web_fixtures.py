@@ -21,7 +21,7 @@ import httpx
 import pytest
 
 from practica.sandbox import Runtime
-from tests.conftest import cpu_seconds, free_port, require_tool
+from tests.conftest import cpu_seconds, free_port, remove_home, require_tool
 from tests.practica.authoring.site import Site, running_site
 from tests.practica.conftest import bwrap_runtime, checks_home
 
@@ -123,7 +123,7 @@ def gateway_process_fixture(practica_db_url: str, tmp_path: Path) -> Iterator[Pr
     }  # fmt: skip
     with service(["practica", "gateway", "--port", str(port)], env, port, tmp_path / "gateway.log") as process:
         yield process
-    shutil.rmtree(home, ignore_errors=True)
+    remove_home(home)
 
 
 @pytest.fixture(name="site")
