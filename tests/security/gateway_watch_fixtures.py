@@ -18,7 +18,7 @@ from tests.conftest import free_port, remove_home, require_tool
 from tests.practica.conftest import traversable_home
 from tests.practica.sandbox.conftest import TEST_LIMITS, GatewayServer
 
-WATCH_LIMITS = {"watch_directories": 20, "watch_per_environment": 2, "watch_total": 8}
+WATCH_DIRECTORIES, WATCH_PER_ENVIRONMENT, WATCH_TOTAL = 20, 2, 8
 
 
 @pytest.fixture(scope="session")
@@ -28,7 +28,12 @@ async def watch_gateway() -> AsyncIterator[tuple[GatewayServer, Runtime]]:
     require_tool(os.geteuid() == 0, "root (cgroups, loop mounts, per-environment uids)")
     home = traversable_home("practica-watch-security-")
     settings = SandboxSettings(
-        home=home, uid_base=5_000_000 + (os.getpid() % 1000) * 1000, uid_count=1000, **WATCH_LIMITS
+        home=home,
+        uid_base=5_000_000 + (os.getpid() % 1000) * 1000,
+        uid_count=1000,
+        watch_directories=WATCH_DIRECTORIES,
+        watch_per_environment=WATCH_PER_ENVIRONMENT,
+        watch_total=WATCH_TOTAL,
     )
     jobs_runtime, gateway_runtime = create_runtime(settings, "bwrap"), create_runtime(settings, "bwrap")
     server = uvicorn.Server(
