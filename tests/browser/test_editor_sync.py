@@ -232,6 +232,23 @@ async def test_a_reload_shows_the_last_saved_text(page: Page, platform: Platform
     await lesson.settled(STARTER + "# kept\n")
 
 
+async def test_crossing_the_phone_width_keeps_saved_and_unsaved_text(
+    page: Page, platform: Platform, tmp_path: Path
+) -> None:
+    """The panes move between columns and tabs at 48rem: the editor must come back with every keystroke."""
+    await page.set_viewport_size(VIEWPORTS["wide"])
+    lesson = await open_lesson(page, platform, tmp_path, "resize@example.org")
+    await lesson.type_at_end("# saved\n")
+    await lesson.settled(STARTER + "# saved\n")
+    await lesson.type_at_end("# typed just now\n")
+    for size in ("phone", "wide", "phone"):
+        await page.set_viewport_size(VIEWPORTS[size])
+        await page.wait_for_function(f"() => window.innerWidth === {VIEWPORTS[size]['width']}")
+        await lesson.settled(STARTER + "# saved\n# typed just now\n")
+    await lesson.type_at_end("# after\n")
+    await lesson.settled(STARTER + "# saved\n# typed just now\n# after\n")
+
+
 async def test_a_random_sequence_loses_and_resurrects_nothing(page: Page, platform: Platform, tmp_path: Path) -> None:
     seed = int(os.environ.get("EDITOR_SYNC_SEED", random.SystemRandom().randrange(10**6)))
     print(f"EDITOR_SYNC_SEED={seed}")  # to replay a failure

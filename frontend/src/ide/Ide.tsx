@@ -1,4 +1,13 @@
-import { useCallback, useEffect, useImperativeHandle, useMemo, useRef, useState, type Ref } from "react";
+import {
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type Ref,
+} from "react";
 import { createPortal } from "react-dom";
 import { ApiError, errorMessage } from "../api/client";
 import { resetEnvironmentFiles, type EnvironmentTarget } from "../api/queries/environments";
@@ -390,6 +399,8 @@ export function Ide({
       ),
   };
 
+  const codeHost = useSlotHost(slots?.code);
+  const terminalHost = useSlotHost(slots?.terminal);
   const terminals = (
     <TerminalTabs
       ref={terminal}
@@ -439,7 +450,7 @@ export function Ide({
           <ErrorText message={actionError} />
         </div>
       )}
-      <FilesAndEditor split={slots !== undefined && !slots.compact}>
+      <FilesAndEditor layout={slots === undefined ? null : slots.compact ? "vertical" : "horizontal"}>
         <FileTree
           gateway={gateway}
           onOpen={openFile}
@@ -553,8 +564,31 @@ export function Ide({
   if (!slots) return ide;
   return (
     <>
-      {slots.code && createPortal(ide, slots.code)}
-      {slots.terminal && createPortal(terminals, slots.terminal)}
+      {createPortal(ide, codeHost)}
+      {createPortal(terminals, terminalHost)}
     </>
   );
+}
+
+/**
+ * An element made once and moved into whichever slot the shell offers now.
+ *
+ * The shell's slots are new elements whenever its layout changes (columns on
+ * a wide window, tabs on a phone's); a portal into a new container mounts its
+ * children anew, and a new editor would show the file as first loaded, not as
+ * typed since. Portals into this host keep one editor and one set of terminals
+ * for the page's life; only the host moves. ``display: contents`` keeps the
+ * slot's layout as if the portal's content were its own child.
+ */
+function useSlotHost(slot: HTMLElement | null | undefined): HTMLElement {
+  const [host] = useState(() => {
+    const element = document.createElement("div");
+    element.style.display = "contents";
+    return element;
+  });
+  useLayoutEffect(() => {
+    if (slot && host.parentElement !== slot) slot.appendChild(host);
+  }, [slot, host]);
+  useLayoutEffect(() => () => host.remove(), [host]);
+  return host;
 }
