@@ -11,26 +11,23 @@ repository's alert rules. Everything, volumes included, is torn down at the end.
 
 from __future__ import annotations
 
-import email
-import email.message
-import email.policy
 import re
 import subprocess
 import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
 import httpx
 import pytest
 from aiosmtpd.controller import Controller
-from aiosmtpd.smtp import SMTP, Envelope, Session
 
 from tests.conftest import free_port, require_tool
 from tests.deploy.images import ROOT, build_images, engine_env, missing_tools, podman
+from tests.practica.accounts.conftest import Inbox
 
 # The first test also builds the images (minutes when cold) and brings the topology up.
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox, pytest.mark.timeout(1800)]
@@ -39,20 +36,6 @@ LESSON = ROOT / "courses" / "python-basics" / "functions"
 EMAIL = "ada@example.org"
 PASSWORD = "correct horse battery staple"
 T = TypeVar("T")
-
-
-@dataclass
-class Inbox:
-    """The mail the services sent to the test's SMTP server."""
-
-    messages: list[email.message.EmailMessage] = field(default_factory=list)
-
-    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802  (aiosmtpd's hook name)
-        assert isinstance(envelope.content, bytes)
-        message = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(message, email.message.EmailMessage)
-        self.messages.append(message)
-        return "250 OK"
 
 
 @dataclass
