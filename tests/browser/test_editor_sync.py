@@ -85,6 +85,12 @@ class Lesson:
         if await tabs.is_visible():
             await tabs.get_by_role("tab", name=pane, exact=True).click()
 
+    async def resize(self, size: str) -> None:
+        """Set the window to ``size`` and wait until the panes are laid out for it (tabs at a phone's width)."""
+        await self.page.set_viewport_size(VIEWPORTS[size])
+        tabs = expect(self.page.get_by_role("tablist", name="Lesson panes"))
+        await (tabs.to_be_visible() if size == "phone" else tabs.to_be_hidden())
+
     async def editor_text(self) -> str:
         return await self.editor.inner_text()
 
@@ -99,10 +105,10 @@ class Lesson:
         """The file on disk and the editor both hold ``expected``."""
 
         async def both() -> bool:
+            await self.show("Code")  # a resize may have just turned the panes into tabs, the task in front
             shown = (await self.editor_text()).rstrip("\n")
             return await self.disk() == expected and shown == expected.rstrip("\n")
 
-        await self.show("Code")
         await self.eventually(f"disk and editor hold {expected!r}", both)
 
     async def type_at_end(self, text: str) -> None:
@@ -242,8 +248,7 @@ async def test_crossing_the_phone_width_keeps_saved_and_unsaved_text(
     await lesson.settled(STARTER + "# saved\n")
     await lesson.type_at_end("# typed just now\n")
     for size in ("phone", "wide", "phone"):
-        await page.set_viewport_size(VIEWPORTS[size])
-        await page.wait_for_function(f"() => window.innerWidth === {VIEWPORTS[size]['width']}")
+        await lesson.resize(size)
         await lesson.settled(STARTER + "# saved\n# typed just now\n")
     await lesson.type_at_end("# after\n")
     await lesson.settled(STARTER + "# saved\n# typed just now\n# after\n")

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, Frame, async_playwright
+from playwright.async_api import Error as PlaywrightError
 
 from tests.browser.conftest import CHROMIUM_FLAGS, STATIC_INDEX, chromium_path
 from tests.conftest import free_port, require_tool
@@ -88,6 +89,18 @@ async def chromium() -> AsyncIterator[Browser]:
         await browser.close()
 
 
+async def rendered_in(frame: Frame) -> bool:
+    """Whether the app's root is in ``frame``, asked again while Chromium swaps a refused frame for its error page."""
+    for _ in range(50):
+        await frame.wait_for_load_state()
+        try:
+            return bool(await frame.evaluate("() => !!document.getElementById('root')"))
+        except PlaywrightError as error:
+            if "context was destroyed" not in str(error):
+                raise
+    raise AssertionError(f"the framed page kept navigating ({frame.url})")
+
+
 @pytest.mark.browser
 async def test_another_site_cannot_frame_the_web_app(
     practica_db_url: str, tmp_path: Path, attacker_site: str, chromium: Browser
@@ -104,7 +117,7 @@ async def test_another_site_cannot_frame_the_web_app(
                 break
             await page.wait_for_timeout(100)
         (victim,) = [frame for frame in page.frames if frame != page.main_frame]
-        app_rendered = await victim.evaluate("() => !!document.getElementById('root')") if victim.url else False
+        app_rendered = await rendered_in(victim)
         await page.context.close()
     assert not app_rendered
     assert any("frame-ancestors 'none'" in text for text in refusals), refusals
