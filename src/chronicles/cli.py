@@ -54,6 +54,16 @@ def check_migrations() -> None:
     console.print("[green]chronicles: models match the migrations[/]")
 
 
+@app.command(hidden=True)
+def revisions() -> None:
+    """Print the schema revisions this code knows, as JSON (Practica's backups check a restore against them)."""
+    import json
+
+    from chronicles.store.migrate import MIGRATIONS
+
+    print(json.dumps(MIGRATIONS.known_revisions().as_json()))
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default CHRONICLES_HOST).")] = None,

@@ -10,6 +10,7 @@ import typer
 from rich.console import Console
 
 from practica.accounts.cli import app as user_app
+from practica.backups.cli import app as backup_app
 from practica.checks.cli import app as lesson_app
 from practica.environments.cli import gateway
 from practica.lessons.cli import app as course_app
@@ -27,6 +28,7 @@ app.add_typer(env_app, name="env")
 app.add_typer(lesson_app, name="lesson")
 app.add_typer(course_app, name="course")
 app.add_typer(user_app, name="user")
+app.add_typer(backup_app, name="backup")
 app.command()(gateway)
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import MetaData, create_engine, pool, text
 
 IncludeName = Callable[[str | None, str, Any], bool]
@@ -70,6 +71,24 @@ class ProductMigrations:
     def check(self, database_url: str) -> None:
         """Raise if the product's models differ from what its migrations create."""
         check(self.config(database_url))
+
+    def known_revisions(self) -> KnownRevisions:
+        """The revisions this code's history holds (a restore refuses a schema the code does not know)."""
+        scripts = ScriptDirectory(str(self.script_location))
+        known = tuple(sorted(revision.revision for revision in scripts.walk_revisions()))
+        return KnownRevisions(self.version_table, tuple(scripts.get_heads()), known)
+
+
+@dataclass(frozen=True)
+class KnownRevisions:
+    """What one product's code knows of its schema: its version table, newest revisions and every revision."""
+
+    version_table: str
+    heads: tuple[str, ...]
+    known: tuple[str, ...]
+
+    def as_json(self) -> dict[str, object]:
+        return {"version_table": self.version_table, "heads": list(self.heads), "known": list(self.known)}
 
 
 def run_env(
