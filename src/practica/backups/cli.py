@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -126,15 +125,17 @@ def restore(
     console.print("[green]restore finished[/]")
 
 
-@app.command("check-schema", hidden=True)
-def check_schema_command() -> None:
-    """Read a manifest on standard input; exit 1 if this code cannot run on its schema (deploy/restore.sh)."""
-    from practica.backups.products import configured_products
-    from practica.backups.restore import check_schema
+@app.command()
+def verify(
+    backup: Annotated[Path, typer.Argument(help="A backup's directory or its manifest.json.")],
+) -> None:
+    """Check a backup without restoring it: manifest, each dump's sha256, schema revisions this code knows."""
+    from practica.backups.products import known_schemas
+    from practica.backups.restore import verify as verify_backup
 
-    settings = settings_or_exit(PracticaSettings, "practica")
     try:
-        check_schema(Manifest.parse(sys.stdin.read(), "manifest"), configured_products(settings))
+        manifest = verify_backup(backup_directory(backup), known_schemas())
     except BackupError as error:
         raise _fail(error) from None
-    console.print("[green]this code knows the backup's schema revisions[/]")
+    console.print(_summary(manifest, f"verified (made {manifest.created_at:%Y-%m-%d %H:%M} UTC)"))
+    console.print("[green]the backup is whole and this code can restore it[/]")

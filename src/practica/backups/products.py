@@ -56,10 +56,16 @@ def chronicles_revisions() -> KnownRevisions:
     return KnownRevisions(found["version_table"], tuple(found["heads"]), tuple(found["known"]))
 
 
+def known_schemas() -> dict[str, KnownRevisions]:
+    """What this code knows of each product's schema (no database needed: a restore checks a backup first)."""
+    return {"practica": MIGRATIONS.known_revisions(), "chronicles": chronicles_revisions()}
+
+
 def configured_products(settings: PracticaSettings) -> list[Product]:
+    known = known_schemas()
     return [
-        Product("practica", Database.from_url(settings.resolved_database_url()), MIGRATIONS.known_revisions()),
-        Product("chronicles", Database.from_url(chronicles_url(settings)), chronicles_revisions()),
+        Product("practica", Database.from_url(settings.resolved_database_url()), known["practica"]),
+        Product("chronicles", Database.from_url(chronicles_url(settings)), known["chronicles"]),
     ]
 
 

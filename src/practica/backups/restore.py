@@ -25,6 +25,7 @@ from practica.backups.manifest import DumpEntry, Manifest, read_manifest, verify
 from practica.backups.postgres import Database, postgres_tool, server_major
 from practica.backups.products import Product, refuse_unknown_revision
 from practica.backups.progress import Progress, run_tool
+from servicekit.migrations import KnownRevisions
 
 SWAP_ATTEMPTS = 5
 RESTORE_ITEM = ("pg_restore: creating ", "pg_restore: processing data", "pg_restore: executing ")
@@ -49,14 +50,22 @@ class Restored:
     kept_previous: bool
 
 
-def check_schema(manifest: Manifest, products: list[Product]) -> None:
+def check_schema(manifest: Manifest, known: dict[str, KnownRevisions]) -> None:
     """Refuse a backup holding a product this code lacks, or a schema revision newer than this code."""
-    known = {product.name: product for product in products}
     for entry in manifest.dumps:
         for product, revision in entry.revisions.items():
             if product not in known:
                 raise BackupError(f"{entry.file} holds {product}'s tables, which this code does not know")
-            refuse_unknown_revision(product, revision, known[product].revisions)
+            refuse_unknown_revision(product, revision, known[product])
+
+
+def verify(directory: Path, known: dict[str, KnownRevisions]) -> Manifest:
+    """Every check that reads only the backup: its manifest, each dump's size and sha256, the schema revisions."""
+    manifest = read_manifest(directory)
+    check_schema(manifest, known)
+    for entry in manifest.dumps:
+        verify_dump(directory, entry)
+    return manifest
 
 
 def _target_of(entry: DumpEntry, products: list[Product]) -> Database:
@@ -71,17 +80,15 @@ def _target_of(entry: DumpEntry, products: list[Product]) -> Database:
 
 def plan(directory: Path, products: list[Product]) -> tuple[Manifest, list[Step]]:
     """Every check that needs no change: manifest, checksums, schema revisions, where each dump goes."""
-    manifest = read_manifest(directory)
-    check_schema(manifest, products)
+    manifest = verify(directory, {product.name: product.revisions for product in products})
     stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
     steps = []
     for entry in manifest.dumps:
-        dump = verify_dump(directory, entry)
         target = _target_of(entry, products)
         steps.append(
             Step(
                 entry,
-                dump,
+                directory / entry.file,
                 target,
                 target.named(f"{target.name[:30]}_restoring_{stamp}"),
                 target.named(f"{target.name[:30]}_before_restore_{stamp}"),

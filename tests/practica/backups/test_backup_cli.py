@@ -96,6 +96,15 @@ def test_the_manifest_describes_each_dump(site: Site) -> None:
     assert {path.stat().st_mode & 0o777 for path in backup.iterdir()} == {0o600}, "dumps hold password hashes"
 
 
+def test_verify_passes_a_whole_backup(site: Site) -> None:
+    backup = site.create()
+
+    result = site.run("verify", str(backup / "manifest.json"))
+
+    assert result.returncode == 0, result.stderr
+    assert "the backup is whole" in result.stdout
+
+
 def test_a_tampered_dump_is_refused_and_nothing_changes(site: Site) -> None:
     backup = site.create()
     change_everything(site)
@@ -109,6 +118,7 @@ def test_a_tampered_dump_is_refused_and_nothing_changes(site: Site) -> None:
     assert result.returncode == 1
     assert "practica.dump" in result.stderr
     assert "sha256 does not match" in result.stderr
+    assert site.run("verify", str(backup)).returncode == 1
     assert_changed_data_still_there(site)
     assert_no_leftover_databases(site)
 
