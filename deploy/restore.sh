@@ -74,16 +74,21 @@ fi
 
 sql() { podman exec -i "$postgres" psql -h /tmp -U postgres -d postgres -v ON_ERROR_STOP=1 -XAtq "$@"; }
 stamp=$(date -u +%Y%m%d%H%M%S)
-staged=()
-drop_staged() {
+staged=() stopped=false
+undo() {  # a failure: the new databases go, the services come back on the unchanged ones
   podman exec "$postgres" rm -f /tmp/restoring.dump || true
   for database in "${staged[@]}"; do
     sql -c "DROP DATABASE IF EXISTS \"${database}_restoring_$stamp\" WITH (FORCE)" >/dev/null || true
   done
+  if $stopped && $start; then
+    echo "restore: starting the services again on the unchanged databases" >&2
+    "$(dirname "$0")/up.sh" >&2 || true
+  fi
 }
-trap drop_staged EXIT
+trap undo EXIT
 
 echo "restore: stopping the services that use the databases"
+stopped=true
 for service in web1 web2 worker gateway chronicles chronicles-consumer chronicles-worker; do
   podman stop --ignore --time 20 "${project}_${service}_1" >/dev/null
 done

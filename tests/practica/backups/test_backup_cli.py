@@ -7,6 +7,8 @@ import json
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+
 import practica
 from practica.db.migrate import MIGRATIONS
 from tests.practica.backups.conftest import Site, edit_manifest
@@ -38,7 +40,12 @@ def assert_changed_data_still_there(site: Site) -> None:
 
 
 def assert_no_leftover_databases(site: Site) -> None:
-    assert site.databases_named("%_restoring_%") == []
+    for url in (site.practica_url, site.chronicles_url):
+        assert site.databases_named(f"{database_name(url)}_restoring_%") == []
+
+
+def database_name(url: str) -> str:
+    return str(make_url(url).database)
 
 
 def test_restore_brings_back_the_data_of_the_backup(site: Site) -> None:
@@ -52,10 +59,13 @@ def test_restore_brings_back_the_data_of_the_backup(site: Site) -> None:
     assert courses(site) == ["bash-testing", "databases"]
     assert offset(site) == 41
     assert "restore finished" in result.stdout
-    previous = site.databases_named(f"{site.practica_url.rsplit('/', 1)[1].split('?')[0]}_before_restore_%")
-    assert len(previous) == 1, "--keep-previous keeps the data the restore replaced"
-    for name in previous + site.databases_named("%_before_restore_%"):
-        site.drop(name)
+    previous = [
+        site.databases_named(f"{database_name(url)}_before_restore_%")
+        for url in (site.practica_url, site.chronicles_url)
+    ]
+    assert [len(names) for names in previous] == [1, 1], "--keep-previous keeps the data the restore replaced"
+    for names in previous:
+        site.drop(names[0])
     assert_no_leftover_databases(site)
 
 
@@ -67,8 +77,7 @@ def test_restore_without_keep_previous_drops_the_replaced_databases(site: Site) 
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert emails(site) == ["ada@example.org"]
-    database = site.practica_url.rsplit("/", 1)[1].split("?")[0]
-    assert site.databases_named(f"{database}_before_restore_%") == []
+    assert site.databases_named(f"{database_name(site.practica_url)}_before_restore_%") == []
 
 
 def test_the_manifest_describes_each_dump(site: Site) -> None:
@@ -183,3 +192,18 @@ def test_restore_of_a_directory_without_a_backup_says_so(site: Site, tmp_path: P
     assert result.returncode == 1
     assert "manifest.json" in result.stderr
     assert "practica backup create" in result.stderr
+
+
+def test_two_products_in_one_database_are_dumped_and_restored_once(site: Site) -> None:
+    shared = Site(site.practica_url, site.practica_url, site.home, site.admin_uri)
+    backup = shared.create()
+    manifest = json.loads((backup / "manifest.json").read_text())
+    shared.practica("DELETE FROM courses")
+
+    result = shared.run("restore", "--yes", str(backup))
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [(dump["file"], sorted(dump["revisions"])) for dump in manifest["dumps"]] == [
+        ("practica.dump", ["chronicles", "practica"])
+    ]
+    assert courses(shared) == ["bash-testing", "databases"]
