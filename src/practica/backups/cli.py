@@ -36,9 +36,6 @@ class RichProgress:
         if self.task is not None:
             self.bars.advance(self.task)
 
-    def note(self, message: str) -> None:
-        self.bars.console.print(message, highlight=False)
-
     def _finish(self) -> None:
         if self.task is not None:
             total = self.bars.tasks[self.task].total
@@ -120,7 +117,7 @@ def restore(
     console.print(_summary(restored.manifest, f"restored (made {restored.manifest.created_at:%Y-%m-%d %H:%M} UTC)"))
     if restored.cut_connections:
         console.print(f"[yellow]{restored.cut_connections} open connection(s) to the old databases were closed[/]")
-    for step in restored.steps if keep_previous else []:
+    for step in restored.steps if restored.kept_previous else []:
         console.print(f"the data before the restore is kept in database {step.previous.name}", highlight=False)
     console.print("[green]restore finished[/]")
 

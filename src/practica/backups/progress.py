@@ -21,18 +21,12 @@ class Progress(Protocol):
     def advance(self) -> None:
         """One item of the current step is done."""
 
-    def note(self, message: str) -> None:
-        """A line worth the operator's attention."""
-
 
 class Silent:
     def begin(self, label: str, total: int | None) -> None:
         pass
 
     def advance(self) -> None:
-        pass
-
-    def note(self, message: str) -> None:
         pass
 
 
