@@ -196,3 +196,65 @@ def test_a_restore_failing_halfway_leaves_the_current_data(seeded: Deployment) -
     assert "current databases are unchanged" in restored.stderr
     assert notes(seeded) == ["practica after", "chronicles after"]
     assert seeded.sql("postgres", "SELECT count(*) FROM pg_database WHERE datname LIKE '%restor%'") == "0"
+
+
+RECOVERED = "/tmp/recovered"
+RECOVERY_SETTINGS = """
+restore_command = 'cp /var/lib/postgresql/data/wal-archive/%f %p'
+recovery_target_time = '{target}'
+recovery_target_action = 'promote'
+archive_mode = off
+"""
+
+
+def wait_until_archived(deployment: Deployment, segment: str) -> None:
+    deadline = time.monotonic() + 60
+    while deployment.sql("postgres", "SELECT last_archived_wal FROM pg_stat_archiver") < segment:
+        assert time.monotonic() < deadline, f"WAL segment {segment} was not archived"
+        time.sleep(1)
+
+
+def recover(deployment: Deployment, base: Path, target: str) -> subprocess.CompletedProcess[str]:
+    """README's recovery steps, into a directory of the container beside the live server (port 5433)."""
+    unpack = f"rm -rf {RECOVERED} && mkdir -m 700 {RECOVERED} && tar xzf - -C {RECOVERED}"
+    with base.open("rb") as archive:
+        subprocess.run(["podman", "exec", "-i", deployment.container, "sh", "-c", unpack], stdin=archive, check=True)
+    settings = RECOVERY_SETTINGS.format(target=target)
+    configure = f"cat >>{RECOVERED}/postgresql.auto.conf && touch {RECOVERED}/recovery.signal && mkdir -p /tmp/r"
+    subprocess.run(
+        ["podman", "exec", "-i", deployment.container, "sh", "-c", configure], input=settings, text=True, check=True
+    )
+    options = "-p 5433 -k /tmp/r -c listen_addresses='' -c max_connections=200"
+    return podman(
+        "exec", deployment.container, "/usr/lib/postgresql/15/bin/pg_ctl", "-D", RECOVERED, "-o", options,
+        "-l", "/tmp/recovered.log", "-w", "start",
+    )  # fmt: skip
+
+
+def test_point_in_time_recovery_from_a_base_backup_and_the_archived_wal(seeded: Deployment) -> None:
+    refused = seeded.script("basebackup.sh")
+    assert refused.returncode == 1
+    assert "--enable-archiving" in refused.stderr
+    made = seeded.script("basebackup.sh", "--enable-archiving")
+    assert made.returncode == 0, made.stdout + made.stderr
+    (base,) = seeded.backups.glob("base-*.tar.gz")
+    checked = subprocess.run(["sha256sum", "-c", f"{base.name}.sha256"], cwd=base.parent, check=False)
+    assert checked.returncode == 0
+    seeded.sql("practica", "INSERT INTO notes VALUES ('after the base backup')")
+    target = seeded.sql("practica", "SELECT now()")
+    seeded.sql("practica", "INSERT INTO notes VALUES ('after the moment recovered to')")
+    wait_until_archived(seeded, seeded.sql("postgres", "SELECT pg_walfile_name(pg_switch_wal())"))
+
+    started = recover(seeded, base, target)
+    try:
+        assert started.returncode == 0, (
+            started.stderr + podman("exec", seeded.container, "cat", "/tmp/recovered.log").stdout
+        )
+        recovered = podman(
+            "exec", seeded.container, "psql", "-h", "/tmp/r", "-p", "5433", "-U", "postgres", "-d", "practica",
+            "-XAtc", "SELECT body FROM notes ORDER BY body",
+        )  # fmt: skip
+    finally:
+        podman("exec", seeded.container, "/usr/lib/postgresql/15/bin/pg_ctl", "-D", RECOVERED, "-m", "fast", "stop")
+        podman("exec", seeded.container, "rm", "-rf", RECOVERED)
+    assert recovered.stdout.splitlines() == ["after the base backup", "practica before"]
