@@ -97,7 +97,7 @@ def restore(
     backup: Annotated[Path, typer.Argument(help="A backup's directory or its manifest.json.")],
     yes: Annotated[bool, typer.Option("--yes", help="Do not ask before replacing the current databases.")] = False,
     keep_previous: Annotated[
-        bool, typer.Option(help="Keep the replaced databases as <name>_before_restore_<time>.")
+        bool, typer.Option("--keep-previous", help="Keep the replaced databases as <name>_before_restore_<time>.")
     ] = False,
 ) -> None:
     """Restore a backup: checksums and schema checked, restored into new databases, swapped in at the end."""
