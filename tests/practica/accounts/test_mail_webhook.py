@@ -7,7 +7,6 @@ import base64
 import json
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.practica.accounts.conftest import WEBHOOK_SECRET, MailLab, Site
@@ -25,7 +24,7 @@ def sent_mail(lab: MailLab, email: str = "ada@example.org") -> str:
     return str(message_id)
 
 
-def report(lab: MailLab, body: Any, *, headers: dict[str, str] | None = None) -> httpx.Response:
+def report(lab: MailLab, body: Any, *, headers: dict[str, str] | None = None) -> Any:
     return lab.site.browser().post(URL, json=body, headers=BEARER if headers is None else headers)
 
 
@@ -47,7 +46,7 @@ def dsn(message_id: str, *, status: str = "5.1.1", action: str = "failed", in_re
     ).encode()
 
 
-def post_dsn(lab: MailLab, body: bytes) -> httpx.Response:
+def post_dsn(lab: MailLab, body: bytes) -> Any:
     return lab.site.browser().post(URL, content=body, headers={**BEARER, "Content-Type": "message/rfc822"})
 
 
