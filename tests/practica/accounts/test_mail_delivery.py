@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+
+from prometheus_client import CollectorRegistry
+
 from practica.accounts.delivery import MAX_ATTEMPTS
+from practica.accounts.models import MailState
+from practica.jobs.queue import QUEUES
+from practica.monitoring.exporter import SystemMetrics
+from practica.monitoring.queries import MAIL_STATES
+from servicekit.database import make_engine
 from tests.practica.accounts.conftest import MailLab
 from tests.practica.accounts.factories import UserFactory, csrf_headers, sign_in
 
@@ -24,6 +33,28 @@ def test_a_550_at_rcpt_bounces_the_mail_and_suppresses_the_address(mail_lab: Mai
     assert mail_lab.suppressions() == [("gone@example.org", "bounced")]
     [(status,)] = mail_lab.site.sql("SELECT status FROM procrastinate_jobs WHERE task_name LIKE '%send_mail'")
     assert status == "succeeded"  # a hard bounce is not retried
+
+
+def test_metrics_count_the_days_mail_by_state_and_the_suppressed_addresses(mail_lab: MailLab) -> None:
+    mail_lab.user("ada@example.org")
+    mail_lab.user("gone@example.org")
+    mail_lab.inbox.rcpt_answers["gone@example.org"] = ["550 5.1.1 No such user here"]
+    mail_lab.mail_a_reset_link("ada@example.org")
+    mail_lab.mail_a_reset_link("gone@example.org")
+    registry = CollectorRegistry()
+    asyncio.run(_refresh(SystemMetrics(registry, mail_lab.site.settings.practica_home, QUEUES), mail_lab.site.url))
+    for state, count in {"sent": 1, "bounced": 1, "deferred": 0, "complained": 0, "suppressed": 0}.items():
+        assert registry.get_sample_value("practica_mail_recent", {"state": state}) == count
+    assert registry.get_sample_value("practica_mail_suppressed_addresses") == 1
+    assert set(MAIL_STATES) == {state.value for state in MailState}  # the exporter names every state
+
+
+async def _refresh(metrics: SystemMetrics, url: str) -> None:
+    engine = make_engine(url, pool_size=1)
+    try:
+        await metrics.refresh(engine)
+    finally:
+        await engine.dispose()
 
 
 def test_a_554_after_data_bounces_too(mail_lab: MailLab) -> None:
