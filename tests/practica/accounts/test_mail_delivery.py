@@ -8,10 +8,11 @@ from prometheus_client import CollectorRegistry
 
 from practica.accounts.delivery import MAX_ATTEMPTS
 from practica.accounts.models import MailState
+from practica.accounts.tasks import purge
 from practica.jobs.queue import QUEUES
 from practica.monitoring.exporter import SystemMetrics
 from practica.monitoring.queries import MAIL_STATES
-from servicekit.database import make_engine
+from servicekit.database import make_engine, make_sessionmaker
 from tests.practica.accounts.conftest import MailLab
 from tests.practica.accounts.factories import UserFactory, csrf_headers, sign_in
 
@@ -132,3 +133,28 @@ def test_only_admins_see_a_users_mail_or_lift_a_suppression(mail_lab: MailLab) -
         "mails": [],
         "suppression": None,
     }
+
+
+def test_the_purge_gives_up_week_old_unsent_mail_wipes_bodies_and_keeps_records_90_days(mail_lab: MailLab) -> None:
+    mail_lab.site.sql(
+        "INSERT INTO mail_outbox (recipient, subject, body, state, created_at) VALUES "
+        "('old@example.org', 'Stuck', 'a reset link', 'deferred', now() - interval '8 days'), "
+        "('old@example.org', 'Fresh', 'a reset link', 'queued', now()), "
+        "('old@example.org', 'Sent', '', 'sent', now() - interval '30 days'), "
+        "('old@example.org', 'Ancient', '', 'sent', now() - interval '91 days')"
+    )
+    asyncio.run(_purge(mail_lab.site.url))
+    assert mail_lab.site.sql("SELECT subject, state, body <> '' FROM mail_outbox ORDER BY id") == [
+        ("Stuck", "bounced", False),
+        ("Fresh", "queued", True),
+        ("Sent", "sent", False),
+    ]
+
+
+async def _purge(url: str) -> None:
+    engine = make_engine(url, pool_size=1)
+    try:
+        async with make_sessionmaker(engine)() as session, session.begin():
+            await purge(session)
+    finally:
+        await engine.dispose()
