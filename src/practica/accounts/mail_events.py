@@ -1,5 +1,5 @@
 """Bounce and complaint reports, read into :class:`~practica.accounts.delivery.MailEvent`: an RFC 3464 DSN, and the
-webhooks of Postmark, Mailgun and SendGrid.
+webhooks of Postmark, Mailgun and SendGrid, and Amazon SES notifications through SNS.
 
 Every report is read whole before anything is stored: one field that is
 missing or of the wrong type refuses the request (422, naming the field), so a
@@ -8,8 +8,10 @@ half-understood batch changes nothing. Events that say nothing about delivery
 
 Matching: a DSN names our Message-ID (``Original-Message-ID``, or the
 returned headers' ``Message-ID``); Mailgun and SendGrid carry the Message-ID
-header the mail was sent with. Postmark's ``MessageID`` is its own, so a
-Postmark report matches the latest mail handed over to its ``Email``.
+header the mail was sent with, and SES its ``mail.commonHeaders.messageId``
+(when the notification includes the headers). Postmark's ``MessageID`` is its
+own, so a Postmark report (or an SES one without headers) matches the latest
+mail handed over to its address.
 """
 
 from __future__ import annotations
@@ -21,8 +23,12 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+import structlog
+
 from practica.accounts.delivery import EventKind, MailEvent
 from practica.errors import PracticaError
+
+log = structlog.get_logger(__name__)
 
 
 class MalformedReportError(PracticaError):
@@ -117,22 +123,97 @@ def sendgrid(data: list[Any]) -> list[MailEvent]:
     return [event for index, item in enumerate(data) for event in _sendgrid_event(item, f"[{index}]")]
 
 
+def _ses_recipients(report: dict[str, Any], key: str, path: str) -> list[dict[str, Any]]:
+    recipients: list[dict[str, Any]] = _field(report, key, path, list)
+    for index, recipient in enumerate(recipients):
+        if not isinstance(recipient, dict):
+            raise MalformedReportError(f"{path}[{index}]", "must be an object")
+        _field(recipient, "emailAddress", f"{path}[{index}].emailAddress")
+    return recipients
+
+
+def _ses_bounce(report: dict[str, Any], message_id: str | None) -> list[MailEvent]:
+    bounce = _field(report, "bounce", "Message.bounce", dict)
+    bounce_type = _field(bounce, "bounceType", "Message.bounce.bounceType")
+    kind = EventKind.HARD_BOUNCE if bounce_type == "Permanent" else EventKind.SOFT_BOUNCE  # Transient, Undetermined
+    recipients = _ses_recipients(bounce, "bouncedRecipients", "Message.bounce.bouncedRecipients")
+    return [
+        MailEvent(
+            kind,
+            recipient["emailAddress"],
+            message_id,
+            " ".join(filter(None, [str(recipient.get("status") or bounce_type), recipient.get("diagnosticCode")])),
+            _smtp_code(str(recipient.get("diagnosticCode") or "").partition(";")[2]),
+        )
+        for recipient in recipients
+    ]
+
+
+def ses(report: dict[str, Any]) -> list[MailEvent]:
+    """An Amazon SES notification (``notificationType``, or ``eventType`` from event publishing): Bounce and
+    Complaint; Delivery and the rest are ignored."""
+    kind = report.get("notificationType") or report.get("eventType")
+    if not isinstance(kind, str):
+        raise MalformedReportError("Message.notificationType", "missing")
+    if kind not in {"Bounce", "Complaint"}:
+        return []
+    mail = _field(report, "mail", "Message.mail", dict)
+    headers = _optional(mail, "commonHeaders", "Message.mail.commonHeaders", dict) or {}
+    message_id = _optional(headers, "messageId", "Message.mail.commonHeaders.messageId")
+    if kind == "Bounce":
+        return _ses_bounce(report, message_id)
+    complaint = _field(report, "complaint", "Message.complaint", dict)
+    recipients = _ses_recipients(complaint, "complainedRecipients", "Message.complaint.complainedRecipients")
+    detail = str(complaint.get("complaintFeedbackType") or "complaint")
+    return [MailEvent(EventKind.COMPLAINT, item["emailAddress"], message_id, detail) for item in recipients]
+
+
+_SNS_TYPES = {"Notification", "SubscriptionConfirmation", "UnsubscribeConfirmation"}
+
+
+def sns(envelope: dict[str, Any]) -> list[MailEvent]:
+    """An SNS delivery: a Notification carries an SES notification as a JSON string in ``Message``. A
+    SubscriptionConfirmation is logged with its URL for the operator to open (Practica fetches nothing)."""
+    kind = _field(envelope, "Type", "Type")
+    if kind == "SubscriptionConfirmation":
+        log.warning("mail.sns_subscription", topic=envelope.get("TopicArn"), confirm_at=envelope.get("SubscribeURL"))
+        return []
+    if kind != "Notification":
+        return []
+    try:
+        report = json.loads(_field(envelope, "Message", "Message"))
+    except json.JSONDecodeError:
+        raise MalformedReportError("Message", "not JSON") from None
+    if not isinstance(report, dict):
+        raise MalformedReportError("Message", "must be a JSON object")
+    return ses(report)
+
+
 def from_json(body: bytes) -> list[MailEvent]:
     """A provider's JSON, told apart by its shape: a list (SendGrid), ``event-data`` (Mailgun), ``RecordType``
-    (Postmark)."""
+    (Postmark), ``Type`` and ``Message`` (SNS carrying SES)."""
     try:
         data = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         raise MalformedReportError("body", f"not JSON ({error})") from None
     if isinstance(data, list):
         return sendgrid(data)
-    readers: dict[str, Callable[[dict[str, Any]], list[MailEvent]]] = {"event-data": mailgun, "RecordType": postmark}
+    readers: dict[str, Callable[[dict[str, Any]], list[MailEvent]]] = {
+        "event-data": mailgun,
+        "RecordType": postmark,
+        "notificationType": ses,
+        "eventType": ses,
+    }
+    if isinstance(data, dict) and data.get("Type") in _SNS_TYPES:
+        return sns(data)
     if isinstance(data, dict):
         for key, reader in readers.items():
             if key in data:
                 return reader(data)
     raise MalformedReportError(
-        "body", "not a known format: a Postmark webhook (RecordType), Mailgun's (event-data) or SendGrid's (a list)"
+        "body",
+        "not a known format: a Postmark webhook (RecordType), Mailgun's (event-data), SendGrid's (a list) or an "
+        "SES notification through SNS (Type, Message)",
     )
 
 

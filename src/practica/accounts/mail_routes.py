@@ -78,9 +78,9 @@ async def _capped_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _read_report(content_type: str, body: bytes) -> list[MailEvent]:
+def _read_report(content_type: str, body: bytes, *, sns: bool) -> list[MailEvent]:
     media_type = content_type.partition(";")[0].strip().lower()
-    if media_type == "application/json":
+    if media_type == "application/json" or (media_type == "text/plain" and sns):  # SNS posts JSON as text/plain
         return mail_events.from_json(body)
     if media_type in {"message/rfc822", "multipart/report"}:
         prefix = f"Content-Type: {content_type}\r\n\r\n".encode() if media_type == "multipart/report" else b""
@@ -92,9 +92,11 @@ def _read_report(content_type: str, body: bytes) -> list[MailEvent]:
 
 @router.post("/events", responses=problems(401, 404, 413, 415, 422))
 async def mail_events_webhook(request: Request) -> EventsReceived:
-    """Bounces and complaints: a DSN (``message/rfc822``), or Postmark's, Mailgun's or SendGrid's JSON."""
+    """Bounces and complaints: a DSN (``message/rfc822``), Postmark's, Mailgun's or SendGrid's JSON, or an SES
+    notification through SNS."""
     _authenticate(request)
-    events = _read_report(request.headers.get("content-type", ""), await _capped_body(request))
+    sns = "x-amz-sns-message-type" in request.headers
+    events = _read_report(request.headers.get("content-type", ""), await _capped_body(request), sns=sns)
     async with transaction(request) as session:
         applied = [await apply_event(session, event) for event in events]
     return EventsReceived(received=len(events), applied=sum(applied))

@@ -147,6 +147,55 @@ def test_a_sendgrid_batch_bounces_and_ignores_other_events(mail_lab: MailLab) ->
     assert mail_lab.suppressions() == [("ada@example.org", "bounced")]
 
 
+def sns_notification(report: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Type": "Notification",
+        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+        "TopicArn": "arn:aws:sns:eu-west-1:123456789012:ses-bounces",
+        "Message": json.dumps(report),
+        "Timestamp": "2026-12-06T05:00:00.000Z",
+    }
+
+
+def post_sns(lab: MailLab, envelope: dict[str, Any]) -> Any:
+    """As SNS posts: JSON sent as text/plain, with its message-type header, Basic auth from the endpoint URL."""
+    headers = {**basic(WEBHOOK_SECRET), "Content-Type": "text/plain; charset=UTF-8"}
+    headers["x-amz-sns-message-type"] = envelope["Type"]
+    return lab.site.browser().post(URL, content=json.dumps(envelope).encode(), headers=headers)
+
+
+def test_amazon_ses_bounces_and_complaints_through_sns(mail_lab: MailLab) -> None:
+    message_id = sent_mail(mail_lab, "ada@example.org")
+    sent_mail(mail_lab, "bob@example.org")
+    bounce = {
+        "notificationType": "Bounce",
+        "bounce": {
+            "bounceType": "Permanent",
+            "bounceSubType": "General",
+            "bouncedRecipients": [
+                {"emailAddress": "ada@example.org", "status": "5.1.1", "diagnosticCode": "smtp; 550 5.1.1 unknown"}
+            ],
+        },
+        "mail": {"messageId": "0102015fd91a5ca3-ses-own", "commonHeaders": {"messageId": message_id}},
+    }
+    assert post_sns(mail_lab, sns_notification(bounce)).json() == {"received": 1, "applied": 1}
+    assert state_of(mail_lab, "ada@example.org") == ("bounced", "5.1.1 smtp; 550 5.1.1 unknown")
+    complaint = {  # no headers in the notification: matched by the address
+        "notificationType": "Complaint",
+        "complaint": {"complainedRecipients": [{"emailAddress": "bob@example.org"}], "complaintFeedbackType": "abuse"},
+        "mail": {"messageId": "0102015fd91a5ca3-ses-other"},
+    }
+    assert post_sns(mail_lab, sns_notification(complaint)).json() == {"received": 1, "applied": 1}
+    assert state_of(mail_lab, "bob@example.org") == ("complained", "abuse")
+    assert mail_lab.suppressions() == [("ada@example.org", "bounced"), ("bob@example.org", "complained")]
+    confirmation = {
+        "Type": "SubscriptionConfirmation",
+        "Message": "You have chosen to subscribe to the topic …",
+        "SubscribeURL": "https://sns.example/confirm",
+    }
+    assert post_sns(mail_lab, confirmation).json() == {"received": 0, "applied": 0}  # logged for the operator
+
+
 def basic(password: str) -> dict[str, str]:
     return {"Authorization": "Basic " + base64.b64encode(f"postmark:{password}".encode()).decode()}
 
@@ -178,6 +227,8 @@ def test_without_a_secret_set_the_webhook_is_off(site: Site) -> None:
         ({"signature": {}}, "body"),
         ([{"event": "bounce"}], "[0].email"),
         (["bounce"], "[0]"),
+        ({"Type": "Notification", "Message": "{nope"}, "Message"),
+        ({"Type": "Notification", "Message": json.dumps({"notificationType": "Bounce", "mail": {}})}, "Message.bounce"),
     ],
 )
 def test_a_malformed_report_is_refused_naming_the_field(mail_lab: MailLab, body: Any, field: str) -> None:
