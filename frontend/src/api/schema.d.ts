@@ -759,7 +759,8 @@ export interface paths {
         put?: never;
         /**
          * Mail Events Webhook
-         * @description Bounces and complaints: a DSN (``message/rfc822``), or Postmark's, Mailgun's or SendGrid's JSON.
+         * @description Bounces and complaints: a DSN (``message/rfc822``), Postmark's, Mailgun's or SendGrid's JSON, or an SES
+         *     notification through SNS.
          */
         post: operations["mail_events_webhook_api_mail_events_post"];
         delete?: never;

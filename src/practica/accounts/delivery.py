@@ -12,7 +12,7 @@ not the address's fault and suppresses nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from enum import StrEnum
 
@@ -109,6 +109,20 @@ class MailEvent:
     code: int | None = None
 
 
+def _storable(text: str) -> str:
+    """``text`` as PostgreSQL stores it: no NUL, and no lone surrogates (a DSN's undecodable bytes)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+
+
+def _storable_event(event: MailEvent) -> MailEvent:
+    return replace(
+        event,
+        recipient=_storable(event.recipient) if event.recipient else None,
+        message_id=_storable(event.message_id) if event.message_id else None,
+        detail=_storable(event.detail),
+    )
+
+
 def bracketed(message_id: str) -> str:
     inner = message_id.strip().removeprefix("<").removesuffix(">")
     return f"<{inner}>"
@@ -131,6 +145,7 @@ async def _mail_of(session: AsyncSession, event: MailEvent) -> OutboxMail | None
 
 async def apply_event(session: AsyncSession, event: MailEvent) -> bool:
     """Move the mail the event is about; False when no mail of ours matches (another sender's, or purged)."""
+    event = _storable_event(event)
     row = await _mail_of(session, event)
     if row is None:
         log.info("mail.event_unmatched", kind=event.kind.value)

@@ -264,3 +264,13 @@ def test_bodies_that_are_not_a_report_are_refused(mail_lab: MailLab) -> None:
     too_big = browser.post(URL, content=huge, headers={**BEARER, "Content-Type": "application/json"})
     assert too_big.status_code == 413
     assert state_of(mail_lab)[0] == "sent"
+
+
+def test_undecodable_bytes_and_nul_in_a_dsn_are_stored_cleaned_and_nul_in_json_refused(mail_lab: MailLab) -> None:
+    message_id = sent_mail(mail_lab)
+    latin1 = dsn(message_id).replace(b"mailbox unavailable", b"bo\xeete pleine\x00")
+    assert post_dsn(mail_lab, latin1).json() == {"received": 1, "applied": 1}
+    assert state_of(mail_lab) == ("bounced", "5.1.1 550 5.1.1 bo\ufffdte pleine")
+    nul = {"RecordType": "Bounce", "Type": "HardBounce", "Email": "nobody\u0000@example.org", "Details": "x\u0000"}
+    refused = report(mail_lab, nul)  # the web app's input guard refuses NUL in any JSON body
+    assert (refused.status_code, refused.json()["detail"][0]["loc"]) == (422, ["body", "Email"])
