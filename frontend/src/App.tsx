@@ -11,6 +11,7 @@ import { AdminLayout } from "./pages/admin/AdminLayout";
 import { EnvironmentsPage } from "./pages/admin/EnvironmentsPage";
 import { JobsPage } from "./pages/admin/JobsPage";
 import { AdminOrganizationsPage } from "./pages/admin/OrganizationsPage";
+import { UserPage } from "./pages/admin/UserPage";
 import { UsersPage } from "./pages/admin/UsersPage";
 import { AuthoringPage } from "./pages/AuthoringPage";
 import { CataloguePage } from "./pages/CataloguePage";
@@ -110,6 +111,7 @@ export function AppRoutes() {
           <Route path="jobs" element={<JobsPage />} />
           <Route path="environments" element={<EnvironmentsPage />} />
           <Route path="users" element={<UsersPage />} />
+          <Route path="users/:userId" element={<UserPage />} />
           <Route path="organizations" element={<AdminOrganizationsPage />} />
         </Route>
         <Route

@@ -147,6 +147,11 @@ class PracticaSettings(BaseSettings):
         "Unset: mail is logged and shown at `/dev/mail` (development only).",
     )
     practica_mail_from: str = Field("Practica <practica@localhost>", description="Sender of Practica's mail.")
+    practica_mail_webhook_secret: SecretStr = Field(
+        SecretStr(""),
+        description="Shared secret of the bounce/complaint webhook `POST /api/mail/events` (sent as "
+        "`Authorization: Bearer …` or as the password of HTTP Basic auth). Unset: the webhook answers 404.",
+    )
     log_format: LogFormat = Field(LogFormat.CONSOLE, description="`console` (readable) or `json`.")
     log_level: str = Field("INFO", pattern="(?i)^(debug|info|warning|error)$", description="Log level.")
 

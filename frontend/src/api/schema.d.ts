@@ -233,7 +233,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get User
+         * @description One user, as the list shows them.
+         */
+        get: operations["get_user_api_admin_users__user_id__get"];
         put?: never;
         post?: never;
         delete?: never;
@@ -244,6 +248,47 @@ export interface paths {
          * @description Give a user another role; an admin's own role is refused (409: another admin changes it).
          */
         patch: operations["change_role_api_admin_users__user_id__patch"];
+        trace?: never;
+    };
+    "/api/admin/users/{user_id}/mail": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * User Mail
+         * @description The user's recent mail, newest first, with each one's delivery state and last SMTP answer, and whether
+         *     their address is suppressed (it hard-bounced or complained: no mail is sent to it).
+         */
+        get: operations["user_mail_api_admin_users__user_id__mail_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{user_id}/mail/suppression": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Lift Mail Suppression
+         * @description Send mail to the user's address again (a mail already suppressed is not sent again).
+         */
+        delete: operations["lift_mail_suppression_api_admin_users__user_id__mail_suppression_delete"];
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/auth/confirm": {
@@ -703,6 +748,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/mail/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Mail Events Webhook
+         * @description Bounces and complaints: a DSN (``message/rfc822``), Postmark's, Mailgun's or SendGrid's JSON, or an SES
+         *     notification through SNS.
+         */
+        post: operations["mail_events_webhook_api_mail_events_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -953,6 +1019,47 @@ export interface components {
             /** Stopped At */
             stopped_at: string | null;
         };
+        /**
+         * AdminMail
+         * @description One mail's delivery record: never its body.
+         */
+        AdminMail: {
+            /** Attempts */
+            attempts: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Message Id */
+            message_id: string | null;
+            /** Sent At */
+            sent_at: string | null;
+            /**
+             * Smtp Code
+             * @description The last SMTP code (or a bounce report's), if any.
+             */
+            smtp_code: number | null;
+            /**
+             * Smtp Message
+             * @description The last SMTP answer or bounce report's text.
+             */
+            smtp_message: string | null;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "queued" | "sent" | "deferred" | "bounced" | "complained" | "suppressed";
+            /**
+             * State Changed At
+             * Format: date-time
+             */
+            state_changed_at: string;
+            /** Subject */
+            subject: string;
+        };
         /** AdminOrganization */
         AdminOrganization: {
             /** Admins */
@@ -970,6 +1077,23 @@ export interface components {
             name: string;
             /** Slug */
             slug: string;
+        };
+        /** AdminSuppression */
+        AdminSuppression: {
+            /** Address */
+            address: string;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Detail */
+            detail: string;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "bounced" | "complained";
         };
         /** AdminUser */
         AdminUser: {
@@ -1232,6 +1356,13 @@ export interface components {
             status: "starting" | "running" | "stopping" | "stopped" | "failed" | "removed";
             /** Token */
             token: string;
+        };
+        /** EventsReceived */
+        EventsReceived: {
+            /** Applied */
+            applied: number;
+            /** Received */
+            received: number;
         };
         /** FlakyRefusal */
         FlakyRefusal: {
@@ -1799,6 +1930,17 @@ export interface components {
              * @description Seconds to wait (also in the Retry-After header).
              */
             retry_after: number;
+        };
+        /**
+         * UserMail
+         * @description A user's recent mail (newest first) and whether their address is suppressed.
+         */
+        UserMail: {
+            /** Address */
+            address: string;
+            /** Mails */
+            mails: components["schemas"]["AdminMail"][];
+            suppression: components["schemas"]["AdminSuppression"] | null;
         };
         /**
          * UserPage
@@ -2481,6 +2623,64 @@ export interface operations {
             };
         };
     };
+    get_user_api_admin_users__user_id__get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdminUser"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
     change_role_api_admin_users__user_id__patch: {
         parameters: {
             query?: never;
@@ -2534,6 +2734,122 @@ export interface operations {
             };
             /** @description Conflict */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    user_mail_api_admin_users__user_id__mail_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserMail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    lift_mail_suppression_api_admin_users__user_id__mail_suppression_delete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                user_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserMail"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Forbidden */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3791,6 +4107,71 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+        };
+    };
+    mail_events_webhook_api_mail_events_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventsReceived"];
+                };
+            };
+            /** @description Unauthorized */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Not Found */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Request Entity Too Large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unsupported Media Type */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description Unprocessable Entity */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Problem"];
                 };
             };
         };

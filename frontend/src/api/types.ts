@@ -84,6 +84,10 @@ export type UserPage = Schemas["UserPage"];
 export type AdminOrganization = Schemas["AdminOrganization"];
 export type OrganizationPage = Schemas["OrganizationPage"];
 export type RoleChange = Schemas["RoleChange"];
+export type UserMail = Schemas["UserMail"];
+export type AdminMail = Schemas["AdminMail"];
+export type MailState = AdminMail["state"];
+export type AdminSuppression = Schemas["AdminSuppression"];
 
 // Organisations
 export type MemberRole = Schemas["MemberRole"];

@@ -4,6 +4,9 @@ The front end reads the ``practica_csrf`` cookie (not HttpOnly, SameSite=Strict)
 and sends it back in the ``X-CSRF-Token`` header. Another site can make a
 browser send the cookie but cannot read it, so it cannot set the header.
 ``GET /api/auth/csrf`` hands out the cookie; sign-in renews it.
+
+``/api/mail/events`` is exempt: mail providers post there with no browser and
+no cookie, and the route itself acts on nothing but a shared secret.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ from practica.accounts.tokens import new_token
 CSRF_COOKIE = "practica_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SECRET_AUTHENTICATED = frozenset({"/api/mail/events"})  # no cookie is read there: nothing to forge
 REFUSED = "CSRF token missing or wrong"
 
 
@@ -32,7 +36,11 @@ def tokens_match(cookie: str | None, header: str | None) -> bool:
 
 
 def needs_check(method: str, path: str) -> bool:
-    return method not in SAFE_METHODS and (path == "/api" or path.startswith("/api/"))
+    return (
+        method not in SAFE_METHODS
+        and (path == "/api" or path.startswith("/api/"))
+        and path.rstrip("/") not in SECRET_AUTHENTICATED
+    )
 
 
 class CSRFMiddleware:

@@ -4,6 +4,12 @@ Both senders implement :class:`MailSender`. Mail is never sent from a
 request: it is queued in the request's transaction (``mail_outbox`` and a
 job, :func:`practica.accounts.tasks.queue_mail`) and sent by a worker after
 the commit, so a rolled-back sign-up mails nobody.
+
+A sender answers what the server said (:class:`Answer`) or raises
+:class:`DeliveryFailed`, which tells a permanent refusal of the recipient (a
+5xx at RCPT or DATA: the mail bounced) from anything worth another try (4xx,
+the server unreachable, refused credentials). Errors carry the server's code
+and text only, never the mail or the SMTP URL's password.
 """
 
 from __future__ import annotations
@@ -11,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
+from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -30,14 +36,32 @@ class Mail:
     recipient: str
     subject: str
     body: str
+    message_id: str | None = None  # the job sets one and keeps it across retries, so a bounce report finds it
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the receiving side said to a mail it took: an SMTP code and text (no code for the log)."""
+
+    code: int | None
+    text: str
+
+
+class DeliveryFailed(Exception):  # noqa: N818  (a failed delivery, named as the operator would say it)
+    """The mail did not go: ``permanent`` when the server refused the recipient or the mail (5xx at RCPT/DATA)."""
+
+    def __init__(self, code: int | None, text: str, *, permanent: bool) -> None:
+        super().__init__(f"{code} {text}" if code else text)
+        self.code, self.text, self.permanent = code, text[:1000], permanent
 
 
 class MailSender(Protocol):
-    """Delivers one mail or raises; the job retries a failed mail."""
+    """Delivers one mail or raises :class:`DeliveryFailed`; the job retries a mail that failed for now."""
 
     name: str
+    domain: str  # the right-hand side of the Message-IDs the job makes
 
-    async def send(self, mail: Mail) -> None: ...
+    async def send(self, mail: Mail) -> Answer: ...
 
 
 @dataclass(frozen=True)
@@ -63,30 +87,48 @@ class SmtpServer:
         )
 
 
+def _refusal(error: aiosmtplib.SMTPException) -> DeliveryFailed:
+    """The server's answer in ``error``, permanent for a 5xx refusal of the recipient or of the mail itself."""
+    if isinstance(error, aiosmtplib.SMTPRecipientsRefused) and error.recipients:
+        error = error.recipients[0]
+    if isinstance(error, aiosmtplib.SMTPRecipientRefused | aiosmtplib.SMTPDataError):
+        return DeliveryFailed(error.code, error.message, permanent=500 <= error.code < 600)
+    if isinstance(error, aiosmtplib.SMTPResponseException):  # our sender or credentials refused: fix and retry
+        return DeliveryFailed(error.code, error.message, permanent=False)
+    return DeliveryFailed(None, f"{type(error).__name__}: {error}", permanent=False)
+
+
 class SmtpSender:
     name = "smtp"
 
     def __init__(self, server: SmtpServer, sender: str) -> None:
         self.server = server
         self.sender = sender
+        self.domain = parseaddr(sender)[1].rpartition("@")[2] or server.hostname
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Answer:
         message = EmailMessage()
         message["From"] = self.sender
         message["To"] = mail.recipient
         message["Subject"] = mail.subject
         message["Date"] = format_datetime(datetime.now(UTC))
-        message["Message-ID"] = make_msgid(domain=self.server.hostname)
+        message["Message-ID"] = mail.message_id or make_msgid(domain=self.domain)
         message.set_content(mail.body)
-        await aiosmtplib.send(
-            message,
-            hostname=self.server.hostname,
-            port=self.server.port,
-            username=self.server.username,
-            password=self.server.password,
-            use_tls=self.server.use_tls,
-            timeout=30,
-        )
+        try:
+            _, response = await aiosmtplib.send(
+                message,
+                hostname=self.server.hostname,
+                port=self.server.port,
+                username=self.server.username,
+                password=self.server.password,
+                use_tls=self.server.use_tls,
+                timeout=30,
+            )
+        except aiosmtplib.SMTPException as error:
+            raise _refusal(error) from error
+        except OSError as error:
+            raise DeliveryFailed(None, f"{type(error).__name__}: {error}", permanent=False) from error
+        return Answer(250, response)  # aiosmtplib hands back the text of DATA's final 250
 
 
 class LogSender:
@@ -100,18 +142,20 @@ class LogSender:
     """
 
     name = "log"
+    domain = "localhost"
 
     def __init__(self, sessions: async_sessionmaker[AsyncSession], *, development: bool) -> None:
         self.sessions = sessions
         self.development = development
 
-    async def send(self, mail: Mail) -> None:
+    async def send(self, mail: Mail) -> Answer:
         if not self.development:
             log.warning("mail.not_sent", reason="PRACTICA_SMTP_URL is unset", to=mail.recipient, subject=mail.subject)
-            return
+            return Answer(None, "not sent: PRACTICA_SMTP_URL is unset")
         log.info("mail.dev", to=mail.recipient, subject=mail.subject, body=mail.body)
         async with self.sessions() as session, session.begin():
             session.add(DevMail(recipient=mail.recipient, subject=mail.subject, body=mail.body))
+        return Answer(None, "kept for /dev/mail")
 
 
 def make_sender(settings: PracticaSettings, sessions: async_sessionmaker[AsyncSession]) -> MailSender:

@@ -3,7 +3,9 @@
 Secrets never sit in the database in the clear: session tokens, confirmation
 and reset tokens and invitation tokens are stored as their SHA-256
 (:func:`practica.accounts.tokens.token_hash`), passwords as argon2id hashes.
-Mail waits in ``mail_outbox`` until the job sends it and its body is wiped.
+Mail waits in ``mail_outbox`` until the job sends it and its body is wiped; the row stays as the mail's
+delivery record (state, last SMTP answer, Message-ID), and ``mail_suppressions`` lists the addresses that
+hard-bounced or complained, which get no further mail.
 """
 
 from __future__ import annotations
@@ -44,6 +46,23 @@ class MemberRole(StrEnum):
 
     MEMBER = "member"
     ADMIN = "admin"
+
+
+class MailState(StrEnum):
+    """Where a mail is: waiting, handed over, waiting for a retry, refused for good, reported as spam, or
+    never tried because its address is suppressed."""
+
+    QUEUED = "queued"
+    SENT = "sent"
+    DEFERRED = "deferred"
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
+    SUPPRESSED = "suppressed"
+
+
+class SuppressionReason(StrEnum):
+    BOUNCED = "bounced"
+    COMPLAINED = "complained"
 
 
 class TokenPurpose(StrEnum):
@@ -134,7 +153,13 @@ class RateLimitCounter(Base):
 
 
 class OutboxMail(Base):
-    """A mail queued in the transaction that caused it; the send job wipes the body once it is out."""
+    """A mail queued in the transaction that caused it, and then its delivery record.
+
+    The send job wipes the body once the mail is out (or will never go); the
+    rest stays for the admin user page: its state, the last SMTP answer or
+    bounce report (never the body), and the ``Message-ID`` it was sent with,
+    by which a later bounce report (DSN, provider webhook) finds it.
+    """
 
     __tablename__ = "mail_outbox"
 
@@ -146,6 +171,32 @@ class OutboxMail(Base):
     sent_at: Mapped[datetime | None] = mapped_column(TIMESTAMP)
     attempts: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     last_error: Mapped[str | None] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(Text, default=MailState.QUEUED.value, server_default=text("'queued'"))
+    state_changed_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+    message_id: Mapped[str | None] = mapped_column(Text)
+    smtp_code: Mapped[int | None] = mapped_column(Integer)
+    smtp_message: Mapped[str | None] = mapped_column(Text)
+
+    __table_args__ = (
+        CheckConstraint(_one_of("state", MailState), name="state"),
+        Index("ix_mail_outbox_message_id", "message_id", unique=True),
+        Index("ix_mail_outbox_recipient_created_at", "recipient", "created_at"),
+    )
+
+
+class MailSuppression(Base):
+    """An address that hard-bounced or complained: the send job records its mail "suppressed" and sends
+    nothing until an admin lifts it (deletes the row)."""
+
+    __tablename__ = "mail_suppressions"
+
+    address: Mapped[str] = mapped_column(Text, primary_key=True)  # lower-case
+    reason: Mapped[str] = mapped_column(Text)
+    detail: Mapped[str] = mapped_column(Text)
+    mail_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("mail_outbox.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
+
+    __table_args__ = (CheckConstraint(_one_of("reason", SuppressionReason), name="reason"),)
 
 
 class DevMail(Base):

@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from email.utils import make_msgid
 
 import procrastinate
 import structlog
 from procrastinate import JobContext
-from sqlalchemy import delete, func, select, text
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from practica.accounts.mail import Mail, MailSender, make_sender
-from practica.accounts.models import AccountToken, Invitation, OutboxMail, RateLimitCounter, UserSession
+from practica.accounts.delivery import MAX_ATTEMPTS, record_failure, record_sent, record_suppressed, suppression_of
+from practica.accounts.mail import DeliveryFailed, Mail, MailSender, make_sender
+from practica.accounts.models import AccountToken, Invitation, MailState, OutboxMail, RateLimitCounter, UserSession
 from practica.jobs.queue import defer_in_transaction, jobs
 from practica.jobs.resources import worker_resources
 
 SEND_MAIL_TASK = "practica.accounts.send_mail"
+UNSENT = (MailState.QUEUED.value, MailState.DEFERRED.value)
 log = structlog.get_logger(__name__)
 
 
@@ -29,37 +31,49 @@ async def queue_mail(session: AsyncSession, mail: Mail) -> int:
 
 
 async def deliver(sessions: async_sessionmaker[AsyncSession], sender: MailSender, mail_id: int) -> bool:
-    """Send one outbox mail unless it is already out; wipe its body once sent. Raise when sending failed."""
+    """Send one outbox mail unless it is out already or its address is suppressed; record how it went.
+
+    Returns whether the mail was sent. A refusal for good (5xx at RCPT/DATA)
+    bounces it and suppresses the address; a failure for now defers it and is
+    raised again so that the job retries it, until the tries run out.
+    """
     async with sessions() as session, session.begin():
         row = await session.scalar(
             select(OutboxMail)
-            .where(OutboxMail.id == mail_id, OutboxMail.sent_at.is_(None))
+            .where(OutboxMail.id == mail_id, OutboxMail.state.in_(UNSENT))
             .with_for_update(skip_locked=True)
         )
         if row is None:
             return False
-        failure: Exception | None = None
-        try:
-            await sender.send(Mail(row.recipient, row.subject, row.body))
-        except Exception as error:  # recorded on the row, then raised again so the job is retried
-            failure = error
-            row.attempts += 1
-            row.last_error = f"{type(error).__name__}: {error}"[:1000]
-        else:
-            row.sent_at = datetime.now(UTC)
-            row.body = ""
+        failure = await _send_or_record(session, sender, row)
     if failure is not None:
-        log.warning("mail.failed", mail_id=mail_id, sender=sender.name, error=str(failure))
+        log.warning("mail.deferred", mail_id=mail_id, sender=sender.name, error=str(failure))
         raise failure
-    log.info("mail.sent", mail_id=mail_id, sender=sender.name)
-    return True
+    log.info("mail.done", mail_id=mail_id, sender=sender.name, state=row.state)
+    return row.state == MailState.SENT
+
+
+async def _send_or_record(session: AsyncSession, sender: MailSender, row: OutboxMail) -> DeliveryFailed | None:
+    """Try ``row`` once and record the outcome on it; the failure to raise when the job should retry."""
+    suppression = await suppression_of(session, row.recipient)
+    if suppression is not None:
+        record_suppressed(row, suppression)
+        return None
+    row.message_id = row.message_id or make_msgid(domain=sender.domain)
+    try:
+        answer = await sender.send(Mail(row.recipient, row.subject, row.body, row.message_id))
+    except DeliveryFailed as failure:  # recorded on the row; raised again (after the commit) to retry
+        done = await record_failure(session, row, failure)
+        return None if done else failure
+    record_sent(row, answer)
+    return None
 
 
 @jobs.task(
     name=SEND_MAIL_TASK,
     queue="default",
     pass_context=True,
-    retry=procrastinate.RetryStrategy(max_attempts=8, exponential_wait=5),
+    retry=procrastinate.RetryStrategy(max_attempts=MAX_ATTEMPTS, exponential_wait=5),  # the mail bounces first
 )
 async def send_mail(context: JobContext, mail_id: int) -> None:
     resources = worker_resources(context)
@@ -67,13 +81,23 @@ async def send_mail(context: JobContext, mail_id: int) -> None:
 
 
 async def purge(session: AsyncSession) -> None:
-    """Delete expired sessions, tokens and invitations, old rate-limit windows, and mail older than a week."""
+    """Delete expired sessions, tokens and invitations, old rate-limit windows; wipe what a week-old mail still
+    holds and delete delivery records after 90 days."""
     day_ago = func.now() - text("interval '1 day'")
     await session.execute(delete(UserSession).where(UserSession.expires_at < func.now()))
     await session.execute(delete(AccountToken).where(AccountToken.expires_at < day_ago))
     await session.execute(delete(RateLimitCounter).where(RateLimitCounter.window_start < day_ago))
     await session.execute(delete(Invitation).where(Invitation.expires_at < day_ago))
-    await session.execute(delete(OutboxMail).where(OutboxMail.created_at < func.now() - text("interval '7 days'")))
+    week_ago = func.now() - text("interval '7 days'")
+    await session.execute(
+        update(OutboxMail)
+        .where(OutboxMail.created_at < week_ago, OutboxMail.state.in_(UNSENT))
+        .values(state=MailState.BOUNCED.value, state_changed_at=func.now(), smtp_message="not sent within 7 days")
+    )
+    await session.execute(
+        update(OutboxMail).where(OutboxMail.created_at < week_ago, OutboxMail.body != "").values(body="")
+    )
+    await session.execute(delete(OutboxMail).where(OutboxMail.created_at < func.now() - text("interval '90 days'")))
 
 
 @jobs.periodic(cron="17 * * * *", periodic_id="accounts-purge")

@@ -75,7 +75,9 @@ async def user_page(session: AsyncSession, *, after: int, limit: int) -> UserPag
 
 
 async def admin_user(session: AsyncSession, user_id: UserId) -> AdminUser:
-    row = (await session.execute(_admin_users().where(User.id == user_id))).one()
+    row = (await session.execute(_admin_users().where(User.id == user_id))).one_or_none()
+    if row is None:
+        raise AdminError(404, f"no user {user_id}")
     return AdminUser.model_validate(row, from_attributes=True)
 
 

@@ -18,7 +18,7 @@ from practica.accounts import service as accounts
 from practica.accounts.dependencies import Core, CurrentUser, csrf_protect, settings_of, transaction
 from practica.accounts.responses import problems
 from practica.accounts.schemas import Problem
-from practica.admin import queries, service
+from practica.admin import mail, queries, service
 from practica.admin.permissions import ADMINS_ONLY
 from practica.admin.schemas import (
     AdminEnvironment,
@@ -32,6 +32,7 @@ from practica.admin.schemas import (
     OrganizationPage,
     QueueCounts,
     RoleChange,
+    UserMail,
     UserPage,
 )
 from practica.ids import UserId
@@ -66,6 +67,28 @@ async def change_role(
     async with transaction(request) as session:
         await accounts.change_role(session, services.recent_sessions, user_id, body.role, changed_by=admin.id)
         return await queries.admin_user(session, user_id)
+
+
+@router.get("/users/{user_id}", responses=problems(404))
+async def get_user(user_id: UserId, request: Request) -> AdminUser:
+    """One user, as the list shows them."""
+    async with transaction(request) as session:
+        return await queries.admin_user(session, user_id)
+
+
+@router.get("/users/{user_id}/mail", responses=problems(404))
+async def user_mail(user_id: UserId, request: Request) -> UserMail:
+    """The user's recent mail, newest first, with each one's delivery state and last SMTP answer, and whether
+    their address is suppressed (it hard-bounced or complained: no mail is sent to it)."""
+    async with transaction(request) as session:
+        return await mail.user_mail(session, user_id)
+
+
+@router.delete("/users/{user_id}/mail/suppression", responses=problems(404))
+async def lift_mail_suppression(user_id: UserId, request: Request, admin: CurrentUser) -> UserMail:
+    """Send mail to the user's address again (a mail already suppressed is not sent again)."""
+    async with transaction(request) as session:
+        return await mail.lift(session, user_id, lifted_by=admin.id)
 
 
 @router.get("/jobs")

@@ -145,3 +145,36 @@ class MetricsView(BaseModel):
     daily: list[DayMetrics]
     lessons: list[LessonMetrics]
     system: SystemFigures
+
+
+MailStateName = Literal["queued", "sent", "deferred", "bounced", "complained", "suppressed"]
+
+
+class AdminMail(BaseModel):
+    """One mail's delivery record: never its body."""
+
+    id: int
+    subject: str
+    state: MailStateName
+    created_at: datetime
+    state_changed_at: datetime
+    sent_at: datetime | None
+    attempts: int
+    smtp_code: int | None = Field(description="The last SMTP code (or a bounce report's), if any.")
+    smtp_message: str | None = Field(description="The last SMTP answer or bounce report's text.")
+    message_id: str | None
+
+
+class AdminSuppression(BaseModel):
+    address: str
+    reason: Literal["bounced", "complained"]
+    detail: str
+    created_at: datetime
+
+
+class UserMail(BaseModel):
+    """A user's recent mail (newest first) and whether their address is suppressed."""
+
+    address: str
+    mails: list[AdminMail]
+    suppression: AdminSuppression | None

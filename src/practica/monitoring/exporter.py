@@ -17,7 +17,7 @@ from prometheus_client import CollectorRegistry, Gauge
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from practica.monitoring.business import DayFigures, LessonFigures, daily_figures, lesson_figures
-from practica.monitoring.queries import CHECK_WINDOW_MINUTES, check_waits, queue_figures
+from practica.monitoring.queries import CHECK_WINDOW_MINUTES, MailFigures, check_waits, mail_figures, queue_figures
 
 
 class SystemMetrics:
@@ -56,6 +56,18 @@ class SystemMetrics:
             ["course", "lesson", "outcome"],
             registry=registry,
         )
+        self.mail_recent = Gauge(
+            "practica_mail_recent",
+            "Mails whose delivery state changed in the last 24 hours, by state (queued, sent, deferred, bounced, "
+            "complained, suppressed)",
+            ["state"],
+            registry=registry,
+        )
+        self.mail_suppressed = Gauge(
+            "practica_mail_suppressed_addresses",
+            "Addresses that hard-bounced or complained and get no mail until an admin lifts it",
+            registry=registry,
+        )
         self.disk_free = Gauge(
             "practica_data_disk_free_bytes", "Free bytes on PRACTICA_HOME's volume", registry=registry
         )
@@ -67,6 +79,7 @@ class SystemMetrics:
             waits = await check_waits(conn)
             (today,) = await daily_figures(conn, 1)
             lessons = await lesson_figures(conn, 1)
+            mail = await mail_figures(conn)
         for queue in sorted({*self.queues, *queues}):
             figures = queues.get(queue)
             self.queue_ready.labels(queue).set(figures.ready if figures else 0)
@@ -75,10 +88,16 @@ class SystemMetrics:
         self.check_wait.labels("0.95").set(waits.p95_seconds)
         self.checks_finished.set(waits.finished)
         self._show_business(today, lessons)
+        self._show_mail(mail)
         if self.home.is_dir():  # no data directory of its own when every database is remote
             usage = shutil.disk_usage(self.home)
             self.disk_free.set(usage.free)
             self.disk_size.set(usage.total)
+
+    def _show_mail(self, mail: MailFigures) -> None:
+        for state, count in mail.recent.items():
+            self.mail_recent.labels(state).set(count)
+        self.mail_suppressed.set(mail.suppressed)
 
     def _show_business(self, today: DayFigures, lessons: list[LessonFigures]) -> None:
         for figure, value in asdict(today).items():

@@ -31,6 +31,11 @@ _CHECK_WAITS = text(
     WHERE finished_at > now() - interval '{CHECK_WINDOW_MINUTES} minutes' AND user_key NOT LIKE 'preview:%'
     """  # noqa: S608 (a constant, not input)
 )
+MAIL_STATES = ("queued", "sent", "deferred", "bounced", "complained", "suppressed")  # mail_outbox's check constraint
+_MAIL_RECENT = text(
+    "SELECT state, count(*) FROM mail_outbox WHERE state_changed_at > now() - interval '1 day' GROUP BY state"
+)
+_MAIL_SUPPRESSED = text("SELECT count(*) FROM mail_suppressions")
 _FAILED_JOBS = text(
     """
     SELECT j.id, j.task_name, j.queue_name, j.attempts, e.at
@@ -81,3 +86,17 @@ async def failed_jobs(conn: AsyncConnection, start: float, end: float) -> list[F
     """Jobs that failed for good between the Unix times ``start`` (included) and ``end`` (excluded)."""
     rows = await conn.execute(_FAILED_JOBS, {"start": start, "end": end})
     return [FailedJob(*row) for row in rows]
+
+
+@dataclass(frozen=True)
+class MailFigures:
+    """Mails per delivery state that changed in the last day (every state named), and suppressed addresses."""
+
+    recent: dict[str, int]
+    suppressed: int
+
+
+async def mail_figures(conn: AsyncConnection) -> MailFigures:
+    counts = {state: int(count) for state, count in await conn.execute(_MAIL_RECENT)}
+    suppressed = await conn.scalar(_MAIL_SUPPRESSED)
+    return MailFigures({state: counts.get(state, 0) for state in MAIL_STATES}, int(suppressed or 0))

@@ -1,4 +1,5 @@
-"""A Practica web app on a fresh database, a worker run on demand, and a real SMTP server on loopback."""
+"""A Practica web app on a fresh database, a worker run on demand, and a real SMTP server on loopback (one that
+answers from a script, for the mail delivery tests)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from practica.settings import PracticaSettings
 from practica.web.app import create_app
 from servicekit.database import make_engine, make_sessionmaker
 from tests.conftest import free_port
+from tests.practica.accounts.factories import UserFactory, post, sign_in
 
 
 @dataclass
@@ -120,3 +122,83 @@ def site(practica_db_url: str, tmp_path: Path) -> Iterator[Site]:
 def smtp_site(practica_db_url: str, tmp_path: Path, smtp_server: tuple[int, Inbox]) -> Iterator[Site]:
     port, _ = smtp_server
     yield from make_site(practica_db_url, tmp_path, practica_smtp_url=SecretStr(f"smtp://127.0.0.1:{port}"))
+
+
+WEBHOOK_SECRET = "a webhook secret of the test's own"
+
+
+@dataclass
+class ScriptedInbox(Inbox):
+    """An inbox whose server answers RCPT TO (and DATA) for an address from a script, one answer a try, then 250."""
+
+    rcpt_answers: dict[str, list[str]] = field(default_factory=dict)
+    data_answers: dict[str, list[str]] = field(default_factory=dict)
+    rcpt_tries: list[str] = field(default_factory=list)
+
+    async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
+    ) -> str:
+        self.rcpt_tries.append(address)
+        if self.rcpt_answers.get(address):
+            return self.rcpt_answers[address].pop(0)
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:  # noqa: N802
+        [recipient] = envelope.rcpt_tos
+        if self.data_answers.get(recipient):
+            return self.data_answers[recipient].pop(0)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@dataclass
+class MailLab:
+    site: Site
+    inbox: ScriptedInbox
+
+    def user(self, email: str) -> int:
+        [user] = self.site.save(UserFactory.build(email=email))
+        return user.id
+
+    def mail_a_reset_link(self, email: str) -> None:
+        """Queue a mail to ``email`` the way a visitor does (a reset request) and run the mail job."""
+        assert post(self.site.client, "/api/auth/reset-request", {"email": email}).status_code == 202
+        self.site.run_jobs()
+
+    def retry_now(self) -> None:
+        """Make the retries the job scheduled for later due now, and run them."""
+        self.site.sql("UPDATE procrastinate_jobs SET scheduled_at = now() WHERE status = 'todo'")
+        self.site.run_jobs()
+
+    def mails(self) -> list[Any]:
+        """(recipient, state, smtp_code, smtp_message, attempts, body kept), oldest first."""
+        return self.site.sql(
+            "SELECT recipient, state, smtp_code, smtp_message, attempts, body <> '' FROM mail_outbox ORDER BY id"
+        )
+
+    def browser_of_admin(self) -> TestClient:
+        """A browser of its own, signed in as a new admin."""
+        [admin] = self.site.save(UserFactory.build(admin=True))
+        browser = self.site.browser()
+        sign_in(browser, admin.email)
+        return browser
+
+    def suppressions(self) -> list[Any]:
+        return self.site.sql("SELECT address, reason FROM mail_suppressions ORDER BY address")
+
+
+@pytest.fixture
+def mail_lab(practica_db_url: str, tmp_path: Path) -> Iterator[MailLab]:
+    inbox = ScriptedInbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    try:
+        for site in make_site(
+            practica_db_url,
+            tmp_path,
+            practica_smtp_url=SecretStr(f"smtp://127.0.0.1:{controller.port}"),
+            practica_mail_webhook_secret=SecretStr(WEBHOOK_SECRET),
+        ):
+            yield MailLab(site, inbox)
+    finally:
+        controller.stop()

@@ -1,7 +1,7 @@
 /** The admin pages: jobs per queue, environments, users and organisations of the whole platform. */
 import { keepPreviousData, useMutation, useQuery, useQueryClient, type QueryClient } from "@tanstack/react-query";
 import { api, unwrap } from "../client";
-import type { AdminEnvironment, AdminUser, EnvironmentStatus, JobStatus, JobView, Role } from "../types";
+import type { AdminEnvironment, AdminUser, EnvironmentStatus, JobStatus, JobView, Role, UserMail } from "../types";
 
 export const JOB_PAGE = 50;
 export const ENVIRONMENT_PAGE = 100;
@@ -23,6 +23,8 @@ export const adminKeys = {
     ["admin", "environments", { status, after }] as const,
   users: ["admin", "users"] as const,
   userList: (after: number | null) => ["admin", "users", { after }] as const,
+  user: (user: number) => ["admin", "users", "one", user] as const,
+  userMail: (user: number) => ["admin", "users", "mail", user] as const,
   organizationList: (after: string | null) => ["admin", "organizations", { after }] as const,
   metrics: (days: number) => ["admin", "metrics", { days }] as const,
 };
@@ -119,6 +121,33 @@ export function useChangeRole() {
     mutationFn: ({ user, role }: { user: number; role: Role }) =>
       unwrap(api.PATCH("/api/admin/users/{user_id}", { params: { path: { user_id: user } }, body: { role } })),
     onSuccess: (updated: AdminUser) => replaceRow(client, adminKeys.users, updated),
+  });
+}
+
+export function useAdminUser(user: number) {
+  return useQuery({
+    queryKey: adminKeys.user(user),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/admin/users/{user_id}", { params: { path: { user_id: user } }, signal })),
+  });
+}
+
+/** A user's recent mail with each one's delivery state, and their address's suppression. */
+export function useUserMail(user: number) {
+  return useQuery({
+    queryKey: adminKeys.userMail(user),
+    queryFn: ({ signal }) =>
+      unwrap(api.GET("/api/admin/users/{user_id}/mail", { params: { path: { user_id: user } }, signal })),
+  });
+}
+
+/** Let the user's address receive mail again; the Mail section shows the answer. */
+export function useLiftSuppression() {
+  const client = useQueryClient();
+  return useMutation({
+    mutationFn: (user: number) =>
+      unwrap(api.DELETE("/api/admin/users/{user_id}/mail/suppression", { params: { path: { user_id: user } } })),
+    onSuccess: (mail: UserMail, user: number) => client.setQueryData(adminKeys.userMail(user), mail),
   });
 }
 

@@ -1,4 +1,5 @@
 import { useState } from "react";
+import { Link } from "react-router";
 import { errorMessage } from "../../api/client";
 import { useAdminUsers, useChangeRole } from "../../api/queries/admin";
 import type { AdminUser, Role } from "../../api/types";
@@ -60,7 +61,7 @@ export function UsersPage() {
                 rowHeader: true,
                 cell: (user) => (
                   <>
-                    {user.display_name}
+                    <Link to={`/admin/users/${user.id}`}>{user.display_name}</Link>
                     <div className="muted small-text">{user.email}</div>
                   </>
                 ),
