@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, Page, async_playwright
+from playwright.async_api import Browser, Page, async_playwright, expect
 
 from tests.conftest import free_port, remove_home, require_tool, running_service
 
@@ -27,6 +27,10 @@ CHROMIUM_FLAGS = [
 ]
 STATIC_INDEX = Path(__file__).resolve().parents[2] / "src" / "practica" / "web" / "static" / "index.html"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
+# Ceilings, not waits: every expect and action ends as soon as it holds; a machine running the whole suite on
+# two cores (or a learner's slow laptop) takes longer than Playwright's default 5 s to render a page.
+PATIENCE_MS = 30_000
+expect.set_options(timeout=PATIENCE_MS)
 
 
 def chromium_path() -> str | None:
@@ -48,6 +52,7 @@ async def browser() -> AsyncIterator[Browser]:
 async def page(browser: Browser) -> AsyncIterator[Page]:
     """A fresh page; the test fails if the page broke the Content-Security-Policy (Chromium reports each refusal)."""
     context = await browser.new_context(viewport={"width": 1366, "height": 800})
+    context.set_default_timeout(PATIENCE_MS)
     page = await context.new_page()
     refused: list[str] = []
     page.on(

@@ -42,7 +42,7 @@ def alertmanager(receiver: Receiver, tmp_path: Path) -> Iterator[str]:
     with open(tmp_path / "alertmanager.log", "wb") as log:
         process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT)
     base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while not _ready(base):
         if process.poll() is not None or time.monotonic() > deadline:
             pytest.fail(f"alertmanager did not start: {(tmp_path / 'alertmanager.log').read_text()[-2000:]}")

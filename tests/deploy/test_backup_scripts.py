@@ -208,7 +208,7 @@ archive_mode = off
 
 
 def wait_until_archived(deployment: Deployment, segment: str) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while deployment.sql("postgres", "SELECT last_archived_wal FROM pg_stat_archiver") < segment:
         assert time.monotonic() < deadline, f"WAL segment {segment} was not archived"
         time.sleep(1)

@@ -185,7 +185,7 @@ def _environments(runtime: Runtime) -> list[EnvironmentInfo]:
 
 
 def _wait_for_the_hog(runtime: Runtime, process: subprocess.Popen[bytes], log: Path) -> set[int]:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         assert process.poll() is None, log.read_text()
         uids = asyncio.run(hog_uids(runtime))
