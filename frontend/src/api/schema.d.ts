@@ -1051,7 +1051,7 @@ export interface components {
              * State
              * @enum {string}
              */
-            state: "queued" | "sent" | "deferred" | "bounced" | "complained" | "suppressed";
+            state: "queued" | "sent" | "deferred" | "bounced" | "complained" | "suppressed" | "dropped";
             /**
              * State Changed At
              * Format: date-time

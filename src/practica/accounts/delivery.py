@@ -64,9 +64,10 @@ async def suppress(session: AsyncSession, row: OutboxMail, reason: SuppressionRe
     log.warning("mail.suppressed", mail_id=row.id, reason=reason.value)
 
 
-def record_sent(row: OutboxMail, answer: Answer) -> None:
-    _set_state(row, MailState.SENT, answer.code, answer.text)
-    row.sent_at = datetime.now(UTC)
+def record_answer(row: OutboxMail, answer: Answer) -> None:
+    """The sender took the mail: sent when a server accepted it, dropped when there was none to hand it to."""
+    _set_state(row, MailState.SENT if answer.delivered else MailState.DROPPED, answer.code, answer.text)
+    row.sent_at = datetime.now(UTC) if answer.delivered else None
     row.body = ""
 
 

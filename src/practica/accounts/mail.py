@@ -45,6 +45,7 @@ class Answer:
 
     code: int | None
     text: str
+    delivered: bool = True  # False: nobody took it (no SMTP server in production), so it is recorded dropped
 
 
 class DeliveryFailed(Exception):  # noqa: N818  (a failed delivery, named as the operator would say it)
@@ -151,7 +152,7 @@ class LogSender:
     async def send(self, mail: Mail) -> Answer:
         if not self.development:
             log.warning("mail.not_sent", reason="PRACTICA_SMTP_URL is unset", to=mail.recipient, subject=mail.subject)
-            return Answer(None, "not sent: PRACTICA_SMTP_URL is unset")
+            return Answer(None, "not sent: PRACTICA_SMTP_URL is unset", delivered=False)
         log.info("mail.dev", to=mail.recipient, subject=mail.subject, body=mail.body)
         async with self.sessions() as session, session.begin():
             session.add(DevMail(recipient=mail.recipient, subject=mail.subject, body=mail.body))

@@ -50,7 +50,7 @@ class MemberRole(StrEnum):
 
 class MailState(StrEnum):
     """Where a mail is: waiting, handed over, waiting for a retry, refused for good, reported as spam, or
-    never tried because its address is suppressed."""
+    never tried because its address is suppressed, or dropped because there is no SMTP server to send it to."""
 
     QUEUED = "queued"
     SENT = "sent"
@@ -58,6 +58,7 @@ class MailState(StrEnum):
     BOUNCED = "bounced"
     COMPLAINED = "complained"
     SUPPRESSED = "suppressed"
+    DROPPED = "dropped"  # production without PRACTICA_SMTP_URL: logged as not sent, nowhere to send it
 
 
 class SuppressionReason(StrEnum):

@@ -10,7 +10,7 @@ from procrastinate import JobContext
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from practica.accounts.delivery import MAX_ATTEMPTS, record_failure, record_sent, record_suppressed, suppression_of
+from practica.accounts.delivery import MAX_ATTEMPTS, record_answer, record_failure, record_suppressed, suppression_of
 from practica.accounts.mail import DeliveryFailed, Mail, MailSender, make_sender
 from practica.accounts.models import AccountToken, Invitation, MailState, OutboxMail, RateLimitCounter, UserSession
 from practica.jobs.queue import defer_in_transaction, jobs
@@ -65,7 +65,7 @@ async def _send_or_record(session: AsyncSession, sender: MailSender, row: Outbox
     except DeliveryFailed as failure:  # recorded on the row; raised again (after the commit) to retry
         done = await record_failure(session, row, failure)
         return None if done else failure
-    record_sent(row, answer)
+    record_answer(row, answer)
     return None
 
 

@@ -147,7 +147,7 @@ class MetricsView(BaseModel):
     system: SystemFigures
 
 
-MailStateName = Literal["queued", "sent", "deferred", "bounced", "complained", "suppressed"]
+MailStateName = Literal["queued", "sent", "deferred", "bounced", "complained", "suppressed", "dropped"]
 
 
 class AdminMail(BaseModel):

@@ -31,7 +31,8 @@ _CHECK_WAITS = text(
     WHERE finished_at > now() - interval '{CHECK_WINDOW_MINUTES} minutes' AND user_key NOT LIKE 'preview:%'
     """  # noqa: S608 (a constant, not input)
 )
-MAIL_STATES = ("queued", "sent", "deferred", "bounced", "complained", "suppressed")  # mail_outbox's check constraint
+# the states of mail_outbox's check constraint
+MAIL_STATES = ("queued", "sent", "deferred", "bounced", "complained", "suppressed", "dropped")
 _MAIL_RECENT = text(
     "SELECT state, count(*) FROM mail_outbox WHERE state_changed_at > now() - interval '1 day' GROUP BY state"
 )

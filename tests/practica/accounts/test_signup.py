@@ -68,6 +68,7 @@ def test_dev_mail_is_not_there_in_production(practica_db_url: str, tmp_path: Pat
         site.run_jobs()
         assert site.client.get("/dev/mail").status_code == 404
         assert site.sql("SELECT count(*) FROM dev_mail") == [(0,)]  # no SMTP in production: not kept, not logged
+        assert site.sql("SELECT state, body FROM mail_outbox") == [("dropped", "")]  # not "sent": nobody took it
 
 
 def test_signing_up_with_a_known_email_answers_the_same_and_mails_the_owner(

@@ -17,6 +17,7 @@ const STATE_TONE: Record<MailState, Tone | undefined> = {
   bounced: "bad",
   complained: "bad",
   suppressed: "bad",
+  dropped: "bad",
 };
 
 const STATE_MEANING: Record<MailState, string> = {
@@ -26,6 +27,7 @@ const STATE_MEANING: Record<MailState, string> = {
   bounced: "Refused for good, or no try left",
   complained: "The recipient reported it as spam",
   suppressed: "Not sent: the address is suppressed",
+  dropped: "Not sent: no SMTP server is set (PRACTICA_SMTP_URL)",
 };
 
 function smtpAnswer(mail: AdminMail): string {

@@ -20,7 +20,7 @@ down_revision: str | Sequence[str] | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-_STATES = "state IN ('queued', 'sent', 'deferred', 'bounced', 'complained', 'suppressed')"
+_STATES = "state IN ('queued', 'sent', 'deferred', 'bounced', 'complained', 'suppressed', 'dropped')"
 
 
 def upgrade() -> None:
