@@ -2,16 +2,21 @@
 
 An exec with a TTY and stdin, attached as a raw socket: a thread reads it
 into the event loop, writes go straight to the socket, resizes are the
-Engine's ``exec resize``. The API cannot end an exec; ``close`` hangs the
-shell up with SIGHUP on its host pid (the engine runs on the eval host, see
-:mod:`practica.sandbox.docker_runtime`) and kills it if it lingers.
+Engine's ``exec resize``. The API cannot end an exec, so ``close`` hangs the
+shell up from inside the container: the shell writes its pid (in the
+container's namespace) to a file in ``/tmp`` as it starts, and an exec as the
+same user sends SIGHUP to it, then SIGKILL if it lingers. Never a signal to
+the pid the engine reports: that is a pid on the engine's host, which may be
+another machine (an eval host) or, once the shell has ended, a recycled pid
+of an unrelated process (signalling it once took down a podman service).
+A learner who rewrites the file makes us signal another process of their
+own, in their own container, with their own uid: nothing they cannot do.
 """
 
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
+import secrets
 from contextlib import suppress
 from typing import Any
 
@@ -38,8 +43,9 @@ def _pump(attached: Any, deliver: Any) -> None:
 
 
 class DockerTerminal:
-    def __init__(self, api: Any, exec_id: str, attached: Any) -> None:
+    def __init__(self, api: Any, shell: ShellInContainer, exec_id: str, attached: Any) -> None:
         self.api = api
+        self.shell = shell
         self.exec_id = exec_id
         self.attached = attached
         self.output: asyncio.Queue[bytes] = asyncio.Queue()
@@ -70,39 +76,64 @@ class DockerTerminal:
             raise ValueError(f"a terminal of {cols}x{rows} is out of range")
         await asyncio.to_thread(self.api.exec_resize, self.exec_id, height=rows, width=cols)
 
-    def _state(self) -> tuple[bool, int]:
+    def _running(self) -> bool:
         import docker.errors
 
         try:
-            state = self.api.exec_inspect(self.exec_id)
+            return bool(self.api.exec_inspect(self.exec_id).get("Running"))
         except docker.errors.NotFound:
-            return False, 0
-        return bool(state.get("Running")), int(state.get("Pid") or 0)
+            return False
 
     async def close(self) -> None:
         if self.closed:
             return
         self.closed = True
-        running, pid = await asyncio.to_thread(self._state)
-        for sig in (signal.SIGHUP, signal.SIGKILL):
-            if not running or pid <= 0:
+        for signal_name in ("HUP", "KILL"):
+            if not await asyncio.to_thread(self._running):
                 break
-            with suppress(ProcessLookupError):
-                os.kill(pid, sig)
+            await asyncio.to_thread(self.shell.signal, self.api, signal_name)
             for _ in range(int(HANGUP_SECONDS / 0.05)):
-                running, _pid = await asyncio.to_thread(self._state)
-                if not running:
+                if not await asyncio.to_thread(self._running):
                     break
                 await asyncio.sleep(0.05)
+        await asyncio.to_thread(self.shell.forget, self.api)
         close_attached(self.attached)
         await self.reader
 
 
+class ShellInContainer:
+    """A terminal's shell as seen from inside its container: signalled by an exec that reads its pid file."""
+
+    def __init__(self, container_id: str, user: str) -> None:
+        self.container_id = container_id
+        self.user = user
+        self.pid_file = f"/tmp/.practica-terminal-{secrets.token_hex(8)}"  # noqa: S108 (the container's own /tmp)
+
+    def command(self) -> list[str]:
+        """SHELL, first writing its pid where ``signal`` finds it (exec keeps the pid through to the login shell)."""
+        return [*SHELL[:2], f"echo $$ > {self.pid_file}; {SHELL[2]}"]
+
+    def signal(self, api: Any, signal_name: str) -> None:
+        self._run(api, f'kill -{signal_name} "$(cat {self.pid_file})"')
+
+    def forget(self, api: Any) -> None:
+        self._run(api, f"rm -f {self.pid_file}")
+
+    def _run(self, api: Any, script: str) -> None:
+        """Best effort: the container may have stopped, or the shell not have written its pid yet."""
+        import docker.errors
+
+        with suppress(docker.errors.APIError):
+            created = api.exec_create(self.container_id, ["/bin/sh", "-c", f"{script} 2>/dev/null"], user=self.user)
+            api.exec_start(created["Id"])
+
+
 async def open_docker_terminal(api: Any, container_id: str, user: str, cols: int, rows: int) -> DockerTerminal:
+    shell = ShellInContainer(container_id, user)
     created = await asyncio.to_thread(
         api.exec_create,
         container_id,
-        SHELL,
+        shell.command(),
         stdin=True,
         tty=True,
         user=user,
@@ -111,7 +142,7 @@ async def open_docker_terminal(api: Any, container_id: str, user: str, cols: int
     )
     exec_id = str(created["Id"])
     attached = await asyncio.to_thread(api.exec_start, exec_id, socket=True, tty=True)
-    terminal = DockerTerminal(api, exec_id, attached)
+    terminal = DockerTerminal(api, shell, exec_id, attached)
     try:
         await terminal.resize(cols, rows)
     except Exception:

@@ -81,6 +81,17 @@ async def test_closing_a_terminal_ends_its_shell(runtime: Runtime, env: str) -> 
     assert left.stdout.strip() == b"0"
 
 
+async def test_a_closed_terminal_leaves_nothing_behind_in_the_environment(runtime: Runtime, env: str) -> None:
+    """The docker runtime's shell writes its pid to /tmp to be hung up from inside: gone once it is closed."""
+    listing = ExecRequest(argv=["ls", "-A", "/tmp"])  # the home gains .bash_history, as a shell's would
+    before = (await runtime.exec(env, listing)).stdout
+    terminal = await runtime.open_terminal(env)
+    await terminal.write(b"echo ready\n")
+    await read_until(terminal, b"ready\r\n")
+    await terminal.close()
+    assert (await runtime.exec(env, listing)).stdout == before
+
+
 async def test_a_terminal_ends_when_its_shell_exits(runtime: Runtime, env: str) -> None:
     terminal = await runtime.open_terminal(env)
     await terminal.write(b"exit\n")
