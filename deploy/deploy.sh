@@ -64,7 +64,7 @@ answers_ping() {
 }
 running() { [ "$(podman inspect --format '{{.State.Running}}' "$(container "$1")" 2>/dev/null)" = true ]; }
 started() {  # the process logged its start and, 5 s on, still runs (a bad start exits within seconds)
-  podman logs "$(container "$1")" 2>&1 | grep -q "\"${STARTED[$1]}\"" && sleep 5 && running "$1"
+  podman logs "$(container "$1")" 2>&1 | grep "\"${STARTED[$1]}\"" >/dev/null && sleep 5 && running "$1"
 }
 ready() {
   if [ -n "${PORT[$1]:-}" ]; then answers_ping "$1"; else started "$1"; fi
