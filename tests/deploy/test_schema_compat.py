@@ -1,10 +1,10 @@
 """Release N's code on release N+1's schema: what a rolling deploy and a rollback run.
 
 Migrations only expand, so the replicas still on the old release (during a deploy) and the whole old release
-(after a rollback) run on the newer schema. Release N here is the code just before the newest migration of each
-product (``git archive`` of that commit's parent, from this repository's history); this tree's code migrates
-real databases to its own schema (``practica prepare``: both products, the sample courses), then N's own
-processes serve on them: Practica's web app and worker (PYTHONPATH on N's ``src``, the shared virtualenv's
+(after a rollback) run on the newer schema. Release N here is the newest tag when it lacks some of this tree's
+migrations, else the code just before the newest migration of each product (``git archive`` of that commit's
+parent, from this repository's history). This tree's code migrates real databases to its own schema
+(``practica prepare``: both products, the sample courses), then N's own processes serve on them: Practica's web app and worker (PYTHONPATH on N's ``src``, the shared virtualenv's
 dependencies) drive a learner's path and the admin pages' APIs over HTTP, Chronicles' server takes entries and
 dead letters and answers its internal API. No answer may be a 5xx.
 """
@@ -45,13 +45,18 @@ def git(*arguments: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(["git", "-C", str(ROOT), *arguments], capture_output=True, text=True, check=False)
 
 
-def release_before_newest_migration(versions: str) -> str:
-    """The commit before the one (on main's line) that added the newest migration under ``versions``.
+def previous_release(versions: str) -> str:
+    """Release N for the migrations under ``versions``: the newest tag when it lacks some of this tree's
+    migrations (the release deployed now), else the commit before the one (on main's line) that added the
+    newest migration.
 
     A shallow clone lacks that history: under CI=true the test fails saying so, elsewhere it is skipped.
     """
     shallow = git("rev-parse", "--is-shallow-repository").stdout.strip() == "true"
     require_tool(not shallow, "the repository's history (a full clone; `git fetch --unshallow`)")
+    tag = git("describe", "--tags", "--abbrev=0", "HEAD").stdout.strip()
+    if tag and git("diff", "--quiet", "--diff-filter=A", tag, "HEAD", "--", versions).returncode == 1:
+        return git("rev-parse", "--verify", f"{tag}^{{commit}}").stdout.strip()
     added = git("log", "--first-parent", "--diff-filter=A", "--format=%H", "-1", "--", versions).stdout.strip()
     require_tool(bool(added), f"the git history of {versions}")
     parent = git("rev-parse", "--verify", f"{added}^").stdout.strip()
@@ -87,13 +92,13 @@ class Release:
 
 @pytest.fixture(scope="module")
 def previous_practica(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    commit = release_before_newest_migration("src/practica/migrations/versions")
+    commit = previous_release("src/practica/migrations/versions")
     return Release(commit, checkout(commit, tmp_path_factory.mktemp("practica-n")))
 
 
 @pytest.fixture(scope="module")
 def previous_chronicles(tmp_path_factory: pytest.TempPathFactory) -> Release:
-    commit = release_before_newest_migration("src/chronicles/migrations/versions")
+    commit = previous_release("src/chronicles/migrations/versions")
     return Release(commit, checkout(commit, tmp_path_factory.mktemp("chronicles-n")))
 
 
