@@ -4,9 +4,10 @@ Migrations only expand, so the replicas still on the old release (during a deplo
 (after a rollback) run on the newer schema. Release N here is the newest tag when it lacks some of this tree's
 migrations, else the code just before the newest migration of each product (``git archive`` of that commit's
 parent, from this repository's history). This tree's code migrates real databases to its own schema
-(``practica prepare``: both products, the sample courses), then N's own processes serve on them: Practica's web app and worker (PYTHONPATH on N's ``src``, the shared virtualenv's
-dependencies) drive a learner's path and the admin pages' APIs over HTTP, Chronicles' server takes entries and
-dead letters and answers its internal API. No answer may be a 5xx.
+(``practica prepare``: both products, the sample courses), then N's own processes serve on them: Practica's
+web app and worker (PYTHONPATH on N's ``src``, the shared virtualenv's dependencies) drive a learner's path and
+the admin pages' APIs over HTTP, Chronicles' server takes entries and dead letters and answers its internal
+API. No answer may be a 5xx.
 """
 
 from __future__ import annotations

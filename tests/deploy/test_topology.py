@@ -354,7 +354,7 @@ def test_a_deploy_whose_gateway_never_answers_is_rolled_back_without_a_failed_re
     finally:
         traffic.stop.set()
         traffic.join()
-        for image in set(SERVICES.values()):
-            podman("rmi", f"localhost/practica/{image}:{broken}")
+        for image in set(SERVICES.values()):  # --force: the failed deploy's `practica prepare` container used it
+            podman("rmi", "--force", f"localhost/practica/{image}:{broken}")
     assert traffic.failures == []
     assert traffic.versions.get(broken, 0) > 0, "the web replicas ran the new version before the rollback"
