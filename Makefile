@@ -94,7 +94,8 @@ deploy-local: images
 deploy-down:
 	@bash deploy/down.sh
 
-# A rolling deploy of the web replicas to VERSION (an image tag), one at a time; rollback: the old VERSION.
+# A rolling deploy of every service to VERSION (an image tag), one container at a time; one not ready rolls it back;
+# rolling back by hand: the old VERSION.
 deploy-version:
 	@test -n "$(VERSION)" || { echo "usage: make deploy-version VERSION=<image tag>"; exit 2; }
 	@bash deploy/deploy.sh "$(VERSION)"

@@ -9,6 +9,7 @@ export PRACTICA_PROMETHEUS_PORT=${PRACTICA_PROMETHEUS_PORT:-9090}
 export PRACTICA_PUBLIC_URL=${PRACTICA_PUBLIC_URL:-http://127.0.0.1:$PRACTICA_HTTP_PORT}
 export PRACTICA_GATEWAY_PUBLIC_URL=${PRACTICA_GATEWAY_PUBLIC_URL:-http://127.0.0.1:$PRACTICA_GATEWAY_PORT}
 export PRACTICA_SMTP_URL=${PRACTICA_SMTP_URL:-}
+export PRACTICA_OPS_WEBHOOK_URL=${PRACTICA_OPS_WEBHOOK_URL:-}
 export CONTAINERS_CONF=$root/deploy/containers.conf
 for tool in podman podman-compose curl; do
   command -v "$tool" >/dev/null || { echo "deploy: '$tool' is missing (Debian: apt-get install podman podman-compose netavark aardvark-dns curl)" >&2; exit 1; }

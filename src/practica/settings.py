@@ -67,7 +67,14 @@ class PracticaSettings(BaseSettings):
     practica_ops_webhook_url: SecretStr = Field(
         SecretStr(""),
         description="Incoming webhook (Slack-compatible JSON: Slack, Mattermost, Rocket.Chat…) told of operations "
-        "events: failed jobs, each minute. Unset: nothing is posted.",
+        "events: failed jobs, each minute; Chronicles' dead letters piling up; deploys (`deploy/deploy.sh`). "
+        "Unset: nothing is posted.",
+    )
+    practica_ops_dead_letters_step: int = Field(
+        20,
+        ge=1,
+        description="The operations webhook hears of Chronicles' pending dead letters (checked every five minutes) "
+        "once they grew by this many since its last report: one message, not one per letter.",
     )
     chronicles_url: str = Field(
         "http://127.0.0.1:8001", description="Where Practica's events are delivered (Chronicles HTTP intake)."

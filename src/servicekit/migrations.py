@@ -15,12 +15,16 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+import structlog
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
+from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
+from alembic.util import CommandError
 from sqlalchemy import MetaData, create_engine, pool, text
 
+log = structlog.get_logger(__name__)
 IncludeName = Callable[[str | None, str, Any], bool]
 
 
@@ -65,8 +69,30 @@ class ProductMigrations:
         return alembic_config(self.script_location, database_url, self.version_table)
 
     def upgrade(self, database_url: str, revision: str = "head") -> None:
-        """Migrate to ``revision`` (tests of a migration's data changes stop at the one before it)."""
+        """Migrate to ``revision`` (tests of a migration's data changes stop at the one before it).
+
+        To ``head`` on a database a newer release already migrated (its revision is unknown to these
+        scripts), nothing is done: migrations only expand (:mod:`servicekit.expand_only`), so this older
+        release runs on the newer schema, as it does after a rollback. Alembic alone would refuse
+        ("Can't locate revision"), and with it every start of the old release.
+        """
+        if revision == "head" and (newer := self.newer_revisions(database_url)):
+            log.warning("migrations.schema_newer_than_release", version_table=self.version_table, revisions=newer)
+            return
         upgrade(self.config(database_url), revision)
+
+    def newer_revisions(self, database_url: str) -> list[str]:
+        """The database's revisions these scripts do not know: those of a newer release (empty when none)."""
+        scripts = ScriptDirectory.from_config(self.config(database_url))
+        engine = create_engine(database_url, poolclass=pool.NullPool)
+        try:
+            with engine.connect() as connection:
+                current = MigrationContext.configure(
+                    connection, opts={"version_table": self.version_table}
+                ).get_current_heads()
+        finally:
+            engine.dispose()
+        return [head for head in current if not _known(scripts, head)]
 
     def check(self, database_url: str) -> None:
         """Raise if the product's models differ from what its migrations create."""
@@ -89,6 +115,13 @@ class KnownRevisions:
 
     def as_json(self) -> dict[str, object]:
         return {"version_table": self.version_table, "heads": list(self.heads), "known": list(self.known)}
+
+
+def _known(scripts: ScriptDirectory, revision: str) -> bool:
+    try:
+        return scripts.get_revision(revision) is not None
+    except CommandError:  # Alembic's wrapping of its ResolutionError
+        return False
 
 
 def run_env(

@@ -6,7 +6,9 @@ Over HTTP through the balancer only: /ping answered by both web replicas, the ve
 a learner signs up, confirms by the mailed link, opens a lesson's environment (a container of the eval
 host's engine), writes the solution through the gateway, and a check passes; the check's event travels
 worker → Kafka → ``chronicles consume`` → the learner's activity. Prometheus scrapes every service with the
-repository's alert rules. Everything, volumes included, is torn down at the end.
+repository's alert rules. A rolling deploy (``deploy/deploy.sh``) moves every service to a next version and
+back, and rolls a deploy whose gateway never answers back, without one failed request; the operations webhook
+(a real HTTP receiver) hears each. Everything, volumes included, is torn down at the end.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from aiosmtpd.controller import Controller
 from tests.conftest import free_port, require_tool
 from tests.deploy.images import ROOT, build_images, engine_env, missing_tools, podman
 from tests.practica.accounts.conftest import Inbox
+from tests.webhook_receiver import Receiver, webhook_receiver
 
 # The first test also builds the images (minutes when cold) and brings the topology up.
 pytestmark = [pytest.mark.slow, pytest.mark.sandbox, pytest.mark.timeout(1800)]
@@ -220,11 +223,12 @@ def test_prometheus_scrapes_every_service_with_the_alert_rules(topology: Topolog
 
 
 class Traffic(threading.Thread):
-    """Requests ``/api/system`` through the balancer without pause, counting failures and versions seen."""
+    """Requests ``path`` through the balancer without pause, counting failures and the versions seen."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, path: str = "/api/system") -> None:
         super().__init__(daemon=True)
         self.url = url
+        self.path = path
         self.stop = threading.Event()
         self.failures: list[str] = []
         self.versions: dict[str, int] = {}
@@ -233,14 +237,14 @@ class Traffic(threading.Thread):
         with httpx.Client(base_url=self.url, timeout=10) as client:
             while not self.stop.is_set():
                 try:
-                    answer = client.get("/api/system")
+                    answer = client.get(self.path)
                 except httpx.HTTPError as error:
                     self.failures.append(repr(error))
                     continue
                 if answer.status_code != 200:
                     self.failures.append(f"{answer.status_code} {answer.text[:200]}")
                     continue
-                version = answer.json()["version"]
+                version = str(answer.json().get("version"))
                 self.versions[version] = self.versions.get(version, 0) + 1
 
 
@@ -249,27 +253,108 @@ def versions_answering(url: str, count: int = 10) -> set[str]:
         return {client.get("/api/system").json()["version"] for _ in range(count)}
 
 
-def test_a_rolling_deploy_to_the_next_version_and_back_fails_no_request(topology: Topology, tmp_path: Path) -> None:
-    """N → N+1 → N, one web replica at a time, under steady traffic: not one request fails."""
+# What deploy/deploy.sh replaces, and the image each runs.
+SERVICES = {
+    "web1": "web", "web2": "web", "worker": "worker", "gateway-standby": "gateway", "gateway": "gateway",
+    "chronicles": "chronicles", "chronicles-consumer": "chronicles", "chronicles-worker": "chronicles",
+}  # fmt: skip
+
+
+def image_tags(env: dict[str, str]) -> dict[str, str]:
+    """The tag of the image each replaced service's container runs now."""
+    tags = {}
+    for service in SERVICES:
+        inspected = podman("inspect", "--format", "{{.ImageName}}", f"{env['PRACTICA_DEPLOY_PROJECT']}_{service}_1")
+        tags[service] = inspected.stdout.strip().rpartition(":")[2] if inspected.returncode == 0 else "(none)"
+    return tags
+
+
+def every_service_on(version: str) -> dict[str, str]:
+    return dict.fromkeys(SERVICES, version)
+
+
+def tag_images(version: str, tag: str, context: Path, *, broken: str | None = None) -> None:
+    """Images ``tag`` of every replaced service, made of ``version``'s: PRACTICA_VERSION says ``tag``; the image
+    named ``broken`` never answers (its process sleeps)."""
+    for image in sorted(set(SERVICES.values())):
+        lines = [f"FROM localhost/practica/{image}:{version}", f"ENV PRACTICA_VERSION={tag}"]
+        if image == broken:
+            lines.append('CMD ["sleep", "infinity"]')
+        (context / "Containerfile").write_text("\n".join(lines) + "\n")
+        made = podman("build", "--quiet", "--tag", f"localhost/practica/{image}:{tag}", str(context))
+        assert made.returncode == 0, made.stderr
+
+
+def titles(receiver: Receiver) -> list[str]:
+    return [str(body["text"]).splitlines()[0] for body in receiver.bodies]
+
+
+def test_a_rolling_deploy_of_every_service_to_the_next_version_and_back_fails_no_request(
+    topology: Topology, tmp_path: Path
+) -> None:
+    """N → N+1 → N, one container at a time, under steady traffic to web and the gateway: not one request
+    fails, and each service runs the version deployed; the operations webhook hears each deploy."""
     following = f"{topology.version}-next"
-    (tmp_path / "Containerfile").write_text(
-        f"FROM localhost/practica/web:{topology.version}\nENV PRACTICA_VERSION={following}\n"
-    )
-    made = podman("build", "--quiet", "--tag", f"localhost/practica/web:{following}", str(tmp_path))
-    assert made.returncode == 0, made.stderr
+    tag_images(topology.version, following, tmp_path)
+    web, gateway = Traffic(topology.url), Traffic(topology.gateway_url, "/ping")
+    web.start()
+    gateway.start()
+    try:
+        with webhook_receiver() as receiver:
+            env = {**topology.env, "PRACTICA_OPS_WEBHOOK_URL": receiver.url}
+            forward = deploy("deploy.sh", env, following)
+            assert forward.returncode == 0, forward.stdout + forward.stderr
+            assert image_tags(env) == every_service_on(following)
+            assert versions_answering(topology.url) == {following}
+            back = deploy("deploy.sh", env, topology.version)
+            assert back.returncode == 0, back.stdout + back.stderr
+            assert image_tags(env) == every_service_on(topology.version)
+            assert versions_answering(topology.url) == {topology.version}
+        assert titles(receiver) == [
+            f"*Deploy of {following} started*", f"*Deploy of {following} finished*",
+            f"*Deploy of {topology.version} started*", f"*Deploy of {topology.version} finished*",
+        ]  # fmt: skip
+    finally:
+        web.stop.set()
+        gateway.stop.set()
+        web.join()
+        gateway.join()
+        for image in set(SERVICES.values()):
+            podman("rmi", f"localhost/practica/{image}:{following}")
+    assert web.failures == []
+    assert gateway.failures == []
+    assert web.versions.get(following, 0) > 0
+    assert web.versions.get(topology.version, 0) > 0
+
+
+def test_a_deploy_whose_gateway_never_answers_is_rolled_back_without_a_failed_request(
+    topology: Topology, tmp_path: Path
+) -> None:
+    """The web replicas and the worker move first; the gateway's standby then never answers /ping: each of
+    them gets its previous image back, the script exits non-zero naming the service, and the webhook hears it."""
+    broken = f"{topology.version}-broken"
+    tag_images(topology.version, broken, tmp_path, broken="gateway")
     traffic = Traffic(topology.url)
     traffic.start()
     try:
-        forward = deploy("deploy.sh", topology.env, following)
-        assert forward.returncode == 0, forward.stdout + forward.stderr
-        assert versions_answering(topology.url) == {following}
-        back = deploy("deploy.sh", topology.env, topology.version)
-        assert back.returncode == 0, back.stdout + back.stderr
-        assert versions_answering(topology.url) == {topology.version}
+        with webhook_receiver() as receiver:
+            env = {**topology.env, "PRACTICA_OPS_WEBHOOK_URL": receiver.url, "PRACTICA_DEPLOY_READY_TIMEOUT": "20"}
+            failed = deploy("deploy.sh", env, broken)
+            assert failed.returncode == 1, failed.stdout + failed.stderr
+            assert "FAILED: gateway-standby was not ready" in failed.stderr
+            assert "rolled back" in failed.stderr
+            assert image_tags(env) == every_service_on(topology.version)
+            assert versions_answering(topology.url) == {topology.version}
+        assert titles(receiver) == [
+            f"*Deploy of {broken} started*",
+            f"*Deploy of {broken} failed*",
+            f"*Deploy of {broken} rolled back*",
+        ]
+        assert "gateway-standby was not ready" in receiver.bodies[1]["text"]
     finally:
         traffic.stop.set()
         traffic.join()
-        podman("rmi", f"localhost/practica/web:{following}")
+        for image in set(SERVICES.values()):  # --force: the failed deploy's `practica prepare` container used it
+            podman("rmi", "--force", f"localhost/practica/{image}:{broken}")
     assert traffic.failures == []
-    assert traffic.versions.get(following, 0) > 0
-    assert traffic.versions.get(topology.version, 0) > 0
+    assert traffic.versions.get(broken, 0) > 0, "the web replicas ran the new version before the rollback"

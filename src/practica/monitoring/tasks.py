@@ -1,4 +1,5 @@
-"""Each minute, the jobs that failed in the minute before go to the operations webhook."""
+"""Operations events for the webhook: each minute, the jobs that failed in the minute before; every five
+minutes, Chronicles' dead letters when they pile up (:mod:`practica.monitoring.dead_letters`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from practica.jobs.queue import jobs
 from practica.jobs.resources import worker_resources
+from practica.monitoring.dead_letters import REPORT_TASK, DeadLetterFigures, check_dead_letters
 from practica.monitoring.notify import OpsMessage, post_ops_message
 from practica.monitoring.queries import FailedJob, failed_jobs
 
@@ -40,3 +42,21 @@ async def report_failed_jobs_periodic(context: JobContext, timestamp: int) -> No
     url = resources.settings.practica_ops_webhook_url.get_secret_value()
     if url:
         await report_failed_jobs(resources.engine, url, timestamp - WINDOW_S, timestamp)
+
+
+@jobs.periodic(cron="*/5 * * * *", periodic_id="ops-dead-letters")
+@jobs.task(name="practica.monitoring.check_dead_letters", pass_context=True)
+async def check_dead_letters_periodic(context: JobContext, timestamp: int) -> None:
+    """Every five minutes: Chronicles' dead letters against the last figure noted (one check per tick)."""
+    resources = worker_resources(context)
+    settings = resources.settings
+    if settings.practica_ops_webhook_url.get_secret_value():
+        await check_dead_letters(resources.engine, settings.chronicles_url, settings.practica_ops_dead_letters_step)
+
+
+@jobs.task(name=REPORT_TASK, pass_context=True)
+async def report_dead_letters(context: JobContext, pending: int, previous: int, tell: bool) -> None:
+    """Post the growth a check found (``tell``); a job that only notes a lower figure posts nothing."""
+    url = worker_resources(context).settings.practica_ops_webhook_url.get_secret_value()
+    if tell and url:
+        await post_ops_message(url, DeadLetterFigures(pending, previous).message())
