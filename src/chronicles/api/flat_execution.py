@@ -20,10 +20,12 @@ the same either way (a test compares them).
 from __future__ import annotations
 
 import contextlib
+import operator
 from collections.abc import Callable
 from typing import Any
 
 from graphql import (
+    GraphQLField,
     GraphQLLeafType,
     GraphQLList,
     GraphQLNonNull,
@@ -36,6 +38,7 @@ from graphql import (
 from graphql.execution.collect_fields import FieldDetails
 from graphql.pyutils import Path
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
+from strawberry.types.field import StrawberryField
 
 Complete = Callable[[Any], Any]
 FieldDetailsList = list[FieldDetails]
@@ -101,7 +104,7 @@ class FlatExecutionContext(StrawberryGraphQLCoreExecutionContext):
             complete = self._compile_value(field.type, sub_fields)
             if complete is None:
                 return None
-            readers.append((response_key, field.resolve, complete))
+            readers.append((response_key, _reader(field), complete))
         return _object_completion(readers, self)
 
     def _compile_value(self, return_type: GraphQLOutputType, sub_fields: FieldDetailsList) -> Complete | None:
@@ -127,11 +130,21 @@ def _object_completion(
             raise NotFlatError
         completed: dict[str, Any] = {}
         for response_key, read, value in readers:
-            completed[response_key] = value if read is None else value(read(source, None))
+            completed[response_key] = value if read is None else value(read(source))
         context.flat_objects += 1
         return completed
 
     return complete
+
+
+def _reader(field: GraphQLField) -> Callable[[Any], Any]:
+    """How to read a plain field: the attribute itself when Strawberry would read it with getattr."""
+    definition = (field.extensions or {}).get("strawberry-definition")
+    if isinstance(definition, StrawberryField) and definition.default_resolver is getattr:
+        return operator.attrgetter(definition.python_name)
+    resolve = field.resolve
+    assert resolve is not None
+    return lambda source: resolve(source, None)
 
 
 def _non_null(inner: Complete) -> Complete:

@@ -23,12 +23,12 @@ from chronicles.api.errors import ChroniclesErrors, Schema, unexpected
 from chronicles.api.flat_execution import FlatExecutionContext
 from chronicles.api.public.context import Info, public_context
 from chronicles.api.public.limits import DEFAULT_FIRST, limits
-from chronicles.api.public.types import Entry, EntryConnection, EntryFilter
+from chronicles.api.public.types import Entry, EntryConnection, EntryFilter, LazyTotal
 from chronicles.contract.filters import EntryFilter as FilterContract
 from chronicles.contract.filters import first_error
 from chronicles.errors import InputError
 from chronicles.settings import ChroniclesSettings
-from chronicles.store.search import CursorError, Position, SearchRequest, entry_by_code, search
+from chronicles.store.search import CursorError, Position, SearchRequest, count, entry_by_code, search
 from chronicles.store.search_plan import filter_kind
 
 PATH = "/graphql"
@@ -47,9 +47,12 @@ async def entries(
     request = _search_request(info, filter, first, after)
     context, kind = info.context, filter_kind(request.filter)
     started = time.perf_counter()
-    page = await context.read(lambda conn: search(conn, request, context.services.search_stats))
-    context.services.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
-    return EntryConnection.from_rows(page.rows, page.has_next)
+    services = context.services
+    page = await context.read(lambda conn: search(conn, request, services.search_stats))
+    services.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
+    bound = services.settings.chronicles_exact_count_limit
+    total = LazyTotal(lambda: context.read(lambda conn: count(conn, request, services.search_stats, bound)))
+    return EntryConnection.from_rows(page.rows, page.has_next, total)
 
 
 async def entry(info: Info, sequence_code: uuid.UUID) -> Entry | None:
