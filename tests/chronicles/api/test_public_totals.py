@@ -65,6 +65,17 @@ def test_total_is_exact_under_the_bound_on_every_page(
         assert (page["totalCount"], page["totalCountIsEstimate"]) == (expected, False)
 
 
+@pytest.mark.parametrize("entry_filter", FILTERS, ids=lambda f: ",".join(f) or "access only")
+def test_total_counts_only_what_the_viewer_may_see(
+    entry_filter: dict[str, Any], chronicles_client: TestClient, seeded: list[Row], token: Token
+) -> None:
+    narrow = ("org:2",)
+    expected = len(reference(seeded, EntryFilter.model_validate(entry_filter), narrow))
+    assert expected < len(reference(seeded, EntryFilter.model_validate(entry_filter), VIEWER))
+    page = _totals(chronicles_client, token(*narrow), entry_filter)
+    assert (page["totalCount"], page["totalCountIsEstimate"]) == (expected, False)
+
+
 def test_total_above_the_bound_is_the_planners_estimate_and_says_so(
     bounded_client: TestClient, seeded: list[Row], token: Token, db: psycopg.Connection[Any]
 ) -> None:
