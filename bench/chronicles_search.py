@@ -9,9 +9,9 @@ under ``.bench/chronicles-search``, starts ``chronicles serve`` on it and
 times each kind of search twice per iteration, with the same filter: through
 ``POST /graphql`` (HTTP, GraphQL) and at the engine (the service's own search
 function on the service's own kind of connection, no HTTP). Interleaving
-keeps both on the same cache state: measured one after the other, the first
-pays for a cold cache (at 30 M entries that made the GraphQL figures look
-17 ms slower than the engine's). Prints per kind p50/p99 both ways, the
+keeps both on the same cache state (measured one pass after the other, the
+first may pay for a colder cache, which at 30 M entries, more than the
+memory holds, would inflate the difference). Prints per kind p50/p99 both ways, the
 GraphQL layer's cost (the difference of the p50s), their ratios to the aims
 of issue 16 (p50 <= 5 ms, p99 <= 20 ms, GraphQL cost <= 1.5 ms), the
 baseline figures, the server's CPU time per GraphQL request (which the load
