@@ -43,6 +43,9 @@ class ChroniclesSettings(BaseSettings):
         "`PRACTICA_HOME/chronicles/signing.key`.",
     )
     chronicles_max_page_size: int = Field(100, ge=1, le=1000, description="Largest `first` a search may ask for.")
+    chronicles_exact_count_limit: int = Field(
+        10_000, ge=1, le=1_000_000, description="`totalCount` is exact up to this many entries, an estimate above."
+    )
     chronicles_kafka_bootstrap_servers: str = Field(
         "", description="Kafka brokers for `chronicles consume` (host:port,...). Unset: Kafka is off."
     )

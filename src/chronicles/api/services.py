@@ -1,6 +1,7 @@
 """What one Chronicles web process keeps between requests: one typed object, built by ``create_app``.
 
-The database pool, the metrics registry, the Ingestor (and the rule book it
+The database pools (SQLAlchemy's for writes and the internal API, psycopg's
+for public searches, :mod:`chronicles.api.search_pool`), the metrics registry, the Ingestor (and the rule book it
 caches), the keys that check tokens, the planner's statistics and the parsed
 templates all live here, in ``app.state.services``; no module keeps any of
 them in a global, so two apps in one process (as in the tests) share nothing.
@@ -18,6 +19,7 @@ from fastapi import Depends, Request
 from psycopg import AsyncConnection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from chronicles.api.search_pool import SearchPool
 from chronicles.api.tokens import signing_key
 from chronicles.ingest.producers import producer_key
 from chronicles.ingest.service import Ingestor
@@ -35,6 +37,7 @@ class Services:
     metrics: Metrics
     ingestor: Ingestor
     producer_key: str | None  # None: the intake is open to anyone (CHRONICLES_INTAKE_OPEN)
+    searches: SearchPool
     search_stats: Statistics = field(default_factory=Statistics)
     templates: ParsedTemplates = field(default_factory=ParsedTemplates)
     _viewer_key: str | None = None
@@ -49,8 +52,11 @@ class Services:
             application_name="chronicles",
             custom_plans=True,
         )
+        searches = SearchPool(
+            settings.resolved_database_url(), max_size=settings.chronicles_db_pool_size, application_name="chronicles"
+        )
         metrics = Metrics()
-        services = cls(settings, engine, metrics, Ingestor(metrics), intake_key)
+        services = cls(settings, engine, metrics, Ingestor(metrics), intake_key, searches)
         if settings.chronicles_signing_key.get_secret_value():
             services.viewer_key()
         return services
@@ -70,6 +76,7 @@ class Services:
             yield conn
 
     async def close(self) -> None:
+        await self.searches.close()
         await self.engine.dispose()
 
 
@@ -79,4 +86,9 @@ def request_services(request: Request) -> Services:
     return found
 
 
-ServicesDependency = Annotated[Services, Depends(request_services)]
+async def _services_dependency(request: Request) -> Services:
+    """The dependency form: a coroutine, which FastAPI calls in place (a plain function costs a thread hop)."""
+    return request_services(request)
+
+
+ServicesDependency = Annotated[Services, Depends(_services_dependency)]

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,7 @@ from psycopg.rows import class_row
 from chronicles.errors import SearchTimeoutError
 from chronicles.store.cursor import CursorError, Position
 from chronicles.store.search_plan import Driver, choose_driver
-from chronicles.store.search_sql import COLUMNS, SearchRequest, compile_search
+from chronicles.store.search_sql import COLUMNS, SearchRequest, compile_filter, compile_search
 from chronicles.store.search_stats import Statistics
 from chronicles.store.sql_params import Params
 
@@ -35,7 +35,9 @@ __all__ = [
     "Page",
     "Position",
     "SearchRequest",
+    "Total",
     "compile_search",
+    "count",
     "entry_by_code",
     "search",
 ]
@@ -45,6 +47,9 @@ __all__ = [
 SEARCH_SETTINGS = (
     "SET LOCAL statement_timeout = '5s'; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0"
 )
+# The page's own statement, driven by the same index, with a page of ``bound`` rows: it stops after bound + 1.
+EXACT_COUNT = sql.SQL("SELECT count(*) FROM ({search}) AS c")
+ESTIMATE = sql.SQL("EXPLAIN (FORMAT JSON) SELECT 1 FROM entries AS e WHERE {where}")
 ENTRY_BY_CODE = sql.SQL("SELECT {columns} FROM entries AS e WHERE e.sequence_code = {code} AND e.access_tags && {tags}")
 
 
@@ -85,6 +90,44 @@ async def search(conn: AsyncConnection, request: SearchRequest, stats: Statistic
     except errors.QueryCanceled:
         raise SearchTimeoutError("the search took too long; narrow the filter") from None
     return Page(rows[: request.first], len(rows) > request.first, driver)
+
+
+@dataclass(frozen=True)
+class Total:
+    """How many entries a search selects: exact, or the planner's estimate."""
+
+    value: int
+    exact: bool
+
+
+async def count(conn: AsyncConnection, request: SearchRequest, stats: Statistics, bound: int) -> Total:
+    """Exact when at most ``bound`` entries match (counted by reading at most bound + 1 of them), else an estimate.
+
+    The estimate is the planner's row estimate for the whole filter (``EXPLAIN``, a fraction of a millisecond),
+    never less than bound + 1 once the count has seen that many. A count that runs into the statement timeout
+    answers the estimate too. The cursor (``after``) is left out: the total is the whole result's.
+    """
+    whole = replace(request, first=bound, after=None)
+    at_least = 0
+    try:
+        await stats.refresh(conn)
+        driver = choose_driver(whole.filter, whole.access_tags, stats, whole.first)
+        statement, params = compile_search(whole, driver, stats)
+        found = await _scalar(conn, EXACT_COUNT.format(search=statement), params)
+        if found <= bound:
+            return Total(found, exact=True)
+        at_least = bound + 1
+    except errors.QueryCanceled:
+        pass
+    where, params = compile_filter(whole)
+    plan = await _scalar(conn, ESTIMATE.format(where=where), params)
+    return Total(max(at_least, round(plan[0]["Plan"]["Plan Rows"])), exact=False)
+
+
+async def _scalar(conn: AsyncConnection, statement: sql.Composed, params: dict[str, object]) -> Any:
+    row = await (await conn.execute(statement, params, prepare=False)).fetchone()
+    assert row is not None
+    return row[0]
 
 
 async def entry_by_code(conn: AsyncConnection, code: uuid.UUID, access_tags: Sequence[str]) -> EntryRow | None:

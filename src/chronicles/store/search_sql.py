@@ -24,7 +24,7 @@ form. Access is always enforced: by the driver (access tags) or by
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import LiteralString
 
 from psycopg import sql
@@ -94,6 +94,13 @@ def compile_search(
         values = _driving_values(request, driver, stats or Statistics())
         statement = _driven(driver, values, params, window, conditions, limit)
     return statement, params.values
+
+
+def compile_filter(request: SearchRequest) -> tuple[sql.Composed, dict[str, object]]:
+    """Everything the request selects (the cursor aside) as one condition on ``entries AS e``, and its values."""
+    params = Params()
+    window = _Window(replace(request, after=None), params)
+    return join([*window.on("e", "e.id"), *_entry_conditions(request, Driver.PAYLOAD, params)]), params.values
 
 
 def _driving_values(request: SearchRequest, driver: Driver, stats: Statistics) -> list[str] | list[tuple[str, str]]:

@@ -139,11 +139,20 @@ def test_too_many_aliases_are_refused(chronicles_client: TestClient, token: Toke
         "{ ...F a: entries(first: 100) { pageInfo { hasNextPage } }"
         ' entry(sequenceCode: "00000000-0000-0000-0000-000000000000")'
         " { app } } fragment F on Query { entries(first: 100) { pageInfo { hasNextPage } } }",
+        "{ a: entries(first: 1) { totalCount } b: entries(first: 1) { totalCountIsEstimate } }",
+        "{ a: entries(first: 1) { ...T } b: entries(first: 1) { ... on EntryConnection { totalCount } } }"
+        " fragment T on EntryConnection { totalCount }",
     ],
 )
 def test_costly_requests_are_refused_before_they_run(query: str, chronicles_client: TestClient, token: Token) -> None:
     problem = error(graphql(chronicles_client, token("org:1"), query, n=1))
     assert problem["extensions"] == {"code": "QUERY_TOO_COSTLY"}
+
+
+def test_one_count_is_within_the_cost(chronicles_client: TestClient, token: Token) -> None:
+    query = '{ entries(first: 100) { totalCount totalCountIsEstimate } entry(sequenceCode: "%s") { app } }'
+    answer = data(graphql(chronicles_client, token("org:1"), query % "00000000-0000-0000-0000-000000000000"))
+    assert answer == {"entries": {"totalCount": 0, "totalCountIsEstimate": False}, "entry": None}
 
 
 def test_two_full_pages_are_within_the_cost(chronicles_client: TestClient, token: Token) -> None:

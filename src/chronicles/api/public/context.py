@@ -9,9 +9,9 @@ the (app, subject type, action) kinds on a page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import Header
@@ -25,10 +25,11 @@ from chronicles.api.tokens import TokenError, Viewer, verify
 from chronicles.errors import UnauthenticatedError
 from chronicles.rules.placeholders import EntryView, Template
 from chronicles.rules.templates import Kind, template_texts
-from chronicles.store.search import SEARCH_SETTINGS, EntryRow
+from chronicles.store.search import EntryRow
 
 log = structlog.get_logger(__name__)
 
+T = TypeVar("T")
 UNAUTHORIZED = "a valid viewer token is required (Authorization: Bearer …)"
 
 
@@ -39,12 +40,9 @@ class PublicContext(BaseContext):
         self.viewer = viewer
         self.templates: DataLoader[Kind, Template | None] = DataLoader(load_fn=self._load_templates)
 
-    @asynccontextmanager
-    async def connection(self) -> AsyncIterator[AsyncConnection]:
-        """A connection from the service's pool (no server-side prepares, custom plans), in a transaction."""
-        async with self.services.connection() as conn:
-            await conn.execute(SEARCH_SETTINGS)
-            yield conn
+    async def read(self, work: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
+        """``work`` on a search connection (autocommit, custom plans, the search settings; one round trip)."""
+        return await self.services.searches.read(work)
 
     async def render(self, row: EntryRow) -> str | None:
         template = await self.templates.load((row.app, row.subject_type, row.action))
@@ -61,8 +59,7 @@ class PublicContext(BaseContext):
         return template.render(view)
 
     async def _load_templates(self, kinds: Sequence[Kind]) -> list[Template | None]:
-        async with self.connection() as conn:
-            texts = await template_texts(conn, kinds)
+        texts = await self.read(lambda conn: template_texts(conn, kinds))
         parsed = self.services.templates.parsed
         return [parsed(texts[kind]) if kind in texts else None for kind in kinds]
 

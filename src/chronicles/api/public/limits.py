@@ -2,8 +2,11 @@
 
 - depth (Strawberry's ``QueryDepthLimiter``) and aliases (``MaxAliasesLimiter``);
 - cost: each ``entries`` field costs ``SEARCH_COST + first`` (a variable
-  ``first`` counts as the largest page), each ``entry`` costs 1; a request may
-  spend ``2 * (SEARCH_COST + max page size)``: two full pages, or several small ones;
+  ``first`` counts as the largest page), plus the max page size when it asks
+  for ``totalCount``/``totalCountIsEstimate`` (a count reads up to the exact
+  count limit of entries), each ``entry`` costs 1; a request may spend
+  ``2 * (SEARCH_COST + max page size)``: two full pages, several small ones,
+  or one count;
 - introspection, which the depth limiter skips, is bounded by graphql-core's
   own ``MaxIntrospectionDepthRule`` (``types { fields { type { fields … } } }``
   is refused).
@@ -30,6 +33,7 @@ from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDe
 MAX_DEPTH = 6
 MAX_ALIASES = 10
 SEARCH_COST = 10
+TOTAL_FIELDS = frozenset({"totalCount", "totalCountIsEstimate"})
 DEFAULT_FIRST = 25
 
 
@@ -50,20 +54,27 @@ def limits(max_page_size: int) -> list[Callable[[], SchemaExtension]]:
 def _cost_rule(max_page_size: int, budget: int) -> type[ValidationRule]:
     class CostRule(ValidationRule):
         def enter_operation_definition(self, node: OperationDefinitionNode, *_: object) -> None:
-            cost = sum(_field_cost(field, max_page_size) for field in _fields(node.selection_set, self.context))
+            fields = _fields(node.selection_set, self.context)
+            cost = sum(_field_cost(field, max_page_size, self.context) for field in fields)
             if cost > budget:
                 message = f"this request costs {cost}; at most {budget} is allowed (each entries field costs "
-                message += f"{SEARCH_COST} + first): ask for fewer or smaller pages"
+                message += f"{SEARCH_COST} + first, and {max_page_size} more with totalCount): ask for fewer or smaller"
+                message += " pages"
                 self.report_error(GraphQLError(message, node, extensions={"code": "QUERY_TOO_COSTLY"}))
 
     return CostRule
 
 
-def _field_cost(field: FieldNode, max_page_size: int) -> int:
+def _field_cost(field: FieldNode, max_page_size: int, context: ValidationContext) -> int:
     if field.name.value == "entry":
         return 1
     if field.name.value != "entries":
         return 0
+    counted = any(sub.name.value in TOTAL_FIELDS for sub in _fields(field.selection_set, context))
+    return _page_cost(field, max_page_size) + (max_page_size if counted else 0)
+
+
+def _page_cost(field: FieldNode, max_page_size: int) -> int:
     first = next((argument.value for argument in field.arguments or () if argument.name.value == "first"), None)
     if first is None:
         return SEARCH_COST + DEFAULT_FIRST

@@ -20,14 +20,15 @@ from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, Vali
 
 from chronicles.api.documents import BoundedGraphQLRouter, document_limits
 from chronicles.api.errors import ChroniclesErrors, Schema, unexpected
+from chronicles.api.flat_execution import FlatExecutionContext
 from chronicles.api.public.context import Info, public_context
 from chronicles.api.public.limits import DEFAULT_FIRST, limits
-from chronicles.api.public.types import Entry, EntryConnection, EntryFilter
+from chronicles.api.public.types import Entry, EntryConnection, EntryFilter, LazyTotal
 from chronicles.contract.filters import EntryFilter as FilterContract
 from chronicles.contract.filters import first_error
 from chronicles.errors import InputError
 from chronicles.settings import ChroniclesSettings
-from chronicles.store.search import CursorError, Position, SearchRequest, entry_by_code, search
+from chronicles.store.search import CursorError, Position, SearchRequest, count, entry_by_code, search
 from chronicles.store.search_plan import filter_kind
 
 PATH = "/graphql"
@@ -46,15 +47,17 @@ async def entries(
     request = _search_request(info, filter, first, after)
     context, kind = info.context, filter_kind(request.filter)
     started = time.perf_counter()
-    async with context.connection() as conn:
-        page = await search(conn, request, context.services.search_stats)
-    context.services.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
-    return EntryConnection.from_rows(page.rows, page.has_next)
+    services = context.services
+    page = await context.read(lambda conn: search(conn, request, services.search_stats))
+    services.metrics.search_latency.labels(kind).observe(time.perf_counter() - started)
+    bound = services.settings.chronicles_exact_count_limit
+    total = LazyTotal(lambda: context.read(lambda conn: count(conn, request, services.search_stats, bound)))
+    return EntryConnection.from_rows(page.rows, page.has_next, total)
 
 
 async def entry(info: Info, sequence_code: uuid.UUID) -> Entry | None:
-    async with info.context.connection() as conn:
-        row = await entry_by_code(conn, sequence_code, info.context.viewer.access_tags)
+    access_tags = info.context.viewer.access_tags
+    row = await info.context.read(lambda conn: entry_by_code(conn, sequence_code, access_tags))
     return Entry.from_row(row) if row else None
 
 
@@ -92,7 +95,8 @@ def schema(max_page_size: int) -> strawberry.Schema:
     caches = [lambda: ParserCache(maxsize=CACHED_DOCUMENTS), lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)]
     size = document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS)
     masked: list[Callable[[], SchemaExtension]] = [ChroniclesErrors, lambda: MaskErrors(should_mask_error=unexpected)]
-    return Schema(query=Query, extensions=[size, *caches, *limits(max_page_size), *masked])
+    extensions = [size, *caches, *limits(max_page_size), *masked]
+    return Schema(query=Query, extensions=extensions, execution_context_class=FlatExecutionContext)
 
 
 def router(settings: ChroniclesSettings) -> BoundedGraphQLRouter:

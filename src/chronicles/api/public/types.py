@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from enum import Enum
 from typing import Any
@@ -11,7 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from chronicles.api.public.context import Info
-from chronicles.store.search import EntryRow
+from chronicles.store.search import EntryRow, Total
 
 
 @strawberry.enum(description="How several feed tags combine: an entry carries ANY of them, or ALL of them.")
@@ -139,14 +141,44 @@ class PageInfo:
     end_cursor: str | None
 
 
+class LazyTotal:
+    """The total of a search, counted once, and only when a field asks for it (a count costs a query)."""
+
+    def __init__(self, count: Callable[[], Awaitable[Total]]) -> None:
+        self._count = count
+        self._task: asyncio.Future[Total] | None = None
+
+    async def get(self) -> Total:
+        if self._task is None:
+            self._task = asyncio.ensure_future(self._count())
+        return await self._task
+
+
+async def _total_count(root: EntryConnection) -> int:
+    return (await root.total.get()).value
+
+
+async def _total_count_is_estimate(root: EntryConnection) -> bool:
+    return not (await root.total.get()).exact
+
+
 @strawberry.type(description="A page of entries, newest first.")
 class EntryConnection:
     edges: list[EntryEdge]
     page_info: PageInfo
+    total: strawberry.Private[LazyTotal]
+    total_count: int = strawberry.field(
+        resolver=_total_count,
+        description="Entries the filter selects (whatever the cursor): exact up to a bound "
+        "(CHRONICLES_EXACT_COUNT_LIMIT, 10,000 by default), above it the planner's estimate; "
+        "see totalCountIsEstimate. Costs a query: ask for it only when it is shown.",
+    )
+    total_count_is_estimate: bool = strawberry.field(
+        resolver=_total_count_is_estimate, description="Whether totalCount is an estimate (true) or exact (false)."
+    )
 
     @classmethod
-    def from_rows(cls, rows: list[EntryRow], has_next: bool) -> EntryConnection:
+    def from_rows(cls, rows: list[EntryRow], has_next: bool, total: LazyTotal) -> EntryConnection:
         edges = [EntryEdge(node=Entry.from_row(row), cursor=row.position.encode()) for row in rows]
-        return cls(
-            edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=edges[-1].cursor if edges else None)
-        )
+        end_cursor = edges[-1].cursor if edges else None
+        return cls(edges=edges, page_info=PageInfo(has_next_page=has_next, end_cursor=end_cursor), total=total)
