@@ -97,6 +97,10 @@ class EnvironmentChanges:
             if not waiting:
                 self._waiters.pop(env_id, None)
 
+    def waiting_for(self, env_id: str) -> int:
+        """How many requests wait for ``env_id`` now."""
+        return len(self._waiters.get(env_id, ()))
+
     async def _listen(self) -> None:
         """Start the listening connection unless it runs; return once it LISTENs."""
         if self._listening is None or self._listening.done():
