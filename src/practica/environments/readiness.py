@@ -54,12 +54,16 @@ async def read_when_changed(
     """
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
-    async with changes.watch(env_id) as changed:
-        state = await read()
-        while state.status == "starting" and (left := deadline - loop.time()) > 0:
-            if await changed(left):
-                state = await read()
-        return state
+    try:
+        async with changes.watch(env_id) as changed:
+            state = await read()
+            while state.status == "starting" and (left := deadline - loop.time()) > 0:
+                if await changed(left):
+                    state = await read()
+            return state
+    except (psycopg.OperationalError, OSError) as error:  # no listener: answer now, the page asks again
+        log.warning("environments.listen_failed", error=str(error))
+        return await read()
 
 
 class EnvironmentChanges:
