@@ -192,16 +192,17 @@ def steps(home: Path, opened: list[Opened]) -> dict[str, list[float]]:
 
 
 def browser_steps(opened: list[Opened]) -> dict[str, list[float]]:
-    """The page's own milestones: its first environment request sent, the one that said ready answered, the socket."""
-    found: dict[str, list[float]] = {"page: first environment request sent": [], "page: last environment answer": []}
+    """The page's own milestones: its first environment request sent, the answer that said it runs, the socket."""
+    first, ready = "page: first environment request sent", "page: environment answered running"
+    found: dict[str, list[float]] = {first: [], ready: []}
     found["terminal connected"] = [each.connected for each in opened if each.connected is not None]
     for each in opened:
-        calls = [
-            call for call in each.environment_calls if isinstance(call["end"], float) and call["end"] <= each.prompt
-        ]
-        if calls:
-            found["page: first environment request sent"].append(min(float(str(c["start"])) for c in calls))
-            found["page: last environment answer"].append(max(float(str(c["end"])) for c in calls))
+        connected = each.connected if each.connected is not None else each.prompt
+        ends = [(float(str(call["start"])), float(str(call["end"]))) for call in each.environment_calls]
+        before = [(start, end) for start, end in ends if end <= connected]
+        if before:
+            found[first].append(min(start for start, _ in before))
+            found[ready].append(max(end for _, end in before))
     return found
 
 
