@@ -10,7 +10,7 @@ sends for an insert, for the next waiting job of the lock, as the job
 holding it leaves ``doing``: the workers fetch it at once.
 
 Revision ID: 0016
-Revises: 0014 (on this branch; 0015 once the mail branch's migration is merged)
+Revises: 0015
 Create Date: 2026-12-06 05:30:00.000000
 """
 
@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | Sequence[str] | None = "0014"
+down_revision: str | Sequence[str] | None = "0015"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
