@@ -19,15 +19,18 @@ from typing import Annotated, Self
 from fastapi import Depends, Request
 
 from practica.accounts.core import CoreServices, Database
+from practica.environments.readiness import EnvironmentChanges
 from practica.lessons.queries import CatalogueCache
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
+from servicekit.jobs import libpq_conninfo
 from servicekit.settings import load_settings
 
 
 @dataclass(kw_only=True)
 class Services(CoreServices):
     sandbox_settings: SandboxSettings
+    environment_changes: EnvironmentChanges
     catalogue: CatalogueCache = field(default_factory=CatalogueCache)
 
     @classmethod
@@ -39,11 +42,17 @@ class Services(CoreServices):
         sandbox_settings: SandboxSettings | None = None,
     ) -> Self:
         """Everything a web process needs; ``sandbox_settings`` are read from the environment when not given."""
+        database = Database.open(settings, pool_size=pool_size)
         return cls(
             settings=settings,
-            database=Database.open(settings, pool_size=pool_size),
+            database=database,
             sandbox_settings=sandbox_settings or load_settings(SandboxSettings),
+            environment_changes=EnvironmentChanges(libpq_conninfo(database.engine.url.render_as_string(False))),
         )
+
+    async def close(self) -> None:
+        await self.environment_changes.close()
+        await super().close()
 
 
 def services_of(request: Request) -> Services:

@@ -3879,7 +3879,10 @@ export interface operations {
     };
     environment_status_api_courses__course_id__lessons__slug__environment_get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description While the environment is starting, answer only once its state changes or after this many seconds (a long poll); 0 answers at once. */
+                wait?: number;
+            };
             header?: never;
             path: {
                 course_id: string;

@@ -1,3 +1,4 @@
+import { useEffect } from "react";
 import { Link, useParams } from "react-router";
 import { ApiError, errorMessage } from "../api/client";
 import { useCourse } from "../api/queries/learning";
@@ -8,6 +9,10 @@ import styles from "./learning.module.css";
 export function CoursePage() {
   const { courseId = "" } = useParams();
   const { data: course, error } = useCourse(courseId);
+  // The lesson page's code (the IDE: CodeMirror, xterm.js) loads while the learner reads the course, not after the click.
+  useEffect(() => {
+    void import("./LessonPage");
+  }, []);
 
   if (!course) {
     if (!error) return <p className="muted page">Loading the course…</p>;

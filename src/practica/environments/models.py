@@ -87,3 +87,22 @@ class EnvironmentRun(Base):
         Index("ix_environment_runs_started_at", "started_at"),
         Index("ix_environment_runs_open", "environment_id", postgresql_where=text("stopped_at IS NULL")),
     )
+
+
+class PooledSandbox(Base):
+    """A sandbox made ahead of demand on an eval host, not yet anyone's (:mod:`practica.environments.pool`).
+
+    Opening a lesson takes one whose ``pool_key`` (its spec without labels)
+    matches, deleting the row in the same statement: the sandbox's id becomes
+    the learner's environment's id, and no other request can take it.
+    """
+
+    __tablename__ = "sandbox_pool"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    host: Mapped[str] = mapped_column(String(200))
+    pool_key: Mapped[str] = mapped_column(String(64))
+    spec: Mapped[dict[str, Any]] = mapped_column(JSONB)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+    __table_args__ = (Index("ix_sandbox_pool_host_key", "host", "pool_key", "created_at"),)

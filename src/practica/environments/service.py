@@ -12,6 +12,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.pool import claim, give_back, queue_refill
 from practica.environments.tasks import REMOVE_TASK, START_TASK, STOP_TASK, defer_lifecycle
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec
@@ -35,11 +36,27 @@ async def _current(session: AsyncSession, owner: str, lesson: str) -> LearnerEnv
 async def _insert(
     session: AsyncSession, owner: str, lesson: str, spec: EnvironmentSpec, settings: SandboxSettings
 ) -> str | None:
-    """A new ``starting`` row, or None when a concurrent request made one first."""
+    """A new ``starting`` row, or None when a concurrent request made one first.
+
+    Its id is a pooled sandbox's when the pool has one (already running: the
+    start job only marks it), else a new one (the start job makes it).
+    """
+    pooled = await claim(session, spec, settings)
+    made = await _insert_row(session, pooled or new_environment_id(), owner, lesson, spec, settings)
+    if made is None and pooled is not None:
+        await give_back(session, pooled, spec, settings)
+    if made is not None:
+        await queue_refill(session, settings)
+    return made
+
+
+async def _insert_row(
+    session: AsyncSession, env_id: str, owner: str, lesson: str, spec: EnvironmentSpec, settings: SandboxSettings
+) -> str | None:
     made: str | None = await session.scalar(
         insert(LearnerEnvironment)
         .values(
-            id=new_environment_id(),
+            id=env_id,
             owner_key=owner,
             lesson_key=lesson,
             runtime=settings.runtime,

@@ -22,6 +22,7 @@ from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.readiness import announce
 from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
 from practica.jobs.resources import SandboxWorker, Sessions, worker_resources
 from practica.sandbox.runtime import EnvironmentNotFoundError, Runtime, SandboxError
@@ -56,12 +57,14 @@ async def _claim(sessions: Sessions, env_id: str, wanted: EnvironmentState) -> E
 
 
 async def _finish(sessions: Sessions, env_id: str, expected: EnvironmentState, **values: Any) -> None:
+    """Record the step's outcome, and tell the pages waiting for this environment (at commit)."""
     async with sessions() as session, session.begin():
         await session.execute(
             update(LearnerEnvironment)
             .where(LearnerEnvironment.id == env_id, LearnerEnvironment.status == expected)
             .values(**values)
         )
+        await announce(session, env_id)
 
 
 async def ensure_running(runtime: Runtime, env_id: str, spec: EnvironmentSpec) -> None:

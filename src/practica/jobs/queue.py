@@ -30,6 +30,7 @@ TASK_MODULES: list[str] = [
     "practica.events.relay",
     "practica.learning.workspaces",
     "practica.environments.tasks",
+    "practica.environments.pool",
     "practica.monitoring.tasks",
 ]
 # The queues Practica's tasks use; a worker listens to these (not to Chronicles' queue

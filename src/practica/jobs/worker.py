@@ -13,6 +13,7 @@ from practica.settings import PracticaSettings
 from servicekit.database import make_engine
 
 log = structlog.get_logger(__name__)
+FETCH_POLL_S = 5.0
 
 
 async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[str] | None) -> None:
@@ -25,6 +26,11 @@ async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[
         "concurrency": concurrency,
         "install_signal_handlers": True,
         "queues": queues or QUEUES,
+        # Jobs wake the worker through LISTEN/NOTIFY: on insert (procrastinate) and when a job frees its lock
+        # for the next (migration 0016). The poll only finds scheduled jobs come due and notifications lost
+        # to a dropped connection.
+        "listen_notify": True,
+        "fetch_job_polling_interval": FETCH_POLL_S,
         "additional_context": worker_resources_for(settings, engine).context(),
     }
     try:

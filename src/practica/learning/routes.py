@@ -9,11 +9,15 @@ services (:data:`~practica.services.ServicesDependency`) and is handed to
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter
 
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
+from practica.environments.models import EnvironmentState
+from practica.environments.readiness import MAX_WAIT_S, read_when_changed
 from practica.ids import CourseIdParam, LessonSlugParam
 from practica.learning.activity import read_feed
 from practica.learning.names import named
@@ -21,6 +25,7 @@ from practica.learning.permissions import OwnCheck, ReadableFeed
 from practica.learning.queries import environment_of, lesson_page, visible_course, visible_courses
 from practica.learning.schemas import ActivityPage, CheckView, CourseView, EnvironmentView, LessonView, environment_view
 from practica.learning.service import queue_check, reset_environment, start_environment, upgraded_course
+from practica.learning.workspaces import WorkspaceState
 from practica.services import ServicesDependency
 
 router = APIRouter(prefix="/api", tags=["learning"])  # CSRF: the app's middleware checks every POST
@@ -82,6 +87,17 @@ async def open_environment(
     return environment_view(state, user, sandbox)
 
 
+WaitSeconds = Annotated[
+    float,
+    Query(
+        ge=0,
+        le=MAX_WAIT_S,
+        description="While the environment is starting, answer only once its state changes or after this many "
+        "seconds (a long poll); 0 answers at once.",
+    ),
+]
+
+
 @router.get("/courses/{course_id}/lessons/{slug}/environment")
 async def environment_status(
     request: Request,
@@ -89,9 +105,15 @@ async def environment_status(
     slug: LessonSlugParam,
     user: CurrentUser,
     services: ServicesDependency,
+    wait: WaitSeconds = 0,
 ) -> EnvironmentView:
-    async with transaction(request) as session:
-        state = await environment_of(services.catalogue, services.memberships, session, user, course_id, slug)
+    async def read() -> WorkspaceState:
+        async with transaction(request) as session:
+            return await environment_of(services.catalogue, services.memberships, session, user, course_id, slug)
+
+    state = await read()
+    if wait > 0 and state.status == EnvironmentState.STARTING:
+        state = await read_when_changed(services.environment_changes, state.environment_id, read, wait)
     return environment_view(state, user, services.sandbox_settings)
 
 

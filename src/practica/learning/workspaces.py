@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.service import decode_files
 from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.environments.readiness import announce
 from practica.environments.service import request_environment
 from practica.environments.tasks import lock_of
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
@@ -177,3 +178,4 @@ async def _prepared(sessions: Sessions, workspace: LessonWorkspace) -> None:
             )
             .values(prepared_at=func.now())
         )
+        await announce(session, workspace.environment_id)

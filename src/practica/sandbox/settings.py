@@ -84,6 +84,12 @@ class SandboxSettings(BaseSettings):
     watch_per_environment: int = Field(4, ge=1, description="File watches open at once per environment.")
     watch_total: int = Field(64, ge=1, description="File watches open at once in one gateway process.")
     terminal_replay: int = Field(64 * 1024, ge=1024, description="Recent terminal output replayed on reconnect, bytes.")
+    pool_max: int = Field(
+        4, ge=0, le=100, description="Most sandboxes kept started ahead of demand per environment spec (0: no pools)."
+    )
+    pool_window: Duration = Field(
+        timedelta(minutes=10), gt=timedelta(0), description="A pool's size is the environments made in this window."
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -67,7 +67,8 @@ async def platform(
 ) -> AsyncIterator[Platform]:
     engine = create_async_engine(practica_db_url)
     settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path)
-    resources = worker_resources_for(settings, engine, SandboxWorker(bwrap_settings, bwrap))
+    unpooled = bwrap_settings.model_copy(update={"pool_max": 0})  # the pool's own tests turn it on
+    resources = worker_resources_for(settings, engine, SandboxWorker(unpooled, bwrap))
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     yield Platform(practica_db_url, engine, sessions, resources, bwrap)
     await engine.dispose()

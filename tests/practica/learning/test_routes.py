@@ -241,3 +241,27 @@ async def test_a_course_published_elsewhere_is_listed_within_a_second(site: Site
     clock[0] += NEWEST_FOR_S
     assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["advanced", "basics"]
     await client.aclose()
+
+
+async def test_a_long_poll_answers_once_the_environment_runs(site: Site) -> None:
+    client = await site.learner("patient@example.org")
+    opened = await client.post("/api/courses/basics/lessons/add/environment")
+    assert opened.json()["status"] == "starting"
+    waiting = asyncio.create_task(client.get("/api/courses/basics/lessons/add/environment", params={"wait": 25}))
+    changes = site.app.state.services.environment_changes
+    for _ in range(600):  # until the request listens (it reads the state after that)
+        if changes.waiting_for(opened.json()["id"]) or waiting.done():
+            break
+        await asyncio.sleep(0.1)
+    await site.run_jobs()  # the start, then the starter files: each tells the waiting request
+    answered = await waiting
+    assert (answered.status_code, answered.json()["status"]) == (200, "running")
+
+
+async def test_a_wait_out_of_range_is_refused_naming_it(site: Site) -> None:
+    client = await site.learner("impatient@example.org")
+    await client.post("/api/courses/basics/lessons/add/environment")
+    for wait in ("26", "-1", "soon"):
+        refused = await client.get("/api/courses/basics/lessons/add/environment", params={"wait": wait})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["query", "wait"]

@@ -41,11 +41,19 @@ export function startEnvironment(target: EnvironmentTarget): Promise<Environment
       );
 }
 
-export function readEnvironment(target: EnvironmentTarget, signal?: AbortSignal): Promise<Environment> {
+/**
+ * Read the environment. With `waitS`, a lesson's environment that is starting
+ * is answered once its state changes (or after that many seconds): a long
+ * poll, so the page learns at once that it runs.
+ */
+export function readEnvironment(target: EnvironmentTarget, signal?: AbortSignal, waitS = 0): Promise<Environment> {
   return target.kind === "lesson"
     ? unwrap(
         api.GET("/api/courses/{course_id}/lessons/{slug}/environment", {
-          params: { path: { course_id: target.course, slug: target.slug } },
+          params: {
+            path: { course_id: target.course, slug: target.slug },
+            ...(waitS > 0 ? { query: { wait: waitS } } : {}),
+          },
           ...(signal ? { signal } : {}),
         }),
       )
@@ -83,7 +91,15 @@ export interface EnvironmentSession {
   error: string | null;
   /** How often a stopped environment was started again while starting. */
   restarts: number;
+  /**
+   * While starting, the pause before the next read: none after the start or a long poll, the rest of
+   * `pollIntervalMs` after a quicker answer (a server that does not hold the read).
+   */
+  pauseMs: number;
 }
+
+/** A starting environment's read waits this long for a change at most (the server's limit is 25 s). */
+const LONG_POLL_S = 20;
 
 /** A stopped environment is started again this many times at most before the page gives up. */
 const MAX_RESTARTS = 3;
@@ -105,7 +121,7 @@ async function settle(target: EnvironmentTarget, first: Environment, restarts: n
     if (count > MAX_RESTARTS) throw new Error("The environment keeps stopping.");
     env = await startEnvironment(target);
   }
-  const session = { environment: env, token: env.token, restarts: count };
+  const session = { environment: env, token: env.token, restarts: count, pauseMs: 0 };
   if (env.status === "running") return { ...session, phase: "ready", error: null };
   if (env.status === "failed") {
     return { ...session, phase: "failed", error: env.error || "The environment could not be started." };
@@ -122,10 +138,16 @@ async function advance(
   target: EnvironmentTarget,
   previous: EnvironmentSession | undefined,
   signal: AbortSignal,
+  pollIntervalMs: number,
 ): Promise<EnvironmentSession> {
   if (!previous) return settle(target, await startEnvironment(target), 0);
+  if (previous.phase !== "ready") {
+    const asked = Date.now();
+    const env = await readEnvironment(target, signal, LONG_POLL_S);
+    const pauseMs = Math.max(0, pollIntervalMs - (Date.now() - asked));
+    return { ...(await settle(target, env, previous.restarts)), pauseMs };
+  }
   const env = await readEnvironment(target, signal);
-  if (previous.phase !== "ready") return settle(target, env, previous.restarts);
   const next = adoptEnvironment(previous, env);
   if (env.status === "failed") return { ...next, phase: "failed", error: env.error || "The environment failed." };
   if (env.status !== "running" && env.status !== "starting") return { ...next, phase: "stopped" };
@@ -140,9 +162,11 @@ export interface EnvironmentTiming {
 }
 
 /**
- * The environment's session, from its start: read every `pollIntervalMs`
- * while it starts and every `tokenRefreshMs` while it runs (each timed from
- * the end of the last read), not at all once it failed or stopped. `attempt`
+ * The environment's session, from its start: while it starts, read at once
+ * after the start, then with a long poll (a lesson's: the server answers when
+ * the state changes) asked again at once, or every `pollIntervalMs` where the
+ * server answers at once (a preview's); every `tokenRefreshMs` while it runs
+ * (timed from the end of the last read), not at all once it failed or stopped. `attempt`
  * starts it anew (Retry). Nothing is kept once no page shows it: every visit
  * starts (or finds) the environment with a POST.
  */
@@ -150,13 +174,16 @@ export function environmentSessionQuery(target: EnvironmentTarget, attempt: numb
   const queryKey = [...environmentKey(target), "session", attempt];
   return queryOptions({
     queryKey,
-    queryFn: ({ client, signal }) => advance(target, client.getQueryData<EnvironmentSession>(queryKey), signal),
+    queryFn: ({ client, signal }) =>
+      advance(target, client.getQueryData<EnvironmentSession>(queryKey), signal, timing.pollIntervalMs),
     gcTime: 0,
     refetchIntervalInBackground: true,
     refetchInterval: (query) => {
       const session = query.state.data;
       if (!session) return false;
-      if (session.phase === "starting") return query.state.status === "error" ? false : timing.pollIntervalMs;
+      if (session.phase === "starting") {
+        return query.state.status === "error" ? false : Math.max(1, session.pauseMs);
+      }
       return session.phase === "ready" ? timing.tokenRefreshMs : false;
     },
   });
