@@ -9,8 +9,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from practica.accounts import service
+from practica.accounts import mail_webhook, service
 from practica.accounts.csrf import CSRF_COOKIE, set_csrf_cookie
+from practica.accounts.delivery import apply_event
 from practica.accounts.dependencies import Core, CurrentUser, settings_of, transaction
 from practica.accounts.queries import me_of
 from practica.accounts.ratelimit import (
@@ -50,6 +51,7 @@ RESET_SENT = "If this email has an account, we sent it a link to choose a new pa
 
 Settings = Annotated[PracticaSettings, Depends(settings_of)]
 router = APIRouter(prefix="/api", tags=["accounts"])
+mail_router = APIRouter(prefix="/api/mail", tags=["mail"])  # reports from mail providers, by a shared secret
 
 
 async def limit(request: Request, email: str, per_email: Limit, per_ip: Limit) -> None:
@@ -140,3 +142,17 @@ async def setup(token: str, user: CurrentUser, request: Request, services: Core)
     async with transaction(request) as session:
         admin = await redeem_setup_token(session, services.recent_sessions, token, user.id)
         return await me_of(session, admin)
+
+
+@mail_router.post("/events", responses=problems(401, 404, 413, 415, 422))
+async def mail_events_webhook(request: Request) -> mail_webhook.EventsReceived:
+    """Bounces and complaints: a DSN (``message/rfc822``), Postmark's, Mailgun's or SendGrid's JSON, or an SES
+    notification through SNS."""
+    mail_webhook.authenticate(request)
+    sns = "x-amz-sns-message-type" in request.headers
+    events = mail_webhook.read_report(
+        request.headers.get("content-type", ""), await mail_webhook.capped_body(request), sns=sns
+    )
+    async with transaction(request) as session:
+        applied = [await apply_event(session, event) for event in events]
+    return mail_webhook.EventsReceived(received=len(events), applied=sum(applied))

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from practica import __version__
-from practica.accounts import dev_mail, mail_routes
+from practica.accounts import dev_mail
 from practica.accounts import routes as accounts_routes
 from practica.accounts.csrf import CSRFMiddleware
 from practica.admin import routes as admin_routes
@@ -74,7 +74,7 @@ def create_app(
     app.include_router(authoring_routes.router)
     app.include_router(admin_routes.router)
     app.include_router(dev_mail.router)
-    app.include_router(mail_routes.router)
+    app.include_router(accounts_routes.mail_router)
     spa.mount(app, static_dir)
     return app
 

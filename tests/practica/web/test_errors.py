@@ -17,6 +17,8 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from practica.accounts.errors import AccountError
+from practica.accounts.mail_events import MalformedReportError
+from practica.accounts.mail_webhook import WebhookAuthError, WebhookOffError
 from practica.accounts.ratelimit import RateLimitedError
 from practica.admin.errors import AdminError, JobStateError
 from practica.authoring.errors import CourseFormatError, DraftError, ImportRefusedError, SourceRefusedError
@@ -84,6 +86,22 @@ CASES = [
     ),
     Case(CourseOwnershipError(403, "course.yaml: id: taken"), 403, {"detail": "course.yaml: id: taken"}),
     Case(ImportSourceError("git clone failed"), 422, {"detail": "git clone failed"}),
+    Case(
+        MalformedReportError("Message.bounce.bounceType", "missing"),
+        422,
+        {"detail": "Message.bounce.bounceType: missing", "field": "Message.bounce.bounceType"},
+    ),
+    Case(
+        WebhookAuthError(),
+        401,
+        {"detail": "the webhook secret is missing or wrong"},
+        {"WWW-Authenticate": 'Basic realm="mail-events"'},
+    ),
+    Case(
+        WebhookOffError(),
+        404,
+        {"detail": "the mail events webhook is off: set PRACTICA_MAIL_WEBHOOK_SECRET"},
+    ),
 ]
 
 

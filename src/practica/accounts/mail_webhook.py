@@ -1,4 +1,4 @@
-"""``POST /api/mail/events``: bounce and complaint reports from a mail provider or a DSN forwarder.
+"""What ``POST /api/mail/events`` takes: bounce and complaint reports from a mail provider or a DSN forwarder.
 
 Authenticated by ``PRACTICA_MAIL_WEBHOOK_SECRET`` alone (no cookie, so no
 CSRF check: :data:`practica.accounts.csrf.SECRET_AUTHENTICATED`), as a bearer
@@ -14,19 +14,16 @@ import base64
 import binascii
 import hmac
 
-from fastapi import APIRouter, Request
+from fastapi import Request
 from pydantic import BaseModel
 
 from practica.accounts import mail_events
-from practica.accounts.delivery import MailEvent, apply_event
-from practica.accounts.dependencies import settings_of, transaction
-from practica.accounts.responses import problems
+from practica.accounts.delivery import MailEvent
+from practica.accounts.dependencies import settings_of
 from practica.errors import PracticaError
 
 MAX_REPORT_BYTES = 256 * 1024
 """A DSN returns the original's headers (ours carry a short body at most); providers' events are small."""
-
-router = APIRouter(prefix="/api/mail", tags=["mail"])
 
 
 class EventsReceived(BaseModel):
@@ -58,7 +55,7 @@ def _presented_secret(authorization: str) -> bytes:
     return b""
 
 
-def _authenticate(request: Request) -> None:
+def authenticate(request: Request) -> None:
     secret = settings_of(request).practica_mail_webhook_secret.get_secret_value().encode()
     if not secret:
         raise WebhookOffError
@@ -66,7 +63,7 @@ def _authenticate(request: Request) -> None:
         raise WebhookAuthError
 
 
-async def _capped_body(request: Request) -> bytes:
+async def capped_body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_REPORT_BYTES:
         raise PracticaError(413, f"the report is over {MAX_REPORT_BYTES} bytes")
@@ -78,7 +75,7 @@ async def _capped_body(request: Request) -> bytes:
     return bytes(body)
 
 
-def _read_report(content_type: str, body: bytes, *, sns: bool) -> list[MailEvent]:
+def read_report(content_type: str, body: bytes, *, sns: bool) -> list[MailEvent]:
     media_type = content_type.partition(";")[0].strip().lower()
     if media_type == "application/json" or (media_type == "text/plain" and sns):  # SNS posts JSON as text/plain
         return mail_events.from_json(body)
@@ -88,15 +85,3 @@ def _read_report(content_type: str, body: bytes, *, sns: bool) -> list[MailEvent
     raise PracticaError(
         415, "Content-Type: send application/json (a provider's webhook) or message/rfc822 (a DSN mail)"
     )
-
-
-@router.post("/events", responses=problems(401, 404, 413, 415, 422))
-async def mail_events_webhook(request: Request) -> EventsReceived:
-    """Bounces and complaints: a DSN (``message/rfc822``), Postmark's, Mailgun's or SendGrid's JSON, or an SES
-    notification through SNS."""
-    _authenticate(request)
-    sns = "x-amz-sns-message-type" in request.headers
-    events = _read_report(request.headers.get("content-type", ""), await _capped_body(request), sns=sns)
-    async with transaction(request) as session:
-        applied = [await apply_event(session, event) for event in events]
-    return EventsReceived(received=len(events), applied=sum(applied))
