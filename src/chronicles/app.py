@@ -15,7 +15,6 @@ from chronicles.api import intake
 from chronicles.api.internal import schema as internal_api
 from chronicles.api.public import schema as public_api
 from chronicles.api.services import Services, request_services
-from chronicles.ingest.status import ingestion_status
 from chronicles.settings import ChroniclesSettings
 from servicekit.body_limit import BodyLimitMiddleware
 from servicekit.guard import install_input_guard
@@ -66,12 +65,14 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
 
 
 async def _read_ingestion(request: Request) -> None:
-    """Consumer lag and pending dead letters from the database: every consume process reports there."""
+    """Consumer lag and pending dead letters from the database (every consume process reports there), and the
+    read replica's lag."""
     services = request_services(request)
-    async with services.connection() as conn:
-        status = await ingestion_status(conn)
+    status = await services.ingestion_status()
     lags = ((row.consumer_group, row.topic, row.partition, row.lag) for row in status.consumers)
     services.metrics.show_ingestion(lags, status.dead_letters_pending)
+    if status.replica is not None:
+        services.metrics.show_replica(status.replica.reachable, status.replica.lag_seconds)
 
 
 def _own_checks(_path: str) -> bool:

@@ -73,6 +73,10 @@ class UnavailableError(ChroniclesError):
     """A part of the service that is switched off by configuration."""
 
 
+class ReplicaUnavailableError(UnavailableError):
+    """The read replica searches go to cannot be reached; searches fail rather than load the primary."""
+
+
 class RulesBusyError(ChroniclesError):
     """The tag rules could not be locked in time (a long ingest or backfill transaction holds them)."""
 

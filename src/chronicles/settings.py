@@ -21,6 +21,11 @@ class ChroniclesSettings(BaseSettings):
     chronicles_database_url: PostgresUrl = Field(
         None, description="PostgreSQL for Chronicles. Unset: the embedded server under `PRACTICA_HOME`."
     )
+    chronicles_read_database_url: PostgresUrl = Field(
+        None,
+        description="A streaming replica of `CHRONICLES_DATABASE_URL` for the public searches (`POST /graphql`). "
+        "Unset: searches read the primary.",
+    )
     chronicles_host: str = Field("127.0.0.1", description="Address Chronicles listens on.")
     chronicles_port: int = Field(8001, ge=1, le=65535, description="Port of Chronicles.")
     chronicles_db_pool_size: int = Field(5, ge=1, le=100, description="Database connections per process.")
@@ -72,3 +77,7 @@ class ChroniclesSettings(BaseSettings):
         if self.chronicles_database_url is not None:
             return self.chronicles_database_url
         return embedded_database_url(self.practica_home, "chronicles")
+
+    def resolved_read_database_url(self) -> str:
+        """Where the public searches read: the replica when one is set, else the primary."""
+        return self.chronicles_read_database_url or self.resolved_database_url()

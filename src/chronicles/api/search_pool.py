@@ -17,6 +17,12 @@ search is its query alone:
 Connections are not tested as they leave the pool; a read that fails because
 the server dropped its connection (a restart) checks the whole pool and runs
 once more, reads being safe to repeat.
+
+On a read replica (``CHRONICLES_READ_DATABASE_URL``) a server that cannot be
+reached within the pool's timeout is a
+:class:`~chronicles.errors.ReplicaUnavailableError` (503, ``UNAVAILABLE``),
+never a silent read from the primary: the replica is there to keep the
+searches' load off the primary, and an outage must not move it back unseen.
 """
 
 from __future__ import annotations
@@ -30,17 +36,21 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from sqlalchemy.engine import make_url
 
+from chronicles.errors import ReplicaUnavailableError
+
 T = TypeVar("T")
 SEARCH_OPTIONS = (
     "-c plan_cache_mode=force_custom_plan -c statement_timeout=5s -c jit=off -c max_parallel_workers_per_gather=0"
 )
+REPLICA_DOWN = "the read replica (CHRONICLES_READ_DATABASE_URL) cannot be reached; try again later"
 _SHUTDOWN = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, cannot connect now
 
 
 class SearchPool:
     """Autocommit connections with the search settings; opens on first use, closed by :meth:`close`."""
 
-    def __init__(self, database_url: str, *, max_size: int, application_name: str) -> None:
+    def __init__(self, database_url: str, *, max_size: int, application_name: str, replica: bool = False) -> None:
+        self.replica = replica
         conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
         self.pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
             conninfo,
@@ -62,6 +72,14 @@ class SearchPool:
     async def read(self, work: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
         """``work`` on a pooled connection; once more on a fresh one when the server had dropped it."""
         await self._ensure_open()
+        try:
+            return await self._read_or_retry(work)
+        except PoolTimeout as error:
+            if not self.replica:
+                raise
+            raise ReplicaUnavailableError(REPLICA_DOWN) from error
+
+    async def _read_or_retry(self, work: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
         try:
             return await self._run(work)
         except psycopg.OperationalError as error:

@@ -21,7 +21,6 @@ from chronicles.api.internal.types import (
 from chronicles.errors import FieldError as DomainFieldError
 from chronicles.errors import InputError
 from chronicles.ingest import dead_letters
-from chronicles.ingest.status import ingestion_status as read_status
 from chronicles.rules.backfill import start_backfill
 from chronicles.rules.progress import get_backfill, list_backfills
 
@@ -104,8 +103,7 @@ async def discard_dead_letters(info: Info, ids: list[strawberry.ID]) -> DiscardP
 
 
 async def ingestion_status(info: Info) -> IngestionStatus:
-    async with info.context.transaction() as conn:
-        return IngestionStatus.of(await read_status(conn))
+    return IngestionStatus.of(await info.context.services.ingestion_status())
 
 
 def _ids(ids: list[strawberry.ID]) -> list[int]:

@@ -235,6 +235,13 @@ class IngestionStatus:
     )
     dead_letters_pending: int = strawberry.field(graphql_type=Long)
     backfills_unfinished: int
+    replica_lag_seconds: float | None = strawberry.field(
+        description="Seconds the read replica (CHRONICLES_READ_DATABASE_URL) is behind the primary, read on the "
+        "replica. Null without a replica, or while it cannot be reached (see replicaReachable)."
+    )
+    replica_reachable: bool | None = strawberry.field(
+        description="Whether the read replica answered. Null without a replica."
+    )
 
     @classmethod
     def of(cls, status: DomainStatus) -> IngestionStatus:
@@ -246,6 +253,8 @@ class IngestionStatus:
             entries_estimate=status.entries_estimate,
             dead_letters_pending=status.dead_letters_pending,
             backfills_unfinished=status.backfills_unfinished,
+            replica_lag_seconds=status.replica.lag_seconds if status.replica else None,
+            replica_reachable=status.replica.reachable if status.replica else None,
         )
 
 
