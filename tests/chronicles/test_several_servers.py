@@ -193,3 +193,25 @@ def test_an_entry_sent_to_both_servers_is_stored_once(servers: Servers) -> None:
         stored = conn.execute("SELECT count(*) FROM entries WHERE sequence_code = %s", (message[0]["sequence_code"],))
         assert stored.fetchone() == (1,)
     assert len(servers.search(servers.b)["edges"]) == 1
+
+
+def test_a_rule_replaced_under_a_clock_behind_the_latest_change_still_reaches_every_server(servers: Servers) -> None:
+    """One rule deleted and another created in one transaction whose ``now()`` is behind the latest change
+    (a database clock stepped back, or a transaction that began before a change it then waited on): the
+    count of rules, the sum of their revisions and the latest ``updated_at`` all stay the same."""
+    servers.internal(servers.b, CREATE_RULE, input={**LESSON_RULE, "name": "old", "tag": "old"})
+    servers.internal(servers.b, CREATE_RULE, input=ORG_RULE)  # the latest change
+    for base in (servers.a, servers.b, servers.b):  # the processes load the rule book with "old"
+        assert servers.ingest(base, _messages(1, LESSON, check_passed=True))["accepted"] == 1
+    with psycopg.connect(libpq(servers.database_url)) as conn:
+        conn.execute(
+            "INSERT INTO tag_rules (name, kind, tag, match, updated_at)"
+            " SELECT 'lesson-feed', 'feed', 'lesson:{payload.lesson.id}', '{}', updated_at FROM tag_rules"
+            " WHERE name = 'old'"
+        )
+        conn.execute("DELETE FROM tag_rules WHERE name = 'old'")
+    later = _messages(3, LESSON, check_passed=True)
+    for base, message in zip((servers.a, servers.b, servers.b), later, strict=True):
+        assert servers.ingest(base, [message])["accepted"] == 1
+    tagged = servers.search(servers.b, filter={"feedTags": ["lesson:py-1"]})
+    assert {edge["node"]["sequenceCode"] for edge in tagged["edges"]} == {message["sequence_code"] for message in later}
