@@ -215,3 +215,12 @@ def test_a_rule_replaced_under_a_clock_behind_the_latest_change_still_reaches_ev
         assert servers.ingest(base, [message])["accepted"] == 1
     tagged = servers.search(servers.b, filter={"feedTags": ["lesson:py-1"]})
     assert {edge["node"]["sequenceCode"] for edge in tagged["edges"]} == {message["sequence_code"] for message in later}
+
+
+@pytest.mark.parametrize("workers", ["0", "-1"])
+def test_serve_refuses_fewer_than_one_process_naming_the_option(workers: str) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "chronicles", "serve", "--workers", workers], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 2
+    assert "Invalid value for '--workers'" in result.stderr
