@@ -7,12 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-import uvicorn
 from rich.console import Console
 
 from chronicles.settings import ChroniclesSettings
 from servicekit.cli import print_settings, settings_or_exit
 from servicekit.logging import configure_logging
+from servicekit.serving import serve as serve_app
 from servicekit.settings import settings_summary
 
 app = typer.Typer(help="Chronicles: the activity-log service.", no_args_is_help=True)
@@ -68,14 +68,21 @@ def revisions() -> None:
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default CHRONICLES_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default CHRONICLES_PORT).")] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Processes, each listening on the port (SO_REUSEPORT).")] = 1,
 ) -> None:
-    """Serve the HTTP intake, GraphQL and /ping."""
+    """Serve the HTTP intake, GraphQL and /ping.
+
+    A process keeps nothing a client depends on (cursors are the row's position,
+    tokens are checked with the key, rules and templates are read from the
+    database), so any number of them may serve one database behind a balancer.
+    """
     current = settings()
-    uvicorn.run(
+    serve_app(
         "chronicles.app:create_app",
         factory=True,
         host=host or current.chronicles_host,
         port=port or current.chronicles_port,
+        workers=workers,
         log_config=None,
     )
 

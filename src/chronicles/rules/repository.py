@@ -12,13 +12,19 @@ from chronicles.rules.book import CompiledRule, RuleBook, RuleDefinition
 
 log = structlog.get_logger(__name__)
 
-FINGERPRINT = "SELECT count(*), coalesce(max(updated_at)::text, ''), coalesce(sum(revision), 0) FROM tag_rules"
+# Every rule's id and revision: a create (a new id), an update (revision + 1) and a delete each change it,
+# whatever the clocks say (a count, latest updated_at and sum of revisions missed a rule deleted and another
+# created in one transaction whose now() was behind the latest change).
+FINGERPRINT = "SELECT coalesce(md5(string_agg(id || ':' || revision, ',' ORDER BY id)), '') FROM tag_rules"
 RULES = "SELECT name, kind, tag, match, enabled FROM tag_rules WHERE enabled ORDER BY id"
 
 
 @dataclass
 class RuleBookCache:
-    """One per process: a cheap fingerprint query per batch, a reload when it moves."""
+    """One per process: a cheap fingerprint query in every ingest transaction, a reload when it moves.
+
+    Every process sees a rule change committed anywhere from its next batch on: there is no staleness bound.
+    """
 
     fingerprint: tuple[object, ...] | None = None
     book: RuleBook = field(default_factory=lambda: RuleBook(()))

@@ -2,9 +2,10 @@
 
 Every function takes a psycopg connection inside the caller's transaction
 (``chronicles apply`` changes many rules in one). A change bumps the rule's
-``revision`` and ``updated_at``, which moves the fingerprint every process's
-:class:`~chronicles.rules.repository.RuleBookCache` checks per batch, so
-ingestion everywhere tags with the new rule from its next batch on.
+``revision`` (and ``updated_at``), and a create or delete changes the set of
+ids: either moves the fingerprint (every rule's id and revision) that every
+process's :class:`~chronicles.rules.repository.RuleBookCache` checks per
+batch, so ingestion everywhere tags with the new rule from its next batch on.
 
 Mutations first take ``tag_rules`` in ACCESS EXCLUSIVE mode. Ingestion reads
 the rules inside its write transaction (ACCESS SHARE, held to commit), so the
