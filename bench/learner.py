@@ -15,7 +15,7 @@ times each:
   gives the figure less the debounce.
 - **Check → result**: a click on *Check* until the status says how it ended
   and the test results are shown (the starter's tests fail: a full pytest
-  run all the same). The panel polls the check every 500 ms.
+  run all the same). The panel follows the check with long polls.
 - **terminal echo**: one character typed in the terminal until xterm.js has
   drawn it in its screen (the DOM renderer's rows).
 
@@ -96,7 +96,8 @@ ARM_CHECK = """() => {
     });
 }"""
 ARM_ECHO = """(expected) => {
-    const rows = document.querySelector('[aria-label="Terminal"] .xterm-rows');
+    // The shown terminal's screen: with terminal tabs, each tab's panel has one and only the active one is visible.
+    const rows = [...document.querySelectorAll(".xterm-rows")].find((screen) => screen.offsetParent !== null);
     window.__bench = new Promise((resolve) => {
         let started = null;
         document.addEventListener("keydown", (event) => { started = event.timeStamp; }, { capture: true, once: true });

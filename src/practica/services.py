@@ -19,7 +19,7 @@ from typing import Annotated, Self
 from fastapi import Depends, Request
 
 from practica.accounts.core import CoreServices, Database
-from practica.environments.readiness import EnvironmentChanges
+from practica.db.changes import Changes
 from practica.lessons.queries import CatalogueCache
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import PracticaSettings
@@ -30,7 +30,7 @@ from servicekit.settings import load_settings
 @dataclass(kw_only=True)
 class Services(CoreServices):
     sandbox_settings: SandboxSettings
-    environment_changes: EnvironmentChanges
+    changes: Changes
     catalogue: CatalogueCache = field(default_factory=CatalogueCache)
 
     @classmethod
@@ -47,11 +47,11 @@ class Services(CoreServices):
             settings=settings,
             database=database,
             sandbox_settings=sandbox_settings or load_settings(SandboxSettings),
-            environment_changes=EnvironmentChanges(libpq_conninfo(database.engine.url.render_as_string(False))),
+            changes=Changes(libpq_conninfo(database.engine.url.render_as_string(False))),
         )
 
     async def close(self) -> None:
-        await self.environment_changes.close()
+        await self.changes.close()
         await super().close()
 
 

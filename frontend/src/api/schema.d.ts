@@ -3711,7 +3711,10 @@ export interface operations {
     };
     get_check_api_checks__check_id__get: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description While the check is queued or running, answer only once its state changes or after this many seconds; 0 answers at once. */
+                wait?: number;
+            };
             header?: never;
             path: {
                 /** @description A row id (1 to 2**63-1). */
@@ -3880,7 +3883,7 @@ export interface operations {
     environment_status_api_courses__course_id__lessons__slug__environment_get: {
         parameters: {
             query?: {
-                /** @description While the environment is starting, answer only once its state changes or after this many seconds (a long poll); 0 answers at once. */
+                /** @description While the environment is starting, answer only once its state changes or after this many seconds; 0 answers at once. */
                 wait?: number;
             };
             header?: never;

@@ -24,6 +24,7 @@ export interface CheckPanelProps {
   startCheck?: () => Promise<Check>;
   /** The lesson after this one, linked once the check passes (none for the course's last lesson). */
   nextLesson?: LessonLink | null;
+  /** The pause between two reads of an unfinished check (each read is a long poll: it waits for a change). */
   pollIntervalMs?: number;
 }
 
@@ -71,7 +72,7 @@ export function CheckPanel({
   onFinished,
   startCheck,
   nextLesson = null,
-  pollIntervalMs = 500,
+  pollIntervalMs = 100,
 }: CheckPanelProps) {
   const [followed, setFollowed] = useState<Check | null>(initialCheck);
   const { check, pollError } = useFollowedCheck(followed, pollIntervalMs);

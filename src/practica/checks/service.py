@@ -19,6 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.errors import CheckCooldownError
 from practica.checks.models import AttemptStatus, CheckAttempt
+from practica.db.changes import announce, check_key
 from practica.events.outbox import gid, record_event
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OrganizationSlug, OwnerKey, is_preview
 from practica.jobs.queue import defer_by_name_in_transaction, jobs
@@ -81,6 +82,7 @@ async def request_check(
         previous.verdict = "infrastructure_error"
         previous.detail = "the check never finished (its worker stopped)"
         previous.finished_at = datetime.now(UTC)
+        await announce(session, check_key(previous.id))
     if previous is not None:
         waited = (datetime.now(UTC) - previous.queued_at).total_seconds()
         if waited < cooldown_s:

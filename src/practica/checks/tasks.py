@@ -26,6 +26,7 @@ from practica.checks.service import (
     lesson_gid,
     lesson_payload,
 )
+from practica.db.changes import announce, check_key
 from practica.events.outbox import gid, record_event
 from practica.ids import is_preview
 from practica.jobs.queue import jobs
@@ -83,6 +84,7 @@ async def _claim(sessions: Sessions, attempt_id: int) -> tuple[CheckAttempt, Cou
         )
         if attempt is None:
             return None
+        await announce(session, check_key(attempt.id))
         lesson = await session.get(CourseLesson, attempt.lesson_id)
         assert lesson is not None, "attempts reference their lesson"
         return attempt, lesson
@@ -174,6 +176,7 @@ async def _store(
             )
         )
         await _record_outcome(session, attempt, lesson, run, status, retried=retried_because is not None)
+        await announce(session, check_key(attempt.id))
     log.info(
         "check.finished", attempt=attempt.id, verdict=run.verdict.value, duration_s=round(run.duration_s, 3),
         retried=retried_because is not None,

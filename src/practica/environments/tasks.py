@@ -21,8 +21,8 @@ from procrastinate import JobContext
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from practica.db.changes import announce, environment_key
 from practica.environments.models import EnvironmentState, LearnerEnvironment
-from practica.environments.readiness import announce
 from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
 from practica.jobs.resources import SandboxWorker, Sessions, worker_resources
 from practica.sandbox.runtime import EnvironmentNotFoundError, Runtime, SandboxError
@@ -64,7 +64,7 @@ async def _finish(sessions: Sessions, env_id: str, expected: EnvironmentState, *
             .where(LearnerEnvironment.id == env_id, LearnerEnvironment.status == expected)
             .values(**values)
         )
-        await announce(session, env_id)
+        await announce(session, environment_key(env_id))
 
 
 async def ensure_running(runtime: Runtime, env_id: str, spec: EnvironmentSpec) -> None:

@@ -9,15 +9,16 @@ services (:data:`~practica.services.ServicesDependency`) and is handed to
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, TypeAdapter
 
 from practica.accounts.dependencies import CurrentUser, OptionalUser, reads_of, settings_of, transaction
+from practica.checks.models import AttemptStatus, CheckAttempt
+from practica.db.changes import MAX_WAIT_S, check_key, environment_key, read_when_changed
 from practica.environments.models import EnvironmentState
-from practica.environments.readiness import MAX_WAIT_S, read_when_changed
 from practica.ids import CourseIdParam, LessonSlugParam
 from practica.learning.activity import read_feed
 from practica.learning.names import named
@@ -87,15 +88,14 @@ async def open_environment(
     return environment_view(state, user, sandbox)
 
 
-WaitSeconds = Annotated[
-    float,
-    Query(
-        ge=0,
-        le=MAX_WAIT_S,
-        description="While the environment is starting, answer only once its state changes or after this many "
-        "seconds (a long poll); 0 answers at once.",
-    ),
-]
+def long_poll(while_: str) -> Any:
+    """The ``wait`` query parameter of a long poll: 0 to 25 seconds (FastAPI types its parameters ``Any``)."""
+    description = f"While {while_}, answer only once its state changes or after this many seconds; 0 answers at once."
+    return Query(ge=0, le=MAX_WAIT_S, description=description)
+
+
+WaitSeconds = Annotated[float, long_poll("the environment is starting")]
+CheckWaitSeconds = Annotated[float, long_poll("the check is queued or running")]
 
 
 @router.get("/courses/{course_id}/lessons/{slug}/environment")
@@ -111,9 +111,13 @@ async def environment_status(
         async with transaction(request) as session:
             return await environment_of(services.catalogue, services.memberships, session, user, course_id, slug)
 
+    def starting(state: WorkspaceState) -> bool:
+        return state.status == EnvironmentState.STARTING
+
     state = await read()
-    if wait > 0 and state.status == EnvironmentState.STARTING:
-        state = await read_when_changed(services.environment_changes, state.environment_id, read, wait)
+    if wait > 0 and starting(state):
+        key = environment_key(state.environment_id)
+        state = await read_when_changed(services.changes, key, read, wait, pending=starting)
     return environment_view(state, user, services.sandbox_settings)
 
 
@@ -150,8 +154,22 @@ async def check(
 
 
 @router.get("/checks/{check_id}", responses={404: {"description": "No such check of yours"}})
-async def get_check(attempt: OwnCheck) -> CheckView:
-    return CheckView.model_validate(attempt, from_attributes=True)
+async def get_check(
+    request: Request, attempt: OwnCheck, services: ServicesDependency, wait: CheckWaitSeconds = 0
+) -> CheckView:
+    known = CheckView.model_validate(attempt, from_attributes=True)
+    if wait <= 0 or AttemptStatus(known.status).finished:
+        return known
+
+    async def read() -> CheckView:
+        async with transaction(request) as session:
+            current = await session.get(CheckAttempt, known.id)
+            return CheckView.model_validate(current, from_attributes=True)
+
+    def unchanged(view: CheckView) -> bool:
+        return view.status == known.status
+
+    return await read_when_changed(services.changes, check_key(known.id), read, wait, pending=unchanged)
 
 
 @router.get(

@@ -17,8 +17,8 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.checks.service import decode_files
+from practica.db.changes import announce, environment_key
 from practica.environments.models import EnvironmentState, LearnerEnvironment
-from practica.environments.readiness import announce
 from practica.environments.service import request_environment
 from practica.environments.tasks import lock_of
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
@@ -178,4 +178,4 @@ async def _prepared(sessions: Sessions, workspace: LessonWorkspace) -> None:
             )
             .values(prepared_at=func.now())
         )
-        await announce(session, workspace.environment_id)
+        await announce(session, environment_key(workspace.environment_id))

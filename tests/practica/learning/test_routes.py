@@ -16,6 +16,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from practica.accounts.models import Organization
 from practica.accounts.service import create_user
 from practica.accounts.sessions import SESSION_COOKIE, start_session
+from practica.checks.runner import CheckRun, Verdict
+from practica.checks.tasks import _claim, _store
+from practica.db.changes import check_key
 from practica.jobs.queue import connected, jobs
 from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
 from practica.learning.queries import NEWEST_FOR_S
@@ -248,7 +251,7 @@ async def test_a_long_poll_answers_once_the_environment_runs(site: Site) -> None
     opened = await client.post("/api/courses/basics/lessons/add/environment")
     assert opened.json()["status"] == "starting"
     waiting = asyncio.create_task(client.get("/api/courses/basics/lessons/add/environment", params={"wait": 25}))
-    changes = site.app.state.services.environment_changes
+    changes = site.app.state.services.changes
     for _ in range(600):  # until the request listens (it reads the state after that)
         if changes.waiting_for(opened.json()["id"]) or waiting.done():
             break
@@ -263,5 +266,51 @@ async def test_a_wait_out_of_range_is_refused_naming_it(site: Site) -> None:
     await client.post("/api/courses/basics/lessons/add/environment")
     for wait in ("26", "-1", "soon"):
         refused = await client.get("/api/courses/basics/lessons/add/environment", params={"wait": wait})
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["query", "wait"]
+
+
+async def _answered_once_waiting(site: Site, client: httpx.AsyncClient, check_id: int, change: Any) -> dict[str, Any]:
+    """A long poll of the check, answered after ``change()`` ran while the request was listening."""
+    waiting = asyncio.create_task(client.get(f"/api/checks/{check_id}", params={"wait": 25}))
+    for _ in range(600):  # until the request listens (it reads the check again after that)
+        if site.app.state.services.changes.waiting_for(check_key(check_id)) or waiting.done():
+            break
+        await asyncio.sleep(0.1)
+    await change()
+    answered = await waiting
+    assert answered.status_code == 200, answered.text
+    body: dict[str, Any] = answered.json()
+    return body
+
+
+async def test_a_check_long_poll_answers_when_the_check_starts_and_when_it_ends(site: Site) -> None:
+    client = await site.learner("waiting-for-results@example.org")
+    await _open(site, client)
+    queued = (await client.post("/api/courses/basics/lessons/add/checks")).json()
+    claimed: list[Any] = []
+
+    async def claim() -> None:
+        claimed.append(await _claim(site.sessions, queued["id"]))
+
+    running = await _answered_once_waiting(site, client, queued["id"], claim)
+    assert running["status"] == "running"
+    attempt, lesson = claimed[0]
+
+    async def finish() -> None:
+        await _store(site.sessions, attempt, lesson, None, CheckRun(Verdict.INFRASTRUCTURE_ERROR, detail="gone"))
+
+    ended = await _answered_once_waiting(site, client, queued["id"], finish)
+    assert (ended["status"], ended["detail"]) == ("error", "gone")
+    at_once = await client.get(f"/api/checks/{queued['id']}", params={"wait": 25})  # an ended check: no wait
+    assert at_once.json()["status"] == "error"
+
+
+async def test_a_check_wait_out_of_range_is_refused_naming_it(site: Site) -> None:
+    client = await site.learner("too-patient@example.org")
+    await _open(site, client)
+    queued = (await client.post("/api/courses/basics/lessons/add/checks")).json()
+    for wait in ("26", "-1", "soon"):
+        refused = await client.get(f"/api/checks/{queued['id']}", params={"wait": wait})
         assert refused.status_code == 422
         assert refused.json()["detail"][0]["loc"] == ["query", "wait"]

@@ -41,20 +41,31 @@ export function isFinal(status: Check["status"]): boolean {
   return FINAL.has(status);
 }
 
-/** After a failed poll the check is asked again less often, until it answers. */
+/** After a failed read the check is asked again less often, until it answers. */
 export const CHECK_RETRY_MS = 2000;
 
+/** A read of an unfinished check waits this long for its status to change at most (the server's limit is 25 s). */
+export const CHECK_LONG_POLL_S = 20;
+
 /**
- * A check (none: nothing is read), reread every `pollIntervalMs` (timed from
- * the end of the last read) while it is queued or running; after a failed
- * read, every {@link CHECK_RETRY_MS} at least. The check as it was started (or
- * as the lesson last saw it) is shown until the first read.
+ * A check (none: nothing is read), followed while it is queued or running by
+ * long polls: each read is held by the server until the check's status changes
+ * (or {@link CHECK_LONG_POLL_S} pass), and the next one is sent
+ * `pollIntervalMs` after it answers; after a failed read, every
+ * {@link CHECK_RETRY_MS} at least. The check as it was started (or as the
+ * lesson last saw it) is shown until the first read.
  */
 export function checkQuery(check: Check | null, pollIntervalMs: number) {
   return queryOptions({
     queryKey: learningKeys.check(check?.id ?? null),
     queryFn: check
-      ? ({ signal }) => unwrap(api.GET("/api/checks/{check_id}", { params: { path: { check_id: check.id } }, signal }))
+      ? ({ signal }) =>
+          unwrap(
+            api.GET("/api/checks/{check_id}", {
+              params: { path: { check_id: check.id }, query: { wait: CHECK_LONG_POLL_S } },
+              signal,
+            }),
+          )
       : skipToken,
     initialData: () => check ?? undefined,
     staleTime: Infinity,

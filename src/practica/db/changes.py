@@ -1,13 +1,14 @@
-"""Telling a waiting page at once that its environment changed (PostgreSQL LISTEN/NOTIFY).
+"""Telling a waiting request at once that a row it follows changed (PostgreSQL LISTEN/NOTIFY): long polls.
 
-A lesson's page asks for its environment's state until it runs. Polling
-would make the learner wait for the next poll; instead the page may ask
-with ``wait``: the web process holds the request until the environment's
-state changes (or the wait runs out). Whatever changes an environment's
-state (the lifecycle jobs, the starter files going in) calls
-:func:`announce` in its transaction: PostgreSQL delivers the notification at
-commit, to every web process listening, and :class:`EnvironmentChanges`
-wakes the requests waiting for that environment.
+A lesson's page asks for its environment's state until it runs, and for its
+check until it ends. Polling would make the learner wait for the next poll;
+instead the page may ask with ``wait``: the web process holds the request
+until the thing's state changes (or the wait runs out). Whatever changes such
+a state (the environment's lifecycle jobs, the starter files going in, the
+check job) calls :func:`announce` with the thing's key (:func:`environment_key`,
+:func:`check_key`) in its transaction: PostgreSQL delivers the notification at
+commit, to every web process listening, and :class:`Changes` wakes the
+requests waiting for that key.
 
 One connection per web process listens, opened on the first wait and kept;
 if it breaks, every waiter is woken (it reads the state again and the page
@@ -19,35 +20,40 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from typing import Protocol, TypeVar
+from typing import TypeVar
 
 import psycopg
 import structlog
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+# The channel's name predates checks' use of it; kept, so a web process of the previous release still hears.
 CHANNEL = "practica_environment_changed"
 MAX_WAIT_S = 25.0  # below the usual proxies' idle timeouts (30–60 s)
 log = structlog.get_logger(__name__)
 
 
-async def announce(session: AsyncSession, env_id: str) -> None:
-    """Tell the listening web processes, when ``session``'s transaction commits, that ``env_id`` changed."""
-    await session.execute(select(func.pg_notify(CHANNEL, env_id)))
+def environment_key(env_id: str) -> str:
+    """An environment's key: its id, as announced since the first release of long polls."""
+    return env_id
 
 
-class _HasStatus(Protocol):
-    @property
-    def status(self) -> str: ...
+def check_key(check_id: int) -> str:
+    return f"check:{check_id}"
 
 
-State = TypeVar("State", bound=_HasStatus)
+async def announce(session: AsyncSession, key: str) -> None:
+    """Tell the listening web processes, when ``session``'s transaction commits, that ``key`` changed."""
+    await session.execute(select(func.pg_notify(CHANNEL, key)))
+
+
+State = TypeVar("State")
 
 
 async def read_when_changed(
-    changes: EnvironmentChanges, env_id: str, read: Callable[[], Awaitable[State]], wait: float
+    changes: Changes, key: str, read: Callable[[], Awaitable[State]], wait: float, pending: Callable[[State], bool]
 ) -> State:
-    """``read()`` again once ``env_id`` changed, or after ``wait`` seconds; at once when it is no longer starting.
+    """``read()`` again each time ``key`` changes, until ``pending(state)`` is false or ``wait`` seconds pass.
 
     The state is read after the listener is in place, so a change committed
     between the caller's first read and the LISTEN is not missed.
@@ -55,19 +61,19 @@ async def read_when_changed(
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     try:
-        async with changes.watch(env_id) as changed:
+        async with changes.watch(key) as changed:
             state = await read()
-            while state.status == "starting" and (left := deadline - loop.time()) > 0:
+            while pending(state) and (left := deadline - loop.time()) > 0:
                 if await changed(left):
                     state = await read()
             return state
     except (psycopg.OperationalError, OSError) as error:  # no listener: answer now, the page asks again
-        log.warning("environments.listen_failed", error=str(error))
+        log.warning("changes.listen_failed", error=str(error))
         return await read()
 
 
-class EnvironmentChanges:
-    """The web process's one listener, and the requests waiting on it per environment id."""
+class Changes:
+    """The web process's one listener, and the requests waiting on it per key."""
 
     def __init__(self, conninfo: str) -> None:
         self._conninfo = conninfo
@@ -76,15 +82,15 @@ class EnvironmentChanges:
         self._ready: asyncio.Event | None = None
 
     @asynccontextmanager
-    async def watch(self, env_id: str) -> AsyncIterator[Callable[[float], Awaitable[bool]]]:
-        """Listen for ``env_id`` for the block; read the state inside it, then await ``changed(seconds)``.
+    async def watch(self, key: str) -> AsyncIterator[Callable[[float], Awaitable[bool]]]:
+        """Listen for ``key`` for the block; read the state inside it, then await ``changed(seconds)``.
 
         ``changed`` answers True when a change came (or the listener broke:
         read again either way), False when ``seconds`` passed.
         """
         await self._listen()
         event = asyncio.Event()
-        self._waiters.setdefault(env_id, set()).add(event)
+        self._waiters.setdefault(key, set()).add(event)
 
         async def changed(seconds: float) -> bool:
             with suppress(TimeoutError):
@@ -96,20 +102,20 @@ class EnvironmentChanges:
         try:
             yield changed
         finally:
-            waiting = self._waiters.get(env_id, set())
+            waiting = self._waiters.get(key, set())
             waiting.discard(event)
             if not waiting:
-                self._waiters.pop(env_id, None)
+                self._waiters.pop(key, None)
 
-    def waiting_for(self, env_id: str) -> int:
-        """How many requests wait for ``env_id`` now."""
-        return len(self._waiters.get(env_id, ()))
+    def waiting_for(self, key: str) -> int:
+        """How many requests wait for ``key`` now."""
+        return len(self._waiters.get(key, ()))
 
     async def _listen(self) -> None:
         """Start the listening connection unless it runs; return once it LISTENs."""
         if self._listening is None or self._listening.done():
             self._ready = asyncio.Event()
-            self._listening = asyncio.create_task(self._relay(self._ready), name="environment-changes")
+            self._listening = asyncio.create_task(self._relay(self._ready), name="changes")
         assert self._ready is not None
         ready = asyncio.create_task(self._ready.wait())
         await asyncio.wait([ready, self._listening], return_when=asyncio.FIRST_COMPLETED)
