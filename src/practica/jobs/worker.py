@@ -13,7 +13,8 @@ from practica.settings import PracticaSettings
 from servicekit.database import make_engine
 
 log = structlog.get_logger(__name__)
-FETCH_POLL_S = 5.0
+# Scheduled jobs (a pool's refill 2 s after a claim) run up to this late: one cheap query a second per worker.
+FETCH_POLL_S = 1.0
 
 
 async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[str] | None) -> None:
