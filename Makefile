@@ -71,7 +71,7 @@ frontend-test: $(NPM_STAMP)
 # The compose topology runs alone, after the rest: beside the sandbox suites its engine loses its socket
 # (reproduced with tests/practica/sandbox/test_conformance.py and test_hostile.py; cause not found yet).
 python-test: test-setup
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --ignore=tests/deploy/test_topology.py
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=30 --ignore=tests/deploy/test_topology.py
 	$(BIN)/pytest -p no:randomly tests/deploy/test_topology.py
 
 test: test-setup lint frontend-test python-test
