@@ -178,9 +178,17 @@ class Controller:
         )
 
     async def _exec(self, channel: Channel, request: Exec) -> None:
+        """A client gone mid-exec stops getting output; the command still ends by itself or by its timeout."""
+        gone = False
+
         async def forward(chunk: OutputChunk) -> None:
-            if not channel.closed:
+            nonlocal gone
+            if gone:
+                return
+            try:
                 await channel.send({"type": "output", "stream": chunk.stream, "data": chunk.data})
+            except OSError:
+                gone = True
 
         outcome = await self.runtime.exec(request.env_id, request.request, forward if request.stream else None)
         await channel.send(result(outcome))
