@@ -8,6 +8,7 @@ import { usePoll, useSend } from "../session";
 const STATUS_EVERY_MS = 5_000;
 const HISTORY_EVERY_MS = 15_000;
 const KEPT_SAMPLES = 120; // ten minutes of samples every five seconds
+const HISTORY_MINUTES = 60;
 
 interface Sample {
   at: number;
@@ -30,36 +31,41 @@ function lagSeries(samples: Sample[]): Series[] {
   return [...series].map(([name, points]) => ({ name, points }));
 }
 
-/** Messages consumed per second, between successive reports of each partition (by the consumer's own clock). */
+/** Messages consumed per second between successive reports of each partition (placed when this page saw them). */
 function rateSeries(samples: Sample[]): Series[] {
-  const reports = new Map<string, ConsumerPartition[]>();
-  for (const row of samples.flatMap((sample) => sample.consumers)) {
-    const seen = reports.get(partitionName(row)) ?? [];
-    if (seen.at(-1)?.updatedAt !== row.updatedAt) seen.push(row);
-    reports.set(partitionName(row), seen);
+  const reports = new Map<string, { at: number; row: ConsumerPartition }[]>();
+  for (const sample of samples) {
+    for (const row of sample.consumers) {
+      const seen = reports.get(partitionName(row)) ?? [];
+      if (seen.at(-1)?.row.updatedAt !== row.updatedAt) seen.push({ at: sample.at, row });
+      reports.set(partitionName(row), seen);
+    }
   }
-  return [...reports].map(([name, rows]) => ({
+  return [...reports].map(([name, seen]) => ({
     name,
-    points: rows.slice(1).map((row, index): [number, number] => {
-      const before = rows[index] as ConsumerPartition;
+    points: seen.slice(1).map(({ at, row }, index): [number, number] => {
+      const before = (seen[index] as { row: ConsumerPartition }).row;
       const seconds = (Date.parse(row.updatedAt) - Date.parse(before.updatedAt)) / 1000;
-      return [Date.parse(row.updatedAt), seconds > 0 ? Math.max(row.committedOffset - before.committedOffset, 0) / seconds : 0];
+      const consumed = Math.max(row.committedOffset - before.committedOffset, 0);
+      return [at, seconds > 0 ? consumed / seconds : 0];
     }),
   }));
 }
 
-function perApp(minutes: EntriesPerMinute[]): Series[] {
-  if (!minutes.length) return [];
-  const times = minutes.map((minute) => Date.parse(minute.minute));
-  const first = Math.min(...times);
-  const last = Math.max(Date.now() - (Date.now() % 60_000), ...times);
+/** One series per app over the whole window, a point per minute (minutes without entries are zero). */
+function perApp(minutes: EntriesPerMinute[], window: [number, number]): Series[] {
   const apps = [...new Set(minutes.map((minute) => minute.app))].sort();
   return apps.map((app) => {
     const counts = new Map(minutes.filter((m) => m.app === app).map((m) => [Date.parse(m.minute), m.entries]));
     const points: [number, number][] = [];
-    for (let time = first; time <= last; time += 60_000) points.push([time, counts.get(time) ?? 0]);
+    for (let time = window[0]; time <= window[1]; time += 60_000) points.push([time, counts.get(time) ?? 0]);
     return { name: app, points };
   });
+}
+
+function lastHour(): [number, number] {
+  const minute = Date.now() - (Date.now() % 60_000);
+  return [minute - HISTORY_MINUTES * 60_000, minute];
 }
 
 function useStatusSamples() {
@@ -92,7 +98,15 @@ function useStatusSamples() {
 
 export function IngestionPage() {
   const { samples, status, error } = useStatusSamples();
-  const history = usePoll<{ entriesPerMinute: EntriesPerMinute[] }>(PER_MINUTE, { minutes: 60 }, HISTORY_EVERY_MS);
+  const history = usePoll<{ entriesPerMinute: EntriesPerMinute[] }>(
+    PER_MINUTE,
+    { minutes: HISTORY_MINUTES },
+    HISTORY_EVERY_MS,
+  );
+  const hour = lastHour();
+  const visit: [number, number] | undefined = samples.length
+    ? [(samples[0] as Sample).at, (samples.at(-1) as Sample).at]
+    : undefined;
   return (
     <>
       <h1>Ingestion</h1>
@@ -104,9 +118,14 @@ export function IngestionPage() {
       )}
       {status && <Figures status={status} />}
       <div className="charts">
-        <LineChart title="Entries per minute by app (last hour)" unit="/min" series={perApp(history.data?.entriesPerMinute ?? [])} />
-        <LineChart title="Consumer lag by partition" unit="messages" series={lagSeries(samples)} />
-        <LineChart title="Consumed per second by partition" unit="/s" series={rateSeries(samples)} />
+        <LineChart
+          title="Entries per minute by app (last hour)"
+          unit="/min"
+          series={perApp(history.data?.entriesPerMinute ?? [], hour)}
+          domain={hour}
+        />
+        <LineChart title="Consumer lag by partition" unit="messages" series={lagSeries(samples)} domain={visit} />
+        <LineChart title="Consumed per second by partition" unit="/s" series={rateSeries(samples)} domain={visit} />
       </div>
       {status && <Partitions consumers={status.consumers} />}
     </>

@@ -46,7 +46,7 @@ export function RulesPage() {
             </li>
           ))}
         </ul>
-        {rule && <RuleEditor key={`${rule.name}-${rule.revision}`} rule={rule} onDone={() => listed.reload()} onClose={() => setEditing(null)} />}
+        {rule && <RuleEditor key={rule.name} rule={rule} onDone={() => listed.reload()} onClose={() => setEditing(null)} />}
       </section>
       <section aria-labelledby="templates-title">
         <h2 id="templates-title">Templates</h2>
@@ -71,7 +71,7 @@ export function RulesPage() {
         </ul>
         {template && (
           <TemplateEditor
-            key={`${template.name}-${template.updatedAt}`}
+            key={template.name}
             template={template}
             onDone={() => listed.reload()}
             onClose={() => setEditingTemplate(null)}
@@ -200,7 +200,7 @@ function RuleEditor({ rule, onDone, onClose }: { rule: TagRule; onDone: () => vo
           <input value={form.tag} onChange={(event) => update({ tag: event.target.value })} />
         </label>
         <label>
-          Apps (comma-separated, empty: any)
+          Apps
           <input value={form.apps} onChange={(event) => update({ apps: event.target.value })} />
         </label>
         <label>
@@ -216,8 +216,10 @@ function RuleEditor({ rule, onDone, onClose }: { rule: TagRule; onDone: () => vo
           Enabled
         </label>
       </div>
+      <p className="hint">Apps, subject types and actions: comma-separated; empty matches any.</p>
       <label>
-        Payload conditions (JSON: {"[{\"operation\": \"EQ\", \"path\": [\"lesson\", \"id\"], \"value\": \"py-1\"}]"})
+        Payload conditions (JSON)
+        <span className="hint">{'For example [{"operation": "EQ", "path": ["lesson", "id"], "value": "py-1"}]'}</span>
         <textarea rows={4} value={form.payload} onChange={(event) => update({ payload: event.target.value })} />
       </label>
       {problem && (
