@@ -13,6 +13,7 @@ import json
 import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,12 +96,18 @@ class Chronicles:
 
 @pytest.fixture
 def chronicles(chronicles_db_url: str, tmp_path: Path) -> Iterator[Chronicles]:
+    with serving(chronicles_db_url, tmp_path, ADMIN_TOKEN) as running:
+        yield running
+
+
+@contextmanager
+def serving(chronicles_db_url: str, tmp_path: Path, admin_token: str) -> Iterator[Chronicles]:
     require_tool((STATIC_DIR / "index.html").is_file(), "the built console (npm --prefix frontend run build)")
     port = free_port()
     env = {
         "CHRONICLES_DATABASE_URL": chronicles_db_url,
         "PRACTICA_HOME": str(tmp_path),
-        "CHRONICLES_ADMIN_TOKEN": ADMIN_TOKEN,
+        "CHRONICLES_ADMIN_TOKEN": admin_token,
         "CHRONICLES_SIGNING_KEY": "",
         "CHRONICLES_PRODUCER_KEY": "",
         "LOG_LEVEL": "WARNING",
@@ -151,6 +158,16 @@ async def test_a_wrong_token_is_refused_and_the_token_stays_out_of_urls_and_loca
     await page.get_by_role("button", name="Sign out").click()
     await expect(page.get_by_label("Admin token")).to_be_visible()
     assert await page.evaluate(f"sessionStorage.getItem('{TOKEN_KEY}')") is None
+
+
+async def test_without_an_admin_token_the_console_says_it_is_closed(
+    page: Page, chronicles_db_url: str, tmp_path: Path
+) -> None:
+    with serving(chronicles_db_url, tmp_path, "") as closed:
+        await page.goto(f"{closed.url}/console/")
+        await page.get_by_label("Admin token").fill("anything")
+        await page.get_by_role("button", name="Sign in").click()
+        await expect(page.get_by_role("alert")).to_contain_text("The console is closed: the internal API is disabled")
 
 
 async def test_a_token_that_stops_working_signs_the_console_out(page: Page, chronicles: Chronicles) -> None:

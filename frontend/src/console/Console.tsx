@@ -95,7 +95,9 @@ function SignIn({ notice, onSignedIn }: { notice: string | null; onSignedIn: (to
       await graphql(token.trim(), "{ ingestionStatus { totalLag } }");
       onSignedIn(token.trim());
     } catch (error) {
-      setProblem(error instanceof SignInError ? "That admin token was refused." : String(error));
+      if (error instanceof SignInError) {
+        setProblem(error.status === 503 ? `The console is closed: ${error.message}` : "That admin token was refused.");
+      } else setProblem(String(error));
       setBusy(false);
     }
   };

@@ -5,7 +5,14 @@ const ENDPOINT = "/internal/graphql";
 const TOKEN_KEY = "chronicles-console-token";
 
 /** The server refused the token (401) or has no admin token set (503): the operator must sign in again. */
-export class SignInError extends Error {}
+export class SignInError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+  }
+}
 
 /** A GraphQL error (a bad argument, a rule that does not validate): the message names the field. */
 export class QueryError extends Error {}
@@ -42,7 +49,7 @@ export async function graphql<T>(token: string, query: string, variables: Record
   });
   if (response.status === 401 || response.status === 503) {
     const body = (await response.json().catch(() => ({}))) as { detail?: string; message?: string };
-    throw new SignInError(body.detail ?? body.message ?? "The admin token was refused.");
+    throw new SignInError(body.detail ?? body.message ?? "The admin token was refused.", response.status);
   }
   const answer = (await response.json()) as Answer<T>;
   if (answer.errors?.length) throw new QueryError(answer.errors.map((error) => error.message).join("; "));
