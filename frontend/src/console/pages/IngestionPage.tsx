@@ -178,7 +178,7 @@ function Partitions({ consumers }: { consumers: ConsumerPartition[] }) {
             </thead>
             <tbody>
               {consumers.map((row) => (
-                <tr key={partitionName(row)}>
+                <tr key={partitionName(row)} data-partition={partitionName(row)}>
                   <td>{row.consumerGroup}</td>
                   <td>{row.topic}</td>
                   <td>{row.partition}</td>
