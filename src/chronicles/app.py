@@ -15,6 +15,7 @@ from chronicles.api import intake
 from chronicles.api.internal import schema as internal_api
 from chronicles.api.public import schema as public_api
 from chronicles.api.services import Services, request_services
+from chronicles.console import web as console
 from chronicles.settings import ChroniclesSettings
 from servicekit.body_limit import BodyLimitMiddleware
 from servicekit.guard import install_input_guard
@@ -61,6 +62,7 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     app.include_router(intake.router)  # POST /entries (producer tokens)
     app.include_router(internal_api.router())  # POST /internal/graphql (admin token)
     app.include_router(public_api.router(settings))  # POST /graphql (viewer tokens)
+    console.mount(app)  # GET /console/ (the operators' page; its calls carry the admin token)
     return app
 
 
