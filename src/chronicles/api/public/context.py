@@ -68,15 +68,19 @@ async def public_context(
     services: ServicesDependency, authorization: str | None = Header(default=None)
 ) -> PublicContext:
     """FastAPI dependency of the GraphQL route: refuses the request before any GraphQL runs."""
+    return PublicContext(services, viewer_of(services, authorization))
+
+
+def viewer_of(services: Services, authorization: str | None) -> Viewer:
+    """The viewer an ``Authorization`` header names; an UnauthenticatedError (the one message) otherwise."""
     scheme, _, token = (authorization or "").partition(" ")
     try:
         if scheme.lower() != "bearer" or not token.strip():
             raise TokenError("no bearer token")
-        viewer = verify(services.viewer_key(), token.strip())
+        return verify(services.viewer_key(), token.strip())
     except TokenError as error:
         log.info("public.token_refused", reason=str(error))
         raise UnauthenticatedError(UNAUTHORIZED) from None
-    return PublicContext(services, viewer)
 
 
 Info = StrawberryInfo[PublicContext, None]
