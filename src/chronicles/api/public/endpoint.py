@@ -44,6 +44,8 @@ from chronicles.errors import UnauthenticatedError
 POST_OPERATIONS = frozenset(OperationType.from_http("POST"))
 _WANTED = {b"authorization": "authorization", b"content-type": "content-type", b"accept": "accept"}
 _JSON = (b"content-type", b"application/json")
+# Accept values that ask for no streaming transport (the common ones, checked without parsing them).
+_NOT_STREAMING = frozenset({"*/*", "application/json", "application/graphql-response+json"})
 
 
 class PublicGraphQL:
@@ -83,8 +85,9 @@ class PublicGraphQL:
         """The request's one operation when it is an ordinary one; None sends it the long way."""
         if headers.get("content-type", "").split(";", 1)[0].strip().lower() != "application/json":
             return None
-        accept = headers.get("accept")
-        if accept is not None and self.router._get_stream_transport_from_headers({"accept": accept}) is not None:
+        accept = headers.get("accept", "*/*")
+        streams = accept.strip().lower() not in _NOT_STREAMING
+        if streams and self.router._get_stream_transport_from_headers({"accept": accept}) is not None:
             return None
         try:
             data = self.router.decode_json(body)
