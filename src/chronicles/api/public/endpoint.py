@@ -9,8 +9,10 @@ the input guard all still see the request) and answers an ordinary request
 itself:
 
 - the viewer token is checked first, before the body is read, exactly as the
-  route's dependency checks it (:func:`~chronicles.api.public.context.viewer_of`);
-  a refusal is the same 401 ``{"detail": …}`` with ``WWW-Authenticate``;
+  route's dependency checks it (:func:`~chronicles.api.public.context.viewer_of`;
+  a token already verified is looked up until it expires,
+  :class:`~chronicles.api.public.context.VerifiedTokens`); a refusal is the
+  same 401 ``{"detail": …}`` with ``WWW-Authenticate``;
 - the body is read through the limited ``receive`` (413 past the limit, as before);
 - an ``application/json`` body holding one operation (``query`` a non-empty
   string, ``variables``/``extensions`` objects or null, ``operationName`` a
@@ -37,7 +39,7 @@ from strawberry.types.graphql import OperationType
 
 from chronicles.api.documents import BoundedGraphQLRouter
 from chronicles.api.errors import answer
-from chronicles.api.public.context import PublicContext, viewer_of
+from chronicles.api.public.context import PublicContext, VerifiedTokens, viewer_of
 from chronicles.api.services import Services
 from chronicles.errors import UnauthenticatedError
 
@@ -58,6 +60,7 @@ class PublicGraphQL:
             route for route in router.routes if isinstance(route, APIRoute) and "POST" in (route.methods or ())
         )
         self.answered = 0  # requests answered here, not by the route (the tests read it)
+        self.tokens = VerifiedTokens()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or scope["method"] != "POST" or scope["path"] != self.path:
@@ -66,7 +69,7 @@ class PublicGraphQL:
         scope["route"] = self.route
         headers = _headers(scope)
         try:
-            viewer = viewer_of(self.services, headers.get("authorization"))
+            viewer = viewer_of(self.services, headers.get("authorization"), self.tokens)
         except UnauthenticatedError as error:
             self.answered += 1
             await _refuse(send, error)
