@@ -15,40 +15,93 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from functools import lru_cache
 
+from cachetools import LRUCache
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    parse,
 )
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from chronicles.api.documents import TOO_LARGE
 
 MAX_DEPTH = 6
 MAX_ALIASES = 10
 SEARCH_COST = 10
 TOTAL_FIELDS = frozenset({"totalCount", "totalCountIsEstimate"})
 DEFAULT_FIRST = 25
+Rules = tuple[type[ASTValidationRule], ...]
 
 
-def limits(max_page_size: int) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories (Strawberry makes fresh ones per request) adding the same rule classes every time.
+def checked_documents(
+    max_page_size: int, *, max_characters: int, max_tokens: int, cached: int
+) -> Callable[[], SchemaExtension]:
+    """One extension factory for everything a document goes through before it runs, in this order: its size in
+    characters, parsing (tokens capped), validation with the depth, alias and cost rules; parsed and validated
+    documents are kept (``cached`` of each, least recently used dropped).
 
-    The same classes matter: Strawberry's ``ValidationCache`` keys on them, and
-    ``QueryDepthLimiter``/``MaxAliasesLimiter`` make a new class per instance.
+    One extension, not four (the size limit, Strawberry's ``ParserCache``,
+    ``ValidationCache`` and ``AddValidationRules``): Strawberry makes every
+    extension anew per request and runs each one's hooks, a cost every search
+    paid. The same rule classes every time matter: the validation cache keys
+    on them (``QueryDepthLimiter``/``MaxAliasesLimiter`` make a new class per
+    instance).
     """
-    rules = [
+    rules = (
         *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
         *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
         _cost_rule(max_page_size, 2 * (SEARCH_COST + max_page_size)),
-    ]
-    return [lambda: AddValidationRules(rules)]
+    )
+    parse_document = lru_cache(maxsize=cached)(parse)
+    # By the parsed document's identity (the parser's cache hands out one object per text): a document's own
+    # hash walks the whole tree, on every lookup.
+    validations: LRUCache[tuple[int, Rules], tuple[DocumentNode, list[GraphQLError]]] = LRUCache(maxsize=cached)
+
+    def validated(schema: GraphQLSchema, document: DocumentNode, rules: Rules) -> list[GraphQLError]:
+        found = validations.get((id(document), rules))
+        if found is None or found[0] is not document:
+            found = (document, validate_document(schema, document, rules))
+            validations[(id(document), rules)] = found
+        return found[1]
+
+    class CheckedDocuments(SchemaExtension):
+        def on_operation(self) -> Iterator[None]:
+            context = self.execution_context
+            query = context.query or ""
+            if len(query) > max_characters:
+                message = f"the document is {len(query)} characters; at most {max_characters} are allowed"
+                raise GraphQLError(message, extensions={"code": TOO_LARGE})
+            context.parse_options["max_tokens"] = max_tokens
+            context.validation_rules = context.validation_rules + rules
+            yield
+
+        def on_parse(self) -> Iterator[None]:
+            context = self.execution_context
+            context.graphql_document = parse_document(context.query, **context.parse_options)
+            yield
+
+        def on_validate(self) -> Iterator[None]:
+            context = self.execution_context
+            assert context.graphql_document is not None
+            schema = context.schema._schema
+            context.pre_execution_errors = validated(schema, context.graphql_document, context.validation_rules)
+            yield
+
+    return CheckedDocuments
 
 
 def _cost_rule(max_page_size: int, budget: int) -> type[ValidationRule]:

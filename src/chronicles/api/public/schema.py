@@ -16,13 +16,13 @@ from collections.abc import Callable
 
 import strawberry
 from pydantic import ValidationError
-from strawberry.extensions import MaskErrors, ParserCache, SchemaExtension, ValidationCache
+from strawberry.extensions import MaskErrors, SchemaExtension
 
-from chronicles.api.documents import BoundedGraphQLRouter, document_limits
+from chronicles.api.documents import BoundedGraphQLRouter
 from chronicles.api.errors import ChroniclesErrors, Schema, unexpected
 from chronicles.api.flat_execution import FlatExecutionContext
 from chronicles.api.public.context import Info, public_context
-from chronicles.api.public.limits import DEFAULT_FIRST, limits
+from chronicles.api.public.limits import DEFAULT_FIRST, checked_documents
 from chronicles.api.public.types import Entry, EntryConnection, EntryFilter, LazyTotal
 from chronicles.contract.filters import EntryFilter as FilterContract
 from chronicles.contract.filters import first_error
@@ -92,10 +92,11 @@ def _search_request(
 
 def schema(max_page_size: int) -> strawberry.Schema:
     # Clients send the same few documents over and over: parse and validate each once.
-    caches = [lambda: ParserCache(maxsize=CACHED_DOCUMENTS), lambda: ValidationCache(maxsize=CACHED_DOCUMENTS)]
-    size = document_limits(MAX_DOCUMENT_CHARACTERS, MAX_TOKENS)
+    checked = checked_documents(
+        max_page_size, max_characters=MAX_DOCUMENT_CHARACTERS, max_tokens=MAX_TOKENS, cached=CACHED_DOCUMENTS
+    )
     masked: list[Callable[[], SchemaExtension]] = [ChroniclesErrors, lambda: MaskErrors(should_mask_error=unexpected)]
-    extensions = [size, *caches, *limits(max_page_size), *masked]
+    extensions = [checked, *masked]
     return Schema(query=Query, extensions=extensions, execution_context_class=FlatExecutionContext)
 
 
