@@ -7,14 +7,20 @@ test checks which of the two answered (the endpoint counts what it answers).
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import httpx2
+import strawberry
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
+from strawberry.http import process_result
 
 from chronicles.api.public.endpoint import PublicGraphQL
+from chronicles.api.public.limits import DocumentChecks
+from chronicles.api.public.schema import ERROR_ANSWERS, PublicSchema
+from chronicles.errors import InputError
 from tests.chronicles.api.conftest import ENTRIES, Token
 from tests.chronicles.search_data import Row
 
@@ -57,7 +63,9 @@ def test_a_search_is_answered_by_the_endpoint_as_the_route_answers_it(
     chronicles_client: TestClient, seeded: list[Row], token: Token
 ) -> None:
     body = search_body(filter={"apps": ["practica"]}, first=3)
+    runs = endpoint(chronicles_client).schema.checked_runs
     fast, by_endpoint = post(chronicles_client, body, token("org:1"))
+    assert endpoint(chronicles_client).schema.checked_runs == runs + 1  # straight on graphql-core
     route, by_route_endpoint = post(chronicles_client, body, token("org:1"), ROUTE_ONLY)
     assert by_endpoint
     assert not by_route_endpoint
@@ -76,14 +84,18 @@ def test_graphql_errors_and_refusals_are_the_routes(
         (search_body(), None),  # no token
         (search_body(), "not-a-token"),
     ]
+    straight = []
     for body, viewer in cases:
+        runs = endpoint(chronicles_client).schema.checked_runs
         fast, by_endpoint = post(chronicles_client, body, viewer)
+        straight.append(endpoint(chronicles_client).schema.checked_runs - runs)
         route, _ = post(chronicles_client, body, viewer, ROUTE_ONLY)
         assert by_endpoint, body
         if fast.headers["content-type"] == "application/json":
             same_answer(fast, route)
         else:
             assert (fast.status_code, fast.text) == (route.status_code, route.text)
+    assert straight == [1, 0, 0, 0, 0, 0]  # the bad argument ran on graphql-core; the others failed a check first
     refused, _ = post(chronicles_client, search_body(), None)
     assert (refused.status_code, refused.json(), refused.headers["www-authenticate"]) == (401, UNAUTHORIZED, "Bearer")
 
@@ -120,3 +132,35 @@ def test_the_endpoints_requests_count_under_the_route_in_metrics(
         if sample.name == "chronicles_http_requests_total" and sample.labels["route"] == "/graphql"
     }
     assert counts == {"200": 3}
+
+
+@strawberry.type
+class Failing:
+    @strawberry.field
+    def boom(self) -> int:
+        raise RuntimeError("a secret detail")
+
+    @strawberry.field
+    def refused(self) -> int:
+        raise InputError.one("first", "must be positive")
+
+    @strawberry.field
+    def fine(self) -> int:
+        return 1
+
+
+def test_a_document_run_straight_gets_strawberrys_error_answers() -> None:
+    """Unexpected errors masked (and logged), Chronicles' errors coded, exactly as through Strawberry's execute."""
+    checks = DocumentChecks(100, max_characters=1_000, max_tokens=200, cached=8)
+    schema = PublicSchema(checks, query=Failing, extensions=[checks.extension, *ERROR_ANSWERS])
+    documents = ["{ boom fine }", "{ refused fine }", "query Q { fine boom }", "{ fine }"]
+    answers = []
+    for document in documents:
+        straight = asyncio.run(schema.execute_checked(document, None, None, None, None))
+        through_strawberry = asyncio.run(schema.execute(document))
+        assert process_result(straight) == process_result(through_strawberry), document
+        answers.append(process_result(straight))
+    assert schema.checked_runs == len(documents)
+    assert answers[0]["errors"][0]["message"] == "Unexpected error."
+    assert "secret" not in json.dumps(answers)
+    assert answers[1]["errors"][0]["extensions"] == {"code": "BAD_USER_INPUT", "field": "first"}

@@ -16,8 +16,10 @@ itself:
 - the body is read through the limited ``receive`` (413 past the limit, as before);
 - an ``application/json`` body holding one operation (``query`` a non-empty
   string, ``variables``/``extensions`` objects or null, ``operationName`` a
-  string or null) goes to ``schema.execute`` with the same arguments
-  Strawberry's view passes, and its result is encoded as the view encodes it.
+  string or null) goes to the schema with the same arguments Strawberry's
+  view passes (:meth:`~chronicles.api.public.schema.PublicSchema.execute_checked`:
+  a document known to pass every check runs straight on graphql-core), and its
+  result is encoded as the view encodes it.
 
 Anything else (another content type, a streaming ``Accept``, a batch, JSON
 that does not decode, a field of the wrong type) is handed, body and all, to
@@ -35,15 +37,14 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from strawberry.http import process_result
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.types import ExecutionResult
-from strawberry.types.graphql import OperationType
 
 from chronicles.api.documents import BoundedGraphQLRouter
 from chronicles.api.errors import answer
 from chronicles.api.public.context import PublicContext, VerifiedTokens, viewer_of
+from chronicles.api.public.schema import PublicSchema
 from chronicles.api.services import Services
 from chronicles.errors import UnauthenticatedError
 
-POST_OPERATIONS = frozenset(OperationType.from_http("POST"))
 _WANTED = {b"authorization": "authorization", b"content-type": "content-type", b"accept": "accept"}
 _JSON = (b"content-type", b"application/json")
 # Accept values that ask for no streaming transport (the common ones, checked without parsing them).
@@ -55,6 +56,8 @@ class PublicGraphQL:
 
     def __init__(self, app: ASGIApp, *, router: BoundedGraphQLRouter, services: Services, path: str) -> None:
         self.app, self.router, self.services, self.path = app, router, services, path
+        assert isinstance(router.schema, PublicSchema)
+        self.schema = router.schema
         # The route's own object: the request metrics label the request with its path, as when FastAPI routed it.
         self.route = next(
             route for route in router.routes if isinstance(route, APIRoute) and "POST" in (route.methods or ())
@@ -100,12 +103,11 @@ class PublicGraphQL:
 
     async def _execute(self, send: Send, operation: dict[str, Any], context: PublicContext) -> None:
         try:
-            result = await self.router.schema.execute(
+            result = await self.schema.execute_checked(
                 operation["query"],
                 variable_values=operation.get("variables"),
                 context_value=context,
                 operation_name=operation.get("operationName"),
-                allowed_operation_types=POST_OPERATIONS,
                 operation_extensions=operation.get("extensions"),
             )
         except CannotGetOperationTypeError as error:
