@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Annotated
 
@@ -76,15 +77,13 @@ def serve(
     tokens are checked with the key, rules and templates are read from the
     database), so any number of them may serve one database behind a balancer.
     """
+    from chronicles.observability import metrics_directory
+
     current = settings()
-    serve_app(
-        "chronicles.app:create_app",
-        factory=True,
-        host=host or current.chronicles_host,
-        port=port or current.chronicles_port,
-        workers=workers,
-        log_config=None,
-    )
+    host, port = host or current.chronicles_host, port or current.chronicles_port
+    # Several processes count into one fresh directory, so that /metrics, whichever answers it, counts them all.
+    with metrics_directory() if workers > 1 else nullcontext():
+        serve_app("chronicles.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None)
 
 
 @app.command()
