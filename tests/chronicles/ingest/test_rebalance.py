@@ -37,7 +37,8 @@ PART = 8_000  # messages per part of the stream (a multiple of PARTITIONS)
 
 def start_consumer(bootstrap: str, topic: str, group: str, database_url: str, log: Path) -> subprocess.Popen[bytes]:
     """A ``chronicles consume`` process (dynamic membership, a 6 s session: a killed one's partitions move soon)."""
-    env = {**os.environ, "CHRONICLES_DATABASE_URL": database_url, "LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
+    env = {**os.environ, "CHRONICLES_DATABASE_URL": database_url, "PRACTICA_HOME": str(log.parent)}
+    env |= {"LOG_FORMAT": "json", "LOG_LEVEL": "INFO"}
     command = [sys.executable, "-m", "chronicles", "consume", "--bootstrap-servers", bootstrap, "--topic", topic]
     command += ["--group", group, "--batch-size", "500", "--batch-timeout", "0.2", "--session-timeout", "6"]
     with log.open("ab") as output:
@@ -129,6 +130,7 @@ async def when(check: Callable[[], bool], within: float, what: str) -> None:
     await eventually(ready, within, what)
 
 
+@pytest.mark.timeout(900)  # each wait has its own ceiling; on an idle machine the test takes under a minute
 async def test_a_rebalance_under_load_loses_and_doubles_nothing(
     kafka_broker: str, kafka_topic: Callable[[int], str], chronicles_db_url: str, tmp_path: Path
 ) -> None:
