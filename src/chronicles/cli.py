@@ -101,6 +101,9 @@ def consume(
     pipeline: Annotated[
         int, typer.Option(min=1, max=8, help="Batches in flight, each on its own database connection.")
     ] = 4,
+    session_timeout: Annotated[
+        float, typer.Option(min=1, max=300, help="Seconds without a heartbeat before a consumer's partitions move.")
+    ] = 45.0,
 ) -> None:
     """Read entries from Kafka into the store; offsets are committed after the database commits."""
     import asyncio
@@ -124,6 +127,7 @@ def consume(
         batch_timeout=batch_timeout,
         instance_id=instance_id,
         pipeline=pipeline,
+        session_timeout=session_timeout,
     )
     asyncio.run(run_consumer(options))
 
