@@ -31,7 +31,7 @@ FROM unnest(%(sequence_code)s::uuid[], %(app)s::text[], %(subject)s::text[], %(s
             %(action)s::text[], %(performer)s::text[], %(payload)s::jsonb[], %(occurred_at)s::timestamptz[],
             %(feed_tags)s::text[], %(access_tags)s::text[])
      AS s(sequence_code, app, subject, subject_type, action, performer, payload, occurred_at, feed_tags, access_tags)
-ON CONFLICT (sequence_code) DO NOTHING
+ON CONFLICT (sequence_code, occurred_at) DO NOTHING
 RETURNING id, sequence_code
 """
 
