@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import structlog
-from psycopg import AsyncConnection, sql
+from psycopg import AsyncConnection, errors, sql
 
 log = structlog.get_logger(__name__)
 
@@ -127,6 +127,24 @@ async def maintain_partitions(
     if created:
         log.info("partitions.created", months=[month.label for month in created])
     return created
+
+
+async def maintain_partitions_at(conninfo: str, *, adopt: bool, tolerate_errors: bool = False) -> list[Month]:
+    """:func:`maintain_partitions` on a connection of its own (the command line's start of a process).
+
+    A month that cannot take its locks in time is left to the next run (DEFAULT takes its entries
+    meanwhile); with ``tolerate_errors`` (``serve``, ``consume``) so is any database error, logged.
+    """
+    try:
+        async with await AsyncConnection.connect(conninfo, autocommit=True) as conn:
+            return await maintain_partitions(conn, adopt=adopt)
+    except errors.LockNotAvailable:
+        log.warning("partitions.busy", detail="tables busy: months left to the next maintenance")
+    except errors.Error as error:
+        if not tolerate_errors:
+            raise
+        log.warning("partitions.maintenance_failed", error=str(error))
+    return []
 
 
 async def create_month(conn: AsyncConnection, month: Month) -> bool:
