@@ -156,19 +156,28 @@ async def create_month(conn: AsyncConnection, month: Month) -> bool:
             return False
         await conn.execute("LOCK TABLE entries, feed_taggings, access_taggings IN ACCESS EXCLUSIVE MODE")
         moved = await _set_aside_default_rows(conn, month)
-        for table in TABLES:
-            await conn.execute(
-                sql.SQL("CREATE TABLE {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
-                    sql.Identifier(month.partition(table)),
-                    sql.Identifier(table),
-                    sql.Literal(month.start),
-                    sql.Literal(month.end),
-                )
-            )
+        for statement in partition_statements(month):
+            await conn.execute(statement)
         if moved:
             await _put_back(conn)
     log.info("partitions.month_created", month=month.label, moved_from_default=moved)
     return True
+
+
+def partition_statements(month: Month) -> list[sql.Composed]:
+    """The month's ``CREATE TABLE … PARTITION OF`` per table, entries first (none made twice).
+
+    Alone, for a month that has no rows waiting in DEFAULT (a bulk load making its months first).
+    """
+    return [
+        sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
+            sql.Identifier(month.partition(table)),
+            sql.Identifier(table),
+            sql.Literal(month.start),
+            sql.Literal(month.end),
+        )
+        for table in TABLES
+    ]
 
 
 async def _set_aside_default_rows(conn: AsyncConnection, month: Month) -> int:
