@@ -22,7 +22,6 @@ from typing import Any
 from psycopg import AsyncConnection
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
 from chronicles.retention.archive import ArchiveError, MonthArchive
 from chronicles.retention.store import (
@@ -85,7 +84,7 @@ async def run_retention(database_url: str, request: RetentionRequest, console: C
             apps = ", ".join(request.apps)
             console.print(f"nothing to do: no entries of {apps} before {request.first_kept_month.label}")
             return 0
-        console.print(await _plan_table(conn, request, months))
+        await _describe_plan(conn, request, months, console)
         if request.dry_run:
             console.print("dry run: nothing exported, nothing removed")
             return 0
@@ -105,17 +104,20 @@ async def _plan(conn: AsyncConnection, request: RetentionRequest) -> list[OldMon
     return await old_months(conn, request.apps, request.first_kept_month, await existing_months(conn))
 
 
-async def _plan_table(conn: AsyncConnection, request: RetentionRequest, months: Sequence[OldMonth]) -> Table:
-    title = f"Retention of {', '.join(request.apps)}: months before {request.first_kept_month.label}"
-    table = Table(title=title, title_justify="left")
-    for column in ("month", "app", "entries", "exported already", "then"):
-        table.add_column(column, justify="right" if column in ("entries", "exported already") else "left")
+async def _describe_plan(
+    conn: AsyncConnection, request: RetentionRequest, months: Sequence[OldMonth], console: Console
+) -> None:
+    """One line per month and app: entries in the store, entries already exported, and how the month goes."""
+    console.print(f"[bold]Retention of {', '.join(request.apps)}[/]: months before {request.first_kept_month.label}")
     for old in months:
         removal = await _removal(conn, request, old)
         for app, count in sorted(old.counts.items()):
             done = sum(part.count for part in MonthArchive(request.out, app, old.month).parts())
-            table.add_row(old.month.label, app, f"{count:,}", f"{done:,}", removal)
-    return table
+            console.print(
+                f"  {old.month.label}  {app}: {count:,} entries ({done:,} exported already), then {removal}",
+                highlight=False,
+                soft_wrap=True,
+            )
 
 
 async def _removal(conn: AsyncConnection, request: RetentionRequest, old: OldMonth) -> str:
@@ -123,7 +125,7 @@ async def _removal(conn: AsyncConnection, request: RetentionRequest, old: OldMon
         return "delete in batches (rows in the DEFAULT partition)"
     if await holds_other_apps(conn, old.partition, request.apps):
         return f"delete in batches ({old.partition} holds other apps)"
-    return f"drop partition {old.partition} and its taggings'"
+    return f"drop partition {old.partition} (and the taggings' of the month)"
 
 
 async def _retire(
