@@ -25,7 +25,10 @@ from tests.chronicles.factories import entry
 from tests.chronicles.operating import one, run_worker, store
 
 ACCESS = ["public"]
-RULES = "INSERT INTO tag_rules (name, kind, tag, match) VALUES ('news', 'feed', 'news', '{}'), ('all', 'access', 'public', '{}')"
+RULES = (
+    "INSERT INTO tag_rules (name, kind, tag, match)"
+    " VALUES ('news', 'feed', 'news', '{}'), ('all', 'access', 'public', '{}')"
+)
 TIMES = {
     "past": "1999-03-01T10:00:00+00:00",
     "now": datetime.now(UTC).isoformat(),
