@@ -20,7 +20,7 @@ from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from chronicles.store.partitions import Month
 
@@ -83,7 +83,7 @@ class MonthArchive:
         """Write ``rows`` as the next part (None when there are none): data file, then manifest, each durably."""
         number = len(self.parts()) + 1
         data, manifest = self.data_path(number), self.manifest_path(number)
-        self.directory.mkdir(parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         temporary = data.with_name(data.name + ".tmp")
         count = await _write_gzip_lines(temporary, rows)
         if count == 0:
@@ -107,7 +107,7 @@ class MonthArchive:
 
 async def _write_gzip_lines(path: Path, rows: AsyncIterator[dict[str, Any]]) -> int:
     count = 0
-    with path.open("wb") as raw:
+    with _private(path) as raw:
         with gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as compressed:
             async for row in rows:
                 compressed.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")).encode() + b"\n")
@@ -119,11 +119,16 @@ async def _write_gzip_lines(path: Path, rows: AsyncIterator[dict[str, Any]]) -> 
 
 def _write_durably(path: Path, content: bytes) -> None:
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as file:
+    with _private(temporary) as file:
         file.write(content)
         file.flush()
         os.fsync(file.fileno())
     _publish(temporary, path)
+
+
+def _private(path: Path) -> BinaryIO:
+    """A new file only its owner reads (the entries' payloads are as private as the store)."""
+    return os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
 
 
 def _publish(temporary: Path, final: Path) -> None:

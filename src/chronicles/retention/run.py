@@ -91,7 +91,10 @@ async def run_retention(database_url: str, request: RetentionRequest, console: C
         try:
             totals = await _retire(conn, request, months, console)
         except ArchiveError as error:
-            console.print(f"[red]chronicles retention: {error}[/]")
+            console.print(f"[red]chronicles retention: {error}[/]", highlight=False)
+            return 1
+        except OSError as error:
+            console.print(f"[red]chronicles retention: cannot write the exports (--out {request.out}): {error}[/]")
             return 1
     console.print(
         f"[green]done:[/] {totals.exported:,} entries exported to {request.out}, {totals.deleted:,} deleted"

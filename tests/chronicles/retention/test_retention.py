@@ -70,6 +70,8 @@ def test_exports_then_drops_a_month_of_one_app_and_deletes_from_shared_months(
     assert count(database, "SELECT count(*) FROM feed_taggings") == 2 * len(after)
     assert count(database, "SELECT count(*) FROM access_taggings") == len(after)
     assert "1 month(s) dropped whole" in result.output
+    assert {path.stat().st_mode & 0o777 for path in (out / "billing").iterdir()} == {0o600}
+    assert (out / "billing").stat().st_mode & 0o777 == 0o700
 
 
 def test_dry_run_lists_and_changes_nothing(database: str, chronicles: Chronicles, tmp_path: Path) -> None:
@@ -104,6 +106,15 @@ def test_bad_input_is_refused_naming_the_option(
     assert result.exit_code == 2, result.output
     assert message in result.output
     assert snapshot(database) == before
+
+
+def test_an_out_that_is_a_file_is_refused(database: str, chronicles: Chronicles, tmp_path: Path) -> None:
+    (tmp_path / "out").write_text("")
+
+    result = chronicles(*RETAIN, "--out", str(tmp_path / "out"))
+
+    assert result.exit_code == 2, result.output
+    assert "--out" in result.output
 
 
 def test_an_unknown_app_has_nothing_to_do(database: str, chronicles: Chronicles, tmp_path: Path) -> None:

@@ -32,6 +32,10 @@ revision = "0005"
 down_revision = "0004"
 branch_labels = None
 depends_on = None
+# Not expand-only: the tables are rebuilt (renamed, copied, dropped) and the unique key changes, so a release
+# of revision 0004 cannot write entries into them (its ON CONFLICT (sequence_code) names no unique index any
+# more). Stop the old release's intake and consumers for the upgrade; going back means `alembic downgrade 0004`.
+contract_step_of = "0004"
 
 TABLES = ("entries", "feed_taggings", "access_taggings")
 MONTHS_AHEAD = 3
