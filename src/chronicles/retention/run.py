@@ -13,7 +13,7 @@ and removes only what is.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -36,6 +36,7 @@ from chronicles.retention.store import (
 )
 from chronicles.store.partitions import Month, existing_months
 
+Advance = Callable[[int], None]  # moves the progress bar on by that many entries
 DAYS = re.compile(r"^\s*(\d+)\s*d\s*$")
 DEFAULT_BATCH = 5000
 
@@ -149,7 +150,7 @@ async def _retire(
 
 
 async def _export_month(
-    conn: AsyncConnection, request: RetentionRequest, old: OldMonth, advance: Any
+    conn: AsyncConnection, request: RetentionRequest, old: OldMonth, advance: Advance
 ) -> dict[str, tuple[int, list[int]]]:
     """Per app: how many entries this run exported, and the ids of all its exported entries of the month."""
     exported: dict[str, tuple[int, list[int]]] = {}
@@ -165,7 +166,7 @@ async def _export_month(
 
 
 async def _collecting(
-    rows: AsyncIterator[dict[str, Any]], ids: list[int], advance: Any
+    rows: AsyncIterator[dict[str, Any]], ids: list[int], advance: Advance
 ) -> AsyncIterator[dict[str, Any]]:
     async for row in rows:
         ids.append(row["id"])
