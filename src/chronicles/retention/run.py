@@ -140,11 +140,14 @@ async def _retire(
     with Progress(*columns, console=console) as progress:
         exporting = progress.add_task("exported", total=total)
         removing = progress.add_task("removed", total=total)
+        done = 0
         for old in months:
             exported = await _export_month(conn, request, old, lambda rows: progress.advance(exporting, rows))
             totals.exported += sum(count for count, _ in exported.values())
-            removed = await _remove_month(conn, request, old, exported, totals)
-            progress.advance(removing, removed)
+            await _remove_month(conn, request, old, exported, totals)
+            done += sum(old.counts.values())  # exported now or before, and removed
+            progress.update(exporting, completed=done)
+            progress.update(removing, completed=done)
             console.print(f"{old.month.label}: {_summary(exported)}")
     return totals
 
@@ -157,7 +160,6 @@ async def _export_month(
     for app in sorted(old.counts):
         archive = MonthArchive(request.out, app, old.month)
         ids = archive.exported_ids()
-        advance(len(ids))
         await remember_exported(conn, ids)
         new_ids: list[int] = []
         await archive.write_part(_collecting(stream_unexported(conn, app, old.month), new_ids, advance))
@@ -182,20 +184,19 @@ async def _remove_month(
     old: OldMonth,
     exported: dict[str, tuple[int, list[int]]],
     totals: Totals,
-) -> int:
-    """Drop the month whole if it may be, else delete its exported entries in batches; how many went."""
+) -> None:
+    """Drop the month whole if it may be, else delete its exported entries in batches."""
     every_id = [entry_id for _, ids in exported.values() for entry_id in ids]
     if old.partition is not None and not await holds_other_apps(conn, old.partition, request.apps):
         await remember_exported(conn, every_id)
         if await drop_month_if_all_exported(conn, old.month, request.apps):
             totals.dropped += 1
-            return sum(old.counts.values())
+            return
     deleted = 0
     for app, (_, ids) in exported.items():
         for start in range(0, len(ids), request.batch_size):
             deleted += await delete_exported(conn, app, old.month, ids[start : start + request.batch_size])
     totals.deleted += deleted
-    return deleted
 
 
 def _summary(exported: dict[str, tuple[int, list[int]]]) -> str:

@@ -141,3 +141,22 @@ def test_entries_arriving_late_are_exported_next_time(database: str, chronicles:
     assert (out / "billing" / "2024-01.2.ndjson.gz").exists()
     assert (out / "billing" / "2024-02.2.ndjson.gz").exists()
     assert old(snapshot(database)) == {}
+
+
+def test_an_export_changed_since_stops_the_run_before_deleting(
+    database: str, chronicles: Chronicles, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    assert chronicles(*RETAIN, "--out", str(out)).exit_code == 0
+    insert(database, [Batch("billing", "2024-02-20T00:00:00Z", 1)])
+    before = snapshot(database)
+    damaged = out / "billing" / "2024-02.ndjson.gz"
+    content = bytearray(damaged.read_bytes())
+    content[len(content) // 2] ^= 0xFF
+    damaged.write_bytes(bytes(content))
+
+    result = chronicles(*RETAIN, "--out", str(out))
+
+    assert result.exit_code == 1, result.output
+    assert "does not match the sha256" in result.output
+    assert snapshot(database) == before
