@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from contextlib import nullcontext
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -43,7 +45,8 @@ def migrate() -> None:
     current = settings()
     configure_logging(current.log_format, current.log_level, service="chronicles-migrate")
     MIGRATIONS.upgrade(current.resolved_database_url())
-    console.print("[green]chronicles: database is up to date[/]")
+    created = _prepare_partitions(current, adopt=True)
+    console.print(f"[green]chronicles: database is up to date[/] (partitions created: {created or 'none'})")
 
 
 @app.command("check-migrations")
@@ -65,6 +68,18 @@ def revisions() -> None:
     print(json.dumps(MIGRATIONS.known_revisions().as_json()))
 
 
+def _prepare_partitions(current: ChroniclesSettings, *, adopt: bool) -> list[str]:
+    """This month's and the next months' partitions, before entries arrive; ``adopt``: months waiting in DEFAULT."""
+    import asyncio
+
+    from chronicles.store.partitions import maintain_partitions_at
+    from servicekit.jobs import libpq_conninfo
+
+    conninfo = libpq_conninfo(current.resolved_database_url())
+    created = asyncio.run(maintain_partitions_at(conninfo, adopt=adopt, tolerate_errors=not adopt))
+    return [month.label for month in created]
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default CHRONICLES_HOST).")] = None,
@@ -81,6 +96,7 @@ def serve(
 
     current = settings()
     host, port = host or current.chronicles_host, port or current.chronicles_port
+    _prepare_partitions(current, adopt=False)
     # Several processes count into one fresh directory, so that /metrics, whichever answers it, counts them all.
     with metrics_directory() if workers > 1 else nullcontext():
         serve_app("chronicles.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None)
@@ -129,6 +145,7 @@ def consume(
         pipeline=pipeline,
         session_timeout=session_timeout,
     )
+    _prepare_partitions(current, adopt=False)
     asyncio.run(run_consumer(options))
 
 
@@ -179,6 +196,50 @@ def backfills(
 
     database_url = libpq_conninfo(settings().resolved_database_url())
     asyncio.run(show_backfills(database_url, console, watch=watch, limit=limit))
+
+
+@app.command()
+def retention(
+    app_name: Annotated[list[str], typer.Option("--app", help="An app whose old entries go (repeat for several).")],
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Age in days, e.g. 400d: months wholly older than that go.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory of the exports (gzip NDJSON per app and month, manifests).")
+    ] = Path("chronicles-retention"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be exported and dropped.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Entries deleted per transaction.")] = 5000,
+) -> None:
+    """Export APP's entries of every month older than --older-than, then remove them (resumable)."""
+    import asyncio
+
+    from chronicles.retention.run import RetentionRequest, parse_older_than, run_retention
+    from servicekit.jobs import libpq_conninfo
+
+    request = RetentionRequest(_app_names(app_name), _days(older_than, parse_older_than), out, dry_run, batch_size)
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{str(out)!r} is not a directory", param_hint="'--out'")
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="chronicles-retention")
+    raise typer.Exit(asyncio.run(run_retention(libpq_conninfo(current.resolved_database_url()), request, console)))
+
+
+def _app_names(names: list[str]) -> tuple[str, ...]:
+    import re
+
+    from chronicles.contract.patterns import APP_PATTERN
+
+    for name in names:
+        if not re.match(APP_PATTERN, name):
+            raise typer.BadParameter(f"{name!r} is not an app name ({APP_PATTERN})", param_hint="'--app'")
+    return tuple(dict.fromkeys(names))
+
+
+def _days(text: str, parse: Callable[[str], timedelta]) -> timedelta:
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="'--older-than'") from None
 
 
 @app.command()

@@ -23,7 +23,7 @@ from typing import NamedTuple
 from psycopg import AsyncConnection, DatabaseError
 
 # What makes two entries the same entry: the ON CONFLICT target of every write.
-ENTRY_KEY = "(sequence_code)"
+ENTRY_KEY = "(sequence_code, occurred_at)"  # a partitioned table's unique key holds its partition key
 
 # One per session; ON COMMIT DELETE ROWS empties it cheaply (a truncate, no catalog change), and the
 # move below deletes what it reads, so a batch never sees another's rows even within one transaction
