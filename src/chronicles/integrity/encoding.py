@@ -10,7 +10,8 @@ not the entries; :func:`entry_digest` is the same definition in Python, which
 the tests hold the SQL to.
 
 A day's head chains it to the app's previous sealed day:
-``sha256(MAGIC || previous head || app || day || count || digest_1 … digest_n)``
+``sha256(MAGIC || previous head || app || day || count || digest_1 … digest_n)`` (the day as
+int4 days since 1970-01-01, the count as int8)
 with the digests in id order, so altering, removing, adding or reordering any
 sealed entry, or removing a whole sealed day, changes every later head.
 """
@@ -97,7 +98,8 @@ def genesis(app: str) -> bytes:
 
 def day_head(previous: bytes, app: str, day: date, count: int, digests: bytes) -> bytes:
     """The head of ``app``'s ``day``: chained to ``previous`` and over every digest (32 bytes each, id order)."""
-    header = MAGIC + previous + _text(app) + day.toordinal().to_bytes(4, "big") + count.to_bytes(8, "big")
+    unix_day = (day - EPOCH.date()).days
+    header = MAGIC + previous + _text(app) + unix_day.to_bytes(4, "big", signed=True) + count.to_bytes(8, "big")
     return hashlib.sha256(header + digests).digest()
 
 
