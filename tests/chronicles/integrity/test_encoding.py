@@ -10,7 +10,7 @@ from typing import Any
 
 from chronicles.integrity.encoding import ENTRY_DIGEST_SQL, StoredEntry, day_head, entry_digest, genesis
 
-AWKWARD = [
+AWKWARD: list[dict[str, Any]] = [
     {"app": "forum", "subject": "gid://forum/Post/ünï ✓", "performer": None, "payload": {}},
     {"app": "practica", "subject": "", "performer": "", "payload": {"b": [1, 2.50, None], "a": {"z": '\u00e9\n\t"'}}},
     {"app": "x" * 300, "subject": "s", "performer": "p", "payload": {"n": 10**20, "s": "𝄞"}},

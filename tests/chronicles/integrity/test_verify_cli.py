@@ -6,8 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 import psycopg
-from click.testing import Result
-from typer.testing import CliRunner
+from typer.testing import CliRunner, Result
 
 from chronicles.cli import app
 from tests.chronicles.integrity.chain_data import APPS, DAYS, PER_APP_AND_DAY, at, fill, of, put
