@@ -179,3 +179,11 @@ def test_nothing_sealed_yet_is_nothing_to_verify(chronicles_cli: CliRunner, db: 
     result = run(chronicles_cli, "verify")
     assert result.exit_code == 0, result.output
     assert "nothing to verify" in result.output
+
+
+def test_a_seal_whose_head_was_changed_is_named(chronicles_cli: CliRunner, db: Any) -> None:
+    sealed(chronicles_cli, db)
+    db.execute("UPDATE chain_seals SET head = sha256(head) WHERE app = 'practica' AND day = %s", (DAYS[2],))
+    result = run(chronicles_cli, "verify")
+    assert result.exit_code == 1, result.output
+    assert f"practica: 2 day(s) checked ({DAYS[0]} … {DAYS[1]}), 8 entries: SEAL on {DAYS[2]}" in result.output
