@@ -153,7 +153,7 @@ def apply(
 
 @app.command()
 def worker(concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 2) -> None:
-    """Run the job worker (backfills) on the `chronicles` queue."""
+    """Run the job worker (backfills, the hash chain's sealer) on the `chronicles` queue."""
     import asyncio
 
     from chronicles.worker import run_worker
