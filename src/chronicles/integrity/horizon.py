@@ -27,7 +27,7 @@ SELECT now() - %(margin)s,
        (SELECT min(xact_start) FROM pg_stat_activity
         WHERE datname = current_database() AND pid <> pg_backend_pid()),
        (SELECT count(*) FROM pg_stat_activity
-        WHERE datname = current_database() AND backend_type = 'client backend' AND state IS NULL),
+        WHERE datname = current_database() AND backend_type IS NULL),  -- hidden: another role's, unprivileged
        (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database())
 """
 

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg import AsyncConnection
+import pytest
+from psycopg import AsyncConnection, sql
+from sqlalchemy.engine import make_url
 
-from chronicles.integrity.horizon import SEAL_MARGIN, sealing_horizon
+from chronicles.integrity.horizon import SEAL_MARGIN, HorizonUnknownError, sealing_horizon
 from chronicles.integrity.sealing import forget_seals, seal
 from chronicles.integrity.tasks import SEAL_TASK
 from chronicles.integrity.verify import prepare
@@ -127,3 +130,24 @@ async def test_the_sealer_runs_as_the_workers_job(db: Any, chronicles_db_url: st
     assert db.execute("SELECT status FROM procrastinate_jobs WHERE task_name = %s", (SEAL_TASK,)).fetchone() == (
         "succeeded",
     )
+
+
+async def test_a_sealer_that_cannot_see_every_session_seals_nothing_and_says_why(
+    db: Any, chronicles_db_url: str
+) -> None:
+    fill(db)
+    role = f"chain_sealer_{uuid.uuid4().hex[:12]}"
+    db.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    try:
+        db.execute(sql.SQL("GRANT SELECT ON entries TO {}").format(sql.Identifier(role)))
+        db.execute(sql.SQL("GRANT ALL ON chain_seals, chain_sealing, chain_anchors TO {}").format(sql.Identifier(role)))
+        url = make_url(libpq(chronicles_db_url)).set(username=role, password=None).render_as_string(False)
+        async with await AsyncConnection.connect(url, autocommit=True) as sealer:
+            with pytest.raises(HorizonUnknownError, match="grant it pg_read_all_stats"):
+                await seal(sealer)  # the test's own superuser session is open beside it
+            assert db.execute("SELECT count(*) FROM chain_seals").fetchone() == (0,)
+            db.execute(sql.SQL("GRANT pg_read_all_stats TO {}").format(sql.Identifier(role)))
+            assert (await seal(sealer)).entries == len(DAYS) * len(APPS) * PER_APP_AND_DAY
+    finally:
+        db.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        db.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
