@@ -104,10 +104,11 @@ async def measure(database_url: str, verify: bool) -> None:
         print(f"chain_seals: {size[0] / run.entries:.1f} bytes per entry" if size and run.entries else "")
         if not verify:
             return
-        verification = await prepare(conn, None, None, None)
-        assert verification is not None
-        started = perf_counter()
-        reports = await verification.run()
+        async with await psycopg.AsyncConnection.connect(database_url, autocommit=True) as reader:
+            verification = await prepare(conn, None, None, None, [reader])
+            assert verification is not None
+            started = perf_counter()
+            reports = await verification.run()
         elapsed = perf_counter() - started
         checked = sum(report.entries for report in reports)
         broken = [report.app for report in reports if report.finding]

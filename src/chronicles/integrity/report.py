@@ -50,11 +50,14 @@ def _print_sealed_day(console: Console, day: date, count: int) -> None:
 async def run_verify(
     database_url: str, console: Console, errors: Console, app: str | None, first: date | None, last: date | None
 ) -> int:
-    async with await AsyncConnection.connect(database_url, autocommit=True) as conn:
+    async with (
+        await AsyncConnection.connect(database_url, autocommit=True) as conn,
+        await AsyncConnection.connect(database_url, autocommit=True) as reader,
+    ):
         if app is not None and not (await (await conn.execute(APP_KNOWN, {"app": app})).fetchone() or [False])[0]:
             errors.print(f"chronicles: --app: no entries and no seals for app {app!r}", highlight=False)
             return BAD_OPTION
-        verification = await prepare(conn, app, first, last)
+        verification = await prepare(conn, app, first, last, [reader])
         if verification is None or verification.days.days == 0:
             console.print("chronicles: no sealed day in that range: nothing to verify")
             return INTACT

@@ -13,8 +13,9 @@ sealed day (a removed day breaks that link).
 
 from __future__ import annotations
 
+import asyncio
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -92,20 +93,33 @@ class Verification:
     app: str | None
     days: Range
     forgotten_before: dict[str, date]
+    readers: list[AsyncConnection] = field(default_factory=list)  # connections that read days ahead
     reports: dict[str, AppReport] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.readers = self.readers or [self.conn]
+
     async def run(self, on_day: Callable[[date], None] | None = None) -> list[AppReport]:
-        day = self.days.first
-        while day <= self.days.last:
-            await self.check_day(day)
-            if on_day is not None:
-                on_day(day)
-            day += timedelta(days=1)
+        """Check every day in order while the next days' entries are read ahead, one day per reader."""
+        days = [self.days.first + timedelta(days=n) for n in range(self.days.days)]
+        ahead: dict[int, asyncio.Task[dict[str, AppDay]]] = {}
+        try:
+            for index, day in enumerate(days):
+                for upcoming in range(index, min(index + len(self.readers), len(days))):
+                    if upcoming not in ahead:
+                        reader = self.readers[upcoming % len(self.readers)]
+                        ahead[upcoming] = asyncio.create_task(read_day(reader, days[upcoming], self.app))
+                await self.check_day(day, await ahead.pop(index))
+                if on_day is not None:
+                    on_day(day)
+        finally:
+            for task in ahead.values():
+                task.cancel()
+            await asyncio.gather(*ahead.values(), return_exceptions=True)
         return [self.reports[app] for app in sorted(self.reports)]
 
-    async def check_day(self, day: date) -> None:
+    async def check_day(self, day: date, current: dict[str, AppDay]) -> None:
         seals = await self._seals(day)
-        current = await read_day(self.conn, day, self.app)
         for app in sorted(seals.keys() | current.keys()):
             report = self.reports.setdefault(app, AppReport(app))
             if report.finding is not None or day < self.forgotten_before.get(app, date.min):
@@ -199,12 +213,22 @@ def first_difference(
     return None
 
 
-async def prepare(conn: AsyncConnection, app: str | None, first: date | None, last: date | None) -> Verification | None:
-    """The verification of the sealed range clipped to ``first``/``last``; None while nothing is sealed."""
+async def prepare(
+    conn: AsyncConnection,
+    app: str | None,
+    first: date | None,
+    last: date | None,
+    readers: Sequence[AsyncConnection] = (),
+) -> Verification | None:
+    """The verification of the sealed range clipped to ``first``/``last``; None while nothing is sealed.
+
+    ``readers`` (other connections to the same database) read the next days while one is checked: the
+    digests are PostgreSQL's work, so two readers use two cores.
+    """
     watermark = await (await conn.execute(WATERMARK)).fetchone()
     if watermark is None:
         return None
     sealed_from, sealed_through = watermark
     days = Range(max(sealed_from, first or sealed_from), min(sealed_through, last or sealed_through))
     anchors: dict[str, Any] = dict(await (await conn.execute(ANCHORS)).fetchall())
-    return Verification(conn, app, days, anchors)
+    return Verification(conn, app, days, anchors, [conn, *readers])
