@@ -116,13 +116,3 @@ def ids_from_deltas(deltas: bytes) -> list[int]:
     """The ids of a day from their big-endian differences (the first is from 0)."""
     steps = (int.from_bytes(deltas[i : i + 8], "big", signed=True) for i in range(0, len(deltas), 8))
     return list(accumulate(steps))
-
-
-def shorts(digests: bytes) -> list[bytes]:
-    return [digests[i : i + SHORT] for i in range(0, len(digests), SHORT)]
-
-
-def lags_from(packed: bytes) -> list[int]:
-    """Per entry, its recorded day minus its occurred day (big-endian 4-byte, compressed)."""
-    raw = zlib.decompress(packed)
-    return [int.from_bytes(raw[i : i + 4], "big", signed=True) for i in range(0, len(raw), 4)]
