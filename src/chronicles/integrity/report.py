@@ -54,7 +54,7 @@ async def run_verify(
         await AsyncConnection.connect(database_url, autocommit=True) as conn,
         await AsyncConnection.connect(database_url, autocommit=True) as reader,
     ):
-        if app is not None and not (await (await conn.execute(APP_KNOWN, {"app": app})).fetchone() or [False])[0]:
+        if app is not None and not await _app_known(conn, app):
             errors.print(f"chronicles: --app: no entries and no seals for app {app!r}", highlight=False)
             return BAD_OPTION
         verification = await prepare(conn, app, first, last, [reader])
@@ -70,6 +70,11 @@ async def run_verify(
     for report in reports:
         print_report(console, report)
     return BROKEN if any(report.finding for report in reports) else INTACT
+
+
+async def _app_known(conn: AsyncConnection, app: str) -> bool:
+    row = await (await conn.execute(APP_KNOWN, {"app": app})).fetchone()
+    return bool(row and row[0])
 
 
 def print_report(console: Console, report: AppReport) -> None:
