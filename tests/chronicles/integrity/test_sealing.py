@@ -120,6 +120,8 @@ async def test_the_sealer_runs_as_the_workers_job(db: Any, chronicles_db_url: st
     assert "chronicles.integrity.tasks" in TASK_MODULES
     fill(db)
     register_tasks()
+    periodic = {task.periodic_id: task.cron for task in jobs.periodic_registry.periodic_tasks.values()}
+    assert periodic["chronicles-chain-seal"] == "*/10 * * * *"
     async with connected(jobs, libpq(chronicles_db_url)):
         await jobs.tasks[SEAL_TASK].defer_async(timestamp=0)
     await run_worker(libpq(chronicles_db_url))
