@@ -173,7 +173,7 @@ def apply(
 
 @app.command()
 def worker(concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 2) -> None:
-    """Run the job worker (backfills) on the `chronicles` queue."""
+    """Run the job worker (backfills, the hash chain's sealer) on the `chronicles` queue."""
     import asyncio
 
     from chronicles.worker import run_worker
@@ -287,6 +287,42 @@ def schema() -> None:
     from chronicles.contract.messages import json_schema
 
     print(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+@app.command("seal")
+def seal_days() -> None:
+    """Seal every complete recorded day not sealed yet (the worker does it every 10 minutes)."""
+    import asyncio
+
+    from chronicles.integrity.report import run_seal
+    from servicekit.jobs import libpq_conninfo
+
+    database_url = libpq_conninfo(settings().resolved_database_url())
+    raise typer.Exit(asyncio.run(run_seal(database_url, console, errors)))
+
+
+@app.command()
+def verify(
+    app_name: Annotated[str | None, typer.Option("--app", help="Only this app (default: every app).")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First recorded day to check, YYYY-MM-DD.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last recorded day to check, YYYY-MM-DD.")] = None,
+) -> None:
+    """Recompute the sealed hash chains: exit 0 when intact, 1 naming the first altered, missing or extra entry."""
+    import asyncio
+
+    from chronicles.integrity.report import parse_day, run_verify
+    from servicekit.jobs import libpq_conninfo
+
+    try:
+        days = parse_day("--from", first), parse_day("--to", last)
+    except ValueError as error:
+        errors.print(f"chronicles: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    if days[0] and days[1] and days[0] > days[1]:
+        errors.print(f"chronicles: --from ({days[0]}) is after --to ({days[1]})", highlight=False)
+        raise typer.Exit(2)
+    database_url = libpq_conninfo(settings().resolved_database_url())
+    raise typer.Exit(asyncio.run(run_verify(database_url, console, errors, app_name, *days)))
 
 
 def main() -> None:
