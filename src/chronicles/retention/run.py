@@ -23,6 +23,7 @@ from psycopg import AsyncConnection
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from chronicles.integrity.sealing import forget_seals
 from chronicles.retention.archive import ArchiveError, MonthArchive
 from chronicles.retention.store import (
     RUN_LOCK,
@@ -185,18 +186,26 @@ async def _remove_month(
     exported: dict[str, tuple[int, list[int]]],
     totals: Totals,
 ) -> None:
-    """Drop the month whole if it may be, else delete its exported entries in batches."""
+    """Drop the month whole if it may be, else delete its exported entries in batches; then forget their seals."""
     every_id = [entry_id for _, ids in exported.values() for entry_id in ids]
     if old.partition is not None and not await holds_other_apps(conn, old.partition, request.apps):
         await remember_exported(conn, every_id)
         if await drop_month_if_all_exported(conn, old.month, request.apps):
             totals.dropped += 1
+            await _forget_seals(conn, exported, old)
             return
     deleted = 0
     for app, (_, ids) in exported.items():
         for start in range(0, len(ids), request.batch_size):
             deleted += await delete_exported(conn, app, old.month, ids[start : start + request.batch_size])
     totals.deleted += deleted
+    await _forget_seals(conn, exported, old)
+
+
+async def _forget_seals(conn: AsyncConnection, exported: dict[str, tuple[int, list[int]]], old: OldMonth) -> None:
+    """The tamper-evidence chain starts after the month now: ``chronicles verify`` does not call its entries missing."""
+    for app in exported:
+        await forget_seals(conn, app, old.month.end.date())
 
 
 def _summary(exported: dict[str, tuple[int, list[int]]]) -> str:
