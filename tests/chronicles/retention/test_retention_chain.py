@@ -8,7 +8,9 @@ import psycopg
 
 from tests.chronicles.retention.conftest import Chronicles
 
-RECORDED_WHEN_THEY_OCCURRED = "UPDATE entries SET recorded_at = occurred_at WHERE occurred_at < now() - interval '1 day'"
+RECORDED_WHEN_THEY_OCCURRED = (
+    "UPDATE entries SET recorded_at = occurred_at WHERE occurred_at < now() - interval '1 day'"
+)
 
 
 def test_verify_passes_after_retention_removed_sealed_entries(
