@@ -7,7 +7,7 @@ PYTHON ?= python3
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := src/practica/web/static/index.html
-FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts -type f 2>/dev/null)
+FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/vite.console.config.ts -type f 2>/dev/null)
 PYTEST_WORKERS ?= 2
 # The tests' own support code (fixtures, factories, fake sites) is typed like src/; the tests themselves are not.
 TEST_SUPPORT = $(shell find tests -name '*.py' ! -name 'test_*.py')

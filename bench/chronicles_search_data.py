@@ -25,6 +25,7 @@ from psycopg import sql
 
 from chronicles.rules.book import CompiledRule, RuleBook, RuleDefinition
 from chronicles.rules.placeholders import EntryView
+from chronicles.store.partitions import Month, partition_statements
 
 START = datetime(2025, 1, 1, tzinfo=UTC)
 YEAR = timedelta(days=365)
@@ -137,6 +138,9 @@ def load(conn: psycopg.Connection[Any], shape: Shape, seed: int = 7, report: Any
             (rule["name"], rule["kind"], rule["tag"], json.dumps(rule.get("match", {}))),
         )
     rebuild = _drop_indexes_and_constraints(conn)
+    for month in range(-1, 13):  # the months the entries fall in (some arrive late), each a partition
+        for statement in partition_statements(Month.of(START).plus(month)):
+            conn.execute(statement)
     started = time.perf_counter()
     with conn.transaction():
         _copy_entries(conn, shape, seed, rule_book())
@@ -157,7 +161,8 @@ SPREAD_TAGS = sql.SQL(
     "INSERT INTO {table} (tag, occurred_at, entry_id) SELECT unnest({column}), occurred_at, id FROM entries"
 )
 SECONDARY_INDEXES = """
-SELECT format('DROP INDEX %I', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid) FROM pg_index i
+SELECT format('DROP INDEX %I', i.indexrelid::regclass), replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')
+FROM pg_index i
 WHERE i.indrelid = 'entries'::regclass AND NOT i.indisprimary AND NOT i.indisunique
 """
 TAGGING_CONSTRAINTS = """
@@ -165,6 +170,7 @@ SELECT format('ALTER TABLE %I DROP CONSTRAINT %I', c.conrelid::regclass, c.conna
        format('ALTER TABLE %I ADD CONSTRAINT %I %s', c.conrelid::regclass, c.conname, pg_get_constraintdef(c.oid))
 FROM pg_constraint c
 WHERE c.conrelid IN ('feed_taggings'::regclass, 'access_taggings'::regclass) AND c.contype IN ('p', 'f')
+  AND c.conparentid = 0
 ORDER BY c.contype = 'f'
 """
 

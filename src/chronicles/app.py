@@ -14,7 +14,9 @@ from chronicles.api import errors as api_errors
 from chronicles.api import intake
 from chronicles.api.internal import schema as internal_api
 from chronicles.api.public import schema as public_api
+from chronicles.api.public.endpoint import PublicGraphQL
 from chronicles.api.services import Services, request_services
+from chronicles.console import web as console
 from chronicles.settings import ChroniclesSettings
 from servicekit.body_limit import BodyLimitMiddleware
 from servicekit.guard import install_input_guard
@@ -52,6 +54,9 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     app.state.services = services
     app.state.engine = services.engine  # the same pool, for callers that drop an app whose lifespan never ran
     api_errors.install(app)
+    public_router = public_api.router(settings)
+    # Innermost: POST /graphql is answered here, inside every middleware below, without FastAPI's routing.
+    app.add_middleware(PublicGraphQL, router=public_router, services=services, path=public_api.PATH)
     install_input_guard(app, json_bodies=_own_checks)
     # Added innermost first: request ids and metrics see every answer, the 413s and the headers included.
     app.add_middleware(BodyLimitMiddleware, limits=BODY_LIMITS, default=OTHER_BODIES_MAX_BYTES)
@@ -60,7 +65,8 @@ def create_app(settings: ChroniclesSettings | None = None) -> FastAPI:
     app.include_router(ping_router(_engine))
     app.include_router(intake.router)  # POST /entries (producer tokens)
     app.include_router(internal_api.router())  # POST /internal/graphql (admin token)
-    app.include_router(public_api.router(settings))  # POST /graphql (viewer tokens)
+    app.include_router(public_router)  # POST /graphql (viewer tokens): its OpenAPI and the unusual requests
+    console.mount(app)  # GET /console/ (the operators' page; its calls carry the admin token)
     return app
 
 

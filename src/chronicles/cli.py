@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -42,7 +45,8 @@ def migrate() -> None:
     current = settings()
     configure_logging(current.log_format, current.log_level, service="chronicles-migrate")
     MIGRATIONS.upgrade(current.resolved_database_url())
-    console.print("[green]chronicles: database is up to date[/]")
+    created = _prepare_partitions(current, adopt=True)
+    console.print(f"[green]chronicles: database is up to date[/] (partitions created: {created or 'none'})")
 
 
 @app.command("check-migrations")
@@ -64,6 +68,18 @@ def revisions() -> None:
     print(json.dumps(MIGRATIONS.known_revisions().as_json()))
 
 
+def _prepare_partitions(current: ChroniclesSettings, *, adopt: bool) -> list[str]:
+    """This month's and the next months' partitions, before entries arrive; ``adopt``: months waiting in DEFAULT."""
+    import asyncio
+
+    from chronicles.store.partitions import maintain_partitions_at
+    from servicekit.jobs import libpq_conninfo
+
+    conninfo = libpq_conninfo(current.resolved_database_url())
+    created = asyncio.run(maintain_partitions_at(conninfo, adopt=adopt, tolerate_errors=not adopt))
+    return [month.label for month in created]
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Listen address (default CHRONICLES_HOST).")] = None,
@@ -76,15 +92,14 @@ def serve(
     tokens are checked with the key, rules and templates are read from the
     database), so any number of them may serve one database behind a balancer.
     """
+    from chronicles.observability import metrics_directory
+
     current = settings()
-    serve_app(
-        "chronicles.app:create_app",
-        factory=True,
-        host=host or current.chronicles_host,
-        port=port or current.chronicles_port,
-        workers=workers,
-        log_config=None,
-    )
+    host, port = host or current.chronicles_host, port or current.chronicles_port
+    _prepare_partitions(current, adopt=False)
+    # Several processes count into one fresh directory, so that /metrics, whichever answers it, counts them all.
+    with metrics_directory() if workers > 1 else nullcontext():
+        serve_app("chronicles.app:create_app", factory=True, host=host, port=port, workers=workers, log_config=None)
 
 
 @app.command()
@@ -102,6 +117,9 @@ def consume(
     pipeline: Annotated[
         int, typer.Option(min=1, max=8, help="Batches in flight, each on its own database connection.")
     ] = 4,
+    session_timeout: Annotated[
+        float, typer.Option(min=1, max=300, help="Seconds without a heartbeat before a consumer's partitions move.")
+    ] = 45.0,
 ) -> None:
     """Read entries from Kafka into the store; offsets are committed after the database commits."""
     import asyncio
@@ -125,7 +143,9 @@ def consume(
         batch_timeout=batch_timeout,
         instance_id=instance_id,
         pipeline=pipeline,
+        session_timeout=session_timeout,
     )
+    _prepare_partitions(current, adopt=False)
     asyncio.run(run_consumer(options))
 
 
@@ -153,7 +173,7 @@ def apply(
 
 @app.command()
 def worker(concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs run at once.")] = 2) -> None:
-    """Run the job worker (backfills) on the `chronicles` queue."""
+    """Run the job worker (backfills, the hash chain's sealer) on the `chronicles` queue."""
     import asyncio
 
     from chronicles.worker import run_worker
@@ -176,6 +196,50 @@ def backfills(
 
     database_url = libpq_conninfo(settings().resolved_database_url())
     asyncio.run(show_backfills(database_url, console, watch=watch, limit=limit))
+
+
+@app.command()
+def retention(
+    app_name: Annotated[list[str], typer.Option("--app", help="An app whose old entries go (repeat for several).")],
+    older_than: Annotated[
+        str, typer.Option("--older-than", help="Age in days, e.g. 400d: months wholly older than that go.")
+    ],
+    out: Annotated[
+        Path, typer.Option("--out", help="Directory of the exports (gzip NDJSON per app and month, manifests).")
+    ] = Path("chronicles-retention"),
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="List what would be exported and dropped.")] = False,
+    batch_size: Annotated[int, typer.Option(min=1, max=100_000, help="Entries deleted per transaction.")] = 5000,
+) -> None:
+    """Export APP's entries of every month older than --older-than, then remove them (resumable)."""
+    import asyncio
+
+    from chronicles.retention.run import RetentionRequest, parse_older_than, run_retention
+    from servicekit.jobs import libpq_conninfo
+
+    request = RetentionRequest(_app_names(app_name), _days(older_than, parse_older_than), out, dry_run, batch_size)
+    if out.exists() and not out.is_dir():
+        raise typer.BadParameter(f"{str(out)!r} is not a directory", param_hint="'--out'")
+    current = settings()
+    configure_logging(current.log_format, current.log_level, service="chronicles-retention")
+    raise typer.Exit(asyncio.run(run_retention(libpq_conninfo(current.resolved_database_url()), request, console)))
+
+
+def _app_names(names: list[str]) -> tuple[str, ...]:
+    import re
+
+    from chronicles.contract.patterns import APP_PATTERN
+
+    for name in names:
+        if not re.match(APP_PATTERN, name):
+            raise typer.BadParameter(f"{name!r} is not an app name ({APP_PATTERN})", param_hint="'--app'")
+    return tuple(dict.fromkeys(names))
+
+
+def _days(text: str, parse: Callable[[str], timedelta]) -> timedelta:
+    try:
+        return parse(text)
+    except ValueError as error:
+        raise typer.BadParameter(str(error), param_hint="'--older-than'") from None
 
 
 @app.command()
@@ -223,6 +287,42 @@ def schema() -> None:
     from chronicles.contract.messages import json_schema
 
     print(json.dumps(json_schema(), indent=2, sort_keys=True))
+
+
+@app.command("seal")
+def seal_days() -> None:
+    """Seal every complete recorded day not sealed yet (the worker does it every 10 minutes)."""
+    import asyncio
+
+    from chronicles.integrity.report import run_seal
+    from servicekit.jobs import libpq_conninfo
+
+    database_url = libpq_conninfo(settings().resolved_database_url())
+    raise typer.Exit(asyncio.run(run_seal(database_url, console, errors)))
+
+
+@app.command()
+def verify(
+    app_name: Annotated[str | None, typer.Option("--app", help="Only this app (default: every app).")] = None,
+    first: Annotated[str | None, typer.Option("--from", help="First recorded day to check, YYYY-MM-DD.")] = None,
+    last: Annotated[str | None, typer.Option("--to", help="Last recorded day to check, YYYY-MM-DD.")] = None,
+) -> None:
+    """Recompute the sealed hash chains: exit 0 when intact, 1 naming the first altered, missing or extra entry."""
+    import asyncio
+
+    from chronicles.integrity.report import parse_day, run_verify
+    from servicekit.jobs import libpq_conninfo
+
+    try:
+        days = parse_day("--from", first), parse_day("--to", last)
+    except ValueError as error:
+        errors.print(f"chronicles: {error}", highlight=False)
+        raise typer.Exit(2) from None
+    if days[0] and days[1] and days[0] > days[1]:
+        errors.print(f"chronicles: --from ({days[0]}) is after --to ({days[1]})", highlight=False)
+        raise typer.Exit(2)
+    database_url = libpq_conninfo(settings().resolved_database_url())
+    raise typer.Exit(asyncio.run(run_verify(database_url, console, errors, app_name, *days)))
 
 
 def main() -> None:

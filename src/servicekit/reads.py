@@ -16,7 +16,7 @@ then sees what it wrote).
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
 import psycopg
@@ -33,6 +33,7 @@ from sqlalchemy.sql.elements import ClauseElement
 
 Params = Mapping[str, Any]
 R = TypeVar("R")
+T = TypeVar("T")
 
 
 class Reads(Protocol):
@@ -83,13 +84,23 @@ class PoolReads:
 
     lasting = True
 
-    def __init__(self, database_url: str, *, max_size: int, application_name: str) -> None:
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        max_size: int,
+        application_name: str,
+        connection_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        """``connection_options``: more keyword arguments of every connection (e.g. ``options``, libpq's
+        ``-c name=value`` settings, or ``prepare_threshold``); autocommit stays on."""
         conninfo = make_url(database_url).set(drivername="postgresql").render_as_string(hide_password=False)
+        options = {"application_name": application_name, "connect_timeout": 5, **(connection_options or {})}
         self.pool: AsyncConnectionPool[AsyncConnection[Any]] = AsyncConnectionPool(
             conninfo,
             min_size=min(2, max_size),
             max_size=max_size,
-            kwargs={"autocommit": True, "application_name": application_name, "connect_timeout": 5},
+            kwargs={**options, "autocommit": True},
             timeout=5.0,  # waiting for a connection: a database that is down fails requests, not hangs them
             open=False,
         )
@@ -105,28 +116,29 @@ class PoolReads:
         return await self._run(statement, params, dict_row)
 
     async def _run(self, statement: Executable, params: Params | None, rows: AsyncRowFactory[R]) -> list[R]:
-        """Run on a pooled connection; once more on a fresh one when the server dropped it.
+        sql, values = self._sql(statement, params)
+        return await self.run(lambda connection: _fetch(connection, sql, values, rows))
+
+    async def run(self, work: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
+        """``work`` on a pooled connection; once more on a fresh one when the server dropped it.
 
         Connections are not tested as they leave the pool (a round trip per
         request); after a database restart every pooled connection is dead,
         so a failure checks the whole pool and, reads being safe to repeat,
-        the statement runs again.
+        ``work`` runs again: it must be a read.
         """
-        sql, values = self._sql(statement, params)
         await self._ensure_open()
         try:
-            return await self._fetch(sql, values, rows)
+            return await self._on_connection(work)
         except psycopg.OperationalError as error:
             if not _dropped(error):
                 raise
             await self.pool.check()
-            return await self._fetch(sql, values, rows)
+            return await self._on_connection(work)
 
-    async def _fetch(self, sql: str, values: dict[str, Any], rows: AsyncRowFactory[R]) -> list[R]:
+    async def _on_connection(self, work: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
         async with self.pool.connection() as connection:
-            cursor = connection.cursor(row_factory=rows)
-            await cursor.execute(sql, values)
-            return await cursor.fetchall()
+            return await work(connection)
 
     async def close(self) -> None:
         if self._open:
@@ -151,3 +163,11 @@ class PoolReads:
             if not self._open:
                 await self.pool.open()
                 self._open = True
+
+
+async def _fetch(
+    connection: AsyncConnection[Any], sql: str, values: dict[str, Any], rows: AsyncRowFactory[R]
+) -> list[R]:
+    cursor = connection.cursor(row_factory=rows)
+    await cursor.execute(sql, values)
+    return await cursor.fetchall()

@@ -71,6 +71,7 @@ class ConsumerOptions:
     batch_timeout: float = 0.5
     instance_id: str | None = None  # static membership: a restart takes its partitions back at once
     pipeline: int = 4
+    session_timeout: float = 45.0  # seconds without a heartbeat before a consumer's partitions move
     status_interval: float = 5.0
     initial_backoff: float = 0.5
     max_backoff: float = 30.0
@@ -83,6 +84,8 @@ class ConsumerOptions:
             "enable.auto.commit": False,
             "enable.auto.offset.store": False,
             "auto.offset.reset": "earliest",
+            "session.timeout.ms": round(self.session_timeout * 1000),
+            "heartbeat.interval.ms": min(3000, round(self.session_timeout * 1000 / 3)),
         }
         if self.instance_id:
             config["group.instance.id"] = self.instance_id

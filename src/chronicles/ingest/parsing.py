@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
@@ -26,8 +26,9 @@ TOO_DEEP = f"it nests too deeply to read (a payload may nest at most {MAX_VALUE_
 MAX_DETAIL = 200
 
 
-@dataclass(frozen=True)
-class RawMessage:
+class RawMessage(NamedTuple):
+    """A message's bytes as they arrived, and where from (a tuple: a Kafka batch makes thousands)."""
+
     data: bytes
     source: str  # kafka | http | outbox | redrive
     topic: str | None = None

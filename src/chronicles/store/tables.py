@@ -12,6 +12,10 @@ carry a copy of ``occurred_at`` (index ``(tag, occurred_at DESC, entry_id
 DESC)``), so a feed page is an index range, not a scan. Payload conditions
 use a GIN ``jsonb_path_ops`` index. The set of secondary indexes is kept
 small because each one costs ingestion speed (see PERFORMANCE.md).
+
+Entries and both tagging tables are partitioned by month on ``occurred_at``
+(:mod:`chronicles.store.partitions` keeps the months; revision 0005): a month
+is dropped with its taggings, and every key holds ``occurred_at``.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from sqlalchemy import (
     Boolean,
     DateTime,
     ForeignKey,
+    ForeignKeyConstraint,
     Identity,
     Index,
     Integer,
@@ -47,19 +52,22 @@ class Entry(Base):
     __tablename__ = "entries"
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
-    sequence_code: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True), unique=True)
+    sequence_code: Mapped[uuid.UUID] = mapped_column(UUID(as_uuid=True))
     app: Mapped[str] = mapped_column(Text)
     subject: Mapped[str] = mapped_column(Text)
     subject_type: Mapped[str] = mapped_column(Text)
     action: Mapped[str] = mapped_column(Text)
     performer: Mapped[str | None] = mapped_column(Text)
     payload: Mapped[dict[str, Any]] = mapped_column(JSONB)
-    occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP)
+    occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP, primary_key=True)  # the partition key
     recorded_at: Mapped[datetime] = mapped_column(TIMESTAMP, server_default=func.now())
     feed_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
     access_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
 
     __table_args__ = (
+        # A unique key on a partitioned table must hold the partition key: an identical message sent
+        # again (same code, same time) is still a duplicate; the same code at another time is not.
+        UniqueConstraint("sequence_code", "occurred_at", name="uq_entries_sequence_code"),
         Index("ix_entries_occurred", text("occurred_at DESC"), text("id DESC")),
         Index("ix_entries_subject", "subject", text("occurred_at DESC"), text("id DESC")),
         Index(
@@ -73,6 +81,22 @@ class Entry(Base):
         Index("ix_entries_app_type", "app", "subject_type", text("occurred_at DESC"), text("id DESC")),
         Index("ix_entries_payload", "payload", postgresql_using="gin", postgresql_ops={"payload": "jsonb_path_ops"}),
         Index("ix_entries_recorded", "recorded_at", postgresql_using="brin"),
+        {"postgresql_partition_by": "RANGE (occurred_at)"},
+    )
+
+
+def _tagging_args(table: str) -> tuple[Any, ...]:
+    """A tagging lives in the same month's partition as its entry, and refers to it by (id, occurred_at)."""
+    return (
+        ForeignKeyConstraint(
+            ["entry_id", "occurred_at"],
+            ["entries.id", "entries.occurred_at"],
+            name=f"fk_{table}_entry_id_entries",
+            ondelete="CASCADE",
+        ),
+        # Deleting an entry (retention of one app in a month shared with others) finds its taggings by this.
+        Index(f"ix_{table}_entry", "entry_id"),
+        {"postgresql_partition_by": "RANGE (occurred_at)"},
     )
 
 
@@ -81,7 +105,9 @@ class FeedTagging(Base):
 
     tag: Mapped[str] = mapped_column(Text, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+    __table_args__ = _tagging_args("feed_taggings")
 
 
 class AccessTagging(Base):
@@ -89,7 +115,9 @@ class AccessTagging(Base):
 
     tag: Mapped[str] = mapped_column(Text, primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(BigInteger, ForeignKey("entries.id", ondelete="CASCADE"), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+
+    __table_args__ = _tagging_args("access_taggings")
 
 
 class TagRule(Base):

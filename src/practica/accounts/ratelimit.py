@@ -1,10 +1,13 @@
 """Rate limits kept in PostgreSQL, so every web process counts against the same numbers.
 
-Each limit counts hits per key in fixed windows (one row per key and
-window, bumped with an upsert). A fixed window lets through at most twice the
-limit across a window boundary; for slowing password guessing that is plenty,
-and it costs one indexed statement per attempt. Keys for email addresses hold
-a hash of the address, not the address. Old windows are deleted by the
+Each limit counts hits per key in fixed windows (one row per key and window,
+bumped with an upsert) and judges a hit by a sliding estimate: this window's
+hits plus the previous window's, weighted by how much of the previous window
+the last ``window`` seconds still cover. A plain fixed window forgets every
+hit at its boundary, so a guesser could send twice the limit in a second
+across it (and a test that straddled a minute boundary was let through). The
+estimate costs one more indexed read per attempt. Keys for email addresses
+hold a hash of the address, not the address. Old windows are deleted by the
 accounts' purge job.
 """
 
@@ -13,9 +16,9 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func
+from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -49,26 +52,48 @@ class RateLimitedError(RetryLaterError):
         super().__init__(f"Too many attempts: try again in {retry_after} s", retry_after)
 
 
-async def hit(session: AsyncSession, limit: Limit, subject: str) -> int | None:
-    """Count one hit of ``subject``; return the seconds to wait when it is over the limit, else ``None``."""
-    seconds = int(limit.window.total_seconds())
-    window_start = func.to_timestamp(func.floor(func.extract("epoch", func.now()) / seconds) * seconds)
-    statement = (
-        insert(RateLimitCounter)
-        .values(key=limit.key(subject), window_start=window_start, hits=1)
-        .on_conflict_do_update(
-            index_elements=[RateLimitCounter.key, RateLimitCounter.window_start],
-            set_={"hits": RateLimitCounter.hits + 1},
+def seconds_until_allowed(limit: Limit, previous: int, current: int, into_window: float) -> float | None:
+    """Seconds until the sliding estimate is back within ``limit``, or ``None`` when it already is.
+
+    ``into_window`` is how far (0..1) the current window has run. The estimate
+    is ``previous * (1 - into_window) + current``: within this window it falls
+    as the previous window's share fades; when this window's hits alone are
+    over the limit it has to wait for them to fade in the next one.
+    """
+    seconds = limit.window.total_seconds()
+    if previous * (1 - into_window) + current <= limit.hits:
+        return None
+    if current <= limit.hits:
+        return ((1 - (limit.hits - current) / previous) - into_window) * seconds
+    return ((1 - into_window) + (1 - limit.hits / current)) * seconds
+
+
+async def hit(session: AsyncSession, limit: Limit, subject: str, at: datetime | None = None) -> int | None:
+    """Count one hit of ``subject`` (at ``at``, by default now); return the seconds to wait when it is over the
+    limit, else ``None``."""
+    at = at or datetime.now(UTC)
+    seconds = limit.window.total_seconds()
+    window_start = datetime.fromtimestamp(math.floor(at.timestamp() / seconds) * seconds, UTC)
+    key = limit.key(subject)
+    current = (
+        await session.execute(
+            insert(RateLimitCounter)
+            .values(key=key, window_start=window_start, hits=1)
+            .on_conflict_do_update(
+                index_elements=[RateLimitCounter.key, RateLimitCounter.window_start],
+                set_={"hits": RateLimitCounter.hits + 1},
+            )
+            .returning(RateLimitCounter.hits)
         )
-        .returning(
-            RateLimitCounter.hits,
-            func.extract("epoch", RateLimitCounter.window_start + limit.window - func.now()),
+    ).scalar_one()
+    previous = await session.scalar(
+        select(RateLimitCounter.hits).where(
+            RateLimitCounter.key == key, RateLimitCounter.window_start == window_start - limit.window
         )
     )
-    hits, remaining = (await session.execute(statement)).one()
-    if hits <= limit.hits:
-        return None
-    return max(1, math.ceil(float(remaining)))
+    into_window = (at - window_start).total_seconds() / seconds
+    wait = seconds_until_allowed(limit, previous or 0, current, into_window)
+    return None if wait is None else max(1, math.ceil(wait))
 
 
 async def enforce(session: AsyncSession, checks: Iterable[tuple[Limit, str]]) -> None:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import strawberry
+from strawberry.extensions import ParserCache
 from strawberry.schema.schema import StrawberryGraphQLCoreExecutionContext
 
 from chronicles.api.flat_execution import FlatExecutionContext
@@ -45,7 +46,7 @@ class Recording(FlatExecutionContext):
         return super().build_response(*args, **kwargs)
 
 
-def _schemas(rows: list[EntryRow]) -> tuple[strawberry.Schema, strawberry.Schema]:
+def _schemas(rows: list[EntryRow], cached: bool = False) -> tuple[strawberry.Schema, strawberry.Schema]:
     async def exact() -> Total:
         return Total(len(rows), exact=True)
 
@@ -59,8 +60,9 @@ def _schemas(rows: list[EntryRow]) -> tuple[strawberry.Schema, strawberry.Schema
         def entry(self) -> Entry | None:
             return Entry.from_row(rows[0]) if rows else None
 
+    parse_once = [lambda: ParserCache(maxsize=64)] if cached else []  # the service's: one parsed document per text
     return (
-        strawberry.Schema(query=Query, execution_context_class=Recording),
+        strawberry.Schema(query=Query, execution_context_class=Recording, extensions=parse_once),
         strawberry.Schema(query=Query, execution_context_class=StrawberryGraphQLCoreExecutionContext),
     )
 
@@ -127,3 +129,29 @@ def test_an_empty_page() -> None:
     ours, theirs = _answers([], {"withCodes": True, "skipApp": False})
     assert ours == theirs
     assert ours[0]["entries"]["edges"] == []
+
+
+PLAIN = "{ entries { edges { cursor node { sequenceCode app payload feedTags } } pageInfo { endCursor } } }"
+
+
+def test_plans_kept_across_requests_of_one_parsed_document_answer_each_request_right() -> None:
+    """A document without directives reuses its plans; one with directives selects per request's variables."""
+    cases = [
+        (PLAIN, {}, [_row(index) for index in range(4)]),
+        (PLAIN, {}, [_row(index, app=f"app-{index}") for index in range(6)]),
+        (PLAIN, {}, [_row(0), _row(1, app=None)]),
+        (DOCUMENT, {"withCodes": True, "skipApp": False}, [_row(index) for index in range(3)]),
+        (DOCUMENT, {"withCodes": False, "skipApp": True}, [_row(index) for index in range(3)]),
+    ]
+    shown: list[EntryRow] = []
+    flat, generic = _schemas(shown, cached=True)  # one schema (the plans are per type) answering every case
+    answers = []
+    for document, variables, rows in cases:
+        shown[:] = rows
+        ours = asyncio.run(flat.execute(document, variable_values=variables))
+        theirs = asyncio.run(generic.execute(document, variable_values=variables))
+        assert (ours.data, ours.errors) == (theirs.data, theirs.errors)
+        answers.append(ours.data)
+    assert [edge["node"]["app"] for edge in answers[1]["entries"]["edges"]] == [f"app-{n}" for n in range(6)]
+    assert "app" not in answers[4]["entries"]["edges"][0]["node"]
+    assert "code" in answers[3]["entries"]["edges"][0]["node"]

@@ -28,7 +28,7 @@ def test_sign_in_is_limited_per_email_across_web_processes(site: Site) -> None:
     assert limited.status_code == 429
     body = limited.json()
     assert body["detail"].startswith("Too many attempts")
-    assert 1 <= body["retry_after"] <= 60
+    assert 1 <= body["retry_after"] <= 2 * 60  # this window, then part of the next
     assert limited.headers["Retry-After"] == str(body["retry_after"])
     assert post(site.client, "/api/auth/signin", {"email": "other@example.org", "password": "x"}).status_code == 401
 

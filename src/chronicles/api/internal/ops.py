@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import Enum
+from typing import Annotated
 
 import strawberry
 
@@ -18,6 +19,7 @@ from chronicles.api.internal.types import (
     decode_cursor,
     encode_cursor,
 )
+from chronicles.console import activity
 from chronicles.errors import FieldError as DomainFieldError
 from chronicles.errors import InputError
 from chronicles.ingest import dead_letters
@@ -69,14 +71,20 @@ async def start_backfill_for(info: Info, rule_name: str) -> BackfillPayload:
 
 
 async def dead_letters_page(
-    info: Info, status: DeadLetterStatus | None = DeadLetterStatus.PENDING, first: int = 50, after: str | None = None
+    info: Info,
+    status: DeadLetterStatus | None = DeadLetterStatus.PENDING,
+    first: int = 50,
+    after: str | None = None,
+    source: Annotated[
+        str | None, strawberry.argument(description="Only letters from this source (`kafka`, `http`, `outbox`).")
+    ] = None,
 ) -> DeadLetterConnection:
     """Oldest first; ``status: null`` lists every status."""
     _check_first(first)
     after_id = decode_cursor(after) if after is not None else 0
     async with info.context.transaction() as conn:
-        page, more = await dead_letters.list_dead_letters(
-            conn, status=status.value if status else None, first=first, after=after_id
+        page, more = await activity.dead_letters_page(
+            conn, status=status.value if status else None, source=source, first=first, after=after_id
         )
     edges = [DeadLetterEdge(node=DeadLetter.of(letter), cursor=encode_cursor(letter.id)) for letter in page]
     return DeadLetterConnection(

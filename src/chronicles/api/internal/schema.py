@@ -16,7 +16,7 @@ from strawberry.schema.config import StrawberryConfig
 
 from chronicles.api.documents import BoundedGraphQLRouter, document_limits
 from chronicles.api.errors import ChroniclesErrors, Schema, mutation
-from chronicles.api.internal import ops, rules
+from chronicles.api.internal import console, ops, rules
 from chronicles.api.internal.context import internal_context
 from chronicles.api.internal.types import (
     LONG_SCALAR,
@@ -41,6 +41,9 @@ class Query:
     backfills: list[Backfill] = strawberry.field(resolver=ops.backfills, description="Newest first.")
     dead_letters: DeadLetterConnection = strawberry.field(resolver=ops.dead_letters_page)
     ingestion_status: IngestionStatus = strawberry.field(resolver=ops.ingestion_status)
+    entries_per_minute: list[console.EntriesPerMinute] = strawberry.field(resolver=console.entries_per_minute)
+    job_queue: console.JobQueue = strawberry.field(resolver=console.job_queue)
+    tag_rule_dry_run: console.TagRuleDiff = strawberry.field(resolver=console.tag_rule_dry_run)
 
 
 @strawberry.type

@@ -14,41 +14,121 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
+from functools import lru_cache
 
+from cachetools import LRUCache
 from graphql import (
+    ASTValidationRule,
+    DocumentNode,
     FieldNode,
     FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
+    GraphQLSchema,
     InlineFragmentNode,
     IntValueNode,
     OperationDefinitionNode,
+    OperationType,
     SelectionSetNode,
     ValidationContext,
     ValidationRule,
+    parse,
+    specified_rules,
 )
-from strawberry.extensions import AddValidationRules, MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.extensions import MaxAliasesLimiter, QueryDepthLimiter, SchemaExtension
+from strawberry.schema.schema import validate_document
+
+from chronicles.api.documents import TOO_LARGE
 
 MAX_DEPTH = 6
 MAX_ALIASES = 10
 SEARCH_COST = 10
 TOTAL_FIELDS = frozenset({"totalCount", "totalCountIsEstimate"})
 DEFAULT_FIRST = 25
+Rules = tuple[type[ASTValidationRule], ...]
+STRAWBERRY_RULES: Rules = tuple(specified_rules)  # what Strawberry validates with before extensions add theirs
 
 
-def limits(max_page_size: int) -> list[Callable[[], SchemaExtension]]:
-    """Extension factories (Strawberry makes fresh ones per request) adding the same rule classes every time.
+class DocumentChecks:
+    """Everything a document goes through before it runs, in this order: its size in characters, parsing
+    (tokens capped), validation with the depth, alias and cost rules; parsed and validated documents are kept
+    (``cached`` of each, least recently used dropped).
 
-    The same classes matter: Strawberry's ``ValidationCache`` keys on them, and
-    ``QueryDepthLimiter``/``MaxAliasesLimiter`` make a new class per instance.
+    :meth:`extension` is one extension factory, not four (the size limit,
+    Strawberry's ``ParserCache``, ``ValidationCache`` and
+    ``AddValidationRules``): Strawberry makes every extension anew per request
+    and runs each one's hooks, a cost every search paid. The same rule classes
+    every time matter: validations are kept by rules (``QueryDepthLimiter``
+    and ``MaxAliasesLimiter`` make a new class per instance) and by the parsed
+    document's identity (the parser's cache hands out one object per text; a
+    document's own hash walks its whole tree, on every lookup).
     """
-    rules = [
-        *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
-        *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
-        _cost_rule(max_page_size, 2 * (SEARCH_COST + max_page_size)),
-    ]
-    return [lambda: AddValidationRules(rules)]
+
+    def __init__(self, max_page_size: int, *, max_characters: int, max_tokens: int, cached: int) -> None:
+        self.max_characters, self.max_tokens = max_characters, max_tokens
+        self.rules: Rules = (
+            *QueryDepthLimiter(max_depth=MAX_DEPTH).validation_rules,
+            *MaxAliasesLimiter(max_alias_count=MAX_ALIASES).validation_rules,
+            _cost_rule(max_page_size, 2 * (SEARCH_COST + max_page_size)),
+        )
+        self.parse = lru_cache(maxsize=cached)(parse)
+        self._validations: LRUCache[tuple[int, Rules], tuple[DocumentNode, list[GraphQLError]]] = LRUCache(cached)
+
+    def validated(self, schema: GraphQLSchema, document: DocumentNode, rules: Rules) -> list[GraphQLError]:
+        found = self._validations.get((id(document), rules))
+        if found is None or found[0] is not document:
+            found = (document, validate_document(schema, document, rules))
+            self._validations[(id(document), rules)] = found
+        return found[1]
+
+    def prepared(self, schema: GraphQLSchema, query: str, operation_name: str | None) -> DocumentNode | None:
+        """The parsed document when ``query`` passes every check and names one query operation; else None
+        (the caller then lets Strawberry run the checks and answer what fails them)."""
+        if len(query) > self.max_characters:
+            return None
+        try:
+            document = self.parse(query, max_tokens=self.max_tokens)  # the very call the extension makes
+        except GraphQLError:
+            return None
+        operations = [node for node in document.definitions if isinstance(node, OperationDefinitionNode)]
+        if len(operations) != 1 or operations[0].operation is not OperationType.QUERY:
+            return None
+        name = operations[0].name
+        if operation_name is not None and (name is None or name.value != operation_name):
+            return None
+        return None if self.validated(schema, document, STRAWBERRY_RULES + self.rules) else document
+
+    def extension(self) -> SchemaExtension:
+        """A fresh extension (a factory for Strawberry, which wants one per request)."""
+        return _CheckedDocuments(self)
+
+
+class _CheckedDocuments(SchemaExtension):
+    def __init__(self, checks: DocumentChecks) -> None:
+        self.checks = checks
+
+    def on_operation(self) -> Iterator[None]:
+        context, checks = self.execution_context, self.checks
+        query = context.query or ""
+        if len(query) > checks.max_characters:
+            message = f"the document is {len(query)} characters; at most {checks.max_characters} are allowed"
+            raise GraphQLError(message, extensions={"code": TOO_LARGE})
+        context.parse_options["max_tokens"] = checks.max_tokens
+        context.validation_rules = context.validation_rules + checks.rules
+        yield
+
+    def on_parse(self) -> Iterator[None]:
+        context = self.execution_context
+        context.graphql_document = self.checks.parse(context.query, **context.parse_options)
+        yield
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        assert context.graphql_document is not None
+        schema = context.schema._schema
+        context.pre_execution_errors = self.checks.validated(schema, context.graphql_document, context.validation_rules)
+        yield
 
 
 def _cost_rule(max_page_size: int, budget: int) -> type[ValidationRule]:
