@@ -13,8 +13,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
-import sysconfig
 import tempfile
 import time
 import uuid
@@ -49,37 +47,6 @@ def remove_home(home: Path) -> None:
     for point in sorted((p for p in points if p.startswith(prefix)), key=len, reverse=True):
         subprocess.run(["umount", "--lazy", point], check=False, capture_output=True)
     shutil.rmtree(home, ignore_errors=True)
-
-
-SYSTEM_PYTHON = Path("/usr/bin/python3")
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def _others_may_run(path: Path) -> bool:
-    real = path.resolve()
-    return all(directory.stat().st_mode & 0o001 for directory in real.parents) and bool(real.stat().st_mode & 0o001)
-
-
-def service_python() -> tuple[str, dict[str, str]]:
-    """The interpreter (and its ``PYTHONPATH``) to start ``practica up`` with, so that its children run as ``practica``.
-
-    As root, ``practica up`` runs its services as the ``practica`` user, which must be able to run the same
-    interpreter. A virtualenv made from a Python under ``/root`` (0700) is out of its reach; then the system's
-    Python of the same version runs with this checkout and the virtualenv's packages on ``PYTHONPATH``.
-    """
-    if os.geteuid() != 0 or _others_may_run(Path(sys.executable)):
-        return sys.executable, {}
-    version = subprocess.run(
-        [str(SYSTEM_PYTHON), "-c", "import sys; print(sys.version_info[:2])"], capture_output=True, text=True
-    ).stdout.strip()
-    require_tool(version == str(sys.version_info[:2]), f"a Python {sys.version_info[:2]} other users can run")
-    paths = [
-        *os.environ.get("PYTHONPATH", "").split(":"),
-        str(ROOT / "src"),
-        str(ROOT),
-        sysconfig.get_paths()["purelib"],
-    ]
-    return str(SYSTEM_PYTHON), {"PYTHONPATH": ":".join(path for path in paths if path)}
 
 
 def open_database_to_services(admin_uri: str) -> None:

@@ -12,9 +12,12 @@ directory is 0750; its files stay 0600, the server's own).
 from __future__ import annotations
 
 import grp
+import importlib.util
 import os
 import pwd
 import subprocess
+import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +27,8 @@ from practica.sandbox.settings import SandboxSettings
 SERVICE_USER = "practica"
 EMBEDDED_SERVER_GROUP = "pgserver"  # the embedded PostgreSQL's own user and group under root (the wheel makes it)
 NOLOGIN = "/usr/sbin/nologin"
+SYSTEM_PYTHONS = (Path("/usr/bin/python3"), Path("/usr/local/bin/python3"))
+OUR_PACKAGES = ("practica", "chronicles", "servicekit")
 
 
 class ServiceUserError(RuntimeError):
@@ -115,3 +120,42 @@ def check_can_run(user: ServiceUser, python: str, env: dict[str, str], home: Pat
             f"the {user.name} user cannot run {python} with Practica ({detail[0]}): install Practica where "
             "other users can read it (a virtualenv made from /usr/bin/python3 in a directory they may traverse)"
         )
+
+
+def service_interpreter(user: ServiceUser, env: dict[str, str], home: Path) -> str:
+    """The Python the services run with: this one, or the system's of the same version with our packages.
+
+    A virtualenv made from a Python under ``/root`` (0700, as pyenv installs it for root) is out of the
+    service user's reach, though the packages in it are not. Then the system's Python of the same version
+    runs them, with the virtualenv's site-packages and our own packages' directories on ``PYTHONPATH``
+    (set in ``env``; an editable install's ``.pth`` hooks are not read from ``PYTHONPATH``).
+    """
+    try:
+        check_can_run(user, sys.executable, env, home)
+    except ServiceUserError as unreachable:
+        for candidate in SYSTEM_PYTHONS:
+            if _same_version(candidate):
+                env["PYTHONPATH"] = ":".join(_import_roots(env.get("PYTHONPATH", "")))
+                check_can_run(user, str(candidate), env, home)
+                return str(candidate)
+        raise unreachable
+    return sys.executable
+
+
+def _same_version(python: Path) -> bool:
+    if not python.exists() or python.resolve() == Path(sys.executable).resolve():
+        return False
+    ran = subprocess.run(
+        [str(python), "-c", "import sys; print(*sys.version_info[:2])"], capture_output=True, text=True, check=False
+    )
+    return ran.stdout.split() == [str(part) for part in sys.version_info[:2]]
+
+
+def _import_roots(existing: str) -> list[str]:
+    roots = [path for path in existing.split(":") if path]
+    for package in OUR_PACKAGES:
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin is not None:
+            roots.append(str(Path(spec.origin).parents[1]))
+    roots += [sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"]]
+    return list(dict.fromkeys(roots))

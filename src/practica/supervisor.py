@@ -29,7 +29,7 @@ from rich.console import Console
 
 from practica.db.migrate import MIGRATIONS
 from practica.first_run import FirstRun, prepare, setup_message
-from practica.privileges import SERVICE_USER, ServiceUserError, check_can_run, ensure_service_user, prepare_home
+from practica.privileges import SERVICE_USER, ServiceUserError, ensure_service_user, prepare_home, service_interpreter
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import Environment, PracticaSettings
 from servicekit.embedded import embedded_database_url
@@ -108,8 +108,9 @@ class Supervisor:
         env["HOME"] = str(self.settings.practica_home / "service")
         if any(child.privileged for child in self.children):
             env["PRACTICA_SANDBOX_CONTROLLER"] = str(self.controller_socket)
-        check_can_run(user, sys.executable, env, self.settings.practica_home)
+        python = service_interpreter(user, env, self.settings.practica_home)
         for child in self.children:
+            child.argv = [python, *child.argv[1:]]  # every child was [sys.executable, "-m", …]
             if not child.privileged:
                 child.argv = [*user.drop(), *child.argv]
 

@@ -20,7 +20,6 @@ from tests.conftest import (
     remove_home,
     require_tool,
     running_service,
-    service_python,
     started_service,
 )
 
@@ -127,9 +126,8 @@ def platform(practica_db_url: str, chronicles_db_url: str, admin_uri: str, tmp_p
         "PRACTICA_SAMPLE_COURSES": "false",
     }
     log = tmp_path / "practica-up.log"
-    python, path = service_python()  # as root the services run as `practica`: an interpreter it can run
     open_database_to_services(admin_uri)
-    argv = [python, "-m", "practica", "up"]
-    with started_service(argv, {**env, **path}, f"http://127.0.0.1:{web}", log=log) as service:
+    argv = [sys.executable, "-m", "practica", "up"]
+    with started_service(argv, env, f"http://127.0.0.1:{web}", log=log) as service:
         yield Platform(service.base, env, service.pid)
     remove_home(home)

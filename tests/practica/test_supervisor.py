@@ -7,6 +7,7 @@ import re
 import signal
 import socket
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,7 +17,7 @@ import psycopg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import open_database_to_services, remove_home, service_python
+from tests.conftest import open_database_to_services, remove_home
 from tests.practica.conftest import traversable_home
 
 
@@ -28,10 +29,9 @@ def free_port() -> int:
 
 
 def start(env: dict[str, str]) -> subprocess.Popen[str]:
-    python, path = service_python()  # as root the services run as `practica`: an interpreter it can run
     return subprocess.Popen(
-        [python, "-m", "practica", "up"],
-        env={**os.environ, **env, **path},
+        [sys.executable, "-m", "practica", "up"],
+        env={**os.environ, **env},
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
