@@ -49,6 +49,13 @@ def remove_home(home: Path) -> None:
     shutil.rmtree(home, ignore_errors=True)
 
 
+def open_database_to_services(admin_uri: str) -> None:
+    """Let the ``practica`` user reach an embedded test server's socket (the ``pgserver`` group; files stay 0600)."""
+    host = make_url(admin_uri).query.get("host")
+    if isinstance(host, str) and (Path(host) / "PG_VERSION").exists():
+        Path(host).chmod(0o750)
+
+
 def require_tool(available: bool, what: str) -> None:
     """Skip locally when a tool is missing; under CI=true a missing tool fails the test."""
     if available:

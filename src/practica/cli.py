@@ -14,7 +14,7 @@ from practica.backups.cli import app as backup_app
 from practica.checks.cli import app as lesson_app
 from practica.environments.cli import gateway
 from practica.lessons.cli import app as course_app
-from practica.sandbox.cli import env_app
+from practica.sandbox.cli import env_app, sandbox_controller
 from practica.settings import PracticaSettings
 from servicekit.cli import print_settings, settings_or_exit
 from servicekit.logging import configure_logging
@@ -30,6 +30,7 @@ app.add_typer(course_app, name="course")
 app.add_typer(user_app, name="user")
 app.add_typer(backup_app, name="backup")
 app.command()(gateway)
+app.command("sandbox-controller")(sandbox_controller)
 
 
 def settings() -> PracticaSettings:

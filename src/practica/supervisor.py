@@ -4,6 +4,11 @@ Starts (or joins) the embedded PostgreSQL unless database URLs are set,
 migrates both products, then runs the job worker, the Practica web app and
 Chronicles as child processes. Ctrl-C, SIGTERM or any child dying stops all
 of them; the embedded server stops when its last user exits.
+
+As root, the children run as the ``practica`` system user
+(:mod:`practica.privileges`); only the sandbox controller, started first,
+keeps root, and the gateway and the workers reach the bwrap runtime through
+its socket.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from rich.console import Console
 
 from practica.db.migrate import MIGRATIONS
 from practica.first_run import FirstRun, prepare, setup_message
+from practica.privileges import SERVICE_USER, ServiceUserError, ensure_service_user, prepare_home, service_interpreter
 from practica.sandbox.settings import SandboxSettings
 from practica.settings import Environment, PracticaSettings
 from servicekit.embedded import embedded_database_url
@@ -41,6 +47,7 @@ class Child:
     argv: list[str]
     ping_url: str | None = None
     process: subprocess.Popen[bytes] | None = None
+    privileged: bool = False  # keeps root when `practica up` runs as root (the sandbox controller only)
 
 
 class Supervisor:
@@ -62,6 +69,12 @@ class Supervisor:
         self.sandbox_off = sandbox_unavailable()
         if self.sandbox_off:
             self.children = [child for child in self.children if child.name != "gateway"]
+        self.as_root = os.geteuid() == 0
+        self.controller_socket = settings.practica_home / "run" / "sandbox.sock"
+        if self.as_root and not self.sandbox_off and SandboxSettings().runtime == "bwrap":
+            controller = [*python, "practica", "sandbox-controller", "--user", SERVICE_USER]
+            argv = [*controller, "--socket", str(self.controller_socket)]
+            self.children.insert(0, Child("sandbox-controller", argv, privileged=True))
 
     def run(self) -> int:
         if self.sandbox_off:
@@ -70,17 +83,53 @@ class Supervisor:
         if self.migrate:
             self._migrate(env)
         self._prepare_first_run(env)
+        try:
+            self._drop_privileges(env)
+        except ServiceUserError as error:
+            self.console.print(f"[red]{error}[/]", highlight=False, soft_wrap=True)
+            return 1
         signal.signal(signal.SIGINT, self._request_stop)
         signal.signal(signal.SIGTERM, self._request_stop)
-        for child in self.children:
-            child.process = subprocess.Popen(child.argv, env=env)
         try:
+            self._start_children(env)
             if not self._wait_until_ready():
                 return 1
             self._print_urls()
             return self._watch()
         finally:
             self._stop_children()
+
+    def _drop_privileges(self, env: dict[str, str]) -> None:
+        """As root: the service user owns what it writes, and every child but the controller runs as it."""
+        if not self.as_root:
+            return
+        user = ensure_service_user(self.settings.practica_home)
+        prepare_home(self.settings.practica_home, user)
+        env["HOME"] = str(self.settings.practica_home / "service")
+        if any(child.privileged for child in self.children):
+            env["PRACTICA_SANDBOX_CONTROLLER"] = str(self.controller_socket)
+        python = service_interpreter(user, env, self.settings.practica_home)
+        for child in self.children:
+            child.argv = [python, *child.argv[1:]]  # every child was [sys.executable, "-m", …]
+            if not child.privileged:
+                child.argv = [*user.drop(), *child.argv]
+
+    def _start_children(self, env: dict[str, str]) -> None:
+        """The controller first: the gateway and the workers need its socket from their start."""
+        for child in self.children:
+            if child.privileged:
+                self.controller_socket.unlink(missing_ok=True)  # a crashed run's, not the new controller's
+            child.process = subprocess.Popen(child.argv, env=env)
+            if child.privileged:
+                self._wait_for_controller(child)
+
+    def _wait_for_controller(self, child: Child) -> None:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        with self.console.status("Starting the sandbox controller…"):
+            while not self.controller_socket.exists():
+                if child.process is None or child.process.poll() is not None or time.monotonic() > deadline:
+                    raise SystemExit("practica: the sandbox controller did not start (see its log above)")
+                time.sleep(0.1)
 
     def _child_environment(self) -> dict[str, str]:
         """Children get explicit database URLs: only this process owns the embedded server.
@@ -190,7 +239,13 @@ class Supervisor:
         self.stopping = True
 
     def _stop_children(self) -> None:
-        running = [c.process for c in self.children if c.process is not None and c.process.poll() is None]
+        """The controller last: its environments end with it, after the services that use them."""
+        self._stop([c for c in self.children if not c.privileged])
+        self._stop([c for c in self.children if c.privileged])
+        self.console.print("Stopped.")
+
+    def _stop(self, children: list[Child]) -> None:
+        running = [c.process for c in children if c.process is not None and c.process.poll() is None]
         for process in running:
             process.send_signal(signal.SIGTERM)
         deadline = time.monotonic() + STOP_GRACE_S
@@ -200,7 +255,6 @@ class Supervisor:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
-        self.console.print("Stopped.")
 
 
 def sandbox_unavailable() -> str:

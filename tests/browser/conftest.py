@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
 
-from tests.conftest import free_port, remove_home, require_tool, running_service
+from tests.conftest import (
+    free_port,
+    open_database_to_services,
+    remove_home,
+    require_tool,
+    running_service,
+    started_service,
+)
 
 CHROMIUM_FLAGS = [
     "--no-sandbox",
@@ -86,6 +93,7 @@ class Platform:
 
     url: str
     env: dict[str, str]
+    pid: int  # `practica up`'s own
 
     def practica(self, *args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
         command = [sys.executable, "-m", "practica", *args]
@@ -95,7 +103,7 @@ class Platform:
 
 
 @pytest.fixture
-def platform(practica_db_url: str, chronicles_db_url: str, tmp_path: Path) -> Iterator[Platform]:
+def platform(practica_db_url: str, chronicles_db_url: str, admin_uri: str, tmp_path: Path) -> Iterator[Platform]:
     require_tool(STATIC_INDEX.is_file(), "the built front end (npm --prefix frontend run build)")
     require_tool(shutil.which("bwrap") is not None and os.geteuid() == 0, "bubblewrap, as root")
     home = Path(tempfile.mkdtemp(prefix="practica-browser-"))
@@ -118,6 +126,8 @@ def platform(practica_db_url: str, chronicles_db_url: str, tmp_path: Path) -> It
         "PRACTICA_SAMPLE_COURSES": "false",
     }
     log = tmp_path / "practica-up.log"
-    with running_service([sys.executable, "-m", "practica", "up"], env, f"http://127.0.0.1:{web}", log=log) as base:
-        yield Platform(base, env)
+    open_database_to_services(admin_uri)
+    argv = [sys.executable, "-m", "practica", "up"]
+    with started_service(argv, env, f"http://127.0.0.1:{web}", log=log) as service:
+        yield Platform(service.base, env, service.pid)
     remove_home(home)

@@ -118,8 +118,8 @@ async def test_the_learner_pages(page: Page, platform: Platform, tmp_path: Path)
     await both_sizes(page, "the setup link")
 
 
-async def test_the_author_and_admin_pages(page: Page, platform: Platform, tmp_path: Path) -> None:
-    repository = course_repository(tmp_path / "arithmetic")
+async def test_the_author_and_admin_pages(page: Page, platform: Platform) -> None:
+    repository = course_repository(platform, "arithmetic")
     await sign_in(page, platform, "root@example.org", "admin")
     await visit(page, platform, "/authoring", "Authoring")
     await both_sizes(page, "authoring")

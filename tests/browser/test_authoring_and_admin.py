@@ -21,8 +21,9 @@ CHECK = {
 LONG = 90_000  # the validation job runs the lesson three times in real environments
 
 
-def course_repository(directory: Path) -> str:
-    course = write_course(directory, ["add"], title="Arithmetic drills")
+def course_repository(platform: Platform, name: str) -> str:
+    """A git repository of a course, where the worker may read it (as root `practica up` runs it as `practica`)."""
+    course = write_course(Path(platform.env["PRACTICA_HOME"]) / "authors" / name, ["add"], title="Arithmetic drills")
     path = course / "add" / "lesson.yaml"
     lesson = yaml.safe_load(path.read_text())
     lesson.update(check=CHECK)
@@ -43,10 +44,8 @@ async def sign_in(page: Page, platform: Platform, email: str, role: str) -> None
     await expect(page.get_by_role("button", name="Sign out")).to_be_visible()
 
 
-async def test_an_author_imports_validates_previews_and_publishes_a_course(
-    page: Page, platform: Platform, tmp_path: Path
-) -> None:
-    repository = course_repository(tmp_path / "arithmetic")
+async def test_an_author_imports_validates_previews_and_publishes_a_course(page: Page, platform: Platform) -> None:
+    repository = course_repository(platform, "arithmetic")
     await sign_in(page, platform, "author@example.org", "author")
     await page.get_by_role("link", name="Authoring").click()
     await page.get_by_label("Git URL").fill(repository)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from playwright.async_api import Page, expect
 from sqlalchemy import select, update
@@ -38,10 +36,8 @@ async def _as_if_the_stress_pass_found(platform: Platform, flaky: Flaky) -> None
         await engine.dispose()
 
 
-async def test_an_author_sees_flaky_tests_and_publishes_only_with_the_override(
-    page: Page, platform: Platform, tmp_path: Path
-) -> None:
-    repository = course_repository(tmp_path / "arithmetic")
+async def test_an_author_sees_flaky_tests_and_publishes_only_with_the_override(page: Page, platform: Platform) -> None:
+    repository = course_repository(platform, "arithmetic")
     await page.set_viewport_size({"width": 1400, "height": 900})
     await sign_in(page, platform, "author@example.org", "author")
     await page.get_by_role("link", name="Authoring").click()

@@ -124,8 +124,9 @@ async def test_run_the_open_file_pass_go_to_the_next_lesson_and_see_names_in_the
     await shoot(page, "basics-activity-names")
 
 
-def course_repository(directory: Path) -> str:
-    course = two_lessons(directory)
+def course_repository(platform: Platform, name: str) -> str:
+    """A git repository of a course, where the worker may read it (as root `practica up` runs it as `practica`)."""
+    course = two_lessons(Path(platform.env["PRACTICA_HOME"]) / "authors" / name)
     git = ["git", "-C", str(course), "-c", "user.email=a@example.org", "-c", "user.name=Author"]
     for step in (["init", "-q"], ["add", "."], ["commit", "-qm", "course"]):
         subprocess.run([*git, *step], check=True)
@@ -133,14 +134,14 @@ def course_repository(directory: Path) -> str:
 
 
 async def test_the_preview_shows_the_task_and_checks_and_an_invitation_names_its_organization(
-    page: Page, platform: Platform, tmp_path: Path
+    page: Page, platform: Platform
 ) -> None:
     create_user(platform, "author@example.org", "author", "Ada Author")
     create_user(platform, "bea@example.org", "learner", "Bea")
     await page.set_viewport_size(WIDE)
     await sign_in(page, platform, "author@example.org")
     await page.get_by_role("link", name="Authoring").click()
-    await page.get_by_label("Git URL").fill(course_repository(tmp_path / "python-basics"))
+    await page.get_by_label("Git URL").fill(course_repository(platform, "python-basics"))
     await page.get_by_role("button", name="Import from Git").click()
     status = page.get_by_label("Draft status")
     await expect(status).to_contain_text("valid", ignore_case=True, timeout=LONG)

@@ -9,13 +9,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
 import psycopg
 import pytest
 from sqlalchemy.engine import make_url
+
+from tests.conftest import open_database_to_services, remove_home
+from tests.practica.conftest import traversable_home
 
 
 def free_port() -> int:
@@ -72,11 +75,19 @@ def run_and_stop(env: dict[str, str], while_running: Callable[[], None] = lambda
         output = interrupt(process)
     assert process.returncode == 0, output
     assert "Stopped." in output
-    assert len(children) == 5
+    assert len(children) == (6 if os.geteuid() == 0 else 5)  # as root, the sandbox controller too
     assert not [pid for pid in children if Path(f"/proc/{pid}").exists()], "a child outlived Ctrl-C"
     assert f"http://127.0.0.1:{practica_port}" in output
     assert f"http://127.0.0.1:{chronicles_port}" in output
     return output
+
+
+@pytest.fixture
+def home() -> Iterator[Path]:
+    """A data directory the `practica` user can reach (pytest's own are under 0700 directories)."""
+    made = traversable_home("practica-up-test-")
+    yield made / "home"
+    remove_home(made)
 
 
 def children_of(pid: int) -> list[str]:
@@ -84,8 +95,7 @@ def children_of(pid: int) -> list[str]:
     return result.stdout.split()
 
 
-def test_up_starts_an_embedded_database_and_a_second_run_reuses_it(tmp_path: Path) -> None:
-    home = tmp_path / "home"
+def test_up_starts_an_embedded_database_and_a_second_run_reuses_it(home: Path) -> None:
     env = {"PRACTICA_HOME": str(home), "DATABASE_URL": "", "CHRONICLES_DATABASE_URL": ""}
     embedded = f"postgresql://postgres@/practica?host={home / 'pg'}"
 
@@ -103,8 +113,10 @@ def test_up_starts_an_embedded_database_and_a_second_run_reuses_it(tmp_path: Pat
     run_and_stop(env, read_marker)
 
 
-def test_up_with_database_urls_starts_no_embedded_server(tmp_path: Path, clone_database: Callable[[str], str]) -> None:
-    home = tmp_path / "home"
+def test_up_with_database_urls_starts_no_embedded_server(
+    home: Path, clone_database: Callable[[str], str], admin_uri: str
+) -> None:
+    open_database_to_services(admin_uri)
     practica_url = clone_database("template0")
     chronicles_url = clone_database("template0")
     env = {"PRACTICA_HOME": str(home), "DATABASE_URL": practica_url, "CHRONICLES_DATABASE_URL": chronicles_url}

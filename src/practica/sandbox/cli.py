@@ -161,3 +161,28 @@ def engine(
                 time.sleep(1)
         except KeyboardInterrupt:
             pass
+
+
+def sandbox_controller(
+    socket_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--socket", help="Where to listen (default PRACTICA_SANDBOX_CONTROLLER, else HOME/run/sandbox.sock)."
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option(help="The service user allowed besides root (its group may open the socket).")
+    ] = None,
+) -> None:
+    """Drive this host's bwrap sandboxes for unprivileged processes (runs as root; `practica up` starts it)."""
+    from practica.sandbox.controller import default_socket, run_controller
+    from servicekit.logging import configure_logging
+    from servicekit.settings import LogFormat
+
+    settings = _settings()
+    configure_logging(LogFormat.CONSOLE, "INFO", service="practica-sandbox-controller")
+    try:
+        asyncio.run(run_controller(settings, socket_path or default_socket(settings), user))
+    except (SandboxError, KeyError, OSError) as error:
+        errors.print(f"practica: {error}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None

@@ -1,6 +1,7 @@
 """Runtimes by name. One setting (``PRACTICA_SANDBOX_RUNTIME``) picks one; the rest of Practica asks here.
 
-Built-in runtimes are listed below; others can register through the
+Built-in runtimes are listed below; with ``PRACTICA_SANDBOX_CONTROLLER`` set, ``bwrap`` is reached
+through the sandbox controller's socket (:mod:`practica.sandbox.controller_client`); others can register through the
 ``practica.sandbox.runtimes`` entry-point group (a callable taking
 :class:`SandboxSettings` and returning a :class:`Runtime`).
 """
@@ -20,6 +21,7 @@ BUILT_IN = {
     "bwrap": "practica.sandbox.bwrap:BwrapRuntime",
     "docker": "practica.sandbox.docker_runtime:DockerRuntime",
 }
+CONTROLLED = "practica.sandbox.controller_client:ControllerRuntime"
 ENTRY_POINT_GROUP = "practica.sandbox.runtimes"
 
 
@@ -35,7 +37,9 @@ def available_runtimes() -> list[str]:
 def create_runtime(settings: SandboxSettings, name: str | None = None) -> Runtime:
     """Build the runtime ``name`` (default: the configured one); may raise :class:`RuntimeUnavailableError`."""
     chosen = name or settings.runtime
-    if chosen in BUILT_IN:
+    if chosen == "bwrap" and settings.controller is not None:
+        factory = _load(CONTROLLED)  # this process is unprivileged: the controller drives bwrap for it
+    elif chosen in BUILT_IN:
         factory = _load(BUILT_IN[chosen])
     else:
         found = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == chosen]

@@ -90,6 +90,11 @@ class SandboxSettings(BaseSettings):
     pool_window: Duration = Field(
         timedelta(minutes=10), gt=timedelta(0), description="A pool's size is the environments made in this window."
     )
+    controller: Path | None = Field(
+        None,
+        description="Socket of `practica sandbox-controller`: set, the unprivileged gateway and workers drive the "
+        "bwrap runtime through it (`practica up` as root sets it).",
+    )
 
     @model_validator(mode="before")
     @classmethod

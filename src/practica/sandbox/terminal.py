@@ -33,14 +33,15 @@ def set_window_size(fd: int, cols: int, rows: int) -> None:
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
 
 
-class PtyTerminal:
-    """The host's side of a shell's pseudo-terminal."""
+class PtyMaster:
+    """The master side of a shell's pseudo-terminal: what the shell writes, what it reads, its size.
 
-    def __init__(self, master: int, process: asyncio.subprocess.Process, cgroup: Cgroup) -> None:
+    Closing the master hangs the shell up; :meth:`_after_hangup` is what the holder does then.
+    """
+
+    def __init__(self, master: int) -> None:
         os.set_blocking(master, False)
         self.master = master
-        self.process = process
-        self.cgroup = cgroup
         self.closed = False
         self.waiting: set[asyncio.Future[None]] = set()
 
@@ -89,7 +90,7 @@ class PtyTerminal:
             set_window_size(self.master, cols, rows)
 
     async def close(self) -> None:
-        """Close the master (the kernel hangs up the shell); whatever ignores the hangup is killed."""
+        """Close the master (the kernel hangs up the shell once no one else holds it); idempotent."""
         if self.closed:
             return
         self.closed = True
@@ -100,6 +101,22 @@ class PtyTerminal:
             if not waiter.done():
                 waiter.set_result(None)  # a pending read or write returns: the terminal is closed
         os.close(self.master)
+        await self._after_hangup()
+
+    async def _after_hangup(self) -> None:
+        return None
+
+
+class PtyTerminal(PtyMaster):
+    """The host's side of a shell's pseudo-terminal, holding the shell's process and cgroup."""
+
+    def __init__(self, master: int, process: asyncio.subprocess.Process, cgroup: Cgroup) -> None:
+        super().__init__(master)
+        self.process = process
+        self.cgroup = cgroup
+
+    async def _after_hangup(self) -> None:
+        """Whatever ignores the hangup is killed."""
         try:
             await asyncio.wait_for(self.process.wait(), HANGUP_SECONDS)
         except TimeoutError:

@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -20,7 +24,7 @@ from practica.sandbox.gateway import GatewayAction, create_gateway_app, issue_ga
 from practica.sandbox.settings import SandboxSettings
 from tests.conftest import free_port, require_tool
 
-RUNTIMES = ["bwrap", "docker"]
+RUNTIMES = ["bwrap", "docker", "controller"]
 TEST_LIMITS = ResourceLimits(memory="256m", pids=128, disk="64m", output="256k", wall_timeout=20)
 
 
@@ -68,11 +72,53 @@ async def runtime(request: pytest.FixtureRequest, sandbox_settings: SandboxSetti
     else:
         require_tool(shutil.which("bwrap") is not None, "bubblewrap")
         require_root()
+    if name == "controller":  # bwrap, driven by a real `practica sandbox-controller` process
+        controller = request.getfixturevalue("sandbox_controller")
+        settings, name = sandbox_settings.model_copy(update={"controller": controller}), "bwrap"
     made = create_runtime(settings, name)
     yield made
     for info in await made.list_environments():
         await made.remove(info.id)
     await made.close()
+
+
+def controller_environment(settings: SandboxSettings) -> dict[str, str]:
+    """The variables that give a controller process ``settings``."""
+    return {
+        "PRACTICA_SANDBOX_HOME": str(settings.home),
+        "PRACTICA_SANDBOX_ENVIRONMENTS_DIR": str(settings.environments_dir),
+        "PRACTICA_SANDBOX_UID_BASE": str(settings.uid_base),
+        "PRACTICA_SANDBOX_UID_COUNT": str(settings.uid_count),
+    }
+
+
+@contextmanager
+def running_controller(settings: SandboxSettings, socket_path: Path, *extra: str) -> Iterator[Path]:
+    """A real ``practica sandbox-controller`` process on ``socket_path`` (its log beside it)."""
+    argv = [sys.executable, "-m", "practica", "sandbox-controller", "--socket", str(socket_path), *extra]
+    log = socket_path.parent.with_suffix(".log")
+    socket_path.unlink(missing_ok=True)
+    with log.open("ab") as output:
+        process = subprocess.Popen(
+            argv, env={**os.environ, **controller_environment(settings)}, stdout=output, stderr=subprocess.STDOUT
+        )
+    deadline = time.monotonic() + 60
+    while not socket_path.exists():
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"the sandbox controller did not start: {log.read_text(errors='replace')[-2000:]}")
+        time.sleep(0.05)
+    try:
+        yield socket_path
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+@pytest.fixture(scope="session")
+def sandbox_controller(sandbox_settings: SandboxSettings) -> Iterator[Path]:
+    with running_controller(sandbox_settings, sandbox_settings.home / "run" / "sandbox.sock") as path:
+        yield path
 
 
 EnvFactory = Callable[..., Awaitable[str]]
