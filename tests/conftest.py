@@ -49,11 +49,30 @@ def remove_home(home: Path) -> None:
     shutil.rmtree(home, ignore_errors=True)
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
 def open_database_to_services(admin_uri: str) -> None:
-    """Let the ``practica`` user reach an embedded test server's socket (the ``pgserver`` group; files stay 0600)."""
+    """Let the ``practica`` user reach an embedded test server's socket (the ``pgserver`` group; files stay 0600),
+    and, under CI, this checkout."""
     host = make_url(admin_uri).query.get("host")
     if isinstance(host, str) and (Path(host) / "PG_VERSION").exists():
         Path(host).chmod(0o750)
+    if IN_CI and os.geteuid() == 0:
+        open_checkout_to_services()
+
+
+def open_checkout_to_services() -> None:
+    """Give every directory above this checkout the others' search bit (no listing, no reading).
+
+    ``practica up`` as root runs the services as ``practica``, which must read our packages and the virtualenv's
+    (``practica.privileges.service_interpreter``). A clean clone may sit under a directory only root may enter;
+    there ``practica up`` stops with a message saying so, which a developer fixes once. The CI does it here.
+    """
+    for directory in (CHECKOUT, *CHECKOUT.parents):
+        mode = directory.stat().st_mode
+        if not mode & 0o001:
+            directory.chmod((mode & 0o7777) | 0o001)
 
 
 def require_tool(available: bool, what: str) -> None:
