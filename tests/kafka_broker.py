@@ -18,6 +18,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,9 +154,16 @@ class KafkaBroker:
         return "\n".join(text.splitlines()[-lines:])
 
 
-def _cluster_id() -> str:
-    """A random cluster id in Kafka's form (16 bytes, URL-safe base64, unpadded)."""
-    return base64.urlsafe_b64encode(os.urandom(16)).decode().rstrip("=")
+def _cluster_id(random_bytes: Callable[[int], bytes] = os.urandom) -> str:
+    """A random cluster id in Kafka's form (16 bytes, URL-safe base64, unpadded).
+
+    One id in 64 would start with ``-``, which ``kafka-storage format -t`` reads as an option
+    and fails on; Kafka's own ``Uuid.randomUuid`` draws again in that case, and so do we.
+    """
+    while True:
+        cluster_id = base64.urlsafe_b64encode(random_bytes(16)).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
 
 
 def _die_with_parent() -> list[str]:
