@@ -101,6 +101,13 @@ class PracticaSettings(BaseSettings):
     practica_check_cooldown: float = Field(
         5.0, ge=0, le=3600, description="Seconds a learner waits between two checks of one lesson."
     )
+    practica_workspace_save_max_mb: int = Field(
+        16,
+        ge=1,
+        le=1024,
+        description="Most bytes (MiB, before compression) of a learner's files saved in the database per lesson; "
+        "the largest files are left out past it.",
+    )
     practica_import_max_size_mb: int = Field(
         50,
         ge=1,

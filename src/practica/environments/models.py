@@ -10,7 +10,10 @@ lifecycle jobs last made true, or the change they are asked to make::
     any ──request_remove──> removed (the remove job deletes the environment)
     starting/stopping ──the runtime failed──> failed (``error`` says why; a request starts it again)
 
-At most one row per owner and lesson is not ``removed``.
+At most one row per owner and lesson is not ``removed``. ``made_at`` is when
+the runtime last made the environment anew (the start job found it missing on
+its host: a lost disk, a host restored from backups); what was in it is gone,
+and the workspace's owner puts the files back.
 """
 
 from __future__ import annotations
@@ -49,6 +52,7 @@ class LearnerEnvironment(Base):
     status: Mapped[str] = mapped_column(String(16))
     spec: Mapped[dict[str, Any]] = mapped_column(JSONB)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    made_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     last_active_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     stopped_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

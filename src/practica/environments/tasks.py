@@ -67,30 +67,35 @@ async def _finish(sessions: Sessions, env_id: str, expected: EnvironmentState, *
         await announce(session, environment_key(env_id))
 
 
-async def ensure_running(runtime: Runtime, env_id: str, spec: EnvironmentSpec) -> None:
-    """Create the environment (with this id) or resume it; nothing when it runs."""
+async def ensure_running(runtime: Runtime, env_id: str, spec: EnvironmentSpec) -> bool:
+    """Create the environment (with this id) or resume it; nothing when it runs. True when it was created."""
     try:
         info = await runtime.get(env_id)
     except EnvironmentNotFoundError:
         await runtime.create(spec, env_id)
-        return
+        return True
     if info.status is not Status.RUNNING:
         await runtime.resume(env_id)
+    return False
 
 
 async def _run_step(
-    sessions: Sessions, env_id: str, state: EnvironmentState, step: Callable[[], Awaitable[None]], **done: Any
+    sessions: Sessions,
+    env_id: str,
+    state: EnvironmentState,
+    step: Callable[[], Awaitable[dict[str, Any] | None]],
+    **done: Any,
 ) -> None:
-    """Run ``step()`` for a row in ``state``; record ``done`` after, or ``failed`` with the error."""
+    """Run ``step()`` for a row in ``state``; record ``done`` (and what the step returns) after, or ``failed``."""
     try:
-        await step()
+        learned = await step()
     except Exception as error:
         await _finish(sessions, env_id, state, status=EnvironmentState.FAILED, error=str(error)[:2000])
         log.warning("sandbox.lifecycle_failed", environment=env_id, state=state.value, error=str(error))
         if not isinstance(error, SandboxError):
             raise
         return
-    await _finish(sessions, env_id, state, **done)
+    await _finish(sessions, env_id, state, **done, **(learned or {}))
     log.info(f"sandbox.{done['status']}", environment=env_id)
 
 
@@ -102,10 +107,12 @@ async def start_environment(context: JobContext, env_id: str) -> None:
     if spec is None:
         return
 
-    async def step() -> None:
-        await ensure_running(sandbox.runtime(), env_id, spec)
-
     now = func.now()
+
+    async def step() -> dict[str, Any]:
+        made = await ensure_running(sandbox.runtime(), env_id, spec)
+        return {"made_at": now} if made else {}
+
     await _run_step(
         sessions, env_id, EnvironmentState.STARTING, step,
         status=EnvironmentState.RUNNING, started_at=now, last_active_at=now, stopped_at=None, error=None,

@@ -29,6 +29,7 @@ TASK_MODULES: list[str] = [
     "practica.checks.tasks",
     "practica.events.relay",
     "practica.learning.workspaces",
+    "practica.learning.saves",
     "practica.environments.tasks",
     "practica.environments.pool",
     "practica.monitoring.tasks",

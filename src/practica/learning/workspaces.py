@@ -1,18 +1,24 @@
-"""A learner's environment for a lesson, with the starter files in it.
+"""A learner's environment for a lesson, with the learner's files in it.
 
 Opening a lesson asks for the learner's environment (made, resumed, or left
-running: :func:`practica.environments.service.request_environment`) and, for a
-new one or after a reset, queues the prepare job behind the start job (same
-lock, so it runs after it) to write the starter files. Until the files are
-in, the page says the environment is starting.
+running: :func:`practica.environments.service.request_environment`) and, when
+it is not running yet or after a reset, queues the prepare job behind the
+start job (same lock, so it runs after it). Until the job is done, the page
+says the environment is starting. The job puts the files in when the
+environment is not the one they last went into (a new one, or one its host
+lost and the start job made again): the learner's last save
+(:mod:`practica.learning.saves`), else the lesson's starter files. A reset
+puts the starter files back and forgets the save.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
+import structlog
 from procrastinate import JobContext
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, tuple_, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,13 +30,16 @@ from practica.environments.tasks import lock_of
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
 from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
 from practica.jobs.resources import Sessions, worker_resources
-from practica.learning.models import LessonWorkspace
+from practica.learning.models import LessonWorkspace, WorkspaceSave
+from practica.learning.saves import restore
 from practica.lessons.format import Lesson
 from practica.lessons.models import CourseLesson
+from practica.sandbox.runtime import Runtime
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec, NetworkAccess, ResourceLimits
 
 PREPARE_TASK = "practica.learning.prepare"
+log = structlog.get_logger(__name__)
 
 
 @dataclass(frozen=True)
@@ -78,7 +87,9 @@ async def open_workspace(
     if workspace is None:  # the same environment as before
         workspace = await session.get(LessonWorkspace, (user_key, course_id, lesson.slug))
         assert workspace is not None
-        if workspace.prepared_at is None:  # not prepared yet (or its start failed): ask again, the job is idempotent
+        if workspace.prepared_at is None or environment.status == EnvironmentState.STARTING:
+            # not prepared yet (or its start failed), or starting again (its host may have lost it): the job
+            # finds out whether the files must go in again, and is idempotent
             await _queue_prepare(session, workspace, lesson, reset=False)
     else:  # new, or its environment was replaced: the files must go in
         await _queue_prepare(session, workspace, lesson, reset=False)
@@ -146,7 +157,13 @@ async def workspace_state(
 async def prepare_workspace(
     context: JobContext, user_key: OwnerKey, course_id: CourseId, lesson_slug: LessonSlug, reset: bool
 ) -> None:
-    """Write the starter files (after removing everything, for a reset) once the environment exists."""
+    """Put the learner's files in once the environment runs, unless they are in it already.
+
+    The files are in when the workspace was last filled for this environment as
+    it was made (``filled_for`` equals its ``made_at``). Otherwise they go in
+    only into an empty workspace: one that holds files already (prepared by a
+    release before ``filled_for``) is never written over.
+    """
     resources = worker_resources(context)
     sandbox, sessions = resources.sandbox, resources.sessions
     async with sessions() as session:
@@ -155,18 +172,29 @@ async def prepare_workspace(
             return
         lesson = await session.get(CourseLesson, workspace.starter_lesson_id)
         environment = await session.get(LearnerEnvironment, workspace.environment_id)
+        saved = None if reset else await session.get(WorkspaceSave, (user_key, course_id, lesson_slug))
     if lesson is None or environment is None or environment.status not in (EnvironmentState.RUNNING,):
         return  # the start failed or was undone: a later open of the lesson queues this again
     runtime = sandbox.runtime()
+    if reset or (workspace.filled_for != environment.made_at and not await runtime.list_files(environment.id)):
+        await _fill(runtime, environment.id, lesson, saved, reset)
+    await _prepared(sessions, workspace, environment.made_at, forget_save=reset)
+
+
+async def _fill(runtime: Runtime, env_id: str, lesson: CourseLesson, saved: WorkspaceSave | None, reset: bool) -> None:
     if reset:
-        for entry in await runtime.list_files(workspace.environment_id, "."):
-            await runtime.delete_file(workspace.environment_id, entry.name)
+        for entry in await runtime.list_files(env_id, "."):
+            await runtime.delete_file(env_id, entry.name)
+    if saved is not None:
+        restored = await restore(runtime, env_id, saved.archive)
+        log.info("workspace.restored", environment=env_id, files=restored, saved_at=saved.saved_at.isoformat())
+        return
     for path, file in decode_files(lesson.files["starter"]).items():
-        await runtime.write_file(workspace.environment_id, path, file.data, file.mode)
-    await _prepared(sessions, workspace)
+        await runtime.write_file(env_id, path, file.data, file.mode)
 
 
-async def _prepared(sessions: Sessions, workspace: LessonWorkspace) -> None:
+async def _prepared(sessions: Sessions, workspace: LessonWorkspace, made_at: datetime, forget_save: bool) -> None:
+    key = (workspace.user_key, workspace.course_id, workspace.lesson_slug)
     async with sessions() as session, session.begin():
         await session.execute(
             update(LessonWorkspace)
@@ -176,6 +204,11 @@ async def _prepared(sessions: Sessions, workspace: LessonWorkspace) -> None:
                 LessonWorkspace.lesson_slug == workspace.lesson_slug,
                 LessonWorkspace.environment_id == workspace.environment_id,
             )
-            .values(prepared_at=func.now())
+            .values(prepared_at=func.now(), filled_for=made_at)
         )
+        if forget_save:
+            await session.execute(delete(WorkspaceSave).where(tuple_(*_SAVE_KEY) == key))
         await announce(session, environment_key(workspace.environment_id))
+
+
+_SAVE_KEY = (WorkspaceSave.user_key, WorkspaceSave.course_id, WorkspaceSave.lesson_slug)

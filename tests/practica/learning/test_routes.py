@@ -3,118 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
-from practica.accounts.models import Organization
-from practica.accounts.service import create_user
-from practica.accounts.sessions import SESSION_COOKIE, start_session
 from practica.checks.runner import CheckRun, Verdict
 from practica.checks.tasks import _claim, _store
 from practica.db.changes import check_key
-from practica.jobs.queue import connected, jobs
-from practica.jobs.resources import SandboxWorker, WorkerResources, worker_resources_for
 from practica.learning.queries import NEWEST_FOR_S
 from practica.lessons.loading import load
 from practica.lessons.publishing import publish
-from practica.sandbox import Runtime
-from practica.sandbox.settings import SandboxSettings
-from practica.settings import PracticaSettings
-from practica.web.app import create_app, dispose
-from tests.practica.lessons.factories import write_course
+from tests.practica.learning.conftest import Site, course_dir, open_lesson
 
 pytestmark = pytest.mark.sandbox
-
-CHECK = {
-    "command": ["python3", "-m", "pytest", "-q", "-p", "no:cacheprovider", "--junitxml=report.xml", "tests"],
-    "tests_into": "tests",
-}
-CSRF = "test-csrf-token-0123456789"
-
-
-@dataclass
-class Site:
-    url: str
-    engine: AsyncEngine
-    sessions: async_sessionmaker[AsyncSession]
-    resources: WorkerResources
-    runtime: Runtime
-    sandbox: SandboxSettings
-    app: Any
-
-    async def run_jobs(self) -> None:
-        async with connected(jobs, self.url):
-            await jobs.run_worker_async(
-                wait=False,
-                queues=["sandbox", "checks"],
-                install_signal_handlers=False,
-                additional_context=self.resources.context(),
-            )
-
-    async def learner(self, email: str, organization: str | None = None) -> httpx.AsyncClient:
-        async with self.sessions() as session, session.begin():
-            user = await create_user(session, email, "a long password", email.split("@")[0])
-            if organization is not None:
-                await _join(session, user.id, organization)
-            token = await start_session(session, user.id)
-        client = httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url="http://testserver")
-        client.cookies.set(SESSION_COOKIE, token)
-        client.cookies.set("practica_csrf", CSRF)
-        client.headers["X-CSRF-Token"] = CSRF
-        return client
-
-
-async def _join(session: AsyncSession, user_id: int, slug: str) -> None:
-    from practica.accounts.models import Membership
-
-    organization = Organization(slug=slug, name=slug.title())
-    session.add(organization)
-    await session.flush()
-    session.add(Membership(organization_id=organization.id, user_id=user_id, role="member"))
-
-
-def _course(directory: Path, **overrides: Any) -> Path:
-    course = write_course(directory, ["add"], **overrides)
-    path = course / "add" / "lesson.yaml"
-    lesson = yaml.safe_load(path.read_text())
-    lesson.update(check=CHECK, hints=[{"text": "Use +.", "after_failed_checks": 1}], run="python3 solution.py")
-    path.write_text(yaml.safe_dump(lesson, sort_keys=False))
-    return course
-
-
-@pytest.fixture
-async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path) -> AsyncIterator[Site]:
-    engine = create_async_engine(practica_db_url)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    async with sessions() as session, session.begin():
-        await publish(session, load(_course(tmp_path / "basics")), "basics", performer=None)
-        private = _course(tmp_path / "internal", visibility={"organization": "acme"})
-        await publish(session, load(private), "internal", performer=None)
-    settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path, practica_check_cooldown=0)
-    sandbox = SandboxSettings(home=checks_home, gateway_url="http://gateway.test")
-    resources = worker_resources_for(settings, engine, SandboxWorker(sandbox, bwrap_runtime))
-    app = create_app(settings, static_dir=tmp_path / "no-static", sandbox_settings=sandbox)
-    yield Site(practica_db_url, engine, sessions, resources, bwrap_runtime, sandbox, app)
-    await dispose(app)
-    await engine.dispose()
-
-
-async def _open(site: Site, client: httpx.AsyncClient, course: str = "basics") -> dict[str, Any]:
-    response = await client.post(f"/api/courses/{course}/lessons/add/environment")
-    assert response.status_code == 200, response.text
-    assert response.json()["status"] == "starting"
-    await site.run_jobs()  # start, then write the starter files
-    ready = await client.get(f"/api/courses/{course}/lessons/add/environment")
-    assert ready.json()["status"] == "running", ready.text
-    body: dict[str, Any] = ready.json()
-    return body
 
 
 async def _check(site: Site, client: httpx.AsyncClient) -> dict[str, Any]:
@@ -133,7 +36,7 @@ async def test_open_a_lesson_fail_a_check_fix_it_and_pass(site: Site) -> None:
     assert lesson["run_command"] == "python3 solution.py"
     assert (lesson["hints"], lesson["hints_hidden"], lesson["last_check"]) == ([], 1, None)
 
-    environment = await _open(site, client)
+    environment = await open_lesson(site, client)
     assert environment["gateway_url"] == "http://gateway.test"
     assert environment["token"]
     starter = await site.runtime.read_file(environment["id"], "solution.py")
@@ -161,7 +64,7 @@ async def test_open_a_lesson_fail_a_check_fix_it_and_pass(site: Site) -> None:
 
 async def test_reset_puts_the_starter_files_back(site: Site) -> None:
     client = await site.learner("grace@example.org")
-    environment = await _open(site, client)
+    environment = await open_lesson(site, client)
     await site.runtime.write_file(environment["id"], "solution.py", b"mine\n")
     await site.runtime.write_file(environment["id"], "notes.txt", b"scratch\n")
     response = await client.post("/api/courses/basics/lessons/add/reset")
@@ -196,7 +99,7 @@ async def test_checks_need_an_open_lesson_respect_the_cooldown_and_belong_to_the
     refused = await client.post("/api/courses/basics/lessons/add/checks")
     assert refused.status_code == 409
     assert "open the lesson first" in refused.json()["detail"]
-    await _open(site, client)
+    await open_lesson(site, client)
     first = await _check(site, client)
     services = site.app.state.services
     services.settings = services.settings.model_copy(update={"practica_check_cooldown": 60})
@@ -239,7 +142,7 @@ async def test_a_course_published_elsewhere_is_listed_within_a_second(site: Site
     client = await site.learner("alan@example.org")
     assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["basics"]
     async with site.sessions() as session, session.begin():
-        await publish(session, load(_course(tmp_path / "advanced")), "advanced", performer=None)
+        await publish(session, load(course_dir(tmp_path / "advanced")), "advanced", performer=None)
     assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["basics"]  # remembered
     clock[0] += NEWEST_FOR_S
     assert [course["id"] for course in (await client.get("/api/courses")).json()] == ["advanced", "basics"]
@@ -286,7 +189,7 @@ async def _answered_once_waiting(site: Site, client: httpx.AsyncClient, check_id
 
 async def test_a_check_long_poll_answers_when_the_check_starts_and_when_it_ends(site: Site) -> None:
     client = await site.learner("waiting-for-results@example.org")
-    await _open(site, client)
+    await open_lesson(site, client)
     queued = (await client.post("/api/courses/basics/lessons/add/checks")).json()
     claimed: list[Any] = []
 
@@ -308,7 +211,7 @@ async def test_a_check_long_poll_answers_when_the_check_starts_and_when_it_ends(
 
 async def test_a_check_wait_out_of_range_is_refused_naming_it(site: Site) -> None:
     client = await site.learner("too-patient@example.org")
-    await _open(site, client)
+    await open_lesson(site, client)
     queued = (await client.post("/api/courses/basics/lessons/add/checks")).json()
     for wait in ("26", "-1", "soon"):
         refused = await client.get(f"/api/checks/{queued['id']}", params={"wait": wait})
