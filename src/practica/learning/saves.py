@@ -15,6 +15,7 @@ saved files back instead of the starter files.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import io
 import tarfile
@@ -96,20 +97,31 @@ async def list_workspace(runtime: Runtime, env_id: str) -> Listing:
 
 
 async def archive_workspace(runtime: Runtime, env_id: str, listing: Listing, limit_bytes: int) -> Archive:
-    """The listed files packed (smallest first, so that what fits is most of the learner's own), up to the limit."""
+    """The listed files packed (smallest first, so that what fits is most of the learner's own), up to the limit.
+
+    The packing and compression run in a thread: the worker's other jobs (a
+    learner opening a lesson) go on meanwhile.
+    """
+    chosen: list[tuple[str, FileEntry, bytes]] = []
+    total = 0
+    for path, entry in sorted(listing.files, key=lambda item: (item[1].size, item[0])):
+        if total + entry.size > limit_bytes:
+            break
+        data = await _read(runtime, env_id, path)
+        if data is not None and total + len(data) <= limit_bytes:
+            chosen.append((path, entry, data))
+            total += len(data)
+    packed = await asyncio.to_thread(_pack, chosen)
+    left_out = len(listing.files) - len(chosen) + listing.others
+    return Archive(packed, listing.digest(), len(chosen), total, left_out)
+
+
+def _pack(files: list[tuple[str, FileEntry, bytes]]) -> bytes:
     buffer = io.BytesIO()
-    kept, total = 0, 0
     with tarfile.open(fileobj=buffer, mode="w:gz", format=tarfile.PAX_FORMAT, compresslevel=6) as tar:
-        for path, entry in sorted(listing.files, key=lambda item: (item[1].size, item[0])):
-            if total + entry.size > limit_bytes:
-                break
-            data = await _read(runtime, env_id, path)
-            if data is None or total + len(data) > limit_bytes:
-                continue
+        for path, entry, data in files:
             tar.addfile(_member(path, entry, len(data)), io.BytesIO(data))
-            kept, total = kept + 1, total + len(data)
-    left_out = len(listing.files) - kept + listing.others
-    return Archive(buffer.getvalue(), listing.digest(), kept, total, left_out)
+    return buffer.getvalue()
 
 
 def _member(path: str, entry: FileEntry, size: int) -> tarfile.TarInfo:
