@@ -340,3 +340,43 @@ async def test_a_rule_change_is_previewed_then_applied_and_its_backfill_and_jobs
     await expect(latest).to_contain_text("tagged 3 · untagged 6")
     await photograph(page, "backfills")
     assert chronicles.sql("SELECT count(*) FROM feed_taggings WHERE tag = 'course:py-1'") == [(3,)]
+
+
+async def test_a_new_rule_is_previewed_refused_while_wrong_then_created_with_its_backfill(
+    page: Page, chronicles: Chronicles
+) -> None:
+    lessons = [entry(check_passed=True, payload={"lesson": {"id": f"py-{n % 2}"}}) for n in range(4)]
+    chronicles.ingest(lessons + [entry() for _ in range(2)])
+    chronicles.internal(CREATE_RULE, input=LESSON_RULE)
+    await page.set_viewport_size(WIDE)
+    await sign_in(page, chronicles, "/rules")
+
+    await page.get_by_role("button", name="New rule").click()
+    editor = page.get_by_role("form", name="New rule")
+    await editor.get_by_label("Name", exact=True).fill("lesson-feed")
+    await editor.get_by_label("Tag", exact=True).fill("course:{payload.lesson.id}")
+    await editor.get_by_role("button", name="Preview rule").click()
+    await expect(editor.get_by_role("alert")).to_contain_text("a tag rule named 'lesson-feed' already exists")
+    create = editor.get_by_role("button", name="Create rule")
+    await expect(create).to_be_disabled()
+
+    await editor.get_by_label("Name", exact=True).fill("course-feed")
+    await editor.get_by_label("Subject types").fill("Check")
+    await editor.get_by_role("button", name="Preview rule").click()
+    diff = editor.get_by_role("region", name="What the change would re-tag")
+    await expect(diff.get_by_role("status")).to_have_text(
+        "Of the newest 6 entries (all of them), 4 would gain a tag and 0 would lose a tag."
+    )
+    await expect(diff.get_by_role("table", name="Would gain (examples)")).to_contain_text("feed:course:py-0")
+    assert chronicles.sql("SELECT count(*) FROM tag_rules WHERE name = 'course-feed'") == [(0,)]  # a dry run
+    await photograph(page, "new-rule")
+
+    await editor.get_by_label("Tag", exact=True).fill("course:{payload.lesson.id}:v2")
+    await expect(create).to_be_disabled()  # the preview was of another rule
+    await editor.get_by_role("button", name="Preview rule").click()
+    await expect(create).to_be_enabled()
+    await create.click()
+    await expect(editor.get_by_role("status")).to_contain_text("Created course-feed; backfill")
+    await expect(page.locator('[data-rule="course-feed"]')).to_contain_text("course:{payload.lesson.id}:v2")
+    await run_worker(libpq(chronicles.database_url))
+    assert chronicles.sql("SELECT count(*) FROM feed_taggings WHERE tag LIKE 'course:py-%:v2'") == [(4,)]

@@ -121,6 +121,18 @@ export const DRY_RUN = `query($name: String!, $input: TagRulePatch!) {
     scanned coversAll gained lost
     gainedExamples { entryId subject action tags } lostExamples { entryId subject action tags } } }`;
 
+export const NEW_RULE_DRY_RUN = `query($input: TagRuleInput!) {
+  newTagRuleDryRun(input: $input) {
+    scanned coversAll gained lost
+    gainedExamples { entryId subject action tags } lostExamples { entryId subject action tags } } }`;
+
+export const CREATE_RULE = `mutation($input: TagRuleInput!) {
+  createTagRule(input: $input) { rule { name revision } backfill { id status } errors { field message } } }`;
+
+export interface CreateRuleAnswer {
+  createTagRule: { rule: { name: string; revision: number } | null; backfill: { id: number } | null; errors: FieldError[] };
+}
+
 export interface TagChange {
   entryId: number;
   subject: string;

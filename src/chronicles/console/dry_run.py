@@ -65,9 +65,26 @@ class Proposal:
 
 async def diff_rule_change(conn: AsyncConnection, name: str, changes: Mapping[str, Any], scan: int) -> RuleDiff:
     """Counts and examples of entries that would gain or lose a tag if ``changes`` were applied to rule ``name``."""
+    _check_scan(scan)
+    return await _diff(conn, await _proposal(conn, name, changes), scan)
+
+
+async def diff_new_rule(conn: AsyncConnection, definition: Mapping[str, Any], scan: int) -> RuleDiff:
+    """Counts and examples of entries that ``createTagRule(definition)`` would make its backfill tag."""
+    _check_scan(scan)
+    rule = parse_rule(definition)
+    if await get_rule(conn, rule.name) is not None:
+        raise InputError.one("name", f"a tag rule named {rule.name!r} already exists; preview a change to it instead")
+    proposal = Proposal(_book([rule] if rule.enabled else []), _book([]), await load_rule_book(conn))
+    return await _diff(conn, proposal, scan)
+
+
+def _check_scan(scan: int) -> None:
     if not 1 <= scan <= MAX_SCAN:
         raise InputError.one("scan", f"must be between 1 and {MAX_SCAN}")
-    proposal = await _proposal(conn, name, changes)
+
+
+async def _diff(conn: AsyncConnection, proposal: Proposal, scan: int) -> RuleDiff:
     low, high = await (await conn.execute(BOUNDS)).fetchone() or (0, 0)
     window_low = max(high - scan, 0)
     diff = RuleDiff(covers_all=window_low < low or high == 0)

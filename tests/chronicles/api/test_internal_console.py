@@ -25,6 +25,9 @@ DRY_RUN = """query($name: String!, $input: TagRulePatch!, $scan: Int! = 10000) {
   tagRuleDryRun(name: $name, input: $input, scan: $scan) {
     scanned coversAll gained lost
     gainedExamples { entryId subject action tags } lostExamples { entryId subject action tags } } }"""
+NEW_RULE_DRY_RUN = """query($input: TagRuleInput!, $scan: Int! = 10000) {
+  newTagRuleDryRun(input: $input, scan: $scan) {
+    scanned coversAll gained lost gainedExamples { entryId subject action tags } lostExamples { entryId } } }"""
 UPDATE_RULE = """mutation($name: String!, $input: TagRulePatch!) {
   updateTagRule(name: $name, input: $input) { backfill { id } errors { field message } } }"""
 LESSON_RULE = {"name": "lesson-feed", "kind": "FEED", "tag": "lesson:{payload.lesson.id}", "match": {}}
@@ -131,6 +134,50 @@ def test_a_dry_run_names_the_field_at_fault(admin: Admin) -> None:
     [no_rule] = admin.errors(DRY_RUN, name="missing", input={})
     assert "no tag rule is named 'missing'" in no_rule["message"]
     [scan] = admin.errors(DRY_RUN, name="lesson-feed", input={}, scan=0)
+    assert "scan" in scan["message"]
+
+
+async def test_a_new_rules_dry_run_counts_what_its_backfill_then_tags(
+    admin: Admin, chronicles_conn: AsyncConnection, chronicles_db_url: str
+) -> None:
+    await store(
+        chronicles_conn, [entry(check_passed=True, payload={"lesson": {"id": f"py-{n % 3}"}}) for n in range(6)]
+    )
+    await store(chronicles_conn, [entry() for _ in range(2)])
+    admin(CREATE_RULE, input=LESSON_RULE)
+    await run_worker(libpq(chronicles_db_url))
+    before = await feed_tags(chronicles_conn)
+    course_rule = {
+        "name": "course-feed",
+        "kind": "FEED",
+        "tag": "course:{payload.lesson.id}",
+        "match": {"payload": [{"operation": "IN", "path": ["lesson", "id"], "value": ["py-0", "py-2"]}]},
+    }
+    also_lessons = {**course_rule, "name": "lessons-again", "tag": "lesson:{payload.lesson.id}", "match": {}}
+
+    diff = admin(NEW_RULE_DRY_RUN, input=course_rule)["newTagRuleDryRun"]
+    same_tags = admin(NEW_RULE_DRY_RUN, input=also_lessons)["newTagRuleDryRun"]
+
+    assert (diff["scanned"], diff["coversAll"], diff["gained"], diff["lost"]) == (8, True, 4, 0)
+    assert {tuple(example["tags"]) for example in diff["gainedExamples"]} == {
+        ("feed:course:py-0",),
+        ("feed:course:py-2",),
+    }
+    assert (same_tags["gained"], same_tags["lost"]) == (0, 0)  # what another rule gives already is no gain
+    assert await feed_tags(chronicles_conn) == before  # nothing written
+    assert admin(CREATE_RULE, input=course_rule)["createTagRule"]["errors"] == []
+    await run_worker(libpq(chronicles_db_url))
+    latest = admin(BACKFILLS)["backfills"][0]
+    assert (latest["rule"], latest["tagged"], latest["untagged"]) == ("course-feed", diff["gained"], 0)
+
+
+def test_a_new_rules_dry_run_names_the_field_at_fault(admin: Admin) -> None:
+    admin(CREATE_RULE, input=LESSON_RULE)
+    [taken] = admin.errors(NEW_RULE_DRY_RUN, input=LESSON_RULE)
+    assert "a tag rule named 'lesson-feed' already exists" in taken["message"]
+    [bad_tag] = admin.errors(NEW_RULE_DRY_RUN, input={**LESSON_RULE, "name": "other", "tag": "x:{nope}"})
+    assert "tag" in bad_tag["message"]
+    [scan] = admin.errors(NEW_RULE_DRY_RUN, input={**LESSON_RULE, "name": "other"}, scan=100_001)
     assert "scan" in scan["message"]
 
 

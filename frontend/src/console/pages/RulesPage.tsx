@@ -1,9 +1,11 @@
-// Tag rules and templates: list them, edit one, and see what a rule change would re-tag before applying it.
+// Tag rules and templates: list them, add or edit a rule and see what it would re-tag before applying it.
 import { useState, type FormEvent } from "react";
 import { QueryError, type FieldError } from "../graphql";
 import { number, when } from "../format";
 import {
+  CREATE_RULE,
   DRY_RUN,
+  NEW_RULE_DRY_RUN,
   RULES_AND_TEMPLATES,
   UPDATE_RULE,
   UPDATE_TEMPLATE,
@@ -12,6 +14,7 @@ import {
   type TagRule,
   type TagRuleDiff,
   type Template,
+  type CreateRuleAnswer,
   type UpdateRuleAnswer,
   type UpdateTemplateAnswer,
 } from "../queries";
@@ -20,6 +23,7 @@ import { usePoll, useSend } from "../session";
 export function RulesPage() {
   const listed = usePoll<RulesAndTemplates>(RULES_AND_TEMPLATES, {}, 0);
   const [editing, setEditing] = useState<string | null>(null);
+  const [adding, setAdding] = useState(false);
   const [editingTemplate, setEditingTemplate] = useState<string | null>(null);
   const rules = listed.data?.tagRules ?? [];
   const templates = listed.data?.templates ?? [];
@@ -35,7 +39,13 @@ export function RulesPage() {
       )}
       <section aria-labelledby="rules-title">
         <h2 id="rules-title">Tag rules</h2>
-        {listed.data && !rules.length && <p className="muted">No tag rules yet (`chronicles apply` or createTagRule).</p>}
+        {listed.data && !rules.length && <p className="muted">No tag rules yet.</p>}
+        {!adding && (
+          <button type="button" onClick={() => setAdding(true)}>
+            New rule
+          </button>
+        )}
+        {adding && <NewRuleEditor onDone={() => listed.reload()} onClose={() => setAdding(false)} />}
         <ul className="cards">
           {rules.map((candidate) => (
             <li key={candidate.name} className="card" data-rule={candidate.name}>
@@ -187,6 +197,34 @@ function RuleEditor({ rule, onDone, onClose }: { rule: TagRule; onDone: () => vo
   return (
     <form className="editor" onSubmit={(event) => void preview(event)} aria-labelledby="rule-editor-title">
       <h3 id="rule-editor-title">Edit rule {rule.name}</h3>
+      <RuleFields form={form} update={update} />
+      {problem && (
+        <p role="alert" className="error">
+          {problem}
+        </p>
+      )}
+      <div className="actions">
+        <button type="submit">Preview change</button>
+        <button type="button" disabled={diff?.for !== formKey} onClick={() => void apply()}>
+          Apply change
+        </button>
+        <button type="button" className="secondary" onClick={onClose}>
+          Close
+        </button>
+      </div>
+      {saved && (
+        <p role="status" className="outcome">
+          {saved}
+        </p>
+      )}
+      {diff && diff.for === formKey && !saved && <DiffView diff={diff.diff} />}
+    </form>
+  );
+}
+
+function RuleFields({ form, update }: { form: RuleForm; update: (change: Partial<RuleForm>) => void }) {
+  return (
+    <>
       <div className="grid">
         <label>
           Kind
@@ -222,15 +260,78 @@ function RuleEditor({ rule, onDone, onClose }: { rule: TagRule; onDone: () => vo
         <span className="hint">{'For example [{"operation": "EQ", "path": ["lesson", "id"], "value": "py-1"}]'}</span>
         <textarea rows={4} value={form.payload} onChange={(event) => update({ payload: event.target.value })} />
       </label>
+    </>
+  );
+}
+
+const EMPTY_RULE: RuleForm = {
+  kind: "FEED",
+  tag: "",
+  apps: "",
+  subjectTypes: "",
+  actions: "",
+  payload: "[]",
+  enabled: true,
+};
+
+function NewRuleEditor({ onDone, onClose }: { onDone: () => void; onClose: () => void }) {
+  const send = useSend();
+  const [name, setName] = useState("");
+  const [form, setForm] = useState<RuleForm>(EMPTY_RULE);
+  const [diff, setDiff] = useState<{ for: string; diff: TagRuleDiff } | null>(null);
+  const [problem, setProblem] = useState<string | null>(null);
+  const [saved, setSaved] = useState<string | null>(null);
+  const formKey = JSON.stringify({ name, form });
+  const update = (change: Partial<RuleForm>) => setForm((current) => ({ ...current, ...change }));
+  const input = () => ({ name, ...patchOf(form) });
+
+  const preview = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setProblem(null);
+    setSaved(null);
+    try {
+      const answer = await send<{ newTagRuleDryRun: TagRuleDiff }>(NEW_RULE_DRY_RUN, { input: input() });
+      setDiff({ for: formKey, diff: answer.newTagRuleDryRun });
+    } catch (error) {
+      setDiff(null);
+      setProblem(error instanceof SyntaxError ? `Payload conditions: ${error.message}` : messageOf(error));
+    }
+  };
+  const create = async () => {
+    setProblem(null);
+    try {
+      const answer = await send<CreateRuleAnswer>(CREATE_RULE, { input: input() });
+      const { errors, rule: made, backfill } = answer.createTagRule;
+      if (errors.length) {
+        setProblem(fieldErrors(errors));
+        return;
+      }
+      setSaved(
+        `Created ${made?.name ?? name}` + (backfill ? `; backfill ${backfill.id} is queued (see Backfills).` : "."),
+      );
+      onDone();
+    } catch (error) {
+      setProblem(messageOf(error));
+    }
+  };
+
+  return (
+    <form className="editor" onSubmit={(event) => void preview(event)} aria-labelledby="new-rule-title">
+      <h3 id="new-rule-title">New rule</h3>
+      <label>
+        Name
+        <input value={name} onChange={(event) => setName(event.target.value)} />
+      </label>
+      <RuleFields form={form} update={update} />
       {problem && (
         <p role="alert" className="error">
           {problem}
         </p>
       )}
       <div className="actions">
-        <button type="submit">Preview change</button>
-        <button type="button" disabled={diff?.for !== formKey} onClick={() => void apply()}>
-          Apply change
+        <button type="submit">Preview rule</button>
+        <button type="button" disabled={diff?.for !== formKey || saved !== null} onClick={() => void create()}>
+          Create rule
         </button>
         <button type="button" className="secondary" onClick={onClose}>
           Close

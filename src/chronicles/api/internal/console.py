@@ -13,7 +13,7 @@ import strawberry
 from strawberry.scalars import JSON
 
 from chronicles.api.internal.context import Info
-from chronicles.api.internal.rules import TagRulePatch
+from chronicles.api.internal.rules import TagRuleInput, TagRulePatch
 from chronicles.api.internal.types import Long, as_dict
 from chronicles.console import activity, dry_run
 from chronicles.errors import InputError
@@ -111,3 +111,9 @@ async def tag_rule_dry_run(info: Info, name: str, input: TagRulePatch, scan: int
     """Changes nothing: what ``updateTagRule(name, input)`` would make its backfill add and remove."""
     async with info.context.transaction() as conn:
         return TagRuleDiff.of(await dry_run.diff_rule_change(conn, name, as_dict(input), scan))
+
+
+async def new_tag_rule_dry_run(info: Info, input: TagRuleInput, scan: int = 10_000) -> TagRuleDiff:
+    """Changes nothing: what ``createTagRule(input)`` would make its backfill tag."""
+    async with info.context.transaction() as conn:
+        return TagRuleDiff.of(await dry_run.diff_new_rule(conn, as_dict(input), scan))

@@ -44,6 +44,7 @@ class Query:
     entries_per_minute: list[console.EntriesPerMinute] = strawberry.field(resolver=console.entries_per_minute)
     job_queue: console.JobQueue = strawberry.field(resolver=console.job_queue)
     tag_rule_dry_run: console.TagRuleDiff = strawberry.field(resolver=console.tag_rule_dry_run)
+    new_tag_rule_dry_run: console.TagRuleDiff = strawberry.field(resolver=console.new_tag_rule_dry_run)
 
 
 @strawberry.type
