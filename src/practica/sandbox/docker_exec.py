@@ -10,8 +10,11 @@ as the environment's uid) and starts the container again if that ended it.
 from __future__ import annotations
 
 import asyncio
+import io
 import socket
+import struct
 import time
+from collections.abc import Iterator
 from contextlib import suppress
 from typing import Any
 
@@ -26,17 +29,50 @@ def raw_socket(attached: Any) -> socket.socket:
     return attached._sock if hasattr(attached, "_sock") else attached  # type: ignore[no-any-return]
 
 
-def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) -> None:
-    """Thread body: send stdin, then read frames until the exec's stream ends."""
+def output_frames(attached: Any, tty: bool) -> Iterator[tuple[int, bytes]]:
+    """(stream number, bytes) of an attached exec, until it ends.
+
+    Read through the HTTP response's own buffered reader, not the bare socket
+    the ``docker`` package hands out: the read of the upgrade's headers may
+    have taken the first frames into that buffer (a quick command's whole
+    output, when the engine is fast and this process slow), and a read of the
+    socket never sees them. That lost short commands' output under load.
+    """
     from docker.utils.socket import frames_iter
 
+    buffered = _buffered_reader(attached)
+    if buffered is None:
+        yield from frames_iter(attached, tty)
+        return
+    if tty:
+        while chunk := buffered.read1(65536):
+            yield 1, chunk
+        return
+    while len(header := buffered.read(8)) == 8:
+        number, size = struct.unpack(">BxxxL", header)
+        payload = buffered.read(size)
+        if payload:
+            yield number, payload
+        if len(payload) < size:
+            return
+
+
+def _buffered_reader(attached: Any) -> io.BufferedReader | None:
+    """The buffered reader the HTTP response read its headers with (the ``docker`` package keeps the response)."""
+    response = getattr(attached, "_response", None)
+    reader = getattr(getattr(getattr(response, "raw", None), "_fp", None), "fp", None)
+    return reader if isinstance(reader, io.BufferedReader) else None
+
+
+def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) -> None:
+    """Thread body: send stdin, then read frames until the exec's stream ends."""
     raw = raw_socket(attached)
     raw.settimeout(None)  # the client's request timeout must not end a quiet, long command
     try:
         if stdin is not None:
             raw.sendall(stdin)
             raw.shutdown(socket.SHUT_WR)
-        for number, data in frames_iter(attached, tty):
+        for number, data in output_frames(attached, tty):
             deliver(_STREAMS.get(number, "stdout"), data)
     except (OSError, ValueError):  # ValueError: close_attached closed the socket under a read (a timeout)
         pass

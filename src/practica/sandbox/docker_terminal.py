@@ -21,7 +21,7 @@ from contextlib import suppress
 from typing import Any
 
 from practica.sandbox.bwrap_args import HOME
-from practica.sandbox.docker_exec import close_attached, raw_socket
+from practica.sandbox.docker_exec import close_attached, output_frames, raw_socket
 from practica.sandbox.runtime import SandboxError
 from practica.sandbox.terminal import HANGUP_SECONDS, SHELL
 
@@ -30,11 +30,9 @@ _END = b""
 
 def _pump(attached: Any, deliver: Any) -> None:
     """Thread body: copy the exec's socket into the loop until it ends."""
-    from docker.utils.socket import frames_iter
-
     raw_socket(attached).settimeout(None)
     try:
-        for _stream, data in frames_iter(attached, True):
+        for _stream, data in output_frames(attached, True):
             deliver(data)
     except (OSError, ValueError):  # the socket failed, or close() closed it under the read: the end either way
         pass
