@@ -84,6 +84,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             f"http://127.0.0.1:{prometheus_port}", version, inbox, env,
         )  # fmt: skip
     finally:
+        keep_logs(env["PRACTICA_DEPLOY_PROJECT"])
         stopped = deploy("down.sh", env, "--volumes")
         smtp.stop()
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
@@ -92,6 +93,16 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         assert not Path(data).exists()
         left = podman("ps", "--all", "--filter", f"label=io.podman.compose.project={env['PRACTICA_DEPLOY_PROJECT']}")
         assert env["PRACTICA_DEPLOY_PROJECT"] not in left.stdout
+
+
+def keep_logs(project: str) -> None:
+    """Every container's log, kept under ``test-results/topology/`` before the topology goes (a failure's story)."""
+    directory = ROOT / "test-results" / "topology"
+    directory.mkdir(parents=True, exist_ok=True)
+    listed = podman("ps", "--all", "--format", "{{.Names}}", "--filter", f"label=io.podman.compose.project={project}")
+    for name in listed.stdout.split():
+        logs = podman("logs", name)
+        (directory / f"{name}.log").write_text(logs.stdout + logs.stderr)
 
 
 def eventually(probe: Callable[[], T | None], timeout_s: float, what: str) -> T:
