@@ -75,7 +75,8 @@ async def diff_new_rule(conn: AsyncConnection, definition: Mapping[str, Any], sc
     rule = parse_rule(definition)
     if await get_rule(conn, rule.name) is not None:
         raise InputError.one("name", f"a tag rule named {rule.name!r} already exists; preview a change to it instead")
-    proposal = Proposal(_book([rule] if rule.enabled else []), _book([]), await load_rule_book(conn))
+    # Nothing earlier to take away, so the other rules are never asked: a tag one gives already is present.
+    proposal = Proposal(_book([rule] if rule.enabled else []), _book([]), _book([]))
     return await _diff(conn, proposal, scan)
 
 

@@ -157,19 +157,60 @@ function RuleEditor({ rule, onDone, onClose }: { rule: TagRule; onDone: () => vo
     payload: JSON.stringify(rule.match.payload, null, 2),
     enabled: rule.enabled,
   });
+  const update = (change: Partial<RuleForm>) => setForm((current) => ({ ...current, ...change }));
+  const change = usePreviewedChange(
+    JSON.stringify(form),
+    async () =>
+      (await send<{ tagRuleDryRun: TagRuleDiff }>(DRY_RUN, { name: rule.name, input: patchOf(form) })).tagRuleDryRun,
+    async () => {
+      const answer = await send<UpdateRuleAnswer>(UPDATE_RULE, { name: rule.name, input: patchOf(form) });
+      const { errors, rule: changed, backfill } = answer.updateTagRule;
+      const done =
+        `Saved: ${rule.name} is at revision ${changed?.revision ?? "?"}` +
+        (backfill ? `; backfill ${backfill.id} is queued (see Backfills).` : ".");
+      return { errors, done };
+    },
+    onDone,
+  );
+
+  return (
+    <form className="editor" onSubmit={(event) => void change.preview(event)} aria-labelledby="rule-editor-title">
+      <h3 id="rule-editor-title">Edit rule {rule.name}</h3>
+      <RuleFields form={form} update={update} />
+      <PreviewedChangeActions change={change} previewLabel="Preview change" applyLabel="Apply change" onClose={onClose} />
+    </form>
+  );
+}
+
+interface Outcome {
+  errors: FieldError[];
+  done: string;
+}
+
+interface PreviewedChange {
+  previewed: TagRuleDiff | null; // the preview of the form as it is now, if there is one
+  problem: string | null;
+  saved: string | null;
+  preview: (event: FormEvent<HTMLFormElement>) => Promise<void>;
+  apply: () => Promise<void>;
+}
+
+// A change that is previewed (a dry run of the form as it is) before it can be applied.
+function usePreviewedChange(
+  formKey: string,
+  dryRun: () => Promise<TagRuleDiff>,
+  save: () => Promise<Outcome>,
+  onDone: () => void,
+): PreviewedChange {
   const [diff, setDiff] = useState<{ for: string; diff: TagRuleDiff } | null>(null);
   const [problem, setProblem] = useState<string | null>(null);
   const [saved, setSaved] = useState<string | null>(null);
-  const formKey = JSON.stringify(form);
-  const update = (change: Partial<RuleForm>) => setForm((current) => ({ ...current, ...change }));
-
   const preview = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     setProblem(null);
     setSaved(null);
     try {
-      const answer = await send<{ tagRuleDryRun: TagRuleDiff }>(DRY_RUN, { name: rule.name, input: patchOf(form) });
-      setDiff({ for: formKey, diff: answer.tagRuleDryRun });
+      setDiff({ for: formKey, diff: await dryRun() });
     } catch (error) {
       setDiff(null);
       setProblem(error instanceof SyntaxError ? `Payload conditions: ${error.message}` : messageOf(error));
@@ -178,47 +219,60 @@ function RuleEditor({ rule, onDone, onClose }: { rule: TagRule; onDone: () => vo
   const apply = async () => {
     setProblem(null);
     try {
-      const answer = await send<UpdateRuleAnswer>(UPDATE_RULE, { name: rule.name, input: patchOf(form) });
-      const { errors, rule: changed, backfill } = answer.updateTagRule;
-      if (errors.length) {
-        setProblem(fieldErrors(errors));
+      const outcome = await save();
+      if (outcome.errors.length) {
+        setProblem(fieldErrors(outcome.errors));
         return;
       }
-      setSaved(
-        `Saved: ${rule.name} is at revision ${changed?.revision ?? "?"}` +
-          (backfill ? `; backfill ${backfill.id} is queued (see Backfills).` : "."),
-      );
+      setSaved(outcome.done);
       onDone();
     } catch (error) {
       setProblem(messageOf(error));
     }
   };
+  return { previewed: diff?.for === formKey ? diff.diff : null, problem, saved, preview, apply };
+}
 
+function PreviewedChangeActions({
+  change,
+  previewLabel,
+  applyLabel,
+  once = false,
+  onClose,
+}: {
+  change: PreviewedChange;
+  previewLabel: string;
+  applyLabel: string;
+  once?: boolean; // applied once, the button stays disabled
+  onClose: () => void;
+}) {
   return (
-    <form className="editor" onSubmit={(event) => void preview(event)} aria-labelledby="rule-editor-title">
-      <h3 id="rule-editor-title">Edit rule {rule.name}</h3>
-      <RuleFields form={form} update={update} />
-      {problem && (
+    <>
+      {change.problem && (
         <p role="alert" className="error">
-          {problem}
+          {change.problem}
         </p>
       )}
       <div className="actions">
-        <button type="submit">Preview change</button>
-        <button type="button" disabled={diff?.for !== formKey} onClick={() => void apply()}>
-          Apply change
+        <button type="submit">{previewLabel}</button>
+        <button
+          type="button"
+          disabled={change.previewed === null || (once && change.saved !== null)}
+          onClick={() => void change.apply()}
+        >
+          {applyLabel}
         </button>
         <button type="button" className="secondary" onClick={onClose}>
           Close
         </button>
       </div>
-      {saved && (
+      {change.saved && (
         <p role="status" className="outcome">
-          {saved}
+          {change.saved}
         </p>
       )}
-      {diff && diff.for === formKey && !saved && <DiffView diff={diff.diff} />}
-    </form>
+      {change.previewed && !change.saved && <DiffView diff={change.previewed} />}
+    </>
   );
 }
 
@@ -278,71 +332,36 @@ function NewRuleEditor({ onDone, onClose }: { onDone: () => void; onClose: () =>
   const send = useSend();
   const [name, setName] = useState("");
   const [form, setForm] = useState<RuleForm>(EMPTY_RULE);
-  const [diff, setDiff] = useState<{ for: string; diff: TagRuleDiff } | null>(null);
-  const [problem, setProblem] = useState<string | null>(null);
-  const [saved, setSaved] = useState<string | null>(null);
-  const formKey = JSON.stringify({ name, form });
   const update = (change: Partial<RuleForm>) => setForm((current) => ({ ...current, ...change }));
   const input = () => ({ name, ...patchOf(form) });
-
-  const preview = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    setProblem(null);
-    setSaved(null);
-    try {
-      const answer = await send<{ newTagRuleDryRun: TagRuleDiff }>(NEW_RULE_DRY_RUN, { input: input() });
-      setDiff({ for: formKey, diff: answer.newTagRuleDryRun });
-    } catch (error) {
-      setDiff(null);
-      setProblem(error instanceof SyntaxError ? `Payload conditions: ${error.message}` : messageOf(error));
-    }
-  };
-  const create = async () => {
-    setProblem(null);
-    try {
-      const answer = await send<CreateRuleAnswer>(CREATE_RULE, { input: input() });
-      const { errors, rule: made, backfill } = answer.createTagRule;
-      if (errors.length) {
-        setProblem(fieldErrors(errors));
-        return;
-      }
-      setSaved(
-        `Created ${made?.name ?? name}` + (backfill ? `; backfill ${backfill.id} is queued (see Backfills).` : "."),
-      );
-      onDone();
-    } catch (error) {
-      setProblem(messageOf(error));
-    }
-  };
+  const change = usePreviewedChange(
+    JSON.stringify({ name, form }),
+    async () => (await send<{ newTagRuleDryRun: TagRuleDiff }>(NEW_RULE_DRY_RUN, { input: input() })).newTagRuleDryRun,
+    async () => {
+      const { errors, rule: made, backfill } = (await send<CreateRuleAnswer>(CREATE_RULE, { input: input() }))
+        .createTagRule;
+      const done =
+        `Created ${made?.name ?? name}` + (backfill ? `; backfill ${backfill.id} is queued (see Backfills).` : ".");
+      return { errors, done };
+    },
+    onDone,
+  );
 
   return (
-    <form className="editor" onSubmit={(event) => void preview(event)} aria-labelledby="new-rule-title">
+    <form className="editor" onSubmit={(event) => void change.preview(event)} aria-labelledby="new-rule-title">
       <h3 id="new-rule-title">New rule</h3>
       <label>
         Name
         <input value={name} onChange={(event) => setName(event.target.value)} />
       </label>
       <RuleFields form={form} update={update} />
-      {problem && (
-        <p role="alert" className="error">
-          {problem}
-        </p>
-      )}
-      <div className="actions">
-        <button type="submit">Preview rule</button>
-        <button type="button" disabled={diff?.for !== formKey || saved !== null} onClick={() => void create()}>
-          Create rule
-        </button>
-        <button type="button" className="secondary" onClick={onClose}>
-          Close
-        </button>
-      </div>
-      {saved && (
-        <p role="status" className="outcome">
-          {saved}
-        </p>
-      )}
-      {diff && diff.for === formKey && !saved && <DiffView diff={diff.diff} />}
+      <PreviewedChangeActions
+        change={change}
+        previewLabel="Preview rule"
+        applyLabel="Create rule"
+        once
+        onClose={onClose}
+      />
     </form>
   );
 }
