@@ -12,6 +12,7 @@
 #      VERSION), given a short drain, replaced, ready, UP again. Open terminals of the old gateway are cut:
 #      the browser reconnects, to a new shell (files are untouched);
 #   5. Chronicles: its server (ready on /ping), its Kafka consumer, its worker.
+# Each replaced container's log is kept in $PRACTICA_DEPLOY_DATA/logs/CONTAINER.TIME.log.
 # A container that is not ready in time (PRACTICA_DEPLOY_READY_TIMEOUT seconds, default 120) rolls the deploy
 # back: every service already moved, and that one, gets its previous image again, in reverse order; the
 # script then exits 1 naming the service. Rolling back by hand is the same command with the old version.
@@ -107,11 +108,17 @@ put_back() {  # put_back SERVICE: ready again in the balancer
   wait_for 60 "$service UP in the balancer" up_in_balancer "$service"
 }
 
+keep_log() {  # keep_log CONTAINER: its log, kept under $data/logs/ before the container goes (what it said last)
+  mkdir -p "$data/logs"
+  podman logs "$1" >"$data/logs/$1.$(date -u +%Y%m%dT%H%M%SZ).log" 2>&1 || true
+}
+
 replace() {  # replace SERVICE TAG: its container swapped for one of TAG, ready and back in the balancer
   local service=$1 tag=$2 name
   name=$(container "$service")
   take_out "$service" || return 1
   podman stop --time "$([ "$service" = worker ] && echo 90 || echo 30)" "$name" >/dev/null 2>&1 || true
+  keep_log "$name"
   podman rm --force "$name" >/dev/null 2>&1 || true
   if ! PRACTICA_IMAGE_TAG=$tag "${compose[@]}" up -d --no-deps "$service" >>"$data/compose.log" 2>&1; then
     tail -20 "$data/compose.log" >&2

@@ -14,6 +14,7 @@ back, and rolls a deploy whose gateway never answers back, without one failed re
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import threading
 import time
@@ -84,7 +85,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             f"http://127.0.0.1:{prometheus_port}", version, inbox, env,
         )  # fmt: skip
     finally:
-        keep_logs(env["PRACTICA_DEPLOY_PROJECT"])
+        keep_logs(env["PRACTICA_DEPLOY_PROJECT"], env["PRACTICA_DEPLOY_DATA"])
         stopped = deploy("down.sh", env, "--volumes")
         smtp.stop()
         assert stopped.returncode == 0, stopped.stdout + stopped.stderr
@@ -95,7 +96,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         assert env["PRACTICA_DEPLOY_PROJECT"] not in left.stdout
 
 
-def keep_logs(project: str) -> None:
+def keep_logs(project: str, data: str) -> None:
     """Every container's log, kept under ``test-results/topology/`` before the topology goes (a failure's story)."""
     directory = ROOT / "test-results" / "topology"
     directory.mkdir(parents=True, exist_ok=True)
@@ -103,6 +104,8 @@ def keep_logs(project: str) -> None:
     for name in listed.stdout.split():
         logs = podman("logs", name)
         (directory / f"{name}.log").write_text(logs.stdout + logs.stderr)
+    for replaced in (Path(data) / "logs").glob("*.log"):  # containers a deploy replaced (deploy/deploy.sh)
+        shutil.copy(replaced, directory / replaced.name)
 
 
 def eventually(probe: Callable[[], T | None], timeout_s: float, what: str) -> T:
@@ -345,6 +348,13 @@ def test_a_rolling_deploy_of_every_service_to_the_next_version_and_back_fails_no
     assert gateway.failures == []
     assert web.versions.get(following, 0) > 0
     assert web.versions.get(topology.version, 0) > 0
+    kept = {
+        path.name.split(".")[0]: path.read_text()
+        for path in (Path(topology.env["PRACTICA_DEPLOY_DATA"]) / "logs").glob("*")
+    }
+    project = topology.env["PRACTICA_DEPLOY_PROJECT"]
+    assert set(kept) == {f"{project}_{service}_1" for service in SERVICES}, "each replaced container's log is kept"
+    assert "Uvicorn running" in kept[f"{project}_web1_1"]
 
 
 def test_a_deploy_whose_gateway_never_answers_is_rolled_back_without_a_failed_request(
