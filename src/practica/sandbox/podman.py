@@ -8,9 +8,11 @@ where it is told (``--root``/``--runroot``), so nothing under ``/etc`` or
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
+from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 
@@ -64,10 +66,12 @@ class PodmanService:
             return False
 
     def stop(self) -> None:
-        """Remove every container this service's storage holds, then end the service.
+        """Remove every container this service's storage holds, then end the service and its monitors.
 
         Removal through the API can return before a container's monitor
         (conmon) is gone; without this sweep some would outlive the service.
+        The monitors of execs outlive it too (one per exec the service ran,
+        waiting for the service to collect the exit code): they are ended last.
         """
         if self.process and self.process.poll() is None:
             self._remove_all_containers()
@@ -77,6 +81,20 @@ class PodmanService:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        self._end_monitors()
+
+    def _end_monitors(self) -> None:
+        storage = f"{self.state / 'storage'}/".encode()
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+            except OSError:
+                continue
+            if argv[0].endswith(b"conmon") and any(arg.startswith(storage) for arg in argv):
+                with suppress(ProcessLookupError):
+                    os.kill(int(entry.name), signal.SIGKILL)
 
     def _remove_all_containers(self) -> None:
         argv = ["podman", "--root", str(self.state / "storage"), "--runroot", str(self.state / "run")]
