@@ -7,6 +7,7 @@ PYTHON ?= python3
 PY_STAMP := $(VENV)/.installed
 NPM_STAMP := frontend/node_modules/.installed
 FRONTEND_BUILD := src/practica/web/static/index.html
+EXEC_AGENT := src/practica/sandbox/exec-agent
 FRONTEND_SOURCES := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/vite.console.config.ts -type f 2>/dev/null)
 PYTEST_WORKERS ?= 2
 # The tests' own support code (fixtures, factories, fake sites) is typed like src/; the tests themselves are not.
@@ -17,7 +18,11 @@ TEST_SUPPORT = $(shell find tests -name '*.py' ! -name 'test_*.py')
 run: setup
 	$(BIN)/practica up
 
-setup: system-packages $(PY_STAMP) $(FRONTEND_BUILD)
+setup: system-packages $(PY_STAMP) $(FRONTEND_BUILD) $(EXEC_AGENT)
+
+# The docker runtime's exec agent (exec-agent/, Go's standard library only): a static binary beside its Python side.
+$(EXEC_AGENT): exec-agent/main.go exec-agent/go.mod
+	cd exec-agent && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o ../$(EXEC_AGENT) .
 
 test-setup: test-system-packages setup kafka-deps
 
@@ -53,6 +58,8 @@ lint: $(PY_STAMP) $(NPM_STAMP)
 	$(BIN)/ruff format --check src tests bench scripts
 	$(BIN)/mypy
 	$(BIN)/mypy --strict $(TEST_SUPPORT)
+	@test -z "$$(gofmt -l exec-agent)" || { gofmt -l exec-agent; echo "gofmt: format exec-agent/ (gofmt -w exec-agent)"; exit 1; }
+	cd exec-agent && go vet ./...
 	$(BIN)/lint-imports
 	cd frontend && npm run --silent lint
 

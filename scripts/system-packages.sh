@@ -13,6 +13,8 @@ wanted() { grep -v '^\s*#' "$here/packages/$1.txt" | awk 'NF {print $1}'; }
 packages=$(wanted run)
 if [ "$group" = test ]; then packages="$packages $(wanted test)"; fi
 if ! python3 -c 'import ensurepip, venv' 2>/dev/null; then packages="$packages python3-venv"; fi
+# Go builds the docker runtime's exec agent (exec-agent/); a Go already installed (not Debian's) does too.
+if ! command -v go >/dev/null; then packages="$packages golang-go"; fi
 
 missing=()
 for package in $packages; do

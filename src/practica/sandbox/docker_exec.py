@@ -14,7 +14,7 @@ import io
 import socket
 import struct
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from typing import Any
 
@@ -88,6 +88,53 @@ def close_attached(attached: Any) -> None:
     raw.close()
 
 
+OutputQueue = asyncio.Queue[tuple[Stream | None, bytes]]
+Deliver = Callable[[Stream | None, bytes], None]
+
+
+def deliverer(queue: OutputQueue) -> Deliver:
+    """A function a reading thread hands output to (``None``: the end), queued on this event loop."""
+    loop = asyncio.get_running_loop()
+
+    def deliver(stream: Stream | None, data: bytes) -> None:
+        loop.call_soon_threadsafe(queue.put_nowait, (stream, data))
+
+    return deliver
+
+
+async def consume_output(sink: OutputSink, queue: OutputQueue, seconds: float) -> EndReason:
+    """Feed ``sink`` until the end of the output, the timeout or the output cap: EXITED, TIMEOUT or OUTPUT_LIMIT."""
+
+    async def consume() -> None:
+        while True:
+            stream, data = await queue.get()
+            if stream is None:
+                return
+            await sink.feed(stream, data)
+            if sink.limit_reached.is_set():
+                return
+
+    reason = EndReason.EXITED
+    try:
+        await asyncio.wait_for(consume(), seconds)
+    except TimeoutError:
+        reason = EndReason.TIMEOUT
+    if sink.limit_reached.is_set():
+        reason = EndReason.OUTPUT_LIMIT
+    return reason
+
+
+def result_of(sink: OutputSink, code: int, reason: EndReason, duration: float) -> ExecResult:
+    return ExecResult(
+        exit_code=code,
+        reason=reason,
+        truncated=sink.truncated,
+        duration=duration,
+        stdout=bytes(sink.kept["stdout"]),
+        stderr=bytes(sink.kept["stderr"]),
+    )
+
+
 class DockerExecution:
     def __init__(self, api: Any, container_id: str, user: str, request: ExecRequest, sink: OutputSink) -> None:
         self.api = api
@@ -113,42 +160,16 @@ class DockerExecution:
         started = loop.time()
         exec_id = await asyncio.to_thread(self._create)
         attached = await asyncio.to_thread(self.api.exec_start, exec_id, socket=True, tty=self.request.tty)
-        queue: asyncio.Queue[tuple[Stream | None, bytes]] = asyncio.Queue()
-
-        def deliver(stream: Stream | None, data: bytes) -> None:
-            loop.call_soon_threadsafe(queue.put_nowait, (stream, data))
-
+        queue: OutputQueue = asyncio.Queue()
+        deliver = deliverer(queue)
         reader = loop.run_in_executor(None, _pump_socket, attached, self.request.tty, self.request.stdin, deliver)
-        reason = EndReason.EXITED
-        try:
-            await asyncio.wait_for(self._consume(queue), seconds)
-        except TimeoutError:
-            reason = EndReason.TIMEOUT
-        if self.sink.limit_reached.is_set():
-            reason = EndReason.OUTPUT_LIMIT
+        reason = await consume_output(self.sink, queue, seconds)
         if reason is not EndReason.EXITED:
             await kill_all()
         close_attached(attached)
         await reader
         code = await asyncio.to_thread(self._exit_code, exec_id)
-        result = ExecResult(
-            exit_code=code,
-            reason=reason,
-            truncated=self.sink.truncated,
-            duration=loop.time() - started,
-            stdout=bytes(self.sink.kept["stdout"]),
-            stderr=bytes(self.sink.kept["stderr"]),
-        )
-        return result, exec_id
-
-    async def _consume(self, queue: asyncio.Queue[tuple[Stream | None, bytes]]) -> None:
-        while True:
-            stream, data = await queue.get()
-            if stream is None:
-                return
-            await self.sink.feed(stream, data)
-            if self.sink.limit_reached.is_set():
-                return
+        return result_of(self.sink, code, reason, loop.time() - started), exec_id
 
     def _exit_code(self, exec_id: str) -> int:
         import docker.errors

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from practica.sandbox.bwrap_args import HOME, HOST_ETC, HOST_TOP, HOSTNAME, USER
+from practica.sandbox.docker_agent import AGENT_IN_CONTAINER, AgentExecution, AgentPool, install_agent
 from practica.sandbox.docker_exec import OOM_COUNTERS, DockerExecution
 from practica.sandbox.docker_images import ensure_image
 from practica.sandbox.docker_terminal import open_docker_terminal
@@ -61,6 +62,12 @@ def _host_mounts() -> list[Any]:
     return [Mount(path, path, type="bind", read_only=True) for path in paths]
 
 
+def _has_agent(container: Any) -> bool:
+    """Whether the container has the exec agent (one made before the agent existed, or without it, has not)."""
+    mounts = container.attrs.get("Mounts") or []
+    return any(mount.get("Destination") == AGENT_IN_CONTAINER for mount in mounts)
+
+
 def _is_link(path: str) -> bool:
     import os
 
@@ -83,6 +90,8 @@ class DockerRuntime(RuntimeBase[Any]):
         self.is_podman = any("podman" in c.get("Name", "").lower() for c in version.get("Components", []))
         self.security_opt = ["no-new-privileges", *self._seccomp_options()]
         self._oom_seen: dict[str, int] = {}
+        self.agent = install_agent(settings.home) if settings.docker_exec_agent else None
+        self.agents = AgentPool(self.client.api)
 
     def _seccomp_options(self) -> list[str]:
         """Refuse an engine that filters no system calls; on podman, name the tightened profile (a host path)."""
@@ -135,6 +144,8 @@ class DockerRuntime(RuntimeBase[Any]):
         ]
         if info.spec.environment == HOST:
             mounts += _host_mounts()
+        if self.agent is not None:
+            mounts.append(Mount(AGENT_IN_CONTAINER, str(self.agent), type="bind", read_only=True))
         return {
             "image": image, "command": ["sleep", "infinity"], "init": True, "detach": True,
             "name": f"practica-{info.id}",
@@ -177,12 +188,14 @@ class DockerRuntime(RuntimeBase[Any]):
             await asyncio.to_thread(container.start)
 
     async def _halt(self, info: EnvironmentInfo) -> None:
+        await asyncio.to_thread(self.agents.forget, f"practica-{info.id}")
         container = await asyncio.to_thread(self._container, info.id)
         if container is not None:
             await asyncio.to_thread(container.stop, timeout=0)
         await self._volume(info).unmount()
 
     async def _discard(self, info: EnvironmentInfo) -> None:
+        await asyncio.to_thread(self.agents.forget, f"practica-{info.id}")
         container = await asyncio.to_thread(self._container, info.id)
         if container is not None:
             await asyncio.to_thread(container.remove, force=True)
@@ -193,6 +206,7 @@ class DockerRuntime(RuntimeBase[Any]):
         return Status.RUNNING if container is not None and container.status == "running" else Status.STOPPED
 
     async def close(self) -> None:
+        await asyncio.to_thread(self.agents.close)
         await asyncio.to_thread(self.client.close)
 
     # -- use ---------------------------------------------------------------------------------
@@ -207,14 +221,18 @@ class DockerRuntime(RuntimeBase[Any]):
     async def exec(self, env_id: str, request: ExecRequest, on_output: OutputCallback | None = None) -> ExecResult:
         info, container = await self._running_info(env_id)
         user = f"{info.uid}:{info.uid}"
-        execution = DockerExecution(
-            self.client.api, container.id, user, request, OutputSink(info.spec.limits.output, on_output)
-        )
+        sink = OutputSink(info.spec.limits.output, on_output)
+        seconds = request.timeout or info.spec.limits.wall_timeout
 
         async def kill_all() -> None:
             await self._kill_all(container, user)
 
-        result, _exec_id = await execution.run(request.timeout or info.spec.limits.wall_timeout, kill_all)
+        if not request.tty and _has_agent(container):
+            result = await AgentExecution(self.agents, container.name, user, request, sink).run(seconds, kill_all)
+        else:
+            result, _exec_id = await DockerExecution(self.client.api, container.id, user, request, sink).run(
+                seconds, kill_all
+            )
         if (
             result.reason is EndReason.EXITED
             and result.exit_code == 137

@@ -46,6 +46,11 @@ class SandboxSettings(BaseSettings):
         description="Network mode for policy `egress` under `docker`. Empty: slirp4netns without host loopback "
         "on podman, `bridge` on Docker.",
     )
+    docker_exec_agent: bool = Field(
+        True,
+        description="Run `docker` execs through the exec agent (one engine exec per container, then a few ms a "
+        "command); off: one engine exec per command (~80 ms on podman).",
+    )
     uid_base: int = Field(1_000_000, ge=1000, description="First host uid given to environments.")
     uid_count: int = Field(100_000, ge=1, description="How many host uids environments may use.")
     disk_quota: bool = Field(True, description="Enforce the workspace quota with a loop-mounted image (needs root).")

@@ -1,0 +1,3 @@
+module practica/exec-agent
+
+go 1.21
