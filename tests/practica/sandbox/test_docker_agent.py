@@ -60,7 +60,8 @@ async def test_a_learner_who_kills_the_agent_loses_only_that_command(docker: Doc
     assert killed.duration < 25, "the command's end was seen when its agent died, not when sleep ended"
     after = await docker.exec(env, ExecRequest(argv=["echo", "after"]))
     assert (after.exit_code, after.stdout) == (0, b"after\n")
-    await docker.exec(env, ExecRequest(argv=["sh", "-c", f"pkill -9 -f '^{AGENT_IN_CONTAINER}' || true"]))
+    # From a terminal (a TTY exec is a plain engine exec, not the agent's): the idle agent in the pool dies.
+    await docker.exec(env, ExecRequest(argv=["pkill", "-9", "-f", f"^{AGENT_IN_CONTAINER}"], tty=True))
     again = await docker.exec(env, ExecRequest(argv=["echo", "again"]))
     assert (again.exit_code, again.stdout) == (0, b"again\n"), "an idle agent killed: the command goes to a new one"
 
