@@ -15,6 +15,10 @@
 //	                   'O' stdout bytes, 'E' stderr bytes;
 //	                   'X' ended: the exit code as 4-byte big-endian (128+N when killed by signal N).
 //
+// The agent is not dumpable (PR_SET_DUMPABLE 0): the learner's other processes, though they run as the
+// same user, cannot open its descriptors through /proc or trace it, so nothing can be written into a
+// command's output but the command (a check's report channel is its standard output).
+//
 // The agent ends when its stdin closes. Processes a command leaves in the
 // background keep running after it; their output after the command ended is
 // not read (the streams are closed a moment after the command exits).
@@ -250,6 +254,13 @@ func lookPath(name string, env []string) (string, error) {
 }
 
 func main() {
+	// Not dumpable: no other process of the learner (same uid) may open /proc/PID/fd of the agent, where the
+	// frame stream and the read ends of the command's streams (a check's report channel) are, nor trace it.
+	// A command the agent starts is dumpable again (execve resets it).
+	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0); errno != 0 {
+		os.Stderr.WriteString("exec-agent: prctl(PR_SET_DUMPABLE): " + errno.Error() + "\n")
+		os.Exit(2)
+	}
 	in := bufio.NewReader(os.Stdin)
 	out := &frames{out: bufio.NewWriter(os.Stdout)}
 	for {

@@ -7,6 +7,14 @@ host's loopback in slirp's default set-up) unreachable, so the platform's
 own services on 127.0.0.1 stay out of reach. Its sandbox and seccomp options
 confine the slirp process itself. It exits when Practica's process does
 (``--exit-fd``).
+
+slirp4netns starts in a mount namespace of its own whose mounts are slaves of
+the host's (``unshare --propagation slave``). Its sandbox makes only ``/``
+private and ``/run`` a slave, and ignores the refusal when ``/run`` is no
+mount point (a VM or container whose ``/run`` sits on the root file system);
+its ``umount`` of the old root then reached every shared mount under ``/run``
+on the host: podman's and iproute2's network namespaces in ``/run/netns``,
+which every rootful container on the host lost ("unknown FS magic").
 """
 
 from __future__ import annotations
@@ -45,11 +53,15 @@ def _tail(log: Path) -> str:
     return log.read_text(errors="replace")[-500:]
 
 
+# A mount namespace whose unmounts never reach the host's (util-linux; the same process, exec'd).
+UNSHARED_MOUNTS = ("unshare", "--mount", "--propagation", "slave")
+
+
 async def start_slirp(init_pid: int, log: Path) -> Slirp:
     exit_r, exit_w = os.pipe()
     ready_r, ready_w = os.pipe()
     argv = [
-        "slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox",
+        *UNSHARED_MOUNTS, "slirp4netns", "--configure", "--mtu=65520", "--disable-host-loopback", "--enable-sandbox",
         "--enable-seccomp", "--netns-type=path", f"--exit-fd={exit_r}", f"--ready-fd={ready_w}",
         f"/proc/{init_pid}/ns/net", "tap0",
     ]  # fmt: skip

@@ -85,3 +85,13 @@ async def test_a_container_made_without_the_agent_runs_commands_by_plain_exec(
     finally:
         await plain.remove(info.id)
         await plain.close()
+
+
+async def test_no_process_of_the_learner_can_write_into_the_agents_streams(docker: DockerRuntime, env: str) -> None:
+    """A check's report channel is its standard output, read by the agent: the agent is not dumpable, so its
+    descriptors (the frame stream, the read end of the command's output) cannot be opened through /proc."""
+    script = "for fd in /proc/$PPID/fd/*; do echo forged 2>/dev/null > $fd && echo WROTE; done; echo done"
+    result = await docker.exec(env, ExecRequest(argv=["sh", "-c", script]))
+    assert (result.exit_code, result.stdout) == (0, b"done\n"), result
+    after = await docker.exec(env, ExecRequest(argv=["echo", "after"]))
+    assert (after.exit_code, after.stdout) == (0, b"after\n")

@@ -128,6 +128,38 @@ async def test_egress_reaches_other_machines(
     assert b"CONNECTED" in result.stdout, result.stdout
 
 
+@pytest.fixture
+def shared_mount_under_run() -> Iterator[Path]:
+    """What podman and iproute2 keep in ``/run/netns``: a shared mount under ``/run`` with a mount inside."""
+    top = Path(f"/run/practica-test-{os.getpid()}")
+    inner = top / "inner"
+    top.mkdir()
+    run = ["mount", "--bind", str(top), str(top)], ["mount", "--make-shared", str(top)]
+    for argv in run:
+        subprocess.run(argv, check=True)
+    inner.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(inner)], check=True)
+    yield inner
+    for point in (inner, top):
+        subprocess.run(["umount", str(point)], check=False, capture_output=True)
+    shutil.rmtree(top, ignore_errors=True)
+
+
+@pytest.mark.parametrize("runtime", ["bwrap", "controller"], indirect=True)
+async def test_egress_leaves_the_hosts_mounts_alone(
+    runtime: Runtime, make_env: EnvFactory, shared_mount_under_run: Path
+) -> None:
+    """slirp4netns's own sandbox once unmounted every shared mount under a /run that is no mount point (podman's
+    network namespaces: the host's containers lost their network); it now starts in a mount namespace of its own."""
+    env = await make_env(network=NetworkAccess.EGRESS)
+    assert (await runtime.exec(env, sh("echo up"))).stdout == b"up\n"
+    assert str(shared_mount_under_run) in _host_mount_points()
+
+
+def _host_mount_points() -> list[str]:
+    return [line.split()[1] for line in Path("/proc/self/mounts").read_text().splitlines()]
+
+
 async def test_fork_bomb_is_contained(runtime: Runtime, make_env: EnvFactory) -> None:
     env = await make_env(pids=64)
     bomb = await runtime.exec(env, ExecRequest(argv=["bash", "-c", "b() { b | b & }; b; sleep 60"], timeout=3))
