@@ -16,6 +16,7 @@ then sees what it wrote).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import Any, Protocol, TypeVar
 
@@ -75,6 +76,10 @@ def _dropped(error: psycopg.OperationalError) -> bool:
     return not isinstance(error, PoolTimeout) and (error.sqlstate is None or error.sqlstate in _SHUTDOWN)
 
 
+WAIT_S = 5.0
+FIRST_CONNECTIONS_S = 30.0
+
+
 class PoolReads:
     """Reads on connections of a ``psycopg_pool`` pool in autocommit mode: one statement, one checkout.
 
@@ -101,11 +106,12 @@ class PoolReads:
             min_size=min(2, max_size),
             max_size=max_size,
             kwargs={**options, "autocommit": True},
-            timeout=5.0,  # waiting for a connection: a database that is down fails requests, not hangs them
+            timeout=WAIT_S,  # waiting for a connection: a database that is down fails requests, not hangs them
             open=False,
         )
         self._opening = asyncio.Lock()
         self._open = False
+        self._opened_at = 0.0
         # By identity: the statements of the hot paths are built once; others pass through.
         self._compiled: LRUCache[int, tuple[ClauseElement, str, dict[str, Any]]] = LRUCache(maxsize=512)
 
@@ -137,8 +143,20 @@ class PoolReads:
             return await self._on_connection(work)
 
     async def _on_connection(self, work: Callable[[AsyncConnection[Any]], Awaitable[T]]) -> T:
-        async with self.pool.connection() as connection:
+        async with self.pool.connection(timeout=self._wait_for_connection()) as connection:
             return await work(connection)
+
+    def _wait_for_connection(self) -> float:
+        """How long a request waits for a connection: 5 s, but up to 30 s while the pool makes its first ones.
+
+        A process that has just started opens its pool on the first request. On a
+        loaded host (a whole topology starting) its first connection attempts can
+        fail or take the whole connect timeout, the pool retries after a pause, and
+        the first requests failed with ``PoolTimeout``: 500s from a replica the
+        balancer had just put in (the topology test's learner, a rolling deploy).
+        """
+        young = time.monotonic() - self._opened_at < FIRST_CONNECTIONS_S
+        return FIRST_CONNECTIONS_S if young else WAIT_S
 
     async def close(self) -> None:
         if self._open:
@@ -162,6 +180,7 @@ class PoolReads:
         async with self._opening:
             if not self._open:
                 await self.pool.open()
+                self._opened_at = time.monotonic()
                 self._open = True
 
 

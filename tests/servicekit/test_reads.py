@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 import psycopg
 import pytest
@@ -109,3 +109,58 @@ async def test_a_cancelled_query_is_not_run_again(practica_db_url: str) -> None:
         assert [tuple(row) for row in await reads.rows(text("SELECT last_value FROM runs"))] == [(1,)]
     finally:
         await reads.close()
+
+
+Connect = Callable[[], Awaitable[tuple[asyncio.StreamReader, asyncio.StreamWriter]]]
+
+
+def _connector(database_url: str) -> Connect:
+    """How to reach the database server: its unix socket (the embedded server) or its TCP address."""
+    url = make_url(database_url)
+    host = url.query.get("host") or url.host or "127.0.0.1"
+    assert isinstance(host, str)
+    port = int(url.port or 5432)
+    if host.startswith("/"):
+        return lambda: asyncio.open_unix_connection(f"{host}/.s.PGSQL.{port}")
+    return lambda: asyncio.open_connection(host, port)
+
+
+async def _slow_proxy(connect: Connect, delay: float, slow: int) -> asyncio.Server:
+    """A TCP proxy to the database that holds its first ``slow`` connections ``delay`` seconds (longer than the
+    client's connect timeout: they fail), then forwards the next ones at once: a server slow for a moment."""
+    held = 0
+
+    async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while data := await reader.read(65536):
+                writer.write(data)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    async def handle(client_reader: asyncio.StreamReader, client_writer: asyncio.StreamWriter) -> None:
+        nonlocal held
+        held += 1
+        if held <= slow:
+            await asyncio.sleep(delay)
+        server_reader, server_writer = await connect()
+        await asyncio.gather(pipe(client_reader, server_writer), pipe(server_reader, client_writer))
+
+    return await asyncio.start_server(handle, "127.0.0.1", 0)
+
+
+async def test_a_new_pool_gives_its_first_connections_the_time_they_take(practica_db_url: str) -> None:
+    """A process's first read opens the pool: on a loaded host its first connections took longer than the 5 s a
+    request waits for one, and a new replica's first requests failed (PoolTimeout). They now wait for them."""
+    proxy = await _slow_proxy(_connector(practica_db_url), delay=6.0, slow=2)  # the pool's first two
+    port = proxy.sockets[0].getsockname()[1]
+    url = make_url(practica_db_url)
+    through_proxy = url.set(host="127.0.0.1", port=port, query={k: v for k, v in url.query.items() if k != "host"})
+    reads = PoolReads(through_proxy.render_as_string(hide_password=False), max_size=2, application_name="slow")
+    try:
+        assert await reads.rows(select(literal(1))) == [(1,)]
+    finally:
+        await reads.close()
+        proxy.close()
