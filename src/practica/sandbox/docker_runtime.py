@@ -62,6 +62,11 @@ def _host_mounts() -> list[Any]:
     return [Mount(path, path, type="bind", read_only=True) for path in paths]
 
 
+def container_name(env_id: str) -> str:
+    """The environment's container (the engine's name for it, which the agent pool keys its sessions by)."""
+    return f"practica-{env_id}"
+
+
 def _has_agent(container: Any) -> bool:
     """Whether the container has the exec agent (one made before the agent existed, or without it, has not)."""
     mounts = container.attrs.get("Mounts") or []
@@ -119,7 +124,7 @@ class DockerRuntime(RuntimeBase[Any]):
         import docker.errors
 
         try:
-            return self.client.containers.get(f"practica-{env_id}")
+            return self.client.containers.get(container_name(env_id))
         except docker.errors.NotFound:
             return None
 
@@ -148,7 +153,7 @@ class DockerRuntime(RuntimeBase[Any]):
             mounts.append(Mount(AGENT_IN_CONTAINER, str(self.agent), type="bind", read_only=True))
         return {
             "image": image, "command": ["sleep", "infinity"], "init": True, "detach": True,
-            "name": f"practica-{info.id}",
+            "name": container_name(info.id),
             "user": f"{info.uid}:{info.uid}", "working_dir": HOME, "hostname": HOSTNAME,
             "environment": {"HOME": HOME, "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
             "network_mode": self._network(info.spec.network), "read_only": True, "mounts": mounts,
@@ -188,14 +193,14 @@ class DockerRuntime(RuntimeBase[Any]):
             await asyncio.to_thread(container.start)
 
     async def _halt(self, info: EnvironmentInfo) -> None:
-        await asyncio.to_thread(self.agents.forget, f"practica-{info.id}")
+        await asyncio.to_thread(self.agents.forget, container_name(info.id))
         container = await asyncio.to_thread(self._container, info.id)
         if container is not None:
             await asyncio.to_thread(container.stop, timeout=0)
         await self._volume(info).unmount()
 
     async def _discard(self, info: EnvironmentInfo) -> None:
-        await asyncio.to_thread(self.agents.forget, f"practica-{info.id}")
+        await asyncio.to_thread(self.agents.forget, container_name(info.id))
         container = await asyncio.to_thread(self._container, info.id)
         if container is not None:
             await asyncio.to_thread(container.remove, force=True)
