@@ -27,12 +27,12 @@ from typing import Any
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from practica.db.migrate import MIGRATIONS as PRACTICA_MIGRATIONS
 from tests.conftest import free_port, require_tool, running_service
 from tests.deploy.images import ROOT
 from tests.practica.accounts.conftest import Inbox
+from tests.smtp_server import smtp_controller
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(600)]
 
@@ -210,7 +210,7 @@ def practica_n(
 ) -> Iterator[PracticaN]:
     """Release N's web app and worker (mail only: no sandbox here) on this tree's schema, mail to a real SMTP."""
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp = smtp_controller(inbox)
     smtp.start()
     port = free_port()
     env = previous_practica.env(

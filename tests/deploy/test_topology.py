@@ -26,11 +26,11 @@ from typing import Any, TypeVar
 
 import httpx
 import pytest
-from aiosmtpd.controller import Controller
 
 from tests.conftest import free_port, require_tool
 from tests.deploy.images import ROOT, build_images, engine_env, missing_tools, podman
 from tests.practica.accounts.conftest import Inbox
+from tests.smtp_server import smtp_controller
 from tests.webhook_receiver import Receiver, webhook_receiver
 
 # The first test also builds the images (minutes when cold) and brings the topology up.
@@ -64,7 +64,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     require_tool(not missing_tools(), f"podman, podman-compose, debootstrap and curl (missing: {missing_tools()})")
     version = build_images()
     inbox = Inbox()
-    smtp = Controller(inbox, hostname="0.0.0.0", port=free_port())  # noqa: S104 (the containers connect from their network)
+    smtp = smtp_controller(inbox, hostname="0.0.0.0")  # noqa: S104 (the containers connect from their network)
     smtp.start()
     http_port, gateway_port, prometheus_port = free_port(), free_port(), free_port()
     env = {

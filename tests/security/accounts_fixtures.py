@@ -10,11 +10,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
 from pydantic import SecretStr
 
-from tests.conftest import free_port
 from tests.practica.accounts.conftest import Inbox, Site, make_site
+from tests.smtp_server import smtp_controller
 
 
 @dataclass
@@ -38,7 +37,7 @@ def accounts_site(practica_db_url: str, tmp_path: Path) -> Iterator[Site]:
 @pytest.fixture
 def accounts_mailed_site(practica_db_url: str, tmp_path: Path) -> Iterator[MailedSite]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = smtp_controller(inbox)
     controller.start()
     try:
         smtp = SecretStr(f"smtp://127.0.0.1:{controller.port}")

@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from fastapi.testclient import TestClient
 from pydantic import SecretStr
@@ -25,8 +24,8 @@ from practica.jobs.resources import worker_resources_for
 from practica.settings import PracticaSettings
 from practica.web.app import create_app
 from servicekit.database import make_engine, make_sessionmaker
-from tests.conftest import free_port
 from tests.practica.accounts.factories import UserFactory, post, sign_in
+from tests.smtp_server import smtp_controller
 
 
 @dataclass
@@ -46,7 +45,7 @@ class Inbox:
 @pytest.fixture
 def smtp_server() -> Iterator[tuple[int, Inbox]]:
     inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = smtp_controller(inbox)
     controller.start()
     yield controller.port, inbox
     controller.stop()
@@ -190,7 +189,7 @@ class MailLab:
 @pytest.fixture
 def mail_lab(practica_db_url: str, tmp_path: Path) -> Iterator[MailLab]:
     inbox = ScriptedInbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller = smtp_controller(inbox)
     controller.start()
     try:
         for site in make_site(
