@@ -13,6 +13,7 @@ from practica.accounts.cli import app as user_app
 from practica.backups.cli import app as backup_app
 from practica.checks.cli import app as lesson_app
 from practica.environments.cli import gateway
+from practica.hosts.cli import app as hosts_app
 from practica.lessons.cli import app as course_app
 from practica.sandbox.cli import env_app, sandbox_controller
 from practica.settings import PracticaSettings
@@ -29,6 +30,7 @@ app.add_typer(lesson_app, name="lesson")
 app.add_typer(course_app, name="course")
 app.add_typer(user_app, name="user")
 app.add_typer(backup_app, name="backup")
+app.add_typer(hosts_app, name="hosts")
 app.command()(gateway)
 app.command("sandbox-controller")(sandbox_controller)
 

@@ -11,6 +11,7 @@ from practica.checks import models as check_models  # noqa: F401  (registers the
 from practica.db.base import Base
 from practica.environments import models as environment_models  # noqa: F401  (registers the table)
 from practica.events import outbox  # noqa: F401  (registers the table)
+from practica.hosts import models as host_models  # noqa: F401  (registers the table)
 from practica.learning import models as learning_models  # noqa: F401  (registers the table)
 from practica.lessons import models as lessons_models  # noqa: F401  (registers the tables)
 

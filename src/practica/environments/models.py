@@ -68,6 +68,7 @@ class LearnerEnvironment(Base):
             postgresql_where=text("status <> 'removed'"),
         ),
         Index("ix_learner_environments_running", "last_active_at", postgresql_where=text("status = 'running'")),
+        Index("ix_learner_environments_host_live", "host", postgresql_where=text("status IN ('starting', 'running')")),
     )
 
 

@@ -32,6 +32,7 @@ TASK_MODULES: list[str] = [
     "practica.learning.saves",
     "practica.environments.tasks",
     "practica.environments.pool",
+    "practica.hosts.heartbeat",
     "practica.monitoring.tasks",
 ]
 # The queues Practica's tasks use; a worker listens to these (not to Chronicles' queue

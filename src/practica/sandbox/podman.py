@@ -22,17 +22,20 @@ CONTAINERS_CONF = Path(__file__).with_name("containers.conf")
 READY_TIMEOUT = 30.0
 
 
-def podman_argv(state: Path, socket_path: Path) -> list[str]:
+def podman_argv(state: Path, socket_path: Path, netns: str | None = None) -> list[str]:
+    """The service's command; in the named network namespace (``ip netns``) when given, as on another host."""
+    inside = ["ip", "netns", "exec", netns] if netns else []
     return [
-        "podman", "--root", str(state / "storage"), "--runroot", str(state / "run"),
+        *inside, "podman", "--root", str(state / "storage"), "--runroot", str(state / "run"),
         "system", "service", "--time=0", f"unix://{socket_path}",
     ]  # fmt: skip
 
 
 class PodmanService:
-    def __init__(self, state: Path, socket_path: Path | None = None) -> None:
+    def __init__(self, state: Path, socket_path: Path | None = None, *, netns: str | None = None) -> None:
         self.state = state
         self.socket = socket_path or state / "podman.sock"
+        self.netns = netns
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -45,7 +48,7 @@ class PodmanService:
         env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
         with open(self.state / "podman.log", "ab") as log:
             self.process = subprocess.Popen(
-                podman_argv(self.state, self.socket),
+                podman_argv(self.state, self.socket, self.netns),
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 cwd=self.state,  # conmon writes its `oom` marker files into the working directory
             )  # fmt: skip

@@ -95,6 +95,11 @@ class SandboxSettings(BaseSettings):
     pool_window: Duration = Field(
         timedelta(minutes=10), gt=timedelta(0), description="A pool's size is the environments made in this window."
     )
+    host_heartbeat_timeout: Duration = Field(
+        timedelta(seconds=90),
+        gt=timedelta(0),
+        description="An eval host silent this long is marked down: no new environments go to it (`90s`).",
+    )
     controller: Path | None = Field(
         None,
         description="Socket of `practica sandbox-controller`: set, the unprivileged gateway and workers drive the "
