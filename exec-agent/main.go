@@ -22,6 +22,13 @@
 // The agent ends when its stdin closes. Processes a command leaves in the
 // background keep running after it; their output after the command ended is
 // not read (the streams are closed a moment after the command exits).
+//
+// Started as "exec-agent --dial PORT", it is instead a relay to a learner's
+// server (the gateway's published ports, through the engine's API, so that
+// nothing needs the container's network namespace or the engine's host): it
+// connects to 127.0.0.1:PORT inside the container, writes 'C' (connected) or
+// 'F' and the reason, then copies stdin to the connection and the connection
+// to stdout until both directions have ended.
 package main
 
 import (
@@ -30,6 +37,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"strings"
@@ -253,6 +261,26 @@ func lookPath(name string, env []string) (string, error) {
 	return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
 }
 
+// dial relays stdin and stdout to 127.0.0.1:port; the exit code is 0 when the connection was made.
+func dial(port string) int {
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 10*time.Second)
+	if err != nil {
+		os.Stdout.WriteString("F" + err.Error())
+		return 1
+	}
+	tcp := conn.(*net.TCPConn)
+	if _, err := os.Stdout.WriteString("C"); err != nil {
+		return 1
+	}
+	go func() {
+		io.Copy(tcp, os.Stdin) //nolint:errcheck // the client went away: the server sees the end either way
+		tcp.CloseWrite()       //nolint:errcheck
+	}()
+	io.Copy(os.Stdout, tcp) //nolint:errcheck // the server closed, or the client did
+	tcp.Close()
+	return 0
+}
+
 func main() {
 	// Not dumpable: no other process of the learner (same uid) may open /proc/PID/fd of the agent, where the
 	// frame stream and the read ends of the command's streams (a check's report channel) are, nor trace it.
@@ -260,6 +288,9 @@ func main() {
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0); errno != 0 {
 		os.Stderr.WriteString("exec-agent: prctl(PR_SET_DUMPABLE): " + errno.Error() + "\n")
 		os.Exit(2)
+	}
+	if len(os.Args) == 3 && os.Args[1] == "--dial" {
+		os.Exit(dial(os.Args[2]))
 	}
 	in := bufio.NewReader(os.Stdin)
 	out := &frames{out: bufio.NewWriter(os.Stdout)}

@@ -23,6 +23,7 @@ from practica.sandbox.bwrap_args import HOME, HOST_ETC, HOST_TOP, HOSTNAME, USER
 from practica.sandbox.docker_agent import AGENT_IN_CONTAINER, AgentExecution, AgentPool, install_agent
 from practica.sandbox.docker_exec import OOM_COUNTERS, DockerExecution
 from practica.sandbox.docker_images import ensure_image
+from practica.sandbox.docker_ports import connect_through_agent
 from practica.sandbox.docker_terminal import open_docker_terminal
 from practica.sandbox.environments import HOST
 from practica.sandbox.output import OutputSink
@@ -276,7 +277,10 @@ class DockerRuntime(RuntimeBase[Any]):
         return await open_docker_terminal(self.client.api, container.id, f"{info.uid}:{info.uid}", cols, rows)
 
     async def connect_port(self, env_id: str, port: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-        _info, container = await self._running_info(env_id)
+        """Through the exec agent (the engine's API only); a container without it, through its network namespace."""
+        info, container = await self._running_info(env_id)
+        if _has_agent(container):
+            return await connect_through_agent(self.client.api, container.id, f"{info.uid}:{info.uid}", port)
         pid = int(container.attrs.get("State", {}).get("Pid") or 0)
         if pid <= 0:
             raise EnvironmentNotRunningError(f"environment {env_id} has no process")
