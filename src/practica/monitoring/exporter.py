@@ -14,8 +14,9 @@ from dataclasses import asdict
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Gauge
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from practica.hosts.registry import HostView, list_hosts
 from practica.monitoring.business import DayFigures, LessonFigures, daily_figures, lesson_figures
 from practica.monitoring.queries import CHECK_WINDOW_MINUTES, MailFigures, check_waits, mail_figures, queue_figures
 
@@ -72,6 +73,21 @@ class SystemMetrics:
             "practica_data_disk_free_bytes", "Free bytes on PRACTICA_HOME's volume", registry=registry
         )
         self.disk_size = Gauge("practica_data_disk_size_bytes", "Size of PRACTICA_HOME's volume", registry=registry)
+        self.host_down = Gauge(
+            "practica_eval_host_down",
+            "1 when the heartbeat marked the eval host down (silent past the timeout), else 0",
+            ["host"],
+            registry=registry,
+        )
+        self.host_draining = Gauge(
+            "practica_eval_host_draining", "1 when an operator drained the eval host", ["host"], registry=registry
+        )
+        self.host_reserved = Gauge(
+            "practica_eval_host_reserved_fraction",
+            "Share of the eval host's capacity its live environments reserve, by resource (memory, count)",
+            ["host", "resource"],
+            registry=registry,
+        )
 
     async def refresh(self, engine: AsyncEngine) -> None:
         async with engine.connect() as conn:
@@ -80,6 +96,8 @@ class SystemMetrics:
             (today,) = await daily_figures(conn, 1)
             lessons = await lesson_figures(conn, 1)
             mail = await mail_figures(conn)
+            async with AsyncSession(bind=conn) as session:
+                hosts = await list_hosts(session)
         for queue in sorted({*self.queues, *queues}):
             figures = queues.get(queue)
             self.queue_ready.labels(queue).set(figures.ready if figures else 0)
@@ -89,10 +107,20 @@ class SystemMetrics:
         self.checks_finished.set(waits.finished)
         self._show_business(today, lessons)
         self._show_mail(mail)
+        self._show_hosts(hosts)
         if self.home.is_dir():  # no data directory of its own when every database is remote
             usage = shutil.disk_usage(self.home)
             self.disk_free.set(usage.free)
             self.disk_size.set(usage.total)
+
+    def _show_hosts(self, hosts: list[HostView]) -> None:
+        for gauge in (self.host_down, self.host_draining, self.host_reserved):
+            gauge.clear()  # a removed host must not linger
+        for host in hosts:
+            self.host_down.labels(host.name).set(1 if host.state == "down" else 0)
+            self.host_draining.labels(host.name).set(1 if host.draining else 0)
+            self.host_reserved.labels(host.name, "memory").set(host.reserved_memory / host.capacity_memory)
+            self.host_reserved.labels(host.name, "count").set(host.reserved_count / host.capacity_count)
 
     def _show_mail(self, mail: MailFigures) -> None:
         for state, count in mail.recent.items():
