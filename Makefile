@@ -21,7 +21,7 @@ run: setup
 setup: system-packages $(PY_STAMP) $(FRONTEND_BUILD) $(EXEC_AGENT)
 
 # The docker runtime's exec agent (exec-agent/, Go's standard library only): a static binary beside its Python side.
-$(EXEC_AGENT): exec-agent/main.go exec-agent/go.mod
+$(EXEC_AGENT): $(wildcard exec-agent/*.go) exec-agent/go.mod
 	cd exec-agent && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o ../$(EXEC_AGENT) .
 
 test-setup: test-system-packages setup kafka-deps

@@ -6,7 +6,7 @@
 // user, and then asks it for one command after another over the exec's own
 // stdin and stdout; running a command costs a fork and an exec.
 //
-// Protocol, one command at a time:
+// Protocol, one request at a time (a file operation instead when the request has "op": see files.go):
 //
 //	request  (stdin):  4-byte big-endian length, then a JSON object
 //	                   {"argv": [...], "env": {...}, "cwd": "...", "stdin": base64 or null}
@@ -85,7 +85,7 @@ func (f *frames) exit(code int) error {
 	return f.send('X', payload[:])
 }
 
-func readRequest(in *bufio.Reader) (*request, error) {
+func readBody(in *bufio.Reader) ([]byte, error) {
 	var size [4]byte
 	if _, err := io.ReadFull(in, size[:]); err != nil {
 		return nil, err
@@ -98,6 +98,10 @@ func readRequest(in *bufio.Reader) (*request, error) {
 	if _, err := io.ReadFull(in, body); err != nil {
 		return nil, err
 	}
+	return body, nil
+}
+
+func parseCommand(body []byte) (*request, error) {
 	var req request
 	if err := json.Unmarshal(body, &req); err != nil {
 		return nil, err
@@ -106,6 +110,24 @@ func readRequest(in *bufio.Reader) (*request, error) {
 		return nil, errors.New("empty argv")
 	}
 	return &req, nil
+}
+
+// serve answers one request: a file operation when it names one ("op"), else a command.
+func serve(body []byte, out *frames) error {
+	var kind struct {
+		Op string `json:"op"`
+	}
+	if err := json.Unmarshal(body, &kind); err != nil {
+		return err
+	}
+	if kind.Op != "" {
+		return serveFile(body, out)
+	}
+	req, err := parseCommand(body)
+	if err != nil {
+		return err
+	}
+	return run(req, out)
 }
 
 func environment(extra map[string]string) []string {
@@ -295,7 +317,7 @@ func main() {
 	in := bufio.NewReader(os.Stdin)
 	out := &frames{out: bufio.NewWriter(os.Stdout)}
 	for {
-		req, err := readRequest(in)
+		body, err := readBody(in)
 		if err != nil {
 			if !errors.Is(err, io.EOF) {
 				os.Stderr.WriteString("exec-agent: " + err.Error() + "\n")
@@ -303,7 +325,7 @@ func main() {
 			}
 			return
 		}
-		if err := run(req, out); err != nil {
+		if err := serve(body, out); err != nil {
 			os.Stderr.WriteString("exec-agent: " + err.Error() + "\n")
 			os.Exit(1)
 		}

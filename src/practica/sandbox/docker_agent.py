@@ -104,9 +104,26 @@ class AgentSession:
                 self.used_at = time.monotonic()
                 return int(struct.unpack(">i", payload)[0])
 
+    def file_operation(self, request: dict[str, Any]) -> tuple[dict[str, Any], bytes | None]:
+        """One file operation (``exec-agent/files.go``): its JSON answer, and a read's bytes."""
+        self._send_body(json.dumps(request).encode())
+        data = None
+        while True:
+            kind, payload = self._frame(started=False)
+            if kind == b"D":
+                data = payload
+            elif kind == b"J":
+                self.used_at = time.monotonic()
+                answer: dict[str, Any] = json.loads(payload)
+                return answer, data
+
     def _send(self, request: ExecRequest) -> None:
         stdin = base64.b64encode(request.stdin).decode() if request.stdin is not None else None
-        body = json.dumps({"argv": request.argv, "env": request.env, "cwd": request.cwd, "stdin": stdin}).encode()
+        self._send_body(
+            json.dumps({"argv": request.argv, "env": request.env, "cwd": request.cwd, "stdin": stdin}).encode()
+        )
+
+    def _send_body(self, body: bytes) -> None:
         try:
             raw_socket(self.attached).sendall(struct.pack(">I", len(body)) + body)
         except OSError as error:

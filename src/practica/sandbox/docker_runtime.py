@@ -2,8 +2,11 @@
 
 Tested against podman's Docker-compatible service (runc, cgroupfs; see
 ``containers.conf``). The workspace is the same loop-mounted volume the bwrap
-runtime uses, bind-mounted into the container, so quota, file operations and
-stop/resume behave alike; the engine therefore runs on the eval host itself.
+runtime uses, bind-mounted into the container, so quota and stop/resume
+behave alike; the engine therefore runs on the eval host itself. Commands,
+file operations and published ports go through the exec agent inside the
+container (:mod:`.docker_agent`, :mod:`.docker_files`, :mod:`.docker_ports`),
+over the engine's API only.
 Containers run as the environment's own host uid, read-only, with every
 capability dropped, ``no-new-privileges``, the spec's limits and a seccomp
 profile: the engine's default, which must be on (Docker's already refuses new
@@ -22,6 +25,7 @@ from typing import Any
 from practica.sandbox.bwrap_args import HOME, HOST_ETC, HOST_TOP, HOSTNAME, USER
 from practica.sandbox.docker_agent import AGENT_IN_CONTAINER, AgentExecution, AgentPool, install_agent
 from practica.sandbox.docker_exec import OOM_COUNTERS, DockerExecution
+from practica.sandbox.docker_files import AgentWorkspace
 from practica.sandbox.docker_images import ensure_image
 from practica.sandbox.docker_ports import connect_through_agent
 from practica.sandbox.docker_terminal import open_docker_terminal
@@ -43,6 +47,7 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     ExecResult,
+    FileEntry,
     NetworkAccess,
     Status,
     Usage,
@@ -271,6 +276,39 @@ class DockerRuntime(RuntimeBase[Any]):
         )
         seen, self._oom_seen[env_id] = self._oom_seen.get(env_id, 0), count
         return count > seen
+
+    # -- files: through the exec agent (the engine's API), else on this host's workspace folder -------------
+
+    async def _files(self, env_id: str) -> AgentWorkspace | None:
+        info, container = await self._running_info(env_id)
+        if not _has_agent(container):
+            return None
+        return AgentWorkspace(self.agents, container.name, f"{info.uid}:{info.uid}", self.settings.max_file_read)
+
+    async def read_file(self, env_id: str, path: str) -> bytes:
+        files = await self._files(env_id)
+        return await files.read(path) if files else await super().read_file(env_id, path)
+
+    async def write_file(
+        self, env_id: str, path: str, data: bytes, mode: int = 0o644, *, if_match: str | None = None,
+        create_only: bool = False,
+    ) -> str:  # fmt: skip
+        files = await self._files(env_id)
+        if files is None:
+            return await super().write_file(env_id, path, data, mode, if_match=if_match, create_only=create_only)
+        return await files.write(path, data, mode, if_match=if_match, create_only=create_only)
+
+    async def list_files(self, env_id: str, path: str = ".") -> list[FileEntry]:
+        files = await self._files(env_id)
+        return await files.list(path) if files else await super().list_files(env_id, path)
+
+    async def delete_file(self, env_id: str, path: str) -> None:
+        files = await self._files(env_id)
+        await (files.delete(path) if files else super().delete_file(env_id, path))
+
+    async def rename_file(self, env_id: str, source: str, target: str) -> None:
+        files = await self._files(env_id)
+        await (files.rename(source, target) if files else super().rename_file(env_id, source, target))
 
     async def open_terminal(self, env_id: str, cols: int = 80, rows: int = 24) -> Terminal:
         info, container = await self._running_info(env_id)
