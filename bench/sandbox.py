@@ -1,6 +1,7 @@
 """Sandbox figures per runtime: start and exec latency, pytest overhead, idle memory, idle capacity.
 
-    .venv/bin/python -m bench.sandbox [--runtime bwrap --runtime docker --runtime docker-plain-exec]
+    .venv/bin/python -m bench.sandbox [--runtime bwrap --runtime docker --runtime docker-plain-exec
+                                       --runtime docker-relay]
                                       [--rounds 30] [--max-idle 500]
 
 Run as root. The docker runtime gets a podman service of its own (started
@@ -10,6 +11,13 @@ the agent: ``PRACTICA_SANDBOX_DOCKER_EXEC_AGENT=false``). Aims (issue 5):
 start p50 < 200 ms, exec < 50 ms, pytest inside < 1.3x the host, 500 idle
 environments before a start takes more than 1 s. "First exec" is an
 environment's first command (under the agent, it starts the agent).
+"File write / read" is a 4 KiB file through the runtime's file API and
+"port request" a connection to a server inside plus one HTTP request over it
+(the gateway's path): under ``docker`` files go through the agent (the
+engine's API only) and ports through the container's network namespace,
+under ``docker-relay`` ports through the agent's relay too (what an
+unprivileged gateway or an engine on another machine uses), under
+``docker-plain-exec`` both through this host (the baseline).
 """
 
 from __future__ import annotations
@@ -126,8 +134,52 @@ async def idle_capacity(runtime: Runtime, limit: int) -> dict[str, float]:
     return {"idle": len(made), "idle_last_start": last, "idle_memory_mib": used / len(made) / 1024**2}
 
 
+async def files_and_ports(runtime: Runtime, rounds: int) -> dict[str, float]:
+    env_id, _ = await timed_create(runtime)
+    writes, reads, requests = [], [], []
+    data = b"x" * 4096
+    for _ in range(rounds * 2):
+        started = time.perf_counter()
+        await runtime.write_file(env_id, "page.html", data)
+        writes.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        await runtime.read_file(env_id, "page.html")
+        reads.append(time.perf_counter() - started)
+    await runtime.exec(env_id, ExecRequest(argv=["sh", "-c", "(python3 -m http.server 8080 >/dev/null 2>&1 &)"]))
+    await _port_request(runtime, env_id, wait=True)
+    for _ in range(rounds * 2):
+        started = time.perf_counter()
+        await _port_request(runtime, env_id)
+        requests.append(time.perf_counter() - started)
+    await runtime.remove(env_id)
+    return {
+        "write_p50": statistics.median(writes), "write_p99": percentile(writes, 0.99),
+        "read_p50": statistics.median(reads), "read_p99": percentile(reads, 0.99),
+        "port_p50": statistics.median(requests), "port_p99": percentile(requests, 0.99),
+    }  # fmt: skip
+
+
+async def _port_request(runtime: Runtime, env_id: str, *, wait: bool = False) -> None:
+    from practica.sandbox.runtime import PortUnreachableError
+
+    for _ in range(200 if wait else 1):
+        try:
+            reader, writer = await runtime.connect_port(env_id, 8080)
+            break
+        except PortUnreachableError:
+            if not wait:
+                raise
+            await asyncio.sleep(0.05)
+    writer.write(b"GET /page.html HTTP/1.0\r\n\r\n")
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    assert answer.startswith(b"HTTP/1.0 200"), answer[:100]
+
+
 async def measure(runtime: Runtime, rounds: int, max_idle: int) -> dict[str, float]:
     figures = await start_and_exec(runtime, rounds)
+    figures |= await files_and_ports(runtime, rounds)
     figures |= await pytest_ratio(runtime)
     figures |= await idle_capacity(runtime, max_idle)
     return figures
@@ -141,6 +193,10 @@ def report(name: str, f: dict[str, float]) -> None:
           f"   aim < {AIMS['exec_p50'] * 1000:.0f} ms (ratio {f['exec_p50'] / AIMS['exec_p50']:.2f})")  # fmt: skip
     print(f"first exec   p50 {f['first_exec_p50'] * 1000:7.1f} ms  p99 {f['first_exec_p99'] * 1000:7.1f} ms"
           "   (the environment's first command)")  # fmt: skip
+    print(f"file write   p50 {f['write_p50'] * 1000:7.1f} ms  p99 {f['write_p99'] * 1000:7.1f} ms   (4 KiB)")
+    print(f"file read    p50 {f['read_p50'] * 1000:7.1f} ms  p99 {f['read_p99'] * 1000:7.1f} ms")
+    print(f"port request p50 {f['port_p50'] * 1000:7.1f} ms  p99 {f['port_p99'] * 1000:7.1f} ms"
+          "   (connect to a server inside, one HTTP request)")  # fmt: skip
     print(f"pytest       inside {f['pytest_inside']:.3f} s  host {f['pytest_host']:.3f} s"
           f"   ratio {f['pytest_ratio']:.2f}x (aim < {AIMS['pytest_ratio']}x)")  # fmt: skip
     print(f"idle         {f['idle']:.0f} environments (last start {f['idle_last_start'] * 1000:.0f} ms),"
@@ -149,7 +205,7 @@ def report(name: str, f: dict[str, float]) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runtime", action="append", choices=["bwrap", "docker", "docker-plain-exec"])
+    parser.add_argument("--runtime", action="append", choices=["bwrap", "docker", "docker-plain-exec", "docker-relay"])
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--max-idle", type=int, default=500)
     args = parser.parse_args()
@@ -164,6 +220,8 @@ async def main() -> None:
                 service = stack.enter_context(PodmanService(home / name))
                 settings = settings.model_copy(update={"docker_url": service.url})
             runtime = create_runtime(settings, name.split("-")[0])
+            if name == "docker-relay":  # ports through the agent's relay, as for an engine on another machine
+                runtime.ports_in_namespace = False  # type: ignore[attr-defined]
             try:
                 report(name, await measure(runtime, args.rounds, args.max_idle))
             finally:

@@ -23,12 +23,9 @@
 // background keep running after it; their output after the command ended is
 // not read (the streams are closed a moment after the command exits).
 //
-// Started as "exec-agent --dial PORT", it is instead a relay to a learner's
+// A request {"op": "dial", "port": N} makes the session a relay to a learner's
 // server (the gateway's published ports, through the engine's API, so that
-// nothing needs the container's network namespace or the engine's host): it
-// connects to 127.0.0.1:PORT inside the container, writes 'C' (connected) or
-// 'F' and the reason, then copies stdin to the connection and the connection
-// to stdout until both directions have ended.
+// nothing needs the container's network namespace or the engine's host): see relay.
 package main
 
 import (
@@ -40,6 +37,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -113,12 +111,15 @@ func parseCommand(body []byte) (*request, error) {
 }
 
 // serve answers one request: a file operation when it names one ("op"), else a command.
-func serve(body []byte, out *frames) error {
+func serve(body []byte, in *bufio.Reader, out *frames) error {
 	var kind struct {
 		Op string `json:"op"`
 	}
 	if err := json.Unmarshal(body, &kind); err != nil {
 		return err
+	}
+	if kind.Op == "dial" {
+		return relay(body, in, out)
 	}
 	if kind.Op != "" {
 		return serveFile(body, out)
@@ -283,24 +284,44 @@ func lookPath(name string, env []string) (string, error) {
 	return "", &exec.Error{Name: name, Err: exec.ErrNotFound}
 }
 
-// dial relays stdin and stdout to 127.0.0.1:port; the exit code is 0 when the connection was made.
-func dial(port string) int {
-	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", port), 10*time.Second)
+// relay makes this session a relay to 127.0.0.1:PORT inside the container: it answers 'J' ({} when
+// connected, else the error and the session carries on), then copies the session's stdin to the connection
+// and the connection to its stdout, raw, until the server ends; the agent then exits (a relay is not reused).
+func relay(body []byte, in *bufio.Reader, out *frames) error {
+	var req struct {
+		Port int `json:"port"`
+	}
+	if err := json.Unmarshal(body, &req); err != nil {
+		return err
+	}
+	conn, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(req.Port)), 10*time.Second)
 	if err != nil {
-		os.Stdout.WriteString("F" + err.Error())
-		return 1
+		answer, _ := json.Marshal(map[string]string{"error": "refused", "message": err.Error()})
+		return out.send('J', answer)
 	}
 	tcp := conn.(*net.TCPConn)
-	if _, err := os.Stdout.WriteString("C"); err != nil {
-		return 1
+	if err := out.send('J', []byte("{}")); err != nil {
+		return err
 	}
 	go func() {
-		io.Copy(tcp, os.Stdin) //nolint:errcheck // the client went away: the server sees the end either way
-		tcp.CloseWrite()       //nolint:errcheck
+		io.Copy(tcp, in) //nolint:errcheck // the client went away: the server sees the end either way
+		tcp.CloseWrite() //nolint:errcheck
 	}()
-	io.Copy(os.Stdout, tcp) //nolint:errcheck // the server closed, or the client did
+	buffer := make([]byte, 32<<10)
+	for {
+		n, err := tcp.Read(buffer)
+		if n > 0 {
+			if _, werr := out.out.Write(buffer[:n]); werr != nil || out.out.Flush() != nil {
+				break
+			}
+		}
+		if err != nil {
+			break
+		}
+	}
 	tcp.Close()
-	return 0
+	os.Exit(0)
+	return nil
 }
 
 func main() {
@@ -310,9 +331,6 @@ func main() {
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, syscall.PR_SET_DUMPABLE, 0, 0); errno != 0 {
 		os.Stderr.WriteString("exec-agent: prctl(PR_SET_DUMPABLE): " + errno.Error() + "\n")
 		os.Exit(2)
-	}
-	if len(os.Args) == 3 && os.Args[1] == "--dial" {
-		os.Exit(dial(os.Args[2]))
 	}
 	in := bufio.NewReader(os.Stdin)
 	out := &frames{out: bufio.NewWriter(os.Stdout)}
@@ -325,7 +343,7 @@ func main() {
 			}
 			return
 		}
-		if err := serve(body, out); err != nil {
+		if err := serve(body, in, out); err != nil {
 			os.Stderr.WriteString("exec-agent: " + err.Error() + "\n")
 			os.Exit(1)
 		}

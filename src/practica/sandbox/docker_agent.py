@@ -117,6 +117,18 @@ class AgentSession:
                 answer: dict[str, Any] = json.loads(payload)
                 return answer, data
 
+    def dial(self, port: int) -> bytes | None:
+        """Make this session a relay to ``port`` inside the container: the relay's first bytes, or None when
+        nothing answers there (the session is then still a session). A relay's stream is raw from here on."""
+        self._send_body(json.dumps({"op": "dial", "port": port}).encode())
+        kind, payload = self._frame(started=False)
+        if kind != b"J":
+            raise AgentGoneError(f"the exec agent answered a dial with {kind!r}")
+        if json.loads(payload).get("error"):
+            return None
+        first, self.pending = bytes(self.pending), bytearray()
+        return first
+
     def _send(self, request: ExecRequest) -> None:
         stdin = base64.b64encode(request.stdin).decode() if request.stdin is not None else None
         self._send_body(

@@ -1,9 +1,14 @@
 """Published ports of the docker runtime, reached through the engine's API by the exec agent's relay.
 
+The runtime uses the relay when it cannot enter the container's network
+namespace (not root, or the engine on another machine); the tests turn the
+namespace path off to run the relay as root.
+
 The conformance suite (``test_conformance_interactive.py``) checks that a
-server answers and a closed port is refused; here, that the relay is the
-agent's (no namespace of the engine's host entered), carries a large
-exchange both ways byte for byte, and ends with its connection.
+server answers and a closed port is refused; here, that a connection is an
+agent process in the container (no namespace of the engine's host entered)
+that ends with it, that a large exchange crosses it both ways byte for byte,
+and that a refused port leaves the session usable.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ from practica.sandbox.runtime import PortUnreachableError
 from practica.sandbox.settings import SandboxSettings
 from tests.practica.sandbox.conftest import TEST_LIMITS
 
-RELAYS = ["sh", "-c", "ps -eo args | grep -c '^/.practica/exec-agent --dial' || true"]
+AGENTS = ["sh", "-c", "ps -eo args | grep -c '^/.practica/exec-agent' || true"]
 # Echoes what it reads back, upper-cased, until the client's end; one connection at a time.
 ECHO_SERVER = """
 import socket
@@ -37,6 +42,8 @@ while True:
 async def docker(sandbox_settings: SandboxSettings, podman_url: str) -> AsyncIterator[DockerRuntime]:
     runtime = create_runtime(sandbox_settings.model_copy(update={"docker_url": podman_url}), "docker")
     assert isinstance(runtime, DockerRuntime)
+    assert runtime.ports_in_namespace, "as root, with the engine on this host, ports go through the namespace"
+    runtime.ports_in_namespace = False  # as for an unprivileged gateway or an engine on another machine
     yield runtime
     await runtime.close()
 
@@ -59,14 +66,25 @@ async def connect(docker: DockerRuntime, env: str) -> tuple[asyncio.StreamReader
     raise AssertionError("the echo server never listened")
 
 
-async def relays(docker: DockerRuntime, env: str) -> bytes:
-    return (await docker.exec(env, ExecRequest(argv=RELAYS))).stdout
+async def agents(docker: DockerRuntime, env: str) -> int:
+    return int((await docker.exec(env, ExecRequest(argv=AGENTS))).stdout)
+
+
+async def settled_agents(docker: DockerRuntime, env: str) -> int:
+    """The count of agent processes once it stops changing (a relay's replacement session may be starting)."""
+    last = await agents(docker, env)
+    for _ in range(50):
+        await asyncio.sleep(0.1)
+        now = await agents(docker, env)
+        if now == last:
+            return now
+        last = now
+    return last
 
 
 async def test_a_large_exchange_crosses_the_relay_byte_for_byte(docker: DockerRuntime, env: str) -> None:
     sent = bytes(range(97, 123)) * 80_000  # 2 MB of a-z
     reader, writer = await connect(docker, env)
-    assert await relays(docker, env) == b"1\n", "the connection is the agent's relay inside the container"
 
     async def send() -> None:
         writer.write(sent)
@@ -81,20 +99,32 @@ async def test_a_large_exchange_crosses_the_relay_byte_for_byte(docker: DockerRu
     assert hashlib.sha256(received).digest() == hashlib.sha256(sent.upper()).digest()
 
 
-async def test_the_relay_ends_with_its_connection(docker: DockerRuntime, env: str) -> None:
-    for _ in range(3):
-        reader, writer = await connect(docker, env)
-        writer.write(b"ping")
-        assert await reader.readexactly(4) == b"PING"
-        writer.close()
-        await writer.wait_closed()
+async def test_a_connection_is_an_agent_relay_that_ends_with_it(docker: DockerRuntime, env: str) -> None:
+    reader, writer = await connect(docker, env)
+    writer.write(b"ping")
+    assert await reader.readexactly(4) == b"PING"
+    during = await settled_agents(docker, env)
+
+    writer.close()
+    await writer.wait_closed()
+    after = during
     for _ in range(100):
-        if await relays(docker, env) == b"0\n":
+        if (after := await agents(docker, env)) < during:
             break
         await asyncio.sleep(0.1)
-    assert await relays(docker, env) == b"0\n", "no relay outlives its connection"
+    assert during - after == 1, "the connection was one agent process in the container, gone with it"
+
+    for _ in range(3):
+        reader, writer = await connect(docker, env)
+        writer.write(b"again")
+        assert await reader.readexactly(5) == b"AGAIN"
+        writer.close()
+        await writer.wait_closed()
 
 
-async def test_a_port_nobody_listens_on_is_refused_with_the_reason(docker: DockerRuntime, env: str) -> None:
-    with pytest.raises(PortUnreachableError, match=r"nothing answers on port 9001 .*connection refused"):
+async def test_a_port_nobody_listens_on_is_refused_and_commands_carry_on(docker: DockerRuntime, env: str) -> None:
+    await docker.exec(env, ExecRequest(argv=["true"]))
+    with pytest.raises(PortUnreachableError, match="nothing answers on port 9001 in the environment"):
         await docker.connect_port(env, 9001)
+    after = await docker.exec(env, ExecRequest(argv=["echo", "still"]))
+    assert (after.exit_code, after.stdout) == (0, b"still\n")
