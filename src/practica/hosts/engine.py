@@ -38,6 +38,7 @@ class EngineFacts:
     engine: str
     memory: int
     cpus: int
+    seccomp: bool = True
 
 
 def engine_address(url: str) -> str:
@@ -102,6 +103,7 @@ def probe(url: str, cert_dir: Path, timeout: float = PROBE_TIMEOUT_S) -> EngineF
         engine=f"{name} {version.get('Version', '?')}",
         memory=int(info.get("MemTotal") or 0),
         cpus=int(info.get("NCPU") or 0),
+        seccomp=any(str(option).startswith("name=seccomp") for option in info.get("SecurityOptions") or []),
     )
 
 

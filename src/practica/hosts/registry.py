@@ -102,6 +102,12 @@ async def add_host(
     ``cert_dir`` is kept as given: pass an absolute path (the workers read it).
     """
     check_name(name)
+    if not facts.seccomp:
+        raise HostError(
+            422,
+            f"{name}: the engine at {url} filters no system calls (no seccomp): environments there would "
+            "not be confined, and the docker runtime refuses such an engine",
+        )
     if await session.get(EvalHost, name) is not None:
         raise HostError(409, f"eval host {name!r} exists (remove it first, or choose another name)")
     memory = capacity_memory or facts.memory

@@ -15,6 +15,7 @@ def test_an_engine_answers_with_the_right_certificates(two_hosts: tuple[EvalHost
     facts = probe(two_hosts[0].url, client_certs)
 
     assert facts.engine.startswith("podman ")
+    assert facts.seccomp, "podman filters system calls"
     assert facts.memory > 0
     assert facts.cpus > 0
 

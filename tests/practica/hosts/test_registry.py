@@ -95,6 +95,15 @@ async def test_a_bad_host_name_is_refused_before_anything_is_stored(sessions: Se
         assert await registry.list_hosts(session) == []
 
 
+async def test_an_engine_without_seccomp_is_refused(sessions: Sessions) -> None:
+    unconfined = EngineFacts(engine="docker 27.1", memory=64 * GIB, cpus=8, seccomp=False)
+    async with sessions() as session, session.begin():
+        with pytest.raises(HostError, match=r"filters no system calls .no seccomp"):
+            await registry.add_host(session, "eval-a", "tcp://a:2376", Path("/c"), unconfined, capacity_count=3)
+    async with sessions() as session:
+        assert await registry.list_hosts(session) == []
+
+
 async def test_a_second_host_of_the_same_name_is_refused_and_the_first_is_kept(sessions: Sessions) -> None:
     await add(sessions, "eval-a", memory=4 * GIB)
 
