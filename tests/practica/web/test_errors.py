@@ -24,6 +24,8 @@ from practica.admin.errors import AdminError, JobStateError
 from practica.authoring.errors import CourseFormatError, DraftError, ImportRefusedError, SourceRefusedError
 from practica.checks.errors import CheckCooldownError
 from practica.errors import PracticaError, RetryLaterError
+from practica.hosts.engine import EngineError
+from practica.hosts.registry import HostError, NoRoomError
 from practica.learning.errors import ActivityCursorError, ActivityUnavailableError, LearningError, NotVisibleError
 from practica.lessons.errors import CourseOwnershipError, ImportSourceError
 from practica.lessons.loading import LessonFormatError
@@ -96,6 +98,11 @@ CASES = [
         401,
         {"detail": "the webhook secret is missing or wrong"},
         {"WWW-Authenticate": 'Basic realm="mail-events"'},
+    ),
+    Case(HostError(409, "eval host 'eval-1' exists"), 409, {"detail": "eval host 'eval-1' exists"}),
+    Case(NoRoomError("no eval host has room"), 503, {"detail": "no eval host has room"}),
+    Case(
+        EngineError("tcp://10.0.0.1:2376: no engine answers"), 502, {"detail": "tcp://10.0.0.1:2376: no engine answers"}
     ),
     Case(
         WebhookOffError(),
