@@ -20,21 +20,24 @@ from collections.abc import AsyncIterator
 import pytest
 
 from practica.sandbox import EnvironmentSpec, ExecRequest, create_runtime
+from practica.sandbox.docker_agent import MAX_IDLE_SESSIONS
 from practica.sandbox.docker_runtime import DockerRuntime
 from practica.sandbox.runtime import PortUnreachableError
 from practica.sandbox.settings import SandboxSettings
 from tests.practica.sandbox.conftest import TEST_LIMITS
 
 AGENTS = ["sh", "-c", "ps -eo args | grep -c '^/.practica/exec-agent' || true"]
-# Echoes what it reads back, upper-cased, until the client's end; one connection at a time.
+# Echoes what it reads back, upper-cased, until the client's end; a thread per connection.
 ECHO_SERVER = """
-import socket
-server = socket.create_server(("127.0.0.1", 9000))
-while True:
-    conn, _ = server.accept()
-    with conn:
-        while data := conn.recv(65536):
-            conn.sendall(data.upper())
+import socketserver
+
+class Echo(socketserver.BaseRequestHandler):
+    def handle(self):
+        while data := self.request.recv(65536):
+            self.request.sendall(data.upper())
+
+socketserver.ThreadingTCPServer.daemon_threads = True
+socketserver.ThreadingTCPServer(("127.0.0.1", 9000), Echo).serve_forever()
 """
 
 
@@ -70,18 +73,6 @@ async def agents(docker: DockerRuntime, env: str) -> int:
     return int((await docker.exec(env, ExecRequest(argv=AGENTS))).stdout)
 
 
-async def settled_agents(docker: DockerRuntime, env: str) -> int:
-    """The count of agent processes once it stops changing (a relay's replacement session may be starting)."""
-    last = await agents(docker, env)
-    for _ in range(50):
-        await asyncio.sleep(0.1)
-        now = await agents(docker, env)
-        if now == last:
-            return now
-        last = now
-    return last
-
-
 async def test_a_large_exchange_crosses_the_relay_byte_for_byte(docker: DockerRuntime, env: str) -> None:
     sent = bytes(range(97, 123)) * 80_000  # 2 MB of a-z
     reader, writer = await connect(docker, env)
@@ -99,27 +90,26 @@ async def test_a_large_exchange_crosses_the_relay_byte_for_byte(docker: DockerRu
     assert hashlib.sha256(received).digest() == hashlib.sha256(sent.upper()).digest()
 
 
-async def test_a_connection_is_an_agent_relay_that_ends_with_it(docker: DockerRuntime, env: str) -> None:
-    reader, writer = await connect(docker, env)
-    writer.write(b"ping")
-    assert await reader.readexactly(4) == b"PING"
-    during = await settled_agents(docker, env)
+async def test_each_connection_is_an_agent_relay_that_ends_with_it(docker: DockerRuntime, env: str) -> None:
+    opened = [await connect(docker, env) for _ in range(MAX_IDLE_SESSIONS + 1)]
+    for number, (reader, writer) in enumerate(opened):
+        writer.write(f"ping {number}".encode())
+        assert await reader.readexactly(6) == f"PING {number}".encode()
+    assert await agents(docker, env) >= len(opened), "each open connection is an agent process in the container"
 
-    writer.close()
-    await writer.wait_closed()
-    after = during
-    for _ in range(100):
-        if (after := await agents(docker, env)) < during:
-            break
-        await asyncio.sleep(0.1)
-    assert during - after == 1, "the connection was one agent process in the container, gone with it"
-
-    for _ in range(3):
-        reader, writer = await connect(docker, env)
-        writer.write(b"again")
-        assert await reader.readexactly(5) == b"AGAIN"
+    for _reader, writer in opened:
         writer.close()
         await writer.wait_closed()
+    for _ in range(100):
+        if await agents(docker, env) <= MAX_IDLE_SESSIONS:
+            break
+        await asyncio.sleep(0.1)
+    assert await agents(docker, env) <= MAX_IDLE_SESSIONS, "the relays ended with their connections"
+
+    reader, writer = await connect(docker, env)
+    writer.write(b"again")
+    assert await reader.readexactly(5) == b"AGAIN"
+    writer.close()
 
 
 async def test_a_port_nobody_listens_on_is_refused_and_commands_carry_on(docker: DockerRuntime, env: str) -> None:
