@@ -1,4 +1,4 @@
-"""``practica hosts …``: the eval hosts environments are placed on (add, list, drain, resume, remove)."""
+"""``practica hosts …``: the eval hosts environments are placed on (add, list, drain and its undo, remove)."""
 
 from __future__ import annotations
 
