@@ -157,6 +157,7 @@ def eval_host(name: str, certificates: Certificates) -> Iterator[EvalHostLab]:
         _ip("netns", "exec", netns, "ip", "addr", "add", f"{theirs}/30", "dev", f"{veth}i")
         _ip("netns", "exec", netns, "ip", "link", "set", f"{veth}i", "up")
         _ip("netns", "exec", netns, "ip", "link", "set", "lo", "up")
+        _ip("netns", "exec", netns, "ip", "route", "add", "default", "via", ours)  # other machines: through ours
         podman = PodmanService(state / "podman", netns=netns)
         podman.start()
         cleanup.callback(podman.stop)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import io
+import os
 import socket
 import struct
 import time
@@ -81,11 +82,14 @@ def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) ->
 
 
 def close_attached(attached: Any) -> None:
+    """Close an exec's socket now: over TLS the response's file objects would otherwise keep it open."""
     raw = raw_socket(attached)
     with suppress(OSError):
         raw.shutdown(socket.SHUT_RDWR)  # wakes the reading thread
     attached.close()
     raw.close()
+    if raw.fileno() != -1:  # a file object made from it still counts: the descriptor waits for it
+        os.close(raw.detach())
 
 
 OutputQueue = asyncio.Queue[tuple[Stream | None, bytes]]

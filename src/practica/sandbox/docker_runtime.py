@@ -54,12 +54,13 @@ from practica.sandbox.spec import (
     Usage,
 )
 
+ENVIRONMENT_LABEL = "practica.environment"
 PODMAN_EGRESS = "slirp4netns:allow_host_loopback=false"
 # Where podman (containers-common) keeps its default seccomp profile; the first one found is the one it uses.
 PODMAN_SECCOMP_DEFAULTS = (Path("/etc/containers/seccomp.json"), Path("/usr/share/containers/seccomp.json"))
 
 
-def _host_mounts() -> list[Any]:
+def host_mounts() -> list[Any]:
     import glob
 
     from docker.types import Mount
@@ -74,12 +75,6 @@ def container_name(env_id: str) -> str:
     return f"practica-{env_id}"
 
 
-def _has_agent(container: Any) -> bool:
-    """Whether the container has the exec agent (one made before the agent existed, or without it, has not)."""
-    mounts = container.attrs.get("Mounts") or []
-    return any(mount.get("Destination") == AGENT_IN_CONTAINER for mount in mounts)
-
-
 def _is_link(path: str) -> bool:
     import os
 
@@ -89,29 +84,34 @@ def _is_link(path: str) -> bool:
 class DockerRuntime(RuntimeBase[Any]):
     name = "docker"
 
-    def __init__(self, settings: SandboxSettings) -> None:
+    def __init__(self, settings: SandboxSettings, client: Any = None) -> None:
+        """On ``settings.docker_url``, or on ``client`` (a ``docker.DockerClient`` made by the caller)."""
         import docker
         import docker.errors
 
         super().__init__(settings)
-        self.client = docker.DockerClient(base_url=settings.docker_url, timeout=120)
+        self.client = client or docker.DockerClient(base_url=settings.docker_url, timeout=120)
         try:
             version = self.client.version()
         except docker.errors.DockerException as error:
-            raise RuntimeUnavailableError(f"no Docker Engine API at {settings.docker_url}: {error}") from None
+            raise RuntimeUnavailableError(f"no Docker Engine API at {self.engine_url}: {error}") from None
         self.is_podman = any("podman" in c.get("Name", "").lower() for c in version.get("Components", []))
         self.security_opt = ["no-new-privileges", *self._seccomp_options()]
         self._oom_seen: dict[str, int] = {}
         self.agent = install_agent(settings.home) if settings.docker_exec_agent else None
         self.agents = AgentPool(self.client.api)
         # Entering a container's network namespace needs root and the engine on this host (its pids are ours).
-        self.ports_in_namespace = settings.docker_url.startswith("unix://") and os.geteuid() == 0
+        self.ports_in_namespace = client is None and settings.docker_url.startswith("unix://") and os.geteuid() == 0
+
+    @property
+    def engine_url(self) -> str:
+        return str(self.client.api.base_url)
 
     def _seccomp_options(self) -> list[str]:
         """Refuse an engine that filters no system calls; on podman, name the tightened profile (a host path)."""
         options = self.client.info().get("SecurityOptions") or []
         if not any(str(option).startswith("name=seccomp") for option in options):
-            raise RuntimeUnavailableError(f"the engine at {self.settings.docker_url} has no seccomp filtering")
+            raise RuntimeUnavailableError(f"the engine at {self.engine_url} has no seccomp filtering")
         if not self.is_podman:
             return []
         default = next((path for path in PODMAN_SECCOMP_DEFAULTS if path.is_file()), None)
@@ -138,7 +138,7 @@ class DockerRuntime(RuntimeBase[Any]):
             return None
 
     def _run_kwargs(self, info: EnvironmentInfo, image: str) -> dict[str, Any]:
-        from docker.types import Mount, Ulimit
+        from docker.types import Ulimit
 
         limits = info.spec.limits
         tmpfs = f"size={limits.disk},mode=1777,nosuid,nodev"
@@ -152,25 +152,39 @@ class DockerRuntime(RuntimeBase[Any]):
         ]
         if limits.cpu_time:
             ulimits.append(Ulimit(name="cpu", soft=limits.cpu_time, hard=limits.cpu_time))
-        mounts = [Mount(HOME, str(self._volume(info).path), type="bind", read_only=False)]
-        mounts += [
-            Mount(f"/etc/{name}", str(path), type="bind", read_only=True) for name, path in self._etc(info).items()
-        ]
-        if info.spec.environment == HOST:
-            mounts += _host_mounts()
-        if self.agent is not None:
-            mounts.append(Mount(AGENT_IN_CONTAINER, str(self.agent), type="bind", read_only=True))
         return {
             "image": image, "command": ["sleep", "infinity"], "init": True, "detach": True,
             "name": container_name(info.id),
             "user": f"{info.uid}:{info.uid}", "working_dir": HOME, "hostname": HOSTNAME,
             "environment": {"HOME": HOME, "PATH": "/usr/local/bin:/usr/bin:/bin", "LANG": "C.UTF-8"},
-            "network_mode": self._network(info.spec.network), "read_only": True, "mounts": mounts,
+            "network_mode": self._network(info.spec.network), "read_only": True, "mounts": self._mounts(info),
             "mem_limit": limits.memory, "memswap_limit": limits.memory, "pids_limit": limits.pids,
             "nano_cpus": int(limits.cpus * 1e9), "ulimits": ulimits, "cap_drop": ["ALL"],
             "security_opt": self.security_opt, "tmpfs": {"/tmp": tmpfs, "/var/tmp": tmpfs},  # noqa: S108 (inside the container)
-            "labels": {"practica.environment": info.id},
+            "labels": self._labels(info),
         }  # fmt: skip
+
+    def _mounts(self, info: EnvironmentInfo) -> list[Any]:
+        """This host's workspace volume, passwd and group files and agent, bind-mounted (the engine is here)."""
+        from docker.types import Mount
+
+        mounts = [Mount(HOME, str(self._volume(info).path), type="bind", read_only=False)]
+        mounts += [
+            Mount(f"/etc/{name}", str(path), type="bind", read_only=True) for name, path in self._etc(info).items()
+        ]
+        if info.spec.environment == HOST:
+            mounts += host_mounts()
+        if self.agent is not None:
+            mounts.append(Mount(AGENT_IN_CONTAINER, str(self.agent), type="bind", read_only=True))
+        return mounts
+
+    def _labels(self, info: EnvironmentInfo) -> dict[str, str]:
+        return {ENVIRONMENT_LABEL: info.id}
+
+    def _has_agent(self, container: Any) -> bool:
+        """Whether the container has the exec agent (one made before the agent existed, or without it, has not)."""
+        mounts = container.attrs.get("Mounts") or []
+        return any(mount.get("Destination") == AGENT_IN_CONTAINER for mount in mounts)
 
     def _etc(self, info: EnvironmentInfo) -> dict[str, Path]:
         """/etc/passwd and /etc/group naming the environment's uid ``learner``, as under bwrap."""
@@ -241,7 +255,7 @@ class DockerRuntime(RuntimeBase[Any]):
         async def kill_all() -> None:
             await self._kill_all(container, user)
 
-        if not request.tty and _has_agent(container):
+        if not request.tty and self._has_agent(container):
             result = await AgentExecution(self.agents, container.name, user, request, sink).run(seconds, kill_all)
         else:
             result, _exec_id = await DockerExecution(self.client.api, container.id, user, request, sink).run(
@@ -284,7 +298,7 @@ class DockerRuntime(RuntimeBase[Any]):
 
     async def _files(self, env_id: str) -> AgentWorkspace | None:
         info, container = await self._running_info(env_id)
-        if not _has_agent(container):
+        if not self._has_agent(container):
             return None
         return AgentWorkspace(self.agents, container.name, f"{info.uid}:{info.uid}", self.settings.max_file_read)
 
@@ -321,7 +335,7 @@ class DockerRuntime(RuntimeBase[Any]):
         """Through the container's network namespace when this process can enter it (~7 ms), else through the
         exec agent's relay (the engine's API only: ~100 ms, an engine exec per connection)."""
         info, container = await self._running_info(env_id)
-        if _has_agent(container) and not self.ports_in_namespace:
+        if self._has_agent(container) and not self.ports_in_namespace:
             return await connect_through_agent(self.agents, container.name, f"{info.uid}:{info.uid}", port)
         pid = int(container.attrs.get("State", {}).get("Pid") or 0)
         if pid <= 0:

@@ -23,8 +23,12 @@ READY_TIMEOUT = 30.0
 
 
 def podman_argv(state: Path, socket_path: Path, netns: str | None = None) -> list[str]:
-    """The service's command; in the named network namespace (``ip netns``) when given, as on another host."""
-    inside = ["ip", "netns", "exec", netns] if netns else []
+    """The service's command; in the named network namespace (``ip netns``) when given, as on another host.
+
+    ``nsenter --net`` and not ``ip netns exec``: the latter mounts a fresh
+    /sys, without the cgroup file system runc needs to start a container.
+    """
+    inside = ["nsenter", f"--net=/run/netns/{netns}"] if netns else []
     return [
         *inside, "podman", "--root", str(state / "storage"), "--runroot", str(state / "run"),
         "system", "service", "--time=0", f"unix://{socket_path}",

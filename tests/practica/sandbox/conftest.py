@@ -24,7 +24,7 @@ from practica.sandbox.gateway import GatewayAction, create_gateway_app, issue_ga
 from practica.sandbox.settings import SandboxSettings
 from tests.conftest import free_port, require_tool
 
-RUNTIMES = ["bwrap", "docker", "controller"]
+RUNTIMES = ["bwrap", "docker", "controller", "remote"]
 TEST_LIMITS = ResourceLimits(memory="256m", pids=128, disk="64m", output="256k", wall_timeout=20)
 
 
@@ -63,10 +63,34 @@ def podman_url(sandbox_home: Path) -> Iterator[str]:
         yield service.url
 
 
+@pytest.fixture(scope="session")
+def remote_engine(sandbox_home: Path) -> Iterator[object]:
+    """A client of an eval host's engine: podman in a network namespace of its own, behind TLS (tests/eval_hosts.py)."""
+    from practica.hosts.engine import engine_client
+    from tests.eval_hosts import eval_host, new_certificates
+
+    tools = [tool for tool in ("ip", "podman", "runc", "haproxy") if shutil.which(tool) is None]
+    require_tool(not tools and os.geteuid() == 0, f"root, ip, podman, runc and haproxy (missing: {tools})")
+    certificates = new_certificates()
+    with eval_host("r", certificates) as lab:
+        client = engine_client(lab.url, certificates.client_dir(sandbox_home / "remote-client"))
+        yield client
+        client.close()
+
+
 @pytest.fixture(scope="session", params=RUNTIMES)
 async def runtime(request: pytest.FixtureRequest, sandbox_settings: SandboxSettings) -> AsyncIterator[Runtime]:
     name = request.param
     settings = sandbox_settings
+    if name == "remote":
+        from practica.sandbox.docker_remote import RemoteDockerRuntime
+
+        made: Runtime = RemoteDockerRuntime(sandbox_settings, request.getfixturevalue("remote_engine"))
+        yield made
+        for info in await made.list_environments():
+            await made.remove(info.id)
+        await made.close()
+        return
     if name == "docker":
         settings = sandbox_settings.model_copy(update={"docker_url": request.getfixturevalue("podman_url")})
     else:

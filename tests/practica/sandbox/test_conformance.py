@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import signal
 import time
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from practica.sandbox import (
     SandboxError,
     Status,
 )
+from practica.sandbox.docker_remote import RemoteDockerRuntime
 from practica.sandbox.settings import SandboxSettings
 from tests.practica.sandbox.conftest import EnvFactory
 
@@ -137,11 +139,28 @@ async def test_a_create_that_fails_after_allocating_leaves_nothing(
     runtime: Runtime, make_env: EnvFactory, sandbox_settings: SandboxSettings
 ) -> None:
     before_listed = await runtime.list_environments()
-    before_on_disk = set(sandbox_settings.environments_home.iterdir())
+    before_on_disk = _on_disk(sandbox_settings)
+    before_volumes = _volumes(runtime)
+    # Below the engine's minimum memory (refused after the volume is made), or too small a disk for the
+    # workspace's file system (mkfs fails after the id is taken).
+    failing = {"memory": "4m"} if isinstance(runtime, RemoteDockerRuntime) else {"disk": "4k"}
     with pytest.raises(SandboxError):
-        await make_env(disk="4k")  # too small for the workspace's file system: mkfs fails after the id is taken
+        await make_env(**failing)
     assert await runtime.list_environments() == before_listed
-    assert set(sandbox_settings.environments_home.iterdir()) == before_on_disk
+    assert _on_disk(sandbox_settings) == before_on_disk
+    assert _volumes(runtime) == before_volumes
+
+
+def _on_disk(settings: SandboxSettings) -> set[Path]:
+    home = settings.environments_home
+    return set(home.iterdir()) if home.exists() else set()
+
+
+def _volumes(runtime: Runtime) -> set[str]:
+    """The engine's volumes, for a runtime that keeps workspaces there."""
+    if not isinstance(runtime, RemoteDockerRuntime):
+        return set()
+    return {volume.name for volume in runtime.client.volumes.list()}
 
 
 async def test_remove_deletes_everything(runtime: Runtime, make_env: EnvFactory) -> None:

@@ -1,0 +1,323 @@
+"""The docker runtime on an engine of another machine: an eval host (``practica hosts``).
+
+Nothing of an environment is kept on this machine, so any worker or gateway
+holding the host's certificates can drive any of its environments:
+
+- the record (id, uid, spec, creation time) is the container's labels;
+- the workspace is a named volume of the engine (``practica-home-ID``), its
+  root handed to the environment's uid by an archive of one directory entry
+  before the first start;
+- ``/etc/passwd``, ``/etc/group`` and the exec agent are copied into the
+  created container (podman lets an archive into a container whose root
+  file system is read-only before it runs; Docker refuses it, so on Docker
+  the root stays writable, though only to root, whom the container never runs as);
+- changes in the workspace are seen by listing it through the agent every
+  :data:`WATCH_INTERVAL` seconds (inotify would need the engine's machine);
+- commands, terminals, files and ports go through the engine's API and the
+  agent only (see :mod:`.docker_runtime`).
+
+The workspace volume has no size limit unless the engine's volume driver
+gives one (the local driver on XFS with project quotas: ``o=size=``); the
+learner's saved files (``workspace_saves``) are capped either way.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import secrets
+import tarfile
+from collections.abc import AsyncGenerator
+from contextlib import suppress
+from datetime import datetime
+from typing import Any
+
+from practica.sandbox.bwrap_args import HOME, USER
+from practica.sandbox.docker_agent import AGENT_IN_CONTAINER
+from practica.sandbox.docker_images import ensure_image
+from practica.sandbox.docker_runtime import ENVIRONMENT_LABEL, DockerRuntime, container_name, host_mounts
+from practica.sandbox.environments import HOST
+from practica.sandbox.runtime import (
+    EnvironmentNotFoundError,
+    EnvironmentNotRunningError,
+    RuntimeUnavailableError,
+    SandboxError,
+)
+from practica.sandbox.settings import SandboxSettings
+from practica.sandbox.spec import (
+    ChangeKind,
+    EnvironmentInfo,
+    EnvironmentSpec,
+    ExecRequest,
+    FileChange,
+    Status,
+    Usage,
+)
+from practica.sandbox.store import is_environment_id, new_environment_id
+
+UID_LABEL = "practica.uid"
+SPEC_LABEL = "practica.spec"
+CREATED_LABEL = "practica.created"
+WATCH_INTERVAL = 1.0
+MAX_LISTED = 20_000  # entries a watch compares; past that it reports an overflow (the client re-reads)
+MAX_CHANGES = 256  # changes in one batch; more become one overflow
+# One line per entry: type, size, mtime, path (NUL-terminated: names may hold newlines).
+LISTING = ["find", ".", "-mindepth", "1", "-printf", r"%y %s %T@ %P\0"]
+
+
+def volume_name(env_id: str) -> str:
+    return f"practica-home-{env_id}"
+
+
+def _tar(*members: tuple[str, bytes | None, int, int]) -> bytes:
+    """A tar of ``(path, data or None for a directory, mode, owner uid)``."""
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as tar:
+        for path, data, mode, uid in members:
+            entry = tarfile.TarInfo(path)
+            entry.mode, entry.uid, entry.gid = mode, uid, uid
+            if data is None:
+                entry.type = tarfile.DIRTYPE
+                tar.addfile(entry)
+            else:
+                entry.size = len(data)
+                tar.addfile(entry, io.BytesIO(data))
+    return buffer.getvalue()
+
+
+def _etc_files(uid: int) -> dict[str, bytes]:
+    return {
+        "passwd": f"root:x:0:0::/:/usr/sbin/nologin\n{USER}:x:{uid}:{uid}::{HOME}:/bin/bash\n".encode(),
+        "group": f"root:x:0:\n{USER}:x:{uid}:\n".encode(),
+    }
+
+
+def _info(container: Any) -> EnvironmentInfo:
+    labels = container.labels
+    return EnvironmentInfo(
+        id=labels[ENVIRONMENT_LABEL],
+        runtime="docker",
+        spec=EnvironmentSpec.model_validate_json(labels[SPEC_LABEL]),
+        status=Status.RUNNING if container.status == "running" else Status.STOPPED,
+        uid=int(labels[UID_LABEL]),
+        created_at=datetime.fromisoformat(labels[CREATED_LABEL]),
+    )
+
+
+def changes_between(before: dict[str, str], after: dict[str, str]) -> list[FileChange]:
+    """What a watcher is told when the listing ``before`` became ``after`` (path -> type, size and time)."""
+    changes = [FileChange(path=path, kind=ChangeKind.DELETED) for path in before.keys() - after.keys()]
+    for path, state in after.items():
+        if path not in before:
+            changes.append(FileChange(path=path, kind=ChangeKind.CREATED))
+        elif before[path] != state:
+            changes.append(FileChange(path=path, kind=ChangeKind.MODIFIED))
+    if len(changes) > MAX_CHANGES:
+        return [FileChange(path="", kind=ChangeKind.OVERFLOW)]
+    return sorted(changes, key=lambda change: change.path)
+
+
+def parse_listing(output: bytes) -> dict[str, str] | None:
+    """``find -printf`` output as path -> state; None past :data:`MAX_LISTED` entries (or past the output limit)."""
+    listed: dict[str, str] = {}
+    for record in output.split(b"\0"):
+        kind, _, rest = record.partition(b" ")
+        size, _, rest = rest.partition(b" ")
+        modified, _, path = rest.partition(b" ")
+        if not path:
+            continue
+        if len(listed) >= MAX_LISTED:
+            return None
+        listed[path.decode(errors="surrogateescape")] = f"{kind.decode()} {size.decode()} {modified.decode()}"
+    return listed
+
+
+class RemoteDockerRuntime(DockerRuntime):
+    """Environments on the engine behind ``client``, kept there whole (see the module's docstring)."""
+
+    def __init__(self, settings: SandboxSettings, client: Any) -> None:
+        super().__init__(settings.model_copy(update={"docker_exec_agent": True}), client)
+        if self.agent is None:
+            raise RuntimeUnavailableError("the exec agent is not built (make setup); a remote engine needs it")
+        self.ports_in_namespace = False
+        self._allocating = asyncio.Lock()
+
+    # -- what is made in the engine --------------------------------------------------------------
+
+    def _mounts(self, info: EnvironmentInfo) -> list[Any]:
+        from docker.types import Mount
+
+        mounts = [Mount(HOME, volume_name(info.id), type="volume", read_only=False)]
+        if info.spec.environment == HOST:
+            mounts += host_mounts()  # the eval host's own /usr and /etc entries, as on this machine
+        return mounts
+
+    def _labels(self, info: EnvironmentInfo) -> dict[str, str]:
+        return {
+            ENVIRONMENT_LABEL: info.id,
+            UID_LABEL: str(info.uid),
+            SPEC_LABEL: info.spec.model_dump_json(),
+            CREATED_LABEL: info.created_at.isoformat(),
+        }
+
+    def _has_agent(self, container: Any) -> bool:
+        return True
+
+    def _copied_in(self, uid: int) -> list[tuple[str, bytes]]:
+        """What goes into a created container: (directory, tar to extract there)."""
+        assert self.agent is not None
+        agent_dir = AGENT_IN_CONTAINER.rpartition("/")[0]
+        etc = [(name, data, 0o644, 0) for name, data in _etc_files(uid).items()]
+        return [
+            ("/", _tar((HOME.lstrip("/"), None, 0o755, uid))),
+            ("/etc", _tar(*etc)),
+            (
+                "/",
+                _tar(
+                    (agent_dir.lstrip("/"), None, 0o755, 0),
+                    (AGENT_IN_CONTAINER.lstrip("/"), self.agent.read_bytes(), 0o755, 0),
+                ),
+            ),
+        ]
+
+    def _free_uid(self) -> int:
+        found = self.client.containers.list(all=True, filters={"label": ENVIRONMENT_LABEL})
+        used = {int(container.labels.get(UID_LABEL, -1)) for container in found}
+        first = self.settings.uid_base
+        free = [uid for uid in range(first, first + self.settings.uid_count) if uid not in used]
+        if not free:
+            raise SandboxError(f"no free uid on the engine at {self.engine_url} (raise PRACTICA_SANDBOX_UID_COUNT)")
+        return secrets.choice(free)  # another worker allocating at once rarely picks the same one
+
+    def _make(self, info: EnvironmentInfo) -> None:
+        image = ensure_image(self.client, info.spec.environment)
+        self.client.volumes.create(volume_name(info.id), labels={ENVIRONMENT_LABEL: info.id})
+        kwargs = self._run_kwargs(info, image)
+        kwargs.pop("detach")
+        if not self.is_podman:
+            kwargs["read_only"] = False  # Docker extracts no archive into a read-only root, even before it runs
+        container = self.client.containers.create(**kwargs)
+        for directory, archive in self._copied_in(info.uid):
+            container.put_archive(directory, archive)
+        container.start()
+
+    def _unmake(self, env_id: str) -> None:
+        import docker.errors
+
+        self.agents.forget(container_name(env_id))
+        container = self._container(env_id)
+        if container is not None:
+            container.remove(force=True)
+        with suppress(docker.errors.NotFound):
+            self.client.volumes.get(volume_name(env_id)).remove(force=True)
+
+    # -- lifecycle -------------------------------------------------------------------------------
+
+    async def create(self, spec: EnvironmentSpec, env_id: str | None = None) -> EnvironmentInfo:
+        await self._check_startable(spec)
+        env_id = env_id or new_environment_id()
+        if not is_environment_id(env_id):
+            raise SandboxError(f"{env_id!r} is not an environment id (16 hex digits)")
+        async with self._allocating:
+            if await asyncio.to_thread(self._container, env_id) is not None:
+                raise SandboxError(f"environment {env_id} already exists")
+            uid = await asyncio.to_thread(self._free_uid)
+            info = EnvironmentInfo(
+                id=env_id,
+                runtime=self.name,
+                spec=spec,
+                status=Status.RUNNING,
+                uid=uid,
+                created_at=datetime.now().astimezone(),
+            )
+            try:
+                await asyncio.to_thread(self._make, info)
+            except BaseException as error:
+                await asyncio.to_thread(self._unmake, env_id)
+                if isinstance(error, Exception) and not isinstance(error, SandboxError):
+                    raise SandboxError(
+                        f"the engine at {self.engine_url} could not make the environment: {error}"
+                    ) from error
+                raise
+        return info
+
+    async def _found(self, env_id: str) -> Any:
+        if not is_environment_id(env_id):
+            raise EnvironmentNotFoundError(f"no environment {env_id!r}")
+        container = await asyncio.to_thread(self._container, env_id)
+        if container is None or ENVIRONMENT_LABEL not in container.labels:
+            raise EnvironmentNotFoundError(f"no environment {env_id!r}")
+        return container
+
+    async def get(self, env_id: str) -> EnvironmentInfo:
+        return _info(await self._found(env_id))
+
+    async def list_environments(self) -> list[EnvironmentInfo]:
+        found = await asyncio.to_thread(self.client.containers.list, all=True, filters={"label": ENVIRONMENT_LABEL})
+        return sorted((_info(container) for container in found), key=lambda info: info.created_at)
+
+    async def stop(self, env_id: str) -> EnvironmentInfo:
+        container = await self._found(env_id)
+        await asyncio.to_thread(self.agents.forget, container.name)
+        await asyncio.to_thread(container.stop, timeout=0)
+        await asyncio.to_thread(container.reload)
+        return _info(container)
+
+    async def resume(self, env_id: str) -> EnvironmentInfo:
+        container = await self._found(env_id)
+        if container.status != "running":
+            await asyncio.to_thread(container.start)
+            await asyncio.to_thread(container.reload)
+        return _info(container)
+
+    async def remove(self, env_id: str) -> None:
+        if is_environment_id(env_id):
+            await asyncio.to_thread(self._unmake, env_id)
+
+    async def _running_info(self, env_id: str) -> tuple[EnvironmentInfo, Any]:
+        container = await self._found(env_id)
+        if container.status != "running":
+            raise EnvironmentNotRunningError(f"environment {env_id} is stopped (resume it first)")
+        return _info(container), container
+
+    # -- what was read on this host's disk -------------------------------------------------------
+
+    async def usage(self, env_id: str) -> Usage:
+        info, container = await self._running_info(env_id)
+        stats = await asyncio.to_thread(container.stats, stream=False)
+        counted = await self.exec(env_id, ExecRequest(argv=["du", "-sb", HOME], timeout=30))
+        disk = counted.stdout.split(maxsplit=1)[0] if counted.exit_code == 0 and counted.stdout else b""
+        cpu = stats.get("cpu_stats", {}).get("cpu_usage", {}).get("total_usage")
+        return Usage(
+            memory=stats.get("memory_stats", {}).get("usage"),
+            memory_limit=info.spec.limits.memory,
+            pids=stats.get("pids_stats", {}).get("current"),
+            cpu_seconds=cpu / 1e9 if cpu is not None else None,
+            disk=int(disk) if disk.isdigit() else None,
+            disk_quota=info.spec.limits.disk,
+        )
+
+    async def _listing(self, env_id: str) -> dict[str, str] | None:
+        listed = await self.exec(env_id, ExecRequest(argv=LISTING, timeout=30))
+        return None if listed.truncated else parse_listing(listed.stdout)
+
+    async def watch_files(self, env_id: str) -> AsyncGenerator[list[FileChange]]:
+        """Changes found by comparing listings; ends when the environment stops or goes."""
+        try:
+            before = await self._listing(env_id)
+        except (EnvironmentNotRunningError, EnvironmentNotFoundError):
+            return
+        yield []
+        while True:
+            await asyncio.sleep(WATCH_INTERVAL)
+            try:
+                after = await self._listing(env_id)
+            except (EnvironmentNotRunningError, EnvironmentNotFoundError):
+                return
+            if after is None or before is None:
+                changes = [FileChange(path="", kind=ChangeKind.OVERFLOW)] if after is None else []
+            else:
+                changes = changes_between(before, after)
+            before = after
+            if changes:
+                yield changes
