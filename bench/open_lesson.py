@@ -1,6 +1,12 @@
-"""How long a learner waits for a lesson to open, in a real Chromium against a real ``practica up`` (bwrap).
+"""How long a learner waits for a lesson to open, in a real Chromium against a real ``practica up``.
 
-    .venv/bin/python -m bench.open_lesson [--learners 20] [--keep-log FILE]
+    .venv/bin/python -m bench.open_lesson [--learners 20] [--eval-hosts 2] [--keep-log FILE]
+
+With ``--eval-hosts N`` the environments go to N eval hosts made as the
+tests make them (``tests/eval_hosts.py``: podman in a network namespace of
+its own behind TLS with client certificates) and registered with ``practica
+hosts add``: the docker runtime on another machine's engine. Without it,
+bwrap on this machine.
 
 Run as root (bubblewrap). Starts ``practica up`` in a fresh ``PRACTICA_HOME``
 the way :mod:`bench.learner` does (its helpers), then, for each of
@@ -33,6 +39,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -206,6 +213,29 @@ def browser_steps(opened: list[Opened]) -> dict[str, list[float]]:
     return found
 
 
+def register_eval_hosts(stack: ExitStack, env: dict[str, str], home: Path, count: int) -> None:
+    """Start ``count`` eval hosts (kept until ``stack`` closes) and register them with ``practica hosts add``."""
+    from tests.eval_hosts import eval_host, new_certificates
+
+    certificates = new_certificates()
+    client = certificates.client_dir(home / "engine-client")
+    for number in range(count):
+        lab = stack.enter_context(eval_host(f"h{number}", certificates))
+        command = [
+            sys.executable,
+            "-m",
+            "practica",
+            "hosts",
+            "add",
+            f"eval-{number}",
+            lab.url,
+            "--cert-dir",
+            str(client),
+        ]
+        subprocess.run(command, env=env, check=True, capture_output=True)
+        print(f"eval host eval-{number} at {lab.url}")
+
+
 def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
@@ -232,6 +262,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--learners", type=int, default=20, help="fresh learners, one open each")
     parser.add_argument("--keep-log", type=Path, help="where to keep practica up's log (default: discarded)")
+    parser.add_argument("--eval-hosts", type=int, default=0, help="environments on this many eval hosts (docker)")
     args = parser.parse_args()
     if os.geteuid() != 0 or shutil.which("bwrap") is None:
         raise SystemExit("bench/open_lesson.py runs as root with bubblewrap (Debian package bubblewrap)")
@@ -239,11 +270,14 @@ def main() -> None:
     home.chmod(0o755)  # environments' uids traverse it
     log = args.keep_log or home / "practica-up.log"
     try:
-        with practica_up(home, log) as (base, env):
+        with practica_up(home, log) as (base, env), ExitStack() as hosts:
+            if args.eval_hosts:
+                register_eval_hosts(hosts, env, home, args.eval_hosts)
             load_before = uptime()
             opened = asyncio.run(open_all(base, env, args.learners))
             load_after = uptime()
             breakdown = {**steps(home, opened), **browser_steps(opened)}
+        print(f"\nenvironments: {f'docker on {args.eval_hosts} eval hosts' if args.eval_hosts else 'bwrap here'}")
         report(opened, breakdown, load_before, load_after)
     finally:
         unmount_workspaces(home)

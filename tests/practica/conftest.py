@@ -1,5 +1,5 @@
 """Real bubblewrap runtimes: one for the tests that run lessons' code (checks, validation), one for the
-environments' lifecycle jobs and the gateway."""
+environments' lifecycle jobs and the gateway; and eval hosts (podman in network namespaces, behind TLS)."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import pytest
 from practica.sandbox import Runtime, create_runtime
 from practica.sandbox.settings import SandboxSettings
 from tests.conftest import remove_home, require_tool
+from tests.eval_hosts import Certificates, EvalHostLab, eval_host, new_certificates
 
 
 def traversable_home(prefix: str) -> Path:
@@ -81,3 +82,22 @@ def host_load() -> Iterator[None]:
             yield
         finally:
             fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+@pytest.fixture
+def certificates() -> Certificates:
+    return new_certificates()
+
+
+@pytest.fixture
+def client_certs(certificates: Certificates, tmp_path: Path) -> Path:
+    """What the platform's workers hold: the CA of the engines, and a client certificate they accept."""
+    return certificates.client_dir(tmp_path / "client")
+
+
+@pytest.fixture
+def two_hosts(certificates: Certificates) -> Iterator[tuple[EvalHostLab, EvalHostLab]]:
+    tools = [tool for tool in ("ip", "podman", "runc", "haproxy") if shutil.which(tool) is None]
+    require_tool(not tools and os.geteuid() == 0, f"root, ip, podman, runc and haproxy (missing: {tools})")
+    with eval_host("a", certificates) as first, eval_host("b", certificates) as second:
+        yield first, second

@@ -27,10 +27,12 @@ from practica.checks.service import (
     lesson_payload,
 )
 from practica.db.changes import announce, check_key
+from practica.environments.models import LearnerEnvironment
 from practica.events.outbox import gid, record_event
+from practica.hosts.runtimes import runtime_on
 from practica.ids import is_preview
 from practica.jobs.queue import jobs
-from practica.jobs.resources import Sessions, worker_resources
+from practica.jobs.resources import SandboxWorker, Sessions, worker_resources
 from practica.lessons.files import FileData
 from practica.lessons.format import Lesson, organization_of
 from practica.lessons.models import CourseLesson, CourseVersion
@@ -98,6 +100,16 @@ async def _learner_files(runtime: Runtime, attempt: CheckAttempt) -> dict[str, F
     return await read_workspace(runtime, attempt.environment_id)
 
 
+async def _runtime_for(sandbox: SandboxWorker, sessions: Sessions, attempt: CheckAttempt) -> Runtime:
+    """The runtime of the learner's environment (whatever host it is on); this machine's for files sent along."""
+    host = sandbox.settings.host_name
+    if attempt.environment_id is not None:
+        async with sessions() as session:
+            environment = await session.get(LearnerEnvironment, attempt.environment_id)
+        host = environment.host if environment is not None else host
+    return await runtime_on(sandbox, sessions, host)
+
+
 @jobs.task(name=CHECK_TASK, queue=QUEUE, pass_context=True)
 async def run_check_job(context: JobContext, attempt_id: int) -> None:
     resources = worker_resources(context)
@@ -106,7 +118,7 @@ async def run_check_job(context: JobContext, attempt_id: int) -> None:
     if claimed is None:
         return
     attempt, lesson = claimed
-    runtime = sandbox.runtime()
+    runtime = await _runtime_for(sandbox, sessions, attempt)
     try:
         files = await _learner_files(runtime, attempt)
     except (SandboxError, WorkspaceTooLargeError, OSError) as error:

@@ -1,4 +1,7 @@
-"""``practica gateway``: the environment gateway of this host, recording each environment's activity on its row.
+"""``practica gateway``: the environment gateway, recording each environment's activity on its row.
+
+It serves this machine's environments and those on registered eval hosts
+(:class:`practica.hosts.runtimes.RuntimeByHost`: each environment's row names its host).
 
 The gateway itself (:mod:`practica.sandbox.gateway`) knows no database: it
 is handed ``record_activity``, which keeps the cull away from an environment
@@ -27,7 +30,7 @@ def gateway(
     host: Annotated[str | None, typer.Option(help="Listen address (default PRACTICA_SANDBOX_GATEWAY_HOST).")] = None,
     port: Annotated[int | None, typer.Option(help="Port (default PRACTICA_SANDBOX_GATEWAY_PORT).")] = None,
 ) -> None:
-    """Serve the environment gateway: terminals, files and published ports of this host's environments."""
+    """Serve the environment gateway: terminals, files and ports of this host's and eval hosts' environments."""
     sandbox = settings_or_exit(SandboxSettings, "practica")
     practica = settings_or_exit(PracticaSettings, "practica")
     configure_logging(practica.log_format, practica.log_level, service="practica-gateway")
@@ -42,12 +45,14 @@ async def _serve_gateway(practica: PracticaSettings, sandbox: SandboxSettings, h
     import uvicorn
 
     from practica.environments.service import touch
+    from practica.hosts.runtimes import RuntimeByHost
+    from practica.jobs.resources import SandboxWorker
     from practica.sandbox.gateway.app import create_gateway_app
     from servicekit.database import make_engine, make_sessionmaker
 
-    runtime = create_runtime(sandbox)
-    engine = make_engine(practica.resolved_database_url(), pool_size=2, application_name="practica-gateway")
+    engine = make_engine(practica.resolved_database_url(), pool_size=4, application_name="practica-gateway")
     sessions = make_sessionmaker(engine)
+    runtime = RuntimeByHost(SandboxWorker(sandbox, create_runtime(sandbox)), sessions)  # this machine's and eval hosts'
 
     async def record_activity(env_id: str) -> None:
         async with sessions() as session, session.begin():

@@ -14,6 +14,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from practica.environments.models import EnvironmentState, LearnerEnvironment
 from practica.environments.pool import claim, give_back, queue_refill
 from practica.environments.tasks import REMOVE_TASK, START_TASK, STOP_TASK, defer_lifecycle
+from practica.hosts.registry import place
+from practica.hosts.runtimes import hosts_registered, is_usable
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec
 from practica.sandbox.store import new_environment_id
@@ -41,8 +43,12 @@ async def _insert(
     Its id is a pooled sandbox's when the pool has one (already running: the
     start job only marks it), else a new one (the start job makes it).
     """
+    host = await _placement(session, spec, settings)
+    if host != settings.host_name:  # an eval host's engine (the docker runtime there); pools are this machine's only
+        return await _insert_row(session, new_environment_id(), owner, lesson, spec, "docker", host)
     pooled = await claim(session, spec, settings)
-    made = await _insert_row(session, pooled or new_environment_id(), owner, lesson, spec, settings)
+    env_id = pooled or new_environment_id()
+    made = await _insert_row(session, env_id, owner, lesson, spec, settings.runtime, host)
     if made is None and pooled is not None:
         await give_back(session, pooled, spec, settings)
     if made is not None:
@@ -50,8 +56,15 @@ async def _insert(
     return made
 
 
+async def _placement(session: AsyncSession, spec: EnvironmentSpec, settings: SandboxSettings) -> str:
+    """Where a new environment goes: an eval host with room when any is registered, else this machine."""
+    if await hosts_registered(session):
+        return await place(session, spec)
+    return settings.host_name
+
+
 async def _insert_row(
-    session: AsyncSession, env_id: str, owner: str, lesson: str, spec: EnvironmentSpec, settings: SandboxSettings
+    session: AsyncSession, env_id: str, owner: str, lesson: str, spec: EnvironmentSpec, runtime: str, host: str
 ) -> str | None:
     made: str | None = await session.scalar(
         insert(LearnerEnvironment)
@@ -59,8 +72,8 @@ async def _insert_row(
             id=env_id,
             owner_key=owner,
             lesson_key=lesson,
-            runtime=settings.runtime,
-            host=settings.host_name,
+            runtime=runtime,
+            host=host,
             status=EnvironmentState.STARTING,
             spec=spec.model_dump(mode="json"),
         )
@@ -76,7 +89,11 @@ async def request_environment(
     """The owner's environment for the lesson, asked to run: made, resumed or left running (and marked active).
 
     The row's id is the environment's id from now on (for gateway tokens);
-    its ``status`` turns ``running`` once the start job has run. An existing
+    its ``status`` turns ``running`` once the start job has run. A new
+    environment goes to an eval host with room when any is registered
+    (:func:`practica.hosts.registry.place`); one whose host is down or
+    forgotten is placed again and made anew there (its workspace's owner
+    puts the saved files back). An existing
     environment keeps the spec it was made with; a failed one takes ``spec``
     (the lesson may have been fixed since).
     """
@@ -88,9 +105,13 @@ async def request_environment(
         row = await _current(session, owner, lesson)
         assert row is not None, "a row for this owner and lesson exists now"
         return row
-    if row.status in _RESTARTABLE:
+    lost = not await is_usable(session, row.host, settings.host_name)
+    if row.status in _RESTARTABLE or lost:
         if row.status == EnvironmentState.FAILED:
             row.spec = spec.model_dump(mode="json")
+        if lost:  # its host is down or gone: made again elsewhere, the files put back from their last save
+            row.host = await _placement(session, EnvironmentSpec.model_validate(row.spec), settings)
+            row.runtime = settings.runtime if row.host == settings.host_name else "docker"
         row.status = EnvironmentState.STARTING
         row.error = None
         await session.flush()

@@ -18,11 +18,13 @@ from typing import Any
 
 import structlog
 from procrastinate import JobContext
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.db.changes import announce, environment_key
 from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.hosts.models import EvalHost
+from practica.hosts.runtimes import runtime_on
 from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
 from practica.jobs.resources import SandboxWorker, Sessions, worker_resources
 from practica.sandbox.runtime import EnvironmentNotFoundError, Runtime, SandboxError
@@ -47,13 +49,13 @@ async def defer_lifecycle(session: AsyncSession, task_name: str, env_id: str) ->
     await defer_in_transaction(session, jobs.tasks[task_name], lock=lock_of(env_id), env_id=env_id)
 
 
-async def _claim(sessions: Sessions, env_id: str, wanted: EnvironmentState) -> EnvironmentSpec | None:
-    """The environment's spec when its row still asks for ``wanted``, else None."""
+async def _claim(sessions: Sessions, env_id: str, wanted: EnvironmentState) -> tuple[EnvironmentSpec, str] | None:
+    """The environment's spec and host when its row still asks for ``wanted``, else None."""
     async with sessions() as session:
         row = await session.get(LearnerEnvironment, env_id)
         if row is None or row.status != wanted:
             return None
-        return EnvironmentSpec.model_validate(row.spec)
+        return EnvironmentSpec.model_validate(row.spec), row.host
 
 
 async def _finish(sessions: Sessions, env_id: str, expected: EnvironmentState, **values: Any) -> None:
@@ -103,14 +105,14 @@ async def _run_step(
 async def start_environment(context: JobContext, env_id: str) -> None:
     resources = worker_resources(context)
     sandbox, sessions = resources.sandbox, resources.sessions
-    spec = await _claim(sessions, env_id, EnvironmentState.STARTING)
-    if spec is None:
+    claimed = await _claim(sessions, env_id, EnvironmentState.STARTING)
+    if claimed is None:
         return
-
+    spec, host = claimed
     now = func.now()
 
     async def step() -> dict[str, Any]:
-        made = await ensure_running(sandbox.runtime(), env_id, spec)
+        made = await ensure_running(await runtime_on(sandbox, sessions, host), env_id, spec)
         return {"made_at": now} if made else {}
 
     await _run_step(
@@ -123,12 +125,13 @@ async def start_environment(context: JobContext, env_id: str) -> None:
 async def stop_environment(context: JobContext, env_id: str) -> None:
     resources = worker_resources(context)
     sandbox, sessions = resources.sandbox, resources.sessions
-    if await _claim(sessions, env_id, EnvironmentState.STOPPING) is None:
+    claimed = await _claim(sessions, env_id, EnvironmentState.STOPPING)
+    if claimed is None:
         return
 
     async def step() -> None:
         with suppress(EnvironmentNotFoundError):  # never started: nothing to stop
-            await sandbox.runtime().stop(env_id)
+            await (await runtime_on(sandbox, sessions, claimed[1])).stop(env_id)
 
     await _run_step(
         sessions, env_id, EnvironmentState.STOPPING, step, status=EnvironmentState.STOPPED, stopped_at=func.now()
@@ -137,9 +140,12 @@ async def stop_environment(context: JobContext, env_id: str) -> None:
 
 @jobs.task(name=REMOVE_TASK, queue=QUEUE, pass_context=True)
 async def remove_environment(context: JobContext, env_id: str) -> None:
-    sandbox = worker_resources(context).sandbox
-    await sandbox.runtime().remove(env_id)
-    log.info("sandbox.removed", environment=env_id)
+    resources = worker_resources(context)
+    async with resources.sessions() as session:
+        row = await session.get(LearnerEnvironment, env_id)
+    host = row.host if row is not None else resources.sandbox.settings.host_name
+    await (await runtime_on(resources.sandbox, resources.sessions, host)).remove(env_id)
+    log.info("sandbox.removed", environment=env_id, host=host)
 
 
 async def cull_idle(sessions: Sessions, settings: SandboxSettings) -> list[str]:
@@ -163,23 +169,35 @@ async def cull_idle(sessions: Sessions, settings: SandboxSettings) -> list[str]:
 
 
 async def reconcile(sessions: Sessions, sandbox: SandboxWorker) -> list[str]:
-    """Rows of this host that say ``running`` while the runtime's environment is not: now ``stopped``."""
+    """Rows that say ``running`` while their runtime's environment is not: now ``stopped``.
+
+    Those of this machine and of the eval hosts that answer (a down host's are left as they are: the next
+    request for one places it again).
+    """
     async with sessions() as session:
-        ids = (
-            await session.scalars(
-                select(LearnerEnvironment.id).where(
+        rows = (
+            await session.execute(
+                select(LearnerEnvironment.id, LearnerEnvironment.host).where(
                     LearnerEnvironment.status == EnvironmentState.RUNNING,
-                    LearnerEnvironment.host == sandbox.settings.host_name,
+                    or_(
+                        LearnerEnvironment.host == sandbox.settings.host_name, LearnerEnvironment.host.in_(_up_hosts())
+                    ),
                 )
             )
         ).all()
-    ended = [env_id for env_id in ids if not await _is_running(sandbox.runtime(), env_id)]
+    ended = [
+        env_id for env_id, host in rows if not await _is_running(await runtime_on(sandbox, sessions, host), env_id)
+    ]
     for env_id in ended:
         await _finish(
             sessions, env_id, EnvironmentState.RUNNING, status=EnvironmentState.STOPPED, stopped_at=func.now()
         )
         log.info("sandbox.found_stopped", environment=env_id)
     return ended
+
+
+def _up_hosts() -> Select[Any]:
+    return select(EvalHost.name).where(EvalHost.down_since.is_(None))
 
 
 async def _is_running(runtime: Runtime, env_id: str) -> bool:

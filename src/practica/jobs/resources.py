@@ -33,11 +33,18 @@ class SandboxWorker:
 
     settings: SandboxSettings
     made: Runtime | None = field(default=None)
+    remote: dict[str, Runtime] = field(default_factory=dict)  # per eval host (practica.hosts.runtimes)
 
     def runtime(self) -> Runtime:
         if self.made is None:
             self.made = create_runtime(self.settings)
         return self.made
+
+    async def close_remote(self) -> None:
+        """Close the eval hosts' runtimes (their engine connections); the next use makes them again."""
+        while self.remote:
+            _host, runtime = self.remote.popitem()
+            await runtime.close()
 
 
 @dataclass

@@ -23,6 +23,7 @@ async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[
         importlib.import_module(module)
     engine = make_engine(database_url, pool_size=concurrency + 1, application_name="practica-worker")
     log.info("practica.worker.start", concurrency=concurrency, queues=queues or QUEUES, tasks=sorted(jobs.tasks))
+    resources = worker_resources_for(settings, engine)
     options: WorkerOptions = {
         "concurrency": concurrency,
         "install_signal_handlers": True,
@@ -32,10 +33,11 @@ async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[
         # to a dropped connection.
         "listen_notify": True,
         "fetch_job_polling_interval": FETCH_POLL_S,
-        "additional_context": worker_resources_for(settings, engine).context(),
+        "additional_context": resources.context(),
     }
     try:
         async with connected(jobs, database_url, pool_size=concurrency + 2):
             await jobs.run_worker_async(**options)
     finally:
+        await resources.sandbox.close_remote()
         await engine.dispose()

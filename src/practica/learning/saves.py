@@ -29,6 +29,8 @@ from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import Insert, insert
 
 from practica.environments.models import EnvironmentState, LearnerEnvironment
+from practica.hosts.registry import HostError
+from practica.hosts.runtimes import runtime_on, up_hosts
 from practica.ids import CourseId, LessonSlug, OwnerKey
 from practica.jobs.queue import SANDBOX_QUEUE, jobs
 from practica.jobs.resources import Sessions, worker_resources
@@ -265,4 +267,11 @@ async def save_recent(sessions: Sessions, runtime: Runtime, host: str, limit_byt
 async def autosave(context: JobContext, timestamp: int) -> None:
     resources = worker_resources(context)
     limit = resources.settings.practica_workspace_save_max_mb * 1024 * 1024
-    await save_recent(resources.sessions, resources.sandbox.runtime(), resources.sandbox.settings.host_name, limit)
+    sandbox, sessions = resources.sandbox, resources.sessions
+    for host in [sandbox.settings.host_name, *await up_hosts(sessions)]:
+        try:
+            runtime = await runtime_on(sandbox, sessions, host)
+        except (HostError, SandboxError) as error:  # unreachable now: the heartbeat marks it down
+            log.warning("workspace.host_not_saved", host=host, error=str(error))
+            continue
+        await save_recent(sessions, runtime, host, limit)

@@ -27,6 +27,7 @@ from practica.db.changes import announce, environment_key
 from practica.environments.models import EnvironmentState, LearnerEnvironment
 from practica.environments.service import request_environment
 from practica.environments.tasks import lock_of
+from practica.hosts.runtimes import runtime_on
 from practica.ids import CourseId, EnvironmentId, LessonSlug, OwnerKey
 from practica.jobs.queue import SANDBOX_QUEUE, defer_in_transaction, jobs
 from practica.jobs.resources import Sessions, worker_resources
@@ -175,7 +176,7 @@ async def prepare_workspace(
         saved = None if reset else await session.get(WorkspaceSave, (user_key, course_id, lesson_slug))
     if lesson is None or environment is None or environment.status not in (EnvironmentState.RUNNING,):
         return  # the start failed or was undone: a later open of the lesson queues this again
-    runtime = sandbox.runtime()
+    runtime = await runtime_on(sandbox, sessions, environment.host)
     if reset or (workspace.filled_for != environment.made_at and not await runtime.list_files(environment.id)):
         await _fill(runtime, environment.id, lesson, saved, reset)
     await _prepared(sessions, workspace, environment.made_at, forget_save=reset)

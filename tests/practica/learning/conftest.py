@@ -95,6 +95,7 @@ async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, 
     resources = worker_resources_for(settings, engine, SandboxWorker(sandbox, bwrap_runtime))
     app = create_app(settings, static_dir=tmp_path / "no-static", sandbox_settings=sandbox)
     yield Site(practica_db_url, engine, sessions, resources, bwrap_runtime, sandbox, app)
+    await resources.sandbox.close_remote()
     await dispose(app)
     await engine.dispose()
 
