@@ -1,7 +1,7 @@
 """Sandbox figures per runtime: start and exec latency, pytest overhead, idle memory, idle capacity.
 
     .venv/bin/python -m bench.sandbox [--runtime bwrap --runtime docker --runtime docker-plain-exec
-                                       --runtime docker-relay]
+                                       --runtime docker-relay --runtime eval-hosts]
                                       [--rounds 30] [--max-idle 500]
 
 Run as root. The docker runtime gets a podman service of its own (started
@@ -30,6 +30,7 @@ import tempfile
 import time
 from contextlib import ExitStack
 from pathlib import Path
+from typing import Any
 
 from practica.sandbox import EnvironmentSpec, ExecRequest, ResourceLimits, Runtime, create_runtime
 from practica.sandbox.podman import PodmanService
@@ -177,6 +178,49 @@ async def _port_request(runtime: Runtime, env_id: str, *, wait: bool = False) ->
     assert answer.startswith(b"HTTP/1.0 200"), answer[:100]
 
 
+class TwoHosts:
+    """The bench's runtime over two eval hosts: environments made on each in turn, each call sent to its host."""
+
+    name = "eval-hosts"
+
+    def __init__(self, runtimes: list[Runtime]) -> None:
+        self.runtimes = runtimes
+        self.made = 0
+        self.host_of: dict[str, Runtime] = {}
+
+    async def create(self, spec: EnvironmentSpec) -> Any:
+        runtime = self.runtimes[self.made % len(self.runtimes)]
+        self.made += 1
+        info = await runtime.create(spec)
+        self.host_of[info.id] = runtime
+        return info
+
+    async def remove(self, env_id: str) -> None:
+        await self.host_of.pop(env_id).remove(env_id)
+
+    async def close(self) -> None:
+        for runtime in self.runtimes:
+            await runtime.close()
+
+    def __getattr__(self, method: str) -> Any:
+        async def routed(env_id: str, *args: Any, **kwargs: Any) -> Any:
+            return await getattr(self.host_of[env_id], method)(env_id, *args, **kwargs)
+
+        return routed
+
+
+def eval_hosts_runtime(stack: ExitStack, settings: SandboxSettings, home: Path) -> Any:
+    from tests.eval_hosts import eval_host, new_certificates
+
+    from practica.hosts.engine import engine_client
+    from practica.sandbox.docker_remote import RemoteDockerRuntime
+
+    certificates = new_certificates()
+    client_dir = certificates.client_dir(home / "engine-client")
+    labs = [stack.enter_context(eval_host(name, certificates)) for name in ("h0", "h1")]
+    return TwoHosts([RemoteDockerRuntime(settings, engine_client(lab.url, client_dir)) for lab in labs])
+
+
 async def measure(runtime: Runtime, rounds: int, max_idle: int) -> dict[str, float]:
     figures = await start_and_exec(runtime, rounds)
     figures |= await files_and_ports(runtime, rounds)
@@ -205,7 +249,9 @@ def report(name: str, f: dict[str, float]) -> None:
 
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runtime", action="append", choices=["bwrap", "docker", "docker-plain-exec", "docker-relay"])
+    parser.add_argument(
+        "--runtime", action="append", choices=["bwrap", "docker", "docker-plain-exec", "docker-relay", "eval-hosts"]
+    )
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--max-idle", type=int, default=500)
     args = parser.parse_args()
@@ -216,6 +262,13 @@ async def main() -> None:
         home.chmod(0o755)  # noqa: ASYNC240 (the environments' uids traverse it)
         for name in args.runtime or ["bwrap", "docker", "docker-plain-exec"]:
             settings = SandboxSettings(home=home, docker_exec_agent=name != "docker-plain-exec")
+            if name == "eval-hosts":
+                runtime = eval_hosts_runtime(stack, settings, home)
+                try:
+                    report(name, await measure(runtime, args.rounds, args.max_idle))
+                finally:
+                    await runtime.close()
+                continue
             if name.startswith("docker"):
                 service = stack.enter_context(PodmanService(home / name))
                 settings = settings.model_copy(update={"docker_url": service.url})

@@ -38,6 +38,7 @@ from practica.sandbox.docker_exec import (
     close_attached,
     consume_output,
     deliverer,
+    in_own_thread,
     output_frames,
     raw_socket,
     result_of,
@@ -241,7 +242,7 @@ class AgentExecution:
         loop = asyncio.get_running_loop()
         started = loop.time()
         queue: OutputQueue = asyncio.Queue()
-        reader = loop.run_in_executor(None, self._run_in_thread, deliverer(queue))
+        reader = in_own_thread(self._run_in_thread, deliverer(queue))
         reason = await consume_output(self.sink, queue, seconds)
         if reason is not EndReason.EXITED:
             await kill_all()  # ends the agent too (the learner's processes, its own included)

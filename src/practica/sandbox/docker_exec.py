@@ -14,13 +14,16 @@ import io
 import os
 import socket
 import struct
+import threading
 import time
 from collections.abc import Callable, Iterator
 from contextlib import suppress
-from typing import Any
+from typing import Any, TypeVar
 
 from practica.sandbox.output import OutputSink, Stream
 from practica.sandbox.spec import EndReason, ExecRequest, ExecResult
+
+T = TypeVar("T")
 
 _STREAMS: dict[int, Stream] = {1: "stdout", 2: "stderr"}
 OOM_COUNTERS = "cat /sys/fs/cgroup/memory.events /sys/fs/cgroup/memory/memory.oom_control 2>/dev/null"
@@ -79,6 +82,37 @@ def _pump_socket(attached: Any, tty: bool, stdin: bytes | None, deliver: Any) ->
         pass
     finally:
         deliver(None, b"")
+
+
+def in_own_thread(function: Callable[..., T], *args: Any) -> asyncio.Future[T]:
+    """Run a blocking read that lasts as long as a stream does in a thread of its own.
+
+    Not in the loop's default executor: it has a handful of threads (cores + 4), and a few open terminals
+    reading there would leave none for anything else of the process (every other call then waits).
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[T] = loop.create_future()
+
+    def fail(error: BaseException) -> None:
+        if not future.done():
+            future.set_exception(error)
+
+    def succeed(result: T) -> None:
+        if not future.done():
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            result = function(*args)
+        except BaseException as error:
+            with suppress(RuntimeError):  # the loop closed meanwhile: nobody waits any more
+                loop.call_soon_threadsafe(fail, error)  # handed to whoever awaits the future
+        else:
+            with suppress(RuntimeError):
+                loop.call_soon_threadsafe(succeed, result)
+
+    threading.Thread(target=run, name=f"stream-{getattr(function, '__name__', 'reader')}", daemon=True).start()
+    return future
 
 
 def close_attached(attached: Any) -> None:
@@ -166,7 +200,7 @@ class DockerExecution:
         attached = await asyncio.to_thread(self.api.exec_start, exec_id, socket=True, tty=self.request.tty)
         queue: OutputQueue = asyncio.Queue()
         deliver = deliverer(queue)
-        reader = loop.run_in_executor(None, _pump_socket, attached, self.request.tty, self.request.stdin, deliver)
+        reader = in_own_thread(_pump_socket, attached, self.request.tty, self.request.stdin, deliver)
         reason = await consume_output(self.sink, queue, seconds)
         if reason is not EndReason.EXITED:
             await kill_all()

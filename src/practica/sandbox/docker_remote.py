@@ -26,14 +26,17 @@ from __future__ import annotations
 import asyncio
 import io
 import secrets
+import shutil
 import tarfile
+import tempfile
 from collections.abc import AsyncGenerator
 from contextlib import suppress
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from practica.sandbox.bwrap_args import HOME, USER
-from practica.sandbox.docker_agent import AGENT_IN_CONTAINER
+from practica.sandbox.docker_agent import AGENT_IN_CONTAINER, BUILT_AGENT
 from practica.sandbox.docker_images import ensure_image
 from practica.sandbox.docker_runtime import ENVIRONMENT_LABEL, DockerRuntime, container_name, host_mounts
 from practica.sandbox.environments import HOST
@@ -136,11 +139,28 @@ class RemoteDockerRuntime(DockerRuntime):
     """Environments on the engine behind ``client``, kept there whole (see the module's docstring)."""
 
     def __init__(self, settings: SandboxSettings, client: Any) -> None:
+        self._private = Path(tempfile.mkdtemp(prefix="practica-engine-"))  # this process's own, whoever it runs as
         super().__init__(settings.model_copy(update={"docker_exec_agent": True}), client)
         if self.agent is None:
             raise RuntimeUnavailableError("the exec agent is not built (make setup); a remote engine needs it")
         self.ports_in_namespace = False
         self._allocating = asyncio.Lock()
+
+    def _files_for_engine(self) -> Path:
+        """A directory of this process's own: the worker may run unprivileged, PRACTICA_HOME being root's.
+
+        podman takes a seccomp profile by path only, read on the engine's machine: a podman eval host on another
+        machine needs the profile at this path too (not yet handled; Docker takes the profile's text).
+        """
+        return self._private
+
+    async def close(self) -> None:
+        await super().close()
+        shutil.rmtree(self._private, ignore_errors=True)  # read when a container is made, not when it starts
+
+    def _agent_file(self) -> Path | None:
+        """The built agent itself: its bytes are copied into each container, never bind-mounted."""
+        return BUILT_AGENT if BUILT_AGENT.is_file() else None
 
     # -- what is made in the engine --------------------------------------------------------------
 

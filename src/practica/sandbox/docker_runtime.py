@@ -98,7 +98,7 @@ class DockerRuntime(RuntimeBase[Any]):
         self.is_podman = any("podman" in c.get("Name", "").lower() for c in version.get("Components", []))
         self.security_opt = ["no-new-privileges", *self._seccomp_options()]
         self._oom_seen: dict[str, int] = {}
-        self.agent = install_agent(settings.home) if settings.docker_exec_agent else None
+        self.agent = self._agent_file() if settings.docker_exec_agent else None
         self.agents = AgentPool(self.client.api)
         # Entering a container's network namespace needs root and the engine on this host (its pids are ours).
         self.ports_in_namespace = client is None and settings.docker_url.startswith("unix://") and os.geteuid() == 0
@@ -121,8 +121,15 @@ class DockerRuntime(RuntimeBase[Any]):
             profile = json.dumps(docker_profile(json.loads(default.read_text())), indent=1).encode()
         except ValueError as error:
             raise RuntimeUnavailableError(f"{default}: {error}") from None
-        path = replace_file(self.settings.home / "sandbox" / "seccomp-podman.json", profile)
+        path = replace_file(self._files_for_engine() / "seccomp-podman.json", profile)
         return [f"seccomp={path}"]
+
+    def _files_for_engine(self) -> Path:
+        """Where files the engine reads by path are written (PRACTICA_HOME is shared with a local engine)."""
+        return self.settings.home / "sandbox"
+
+    def _agent_file(self) -> Path | None:
+        return install_agent(self.settings.home)
 
     def _network(self, policy: NetworkAccess) -> str:
         if policy is NetworkAccess.NONE:

@@ -21,7 +21,7 @@ from contextlib import suppress
 from typing import Any
 
 from practica.sandbox.bwrap_args import HOME
-from practica.sandbox.docker_exec import close_attached, output_frames, raw_socket
+from practica.sandbox.docker_exec import close_attached, in_own_thread, output_frames, raw_socket
 from practica.sandbox.runtime import SandboxError
 from practica.sandbox.terminal import HANGUP_SECONDS, SHELL
 
@@ -51,8 +51,8 @@ class DockerTerminal:
         self.closed = False
         self.ended = False
         loop = asyncio.get_running_loop()
-        self.reader = loop.run_in_executor(
-            None, _pump, attached, lambda data: loop.call_soon_threadsafe(self.output.put_nowait, data)
+        self.reader = in_own_thread(
+            _pump, attached, lambda data: loop.call_soon_threadsafe(self.output.put_nowait, data)
         )
 
     async def read(self) -> bytes:

@@ -54,12 +54,8 @@ async def minimal(sandbox_settings: SandboxSettings, runtime: Runtime) -> str:
     if not is_current(sandbox_settings, definition):
         require_root()
         await build_rootfs(sandbox_settings, definition, lambda _line: None)
-    if runtime.name == "docker":
-        import docker
-
-        client = docker.DockerClient(base_url=runtime.settings.docker_url)  # type: ignore[attr-defined]
-        import_rootfs(client, sandbox_settings.images_home / "minimal" / "rootfs", "minimal")
-        client.close()
+    if runtime.name == "docker":  # this machine's engine, or an eval host's (through the runtime's own client)
+        import_rootfs(runtime.client, sandbox_settings.images_home / "minimal" / "rootfs", "minimal")  # type: ignore[attr-defined]
     return "minimal"
 
 

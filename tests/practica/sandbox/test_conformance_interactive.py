@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 
 import pytest
@@ -153,6 +154,21 @@ async def test_more_terminals_at_once(runtime: Runtime, make_env: EnvFactory) ->
             await terminal.write(f"echo term$((40+{number}))\n".encode())
         for number, terminal in enumerate(terminals):
             await read_until(terminal, f"term{40 + number}".encode())
+    finally:
+        for terminal in terminals:
+            await terminal.close()
+
+
+async def test_open_terminals_leave_the_runtime_free_for_other_calls(runtime: Runtime, make_env: EnvFactory) -> None:
+    """More terminals than the event loop's default executor has threads (cores + 4, at most 32): a runtime that
+    read each one in that executor would have no thread left for anything else, and these calls would hang."""
+    env = await make_env()
+    terminals = [await runtime.open_terminal(env) for _ in range(min(32, (os.cpu_count() or 1) + 4) + 2)]
+    try:
+        await asyncio.wait_for(runtime.write_file(env, "still.txt", b"answering\n"), 30)
+        assert await asyncio.wait_for(runtime.read_file(env, "still.txt"), 30) == b"answering\n"
+        listed = await asyncio.wait_for(runtime.exec(env, ExecRequest(argv=["cat", "still.txt"])), 30)
+        assert listed.stdout == b"answering\n"
     finally:
         for terminal in terminals:
             await terminal.close()

@@ -7,7 +7,13 @@ from collections.abc import AsyncIterator
 import pytest
 
 from practica.sandbox import EnvironmentSpec, ExecRequest, Status
-from practica.sandbox.docker_remote import MAX_CHANGES, RemoteDockerRuntime, changes_between, parse_listing
+from practica.sandbox.docker_remote import (
+    MAX_CHANGES,
+    RemoteDockerRuntime,
+    changes_between,
+    parse_listing,
+    volume_name,
+)
 from practica.sandbox.runtime import EnvironmentNotFoundError, SandboxError
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import ChangeKind, FileChange
@@ -48,8 +54,8 @@ async def two_workers(
         RemoteDockerRuntime(sandbox_settings, remote_engine),
     )
     yield first, second
-    for info in await first.list_environments():
-        await first.remove(info.id)
+    for info in await second.list_environments():
+        await second.remove(info.id)
     await first.close()
     await second.close()
 
@@ -69,15 +75,16 @@ async def test_an_environment_is_kept_in_the_engine_not_on_this_machine(
     whoami = await other.exec(info.id, ExecRequest(argv=["sh", "-c", "id -un; id -u; cat notes.txt; pwd"]))
     assert whoami.stdout.decode().split("\n")[:4] == ["learner", str(info.uid), "from the first", "/workspace"]
 
+    await maker.close()  # the maker's worker ends: nothing of the environment was its own
     await other.stop(info.id)
-    assert (await maker.get(info.id)).status is Status.STOPPED
-    await maker.resume(info.id)
+    assert (await other.get(info.id)).status is Status.STOPPED
+    await other.resume(info.id)
     assert await other.read_file(info.id, "notes.txt") == b"from the first\n"
 
     await other.remove(info.id)
     with pytest.raises(EnvironmentNotFoundError):
-        await maker.get(info.id)
-    assert info.id not in {volume.name for volume in maker.client.volumes.list()}
+        await other.get(info.id)
+    assert volume_name(info.id) not in {volume.name for volume in other.client.volumes.list()}
 
 
 async def test_environments_on_one_engine_get_distinct_uids(
