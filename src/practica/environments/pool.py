@@ -15,7 +15,8 @@ sandbox was made empty by :func:`refill` and is only ever taken once, so it
 never holds anyone's files. The start job then finds it running and only
 marks the row (the starter files go in as for any new environment).
 
-:func:`refill` runs as a job on the eval host: shortly after each claim or
+:func:`refill` runs as a job per host (this machine, and each registered eval
+host that answers, through its engine): shortly after each claim or
 new environment, and every minute (to shrink pools whose demand went, and to
 drop sandboxes that ended with a worker restart). Refills of one host run one
 at a time (a procrastinate lock).
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import structlog
@@ -35,6 +37,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.environments.models import LearnerEnvironment, PooledSandbox
+from practica.hosts.runtimes import runtime_on, up_hosts
 from practica.jobs.queue import SANDBOX_QUEUE, jobs
 from practica.jobs.resources import Sessions, worker_resources
 from practica.sandbox.runtime import EnvironmentNotFoundError, Runtime
@@ -59,37 +62,42 @@ def _lock_of(host: str) -> str:
     return f"sandbox-pool:{host}"
 
 
-async def claim(session: AsyncSession, spec: EnvironmentSpec, settings: SandboxSettings) -> str | None:
-    """Take a pooled sandbox for ``spec`` on this host (its row goes); None when the pool is empty or off."""
+async def claim(
+    session: AsyncSession, spec: EnvironmentSpec, settings: SandboxSettings, hosts: Sequence[str] | None = None
+) -> tuple[str, str] | None:
+    """Take a pooled sandbox for ``spec`` on one of ``hosts`` (default: this machine), its row going: its id and
+    host; None when those pools are empty or pools are off."""
     if settings.pool_max == 0:
         return None
     oldest = (
         select(PooledSandbox.id)
-        .where(PooledSandbox.host == settings.host_name, PooledSandbox.pool_key == pool_key(spec))
+        .where(PooledSandbox.host.in_(hosts or [settings.host_name]), PooledSandbox.pool_key == pool_key(spec))
         .order_by(PooledSandbox.created_at)
         .limit(1)
         .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
-    taken: str | None = await session.scalar(
-        delete(PooledSandbox).where(PooledSandbox.id == oldest).returning(PooledSandbox.id)
-    )
-    return taken
+    taken = (
+        await session.execute(
+            delete(PooledSandbox).where(PooledSandbox.id == oldest).returning(PooledSandbox.id, PooledSandbox.host)
+        )
+    ).first()
+    return (taken[0], taken[1]) if taken is not None else None
 
 
-async def give_back(session: AsyncSession, env_id: str, spec: EnvironmentSpec, settings: SandboxSettings) -> None:
+async def give_back(session: AsyncSession, env_id: str, spec: EnvironmentSpec, host: str) -> None:
     """Return a claimed sandbox nobody used (a concurrent request made the environment first)."""
     await session.execute(
         insert(PooledSandbox).values(
-            id=env_id, host=settings.host_name, pool_key=pool_key(spec), spec=_pool_spec(spec).model_dump(mode="json")
+            id=env_id, host=host, pool_key=pool_key(spec), spec=_pool_spec(spec).model_dump(mode="json")
         )
     )
 
 
-async def queue_refill(session: AsyncSession, settings: SandboxSettings) -> None:
-    """Have this host's pools refilled shortly, in ``session``'s transaction; nothing when pools are off."""
+async def queue_refill(session: AsyncSession, settings: SandboxSettings, host: str) -> None:
+    """Have ``host``'s pools refilled shortly, in ``session``'s transaction; nothing when pools are off."""
     if settings.pool_max > 0:
-        await _defer_refill(session, settings.host_name, REFILL_DELAY_S)
+        await _defer_refill(session, host, REFILL_DELAY_S)
 
 
 async def _defer_refill(session: AsyncSession, host: str, delay_s: int) -> None:
@@ -105,7 +113,7 @@ async def _defer_refill(session: AsyncSession, host: str, delay_s: int) -> None:
     )
     try:
         async with raw.transaction():  # a savepoint: a refused job leaves the caller's transaction usable
-            await deferrer.defer_async()
+            await deferrer.defer_async(host=host)
     except AlreadyEnqueued:
         return  # one is queued already: it will see this demand too
 
@@ -123,13 +131,13 @@ class Refilled:
     dropped: list[str] = field(default_factory=list)  # rows whose sandbox no longer ran
 
 
-async def demand(sessions: Sessions, settings: SandboxSettings) -> dict[str, tuple[int, EnvironmentSpec]]:
-    """New environments per pool key on this host in the window, with a spec of each key."""
+async def demand(sessions: Sessions, settings: SandboxSettings, host: str) -> dict[str, tuple[int, EnvironmentSpec]]:
+    """New environments per pool key on ``host`` in the window, with a spec of each key."""
     since = func.now() - settings.pool_window
     async with sessions() as session:
         specs = await session.scalars(
             select(LearnerEnvironment.spec).where(
-                LearnerEnvironment.host == settings.host_name, LearnerEnvironment.created_at > since
+                LearnerEnvironment.host == host, LearnerEnvironment.created_at > since
             )
         )
         found: dict[str, tuple[int, EnvironmentSpec]] = {}
@@ -187,25 +195,27 @@ async def _remove(runtime: Runtime, env_id: str) -> None:
         return
 
 
-async def _make(sessions: Sessions, runtime: Runtime, spec: EnvironmentSpec, settings: SandboxSettings) -> None:
+async def _make(sessions: Sessions, runtime: Runtime, spec: EnvironmentSpec, host: str) -> None:
     made = await runtime.create(_pool_spec(spec), new_environment_id())
     async with sessions() as session, session.begin():
         await session.execute(
             insert(PooledSandbox).values(
-                id=made.id, host=settings.host_name, pool_key=pool_key(spec), spec=made.spec.model_dump(mode="json")
+                id=made.id, host=host, pool_key=pool_key(spec), spec=made.spec.model_dump(mode="json")
             )
         )
 
 
-async def refill(sessions: Sessions, runtime: Runtime, settings: SandboxSettings) -> Refilled:
-    """Bring this host's pools to their size: drop dead sandboxes, make the missing, remove the surplus."""
+async def refill(sessions: Sessions, runtime: Runtime, settings: SandboxSettings, host: str | None = None) -> Refilled:
+    """Bring ``host``'s pools (default: this machine's) to their size: drop dead sandboxes, make the missing,
+    remove the surplus. ``runtime`` is that host's."""
+    host = host or settings.host_name
     done = Refilled()
-    pooled = await _pooled(sessions, settings.host_name)
+    pooled = await _pooled(sessions, host)
     await _drop_dead(sessions, runtime, pooled, done)
-    wanted = await demand(sessions, settings)
+    wanted = await demand(sessions, settings, host)
     for key, (count, spec) in wanted.items():
         for _ in range(min(count, settings.pool_max) - len(pooled.get(key, []))):
-            await _make(sessions, runtime, spec, settings)
+            await _make(sessions, runtime, spec, host)
             done.made[key] += 1
     for key, ids in pooled.items():
         size = min(wanted.get(key, (0, None))[0], settings.pool_max)
@@ -213,26 +223,36 @@ async def refill(sessions: Sessions, runtime: Runtime, settings: SandboxSettings
             await _remove(runtime, env_id)
             done.removed[key] += 1
     if done.made or done.removed or done.dropped:
-        log.info("sandbox.pool_refilled", made=dict(done.made), removed=dict(done.removed), dropped=len(done.dropped))
+        log.info(
+            "sandbox.pool_refilled",
+            host=host, made=dict(done.made), removed=dict(done.removed), dropped=len(done.dropped),
+        )  # fmt: skip
     return done
 
 
 @jobs.task(name=REFILL_TASK, queue=SANDBOX_QUEUE, pass_context=True)
-async def refill_pools(context: JobContext) -> None:
+async def refill_pools(context: JobContext, host: str | None = None) -> None:
+    """Refill ``host``'s pools (jobs queued before eval hosts name none: this machine's)."""
     resources = worker_resources(context)
-    sandbox = resources.sandbox
-    await refill(resources.sessions, sandbox.runtime(), sandbox.settings)
+    sandbox, sessions = resources.sandbox, resources.sessions
+    host = host or sandbox.settings.host_name
+    await refill(sessions, await runtime_on(sandbox, sessions, host), sandbox.settings, host)
 
 
 @jobs.periodic(cron="* * * * *", periodic_id="sandbox-pool")
 @jobs.task(name=TICK_TASK, queue=SANDBOX_QUEUE, pass_context=True)
 async def pool_tick(context: JobContext, timestamp: int) -> None:
-    """Every minute, a refill: pools follow demand down as well as up, and lose what a restart ended."""
+    """Every minute, a refill per host: pools follow demand down as well as up, and lose what a restart ended.
+
+    This machine's, and those of the eval hosts that answer (a down host's pooled sandboxes wait for it).
+    """
     resources = worker_resources(context)
     settings = resources.sandbox.settings
+    hosts = [settings.host_name, *await up_hosts(resources.sessions)]
     async with resources.sessions() as session, session.begin():
-        pooled = await session.scalar(
-            select(func.count()).select_from(PooledSandbox).where(PooledSandbox.host == settings.host_name)
-        )
-        if pooled or settings.pool_max > 0:
-            await _defer_refill(session, settings.host_name, 0)
+        for host in hosts:
+            pooled = await session.scalar(
+                select(func.count()).select_from(PooledSandbox).where(PooledSandbox.host == host)
+            )
+            if pooled or settings.pool_max > 0:
+                await _defer_refill(session, host, 0)

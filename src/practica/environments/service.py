@@ -15,7 +15,7 @@ from practica.environments.models import EnvironmentState, LearnerEnvironment
 from practica.environments.pool import claim, give_back, queue_refill
 from practica.environments.tasks import REMOVE_TASK, START_TASK, STOP_TASK, defer_lifecycle
 from practica.hosts.registry import place
-from practica.hosts.runtimes import hosts_registered, is_usable
+from practica.hosts.runtimes import active_hosts, hosts_registered, is_usable
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec
 from practica.sandbox.store import new_environment_id
@@ -40,19 +40,23 @@ async def _insert(
 ) -> str | None:
     """A new ``starting`` row, or None when a concurrent request made one first.
 
-    Its id is a pooled sandbox's when the pool has one (already running: the
-    start job only marks it), else a new one (the start job makes it).
+    Its id is a pooled sandbox's when a pool has one (already running: the
+    start job only marks it), else a new one (the start job makes it). With
+    eval hosts registered, a sandbox pooled on any active one is taken before
+    a host is chosen by placement.
     """
-    host = await _placement(session, spec, settings)
-    if host != settings.host_name:  # an eval host's engine (the docker runtime there); pools are this machine's only
-        return await _insert_row(session, new_environment_id(), owner, lesson, spec, "docker", host)
-    pooled = await claim(session, spec, settings)
-    env_id = pooled or new_environment_id()
-    made = await _insert_row(session, env_id, owner, lesson, spec, settings.runtime, host)
+    local, runtime = settings.host_name, settings.runtime
+    hosts = await active_hosts(session) if await hosts_registered(session) else [local]
+    pooled = await claim(session, spec, settings, hosts) if hosts else None
+    if pooled is not None:
+        env_id, host = pooled
+    else:
+        env_id, host = new_environment_id(), await _placement(session, spec, settings)
+    made = await _insert_row(session, env_id, owner, lesson, spec, runtime if host == local else "docker", host)
     if made is None and pooled is not None:
-        await give_back(session, pooled, spec, settings)
+        await give_back(session, env_id, spec, host)
     if made is not None:
-        await queue_refill(session, settings)
+        await queue_refill(session, settings, host)
     return made
 
 

@@ -56,6 +56,12 @@ async def hosts_registered(session: AsyncSession) -> bool:
     return bool(await session.scalar(select(exists().where(EvalHost.name.is_not(None)))))
 
 
+async def active_hosts(session: AsyncSession) -> list[str]:
+    """The eval hosts that take new environments (neither draining nor down), by name."""
+    query = select(EvalHost.name).where(EvalHost.draining.is_(False), EvalHost.down_since.is_(None))
+    return list(await session.scalars(query.order_by(EvalHost.name)))
+
+
 async def is_usable(session: AsyncSession, host: str, local: str) -> bool:
     """Whether an environment on ``host`` can be used again there: this machine, or a registered host up."""
     if host == local:

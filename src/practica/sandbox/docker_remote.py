@@ -35,6 +35,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+import structlog
+
 from practica.sandbox.bwrap_args import HOME, USER
 from practica.sandbox.docker_agent import AGENT_IN_CONTAINER, BUILT_AGENT
 from practica.sandbox.docker_images import ensure_image
@@ -58,6 +60,7 @@ from practica.sandbox.spec import (
 )
 from practica.sandbox.store import is_environment_id, new_environment_id
 
+log = structlog.get_logger(__name__)
 UID_LABEL = "practica.uid"
 SPEC_LABEL = "practica.spec"
 CREATED_LABEL = "practica.created"
@@ -133,6 +136,23 @@ def parse_listing(output: bytes) -> dict[str, str] | None:
             return None
         listed[path.decode(errors="surrogateescape")] = f"{kind.decode()} {size.decode()} {modified.decode()}"
     return listed
+
+
+def _put_archive(container: Any, directory: str, archive: bytes) -> None:
+    """Extract ``archive`` into the created container; once more when podman's extracting process failed.
+
+    Seen once in a bench's first container on a fresh engine: "passing bulk input to subprocess: broken pipe"
+    (the process podman extracts with ended early); the same archive went in at the next try.
+    """
+    import docker.errors
+
+    try:
+        container.put_archive(directory, archive)
+    except docker.errors.APIError as error:
+        if "broken pipe" not in str(error):
+            raise
+        log.warning("sandbox.archive_retried", container=container.name, directory=directory, error=str(error))
+        container.put_archive(directory, archive)
 
 
 class RemoteDockerRuntime(DockerRuntime):
@@ -218,7 +238,7 @@ class RemoteDockerRuntime(DockerRuntime):
             kwargs["read_only"] = False  # Docker extracts no archive into a read-only root, even before it runs
         container = self.client.containers.create(**kwargs)
         for directory, archive in self._copied_in(info.uid):
-            container.put_archive(directory, archive)
+            _put_archive(container, directory, archive)
         container.start()
 
     def _unmake(self, env_id: str) -> None:

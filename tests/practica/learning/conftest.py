@@ -83,7 +83,9 @@ def course_dir(directory: Path, **overrides: Any) -> Path:
 
 
 @pytest.fixture
-async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path) -> AsyncIterator[Site]:
+async def site(
+    practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, tmp_path: Path, request: pytest.FixtureRequest
+) -> AsyncIterator[Site]:
     engine = create_async_engine(practica_db_url)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as session, session.begin():
@@ -91,7 +93,8 @@ async def site(practica_db_url: str, bwrap_runtime: Runtime, checks_home: Path, 
         private = course_dir(tmp_path / "internal", visibility={"organization": "acme"})
         await publish(session, load(private), "internal", performer=None)
     settings = PracticaSettings(database_url=practica_db_url, practica_home=tmp_path, practica_check_cooldown=0)
-    sandbox = SandboxSettings(home=checks_home, gateway_url="http://gateway.test")
+    marker = request.node.get_closest_marker("sandbox_settings")
+    sandbox = SandboxSettings(home=checks_home, gateway_url="http://gateway.test", **(marker.kwargs if marker else {}))
     resources = worker_resources_for(settings, engine, SandboxWorker(sandbox, bwrap_runtime))
     app = create_app(settings, static_dir=tmp_path / "no-static", sandbox_settings=sandbox)
     yield Site(practica_db_url, engine, sessions, resources, bwrap_runtime, sandbox, app)

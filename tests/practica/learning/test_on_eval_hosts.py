@@ -16,9 +16,12 @@ from datetime import timedelta
 from pathlib import Path
 
 import httpx
+import pytest
+from sqlalchemy import select
 from websockets.asyncio.client import connect
 
-from practica.environments.models import LearnerEnvironment
+from practica.environments.models import LearnerEnvironment, PooledSandbox
+from practica.environments.pool import refill
 from practica.hosts import registry
 from practica.hosts.engine import probe
 from practica.hosts.heartbeat import beat
@@ -59,6 +62,7 @@ async def _open(site: Site, email: str) -> tuple[httpx.AsyncClient, str]:
     return client, str((await open_lesson(site, client))["id"])
 
 
+@pytest.mark.sandbox_settings(pool_max=0)  # no warm sandbox to take: each environment is placed
 async def test_new_environments_spread_over_the_hosts_and_skip_a_draining_one(
     site: Site, two_hosts: tuple[EvalHostLab, EvalHostLab], client_certs: Path
 ) -> None:
@@ -150,3 +154,34 @@ async def test_the_gateway_serves_an_environment_on_an_eval_host_and_follows_it_
             read = await gateway.get(f"/environments/{env_id}/files", params={"path": "solution.py"})
             assert (read.status_code, read.content) == (200, MINE), read.text
     await client.aclose()
+
+
+async def _pooled_ids(site: Site, host: str) -> set[str]:
+    async with site.sessions() as session:
+        return set(await session.scalars(select(PooledSandbox.id).where(PooledSandbox.host == host)))
+
+
+async def test_a_warm_sandbox_pooled_on_an_eval_host_is_taken_there_unless_it_drains(
+    site: Site, two_hosts: tuple[EvalHostLab, EvalHostLab], client_certs: Path
+) -> None:
+    await _register(site, two_hosts, client_certs)
+    first_client, first = await _open(site, "gil@example.org")
+    host = await _host_of(site, first)
+    runtime = await _runtime(site, host)
+    await refill(site.sessions, runtime, site.sandbox, host)  # as the refill job for that host (or its tick) does
+    [warm] = await _pooled_ids(site, host)
+    assert (await runtime.get(warm)).spec.labels == {"purpose": "pool"}
+
+    second_client, second = await _open(site, "hal@example.org")
+    assert (second, await _host_of(site, second)) == (warm, host)  # placement alone would have chosen the other
+
+    await refill(site.sessions, runtime, site.sandbox, host)
+    warm_again = await _pooled_ids(site, host)  # two now: two environments were made there in the window
+    assert len(warm_again) == 2
+    async with site.sessions() as session, session.begin():
+        await registry.set_draining(session, host, True)
+    third_client, third = await _open(site, "ida@example.org")
+    assert third not in warm_again
+    assert await _host_of(site, third) != host
+    for client in (first_client, second_client, third_client):
+        await client.aclose()
