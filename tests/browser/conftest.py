@@ -83,7 +83,8 @@ def live_server(practica_db_url: str, tmp_path: Path) -> Iterator[str]:
     require_tool(STATIC_INDEX.is_file(), "the built front end (npm --prefix frontend run build)")
     port = free_port()
     env = {"DATABASE_URL": practica_db_url, "PRACTICA_HOME": str(tmp_path), "PRACTICA_PORT": str(port)}
-    with running_service([sys.executable, "-m", "practica", "web"], env, f"http://127.0.0.1:{port}") as base:
+    log = tmp_path / "web.log"  # a start that fails or hangs shows its last lines
+    with running_service([sys.executable, "-m", "practica", "web"], env, f"http://127.0.0.1:{port}", log=log) as base:
         yield base
 
 
