@@ -29,9 +29,22 @@ FROM entries AS e WHERE e.app = %s AND e.occurred_at >= %s AND e.occurred_at < %
 AND NOT EXISTS (SELECT 1 FROM retention_exported AS x WHERE x.id = e.id)
 ORDER BY e.occurred_at, e.id
 """
-DELETE_EXPORTED = (
-    "DELETE FROM entries WHERE app = %s AND occurred_at >= %s AND occurred_at < %s AND id = ANY(%s::bigint[])"
+# The taggings go with their entry, found through their primary key from the entry's tag arrays.
+DELETE_EXPORTED = """
+WITH gone AS (
+    DELETE FROM entries WHERE app = %s AND occurred_at >= %s AND occurred_at < %s AND id = ANY(%s::bigint[])
+    RETURNING id, occurred_at, feed_tags, access_tags
+),
+feed AS (
+    DELETE FROM feed_taggings AS t USING gone, unnest(gone.feed_tags) AS given(tag)
+    WHERE t.tag = given.tag AND t.occurred_at = gone.occurred_at AND t.entry_id = gone.id
+),
+access AS (
+    DELETE FROM access_taggings AS t USING gone, unnest(gone.access_tags) AS given(tag)
+    WHERE t.tag = given.tag AND t.occurred_at = gone.occurred_at AND t.entry_id = gone.id
 )
+SELECT count(*) FROM gone
+"""
 FOREIGN_OR_UNEXPORTED = sql.SQL(
     "SELECT count(*) FILTER (WHERE e.app <> ALL(%s)),"
     " count(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM retention_exported AS x WHERE x.id = e.id))"
@@ -96,7 +109,7 @@ async def drop_month_if_all_exported(conn: AsyncConnection, month: Month, apps: 
     """DETACH and DROP the month's partitions if every entry in them is of ``apps`` and exported.
 
     The partition is locked against writes before it is checked, so nothing can arrive between the
-    check and the drop; the taggings' partitions go first (they refer to the entries).
+    check and the drop; the taggings' partitions go first.
     """
     partition = month.partition("entries")
     async with conn.transaction():
@@ -114,7 +127,8 @@ async def drop_month_if_all_exported(conn: AsyncConnection, month: Month, apps: 
 
 
 async def delete_exported(conn: AsyncConnection, app: str, month: Month, ids: Sequence[int]) -> int:
-    """Delete these exported entries (their taggings follow by the foreign key), in one transaction."""
+    """Delete these exported entries and their taggings, in one transaction."""
     async with conn.transaction():
         cursor = await conn.execute(DELETE_EXPORTED, (app, month.start, month.end, list(ids)), prepare=False)
-    return cursor.rowcount
+        row = await cursor.fetchone()
+    return int(row[0]) if row else 0

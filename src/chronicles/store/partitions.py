@@ -25,14 +25,12 @@ from psycopg import AsyncConnection, errors, sql
 
 log = structlog.get_logger(__name__)
 
-TABLES = ("entries", "feed_taggings", "access_taggings")  # entries first: the taggings refer to it
+TABLES = ("entries", "feed_taggings", "access_taggings")
 TAGGING_TABLES = TABLES[1:]
 MONTHS_AHEAD = 3
 LOCK_TIMEOUT = "5s"
 MAINTENANCE_LOCK = 0x63687270  # one maintainer at a time (an advisory lock key: "chrp")
 PARTITION_NAME = re.compile(r"^(entries|feed_taggings|access_taggings)_(p\d{4}_\d{2}|default)$")
-# PostgreSQL adds one copy of a foreign key to a partitioned table per partition it refers to.
-PARTITION_FOREIGN_KEY = re.compile(r"^fk_(feed|access)_taggings_entry_id_entries_\d+$")
 
 MONTHS = """
 SELECT c.relname FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
@@ -94,10 +92,8 @@ def default_partition(table: str) -> str:
 
 
 def is_partition_object(name: str, kind: str) -> bool:
-    """Whether a table, or a foreign key, belongs to one partition (Alembic compares the parents only)."""
-    if kind == "table":
-        return PARTITION_NAME.match(name) is not None
-    return kind == "foreign_key_constraint" and PARTITION_FOREIGN_KEY.match(name) is not None
+    """Whether a table belongs to one partition (Alembic compares the parents only)."""
+    return kind == "table" and PARTITION_NAME.match(name) is not None
 
 
 async def existing_months(conn: AsyncConnection) -> set[Month]:
@@ -181,7 +177,7 @@ def partition_statements(month: Month) -> list[sql.Composed]:
 
 
 async def _set_aside_default_rows(conn: AsyncConnection, month: Month) -> int:
-    """Move the month's rows from DEFAULT into temporary tables: taggings first (so nothing cascades)."""
+    """Move the month's rows from DEFAULT into temporary tables: taggings first."""
     moved = 0
     for table in (*TAGGING_TABLES, "entries"):
         await conn.execute(

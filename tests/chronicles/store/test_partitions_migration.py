@@ -54,7 +54,7 @@ def test_upgrade_keeps_rows_ids_sequence_indexes_and_keys(database_at_0004: str)
     before = {table: rows(database_at_0004, query) for table, query in SNAPSHOT.items()}
     indexes_before = rows(database_at_0004, INDEXES)
 
-    MIGRATIONS.upgrade(database_at_0004)
+    MIGRATIONS.upgrade(database_at_0004, "0005")
 
     assert {table: rows(database_at_0004, query) for table, query in SNAPSHOT.items()} == before
     assert rows(database_at_0004, "SELECT last_value FROM entries_id_seq") == [(250,)]
@@ -75,7 +75,7 @@ def test_upgrade_keeps_rows_ids_sequence_indexes_and_keys(database_at_0004: str)
 
 
 def test_new_entries_continue_the_sequence_and_downgrade_restores_plain_tables(database_at_0004: str) -> None:
-    MIGRATIONS.upgrade(database_at_0004)
+    MIGRATIONS.upgrade(database_at_0004, "0005")
     with psycopg.connect(libpq(database_at_0004), autocommit=True) as conn:
         new = conn.execute(
             "INSERT INTO entries (sequence_code, app, subject, subject_type, action, payload, occurred_at)"
