@@ -11,8 +11,8 @@ issue 16) and to the rate before issue 16; with ``--consumers 1,2,4`` one
 Kafka run per count of ``chronicles consume`` processes sharing the group
 (the topic has 4 partitions), with the ratio to one consumer. For each Kafka
 run it also prints where the CPU went, per entry: the consumer processes,
-their PostgreSQL backends and the broker (read from /proc: the database must
-be local, as the embedded one is).
+their PostgreSQL backends, the broker and this bench's producer (read from
+/proc: the database must be local, as the embedded one is).
 
 ``kafka_ingest_rate`` and ``http_ingest_rate`` are the measuring functions;
 ``bench/chronicles.py`` can call them with its own entries.
@@ -153,6 +153,8 @@ class _CpuMeter:
         self.parts = {"consumers": [psutil.Process(p.pid) for p in consumers]}
         if broker_pid is not None:
             self.parts["broker"] = [psutil.Process(broker_pid)]
+        # This process: the bench's producer, on the same cores meanwhile (producers elsewhere would not be).
+        self.parts["producer"] = [psutil.Process()]
         self.start = {process.pid: _cpu(process) for processes in self.parts.values() for process in processes}
 
     def spent(self) -> dict[str, float]:
