@@ -7,7 +7,9 @@ changed its mind), and jobs of one environment run one at a time, in the
 order they were queued (procrastinate ``lock``). The runtime is made once per
 worker process: bubblewrap environments live as long as the process that
 started them, and the periodic ``cull`` marks those a restart ended as
-stopped (``reconcile``), so that the next request resumes them.
+stopped (``reconcile``), so that the next request resumes them, and removes
+what a returning eval host still holds of environments that moved away
+(:mod:`practica.environments.leftovers`).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.db.changes import announce, environment_key
+from practica.environments.leftovers import sweep_leftovers
 from practica.environments.models import EnvironmentState, LearnerEnvironment
 from practica.hosts.models import EvalHost
 from practica.hosts.runtimes import runtime_on
@@ -214,3 +217,4 @@ async def cull(context: JobContext, timestamp: int) -> None:
     sandbox, sessions = resources.sandbox, resources.sessions
     await cull_idle(sessions, sandbox.settings)
     await reconcile(sessions, sandbox)
+    await sweep_leftovers(sessions, sandbox)

@@ -73,8 +73,11 @@ def add(
         str | None, typer.Option(help="Memory environments may reserve, e.g. 16g (default: the engine's memory).")
     ] = None,
     capacity_count: Annotated[int, typer.Option(min=1, help="Environments at once.")] = DEFAULT_COUNT,
+    trial: Annotated[
+        bool, typer.Option(help="Make, use and remove a trial environment there before adding it.")
+    ] = True,
 ) -> None:
-    """Add an eval host: its engine must answer over TLS with these certificates first."""
+    """Add an eval host: its engine must answer over TLS with these certificates, and run a trial environment."""
     memory = _size(capacity_memory)
     try:
         registry.check_name(name)
@@ -85,6 +88,7 @@ def add(
             facts = probe(url, cert_dir)
     except EngineError as error:
         raise _fail(f"{name} not added: {error.detail}") from None
+    tried = _trial(name, url, cert_dir) if trial else None
     view = _in_transaction(
         lambda session: registry.add_host(
             session, name, url, cert_dir.resolve(), facts, capacity_memory=memory, capacity_count=capacity_count
@@ -95,6 +99,19 @@ def add(
         f"{view.capacity_count} at most)",
         highlight=False,
     )
+    if tried is not None:
+        console.print(f"trial environment made, used and removed in {tried * 1000:,.0f} ms", highlight=False)
+
+
+def _trial(name: str, url: str, cert_dir: Path) -> float:
+    from practica.hosts.trial import trial_on
+    from practica.sandbox.settings import SandboxSettings
+
+    try:
+        with console.status(f"starting a trial environment on {url} …"):
+            return asyncio.run(trial_on(url, cert_dir, SandboxSettings()))
+    except EngineError as error:
+        raise _fail(f"{name} not added: {error.detail}") from None
 
 
 @app.command("list")

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from practica.hosts.engine import engine_client
+from practica.sandbox.docker_runtime import ENVIRONMENT_LABEL
 from tests.eval_hosts import Certificates, EvalHostLab, new_certificates
 
 
@@ -15,6 +17,14 @@ def hosts(database: str, *argv: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "practica", "hosts", *argv], capture_output=True, text=True, env=env, timeout=120
     )
+
+
+def _environments_on(lab: EvalHostLab, cert_dir: Path) -> list[str]:
+    client = engine_client(lab.url, cert_dir)
+    try:
+        return [container.name for container in client.containers.list(all=True, filters={"label": ENVIRONMENT_LABEL})]
+    finally:
+        client.close()
 
 
 def test_an_operator_adds_lists_drains_and_removes_eval_hosts(
@@ -27,10 +37,14 @@ def test_an_operator_adds_lists_drains_and_removes_eval_hosts(
     assert added.returncode == 0, added.stderr
     assert "added eval-a (podman 4" in added.stdout
     assert "16.0 GiB for environments, 200 at most" in added.stdout
+    assert "trial environment made, used and removed in" in added.stdout
+    assert _environments_on(first, client_certs) == []  # the trial's is gone
     added = hosts(
-        practica_db_url, "add", "eval-b", second.url, "--cert-dir", str(client_certs), "--capacity-count", "7"
-    )
+        practica_db_url, "add", "eval-b", second.url, "--cert-dir", str(client_certs), "--capacity-count", "7",
+        "--no-trial",
+    )  # fmt: skip
     assert added.returncode == 0, added.stderr
+    assert "trial" not in added.stdout
 
     listed = hosts(practica_db_url, "list")
     assert listed.returncode == 0, listed.stderr

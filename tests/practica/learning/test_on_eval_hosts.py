@@ -20,6 +20,7 @@ import pytest
 from sqlalchemy import select
 from websockets.asyncio.client import connect
 
+from practica.environments.leftovers import sweep_leftovers
 from practica.environments.models import LearnerEnvironment, PooledSandbox
 from practica.environments.pool import refill
 from practica.hosts import registry
@@ -29,7 +30,7 @@ from practica.hosts.runtimes import runtime_on
 from practica.learning.saves import save_recent
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.runtime import Runtime
-from practica.sandbox.spec import ExecRequest
+from practica.sandbox.spec import ExecRequest, Status
 from tests.conftest import free_port, running_service
 from tests.eval_hosts import EvalHostLab
 from tests.practica.learning.conftest import Site, open_lesson
@@ -109,6 +110,38 @@ async def test_a_host_that_dies_mid_session_leaves_the_learner_on_the_other_with
     other = await _runtime(site, other_host)
     assert await other.read_file(env_id, "solution.py") == MINE
     assert await other.read_file(env_id, "notes/a.txt") == b"idea\n"
+    await client.aclose()
+
+
+async def test_a_returning_host_loses_what_moved_away_and_keeps_what_is_placed_there(
+    site: Site, two_hosts: tuple[EvalHostLab, EvalHostLab], client_certs: Path
+) -> None:
+    await _register(site, two_hosts, client_certs)
+    client, moved = await _open(site, "eve@example.org")
+    lost_host = await _host_of(site, moved)
+    lost = await _runtime(site, lost_host)
+    await refill(site.sessions, lost, site.sandbox, lost_host)  # a warm sandbox pooled there: its row says so
+    pooled = await _pooled_ids(site, lost_host)
+    assert len(pooled) == 1
+    lab = {lab.name: lab for lab in two_hosts}[lost_host]
+    lab.go_silent()
+    await beat(site.sessions, timedelta(0))
+    assert (await client.post("/api/courses/basics/lessons/add/environment")).status_code == 200
+    await site.run_jobs()
+    assert await _host_of(site, moved) != lost_host
+
+    lab.answer_again()
+    await beat(site.sessions, timedelta(0))  # up again, still holding the environment that moved away
+    held = {info.id for info in await lost.list_environments()}
+    assert held == {moved, *pooled}
+    assert await sweep_leftovers(site.sessions, site.resources.sandbox) == []  # younger than the grace period
+
+    removed = await sweep_leftovers(site.sessions, site.resources.sandbox, grace=timedelta(0))
+
+    assert removed == [(lost_host, moved)]
+    assert {info.id for info in await lost.list_environments()} == pooled
+    elsewhere = await _runtime(site, await _host_of(site, moved))
+    assert (await elsewhere.get(moved)).status is Status.RUNNING  # the learner's environment, where it moved
     await client.aclose()
 
 
