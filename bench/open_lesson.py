@@ -176,15 +176,14 @@ STEP_NAMES = {
 }
 
 
-def steps(home: Path, opened: list[Opened]) -> dict[str, list[float]]:
-    """Milliseconds from each learner's click to each server-side step."""
+def steps(home: Path, opened: list[Opened]) -> dict[str, dict[str, float]]:
+    """Milliseconds from each learner's click to each server-side step, by learner (email)."""
     clicks = {each.email: each.click_epoch_ms for each in opened}
-    found: dict[str, list[float]] = {name: [] for name in STEP_NAMES.values()}
     with psycopg.connect(f"postgresql://postgres@/practica?host={home / 'pg'}") as connection:
         rows = connection.execute(STEPS_SQL, (list(clicks),)).fetchall()
-    per_learner: dict[str, dict[str, float]] = {}
+    per_learner: dict[str, dict[str, float]] = {each.email: {} for each in opened}
     for email, created, prepared, task, event, at in rows:
-        mine = per_learner.setdefault(email, {})
+        mine = per_learner[email]
         since = clicks[email]
         mine.setdefault(STEP_NAMES[("created", None)], created.timestamp() * 1000 - since)
         if prepared is not None:
@@ -192,24 +191,24 @@ def steps(home: Path, opened: list[Opened]) -> dict[str, list[float]]:
         name = STEP_NAMES.get((task, event))
         if name is not None:
             mine.setdefault(name, at.timestamp() * 1000 - since)
-    for mine in per_learner.values():
-        for name, value in mine.items():
-            found[name].append(value)
-    return found
+    return per_learner
 
 
-def browser_steps(opened: list[Opened]) -> dict[str, list[float]]:
-    """The page's own milestones: its first environment request sent, the answer that said it runs, the socket."""
+def browser_steps(opened: list[Opened]) -> dict[str, dict[str, float]]:
+    """The page's own milestones, by learner: its first environment request sent, the answer that said it runs,
+    the socket."""
     first, ready = "page: first environment request sent", "page: environment answered running"
-    found: dict[str, list[float]] = {first: [], ready: []}
-    found["terminal connected"] = [each.connected for each in opened if each.connected is not None]
+    found: dict[str, dict[str, float]] = {}
     for each in opened:
+        mine = found.setdefault(each.email, {})
+        if each.connected is not None:
+            mine["terminal connected"] = each.connected
         connected = each.connected if each.connected is not None else each.prompt
         ends = [(float(str(call["start"])), float(str(call["end"]))) for call in each.environment_calls]
         before = [(start, end) for start, end in ends if end <= connected]
         if before:
-            found[first].append(min(start for start, _ in before))
-            found[ready].append(max(end for _, end in before))
+            mine[first] = min(start for start, _ in before)
+            mine[ready] = max(end for _, end in before)
     return found
 
 
@@ -240,7 +239,7 @@ def uptime() -> str:
     return subprocess.run(["uptime"], capture_output=True, text=True, check=False).stdout.strip()
 
 
-def report(opened: list[Opened], breakdown: dict[str, list[float]], load_before: str, load_after: str) -> None:
+def report(opened: list[Opened], per_learner: dict[str, dict[str, float]], load_before: str, load_after: str) -> None:
     print(f"\nload before: {load_before}\nload after:  {load_after}\n")
     print(f"{'click → ':<36} {'n':>3} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'p50÷1 s':>8} {'p99÷3 s':>8}")
     for name, times in (
@@ -252,10 +251,22 @@ def report(opened: list[Opened], breakdown: dict[str, list[float]], load_before:
             f"{name:<36} {len(times):>3} {p50:8.0f} {p99:8.0f} {max(times):8.0f} "
             f"{p50 / AIMS_MS['p50']:7.2f}x {p99 / AIMS_MS['p99']:7.2f}x"
         )
-    print("\nwhere the time goes (median ms from the click; n = learners with that step)")
-    ordered = sorted(((percentile(v, 0.5), k, len(v)) for k, v in breakdown.items() if v))
-    for median, name, count in ordered:
-        print(f"  {median:8.0f}  {name} (n={count})")
+    slowest = max(opened, key=lambda each: each.prompt)
+    breakdown: dict[str, list[float]] = {}
+    for mine in per_learner.values():
+        for step, value in mine.items():
+            breakdown.setdefault(step, []).append(value)
+    print(f"\nwhere the time goes (ms from the click: median, n = learners with that step; and {slowest.email}'s,")
+    print(f"the slowest to a prompt, {slowest.prompt:.0f} ms)")
+    ordered = sorted((percentile(values, 0.5), step, len(values)) for step, values in breakdown.items())
+    for median, step, count in ordered:
+        theirs = per_learner[slowest.email].get(step)
+        slow = f"{theirs:8.0f}" if theirs is not None else f"{'—':>8}"
+        print(f"  {median:8.0f}  {slow}  {step} (n={count})")
+    print("the slowest learner's environment requests (ms from the click):")
+    for call in slowest.environment_calls:
+        path = str(call["url"]).split("/api/")[-1]
+        print(f"  {float(str(call['start'])):8.0f} → {float(str(call['end'])):8.0f}  {path}")
 
 
 def main() -> None:
@@ -276,7 +287,8 @@ def main() -> None:
             load_before = uptime()
             opened = asyncio.run(open_all(base, env, args.learners))
             load_after = uptime()
-            breakdown = {**steps(home, opened), **browser_steps(opened)}
+            server, browser = steps(home, opened), browser_steps(opened)
+            breakdown = {each.email: {**server[each.email], **browser[each.email]} for each in opened}
         print(f"\nenvironments: {f'docker on {args.eval_hosts} eval hosts' if args.eval_hosts else 'bwrap here'}")
         report(opened, breakdown, load_before, load_after)
     finally:

@@ -101,11 +101,20 @@ def worker(
     queue: Annotated[list[str] | None, typer.Option(help="Only these queues (repeatable).")] = None,
 ) -> None:
     """Run a job worker until interrupted."""
+    from practica.hosts.runtimes import keep_runtimes_warm
+    from practica.jobs.queue import SANDBOX_QUEUE
+    from practica.jobs.resources import WorkerResources
     from practica.jobs.worker import run_worker
 
     current = settings()
     configure_logging(current.log_format, current.log_level, service="practica-worker")
-    asyncio.run(run_worker(current, concurrency or current.practica_worker_concurrency, queue))
+
+    async def warm_host_runtimes(resources: WorkerResources) -> None:
+        """A sandbox worker makes each eval host's runtime ahead of its first job there."""
+        await keep_runtimes_warm(resources.sandbox, resources.sessions)
+
+    warm = warm_host_runtimes if queue is None or SANDBOX_QUEUE in queue else None
+    asyncio.run(run_worker(current, concurrency or current.practica_worker_concurrency, queue, warm))
 
 
 @app.command()

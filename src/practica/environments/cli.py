@@ -45,7 +45,7 @@ async def _serve_gateway(practica: PracticaSettings, sandbox: SandboxSettings, h
     import uvicorn
 
     from practica.environments.service import touch
-    from practica.hosts.runtimes import RuntimeByHost
+    from practica.hosts.runtimes import RuntimeByHost, keep_runtimes_warm
     from practica.jobs.resources import SandboxWorker
     from practica.sandbox.gateway.app import create_gateway_app
     from servicekit.database import make_engine, make_sessionmaker
@@ -62,8 +62,10 @@ async def _serve_gateway(practica: PracticaSettings, sandbox: SandboxSettings, h
     config = uvicorn.Config(
         app, host=host, port=port, log_config=None, access_log=False, server_header=False, proxy_headers=True
     )
+    warming = asyncio.create_task(keep_runtimes_warm(runtime.sandbox, sessions), name="warm-host-runtimes")
     try:
         await uvicorn.Server(config).serve()
     finally:
+        warming.cancel()
         await runtime.close()
         await engine.dispose()

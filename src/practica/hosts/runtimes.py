@@ -15,6 +15,7 @@ from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from pathlib import Path
 
+import structlog
 from sqlalchemy import String, column, exists, select, table
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -34,6 +35,9 @@ from practica.sandbox.spec import (
     Usage,
 )
 
+log = structlog.get_logger(__name__)
+WARM_INTERVAL_S = 5.0  # how soon a process has made the runtime of a newly added host
+
 
 async def runtime_on(sandbox: SandboxWorker, sessions: Sessions, host: str) -> Runtime:
     """The runtime of ``host`` for this process; :class:`HostError` when no such host is registered."""
@@ -49,6 +53,37 @@ async def runtime_on(sandbox: SandboxWorker, sessions: Sessions, host: str) -> R
     client = engine_client(found.url, Path(found.cert_dir))
     made = await asyncio.to_thread(RemoteDockerRuntime, sandbox.settings, client)
     return sandbox.remote.setdefault(host, made)
+
+
+async def warm_runtimes(sandbox: SandboxWorker, sessions: Sessions) -> list[str]:
+    """Make this process's runtime of each eval host that answers, where not made yet; the hosts made now.
+
+    A runtime's making talks to its engine (version, security options) and the first request opens its
+    TLS connection: about a second, which otherwise fell on the first learner placed on a new host (the
+    worker's start of their environment, the gateway's first file listing and terminal). A host that fails
+    here is logged and tried again on the next call; its requests fail then as they would have.
+    """
+    made: list[str] = []
+    for host in await up_hosts(sessions):
+        if host in sandbox.remote:
+            continue
+        try:
+            await (await runtime_on(sandbox, sessions, host)).list_environments()
+        except Exception as error:  # a warm-up: whatever went wrong here, the request path meets too
+            log.warning("hosts.warm_up_failed", host=host, error=str(error))
+            continue
+        made.append(host)
+    return made
+
+
+async def keep_runtimes_warm(sandbox: SandboxWorker, sessions: Sessions, every: float = WARM_INTERVAL_S) -> None:
+    """:func:`warm_runtimes` now and every ``every`` seconds, until cancelled (a host added meanwhile is made)."""
+    while True:
+        try:
+            await warm_runtimes(sandbox, sessions)
+        except Exception as error:  # the database away: the requests meet it too; try again later
+            log.warning("hosts.warm_up_failed", error=str(error))
+        await asyncio.sleep(every)
 
 
 async def hosts_registered(session: AsyncSession) -> bool:

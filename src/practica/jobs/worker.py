@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
+from collections.abc import Callable, Coroutine
+from typing import Any
 
 import structlog
 from procrastinate.app import WorkerOptions
 
 from practica.jobs.queue import QUEUES, TASK_MODULES, connected, jobs
-from practica.jobs.resources import worker_resources_for
+from practica.jobs.resources import WorkerResources, worker_resources_for
 from practica.settings import PracticaSettings
 from servicekit.database import make_engine
 
@@ -17,7 +20,13 @@ log = structlog.get_logger(__name__)
 FETCH_POLL_S = 1.0
 
 
-async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[str] | None) -> None:
+async def run_worker(
+    settings: PracticaSettings,
+    concurrency: int,
+    queues: list[str] | None,
+    alongside: Callable[[WorkerResources], Coroutine[Any, Any, None]] | None = None,
+) -> None:
+    """Run the jobs of ``queues`` (default: all), and ``alongside(resources)`` as a task while they run."""
     database_url = settings.resolved_database_url()
     for module in TASK_MODULES:  # registers every task before the worker asks for jobs
         importlib.import_module(module)
@@ -35,9 +44,14 @@ async def run_worker(settings: PracticaSettings, concurrency: int, queues: list[
         "fetch_job_polling_interval": FETCH_POLL_S,
         "additional_context": resources.context(),
     }
+    beside: asyncio.Task[None] | None = None
+    if alongside is not None:
+        beside = asyncio.create_task(alongside(resources), name="beside-the-worker")
     try:
         async with connected(jobs, database_url, pool_size=concurrency + 2):
             await jobs.run_worker_async(**options)
     finally:
+        if beside is not None:
+            beside.cancel()
         await resources.sandbox.close_remote()
         await engine.dispose()
