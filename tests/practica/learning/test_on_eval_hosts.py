@@ -8,7 +8,10 @@ autosave.
 
 from __future__ import annotations
 
+import asyncio
 import os
+import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +33,7 @@ from practica.hosts.runtimes import runtime_on
 from practica.learning.saves import save_recent
 from practica.sandbox.gateway import issue_gateway_token
 from practica.sandbox.runtime import Runtime
-from practica.sandbox.spec import ExecRequest, Status
+from practica.sandbox.spec import ExecRequest, NetworkAccess, Status
 from tests.conftest import free_port, running_service
 from tests.eval_hosts import EvalHostLab
 from tests.practica.learning.conftest import Site, open_lesson
@@ -142,6 +145,60 @@ async def test_a_returning_host_loses_what_moved_away_and_keeps_what_is_placed_t
     assert {info.id for info in await lost.list_environments()} == pooled
     elsewhere = await _runtime(site, await _host_of(site, moved))
     assert (await elsewhere.get(moved)).status is Status.RUNNING  # the learner's environment, where it moved
+    await client.aclose()
+
+
+# Tries each (address, port) given as arguments; prints "connected" or "unreachable" for each.
+PROBE = """
+import socket, sys
+pairs = sys.argv[1:]
+for address, port in zip(pairs[::2], pairs[1::2]):
+    try:
+        socket.create_connection((address, int(port)), timeout=3).close()
+        print("connected")
+    except OSError:
+        print("unreachable")
+"""
+
+
+def _platform_side(lab: EvalHostLab) -> str:
+    """This machine's address on the eval host's link: the web tier, as that host sees it."""
+    shown = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", lab.veth], capture_output=True, text=True)
+    return shown.stdout.split("inet ")[1].split("/")[0]
+
+
+def _probe_in(netns: str, targets: list[str]) -> list[str]:
+    """:data:`PROBE` run in the network namespace ``netns`` (the eval host's own network)."""
+    command = ["ip", "netns", "exec", netns, sys.executable, "-c", PROBE, *targets]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+
+
+@contextmanager
+def _listening(address: str) -> Iterator[int]:
+    """A TCP port open on ``address`` (connections complete in the kernel's backlog), standing for the web tier."""
+    with socket.create_server((address, 0)) as server:
+        yield server.getsockname()[1]
+
+
+async def test_an_environment_reaches_neither_another_host_nor_the_web_tier(
+    site: Site, two_hosts: tuple[EvalHostLab, EvalHostLab], client_certs: Path
+) -> None:
+    await _register(site, two_hosts, client_certs)
+    client, env_id = await _open(site, "kim@example.org")
+    here = {lab.name: lab for lab in two_hosts}[await _host_of(site, env_id)]
+    other = next(lab for lab in two_hosts if lab is not here)
+    runtime = await _runtime(site, here.name)
+    assert (await runtime.get(env_id)).spec.network is NetworkAccess.NONE  # the lesson's, as lessons default to
+    web_tier = await asyncio.to_thread(_platform_side, here)
+    with _listening(web_tier) as port:
+        targets = [web_tier, str(port), other.address, "2376"]
+        from_the_host = await asyncio.to_thread(_probe_in, here.netns, targets)
+        assert from_the_host[0] == "connected"  # the eval host itself reaches the web tier
+
+        tried = await runtime.exec(env_id, ExecRequest(argv=["python3", "-c", PROBE, *targets]))
+
+    assert tried.exit_code == 0, tried.stderr
+    assert tried.stdout.decode().split() == ["unreachable", "unreachable"]
     await client.aclose()
 
 
