@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import psycopg
 import pytest
@@ -11,6 +10,7 @@ from alembic import command
 
 from chronicles.store.migrate import MIGRATIONS
 from tests.chronicles.conftest import libpq
+from tests.chronicles.store.test_partitions_migration import rows
 
 ENTRIES = """
 INSERT INTO entries (sequence_code, app, subject, subject_type, action, payload, occurred_at, feed_tags, access_tags)
@@ -42,11 +42,6 @@ def database_at_0006(clone_database: Callable[[str], str]) -> str:
         conn.execute("INSERT INTO feed_taggings SELECT unnest(feed_tags), occurred_at, id FROM entries")
         conn.execute("INSERT INTO access_taggings SELECT unnest(access_tags), occurred_at, id FROM entries")
     return url
-
-
-def rows(url: str, query: str) -> list[tuple[Any, ...]]:
-    with psycopg.connect(libpq(url)) as conn:
-        return conn.execute(query).fetchall()
 
 
 def test_upgrade_drops_the_keys_and_indexes_and_keeps_every_tagging(database_at_0006: str) -> None:

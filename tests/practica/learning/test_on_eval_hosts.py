@@ -66,6 +66,17 @@ async def _open(site: Site, email: str) -> tuple[httpx.AsyncClient, str]:
     return client, str((await open_lesson(site, client))["id"])
 
 
+async def _host_dies_and_the_learner_comes_back(
+    site: Site, client: httpx.AsyncClient, two_hosts: tuple[EvalHostLab, ...], host: str
+) -> None:
+    """``host`` stops answering, the heartbeat marks it down, and the learner opens the lesson again."""
+    {lab.name: lab for lab in two_hosts}[host].go_silent()
+    await beat(site.sessions, timedelta(0))  # the heartbeat finds it silent: down
+    response = await client.post("/api/courses/basics/lessons/add/environment")  # the learner's next action
+    assert response.status_code == 200, response.text
+    await site.run_jobs()
+
+
 @pytest.mark.sandbox_settings(pool_max=0)  # no warm sandbox to take: each environment is placed
 async def test_new_environments_spread_over_the_hosts_and_skip_a_draining_one(
     site: Site, two_hosts: tuple[EvalHostLab, EvalHostLab], client_certs: Path
@@ -100,12 +111,7 @@ async def test_a_host_that_dies_mid_session_leaves_the_learner_on_the_other_with
     await lost.exec(env_id, ExecRequest(argv=["sh", "-c", "mkdir -p notes && echo idea > notes/a.txt"]))
     assert await save_recent(site.sessions, lost, lost_host, LIMIT) == 1  # the minute's autosave
 
-    {lab.name: lab for lab in two_hosts}[lost_host].go_silent()
-    await beat(site.sessions, timedelta(0))  # the heartbeat finds it silent: down
-
-    response = await client.post("/api/courses/basics/lessons/add/environment")  # the learner's next action
-    assert response.status_code == 200, response.text
-    await site.run_jobs()
+    await _host_dies_and_the_learner_comes_back(site, client, two_hosts, lost_host)
     ready = (await client.get("/api/courses/basics/lessons/add/environment")).json()
     assert (ready["id"], ready["status"]) == (env_id, "running"), ready
     other_host = await _host_of(site, env_id)
@@ -126,14 +132,10 @@ async def test_a_returning_host_loses_what_moved_away_and_keeps_what_is_placed_t
     await refill(site.sessions, lost, site.sandbox, lost_host)  # a warm sandbox pooled there: its row says so
     pooled = await _pooled_ids(site, lost_host)
     assert len(pooled) == 1
-    lab = {lab.name: lab for lab in two_hosts}[lost_host]
-    lab.go_silent()
-    await beat(site.sessions, timedelta(0))
-    assert (await client.post("/api/courses/basics/lessons/add/environment")).status_code == 200
-    await site.run_jobs()
+    await _host_dies_and_the_learner_comes_back(site, client, two_hosts, lost_host)
     assert await _host_of(site, moved) != lost_host
 
-    lab.answer_again()
+    {lab.name: lab for lab in two_hosts}[lost_host].answer_again()
     await beat(site.sessions, timedelta(0))  # up again, still holding the environment that moved away
     held = {info.id for info in await lost.list_environments()}
     assert held == {moved, *pooled}
@@ -235,10 +237,7 @@ async def test_the_gateway_serves_an_environment_on_an_eval_host_and_follows_it_
             await read_until(socket, b"1-42")
 
         assert await save_recent(site.sessions, await _runtime(site, first_host), first_host, LIMIT) == 1
-        {lab.name: lab for lab in two_hosts}[first_host].go_silent()
-        await beat(site.sessions, timedelta(0))
-        assert (await client.post("/api/courses/basics/lessons/add/environment")).status_code == 200
-        await site.run_jobs()
+        await _host_dies_and_the_learner_comes_back(site, client, two_hosts, first_host)
         assert await _host_of(site, env_id) != first_host
         async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as gateway:
             read = await gateway.get(f"/environments/{env_id}/files", params={"path": "solution.py"})
