@@ -1,7 +1,7 @@
 """Sandbox figures per runtime: start and exec latency, pytest overhead, idle memory, idle capacity.
 
     .venv/bin/python -m bench.sandbox [--runtime bwrap --runtime docker --runtime docker-plain-exec
-                                       --runtime docker-relay --runtime eval-hosts]
+                                       --runtime docker-relay --runtime eval-hosts --runtime eval-hosts-ssh]
                                       [--rounds 30] [--max-idle 500] [--idle-patience 1]
 
 Run as root. The docker runtime gets a podman service of its own (started
@@ -17,7 +17,10 @@ environment's first command (under the agent, it starts the agent).
 engine's API only) and ports through the container's network namespace,
 under ``docker-relay`` ports through the agent's relay too (what an
 unprivileged gateway or an engine on another machine uses), under
-``docker-plain-exec`` both through this host (the baseline).
+``docker-plain-exec`` both through this host (the baseline). ``eval-hosts``
+runs on two eval hosts in network namespaces reached over TLS (as the tests
+make them), ``eval-hosts-ssh`` on the same through SSH tunnels (its baseline
+is ``eval-hosts``).
 """
 
 from __future__ import annotations
@@ -217,7 +220,8 @@ class TwoHosts:
         return routed
 
 
-def eval_hosts_runtime(stack: ExitStack, settings: SandboxSettings, home: Path) -> Any:
+def eval_hosts_runtime(stack: ExitStack, settings: SandboxSettings, home: Path, *, over_ssh: bool = False) -> Any:
+    """Two eval hosts in network namespaces, reached over TLS (or through SSH tunnels with ``over_ssh``)."""
     from tests.eval_hosts import eval_host, new_certificates
 
     from practica.hosts.engine import engine_client
@@ -225,8 +229,14 @@ def eval_hosts_runtime(stack: ExitStack, settings: SandboxSettings, home: Path) 
 
     certificates = new_certificates()
     client_dir = certificates.client_dir(home / "engine-client")
-    labs = [stack.enter_context(eval_host(name, certificates)) for name in ("h0", "h1")]
-    return TwoHosts([RemoteDockerRuntime(settings, engine_client(lab.url, client_dir)) for lab in labs])
+    labs = [stack.enter_context(eval_host(name, certificates, ssh=over_ssh)) for name in ("h0", "h1")]
+    clients = [
+        engine_client(lab.ssh_url, lab.ssh_dir(home / f"ssh-{lab.name}"))
+        if over_ssh
+        else engine_client(lab.url, client_dir)
+        for lab in labs
+    ]
+    return TwoHosts([RemoteDockerRuntime(settings, client) for client in clients])
 
 
 async def measure(runtime: Runtime, rounds: int, max_idle: int, patience: int) -> dict[str, float]:
@@ -260,7 +270,9 @@ def report(name: str, f: dict[str, float]) -> None:
 async def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument(
-        "--runtime", action="append", choices=["bwrap", "docker", "docker-plain-exec", "docker-relay", "eval-hosts"]
+        "--runtime",
+        action="append",
+        choices=["bwrap", "docker", "docker-plain-exec", "docker-relay", "eval-hosts", "eval-hosts-ssh"],
     )
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--max-idle", type=int, default=500)
@@ -275,8 +287,8 @@ async def main() -> None:
         home.chmod(0o755)  # noqa: ASYNC240 (the environments' uids traverse it)
         for name in args.runtime or ["bwrap", "docker", "docker-plain-exec"]:
             settings = SandboxSettings(home=home, docker_exec_agent=name != "docker-plain-exec")
-            if name == "eval-hosts":
-                runtime = eval_hosts_runtime(stack, settings, home)
+            if name.startswith("eval-hosts"):
+                runtime = eval_hosts_runtime(stack, settings, home, over_ssh=name == "eval-hosts-ssh")
                 try:
                     report(name, await measure(runtime, args.rounds, args.max_idle, args.idle_patience))
                 finally:

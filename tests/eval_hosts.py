@@ -1,4 +1,4 @@
-"""Eval hosts for tests: each a network namespace with its own podman, serving the Docker API over TLS.
+"""Eval hosts for tests: each a network namespace with its own podman, serving the Docker API over TLS or SSH.
 
 As ``../shared/RECIPES.md`` describes a second host on one machine: a
 namespace joined to this one by a veth pair on a /30 of its own, a podman
@@ -6,6 +6,11 @@ service inside it on a unix socket, and haproxy inside it terminating TLS
 on the namespace's address and requiring a client certificate from the
 test's CA. The platform (the test) reaches each host only at
 ``tcp://ADDRESS:2376``, as it would a machine across the network.
+
+An eval host made with ``ssh=True`` also runs an OpenSSH server on the
+namespace's address (port 22), which accepts one client key and forwards
+unix sockets only: the platform reaches the same engine at
+``ssh://root@ADDRESS/PODMAN-SOCKET``.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import itertools
 import os
 import random
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -69,6 +75,7 @@ class EvalHostLab:
     state: Path
     podman: PodmanService
     terminator: subprocess.Popen[bytes]
+    sshd: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -81,6 +88,35 @@ class EvalHostLab:
     def answer_again(self) -> None:
         self.terminator = _start_terminator(self.netns, self.state)
         _wait_for_tls_port(self.address, self.terminator, self.state / "haproxy.log")
+
+    @property
+    def ssh_url(self) -> str:
+        return f"ssh://root@{self.address}{self.podman.socket}"
+
+    def ssh_dir(self, path: Path, *, stranger_key: bool = False, wrong_host_key: bool = False) -> Path:
+        """What a worker holds to reach this host over SSH: known_hosts and id_ed25519 (this host's, unless told)."""
+        path.mkdir(parents=True, exist_ok=True)
+        host_key = _new_key(path / "other_host_key") if wrong_host_key else self.state / "ssh_host_key"
+        (path / "known_hosts").write_text(f"{self.address} {(host_key.with_suffix('.pub')).read_text()}")
+        key = _new_key(path / "stranger_key") if stranger_key else self.state / "client_key"
+        shutil.copyfile(key, path / "id_ed25519")
+        (path / "id_ed25519").chmod(0o600)
+        return path
+
+    def ssh_silent(self) -> None:
+        """The SSH server and every connection it holds end, as when the machine went away."""
+        pids = subprocess.run(["ip", "netns", "pids", self.netns], capture_output=True, text=True, check=True).stdout
+        for pid in pids.split():  # the listener and each connection's process (named "sshd: root@notty")
+            with suppress(OSError):
+                if Path(f"/proc/{pid}/comm").read_text().strip() == "sshd":
+                    os.kill(int(pid), signal.SIGKILL)
+        if self.sshd is not None:
+            self.sshd.wait(timeout=10)
+
+    def ssh_again(self, *, config: str = "") -> None:
+        """Start sshd (again), with ``config``'s lines added to its configuration when given."""
+        (self.state / "sshd_config").write_text(SSHD_CONFIG.format(address=self.address, state=self.state) + config)
+        self.sshd = _start_sshd(self.netns, self.address, self.state)
 
 
 def _free_subnet() -> tuple[str, str]:
@@ -136,8 +172,8 @@ backend podman
 
 
 @contextmanager
-def eval_host(name: str, certificates: Certificates) -> Iterator[EvalHostLab]:
-    """Start one eval host (namespace, podman, TLS terminator); everything is removed afterwards.
+def eval_host(name: str, certificates: Certificates, *, ssh: bool = False) -> Iterator[EvalHostLab]:
+    """Start one eval host (namespace, podman, TLS terminator, and sshd if asked); everything is removed afterwards.
 
     Its files are under a short /tmp path: podman refuses a run root longer than 50 characters.
     """
@@ -175,7 +211,53 @@ def eval_host(name: str, certificates: Certificates) -> Iterator[EvalHostLab]:
         lab = EvalHostLab(name, theirs, netns, veth, state, podman, _start_terminator(netns, state))
         cleanup.callback(lambda: _end(lab.terminator))
         _wait_for_tls_port(theirs, lab.terminator, state / "haproxy.log")
+        if ssh:
+            _new_key(state / "ssh_host_key")
+            _new_key(state / "client_key")
+            (state / "authorized_keys").write_text((state / "client_key.pub").read_text())
+            lab.ssh_again()
+            cleanup.callback(lab.ssh_silent)
         yield lab
+
+
+SSHD_CONFIG = """\
+ListenAddress {address}
+HostKey {state}/ssh_host_key
+AuthorizedKeysFile {state}/authorized_keys
+PidFile none
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowTcpForwarding local
+AllowStreamLocalForwarding yes
+X11Forwarding no
+PermitTTY yes
+"""
+
+
+def _new_key(path: Path) -> Path:
+    """An ed25519 key pair at ``path`` and ``path.pub``."""
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-C", path.name, "-f", str(path)], check=True)
+    return path
+
+
+def _start_sshd(netns: str, address: str, state: Path) -> subprocess.Popen[bytes]:
+    """sshd in the host's namespace on port 22, logging to ``state``; returns once it listens."""
+    Path("/run/sshd").mkdir(mode=0o755, exist_ok=True)  # its privilege separation directory
+    with open(state / "sshd.log", "ab") as output:
+        process = subprocess.Popen(
+            ["ip", "netns", "exec", netns, "/usr/sbin/sshd", "-D", "-e", "-f", str(state / "sshd_config")],
+            stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    deadline = time.monotonic() + READY_S
+    while True:
+        with suppress(OSError), socket.create_connection((address, 22), timeout=1):
+            return process
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"sshd did not listen on {address}:22: {(state / 'sshd.log').read_text()[-800:]}")
+        time.sleep(0.05)
 
 
 def _start_terminator(netns: str, state: Path) -> subprocess.Popen[bytes]:

@@ -101,3 +101,13 @@ def two_hosts(certificates: Certificates) -> Iterator[tuple[EvalHostLab, EvalHos
     require_tool(not tools and os.geteuid() == 0, f"root, ip, podman, runc and haproxy (missing: {tools})")
     with eval_host("a", certificates) as first, eval_host("b", certificates) as second:
         yield first, second
+
+
+@pytest.fixture
+def ssh_host(certificates: Certificates) -> Iterator[EvalHostLab]:
+    """One eval host whose engine is also reached over SSH (ssh_url, ssh_dir)."""
+    needed = ("ip", "podman", "runc", "haproxy", "ssh", "/usr/sbin/sshd")
+    tools = [tool for tool in needed if shutil.which(tool) is None]
+    require_tool(not tools and os.geteuid() == 0, f"root, ip, podman, runc, haproxy, ssh and sshd (missing: {tools})")
+    with eval_host("s", certificates, ssh=True) as lab:
+        yield lab

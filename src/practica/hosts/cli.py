@@ -65,9 +65,19 @@ def _size(text: str | None) -> int | None:
 @app.command()
 def add(
     name: Annotated[str, typer.Argument(help="The host's name (lower-case letters, digits, '-').")],
-    url: Annotated[str, typer.Argument(help="Its Docker Engine API: tcp://HOST:PORT, over TLS.")],
+    url: Annotated[
+        str,
+        typer.Argument(
+            help="Its Docker Engine API: tcp://HOST:PORT over TLS, or ssh://USER@HOST[:PORT]/ENGINE-SOCKET "
+            "(default socket /var/run/docker.sock)."
+        ),
+    ],
     cert_dir: Annotated[
-        Path, typer.Option(help="ca.pem, cert.pem and key.pem (Docker's layout); the workers read it from here.")
+        Path,
+        typer.Option(
+            help="TLS: ca.pem, cert.pem and key.pem (Docker's layout). SSH: known_hosts and id_ed25519 "
+            "(or id_ecdsa, id_rsa). The workers read it from here."
+        ),
     ],
     capacity_memory: Annotated[
         str | None, typer.Option(help="Memory environments may reserve, e.g. 16g (default: the engine's memory).")
@@ -77,7 +87,7 @@ def add(
         bool, typer.Option(help="Make, use and remove a trial environment there before adding it.")
     ] = True,
 ) -> None:
-    """Add an eval host: its engine must answer over TLS with these certificates, and run a trial environment."""
+    """Add an eval host: its engine must answer with these credentials, and run a trial environment."""
     memory = _size(capacity_memory)
     try:
         registry.check_name(name)

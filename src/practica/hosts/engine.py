@@ -1,6 +1,7 @@
-"""An eval host's Docker Engine API, reached over TLS with a client certificate.
+"""An eval host's Docker Engine API, reached over TLS with a client certificate, or over SSH.
 
-The certificate directory follows Docker's own convention (what
+Over SSH (``ssh://USER@HOST/ENGINE-SOCKET``) see :mod:`practica.hosts.ssh`.
+Over TLS (``tcp://HOST:PORT``), the certificate directory follows Docker's own convention (what
 ``docker --tlsverify`` and ``DOCKER_CERT_PATH`` use): ``ca.pem`` signs the
 engine's certificate, ``cert.pem`` and ``key.pem`` are this client's. Both
 sides are checked: the engine must present a certificate from ``ca.pem`` for
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from practica.errors import PracticaError
+from practica.hosts.errors import EngineError
 
 CERT_FILES = ("ca.pem", "cert.pem", "key.pem")
 # Podman 4 speaks 1.41 (Docker 20.10's); Docker engines still serve it. Fixed, the client asks nothing before it is
@@ -24,11 +25,7 @@ ENGINE_API_VERSION = "1.41"
 PROBE_TIMEOUT_S = 10.0
 
 
-class EngineError(PracticaError):
-    """An eval host's engine could not be reached or used; the sentence says which part failed."""
-
-    def __init__(self, detail: str) -> None:
-        super().__init__(502, detail)
+__all__ = ["EngineError", "EngineFacts", "check_url", "engine_address", "engine_client", "is_ssh", "probe"]
 
 
 @dataclass(frozen=True)
@@ -41,12 +38,27 @@ class EngineFacts:
     seccomp: bool = True
 
 
+def is_ssh(url: str) -> bool:
+    return urlsplit(url).scheme == "ssh"
+
+
+def check_url(url: str) -> None:
+    """An :class:`EngineError` saying what is wrong with ``url``, before anything is asked of the network."""
+    if is_ssh(url):
+        from practica.hosts.ssh import parse_ssh_url
+
+        parse_ssh_url(url)
+    else:
+        engine_address(url)
+
+
 def engine_address(url: str) -> str:
     """``tcp://HOST:PORT`` (or ``https://``) as docker-py wants it; anything else is refused with the reason."""
     parts = urlsplit(url)
     if parts.scheme not in ("tcp", "https"):
         raise EngineError(
-            f"{url}: an eval host is reached as tcp://HOST:PORT over TLS (got {parts.scheme or 'no'} scheme)"
+            f"{url}: an eval host is reached as tcp://HOST:PORT over TLS or ssh://USER@HOST/ENGINE-SOCKET "
+            f"(got {parts.scheme or 'no'} scheme)"
         )
     try:
         port = parts.port
@@ -67,9 +79,18 @@ def cert_paths(cert_dir: Path) -> dict[str, Path]:
 
 
 def engine_client(url: str, cert_dir: Path, timeout: float = 120.0) -> Any:
-    """A ``docker.DockerClient`` for the engine at ``url``, verifying it and presenting this client's certificate."""
+    """A ``docker.DockerClient`` for the engine at ``url``, verifying it and presenting this client's credentials.
+
+    Over SSH this opens the tunnel, and so waits for the host (an :class:`EngineError` if ssh is refused);
+    over TLS nothing is asked before the first request.
+    """
     import docker
     from docker.tls import TLSConfig
+
+    if is_ssh(url):
+        from practica.hosts.ssh import ssh_engine_client
+
+        return ssh_engine_client(url, cert_dir, timeout=timeout, version=ENGINE_API_VERSION)
 
     paths = cert_paths(cert_dir)
     tls = TLSConfig(
@@ -87,6 +108,8 @@ def probe(url: str, cert_dir: Path, timeout: float = PROBE_TIMEOUT_S) -> EngineF
     import docker.errors
     import requests
 
+    from practica.hosts.ssh import engine_socket_missing
+
     client = engine_client(url, cert_dir, timeout)
     try:
         version = client.version()
@@ -94,7 +117,8 @@ def probe(url: str, cert_dir: Path, timeout: float = PROBE_TIMEOUT_S) -> EngineF
     except requests.exceptions.SSLError as error:
         raise EngineError(f"{url}: TLS refused: {_tls_refusal(_reason(error), cert_dir)}") from None
     except (requests.RequestException, docker.errors.DockerException) as error:
-        raise EngineError(f"{url}: no engine answers: {_reason(error)}") from None
+        reason = engine_socket_missing(client) or _reason(error)
+        raise EngineError(f"{url}: no engine answers: {reason}") from None
     finally:
         client.close()
     components = [str(c.get("Name", "")) for c in version.get("Components") or []]

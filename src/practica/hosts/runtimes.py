@@ -50,9 +50,21 @@ async def runtime_on(sandbox: SandboxWorker, sessions: Sessions, host: str) -> R
         found = await session.get(EvalHost, host)
     if found is None:
         raise HostError(404, f"no eval host named {host!r}: its environments cannot be reached (practica hosts list)")
-    client = engine_client(found.url, Path(found.cert_dir))
-    made = await asyncio.to_thread(RemoteDockerRuntime, sandbox.settings, client)
-    return sandbox.remote.setdefault(host, made)
+    made = await asyncio.to_thread(_remote_runtime, sandbox, found.url, Path(found.cert_dir))
+    kept = sandbox.remote.setdefault(host, made)
+    if kept is not made:  # another request made it meanwhile: one runtime (one SSH tunnel) per host
+        await made.close()
+    return kept
+
+
+def _remote_runtime(sandbox: SandboxWorker, url: str, cert_dir: Path) -> Runtime:
+    """The docker runtime on the engine at ``url`` (blocking: over SSH its tunnel is opened first)."""
+    client = engine_client(url, cert_dir)
+    try:
+        return RemoteDockerRuntime(sandbox.settings, client)
+    except BaseException:
+        client.close()
+        raise
 
 
 async def warm_runtimes(sandbox: SandboxWorker, sessions: Sessions) -> list[str]:

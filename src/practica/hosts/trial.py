@@ -44,7 +44,7 @@ async def run_trial(runtime: Runtime, spec: EnvironmentSpec = TRIAL_SPEC) -> flo
 
 async def trial_on(url: str, cert_dir: Path, settings: SandboxSettings) -> float:
     """:func:`run_trial` on the engine at ``url``, reached with the certificates in ``cert_dir``."""
-    client = engine_client(url, cert_dir)
+    client = await asyncio.to_thread(engine_client, url, cert_dir)
     try:
         runtime = await asyncio.to_thread(RemoteDockerRuntime, settings, client)
     except SandboxError as error:

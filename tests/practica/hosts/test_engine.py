@@ -58,7 +58,7 @@ def test_a_silent_host_is_named_with_why(two_hosts: tuple[EvalHostLab, ...], cli
 @pytest.mark.parametrize(
     ("url", "complaint"),
     [
-        ("http://10.0.0.1:2376", "tcp://HOST:PORT over TLS .got http scheme"),
+        ("http://10.0.0.1:2376", "tcp://HOST:PORT over TLS or ssh://USER@HOST/ENGINE-SOCKET .got http scheme"),
         ("unix:///run/podman.sock", "got unix scheme"),
         ("10.0.0.1:2376", "got no scheme"),
         ("tcp://10.0.0.1", "expected tcp://HOST:PORT"),

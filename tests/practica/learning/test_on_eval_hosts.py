@@ -274,3 +274,26 @@ async def test_a_warm_sandbox_pooled_on_an_eval_host_is_taken_there_unless_it_dr
     assert await _host_of(site, third) != host
     for client in (first_client, second_client, third_client):
         await client.aclose()
+
+
+async def test_a_learner_works_on_an_eval_host_reached_over_ssh(
+    site: Site, ssh_host: EvalHostLab, tmp_path: Path
+) -> None:
+    credentials = ssh_host.ssh_dir(tmp_path / "ssh")
+    facts = probe(ssh_host.ssh_url, credentials)
+    async with site.sessions() as session, session.begin():
+        await registry.add_host(session, "s", ssh_host.ssh_url, credentials, facts, capacity_count=5)
+    client, env_id = await _open(site, "hal@example.org")
+    assert await _host_of(site, env_id) == "s"
+    await (await _runtime(site, "s")).write_file(env_id, "solution.py", MINE)
+
+    token = issue_gateway_token(site.sandbox, "hal", env_id)
+    with _gateway(site, tmp_path / "gateway.log") as base:  # a process of its own, with its own tunnel
+        async with httpx.AsyncClient(base_url=base, headers={"Authorization": f"Bearer {token}"}) as gateway:
+            read = await gateway.get(f"/environments/{env_id}/files", params={"path": "solution.py"})
+            assert (read.status_code, read.content) == (200, MINE), read.text
+        terminal = f"{base.replace('http', 'ws', 1)}/environments/{env_id}/terminal?token={token}"
+        async with connect(terminal) as socket:
+            await socket.send(b"echo $(grep -c 'eval host' solution.py)-$((40+2))\n")
+            await read_until(socket, b"1-42")
+    await client.aclose()
