@@ -11,6 +11,9 @@ holding the host's certificates can drive any of its environments:
   created container (podman lets an archive into a container whose root
   file system is read-only before it runs; Docker refuses it, so on Docker
   the root stays writable, though only to root, whom the container never runs as);
+- podman reads a seccomp profile by path on its own machine: the tightened
+  profile is written into a volume of the engine (``practica-seccomp-profiles``),
+  and containers are made with that volume's path;
 - changes in the workspace are seen by listing it through the agent every
   :data:`WATCH_INTERVAL` seconds (inotify would need the engine's machine);
 - commands, terminals, files and ports go through the engine's API and the
@@ -24,11 +27,10 @@ learner's saved files (``workspace_saves``) are capped either way.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import io
 import secrets
-import shutil
 import tarfile
-import tempfile
 from collections.abc import AsyncGenerator
 from contextlib import suppress
 from datetime import datetime
@@ -69,6 +71,10 @@ MAX_LISTED = 20_000  # entries a watch compares; past that it reports an overflo
 MAX_CHANGES = 256  # changes in one batch; more become one overflow
 # One line per entry: type, size, mtime, path (NUL-terminated: names may hold newlines).
 LISTING = ["find", ".", "-mindepth", "1", "-printf", r"%y %s %T@ %P\0"]
+
+
+PROFILES_VOLUME = "practica-seccomp-profiles"
+PROFILES_IN_WRITER = "/profiles"
 
 
 def volume_name(env_id: str) -> str:
@@ -165,24 +171,44 @@ class RemoteDockerRuntime(DockerRuntime):
     """Environments on the engine behind ``client``, kept there whole (see the module's docstring)."""
 
     def __init__(self, settings: SandboxSettings, client: Any) -> None:
-        self._private = Path(tempfile.mkdtemp(prefix="practica-engine-"))  # this process's own, whoever it runs as
         super().__init__(settings.model_copy(update={"docker_exec_agent": True}), client)
         if self.agent is None:
             raise RuntimeUnavailableError("the exec agent is not built (make setup); a remote engine needs it")
         self.ports_in_namespace = False
         self._allocating = asyncio.Lock()
 
-    def _files_for_engine(self) -> Path:
-        """A directory of this process's own: the worker may run unprivileged, PRACTICA_HOME being root's.
+    def _place_profile(self, profile: bytes) -> str:
+        """The profile in a volume of the engine (:data:`PROFILES_VOLUME`), at that volume's path on its machine.
 
-        podman takes a seccomp profile by path only, read on the engine's machine: a podman eval host on another
-        machine needs the profile at this path too (not yet handled; Docker takes the profile's text).
+        podman reads a seccomp profile by path on the engine's machine, which is not this one. The file is
+        named by its content's hash and written once, through a container that is made and removed but never
+        started (the engine's API is all there is); another worker finding it there writes nothing.
         """
-        return self._private
+        import docker.errors
+        from docker.types import Mount
 
-    async def close(self) -> None:
-        await super().close()
-        shutil.rmtree(self._private, ignore_errors=True)  # read when a container is made, not when it starts
+        name = f"{hashlib.sha256(profile).hexdigest()[:24]}.json"
+        try:
+            volume = self.client.volumes.get(PROFILES_VOLUME)
+        except docker.errors.NotFound:
+            volume = self.client.volumes.create(PROFILES_VOLUME)
+        writer = self.client.containers.create(
+            ensure_image(self.client, HOST),
+            ["true"],
+            name=f"practica-profile-writer-{secrets.token_hex(6)}",
+            mounts=[Mount(PROFILES_IN_WRITER, PROFILES_VOLUME, type="volume")],
+            network_mode="none",
+        )
+        try:
+            try:
+                found, _stat = writer.get_archive(f"{PROFILES_IN_WRITER}/{name}")
+                for _chunk in found:  # read to its end: the connection goes back to the pool
+                    pass
+            except docker.errors.NotFound:
+                _put_archive(writer, PROFILES_IN_WRITER, _tar((name, profile, 0o644, 0)))
+        finally:
+            writer.remove(force=True)
+        return f"{volume.attrs['Mountpoint']}/{name}"
 
     def _agent_file(self) -> Path | None:
         """The built agent itself: its bytes are copied into each container, never bind-mounted."""

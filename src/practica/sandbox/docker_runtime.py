@@ -121,12 +121,14 @@ class DockerRuntime(RuntimeBase[Any]):
             profile = json.dumps(docker_profile(json.loads(default.read_text())), indent=1).encode()
         except ValueError as error:
             raise RuntimeUnavailableError(f"{default}: {error}") from None
-        path = replace_file(self._files_for_engine() / "seccomp-podman.json", profile)
-        return [f"seccomp={path}"]
+        return [f"seccomp={self._place_profile(profile)}"]
 
-    def _files_for_engine(self) -> Path:
-        """Where files the engine reads by path are written (PRACTICA_HOME is shared with a local engine)."""
-        return self.settings.home / "sandbox"
+    def _place_profile(self, profile: bytes) -> str:
+        """Where podman, which takes a seccomp profile by path only, reads ``profile`` on the engine's machine.
+
+        Here a file of PRACTICA_HOME, which a local engine shares.
+        """
+        return str(replace_file(self.settings.home / "sandbox" / "seccomp-podman.json", profile))
 
     def _agent_file(self) -> Path | None:
         return install_agent(self.settings.home)

@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
 from practica.sandbox import EnvironmentSpec, ExecRequest, Status
 from practica.sandbox.docker_remote import (
     MAX_CHANGES,
+    PROFILES_VOLUME,
     RemoteDockerRuntime,
     changes_between,
     parse_listing,
     volume_name,
 )
+from practica.sandbox.docker_runtime import container_name
 from practica.sandbox.runtime import EnvironmentNotFoundError, SandboxError
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import ChangeKind, FileChange
@@ -104,3 +109,20 @@ async def test_environments_on_one_engine_get_distinct_uids(
             await maker.remove(info.id)
         await maker.close()
         await other.close()
+
+
+async def test_podman_reads_the_seccomp_profile_on_its_own_machine(
+    two_workers: tuple[RemoteDockerRuntime, RemoteDockerRuntime],
+) -> None:
+    first, second = two_workers
+    env_id = (await first.create(EnvironmentSpec(limits=TEST_LIMITS))).id
+
+    inspected = first.client.containers.get(container_name(env_id)).attrs["HostConfig"]["SecurityOpt"]
+    used = [option.removeprefix("seccomp=") for option in inspected if option.startswith("seccomp=")]
+    volume = first.client.volumes.get(PROFILES_VOLUME).attrs["Mountpoint"]
+    assert [str(Path(path).parent) for path in used] == [volume], inspected  # the engine's machine, not ours
+    assert second.security_opt == first.security_opt  # the second worker uses the same file
+    profile = json.loads(await asyncio.to_thread(Path(used[0]).read_bytes))  # here the engine's machine is this one
+    allowed = {name for rule in profile["syscalls"] if rule["action"] == "SCMP_ACT_ALLOW" for name in rule["names"]}
+    assert "keyctl" not in allowed  # podman's default allows it; ours (test_hostile: refused in the environment)
+    assert first.client.containers.list(all=True, filters={"name": "practica-profile-writer"}) == []
