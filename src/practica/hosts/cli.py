@@ -14,7 +14,8 @@ from rich.table import Table
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.hosts import registry
-from practica.hosts.engine import EngineError, probe
+from practica.hosts.engine import EngineError, engine_client, probe
+from practica.hosts.images import BuiltEnvironment, bring_up_to_date, built_environments, describe
 from practica.hosts.registry import HostError, HostView, gib
 from practica.sandbox.spec import parse_size
 from practica.settings import PracticaSettings
@@ -25,6 +26,7 @@ console = Console()
 errors = Console(stderr=True)
 Result = TypeVar("Result")
 DEFAULT_COUNT = 200
+IMPORT_TIMEOUT_S = 1800.0  # an environment's image is hundreds of MB, sent to the engine in one request
 
 
 def _fail(message: str) -> typer.Exit:
@@ -86,8 +88,11 @@ def add(
     trial: Annotated[
         bool, typer.Option(help="Make, use and remove a trial environment there before adding it.")
     ] = True,
+    environments: Annotated[
+        bool, typer.Option(help="Import every environment built here (practica env build) before adding it.")
+    ] = True,
 ) -> None:
-    """Add an eval host: its engine must answer with these credentials, and run a trial environment."""
+    """Add an eval host: its engine must answer with these credentials, run a trial environment, get the images."""
     memory = _size(capacity_memory)
     try:
         registry.check_name(name)
@@ -99,6 +104,7 @@ def add(
     except EngineError as error:
         raise _fail(f"{name} not added: {error.detail}") from None
     tried = _trial(name, url, cert_dir) if trial else None
+    imported = _import_environments(name, url, cert_dir) if environments else None
     view = _in_transaction(
         lambda session: registry.add_host(
             session, name, url, cert_dir.resolve(), facts, capacity_memory=memory, capacity_count=capacity_count
@@ -111,6 +117,60 @@ def add(
     )
     if tried is not None:
         console.print(f"trial environment made, used and removed in {tried * 1000:,.0f} ms", highlight=False)
+    if imported is not None:
+        console.print(f"environments: {imported}", highlight=False)
+
+
+def _import_environments(name: str, url: str, cert_dir: Path) -> str:
+    """Every environment built here, imported into the engine at ``url``; what was done, as a sentence."""
+    from practica.sandbox.settings import SandboxSettings
+
+    try:
+        return _bring_up_to_date(url, cert_dir, built_environments(SandboxSettings()))
+    except EngineError as error:
+        raise _fail(f"{name} not added: {error.detail}") from None
+
+
+def _bring_up_to_date(url: str, cert_dir: Path, built: list[BuiltEnvironment]) -> str:
+    import docker.errors
+    import requests
+
+    client = engine_client(url, cert_dir, timeout=IMPORT_TIMEOUT_S)
+    try:
+        with console.status(f"images for {url} …") as status:
+            done = bring_up_to_date(client, built, lambda line: status.update(f"{url}: {line}"))
+    except (docker.errors.DockerException, requests.RequestException, OSError) as error:
+        raise EngineError(f"{url}: importing the environments failed: {error}") from None
+    finally:
+        client.close()
+    return describe(done)
+
+
+@app.command("environments")
+def environments_on_hosts(
+    host: Annotated[list[str] | None, typer.Option(help="Only this host (repeat for more).")] = None,
+) -> None:
+    """Import every environment built here into each eval host lacking its current build (after env build)."""
+    from practica.sandbox.settings import SandboxSettings
+
+    built = built_environments(SandboxSettings())
+    targets = [view for view in _in_transaction(registry.list_hosts) if not host or view.name in host]
+    unknown = sorted(set(host or ()) - {view.name for view in targets})
+    if unknown:
+        raise _fail(f"no eval host named {', '.join(unknown)} (practica hosts list)")
+    failed = False
+    for view in targets:
+        if view.state == "down":
+            errors.print(f"{view.name}: down, skipped", highlight=False)
+            failed = True
+            continue
+        try:
+            console.print(f"{view.name}: {_bring_up_to_date(view.url, Path(view.cert_dir), built)}", highlight=False)
+        except EngineError as error:
+            errors.print(f"{view.name}: {error.detail}", highlight=False, markup=False)
+            failed = True
+    if failed:
+        raise typer.Exit(1)
 
 
 def _trial(name: str, url: str, cert_dir: Path) -> float:

@@ -52,6 +52,7 @@ class HostView:
 
     name: str
     url: str
+    cert_dir: str
     engine: str
     draining: bool
     down_since: datetime | None
@@ -221,6 +222,7 @@ def _view(host: EvalHost, reserved_memory: int, reserved_count: int) -> HostView
     return HostView(
         name=host.name,
         url=host.url,
+        cert_dir=host.cert_dir,
         engine=host.engine,
         draining=host.draining,
         down_since=host.down_since,

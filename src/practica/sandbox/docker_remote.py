@@ -47,6 +47,7 @@ from practica.sandbox.environments import HOST
 from practica.sandbox.runtime import (
     EnvironmentNotFoundError,
     EnvironmentNotRunningError,
+    ImageMissingError,
     RuntimeUnavailableError,
     SandboxError,
 )
@@ -176,6 +177,21 @@ class RemoteDockerRuntime(DockerRuntime):
             raise RuntimeUnavailableError("the exec agent is not built (make setup); a remote engine needs it")
         self.ports_in_namespace = False
         self._allocating = asyncio.Lock()
+
+    @property
+    def engine_url(self) -> str:
+        """The host's URL as registered (an SSH tunnel's client talks to a local socket)."""
+        tunnel = getattr(self.client, "tunnel", None)
+        return str(tunnel.url) if tunnel is not None else super().engine_url
+
+    async def _check_startable(self, spec: EnvironmentSpec) -> None:
+        try:
+            await super()._check_startable(spec)
+        except ImageMissingError:
+            raise ImageMissingError(
+                f"environment {spec.environment!r} is not on the eval host at {self.engine_url}: import it with "
+                "`practica hosts environments` where it is built (practica env build)"
+            ) from None
 
     def _place_profile(self, profile: bytes) -> str:
         """The profile in a volume of the engine (:data:`PROFILES_VOLUME`), at that volume's path on its machine.
