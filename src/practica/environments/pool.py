@@ -3,10 +3,11 @@
 A pool is kept per eval host and per *pool key*: the spec a lesson's
 environment is made with, less its labels (the image, the network policy,
 the limits). Its size follows recent demand: as many sandboxes as new
-environments of that key were made on the host in the last
-``PRACTICA_SANDBOX_POOL_WINDOW`` (10 minutes), at most
-``PRACTICA_SANDBOX_POOL_MAX`` (0 turns pools off). A key nobody opened in the
-window has no pool; its sandboxes are removed.
+environments of that key were made in the last
+``PRACTICA_SANDBOX_POOL_WINDOW`` (10 minutes), on this machine for its own
+pools, and for an eval host's its share of those made on all eval hosts
+(:func:`demand`), at most ``PRACTICA_SANDBOX_POOL_MAX`` (0 turns pools off).
+A key nobody opened in the window has no pool; its sandboxes are removed.
 
 Taking one (:func:`claim`, in the opening request's transaction) deletes its
 row with ``FOR UPDATE SKIP LOCKED``: two requests never get the same
@@ -37,7 +38,7 @@ from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from practica.environments.models import LearnerEnvironment, PooledSandbox
-from practica.hosts.runtimes import runtime_on, up_hosts
+from practica.hosts.runtimes import active_hosts, runtime_on, up_hosts
 from practica.jobs.queue import SANDBOX_QUEUE, jobs
 from practica.jobs.resources import Sessions, worker_resources
 from practica.sandbox.runtime import EnvironmentNotFoundError, Runtime
@@ -132,13 +133,24 @@ class Refilled:
 
 
 async def demand(sessions: Sessions, settings: SandboxSettings, host: str) -> dict[str, tuple[int, EnvironmentSpec]]:
-    """New environments per pool key on ``host`` in the window, with a spec of each key."""
+    """New environments per pool key in the window that ``host``'s pools are for, with a spec of each key.
+
+    This machine's: those made here. An eval host's: its share of those made on every eval host (their
+    count over the hosts taking new environments, rounded up), since placement spreads new environments
+    evenly. So a host just added, or one taking over from a host that went down, is warm before its
+    first learner; a draining or down host wants none.
+    """
     since = func.now() - settings.pool_window
     async with sessions() as session:
+        if host == settings.host_name:
+            made_for, hosts_sharing = LearnerEnvironment.host == host, 1
+        else:
+            active = await active_hosts(session)
+            if host not in active:
+                return {}
+            made_for, hosts_sharing = LearnerEnvironment.host != settings.host_name, len(active)
         specs = await session.scalars(
-            select(LearnerEnvironment.spec).where(
-                LearnerEnvironment.host == host, LearnerEnvironment.created_at > since
-            )
+            select(LearnerEnvironment.spec).where(made_for, LearnerEnvironment.created_at > since)
         )
         found: dict[str, tuple[int, EnvironmentSpec]] = {}
         for raw in specs:
@@ -146,7 +158,7 @@ async def demand(sessions: Sessions, settings: SandboxSettings, host: str) -> di
             key = pool_key(spec)
             count, _ = found.get(key, (0, spec))
             found[key] = (count + 1, spec)
-    return found
+    return {key: (-(-count // hosts_sharing), spec) for key, (count, spec) in found.items()}
 
 
 async def _pooled(sessions: Sessions, host: str) -> dict[str, list[str]]:

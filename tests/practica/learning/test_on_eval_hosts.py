@@ -264,9 +264,12 @@ async def test_a_warm_sandbox_pooled_on_an_eval_host_is_taken_there_unless_it_dr
     second_client, second = await _open(site, "hal@example.org")
     assert (second, await _host_of(site, second)) == (warm, host)  # placement alone would have chosen the other
 
+    other = next(lab.name for lab in two_hosts if lab.name != host)
     await refill(site.sessions, runtime, site.sandbox, host)
-    warm_again = await _pooled_ids(site, host)  # two now: two environments were made there in the window
-    assert len(warm_again) == 2
+    await refill(site.sessions, await _runtime(site, other), site.sandbox, other)
+    warm_again = await _pooled_ids(site, host)  # each host's share: two made in the window, over two hosts
+    assert len(warm_again) == 1
+    assert len(await _pooled_ids(site, other)) == 1  # the other host made none, yet is warm for its first
     async with site.sessions() as session, session.begin():
         await registry.set_draining(session, host, True)
     third_client, third = await _open(site, "ida@example.org")
