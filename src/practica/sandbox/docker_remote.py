@@ -19,9 +19,10 @@ holding the host's certificates can drive any of its environments:
 - commands, terminals, files and ports go through the engine's API and the
   agent only (see :mod:`.docker_runtime`).
 
-The workspace volume has no size limit unless the engine's volume driver
-gives one (the local driver on XFS with project quotas: ``o=size=``); the
-learner's saved files (``workspace_saves``) are capped either way.
+On a rootful podman the workspace volume is an ext4 file system of the disk
+quota's size, loop-mounted by the engine (:meth:`RemoteDockerRuntime._make_workspace`);
+elsewhere it has no size limit. The learner's saved files
+(``workspace_saves``) are capped either way.
 """
 
 from __future__ import annotations
@@ -76,6 +77,15 @@ LISTING = ["find", ".", "-mindepth", "1", "-printf", r"%y %s %T@ %P\0"]
 
 PROFILES_VOLUME = "practica-seccomp-profiles"
 PROFILES_IN_WRITER = "/profiles"
+DISKS_VOLUME = "practica-workspace-disks"
+DISKS_IN_HELPER = "/disks"
+# $1 the file, $2 its size in bytes, $3 the owner of its root; as practica.sandbox.quota makes one here.
+MAKE_DISK = """set -e
+truncate -s "$2" "$1"
+mkfs.ext4 -q -F -m 0 -J size=4 -O ^resize_inode \\
+  -E "root_owner=$3:$3,lazy_itable_init=1,lazy_journal_init=1,nodiscard" "$1"
+debugfs -w -R "rmdir lost+found" "$1" 2>/dev/null
+"""
 
 
 def volume_name(env_id: str) -> str:
@@ -172,6 +182,7 @@ class RemoteDockerRuntime(DockerRuntime):
     """Environments on the engine behind ``client``, kept there whole (see the module's docstring)."""
 
     def __init__(self, settings: SandboxSettings, client: Any) -> None:
+        self._disks: bool | None = None
         super().__init__(settings.model_copy(update={"docker_exec_agent": True}), client)
         if self.agent is None:
             raise RuntimeUnavailableError("the exec agent is not built (make setup); a remote engine needs it")
@@ -204,10 +215,7 @@ class RemoteDockerRuntime(DockerRuntime):
         from docker.types import Mount
 
         name = f"{hashlib.sha256(profile).hexdigest()[:24]}.json"
-        try:
-            volume = self.client.volumes.get(PROFILES_VOLUME)
-        except docker.errors.NotFound:
-            volume = self.client.volumes.create(PROFILES_VOLUME)
+        mountpoint = self._engine_volume(PROFILES_VOLUME)
         writer = self.client.containers.create(
             ensure_image(self.client, HOST),
             ["true"],
@@ -224,7 +232,74 @@ class RemoteDockerRuntime(DockerRuntime):
                 _put_archive(writer, PROFILES_IN_WRITER, _tar((name, profile, 0o644, 0)))
         finally:
             writer.remove(force=True)
-        return f"{volume.attrs['Mountpoint']}/{name}"
+        return f"{mountpoint}/{name}"
+
+    def _engine_volume(self, name: str) -> str:
+        """The path on the engine's machine of its volume ``name``, made if missing."""
+        import docker.errors
+
+        try:
+            volume = self.client.volumes.get(name)
+        except docker.errors.NotFound:
+            volume = self.client.volumes.create(name)
+        return str(volume.attrs["Mountpoint"])
+
+    def _quota_enforced(self) -> bool:
+        """Whether workspaces get a file system of their quota's size: on a rootful podman (it loop-mounts them)."""
+        if self._disks is None:
+            options = [str(option) for option in self.client.info().get("SecurityOptions") or []]
+            self._disks = self.is_podman and not any("rootless" in option for option in options)
+        return self._disks
+
+    def _on_disks(self, script: str, *args: str) -> None:
+        """``sh -c script`` as root on the engine's machine, with its tools, in a container holding the disks."""
+        from docker.types import Mount
+
+        self.client.containers.run(
+            ensure_image(self.client, HOST),
+            ["sh", "-c", script, "sh", *args],
+            name=f"practica-disk-{secrets.token_hex(6)}",
+            mounts=[Mount(DISKS_IN_HELPER, DISKS_VOLUME, type="volume"), *host_mounts()],
+            network_mode="none",
+            security_opt=self.security_opt,
+            remove=True,
+        )
+
+    def _make_workspace(self, info: EnvironmentInfo) -> None:
+        """The workspace volume: on a podman that can, an ext4 file system of the disk quota's size.
+
+        The file system is a sparse file in the engine's :data:`DISKS_VOLUME`, made by the eval host's own
+        ``mkfs.ext4`` and loop-mounted by the engine at each start, as :mod:`.quota` does on this machine:
+        a learner fills their workspace (``ENOSPC``), never the eval host's disk. Elsewhere (Docker, whose
+        local driver mounts no loop device; a rootless podman) a plain volume, with no size limit.
+        """
+        import docker.errors
+
+        labels = {ENVIRONMENT_LABEL: info.id}
+        if not self._quota_enforced():
+            self.client.volumes.create(volume_name(info.id), labels=labels)
+            return
+        disks = self._engine_volume(DISKS_VOLUME)
+        image = f"{info.id}.img"
+        try:
+            self._on_disks(MAKE_DISK, f"{DISKS_IN_HELPER}/{image}", str(info.spec.limits.disk), str(info.uid))
+        except docker.errors.ContainerError as error:
+            raise SandboxError(f"the eval host could not make the workspace's file system: {error}") from None
+        self.client.volumes.create(
+            volume_name(info.id),
+            driver="local",
+            driver_opts={"type": "ext4", "device": f"{disks}/{image}", "o": "loop,nosuid,nodev,noatime"},
+            labels=labels,
+        )
+
+    def _remove_workspace(self, env_id: str) -> None:
+        """The workspace volume, and its file system's file when it has one."""
+        import docker.errors
+
+        with suppress(docker.errors.NotFound):
+            self.client.volumes.get(volume_name(env_id)).remove(force=True)
+        if self._quota_enforced():
+            self._on_disks('rm -f "$1"', f"{DISKS_IN_HELPER}/{env_id}.img")
 
     def _agent_file(self) -> Path | None:
         """The built agent itself: its bytes are copied into each container, never bind-mounted."""
@@ -287,7 +362,7 @@ class RemoteDockerRuntime(DockerRuntime):
 
     def _make(self, info: EnvironmentInfo) -> None:
         image = ensure_image(self.client, info.spec.environment)
-        self.client.volumes.create(volume_name(info.id), labels={ENVIRONMENT_LABEL: info.id})
+        self._make_workspace(info)
         kwargs = self._run_kwargs(info, image)
         kwargs.pop("detach")
         if not self.is_podman:
@@ -298,14 +373,12 @@ class RemoteDockerRuntime(DockerRuntime):
         container.start()
 
     def _unmake(self, env_id: str) -> None:
-        import docker.errors
 
         self.agents.forget(container_name(env_id))
         container = self._container(env_id)
         if container is not None:
             container.remove(force=True)
-        with suppress(docker.errors.NotFound):
-            self.client.volumes.get(volume_name(env_id)).remove(force=True)
+        self._remove_workspace(env_id)
 
     # -- lifecycle -------------------------------------------------------------------------------
 

@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from practica.sandbox import EnvironmentSpec, ExecRequest, Status
+from practica.sandbox.bwrap_args import HOME
 from practica.sandbox.docker_remote import (
+    DISKS_VOLUME,
     MAX_CHANGES,
     PROFILES_VOLUME,
     RemoteDockerRuntime,
@@ -126,3 +128,27 @@ async def test_podman_reads_the_seccomp_profile_on_its_own_machine(
     allowed = {name for rule in profile["syscalls"] if rule["action"] == "SCMP_ACT_ALLOW" for name in rule["names"]}
     assert "keyctl" not in allowed  # podman's default allows it; ours (test_hostile: refused in the environment)
     assert first.client.containers.list(all=True, filters={"name": "practica-profile-writer"}) == []
+
+
+async def test_a_workspace_is_a_file_system_of_its_quota_on_the_engines_disk(
+    two_workers: tuple[RemoteDockerRuntime, RemoteDockerRuntime],
+) -> None:
+    maker, _other = two_workers
+    info = await maker.create(EnvironmentSpec(limits=TEST_LIMITS))  # a 64 MiB quota
+    options = maker.client.volumes.get(volume_name(info.id)).attrs["Options"]
+    device = Path(options["device"])
+    assert (options["type"], str(device.parent)) == ("ext4", maker.client.volumes.get(DISKS_VOLUME).attrs["Mountpoint"])
+    made = await asyncio.to_thread(device.stat)  # in these tests the engine's machine is this one
+    assert made.st_size == TEST_LIMITS.disk
+    assert made.st_blocks * 512 < made.st_size / 4  # sparse: it takes what was written
+
+    mounted = await maker.exec(info.id, ExecRequest(argv=["stat", "-f", "-c", "%T %b %S", HOME]))
+    fstype, blocks, block_size = mounted.stdout.decode().split()
+    assert fstype == "ext2/ext3"
+    assert int(blocks) * int(block_size) <= TEST_LIMITS.disk
+    assert await maker.list_files(info.id) == []  # no lost+found in the learner's workspace
+    owner = await maker.exec(info.id, ExecRequest(argv=["sh", "-c", f"stat -c %u {HOME}; touch mine"]))
+    assert (owner.exit_code, owner.stdout.split()) == (0, [str(info.uid).encode()])
+
+    await maker.remove(info.id)
+    assert not await asyncio.to_thread(device.exists)

@@ -185,8 +185,6 @@ async def test_memory_hog_is_killed_as_oom(runtime: Runtime, make_env: EnvFactor
 
 
 async def test_disk_quota_stops_filling_the_disk(runtime: Runtime, make_env: EnvFactory) -> None:
-    if isinstance(runtime, RemoteDockerRuntime):
-        pytest.skip("an engine-side workspace has no quota without XFS project quotas on the eval host (README)")
     env = await make_env(disk="32m", file_size="1g")
     result = await runtime.exec(env, sh("dd if=/dev/zero of=big bs=1M count=200", timeout=30))
     assert result.exit_code != 0
