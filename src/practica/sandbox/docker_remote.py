@@ -79,6 +79,7 @@ PROFILES_VOLUME = "practica-seccomp-profiles"
 PROFILES_IN_WRITER = "/profiles"
 DISKS_VOLUME = "practica-workspace-disks"
 DISKS_IN_HELPER = "/disks"
+DISK_KEEPER = "practica-disk-keeper"
 # $1 the file, $2 its size in bytes, $3 the owner of its root; as practica.sandbox.quota makes one here.
 MAKE_DISK = """set -e
 truncate -s "$2" "$1"
@@ -252,28 +253,54 @@ class RemoteDockerRuntime(DockerRuntime):
         return self._disks
 
     def _on_disks(self, script: str, *args: str) -> None:
-        """``sh -c script`` as root on the engine's machine, with its tools, in a container holding the disks."""
+        """``sh -c script`` as root on the engine's machine, with its tools, in the container holding the disks."""
+        done = self._disk_keeper().exec_run(["sh", "-c", script, "sh", *args], user="0")
+        if done.exit_code != 0:
+            output = done.output.decode(errors="replace").strip()[-300:]
+            raise SandboxError(f"the eval host could not make or remove a workspace's file system: {output}")
+
+    def _disk_keeper(self) -> Any:
+        """The engine's one long-lived container for its workspaces' file systems (:data:`DISK_KEEPER`).
+
+        It holds :data:`DISKS_VOLUME` and the eval host's own tools (the ``host`` image), runs ``sleep``,
+        and has no network; a file system is made or removed by an exec in it (tens of milliseconds, where a
+        container of its own per environment took most of a second). The first worker that needs it makes
+        it; one made meanwhile by another is used as it is.
+        """
+        import docker.errors
         from docker.types import Mount
 
-        self.client.containers.run(
-            ensure_image(self.client, HOST),
-            ["sh", "-c", script, "sh", *args],
-            name=f"practica-disk-{secrets.token_hex(6)}",
-            mounts=[Mount(DISKS_IN_HELPER, DISKS_VOLUME, type="volume"), *host_mounts()],
-            network_mode="none",
-            security_opt=self.security_opt,
-            remove=True,
-        )
+        try:
+            keeper = self.client.containers.get(DISK_KEEPER)
+        except docker.errors.NotFound:
+            try:
+                keeper = self.client.containers.create(
+                    ensure_image(self.client, HOST),
+                    ["sleep", "infinity"],
+                    name=DISK_KEEPER,
+                    mounts=[Mount(DISKS_IN_HELPER, DISKS_VOLUME, type="volume"), *host_mounts()],
+                    network_mode="none",
+                    security_opt=self.security_opt,
+                    init=True,
+                )
+            except docker.errors.APIError as error:
+                if error.status_code != 409:  # 409: another worker made it first
+                    raise
+                keeper = self.client.containers.get(DISK_KEEPER)
+        if keeper.status != "running":
+            with suppress(docker.errors.APIError):  # started meanwhile by another worker
+                keeper.start()
+        return keeper
 
     def _make_workspace(self, info: EnvironmentInfo) -> None:
         """The workspace volume: on a podman that can, an ext4 file system of the disk quota's size.
 
         The file system is a sparse file in the engine's :data:`DISKS_VOLUME`, made by the eval host's own
-        ``mkfs.ext4`` and loop-mounted by the engine at each start, as :mod:`.quota` does on this machine:
-        a learner fills their workspace (``ENOSPC``), never the eval host's disk. Elsewhere (Docker, whose
-        local driver mounts no loop device; a rootless podman) a plain volume, with no size limit.
+        ``mkfs.ext4`` (in :meth:`_disk_keeper`) and loop-mounted by the engine at each start, as
+        :mod:`.quota` does on this machine: a learner fills their workspace (``ENOSPC``), never the eval
+        host's disk. Elsewhere (Docker, whose local driver mounts no loop device; a rootless podman) a
+        plain volume, with no size limit.
         """
-        import docker.errors
 
         labels = {ENVIRONMENT_LABEL: info.id}
         if not self._quota_enforced():
@@ -281,10 +308,7 @@ class RemoteDockerRuntime(DockerRuntime):
             return
         disks = self._engine_volume(DISKS_VOLUME)
         image = f"{info.id}.img"
-        try:
-            self._on_disks(MAKE_DISK, f"{DISKS_IN_HELPER}/{image}", str(info.spec.limits.disk), str(info.uid))
-        except docker.errors.ContainerError as error:
-            raise SandboxError(f"the eval host could not make the workspace's file system: {error}") from None
+        self._on_disks(MAKE_DISK, f"{DISKS_IN_HELPER}/{image}", str(info.spec.limits.disk), str(info.uid))
         self.client.volumes.create(
             volume_name(info.id),
             driver="local",
