@@ -35,7 +35,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from practica.sandbox import EnvironmentSpec, ExecRequest, ResourceLimits, Runtime, create_runtime
+from practica.sandbox import EnvironmentSpec, ExecRequest, ResourceLimits, Runtime, SandboxError, create_runtime
 from practica.sandbox.podman import PodmanService
 from practica.sandbox.settings import SandboxSettings
 
@@ -131,7 +131,11 @@ async def idle_capacity(runtime: Runtime, limit: int, patience: int = 1) -> dict
     slow_in_a_row = 0
     try:
         while len(made) < limit and slow_in_a_row < patience:
-            env_id, took = await timed_create(runtime)
+            try:
+                env_id, took = await timed_create(runtime)
+            except SandboxError as error:  # the engine's own limit reached: the count so far is the figure
+                print(f"idle count ended by an error after {len(made)} environments: {error}")
+                break
             made.append(env_id)
             starts.append(took)
             slow_in_a_row = slow_in_a_row + 1 if took > 1.0 else 0
