@@ -144,7 +144,10 @@ def list_command() -> None:
 def engine(
     state: Annotated[Path | None, typer.Option(help="Storage (default PRACTICA_HOME/podman).")] = None,
 ) -> None:
-    """Serve the Docker Engine API with podman at PRACTICA_SANDBOX_DOCKER_URL until interrupted."""
+    """Serve the Docker Engine API with podman at PRACTICA_SANDBOX_DOCKER_URL until interrupted.
+
+    Stopping it removes every container and volume it holds, as podman keeps a lock for each (`num_locks`).
+    """
     import time
 
     from practica.sandbox.podman import PodmanService

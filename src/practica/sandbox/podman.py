@@ -73,15 +73,19 @@ class PodmanService:
             return False
 
     def stop(self) -> None:
-        """Remove every container this service's storage holds, then end the service and its monitors.
+        """Remove every container and volume this service's storage holds, then end the service and its monitors.
 
         Removal through the API can return before a container's monitor
         (conmon) is gone; without this sweep some would outlive the service.
         The monitors of execs outlive it too (one per exec the service ran,
         waiting for the service to collect the exit code): they are ended last.
+        Volumes go too: each holds one of podman's locks, a table shared by
+        every podman on the machine (``num_locks``), and deleting the storage
+        directory would not give it back.
         """
         if self.process and self.process.poll() is None:
-            self._remove_all_containers()
+            self._remove_all(["rm", "--all", "--force", "--time", "0"])
+            self._remove_all(["volume", "rm", "--all", "--force"])
             self.process.terminate()
             try:
                 self.process.wait(timeout=15)
@@ -103,11 +107,11 @@ class PodmanService:
                 with suppress(ProcessLookupError):
                     os.kill(int(entry.name), signal.SIGKILL)
 
-    def _remove_all_containers(self) -> None:
+    def _remove_all(self, command: list[str]) -> None:
         argv = ["podman", "--root", str(self.state / "storage"), "--runroot", str(self.state / "run")]
         env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
         subprocess.run(
-            [*argv, "rm", "--all", "--force", "--time", "0"],
+            [*argv, *command],
             env=env, stdin=subprocess.DEVNULL, capture_output=True, timeout=120, check=False,
         )  # fmt: skip
 
