@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import trustme
 
@@ -267,3 +268,22 @@ def _start_terminator(netns: str, state: Path) -> subprocess.Popen[bytes]:
             ["ip", "netns", "exec", netns, "haproxy", "-db", "-f", str(state / "haproxy.cfg")],
             stdin=subprocess.DEVNULL, stdout=output, stderr=subprocess.STDOUT,
         )  # fmt: skip
+
+
+@contextmanager
+def net_keeper_without_rights(client: Any) -> Iterator[None]:
+    """The engine's egress keeper replaced by one that cannot enter a namespace (not privileged, own pids)."""
+    from practica.sandbox.docker_images import ensure_image
+    from practica.sandbox.docker_runtime import host_mounts
+    from practica.sandbox.egress import NET_KEEPER
+    from practica.sandbox.environments import HOST
+
+    for found in client.containers.list(all=True, filters={"name": NET_KEEPER}):
+        found.remove(force=True)  # the engine's own, made by an earlier test; made again when next needed
+    keeper = client.containers.create(
+        ensure_image(client, HOST), ["sleep", "infinity"], name=NET_KEEPER, network_mode="none", mounts=host_mounts()
+    )
+    try:
+        yield
+    finally:
+        keeper.remove(force=True)

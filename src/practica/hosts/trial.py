@@ -2,7 +2,9 @@
 
 An engine that answers its API may still be unable to run an environment (no
 cgroup controllers, a runtime that fails, a seccomp profile it cannot read):
-the trial finds out before any learner is placed there. It also pays the
+the trial finds out before any learner is placed there. The trial has
+``egress``, so the host's fence around such environments is tried too
+(:mod:`practica.sandbox.egress`: a host without ``nft`` is refused). It also pays the
 engine's first-container costs (the ``host`` image imported, the container
 storage set up, the first TLS connections), which would otherwise fall on
 the first learner placed on the new host.
@@ -18,9 +20,9 @@ from practica.hosts.engine import EngineError, engine_client
 from practica.sandbox.docker_remote import RemoteDockerRuntime
 from practica.sandbox.runtime import Runtime, SandboxError
 from practica.sandbox.settings import SandboxSettings
-from practica.sandbox.spec import EnvironmentSpec, ExecRequest
+from practica.sandbox.spec import EnvironmentSpec, ExecRequest, NetworkAccess
 
-TRIAL_SPEC = EnvironmentSpec(labels={"purpose": "trial"})
+TRIAL_SPEC = EnvironmentSpec(network=NetworkAccess.EGRESS, labels={"purpose": "trial"})
 TRIAL_COMMAND = ExecRequest(argv=["sh", "-c", "echo trial-ok"], timeout=30)
 
 

@@ -11,6 +11,8 @@ holding the host's certificates can drive any of its environments:
   created container (podman lets an archive into a container whose root
   file system is read-only before it runs; Docker refuses it, so on Docker
   the root stays writable, though only to root, whom the container never runs as);
+- an environment with ``egress`` is fenced off the platform and the eval
+  hosts by an nftables table in its network namespace (:mod:`.egress`);
 - podman reads a seccomp profile by path on its own machine: the tightened
   profile is written into a volume of the engine (``practica-seccomp-profiles``),
   and containers are made with that volume's path;
@@ -44,7 +46,9 @@ from practica.sandbox.bwrap_args import HOME, USER
 from practica.sandbox.docker_agent import AGENT_IN_CONTAINER, BUILT_AGENT
 from practica.sandbox.docker_images import ensure_image
 from practica.sandbox.docker_runtime import ENVIRONMENT_LABEL, DockerRuntime, container_name, host_mounts
+from practica.sandbox.egress import engine_addresses, fence
 from practica.sandbox.environments import HOST
+from practica.sandbox.keepers import long_lived_container
 from practica.sandbox.runtime import (
     EnvironmentNotFoundError,
     EnvironmentNotRunningError,
@@ -59,6 +63,7 @@ from practica.sandbox.spec import (
     EnvironmentSpec,
     ExecRequest,
     FileChange,
+    NetworkAccess,
     Status,
     Usage,
 )
@@ -264,33 +269,20 @@ class RemoteDockerRuntime(DockerRuntime):
 
         It holds :data:`DISKS_VOLUME` and the eval host's own tools (the ``host`` image), runs ``sleep``,
         and has no network; a file system is made or removed by an exec in it (tens of milliseconds, where a
-        container of its own per environment took most of a second). The first worker that needs it makes
-        it; one made meanwhile by another is used as it is.
+        container of its own per environment took most of a second).
         """
-        import docker.errors
         from docker.types import Mount
 
-        try:
-            keeper = self.client.containers.get(DISK_KEEPER)
-        except docker.errors.NotFound:
-            try:
-                keeper = self.client.containers.create(
-                    ensure_image(self.client, HOST),
-                    ["sleep", "infinity"],
-                    name=DISK_KEEPER,
-                    mounts=[Mount(DISKS_IN_HELPER, DISKS_VOLUME, type="volume"), *host_mounts()],
-                    network_mode="none",
-                    security_opt=self.security_opt,
-                    init=True,
-                )
-            except docker.errors.APIError as error:
-                if error.status_code != 409:  # 409: another worker made it first
-                    raise
-                keeper = self.client.containers.get(DISK_KEEPER)
-        if keeper.status != "running":
-            with suppress(docker.errors.APIError):  # started meanwhile by another worker
-                keeper.start()
-        return keeper
+        return long_lived_container(
+            self.client,
+            DISK_KEEPER,
+            image=ensure_image(self.client, HOST),
+            command=["sleep", "infinity"],
+            mounts=[Mount(DISKS_IN_HELPER, DISKS_VOLUME, type="volume"), *host_mounts()],
+            network_mode="none",
+            security_opt=self.security_opt,
+            init=True,
+        )
 
     def _make_workspace(self, info: EnvironmentInfo) -> None:
         """The workspace volume: on a podman that can, an ext4 file system of the disk quota's size.
@@ -395,6 +387,12 @@ class RemoteDockerRuntime(DockerRuntime):
         for directory, archive in self._copied_in(info.uid):
             _put_archive(container, directory, archive)
         container.start()
+        self._fence(info.spec, container)
+
+    def _fence(self, spec: EnvironmentSpec, container: Any) -> None:
+        """An egress environment's network, fenced off the platform and the eval hosts (:mod:`.egress`)."""
+        if spec.network is NetworkAccess.EGRESS:
+            fence(self.client, container, [*self.settings.egress_networks, *engine_addresses(self.engine_url)])
 
     def _unmake(self, env_id: str) -> None:
 
@@ -460,6 +458,11 @@ class RemoteDockerRuntime(DockerRuntime):
         container = await self._found(env_id)
         if container.status != "running":
             await asyncio.to_thread(container.start)
+            try:
+                await asyncio.to_thread(self._fence, _info(container).spec, container)
+            except BaseException:
+                await asyncio.to_thread(container.stop, timeout=0)
+                raise
             await asyncio.to_thread(container.reload)
         return _info(container)
 

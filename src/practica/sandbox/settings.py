@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator, Field, SecretStr, model_validator
+from pydantic import BeforeValidator, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from servicekit.home import data_home
@@ -25,6 +26,26 @@ def parse_duration(value: object) -> object:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Private, shared, loopback, link-local (a cloud's metadata service), benchmarking, multicast and reserved ranges.
+DEFAULT_EGRESS_DENIED = (
+    "0.0.0.0/8,10.0.0.0/8,100.64.0.0/10,127.0.0.0/8,169.254.0.0/16,172.16.0.0/12,192.0.0.0/24,"
+    "192.168.0.0/16,198.18.0.0/15,224.0.0.0/3,::/128,::1/128,fc00::/7,fe80::/10,ff00::/8"
+)
+
+
+def parse_networks(text: str) -> list[Network]:
+    """``"10.0.0.0/8, fd00::/8, 203.0.113.7"`` as networks; a ValueError names the item that is none."""
+    networks = []
+    for item in (part.strip() for part in text.split(",")):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise ValueError(f"{item!r} is not an address or a network (CIDR, such as 10.0.0.0/8)") from None
+    return networks
 
 
 class SandboxSettings(BaseSettings):
@@ -45,6 +66,11 @@ class SandboxSettings(BaseSettings):
         "",
         description="Network mode for policy `egress` under `docker`. Empty: slirp4netns without host loopback "
         "on podman, `bridge` on Docker.",
+    )
+    egress_denied: str = Field(
+        DEFAULT_EGRESS_DENIED,
+        description="Addresses (CIDR, comma-separated) an `egress` environment on an eval host may not reach; "
+        "the host's own address is added. Default: private, shared, link-local and reserved ranges.",
     )
     docker_exec_agent: bool = Field(
         True,
@@ -105,6 +131,16 @@ class SandboxSettings(BaseSettings):
         description="Socket of `practica sandbox-controller`: set, the unprivileged gateway and workers drive the "
         "bwrap runtime through it (`practica up` as root sets it).",
     )
+
+    @field_validator("egress_denied")
+    @classmethod
+    def _egress_denied_are_networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @property
+    def egress_networks(self) -> list[Network]:
+        return parse_networks(self.egress_denied)
 
     @model_validator(mode="before")
     @classmethod

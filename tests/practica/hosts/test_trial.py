@@ -10,9 +10,10 @@ import pytest
 from practica.hosts.engine import EngineError, engine_client
 from practica.hosts.trial import run_trial
 from practica.sandbox.docker_remote import RemoteDockerRuntime
+from practica.sandbox.egress import NET_KEEPER
 from practica.sandbox.settings import SandboxSettings
 from practica.sandbox.spec import EnvironmentSpec, ResourceLimits
-from tests.eval_hosts import EvalHostLab
+from tests.eval_hosts import EvalHostLab, net_keeper_without_rights
 
 
 @pytest.fixture
@@ -28,6 +29,16 @@ async def test_a_trial_makes_uses_and_removes_an_environment(engine_runtime: Rem
     seconds = await run_trial(engine_runtime)
 
     assert seconds > 0
+    assert await engine_runtime.list_environments() == []
+    assert engine_runtime.client.containers.get(NET_KEEPER).status == "running"  # the egress fence was tried
+
+
+async def test_a_host_that_cannot_fence_egress_fails_the_trial_and_keeps_nothing(
+    engine_runtime: RemoteDockerRuntime,
+) -> None:
+    refused = pytest.raises(EngineError, match=r"could not make a trial environment: .*could not fence")
+    with net_keeper_without_rights(engine_runtime.client), refused:
+        await run_trial(engine_runtime)
     assert await engine_runtime.list_environments() == []
 
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import os
+import random
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -14,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import urlencode
 
 import pytest
@@ -23,6 +26,9 @@ from practica.sandbox import EnvironmentSpec, NetworkAccess, ResourceLimits, Run
 from practica.sandbox.gateway import GatewayAction, create_gateway_app, issue_gateway_token
 from practica.sandbox.settings import SandboxSettings
 from tests.conftest import free_port, require_tool
+
+if TYPE_CHECKING:
+    from tests.eval_hosts import EvalHostLab
 
 RUNTIMES = ["bwrap", "docker", "controller", "remote"]
 TEST_LIMITS = ResourceLimits(memory="256m", pids=128, disk="64m", output="256k", wall_timeout=20)
@@ -64,18 +70,44 @@ def podman_url(sandbox_home: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def remote_engine(sandbox_home: Path) -> Iterator[object]:
-    """A client of an eval host's engine: podman in a network namespace of its own, behind TLS (tests/eval_hosts.py)."""
-    from practica.hosts.engine import engine_client
+def remote_lab(sandbox_home: Path) -> Iterator[tuple[EvalHostLab, Path]]:
+    """An eval host: podman in a network namespace of its own, behind TLS (tests/eval_hosts.py); and client certs."""
     from tests.eval_hosts import eval_host, new_certificates
 
     tools = [tool for tool in ("ip", "podman", "runc", "haproxy") if shutil.which(tool) is None]
     require_tool(not tools and os.geteuid() == 0, f"root, ip, podman, runc and haproxy (missing: {tools})")
     certificates = new_certificates()
     with eval_host("r", certificates) as lab:
-        client = engine_client(lab.url, certificates.client_dir(sandbox_home / "remote-client"))
-        yield client
-        client.close()
+        yield lab, certificates.client_dir(sandbox_home / "remote-client")
+
+
+@pytest.fixture(scope="session")
+def remote_engine(remote_lab: tuple[EvalHostLab, Path]) -> Iterator[object]:
+    """A client of :func:`remote_lab`'s engine."""
+    from practica.hosts.engine import engine_client
+
+    lab, client_dir = remote_lab
+    client = engine_client(lab.url, client_dir)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def internet_listener() -> Iterator[tuple[str, int]]:
+    """A TCP service at an address of no private range, standing for a machine on the internet.
+
+    The address (TEST-NET-2, kept for examples) is added to this machine's loopback for the test: an
+    environment reaches it as it would any other public address, through its engine's egress.
+    """
+    used = subprocess.run(["ip", "-4", "-o", "addr"], capture_output=True, text=True, check=True).stdout
+    address = next(f"198.51.100.{n}" for n in random.sample(range(1, 255), 254) if f"198.51.100.{n}/" not in used)
+    require_root()
+    subprocess.run(["ip", "addr", "add", f"{address}/32", "dev", "lo"], check=True)
+    try:
+        with socket.create_server((address, 0)) as server:
+            yield address, server.getsockname()[1]
+    finally:
+        subprocess.run(["ip", "addr", "del", f"{address}/32", "dev", "lo"], check=False)
 
 
 @pytest.fixture(scope="session", params=RUNTIMES)

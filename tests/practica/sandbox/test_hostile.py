@@ -52,7 +52,7 @@ def loopback_listener() -> Iterator[int]:
 
 @pytest.fixture
 def external_listener() -> Iterator[tuple[str, int]]:
-    """A TCP service on the host's own non-loopback address: what `egress` may reach, as any other machine could."""
+    """A TCP service on the host's own non-loopback address, as the platform's services listen."""
     output = subprocess.run(["ip", "-4", "-o", "addr", "show", "scope", "global"], capture_output=True, text=True)
     addresses = [line.split()[3].split("/")[0] for line in output.stdout.splitlines() if "inet " in line]
     require_tool(bool(addresses), "a non-loopback address on the host")
@@ -125,10 +125,10 @@ async def test_host_loopback_is_unreachable_under_any_policy(
 
 
 async def test_egress_reaches_other_machines(
-    runtime: Runtime, make_env: EnvFactory, external_listener: tuple[str, int]
+    runtime: Runtime, make_env: EnvFactory, internet_listener: tuple[str, int]
 ) -> None:
     env = await make_env(network=NetworkAccess.EGRESS)
-    address, port = external_listener
+    address, port = internet_listener
     result = await runtime.exec(env, ExecRequest(argv=["python3", "-c", PROBE, f"{address}:{port}"]))
     assert b"CONNECTED" in result.stdout, result.stdout
 
