@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.sandbox [--runtime bwrap --runtime docker --runtime docker-plain-exec
                                        --runtime docker-relay --runtime eval-hosts --runtime eval-hosts-ssh]
-                                      [--rounds 30] [--max-idle 500] [--idle-patience 1]
+                                      [--rounds 30] [--max-idle 500] [--idle-patience 1] [--network egress]
 
 Run as root. The docker runtime gets a podman service of its own (started
 here, with Practica's containers.conf); ``docker`` runs its execs through the
@@ -35,7 +35,15 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
-from practica.sandbox import EnvironmentSpec, ExecRequest, ResourceLimits, Runtime, SandboxError, create_runtime
+from practica.sandbox import (
+    EnvironmentSpec,
+    ExecRequest,
+    NetworkAccess,
+    ResourceLimits,
+    Runtime,
+    SandboxError,
+    create_runtime,
+)
 from practica.sandbox.podman import PodmanService
 from practica.sandbox.settings import SandboxSettings
 
@@ -66,22 +74,22 @@ def mem_available() -> int:
     return 0
 
 
-async def timed_create(runtime: Runtime) -> tuple[str, float]:
+async def timed_create(runtime: Runtime, spec: EnvironmentSpec) -> tuple[str, float]:
     started = time.perf_counter()
-    info = await runtime.create(SPEC)
+    info = await runtime.create(spec)
     return info.id, time.perf_counter() - started
 
 
-async def start_and_exec(runtime: Runtime, rounds: int) -> dict[str, float]:
+async def start_and_exec(runtime: Runtime, rounds: int, spec: EnvironmentSpec) -> dict[str, float]:
     starts, firsts, execs = [], [], []
     for _ in range(rounds):
-        env_id, took = await timed_create(runtime)
+        env_id, took = await timed_create(runtime, spec)
         starts.append(took)
         started = time.perf_counter()
         await runtime.exec(env_id, ExecRequest(argv=["true"]))
         firsts.append(time.perf_counter() - started)
         await runtime.remove(env_id)
-    env_id, _ = await timed_create(runtime)
+    env_id, _ = await timed_create(runtime, spec)
     for _ in range(rounds * 2):
         started = time.perf_counter()
         await runtime.exec(env_id, ExecRequest(argv=["true"]))
@@ -97,9 +105,9 @@ async def start_and_exec(runtime: Runtime, rounds: int) -> dict[str, float]:
     }
 
 
-async def pytest_ratio(runtime: Runtime, rounds: int = 7) -> dict[str, float]:
+async def pytest_ratio(runtime: Runtime, spec: EnvironmentSpec, rounds: int = 7) -> dict[str, float]:
     """Inside and host runs alternate, so both see the same load on the machine."""
-    env_id, _ = await timed_create(runtime)
+    env_id, _ = await timed_create(runtime, spec)
     await runtime.write_file(env_id, "test_small.py", TESTS)
     inside, host = [], []
     with tempfile.TemporaryDirectory() as folder:
@@ -120,7 +128,7 @@ async def pytest_ratio(runtime: Runtime, rounds: int = 7) -> dict[str, float]:
     }
 
 
-async def idle_capacity(runtime: Runtime, limit: int, patience: int = 1) -> dict[str, float]:
+async def idle_capacity(runtime: Runtime, spec: EnvironmentSpec, limit: int, patience: int = 1) -> dict[str, float]:
     """Start idle environments until ``patience`` starts in a row take over 1 s or ``limit`` are up.
 
     Memory is MemAvailable's drop (this machine's: the eval hosts' engines run here too).
@@ -132,7 +140,7 @@ async def idle_capacity(runtime: Runtime, limit: int, patience: int = 1) -> dict
     try:
         while len(made) < limit and slow_in_a_row < patience:
             try:
-                env_id, took = await timed_create(runtime)
+                env_id, took = await timed_create(runtime, spec)
             except SandboxError as error:  # the engine's own limit reached: the count so far is the figure
                 print(f"idle count ended by an error after {len(made)} environments: {error}")
                 break
@@ -150,8 +158,8 @@ async def idle_capacity(runtime: Runtime, limit: int, patience: int = 1) -> dict
     }  # fmt: skip
 
 
-async def files_and_ports(runtime: Runtime, rounds: int) -> dict[str, float]:
-    env_id, _ = await timed_create(runtime)
+async def files_and_ports(runtime: Runtime, rounds: int, spec: EnvironmentSpec) -> dict[str, float]:
+    env_id, _ = await timed_create(runtime, spec)
     writes, reads, requests = [], [], []
     data = b"x" * 4096
     for _ in range(rounds * 2):
@@ -243,11 +251,13 @@ def eval_hosts_runtime(stack: ExitStack, settings: SandboxSettings, home: Path, 
     return TwoHosts([RemoteDockerRuntime(settings, client) for client in clients])
 
 
-async def measure(runtime: Runtime, rounds: int, max_idle: int, patience: int) -> dict[str, float]:
-    figures = await start_and_exec(runtime, rounds)
-    figures |= await files_and_ports(runtime, rounds)
-    figures |= await pytest_ratio(runtime)
-    figures |= await idle_capacity(runtime, max_idle, patience)
+async def measure(runtime: Runtime, args: argparse.Namespace) -> dict[str, float]:
+    spec = SPEC.model_copy(update={"network": NetworkAccess(args.network)})
+    figures = await start_and_exec(runtime, args.rounds, spec)
+    figures |= await files_and_ports(runtime, args.rounds, spec)
+    figures |= await pytest_ratio(runtime, spec)
+    if args.max_idle > 0:
+        figures |= await idle_capacity(runtime, spec, args.max_idle, args.idle_patience)
     return figures
 
 
@@ -265,6 +275,9 @@ def report(name: str, f: dict[str, float]) -> None:
           "   (connect to a server inside, one HTTP request)")  # fmt: skip
     print(f"pytest       inside {f['pytest_inside']:.3f} s  host {f['pytest_host']:.3f} s"
           f"   ratio {f['pytest_ratio']:.2f}x (aim < {AIMS['pytest_ratio']}x)")  # fmt: skip
+    if "idle" not in f:
+        print("idle         not measured (--max-idle 0)")
+        return
     print(f"idle         {f['idle']:.0f} environments (last start {f['idle_last_start'] * 1000:.0f} ms),"
           f" {f['idle_memory_mib']:.2f} MiB each   aim {AIMS['idle']}")  # fmt: skip
     print(f"idle starts  p50 {f['idle_start_p50'] * 1000:7.1f} ms  p99 {f['idle_start_p99'] * 1000:7.1f} ms"
@@ -279,7 +292,13 @@ async def main() -> None:
         choices=["bwrap", "docker", "docker-plain-exec", "docker-relay", "eval-hosts", "eval-hosts-ssh"],
     )
     parser.add_argument("--rounds", type=int, default=30)
-    parser.add_argument("--max-idle", type=int, default=500)
+    parser.add_argument(
+        "--network",
+        choices=[access.value for access in NetworkAccess],
+        default=NetworkAccess.NONE.value,
+        help="the environments' network (egress: on eval hosts, each start also puts up the fence)",
+    )
+    parser.add_argument("--max-idle", type=int, default=500, help="0: no idle count")
     parser.add_argument(
         "--idle-patience", type=int, default=1, help="idle count ends after this many starts over 1 s in a row"
     )
@@ -294,7 +313,7 @@ async def main() -> None:
             if name.startswith("eval-hosts"):
                 runtime = eval_hosts_runtime(stack, settings, home, over_ssh=name == "eval-hosts-ssh")
                 try:
-                    report(name, await measure(runtime, args.rounds, args.max_idle, args.idle_patience))
+                    report(name, await measure(runtime, args))
                 finally:
                     await runtime.close()
                 continue
@@ -305,7 +324,7 @@ async def main() -> None:
             if name == "docker-relay":  # ports through the agent's relay, as for an engine on another machine
                 runtime.ports_in_namespace = False  # type: ignore[attr-defined]
             try:
-                report(name, await measure(runtime, args.rounds, args.max_idle, args.idle_patience))
+                report(name, await measure(runtime, args))
             finally:
                 await runtime.close()
 
