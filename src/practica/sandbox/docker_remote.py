@@ -74,6 +74,7 @@ UID_LABEL = "practica.uid"
 SPEC_LABEL = "practica.spec"
 CREATED_LABEL = "practica.created"
 WATCH_INTERVAL = 1.0
+UID_GUESSES = 4  # random uids asked about before listing every environment for a free one
 MAX_LISTED = 20_000  # entries a watch compares; past that it reports an overflow (the client re-reads)
 MAX_CHANGES = 256  # changes in one batch; more become one overflow
 # One line per entry: type, size, mtime, path (NUL-terminated: names may hold newlines).
@@ -369,9 +370,19 @@ class RemoteDockerRuntime(DockerRuntime):
         return [(item.get("Labels") or {}, item.get("State") == "running") for item in found]
 
     def _free_uid(self) -> int:
+        """A uid no environment on the engine has: a random one asked about, else one from a full listing.
+
+        Listing every container costs ~1.2 ms per container on podman (0.6 s with 500 on a host, on every
+        start); asking whether one uid is taken, ~0.1 ms per container. With uids far outnumbering
+        environments (100,000 by default) the first guess is nearly always free.
+        """
+        first, count = self.settings.uid_base, self.settings.uid_count
+        for _ in range(UID_GUESSES):
+            uid = first + secrets.randbelow(count)
+            if not self.client.api.containers(all=True, filters={"label": f"{UID_LABEL}={uid}"}):
+                return uid
         used = {int(labels.get(UID_LABEL, -1)) for labels, _running in self._listed()}
-        first = self.settings.uid_base
-        free = [uid for uid in range(first, first + self.settings.uid_count) if uid not in used]
+        free = [uid for uid in range(first, first + count) if uid not in used]
         if not free:
             raise SandboxError(f"no free uid on the engine at {self.engine_url} (raise PRACTICA_SANDBOX_UID_COUNT)")
         return secrets.choice(free)  # another worker allocating at once rarely picks the same one

@@ -94,6 +94,21 @@ async def test_an_environment_is_kept_in_the_engine_not_on_this_machine(
     assert volume_name(info.id) not in {volume.name for volume in other.client.volumes.list()}
 
 
+async def test_a_guessed_uid_that_another_environment_holds_is_never_given(
+    remote_engine: object, sandbox_settings: SandboxSettings
+) -> None:
+    """Of two uids, one held: every guess of it is seen taken (by the engine's label filter), never handed out."""
+    settings = sandbox_settings.model_copy(update={"uid_base": 3_100_000, "uid_count": 2})
+    runtime = RemoteDockerRuntime(settings, remote_engine)
+    held = await runtime.create(EnvironmentSpec(limits=TEST_LIMITS))
+    try:
+        given = {await asyncio.to_thread(runtime._free_uid) for _ in range(24)}
+        assert given == {3_100_000, 3_100_001} - {held.uid}
+    finally:
+        await runtime.remove(held.id)
+        await runtime.close()
+
+
 async def test_environments_on_one_engine_get_distinct_uids(
     remote_engine: object, sandbox_settings: SandboxSettings
 ) -> None:
