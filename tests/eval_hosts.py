@@ -173,10 +173,14 @@ backend podman
 
 
 @contextmanager
-def eval_host(name: str, certificates: Certificates, *, ssh: bool = False) -> Iterator[EvalHostLab]:
+def eval_host(
+    name: str, certificates: Certificates, *, ssh: bool = False, own_locks: bool = True
+) -> Iterator[EvalHostLab]:
     """Start one eval host (namespace, podman, TLS terminator, and sshd if asked); everything is removed afterwards.
 
-    Its files are under a short /tmp path: podman refuses a run root longer than 50 characters.
+    Its files are under a short /tmp path: podman refuses a run root longer than 50 characters. Its podman
+    has a lock table of its own, as on another machine (``own_locks``, see :func:`podman_argv`): eval hosts
+    of the tests and benches never fill this machine's.
     """
     tag = f"{os.getpid()}x{next(_hosts_made)}"  # unique on this machine while this process lives
     netns, veth = f"pt-{name}-{tag}", f"pv{tag}"
@@ -195,7 +199,7 @@ def eval_host(name: str, certificates: Certificates, *, ssh: bool = False) -> It
         _ip("netns", "exec", netns, "ip", "link", "set", f"{veth}i", "up")
         _ip("netns", "exec", netns, "ip", "link", "set", "lo", "up")
         _ip("netns", "exec", netns, "ip", "route", "add", "default", "via", ours)  # other machines: through ours
-        podman = PodmanService(state / "podman", netns=netns)
+        podman = PodmanService(state / "podman", netns=netns, own_locks=own_locks)
         podman.start()
         cleanup.callback(podman.stop)
         config = state / "haproxy.cfg"

@@ -22,24 +22,36 @@ CONTAINERS_CONF = Path(__file__).with_name("containers.conf")
 READY_TIMEOUT = 30.0
 
 
-def podman_argv(state: Path, socket_path: Path, netns: str | None = None) -> list[str]:
+# In a mount namespace of its own, a tmpfs on /dev/shm, then the command given.
+OWN_SHM = ["unshare", "--mount", "--propagation", "slave", "sh", "-c",
+           'mount -t tmpfs -o mode=1777,nosuid,nodev practica-shm /dev/shm && exec "$@"', "sh"]  # fmt: skip
+
+
+def podman_argv(state: Path, socket_path: Path, netns: str | None = None, *, own_locks: bool = False) -> list[str]:
     """The service's command; in the named network namespace (``ip netns``) when given, as on another host.
 
     ``nsenter --net`` and not ``ip netns exec``: the latter mounts a fresh
     /sys, without the cgroup file system runc needs to start a container.
+    With ``own_locks`` it has a /dev/shm of its own, so its own lock table
+    (``/dev/shm/libpod_lock``, ``num_locks``), as podman on another machine has;
+    otherwise every podman of this machine shares one.
     """
     inside = ["nsenter", f"--net=/run/netns/{netns}"] if netns else []
     return [
-        *inside, "podman", "--root", str(state / "storage"), "--runroot", str(state / "run"),
+        *(OWN_SHM if own_locks else []), *inside,
+        "podman", "--root", str(state / "storage"), "--runroot", str(state / "run"),
         "system", "service", "--time=0", f"unix://{socket_path}",
     ]  # fmt: skip
 
 
 class PodmanService:
-    def __init__(self, state: Path, socket_path: Path | None = None, *, netns: str | None = None) -> None:
+    def __init__(
+        self, state: Path, socket_path: Path | None = None, *, netns: str | None = None, own_locks: bool = False
+    ) -> None:
         self.state = state
         self.socket = socket_path or state / "podman.sock"
         self.netns = netns
+        self.own_locks = own_locks
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
@@ -52,7 +64,7 @@ class PodmanService:
         env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
         with open(self.state / "podman.log", "ab") as log:
             self.process = subprocess.Popen(
-                podman_argv(self.state, self.socket, self.netns),
+                podman_argv(self.state, self.socket, self.netns, own_locks=self.own_locks),
                 env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=log, start_new_session=True,
                 cwd=self.state,  # conmon writes its `oom` marker files into the working directory
             )  # fmt: skip
@@ -109,6 +121,8 @@ class PodmanService:
 
     def _remove_all(self, command: list[str]) -> None:
         argv = ["podman", "--root", str(self.state / "storage"), "--runroot", str(self.state / "run")]
+        if self.own_locks and self.process is not None:  # the service's /dev/shm: its lock table, not this one's
+            argv = ["nsenter", f"--target={self.process.pid}", "--mount", *argv]
         env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
         subprocess.run(
             [*argv, *command],

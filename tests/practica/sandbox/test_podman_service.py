@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import docker
+import pytest
 
 from practica.sandbox.podman import CONTAINERS_CONF, PodmanService
 from tests.conftest import require_tool
@@ -23,14 +24,28 @@ def podman_listing(state: Path, *command: str) -> list[str]:
     return result.stdout.split()
 
 
-def test_stop_removes_the_volumes_so_their_podman_locks_are_given_back() -> None:
+@pytest.mark.parametrize("own_locks", [False, True], ids=["shared-locks", "own-locks"])
+def test_stop_removes_the_volumes_so_their_podman_locks_are_given_back(own_locks: bool) -> None:
     require_tool(shutil.which("podman") is not None and os.geteuid() == 0, "root and podman")
     with tempfile.TemporaryDirectory(prefix="practica-podman-") as short:  # podman allows a runroot of 50 characters
-        stop_and_list_volumes(Path(short) / "podman")
+        stop_and_list_volumes(PodmanService(Path(short) / "podman", own_locks=own_locks))
 
 
-def stop_and_list_volumes(state: Path) -> None:
-    with PodmanService(state) as service:
+def test_a_service_with_its_own_locks_keeps_its_lock_table_apart_from_this_machines() -> None:
+    require_tool(shutil.which("podman") is not None and os.geteuid() == 0, "root and podman")
+    with tempfile.TemporaryDirectory(prefix="practica-podman-") as short:
+        service = PodmanService(Path(short) / "podman", own_locks=True)
+        with service:
+            assert service.process is not None
+            docker.DockerClient(base_url=service.url).volumes.create("takes-a-lock")
+            its_table = Path(f"/proc/{service.process.pid}/root/dev/shm/libpod_lock").stat()
+            ours = Path("/dev/shm/libpod_lock")
+            assert not ours.exists() or (ours.stat().st_dev, ours.stat().st_ino) != (its_table.st_dev, its_table.st_ino)
+
+
+def stop_and_list_volumes(service: PodmanService) -> None:
+    state = service.state
+    with service:
         client = docker.DockerClient(base_url=service.url)
         client.volumes.create("practica-workspace-disks")
         client.volumes.create("learner-files", driver_opts={"type": "tmpfs", "device": "tmpfs"})
