@@ -72,12 +72,12 @@ def ruleset(denied: Iterable[Network]) -> str:
 
 def fence(client: Any, container: Any, denied: Iterable[Network]) -> None:
     """Put :func:`ruleset` into the running ``container``'s network namespace, or raise SandboxError."""
+    import docker.errors
+
     container.reload()
     pid = int(container.attrs.get("State", {}).get("Pid") or 0)
     if pid <= 0:
         raise SandboxError(f"the environment's container {container.name} is not running: its network is not fenced")
-    import docker.errors
-
     try:
         done = _net_keeper(client).exec_run(["sh", "-c", FENCE, "sh", str(pid), ruleset(denied)], user="0")
     except docker.errors.APIError as error:
