@@ -42,9 +42,12 @@ def parse_networks(text: str) -> list[Network]:
         if not item:
             continue
         try:
-            networks.append(ipaddress.ip_network(item, strict=False))
+            network = ipaddress.ip_network(item, strict=False)
         except ValueError:
             raise ValueError(f"{item!r} is not an address or a network (CIDR, such as 10.0.0.0/8)") from None
+        if "%" in str(network):  # an IPv6 zone (fe80::1%eth0) names an interface, and may hold any text
+            raise ValueError(f"{item!r} has an interface zone (%…): give the network alone")
+        networks.append(network)
     return networks
 
 

@@ -51,6 +51,11 @@ def test_a_setting_that_is_no_network_names_the_setting_and_the_item() -> None:
     assert "'10.0.0.0/33' is not an address or a network" in str(raised.value)
 
 
+def test_an_ipv6_zone_is_refused_as_it_would_carry_any_text_into_the_ruleset() -> None:
+    with pytest.raises(ValidationError, match="has an interface zone"):
+        SandboxSettings(egress_denied="fe80::1%x } accept; {")
+
+
 def test_the_ruleset_rejects_each_family_apart_and_merges_what_overlaps() -> None:
     text = ruleset(parse_networks("10.0.0.0/8, 10.231.4.2, 192.168.0.0/16, fd00::/8, fc00::/7"))
     assert "ip daddr { 10.0.0.0/8, 192.168.0.0/16 } reject" in text
