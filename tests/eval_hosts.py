@@ -82,6 +82,12 @@ class EvalHostLab:
     def url(self) -> str:
         return f"tcp://{self.address}:{ENGINE_PORT}"
 
+    @property
+    def platform_address(self) -> str:
+        """This machine's address on the host's link: the web tier (or PostgreSQL), as the eval host sees it."""
+        shown = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", self.veth], capture_output=True, text=True)
+        return shown.stdout.split("inet ")[1].split("/")[0]
+
     def go_silent(self) -> None:
         """The host stops answering, as a machine that went away: nothing listens on its address any more."""
         _end(self.terminator)

@@ -163,12 +163,6 @@ for address, port in zip(pairs[::2], pairs[1::2]):
 """
 
 
-def _platform_side(lab: EvalHostLab) -> str:
-    """This machine's address on the eval host's link: the web tier, as that host sees it."""
-    shown = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", lab.veth], capture_output=True, text=True)
-    return shown.stdout.split("inet ")[1].split("/")[0]
-
-
 def _probe_in(netns: str, targets: list[str]) -> list[str]:
     """:data:`PROBE` run in the network namespace ``netns`` (the eval host's own network)."""
     command = ["ip", "netns", "exec", netns, sys.executable, "-c", PROBE, *targets]
@@ -191,7 +185,7 @@ async def test_an_environment_reaches_neither_another_host_nor_the_web_tier(
     other = next(lab for lab in two_hosts if lab is not here)
     runtime = await _runtime(site, here.name)
     assert (await runtime.get(env_id)).spec.network is NetworkAccess.NONE  # the lesson's, as lessons default to
-    web_tier = await asyncio.to_thread(_platform_side, here)
+    web_tier = await asyncio.to_thread(lambda: here.platform_address)
     with _listening(web_tier) as port:
         targets = [web_tier, str(port), other.address, "2376"]
         from_the_host = await asyncio.to_thread(_probe_in, here.netns, targets)

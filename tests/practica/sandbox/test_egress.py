@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -72,16 +71,10 @@ def test_an_engine_url_names_its_machine_and_a_local_socket_none() -> None:
     assert engine_addresses("unix:///run/practica-podman.sock") == []
 
 
-def _platform_side(lab: EvalHostLab) -> str:
-    """This machine's address on the eval host's link: the web tier, as the eval host sees it."""
-    shown = subprocess.run(["ip", "-4", "-o", "addr", "show", "dev", lab.veth], capture_output=True, text=True)
-    return shown.stdout.split("inet ")[1].split("/")[0]
-
-
 @pytest.fixture
 def external_listener_on_the_link(remote_lab: tuple[EvalHostLab, Path]) -> Iterator[tuple[str, int]]:
     """A TCP service on this machine's address facing the eval host: the web tier, or PostgreSQL."""
-    with socket.create_server((_platform_side(remote_lab[0]), 0)) as server:
+    with socket.create_server((remote_lab[0].platform_address, 0)) as server:
         yield server.getsockname()[:2]
 
 
