@@ -8,6 +8,7 @@ where it is told (``--root``/``--runroot``), so nothing under ``/etc`` or
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -55,13 +56,26 @@ class PodmanService:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
+    def scratch(self) -> Path:
+        """The service's temporary directory (``TMPDIR``), emptied at each start and removed at stop.
+
+        podman's Docker-compatible image import copies the upload into a
+        file there (``api_load.tar…``, under ``/var/tmp`` by default) and
+        never deletes it: every environment image imported would stay on
+        disk, ~120 MB each.
+        """
+        return self.state / "tmp"
+
+    @property
     def url(self) -> str:
         return f"unix://{self.socket}"
 
     def start(self) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
         self.socket.unlink(missing_ok=True)
-        env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF)}
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        self.scratch.mkdir()
+        env = {**os.environ, "CONTAINERS_CONF": str(CONTAINERS_CONF), "TMPDIR": str(self.scratch)}
         with open(self.state / "podman.log", "ab") as log:
             self.process = subprocess.Popen(
                 podman_argv(self.state, self.socket, self.netns, own_locks=self.own_locks),
@@ -93,7 +107,7 @@ class PodmanService:
         waiting for the service to collect the exit code): they are ended last.
         Volumes go too: each holds one of podman's locks, a table shared by
         every podman on the machine (``num_locks``), and deleting the storage
-        directory would not give it back.
+        directory would not give it back. So does :attr:`scratch`.
         """
         if self.process and self.process.poll() is None:
             self._remove_all(["rm", "--all", "--force", "--time", "0"])
@@ -105,6 +119,7 @@ class PodmanService:
                 self.process.kill()
                 self.process.wait()
         self._end_monitors()
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
     def _end_monitors(self) -> None:
         storage = f"{self.state / 'storage'}/".encode()

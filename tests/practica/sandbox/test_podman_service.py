@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import subprocess
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -53,3 +55,28 @@ def stop_and_list_volumes(service: PodmanService) -> None:
         assert sorted(podman_listing(state, "volume", "ls", "--quiet")) == ["learner-files", "practica-workspace-disks"]
 
     assert podman_listing(state, "volume", "ls", "--quiet") == []
+
+
+def test_an_imported_image_leaves_no_copy_behind() -> None:
+    """podman keeps a copy of each upload it imports in its TMPDIR: the service's own, gone at stop."""
+    require_tool(shutil.which("podman") is not None and os.geteuid() == 0, "root and podman")
+    with tempfile.TemporaryDirectory(prefix="practica-podman-") as short:
+        service = PodmanService(Path(short) / "podman")
+        with service:
+            assert service.process is not None
+            environ = Path(f"/proc/{service.process.pid}/environ").read_bytes().split(b"\0")
+            assert f"TMPDIR={service.scratch}".encode() in environ
+            client = docker.DockerClient(base_url=service.url)
+            client.api.import_image_from_data(_tar_of({"hello.txt": b"hello\n" * 1000}), repository="localhost/x")
+            client.close()
+        assert not service.scratch.exists()
+
+
+def _tar_of(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w") as archive:
+        for name, data in files.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            archive.addfile(info, io.BytesIO(data))
+    return buffer.getvalue()
