@@ -1,7 +1,7 @@
 """Search latency per filter kind, and of paging, through GraphQL and at the engine, run as the service runs them.
 
     .venv/bin/python -m bench.chronicles_search [--entries 1000000] [--iterations 300] [--explain] [--reuse]
-                                                [--kinds subject,payload IN]
+                                                [--kinds subject,payload IN] [--pages 25]
 
 Loads N generated entries (bench/chronicles_search_data.py) into a fresh
 database on ``BENCH_DATABASE_URL`` (an admin URL) or on an embedded server
@@ -22,7 +22,10 @@ these, p50 <= 5 ms, p99 <= 20 ms), the p50 of the runs that went second
 second-run p50s (same cache state both ways; aim <= 1.5 ms) and of CPU time
 per search (the server's for GraphQL, the bench's for the engine; the load
 of other work inflates CPU less than wall time). Then the baseline figures
-and the load average. ``--explain`` prints the plan of one search of each kind.
+and the load average. ``--explain`` prints the plan of one search of each kind;
+``--pages N`` the pages (buffers) N searches of each kind touched, median, which is what a search costs
+when none of them is cached (``--iterations 0``: only that). ``--reuse`` keeps a loaded database and
+brings it to this code's schema.
 
 :func:`search_latencies` is the measuring function: give it runners (a base URL's or an engine's).
 """
@@ -33,6 +36,7 @@ import argparse
 import asyncio
 import os
 import random
+import re
 import secrets
 import signal
 import subprocess
@@ -56,7 +60,7 @@ from chronicles.api.search_pool import SearchPool
 from chronicles.api.tokens import mint
 from chronicles.contract.filters import EntryFilter
 from chronicles.store.search import SEARCH_SETTINGS, Position, SearchRequest, compile_search, search
-from chronicles.store.search_plan import Statistics, choose_driver
+from chronicles.store.search_plan import Driver, Statistics, choose_driver
 
 ROOT = Path(__file__).resolve().parent.parent
 AIM_P50, AIM_P99, AIM_OVERHEAD = 5.0, 20.0, 1.5  # milliseconds, at 30,000,000 entries (issue 16)
@@ -69,6 +73,27 @@ QUERY = """query($filter: EntryFilter, $first: Int, $after: String) {
   }
 }"""
 PAGE = 25
+# Pages per search at 1,000,000 entries before revision 0008 (main 8b588d4, 2026-12-07, ``--pages 25``):
+# the walks of the key indexes fetched every entry they found to check the viewer's access, and each
+# branch of a search over several values looked up its own page of entries.
+BASELINE_PAGES_NAME = "main 8b588d4, before revision 0008"
+BASELINE_PAGES_1M = {
+    "access_only": 419,
+    "subject": 356,
+    "subjects (3)": 1061,
+    "performer": 49,
+    "action": 495,
+    "action (rare)": 584,
+    "app_type": 533,
+    "feed_tag": 485,
+    "feed_tag (any of 3)": 1608,
+    "feed_tag (all of 2)": 557,
+    "payload EQ": 66,
+    "payload IN": 1820,
+    "payload CONTAINS": 2830,
+    "payload GT + action": 9004,
+    "time (1 day)": 183,
+}
 PAGING_DEPTH = 20  # the "paging" kind reads the first 20 pages of the viewer's feed, one page per call
 
 
@@ -221,16 +246,49 @@ def engine_runner(database_url: str, access: list[str]) -> Iterator[Runner]:
 def explain(database_url: str, access: list[str], shape: Shape) -> None:
     """Print the plan of one search of each kind (as the service would run it, with the planner's statistics)."""
     workload, stats = Workload(shape, org=int(access[0].split(":")[1])), Statistics()
+    asyncio.run(_refresh(stats, database_url))
     with psycopg.connect(database_url) as conn:
         for kind, make in workload.kinds().items():
-            request = SearchRequest(EntryFilter.model_validate(make()), access, PAGE)
-            asyncio.run(_refresh(stats, database_url))
-            driver = choose_driver(request.filter, access, stats)
-            statement, params = compile_search(request, driver, stats)
-            conn.execute(SEARCH_SETTINGS)
-            plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ") + statement, params).fetchall()
+            driver, plan = _plan(conn, SearchRequest(EntryFilter.model_validate(make()), access, PAGE), stats)
             print(f"\n--- {kind} (driven by {driver.value})")
-            print("\n".join(line for (line,) in plan))
+            print("\n".join(plan))
+
+
+def pages_per_search(database_url: str, access: list[str], shape: Shape, searches: int) -> dict[str, int]:
+    """Per kind, the median number of pages (8 kB buffers, cached or not) one search touched.
+
+    A search whose pages are not in memory reads each from disk (at 30 M entries most are not), so this
+    count is what a cold search costs, independent of the machine's load and of what is cached.
+    """
+    workload, stats = Workload(shape, org=int(access[0].split(":")[1]), seed=5), Statistics()
+    asyncio.run(_refresh(stats, database_url))
+    medians = {}
+    with psycopg.connect(database_url) as conn:
+        for kind, make in workload.kinds().items():
+            counts = []
+            for _ in range(searches):
+                _, plan = _plan(conn, SearchRequest(EntryFilter.model_validate(make()), access, PAGE), stats)
+                counts.append(_pages(plan))
+            medians[kind] = round(_percentile([float(count) for count in counts], 0.5))
+    return medians
+
+
+def _plan(conn: psycopg.Connection[Any], request: SearchRequest, stats: Statistics) -> tuple[Driver, list[str]]:
+    driver = choose_driver(request.filter, request.access_tags, stats)
+    statement, params = compile_search(request, driver, stats)
+    conn.execute(SEARCH_SETTINGS)
+    plan = conn.execute(sql.SQL("EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ") + statement, params).fetchall()
+    conn.rollback()
+    return driver, [line for (line,) in plan]
+
+
+def _pages(plan: list[str]) -> int:
+    """The buffers of the plan's top node (hit, read, dirtied and written count once each: hit + read)."""
+    for line in plan:
+        found = re.search(r"Buffers: shared(?: hit=(\d+))?(?: read=(\d+))?", line)
+        if found:
+            return sum(int(part or 0) for part in found.groups())
+    return 0
 
 
 async def _refresh(stats: Statistics, database_url: str) -> None:
@@ -259,8 +317,10 @@ def prepare_database(admin_uri: str, name: str, shape: Shape, reuse: bool) -> st
         exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone()
     if reuse and exists:
         with psycopg.connect(libpq) as conn:
-            if conn.execute("SELECT count(*) FROM entries").fetchone() == (shape.entries,):
-                return libpq
+            loaded = conn.execute("SELECT count(*) FROM entries").fetchone() == (shape.entries,)
+        if loaded:  # brought to this code's schema (a revision may rebuild indexes: minutes at 30 M entries)
+            MIGRATIONS.upgrade(url.set(drivername="postgresql+psycopg").render_as_string(hide_password=False))
+            return libpq
     with psycopg.connect(admin_uri, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
@@ -322,6 +382,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print the plan of one search of each kind")
     parser.add_argument("--reuse", action="store_true", help="keep the database when it already holds N entries")
     parser.add_argument("--kinds", default="", help="only these kinds (comma-separated names as printed)")
+    parser.add_argument("--pages", type=int, default=0, help="also count the pages of N searches per kind")
     options = parser.parse_args()
     shape = Shape(options.entries)
     database_url = prepare_database(admin_database_uri(), f"bench_search_{shape.entries}", shape, options.reuse)
@@ -331,6 +392,10 @@ def main() -> None:
     token = mint(key, access, timedelta(hours=2))
     if options.explain:
         explain(database_url, access, shape)
+    if options.pages:
+        _print_pages(shape, options.pages, pages_per_search(database_url, access, shape, options.pages))
+    if options.iterations <= 0:
+        return
     load_before = os.getloadavg()
     with chronicles_service(database_url, key) as service, engine_runner(database_url, access) as engine:
         ways = {
@@ -368,6 +433,16 @@ def _print(
     for kind, (engine_p50, graphql_p50) in BASELINE_30M.items():
         through = f", GraphQL {graphql_p50} ms" if graphql_p50 is not None else ""
         print(f"baseline at 30 M entries, 2026-12-05, {kind} p50: engine {engine_p50} ms{through}")
+
+
+def _print_pages(shape: Shape, searches: int, pages: dict[str, int]) -> None:
+    print(f"\nPages per search (median of {searches} per kind, {shape.entries:,} entries; a cold search reads each):")
+    baseline = BASELINE_PAGES_1M if shape.entries == 1_000_000 else {}
+    print(f"{'kind':<22}{'pages':>7}" + (f"{'before':>8}  ratio  (before: {BASELINE_PAGES_NAME})" if baseline else ""))
+    for kind, count in pages.items():
+        before = baseline.get(kind)
+        ratio = f"{before:>8}  {count / before:.2f}" if before else ""
+        print(f"{kind:<22}{count:>7}{ratio}")
 
 
 if __name__ == "__main__":

@@ -3,12 +3,15 @@
 Each shape reads newest first and stops after ``first + 1`` rows:
 
 - subjects, performers, actions, (app, subject type) pairs: per value, a
-  walk of the b-tree ``(column(s), occurred_at DESC, id DESC)`` with one
-  primary-key probe per row checking every other filter, at most
-  ``first + 1`` rows per value, the streams merged.
+  walk of the b-tree ``(column(s), occurred_at DESC, id DESC)``, which
+  carries the entry's access tags and so skips what the viewer may not see,
+  with one primary-key probe per row checking every other filter, at most
+  ``first + 1`` rows per value, the streams merged. When there is no other
+  filter, the walks give keys only and just the page's entries are read.
 - feed tags, access tags: the same over the tagging tables' primary keys
   ``(tag, occurred_at, entry_id)``, read backwards, with one primary-key probe
-  into entries per tagging row; an entry found under two tags is shown once.
+  into entries per tagging row (keys first for access tags with no other
+  filter); an entry found under two tags is shown once.
   For feed tags ALL the rarest tag drives and ``feed_tags`` must hold them all.
 - payload: one plain statement; the planner sees the values and picks the
   GIN index or a time-ordered walk.
@@ -54,11 +57,14 @@ PLAIN = sql.SQL("SELECT {columns} FROM entries AS e WHERE {where} ORDER BY e.occ
 # planner from flattening the lookup: whatever it estimates for the
 # other filters (a jsonb_typeof() test counts as 0.5 %), the driving index is walked in order, each row
 # costs one primary-key probe, and the walk stops after one page.
+# The walk also screens on the index's copy of the access tags (revision 0008): an entry the viewer may
+# not see is skipped in the index, and only those shown are fetched (the lookup checks access again).
 ENTRY_BRANCH = sql.SQL(
     "(SELECT e.* FROM entries AS k CROSS JOIN LATERAL"
     " (SELECT * FROM entries AS e WHERE e.id = k.id AND e.occurred_at = k.occurred_at AND {conditions} OFFSET 0)"
     " AS e"
-    " WHERE {column} = {value} AND {window} ORDER BY k.occurred_at DESC, k.id DESC LIMIT {limit})"
+    " WHERE {column} = {value} AND k.access_tags && {access} AND {window}"
+    " ORDER BY k.occurred_at DESC, k.id DESC LIMIT {limit})"
 )
 TAG_BRANCH = sql.SQL(
     "(SELECT e.* FROM {table} AS t CROSS JOIN LATERAL"
@@ -74,6 +80,38 @@ LATERAL = sql.SQL(
     " ORDER BY e.occurred_at DESC, e.id DESC LIMIT {limit}"
 )
 DISTINCT = sql.SQL("DISTINCT ON (e.occurred_at, e.id) ")
+# Keys first: when the entry has nothing to pass but the viewer's access (screened in the walk of a key
+# index, or the very tags of an access-tag walk), the branches give keys only, their merge keeps one
+# page of them, and only that page's entries are read: one lookup per entry shown instead of one per
+# entry each branch found.
+KEY_BRANCH = sql.SQL(
+    "(SELECT k.id, k.occurred_at FROM entries AS k"
+    " WHERE {column} = {value} AND k.access_tags && {access} AND {window}"
+    " ORDER BY k.occurred_at DESC, k.id DESC LIMIT {limit})"
+)
+TAG_KEY_BRANCH = sql.SQL(
+    "(SELECT t.entry_id AS id, t.occurred_at FROM {table} AS t"
+    " WHERE t.tag = {value} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
+)
+KEYS_UNION = sql.SQL(
+    "SELECT {distinct}k.id, k.occurred_at FROM ({branches}) AS k ORDER BY k.occurred_at DESC, k.id DESC LIMIT {limit}"
+)
+KEYS_LATERAL = sql.SQL(
+    "SELECT {distinct}k.id, k.occurred_at FROM unnest({values}) AS d(value) CROSS JOIN LATERAL {branch} AS k"
+    " ORDER BY k.occurred_at DESC, k.id DESC LIMIT {limit}"
+)
+KEY_DISTINCT = sql.SQL("DISTINCT ON (k.occurred_at, k.id) ")
+BRANCHES = {  # (keys first, driven by tags): the template of one branch
+    (False, False): ENTRY_BRANCH,
+    (False, True): TAG_BRANCH,
+    (True, False): KEY_BRANCH,
+    (True, True): TAG_KEY_BRANCH,
+}
+PAGE_OF_KEYS = sql.SQL(
+    "SELECT {columns} FROM ({keys}) AS k CROSS JOIN LATERAL"
+    " (SELECT * FROM entries AS e WHERE e.id = k.id AND e.occurred_at = k.occurred_at AND {conditions} OFFSET 0)"
+    " AS e ORDER BY e.occurred_at DESC, e.id DESC"
+)
 
 
 @dataclass(frozen=True)
@@ -91,12 +129,17 @@ def compile_search(
     params = Params()
     limit = params.bind(request.first + 1)
     window = _Window(request, params)
-    conditions = _entry_conditions(request, driver, params)
+    access = params.bind(list(request.access_tags), "::text[]")
+    filters = _entry_conditions(request, driver, params)
+    access_check: list[sql.Composable] = []
+    if driver is not Driver.ACCESS_TAG:
+        access_check.append(sql.SQL("e.access_tags && {}").format(access))
     if driver is Driver.PAYLOAD:
-        statement = PLAIN.format(columns=COLUMNS, where=join([*window.on("e", "e.id"), *conditions]), limit=limit)
+        where = join([*window.on("e", "e.id"), *filters, *access_check])
+        statement = PLAIN.format(columns=COLUMNS, where=where, limit=limit)
     else:
         values = _driving_values(request, driver, stats or Statistics())
-        statement = _driven(driver, values, params, window, conditions, limit)
+        statement = _driven(driver, values, params, _Screen(window, filters, access_check, access, limit))
     return statement, params.values
 
 
@@ -104,7 +147,8 @@ def compile_filter(request: SearchRequest) -> tuple[sql.Composed, dict[str, obje
     """Everything the request selects (the cursor aside) as one condition on ``entries AS e``, and its values."""
     params = Params()
     window = _Window(replace(request, after=None), params)
-    return join([*window.on("e", "e.id"), *_entry_conditions(request, Driver.PAYLOAD, params)]), params.values
+    access = sql.SQL("e.access_tags && {}").format(params.bind(list(request.access_tags), "::text[]"))
+    return join([*window.on("e", "e.id"), *_entry_conditions(request, Driver.PAYLOAD, params), access]), params.values
 
 
 def _driving_values(request: SearchRequest, driver: Driver, stats: Statistics) -> list[str] | list[tuple[str, str]]:
@@ -124,33 +168,33 @@ def _driving_values(request: SearchRequest, driver: Driver, stats: Statistics) -
     return sorted(set(values or ()))
 
 
-def _driven(
-    driver: Driver,
-    values: list[str] | list[tuple[str, str]],
-    params: Params,
-    window: _Window,
-    conditions: list[sql.Composable],
-    limit: sql.Composable,
-) -> sql.Composed:
-    by_tag = driver in TAGGINGS
-    distinct = DISTINCT if by_tag and len(values) > 1 else sql.SQL("")
+@dataclass(frozen=True)
+class _Screen:
+    """What every branch of a driven search applies besides its driving value."""
 
-    def branch(value: sql.Composable) -> sql.Composed:
-        if by_tag:
-            return TAG_BRANCH.format(
-                table=TAGGINGS[driver],
-                conditions=join(conditions),
-                value=value,
-                window=join(window.on("t", "t.entry_id")),
-                limit=limit,
-            )
-        return ENTRY_BRANCH.format(
-            conditions=join(conditions),
-            column=ENTRY_COLUMNS[driver],
-            value=value,
-            window=join(window.on("k", "k.id")),
-            limit=limit,
-        )
+    window: _Window
+    filters: list[sql.Composable]  # on the entry looked up, the viewer's access aside
+    access_check: list[sql.Composable]  # the viewer's access on the entry looked up (none for access tags)
+    access: sql.Composable  # the viewer's access tags
+    limit: sql.Composable
+
+
+def _driven(driver: Driver, values: list[str] | list[tuple[str, str]], params: Params, screen: _Screen) -> sql.Composed:
+    # A feed-tag walk cannot tell what the viewer may see: each tagging's entry is looked up to check.
+    keys_first = not screen.filters and driver is not Driver.FEED_TAG
+    by_tag = driver in TAGGINGS
+    several = by_tag and len(values) > 1
+    fragments = {
+        "table": TAGGINGS.get(driver),
+        "column": ENTRY_COLUMNS.get(driver),
+        "conditions": join([*screen.filters, *screen.access_check]),
+        "access": screen.access,
+        "window": join(screen.window.on("t", "t.entry_id") if by_tag else screen.window.on("k", "k.id")),
+        "limit": screen.limit,
+        "distinct": (KEY_DISTINCT if keys_first else DISTINCT) if several else sql.SQL(""),
+        "columns": COLUMNS,
+    }
+    template = BRANCHES[keys_first, by_tag]
 
     def bound(value: str | tuple[str, str]) -> sql.Composable:
         if isinstance(value, tuple):
@@ -158,12 +202,13 @@ def _driven(
         return params.bind(value, "::text")
 
     if len(values) <= UNION_BRANCHES or driver is Driver.APP_TYPE:
-        branches = sql.SQL(" UNION ALL ").join([branch(bound(value)) for value in values])
-        return UNION.format(distinct=distinct, columns=COLUMNS, branches=branches, limit=limit)
-    values_array = params.bind(values, "::text[]")
-    return LATERAL.format(
-        distinct=distinct, columns=COLUMNS, values=values_array, branch=branch(sql.SQL("d.value")), limit=limit
-    )
+        branches = sql.SQL(" UNION ALL ").join([template.format(value=bound(value), **fragments) for value in values])
+        merged = (KEYS_UNION if keys_first else UNION).format(branches=branches, **fragments)
+    else:
+        values_array = params.bind(values, "::text[]")
+        branch = template.format(value=sql.SQL("d.value"), **fragments)
+        merged = (KEYS_LATERAL if keys_first else LATERAL).format(values=values_array, branch=branch, **fragments)
+    return PAGE_OF_KEYS.format(keys=merged, **fragments) if keys_first else merged
 
 
 class _Window:
@@ -191,7 +236,7 @@ class _Window:
 
 
 def _entry_conditions(request: SearchRequest, driver: Driver, params: Params) -> list[sql.Composable]:
-    """Every filter the driver does not already apply, as conditions on ``entries AS e``."""
+    """Every filter the driver does not already apply, as conditions on ``entries AS e``, access aside."""
     entry_filter, parts = request.filter, list[sql.Composable]()
     lists = [
         (Driver.SUBJECT, sql.SQL("e.subject"), entry_filter.subjects),
@@ -208,6 +253,4 @@ def _entry_conditions(request: SearchRequest, driver: Driver, params: Params) ->
     if feed_tags and (driver is not Driver.FEED_TAG or match is TagMatch.ALL):
         operator = sql.SQL("@>" if match is TagMatch.ALL else "&&")
         parts.append(sql.SQL("e.feed_tags {} {}").format(operator, params.bind(list(feed_tags), "::text[]")))
-    if driver is not Driver.ACCESS_TAG:
-        parts.append(sql.SQL("e.access_tags && {}").format(params.bind(list(request.access_tags), "::text[]")))
     return parts

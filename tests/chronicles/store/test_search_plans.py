@@ -19,6 +19,7 @@ from psycopg import sql
 from chronicles.contract.filters import EntryFilter
 from chronicles.store.search import SEARCH_SETTINGS, SearchRequest, compile_search
 from chronicles.store.search_plan import Driver, Statistics, choose_driver
+from chronicles.store.search_sql import ENTRY_COLUMNS
 from tests.chronicles.conftest import libpq
 
 ACCESS = ["org:7", "user:57", "public"]
@@ -31,11 +32,12 @@ CASES: dict[str, tuple[dict[str, Any], Driver, list[str]]] = {
     "feed tag": ({"feedTags": ["lesson:1"], "apps": ["billing"]}, Driver.FEED_TAG, FEED_WALK),
     "feed tags, all": ({"feedTags": ["lesson:1", "org:7"], "feedTagsMatch": "ALL"}, Driver.FEED_TAG, FEED_WALK),
     "subject": ({"subjects": ["gid://practica/Lesson/3", "gid://practica/Lesson/9"]}, Driver.SUBJECT,
-                ["_subject_occurred_at_id_idx on entries_p", "Index Scan using entries_p"]),
-    "performer": ({"performers": ["gid://practica/User/57"]}, Driver.PERFORMER, ["_performer_occurred_at_id_idx"]),
-    "rare action": ({"actions": ["org.deleted"]}, Driver.ACTION, ["_action_occurred_at_id_idx"]),
+                ["_subject_occurred_at_id_access_tags_idx on entries_p", "Index Scan using entries_p"]),
+    "performer": ({"performers": ["gid://practica/User/57"]}, Driver.PERFORMER,
+                  ["_performer_occurred_at_id_access_tags_idx"]),
+    "rare action": ({"actions": ["org.deleted"]}, Driver.ACTION, ["_action_occurred_at_id_access_tags_idx"]),
     "rare subject type": ({"apps": ["practica"], "subjectTypes": ["Organisation"]}, Driver.APP_TYPE,
-                          ["_app_subject_type_occurred_at_id_idx"]),
+                          ["_app_subject_type_occurred_at_id_access_tag"]),
     "payload": ({"payload": [{"operation": "EQ", "path": ["flag", "gid"], "value": "gid://plat/Flag/3"}]},
                 Driver.PAYLOAD, ["Bitmap Index Scan on entries_p", "_payload_idx"]),
     "time window": ({"occurredAfter": "2025-06-01T00:00:00Z", "occurredBefore": "2025-06-02T00:00:00Z"},
@@ -44,6 +46,11 @@ CASES: dict[str, tuple[dict[str, Any], Driver, list[str]]] = {
 
 
 EXPLAIN = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) "
+# A walk of a key index checks the viewer's access on the index's copy of the tags, before any row is read.
+SCREENED_WALK = re.compile(
+    r"Index Only Scan using entries_p\w+_access_tags?_idx on entries_p\w+ k\w* \(actual[^\n]*\n"
+    r"\s+Index Cond: [^\n]*\n\s+Filter: \(access_tags && "
+)
 
 
 @pytest.fixture
@@ -72,6 +79,8 @@ async def test_each_kind_of_search_walks_its_index(bench_db: str) -> None:
             plan = "\n".join(row[0] for row in await explained.fetchall())
             for shape in expected:
                 assert shape in plan, f"{name}: no {shape!r} in\n{plan}"
+            if driver in ENTRY_COLUMNS:
+                assert SCREENED_WALK.search(plan), f"{name}: access not checked in the index:\n{plan}"
             # An empty or nearly empty month may be scanned whole (cheaper than its index), no larger one.
             scanned = set(re.findall(r"Seq Scan on (entries\w*) \w+ \(actual", plan))
             assert not scanned & await _larger_than_a_few_pages(conn), f"{name}:\n{plan}"
