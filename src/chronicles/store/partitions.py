@@ -30,6 +30,10 @@ TAGGING_TABLES = TABLES[1:]
 MONTHS_AHEAD = 3
 LOCK_TIMEOUT = "5s"
 MAINTENANCE_LOCK = 0x63687270  # one maintainer at a time (an advisory lock key: "chrp")
+# Autovacuum marks a month's new pages all-visible after 1 % more rows (PostgreSQL's default waits for 20 %, days
+# of entries in a full month): a search's walk checks the viewer's access on the index alone only on such
+# pages (revision 0008), and an access-tag walk reads taggings without their table the same way.
+VACUUM_AFTER_INSERTS = "autovacuum_vacuum_insert_scale_factor = 0.01"
 PARTITION_NAME = re.compile(r"^(entries|feed_taggings|access_taggings)_(p\d{4}_\d{2}|default)$")
 
 MONTHS = """
@@ -166,11 +170,12 @@ def partition_statements(month: Month) -> list[sql.Composed]:
     Alone, for a month that has no rows waiting in DEFAULT (a bulk load making its months first).
     """
     return [
-        sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({})").format(
+        sql.SQL("CREATE TABLE IF NOT EXISTS {} PARTITION OF {} FOR VALUES FROM ({}) TO ({}) WITH ({})").format(
             sql.Identifier(month.partition(table)),
             sql.Identifier(table),
             sql.Literal(month.start),
             sql.Literal(month.end),
+            sql.SQL(VACUUM_AFTER_INSERTS),
         )
         for table in TABLES
     ]

@@ -1,4 +1,5 @@
-"""Revision 0008 rebuilds the key indexes with the access tags included, on every month; the downgrade restores."""
+"""Revision 0008 rebuilds the key indexes with the access tags included, on every month, and has months vacuumed
+sooner; the downgrade restores both."""
 
 from __future__ import annotations
 
@@ -22,6 +23,12 @@ WHERE i.inhparent = ANY(CAST('{ix_entries_subject,ix_entries_performer,ix_entrie
                              AS regclass[])) AND x.indnatts > x.indnkeyatts
 """
 MONTHS = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'entries'::regclass"
+# Partitions of the three tables, and those of them that autovacuum after 1 % more rows.
+VACUUMED_SOONER = """
+SELECT count(*), count(*) FILTER (WHERE 'autovacuum_vacuum_insert_scale_factor=0.01' = ANY(c.reloptions))
+FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+WHERE i.inhparent IN ('entries'::regclass, 'feed_taggings'::regclass, 'access_taggings'::regclass)
+"""
 
 
 @pytest.fixture
@@ -50,6 +57,7 @@ def test_upgrade_includes_the_access_tags_in_each_key_index_of_every_month(datab
     months = rows(database_at_0007, MONTHS)[0][0]
     assert months > 1
     assert rows(database_at_0007, INCLUDING_PER_MONTH) == [(4 * months,)]
+    assert rows(database_at_0007, VACUUMED_SOONER) == [(3 * months, 3 * months)]
     assert rows(database_at_0007, "SELECT count(*) FROM entries WHERE subject = 'gid://practica/Lesson/7'") == [(1,)]
 
 
@@ -61,3 +69,5 @@ def test_downgrade_restores_the_indexes_as_they_were(database_at_0007: str) -> N
 
     assert _definitions(database_at_0007) == before
     assert rows(database_at_0007, INCLUDING_PER_MONTH) == [(0,)]
+    partitions = rows(database_at_0007, VACUUMED_SOONER)[0][0]
+    assert rows(database_at_0007, VACUUMED_SOONER) == [(partitions, 0)]
