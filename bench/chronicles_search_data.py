@@ -21,7 +21,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import psycopg
-from psycopg import sql
 
 from chronicles.rules.book import CompiledRule, RuleBook, RuleDefinition
 from chronicles.rules.placeholders import EntryView
@@ -144,8 +143,8 @@ def load(conn: psycopg.Connection[Any], shape: Shape, seed: int = 7, report: Any
     started = time.perf_counter()
     with conn.transaction():
         _copy_entries(conn, shape, seed, rule_book())
-        for table, column in (("feed_taggings", "feed_tags"), ("access_taggings", "access_tags")):
-            conn.execute(SPREAD_TAGS.format(table=sql.Identifier(table), column=sql.Identifier(column)))
+        conn.execute(SPREAD_FEED_TAGS)
+        conn.execute(SPREAD_ACCESS_TAGS)
     report(f"copied {shape.entries:,} entries and their taggings in {time.perf_counter() - started:.0f} s")
     started = time.perf_counter()
     for statement in rebuild:
@@ -157,8 +156,12 @@ def load(conn: psycopg.Connection[Any], shape: Shape, seed: int = 7, report: Any
     )
 
 
-SPREAD_TAGS = sql.SQL(
-    "INSERT INTO {table} (tag, occurred_at, entry_id) SELECT unnest({column}), occurred_at, id FROM entries"
+SPREAD_FEED_TAGS = (
+    "INSERT INTO feed_taggings (tag, occurred_at, entry_id, access_tags)"
+    " SELECT unnest(feed_tags), occurred_at, id, access_tags FROM entries"
+)
+SPREAD_ACCESS_TAGS = (
+    "INSERT INTO access_taggings (tag, occurred_at, entry_id) SELECT unnest(access_tags), occurred_at, id FROM entries"
 )
 SECONDARY_INDEXES = """
 SELECT format('DROP INDEX %I', i.indexrelid::regclass), replace(pg_get_indexdef(i.indexrelid), ' ON ONLY ', ' ON ')

@@ -27,6 +27,12 @@ ARRAYS = {
     "access": "SELECT id, subject, access_tags FROM entries ORDER BY id",
 }
 TAGGINGS = {"feed": "SELECT entry_id, tag FROM feed_taggings", "access": "SELECT entry_id, tag FROM access_taggings"}
+# Feed taggings whose copy of the entry's access tags (revision 0009) is not the entry's.
+FEED_ACCESS_OUT_OF_STEP = """
+SELECT e.subject, t.tag, t.access_tags, e.access_tags FROM feed_taggings AS t
+JOIN entries AS e ON e.id = t.entry_id AND e.occurred_at = t.occurred_at
+WHERE t.access_tags IS DISTINCT FROM e.access_tags
+"""
 
 
 async def store(conn: AsyncConnection, messages: Sequence[dict[str, Any]]) -> None:
@@ -44,7 +50,11 @@ async def run_worker(database_url: str) -> None:
 
 
 async def feed_tags(conn: AsyncConnection) -> dict[str, list[str]]:
-    """subject → feed tags, checking that the tagging rows agree with the arrays."""
+    """subject → feed tags, checking that the tagging rows agree with the arrays and carry the access tags."""
+    out_of_step = await (await conn.execute(FEED_ACCESS_OUT_OF_STEP)).fetchall()
+    assert not out_of_step, (
+        f"feed taggings with another copy of the access tags (subject, tag, copy, entry's): {out_of_step}"
+    )
     return await _tags(conn, "feed")
 
 

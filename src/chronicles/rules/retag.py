@@ -44,6 +44,13 @@ SET feed_tags = coalesce(string_to_array(u.feed, E'\\x1f'), '{}'),
 FROM unnest(%(id)s::bigint[], %(feed)s::text[], %(access)s::text[]) AS u(id, feed, access)
 WHERE e.id = u.id
 """
+# The copy of the entry's access tags each of its feed taggings carries (revision 0009), after UPDATE_TAGS.
+SYNC_FEED_ACCESS = """
+UPDATE feed_taggings AS t SET access_tags = e.access_tags
+FROM entries AS e
+WHERE e.id = ANY(%(id)s::bigint[]) AND t.entry_id = e.id AND t.occurred_at = e.occurred_at
+  AND t.tag = ANY(e.feed_tags) AND t.access_tags IS DISTINCT FROM e.access_tags
+"""
 DELETE_TAGGINGS = {
     "feed": """
 DELETE FROM feed_taggings AS t
@@ -142,6 +149,7 @@ async def write(conn: AsyncConnection, changes: ChunkChanges) -> None:
         if changes.ids:
             columns = {"id": changes.ids, "feed": changes.feed, "access": changes.access}
             await cursor.execute(UPDATE_TAGS, columns, prepare=False)
+            await cursor.execute(SYNC_FEED_ACCESS, {"id": changes.ids}, prepare=False)
         for kind in ("feed", "access"):
             if changes.removed[kind]["tag"]:
                 await cursor.execute(DELETE_TAGGINGS[kind], changes.removed[kind], prepare=False)

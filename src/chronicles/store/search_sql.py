@@ -9,9 +9,10 @@ Each shape reads newest first and stops after ``first + 1`` rows:
   ``first + 1`` rows per value, the streams merged. When there is no other
   filter, the walks give keys only and just the page's entries are read.
 - feed tags, access tags: the same over the tagging tables' primary keys
-  ``(tag, occurred_at, entry_id)``, read backwards, with one primary-key probe
-  into entries per tagging row (keys first for access tags with no other
-  filter); an entry found under two tags is shown once.
+  ``(tag, occurred_at, entry_id)``, read backwards (a feed tagging carries
+  its entry's access tags, so the walk skips what the viewer may not see),
+  with one primary-key probe into entries per tagging row, keys first when
+  there is no other filter; an entry found under two tags is shown once.
   For feed tags ALL the rarest tag drives and ``feed_tags`` must hold them all.
 - payload: one plain statement; the planner sees the values and picks the
   GIN index or a time-ordered walk.
@@ -70,8 +71,11 @@ TAG_BRANCH = sql.SQL(
     "(SELECT e.* FROM {table} AS t CROSS JOIN LATERAL"
     " (SELECT * FROM entries AS e WHERE e.id = t.entry_id AND e.occurred_at = t.occurred_at AND {conditions}"
     " OFFSET 0) AS e"
-    " WHERE t.tag = {value} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
+    " WHERE t.tag = {value}{tag_access} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
 )
+# A feed tagging's copy of its entry's access tags (revision 0009) screens the walk as the key indexes' do;
+# an access tagging is the access.
+TAG_ACCESS = {Driver.FEED_TAG: sql.SQL(" AND t.access_tags && {access}"), Driver.ACCESS_TAG: sql.SQL("")}
 UNION = sql.SQL(
     "SELECT {distinct}{columns} FROM ({branches}) AS e ORDER BY e.occurred_at DESC, e.id DESC LIMIT {limit}"
 )
@@ -81,9 +85,9 @@ LATERAL = sql.SQL(
 )
 DISTINCT = sql.SQL("DISTINCT ON (e.occurred_at, e.id) ")
 # Keys first: when the entry has nothing to pass but the viewer's access (screened in the walk of a key
-# index, or the very tags of an access-tag walk), the branches give keys only, their merge keeps one
-# page of them, and only that page's entries are read: one lookup per entry shown instead of one per
-# entry each branch found.
+# index or of the feed taggings, or the very tags of an access-tag walk), the branches give keys only,
+# their merge keeps one page of them, and only that page's entries are read: one lookup per entry shown
+# instead of one per entry each branch found.
 KEY_BRANCH = sql.SQL(
     "(SELECT k.id, k.occurred_at FROM entries AS k"
     " WHERE {column} = {value} AND k.access_tags && {access} AND {window}"
@@ -91,7 +95,7 @@ KEY_BRANCH = sql.SQL(
 )
 TAG_KEY_BRANCH = sql.SQL(
     "(SELECT t.entry_id AS id, t.occurred_at FROM {table} AS t"
-    " WHERE t.tag = {value} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
+    " WHERE t.tag = {value}{tag_access} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
 )
 KEYS_UNION = sql.SQL(
     "SELECT {distinct}k.id, k.occurred_at FROM ({branches}) AS k ORDER BY k.occurred_at DESC, k.id DESC LIMIT {limit}"
@@ -180,8 +184,7 @@ class _Screen:
 
 
 def _driven(driver: Driver, values: list[str] | list[tuple[str, str]], params: Params, screen: _Screen) -> sql.Composed:
-    # A feed-tag walk cannot tell what the viewer may see: each tagging's entry is looked up to check.
-    keys_first = not screen.filters and driver is not Driver.FEED_TAG
+    keys_first = not screen.filters
     by_tag = driver in TAGGINGS
     several = by_tag and len(values) > 1
     fragments = {
@@ -189,6 +192,7 @@ def _driven(driver: Driver, values: list[str] | list[tuple[str, str]], params: P
         "column": ENTRY_COLUMNS.get(driver),
         "conditions": join([*screen.filters, *screen.access_check]),
         "access": screen.access,
+        "tag_access": TAG_ACCESS[driver].format(access=screen.access) if by_tag else sql.SQL(""),
         "window": join(screen.window.on("t", "t.entry_id") if by_tag else screen.window.on("k", "k.id")),
         "limit": screen.limit,
         "distinct": (KEY_DISTINCT if keys_first else DISTINCT) if several else sql.SQL(""),

@@ -33,6 +33,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     SmallInteger,
     Text,
     UniqueConstraint,
@@ -99,13 +100,23 @@ def _tagging_args() -> tuple[Any, ...]:
 
 
 class FeedTagging(Base):
+    """A feed tag of an entry, with a copy of the entry's access tags (revision 0009).
+
+    The copy sits in the primary key's index, so a feed search checks the viewer's access while it walks
+    the index; the writer and the re-tag change it in the transaction that changes the entry's.
+    """
+
     __tablename__ = "feed_taggings"
 
-    tag: Mapped[str] = mapped_column(Text, primary_key=True)
-    occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP, primary_key=True)
-    entry_id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    tag: Mapped[str] = mapped_column(Text)
+    occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP)
+    entry_id: Mapped[int] = mapped_column(BigInteger)
+    access_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
 
-    __table_args__ = _tagging_args()
+    __table_args__ = (
+        PrimaryKeyConstraint("tag", "occurred_at", "entry_id", postgresql_include=["access_tags"]),
+        *_tagging_args(),
+    )
 
 
 class AccessTagging(Base):

@@ -50,8 +50,8 @@ inserted AS (
     RETURNING id, occurred_at, feed_tags, access_tags
 ),
 feed AS (
-    INSERT INTO feed_taggings (tag, occurred_at, entry_id)
-    SELECT tag, occurred_at, id FROM inserted, unnest(feed_tags) AS tag
+    INSERT INTO feed_taggings (tag, occurred_at, entry_id, access_tags)
+    SELECT tag, occurred_at, id, access_tags FROM inserted, unnest(feed_tags) AS tag
 ),
 access AS (
     INSERT INTO access_taggings (tag, occurred_at, entry_id)
@@ -60,14 +60,21 @@ access AS (
 SELECT count(*) FROM inserted
 """  # noqa: S608 (ENTRY_KEY is a constant of this module)
 
-# Taggings given as arrays (a re-tag's additions, :mod:`chronicles.rules.retag`).
-_TAGGING_VALUES = """
+# Taggings given as arrays (a re-tag's additions, :mod:`chronicles.rules.retag`); a feed tagging copies its
+# entry's access tags as they are in this transaction.
+INSERT_TAGGINGS = {
+    "feed": """
+INSERT INTO feed_taggings (tag, occurred_at, entry_id, access_tags)
+SELECT d.tag, d.occurred_at, d.entry_id, e.access_tags
+FROM unnest(%(tag)s::text[], %(occurred_at)s::timestamptz[], %(entry_id)s::bigint[]) AS d(tag, occurred_at, entry_id)
+JOIN entries AS e ON e.id = d.entry_id AND e.occurred_at = d.occurred_at
+ON CONFLICT DO NOTHING
+""",
+    "access": """
+INSERT INTO access_taggings (tag, occurred_at, entry_id)
 SELECT * FROM unnest(%(tag)s::text[], %(occurred_at)s::timestamptz[], %(entry_id)s::bigint[])
 ON CONFLICT DO NOTHING
-"""
-INSERT_TAGGINGS = {
-    "feed": "INSERT INTO feed_taggings (tag, occurred_at, entry_id)" + _TAGGING_VALUES,
-    "access": "INSERT INTO access_taggings (tag, occurred_at, entry_id)" + _TAGGING_VALUES,
+""",
 }
 
 # A message already pending (same source, position and bytes) counts one more delivery, not one more row.

@@ -7,9 +7,12 @@ from typing import Any
 import pytest
 from psycopg import AsyncConnection
 
+from chronicles.contract.filters import EntryFilter
 from chronicles.rules import backfill
 from chronicles.rules.progress import get_backfill, list_backfills
 from chronicles.rules.service import create_rule, parse_rule, update_rule
+from chronicles.store.search import SearchRequest, search
+from chronicles.store.search_plan import Driver, Statistics
 from tests.chronicles.conftest import libpq
 from tests.chronicles.factories import entry
 from tests.chronicles.operating import feed_tags, one, run_worker, store
@@ -195,6 +198,41 @@ async def test_a_change_without_backfill_is_cleaned_up_by_a_later_manual_one(
     done = await get_backfill(chronicles_conn, backfill_id)
     assert done is not None
     assert (done.status, done.untagged) == ("done", 2)
+
+
+async def feed_page(conn: AsyncConnection, tag: str, viewer: list[str]) -> list[str]:
+    """The subjects a viewer with these access tags finds in a feed (the service's own search)."""
+    request = SearchRequest(EntryFilter.model_validate({"feedTags": [tag]}), viewer, 100)
+    page = await search(conn, request, Statistics())
+    assert page.driver is Driver.FEED_TAG
+    return sorted(row.subject for row in page.rows)
+
+
+async def test_an_access_rule_changes_who_finds_stored_entries_in_a_feed(
+    chronicles_conn: AsyncConnection, chronicles_db_url: str
+) -> None:
+    await create(chronicles_conn, LESSON_RULE)
+    await store(chronicles_conn, checks(3) + checks(2, action="check.failed"))
+    passed = sorted(subject for subject in await feed_tags(chronicles_conn) if "check.passed" in subject)
+    assert await feed_page(chronicles_conn, "lesson:py-1", ["org:acme"]) == []
+
+    rule = {"name": "acme", "kind": "access", "tag": "org:acme", "match": {"actions": ["check.passed"]}}
+    await create(chronicles_conn, rule)
+    await run_worker(libpq(chronicles_db_url))
+    assert await feed_page(chronicles_conn, "lesson:py-1", ["org:acme"]) == passed
+
+    await change(chronicles_conn, "acme", {"match": {"actions": ["check.failed"]}})
+    await run_worker(libpq(chronicles_db_url))
+    failed = sorted(subject for subject in await feed_tags(chronicles_conn) if "check.failed" in subject)
+    assert await feed_page(chronicles_conn, "lesson:py-1", ["org:acme"]) == failed
+    assert await feed_page(chronicles_conn, "lesson:py-1", ["org:other"]) == []
+
+    # A feed rule backfilled onto entries that already carry access tags: the new taggings carry them too.
+    await create(chronicles_conn, {"name": "by-action", "kind": "feed", "tag": "did:{action}"})
+    await run_worker(libpq(chronicles_db_url))
+    assert await feed_page(chronicles_conn, "did:check.failed", ["org:acme"]) == failed
+    assert await feed_page(chronicles_conn, "did:check.passed", ["org:acme"]) == []
+    assert len(await feed_tags(chronicles_conn)) == 5
 
 
 def test_the_worker_knows_the_backfill_tasks_and_runs_resume_every_minute() -> None:

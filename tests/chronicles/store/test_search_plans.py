@@ -30,6 +30,7 @@ FEED_WALK = ["Merge Append", "Index Only Scan Backward using feed_taggings_p", "
 CASES: dict[str, tuple[dict[str, Any], Driver, list[str]]] = {
     "access only": ({}, Driver.ACCESS_TAG, ACCESS_WALK),
     "feed tag": ({"feedTags": ["lesson:1"], "apps": ["billing"]}, Driver.FEED_TAG, FEED_WALK),
+    "feed tags alone": ({"feedTags": ["user:57", "user:107"]}, Driver.FEED_TAG, FEED_WALK),
     "feed tags, all": ({"feedTags": ["lesson:1", "org:7"], "feedTagsMatch": "ALL"}, Driver.FEED_TAG, FEED_WALK),
     "subject": ({"subjects": ["gid://practica/Lesson/3", "gid://practica/Lesson/9"]}, Driver.SUBJECT,
                 ["_subject_occurred_at_id_access_tags_idx on entries_p", "Index Scan using entries_p"]),
@@ -49,6 +50,11 @@ EXPLAIN = "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF, BUFFERS OFF) "
 # A walk of a key index checks the viewer's access on the index's copy of the tags, before any row is read.
 SCREENED_WALK = re.compile(
     r"Index Only Scan using entries_p\w+_access_tags?_idx on entries_p\w+ k\w* \(actual[^\n]*\n"
+    r"\s+Index Cond: [^\n]*\n\s+Filter: \(access_tags && "
+)
+# So does a walk of the feed taggings, on the copy each tagging carries (revision 0009).
+SCREENED_FEED_WALK = re.compile(
+    r"Index Only Scan Backward using feed_taggings_p\w+_pkey on feed_taggings_p\w+ t\w* \(actual[^\n]*\n"
     r"\s+Index Cond: [^\n]*\n\s+Filter: \(access_tags && "
 )
 
@@ -81,6 +87,8 @@ async def test_each_kind_of_search_walks_its_index(bench_db: str) -> None:
                 assert shape in plan, f"{name}: no {shape!r} in\n{plan}"
             if driver in ENTRY_COLUMNS:
                 assert SCREENED_WALK.search(plan), f"{name}: access not checked in the index:\n{plan}"
+            if driver is Driver.FEED_TAG:
+                assert SCREENED_FEED_WALK.search(plan), f"{name}: access not checked in the index:\n{plan}"
             # An empty or nearly empty month may be scanned whole (cheaper than its index), no larger one.
             scanned = set(re.findall(r"Seq Scan on (entries\w*) \w+ \(actual", plan))
             assert not scanned & await _larger_than_a_few_pages(conn), f"{name}:\n{plan}"

@@ -1,0 +1,82 @@
+"""Revision 0009 copies each entry's access tags onto its feed taggings, into the primary key's index of every
+month; the downgrade drops the copy and keeps every tagging."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import psycopg
+import pytest
+from alembic import command
+
+from chronicles.store.migrate import MIGRATIONS
+from tests.chronicles.conftest import libpq
+from tests.chronicles.store.test_partitions_migration import rows
+from tests.chronicles.store.test_taggings_migration import ENTRIES
+
+# Feed taggings as the writer made them before revision 0009; one entry the viewer rules gave no access tag.
+TAGGINGS_AT_0008 = """
+UPDATE entries SET access_tags = '{}' WHERE subject = 'gid://practica/Lesson/49';
+UPDATE entries SET access_tags = ARRAY['org:1', 'user:' || (payload->>'n')] WHERE (payload->>'n')::int % 2 = 0;
+INSERT INTO feed_taggings (tag, occurred_at, entry_id) SELECT unnest(feed_tags), occurred_at, id FROM entries;
+"""
+COPIES = """
+SELECT e.subject, t.tag, t.access_tags, e.access_tags FROM feed_taggings AS t
+JOIN entries AS e ON e.id = t.entry_id AND e.occurred_at = t.occurred_at ORDER BY 1, 2
+"""
+KEYS = "SELECT tag, occurred_at, entry_id FROM feed_taggings ORDER BY 1, 2, 3"
+# The primary key of the parent and of each month's partition, and those of them that include a column.
+COVERING_KEYS = """
+SELECT count(*), count(*) FILTER (WHERE x.indnatts > x.indnkeyatts)
+FROM pg_index AS x JOIN pg_class AS c ON c.oid = x.indrelid
+WHERE x.indisprimary AND c.relname LIKE 'feed_taggings%'
+"""
+# Pages of the months' taggings, and those vacuum marked all-visible (the walk reads only the index on them).
+VISIBLE_PAGES = """
+SELECT sum(c.relpages), sum(c.relallvisible) FROM pg_inherits AS i JOIN pg_class AS c ON c.oid = i.inhrelid
+WHERE i.inhparent = 'feed_taggings'::regclass
+"""
+MONTHS = "SELECT count(*) FROM pg_inherits WHERE inhparent = 'feed_taggings'::regclass"
+
+
+@pytest.fixture
+def database_at_0008(clone_database: Callable[[str], str]) -> str:
+    url = clone_database("template0")
+    MIGRATIONS.upgrade(url, "0008")
+    with psycopg.connect(libpq(url), autocommit=True) as conn:
+        conn.execute(ENTRIES)
+        conn.execute(TAGGINGS_AT_0008)
+    return url
+
+
+def test_upgrade_gives_every_feed_tagging_its_entrys_access_tags_in_the_primary_key(database_at_0008: str) -> None:
+    keys = rows(database_at_0008, KEYS)
+
+    MIGRATIONS.upgrade(database_at_0008, "0009")
+
+    copies = rows(database_at_0008, COPIES)
+    assert len(copies) == len(keys) == 100
+    assert all(copy == accessed for _, _, copy, accessed in copies), copies
+    expected = {f"gid://practica/Lesson/{n}": ["org:1", f"user:{n}"] for n in range(2, 51, 2)}
+    expected |= {f"gid://practica/Lesson/{n}": ["org:1"] for n in range(1, 49, 2)} | {"gid://practica/Lesson/49": []}
+    assert {subject: copy for subject, _, copy, _ in copies} == expected
+    assert rows(database_at_0008, KEYS) == keys
+    months = rows(database_at_0008, MONTHS)[0][0]
+    assert months > 1
+    assert rows(database_at_0008, COVERING_KEYS) == [(months + 1, months + 1)]
+    pages, visible = rows(database_at_0008, VISIBLE_PAGES)[0]
+    assert pages > 0
+    assert visible == pages
+
+
+def test_downgrade_drops_the_copy_and_keeps_every_tagging(database_at_0008: str) -> None:
+    keys = rows(database_at_0008, KEYS)
+    MIGRATIONS.upgrade(database_at_0008, "0009")
+
+    command.downgrade(MIGRATIONS.config(database_at_0008), "0008")
+
+    assert rows(database_at_0008, KEYS) == keys
+    columns = "SELECT column_name FROM information_schema.columns WHERE table_name = 'feed_taggings' ORDER BY 1"
+    assert rows(database_at_0008, columns) == [("entry_id",), ("occurred_at",), ("tag",)]
+    months = rows(database_at_0008, MONTHS)[0][0]
+    assert rows(database_at_0008, COVERING_KEYS) == [(months + 1, 0)]
