@@ -11,8 +11,9 @@ Each shape reads newest first and stops after ``first + 1`` rows:
 - feed tags, access tags: the same over the tagging tables' primary keys
   ``(tag, occurred_at, entry_id)``, read backwards (a feed tagging carries
   its entry's access tags, so the walk skips what the viewer may not see),
-  with one primary-key probe into entries per tagging row, keys first when
-  there is no other filter; an entry found under two tags is shown once.
+  with one primary-key probe into entries per tagging row passed (keys first
+  for access tags with no other filter); an entry found under two tags is
+  shown once.
   For feed tags ALL the rarest tag drives and ``feed_tags`` must hold them all.
 - payload: one plain statement; the planner sees the values and picks the
   GIN index or a time-ordered walk.
@@ -73,9 +74,14 @@ TAG_BRANCH = sql.SQL(
     " OFFSET 0) AS e"
     " WHERE t.tag = {value}{tag_access} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
 )
-# A feed tagging's copy of its entry's access tags (revision 0009) screens the walk as the key indexes' do;
-# an access tagging is the access.
-TAG_ACCESS = {Driver.FEED_TAG: sql.SQL(" AND t.access_tags && {access}"), Driver.ACCESS_TAG: sql.SQL("")}
+# A feed tagging's copy of its entry's access tags (revision 0009) screens the walk as the key indexes' do.
+# A copy an older release left NULL passes the screen, and the lookup checks that entry's access: feed
+# searches therefore look each entry up (never keys first), or such an entry would make a page short.
+# An access tagging is the access.
+TAG_ACCESS = {
+    Driver.FEED_TAG: sql.SQL(" AND (t.access_tags && {access} OR t.access_tags IS NULL)"),
+    Driver.ACCESS_TAG: sql.SQL(""),
+}
 UNION = sql.SQL(
     "SELECT {distinct}{columns} FROM ({branches}) AS e ORDER BY e.occurred_at DESC, e.id DESC LIMIT {limit}"
 )
@@ -85,9 +91,9 @@ LATERAL = sql.SQL(
 )
 DISTINCT = sql.SQL("DISTINCT ON (e.occurred_at, e.id) ")
 # Keys first: when the entry has nothing to pass but the viewer's access (screened in the walk of a key
-# index or of the feed taggings, or the very tags of an access-tag walk), the branches give keys only,
-# their merge keeps one page of them, and only that page's entries are read: one lookup per entry shown
-# instead of one per entry each branch found.
+# index, or the very tags of an access-tag walk), the branches give keys only, their merge keeps one
+# page of them, and only that page's entries are read: one lookup per entry shown instead of one per
+# entry each branch found.
 KEY_BRANCH = sql.SQL(
     "(SELECT k.id, k.occurred_at FROM entries AS k"
     " WHERE {column} = {value} AND k.access_tags && {access} AND {window}"
@@ -95,7 +101,7 @@ KEY_BRANCH = sql.SQL(
 )
 TAG_KEY_BRANCH = sql.SQL(
     "(SELECT t.entry_id AS id, t.occurred_at FROM {table} AS t"
-    " WHERE t.tag = {value}{tag_access} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
+    " WHERE t.tag = {value} AND {window} ORDER BY t.occurred_at DESC, t.entry_id DESC LIMIT {limit})"
 )
 KEYS_UNION = sql.SQL(
     "SELECT {distinct}k.id, k.occurred_at FROM ({branches}) AS k ORDER BY k.occurred_at DESC, k.id DESC LIMIT {limit}"
@@ -184,7 +190,7 @@ class _Screen:
 
 
 def _driven(driver: Driver, values: list[str] | list[tuple[str, str]], params: Params, screen: _Screen) -> sql.Composed:
-    keys_first = not screen.filters
+    keys_first = not screen.filters and driver is not Driver.FEED_TAG
     by_tag = driver in TAGGINGS
     several = by_tag and len(values) > 1
     fragments = {

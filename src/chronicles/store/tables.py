@@ -111,7 +111,8 @@ class FeedTagging(Base):
     tag: Mapped[str] = mapped_column(Text)
     occurred_at: Mapped[datetime] = mapped_column(TIMESTAMP)
     entry_id: Mapped[int] = mapped_column(BigInteger)
-    access_tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default=text("'{}'"))
+    # NULL: written by a release before revision 0009 (a search looks the entry up to check access).
+    access_tags: Mapped[list[str] | None] = mapped_column(ARRAY(Text))
 
     __table_args__ = (
         PrimaryKeyConstraint("tag", "occurred_at", "entry_id", postgresql_include=["access_tags"]),

@@ -67,6 +67,11 @@ def test_upgrade_gives_every_feed_tagging_its_entrys_access_tags_in_the_primary_
     pages, visible = rows(database_at_0008, VISIBLE_PAGES)[0]
     assert pages > 0
     assert visible == pages
+    # The release before still inserts taggings as it did: their copy is NULL ("unknown"), not "no access".
+    older_writer = "INSERT INTO feed_taggings (tag, occurred_at, entry_id) SELECT 'older', occurred_at, id FROM entries"
+    with psycopg.connect(libpq(database_at_0008), autocommit=True) as conn:
+        conn.execute(older_writer)
+    assert rows(database_at_0008, "SELECT count(*) FROM feed_taggings WHERE access_tags IS NULL") == [(50,)]
 
 
 def test_downgrade_drops_the_copy_and_keeps_every_tagging(database_at_0008: str) -> None:

@@ -196,6 +196,23 @@ async def test_every_driver_gives_the_same_pages(
     assert not page.has_next
 
 
+@pytest.mark.parametrize("entry_filter", [f for f in FILTERS if "feedTags" in f], ids=lambda f: ",".join(f))
+async def test_feed_taggings_an_older_release_wrote_without_access_tags_are_found_as_before(
+    entry_filter: dict[str, Any], chronicles_conn: AsyncConnection
+) -> None:
+    """Before revision 0009 a feed tagging had no copy of its entry's access tags: NULL, checked on the entry."""
+    await ingest(chronicles_conn, messages(), *RULES)
+    await chronicles_conn.execute("UPDATE feed_taggings SET access_tags = NULL WHERE entry_id % 3 <> 0")
+    rows = await (await chronicles_conn.execute("SELECT id FROM entries")).fetchall()
+    stored = [await _one(chronicles_conn, entry_id) for (entry_id,) in rows]
+    parsed = EntryFilter.model_validate(entry_filter)
+    for access, first in itertools.product([["org:1", "org:2"], ["org:3", "public"]], (1, 3, 100)):
+        expected = reference(stored, parsed, access)
+        assert expected
+        found = [row.sequence_code for row in await _all(chronicles_conn, parsed, access, Driver.FEED_TAG, first)]
+        assert found == expected, (access, first)
+
+
 async def _one(conn: AsyncConnection, entry_id: int) -> EntryRow:
     statement, params = compile_search(
         SearchRequest(EntryFilter(), ["org:1", "org:2", "org:3", "public"], 1000), Driver.PAYLOAD

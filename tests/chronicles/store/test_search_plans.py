@@ -55,7 +55,8 @@ SCREENED_WALK = re.compile(
 # So does a walk of the feed taggings, on the copy each tagging carries (revision 0009).
 SCREENED_FEED_WALK = re.compile(
     r"Index Only Scan Backward using feed_taggings_p\w+_pkey on feed_taggings_p\w+ t\w* \(actual[^\n]*\n"
-    r"\s+Index Cond: [^\n]*\n\s+Filter: \(access_tags && "
+    r"\s+Index Cond: [^\n]*\n\s+Filter: \(\(access_tags && [^\n]*\n(\s+Rows Removed by Filter: [^\n]*\n)?"
+    r"\s+Heap Fetches: 0\n"
 )
 
 
