@@ -136,8 +136,23 @@ def started_service(
     try:
         yield RunningService(base, process.pid)
     finally:
-        process.terminate()
-        process.wait(timeout=15)
+        _stop(process)
+
+
+# `practica up` gives its services, then its controller, STOP_GRACE_S (10 s) each to stop: a loaded machine
+# may need most of both. A process still running after this is killed, and the test fails naming it (never
+# left to be collected while running: that warning would fail whichever test ran next).
+STOP_PATIENCE_S = 60
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=STOP_PATIENCE_S)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        pytest.fail(f"{process.args!r} did not stop within {STOP_PATIENCE_S} s of SIGTERM")
 
 
 def _answers(url: str) -> bool:
