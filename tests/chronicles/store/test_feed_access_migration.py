@@ -74,6 +74,32 @@ def test_upgrade_gives_every_feed_tagging_its_entrys_access_tags_in_the_primary_
     assert rows(database_at_0008, "SELECT count(*) FROM feed_taggings WHERE access_tags IS NULL") == [(50,)]
 
 
+KEY_PAGES = """
+SELECT sum(pg_relation_size(x.indexrelid)) FROM pg_index AS x JOIN pg_class AS c ON c.oid = x.indrelid
+WHERE x.indisprimary AND c.relname LIKE 'feed_taggings%'
+"""
+BUSY_MONTH = """
+INSERT INTO entries (sequence_code, app, subject, subject_type, action, payload, occurred_at, feed_tags, access_tags)
+SELECT gen_random_uuid(), 'practica', 'gid://practica/Lesson/' || n, 'Lesson', 'lesson.viewed', '{}',
+       timestamptz '2026-11-01' + n * interval '1 second', ARRAY['news', 'n:' || n], ARRAY['org:1', 'user:' || n]
+FROM generate_series(1, 5000) AS n;
+INSERT INTO feed_taggings (tag, occurred_at, entry_id)
+SELECT unnest(feed_tags), occurred_at, id FROM entries WHERE occurred_at >= '2026-11-01' AND occurred_at < '2026-12-01';
+"""
+
+
+def test_the_upgraded_primary_key_is_as_small_as_one_built_afresh(database_at_0008: str) -> None:
+    with psycopg.connect(libpq(database_at_0008), autocommit=True) as conn:
+        conn.execute(BUSY_MONTH)
+
+    MIGRATIONS.upgrade(database_at_0008, "0009")
+
+    upgraded = rows(database_at_0008, KEY_PAGES)[0][0]
+    with psycopg.connect(libpq(database_at_0008), autocommit=True) as conn:
+        conn.execute("REINDEX TABLE feed_taggings")
+    assert upgraded == rows(database_at_0008, KEY_PAGES)[0][0]
+
+
 def test_downgrade_drops_the_copy_and_keeps_every_tagging(database_at_0008: str) -> None:
     keys = rows(database_at_0008, KEYS)
     MIGRATIONS.upgrade(database_at_0008, "0009")

@@ -12,8 +12,9 @@ the transaction that changes either.
 
 The upgrade copies every entry's access tags onto its taggings (an update of
 every feed tagging: 52 s at 1 M entries on a busy 2-core machine, most of an
-hour at 30 M, during which writes wait), rebuilds the primary key of every month's partition, and then,
-committed, vacuums the taggings: a walk reads the index alone only on pages
+hour at 30 M, during which writes wait) and rebuilds the primary key of every
+month's partition. Then, committed, it builds the key again without the rows'
+old versions, and vacuums the taggings: a walk reads the index alone only on pages
 vacuum has marked all-visible, and until then a feed search would read a
 table page for every tagging it passes (1,834 pages for a feed tag at 1 M
 entries, 144 after the vacuum).
@@ -53,6 +54,9 @@ def upgrade() -> None:
     op.execute(COPY_ACCESS)  # before the key is rebuilt: an update with no index to keep is cheaper
     op.execute(f"ALTER TABLE feed_taggings ADD CONSTRAINT {PRIMARY_KEY} PRIMARY KEY ({KEY}) INCLUDE (access_tags)")
     with op.get_context().autocommit_block():
+        # Built in the transaction that updated every row, the key indexed both versions of each: half of
+        # it is dead weight a vacuum empties but never gives back (394 MB instead of 257 MB at 1 M entries).
+        op.execute("REINDEX TABLE feed_taggings")
         op.execute("VACUUM ANALYZE feed_taggings")
 
 
