@@ -177,10 +177,14 @@ def worker(concurrency: Annotated[int, typer.Option(min=1, max=64, help="Jobs ru
     import asyncio
 
     from chronicles.worker import run_worker
+    from servicekit.jobs import WorkerStoppedError
 
     current = settings()
     configure_logging(current.log_format, current.log_level, service="chronicles-worker")
-    asyncio.run(run_worker(current, concurrency))
+    try:
+        asyncio.run(run_worker(current, concurrency))
+    except WorkerStoppedError:
+        raise typer.Exit(1) from None
 
 
 @app.command()

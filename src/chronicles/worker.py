@@ -13,6 +13,7 @@ import structlog
 
 from chronicles.jobs import QUEUE, TASK_MODULES, connected, jobs
 from chronicles.settings import ChroniclesSettings
+from servicekit.jobs import run_worker as run_worker_until_stopped
 
 log = structlog.get_logger(__name__)
 
@@ -27,4 +28,4 @@ async def run_worker(settings: ChroniclesSettings, concurrency: int) -> None:
     register_tasks()
     log.info("chronicles.worker.start", concurrency=concurrency, queue=QUEUE, tasks=sorted(jobs.tasks))
     async with connected(jobs, settings.resolved_database_url(), pool_size=concurrency + 2):
-        await jobs.run_worker_async(concurrency=concurrency, queues=[QUEUE], install_signal_handlers=True)
+        await run_worker_until_stopped(jobs, concurrency=concurrency, queues=[QUEUE])

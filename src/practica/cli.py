@@ -105,6 +105,7 @@ def worker(
     from practica.jobs.queue import SANDBOX_QUEUE
     from practica.jobs.resources import WorkerResources
     from practica.jobs.worker import run_worker
+    from servicekit.jobs import WorkerStoppedError
 
     current = settings()
     configure_logging(current.log_format, current.log_level, service="practica-worker")
@@ -114,7 +115,10 @@ def worker(
         await keep_runtimes_warm(resources.sandbox, resources.sessions)
 
     warm = warm_host_runtimes if queue is None or SANDBOX_QUEUE in queue else None
-    asyncio.run(run_worker(current, concurrency or current.practica_worker_concurrency, queue, warm))
+    try:
+        asyncio.run(run_worker(current, concurrency or current.practica_worker_concurrency, queue, warm))
+    except WorkerStoppedError:
+        raise typer.Exit(1) from None
 
 
 @app.command()

@@ -1,4 +1,5 @@
-"""Procrastinate helpers both products use: binding an app to a database, deferring in a transaction.
+"""Procrastinate helpers both products use: binding an app to a database, deferring in a transaction,
+running a worker that fails loudly.
 
 A job deferred with :func:`defer_in_transaction` is inserted through the
 session's own connection: if the transaction rolls back, the job was never
@@ -8,13 +9,20 @@ exist, and no committed change misses its job.
 
 from __future__ import annotations
 
+import asyncio
+import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, Unpack
 
 import procrastinate
+import procrastinate.worker
+import structlog
+from procrastinate.app import WorkerOptions
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession
+
+log = structlog.get_logger(__name__)
 
 
 def libpq_conninfo(database_url: str) -> str:
@@ -81,3 +89,47 @@ async def defer_by_name_in_transaction(
     )
     job_id: int = await deferrer.defer_async(**task_kwargs)
     return job_id
+
+
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+class WorkerStoppedError(RuntimeError):
+    """The worker ended without SIGTERM or SIGINT: one of its side tasks failed (the error is logged before)."""
+
+
+async def run_worker(app: procrastinate.App, **options: Unpack[WorkerOptions]) -> None:
+    """Run ``app``'s worker until SIGTERM or SIGINT; raise :class:`WorkerStoppedError` if it ends otherwise.
+
+    procrastinate stops a worker whose LISTEN connection or periodic deferrer fails (the database
+    restarting, its host name not resolving for a while) and returns as if it had been asked to stop:
+    the process would exit 0 and stay down, and nothing would send mail or run checks. Raising lets the
+    process exit non-zero, so that its supervisor (the topology's restart policy, systemd) starts it
+    again. A second signal, after the first asked for a graceful stop, gets the default handling.
+    """
+    final: WorkerOptions = {**app.worker_defaults, **options, "install_signal_handlers": False}
+    # procrastinate leaves perform_import_paths, Worker.stop and Worker.run unannotated.
+    app.perform_import_paths()  # type: ignore[no-untyped-call]
+    worker = procrastinate.worker.Worker(app=app, **final)
+    asked = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    def stop() -> None:
+        asked.set()
+        _remove_handlers(loop)
+        worker.stop()  # type: ignore[no-untyped-call]
+
+    for number in STOP_SIGNALS:
+        loop.add_signal_handler(number, stop)
+    try:
+        await worker.run()  # type: ignore[no-untyped-call]
+    finally:
+        _remove_handlers(loop)
+    if not asked.is_set():
+        log.error("worker.stopped_on_its_own", hint="its error is logged above; exiting non-zero to be restarted")
+        raise WorkerStoppedError("the job worker stopped without being asked to (its error is logged above)")
+
+
+def _remove_handlers(loop: asyncio.AbstractEventLoop) -> None:
+    for number in STOP_SIGNALS:
+        loop.remove_signal_handler(number)

@@ -5,7 +5,8 @@ learner's mail goes to a real SMTP server of the test (the containers reach it a
 Over HTTP through the balancer only: /ping answered by both web replicas, the version in /api/system, then
 a learner signs up, confirms by the mailed link, opens a lesson's environment (a container of the eval
 host's engine), writes the solution through the gateway, and a check passes; the check's event travels
-worker → Kafka → ``chronicles consume`` → the learner's activity. Prometheus scrapes every service with the
+worker → Kafka → ``chronicles consume`` → the learner's activity. The worker, killed, is started again by its
+restart policy and sends the next sign-up's mail. Prometheus scrapes every service with the
 repository's alert rules. A rolling deploy (``deploy/deploy.sh``) moves every service to a next version and
 back, and rolls a deploy whose gateway never answers back, without one failed request; the operations webhook
 (a real HTTP receiver) hears each. Everything, volumes included, is torn down at the end.
@@ -13,8 +14,10 @@ back, and rolls a deploy whose gateway never answers back, without one failed re
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import signal
 import subprocess
 import threading
 import time
@@ -160,9 +163,9 @@ class Learner:
         return answer.json()
 
 
-def confirmation_token(inbox: Inbox) -> str | None:
+def confirmation_token(inbox: Inbox, email: str = EMAIL) -> str | None:
     for message in inbox.messages:
-        if EMAIL in str(message["To"]):
+        if email in str(message["To"]):
             body = message.get_body(("plain",))
             assert body is not None
             if found := re.search(r"/confirm/([A-Za-z0-9_\-]+)", body.get_content()):
@@ -226,6 +229,24 @@ def test_a_learner_signs_up_and_passes_a_check_through_the_balancer(topology: To
         return actions if "check.passed" in actions else None
 
     eventually(passed_in_activity, 120, "check.passed in the learner's activity (worker → Kafka → Chronicles)")
+
+
+def test_a_worker_that_dies_is_started_again_and_the_mail_goes_out(topology: Topology, learner: Learner) -> None:
+    """The worker's process is killed (as a crash, or its own exit on a lost database, would end it): the restart
+    policy starts it again, and a sign-up's confirmation mail, a job of the worker's, arrives."""
+    container = f"{topology.env['PRACTICA_DEPLOY_PROJECT']}_worker_1"
+    killed = int(podman("inspect", "--format", "{{.State.Pid}}", container).stdout)
+    os.kill(killed, signal.SIGKILL)
+
+    def started_again() -> str | None:
+        state = podman("inspect", "--format", "{{.State.Running}} {{.State.Pid}} {{.RestartCount}}", container)
+        running, pid, restarts = state.stdout.split()
+        return state.stdout if running == "true" and int(pid) != killed and int(restarts) > 0 else None
+
+    eventually(started_again, 60, f"{container} running again after its process was killed")
+    email = "grace@example.org"
+    assert learner.post("/api/auth/signup", {"email": email, "password": PASSWORD, "display_name": "Grace"}).is_success
+    eventually(lambda: confirmation_token(topology.inbox, email), 120, f"{email}'s confirmation mail")
 
 
 def test_prometheus_scrapes_every_service_with_the_alert_rules(topology: Topology) -> None:

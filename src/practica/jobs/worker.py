@@ -14,6 +14,7 @@ from practica.jobs.queue import QUEUES, TASK_MODULES, connected, jobs
 from practica.jobs.resources import WorkerResources, worker_resources_for
 from practica.settings import PracticaSettings
 from servicekit.database import make_engine
+from servicekit.jobs import run_worker as run_worker_until_stopped
 
 log = structlog.get_logger(__name__)
 # Scheduled jobs (a pool's refill 2 s after a claim) run up to this late: one cheap query a second per worker.
@@ -35,7 +36,6 @@ async def run_worker(
     resources = worker_resources_for(settings, engine)
     options: WorkerOptions = {
         "concurrency": concurrency,
-        "install_signal_handlers": True,
         "queues": queues or QUEUES,
         # Jobs wake the worker through LISTEN/NOTIFY: on insert (procrastinate) and when a job frees its lock
         # for the next (migration 0016). The poll only finds scheduled jobs come due and notifications lost
@@ -49,7 +49,7 @@ async def run_worker(
         beside = asyncio.create_task(alongside(resources), name="beside-the-worker")
     try:
         async with connected(jobs, database_url, pool_size=concurrency + 2):
-            await jobs.run_worker_async(**options)
+            await run_worker_until_stopped(jobs, **options)
     finally:
         if beside is not None:
             beside.cancel()
