@@ -28,6 +28,8 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from alembic import op
 
+from servicekit.migrations import allow_statements_as_long_as_the_data
+
 revision = "0005"
 down_revision = "0004"
 branch_labels = None
@@ -100,6 +102,7 @@ WHERE i.inhparent = CAST(:parent AS regclass)
 
 
 def upgrade() -> None:
+    allow_statements_as_long_as_the_data()  # one INSERT per table copies every row
     months = _months_of_entries("entries") | _months_ahead()
     _set_aside_old_tables("0004", partitioned=False)
     op.execute(
@@ -121,6 +124,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    allow_statements_as_long_as_the_data()
     _set_aside_old_tables("0005", partitioned=True)
     op.execute(ENTRIES.format(primary_key="id", unique_key="sequence_code", partitioning=""))
     for table in TABLES[1:]:

@@ -37,6 +37,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from servicekit.migrations import allow_statements_as_long_as_the_data
+
 revision = "0009"
 down_revision = "0008"
 branch_labels = None
@@ -65,7 +67,7 @@ def upgrade() -> None:
     for taggings, entries, _ in _months():  # before the key is rebuilt: an update with no index to keep is cheaper
         op.execute(COPY_ACCESS.format(taggings=taggings, entries=entries or "entries"))
     # One statement builds every month's key: tens of millions of taggings may take more than the usual 10 min.
-    op.execute("SET LOCAL statement_timeout = '1h'")
+    allow_statements_as_long_as_the_data()
     op.execute(f"ALTER TABLE feed_taggings ADD CONSTRAINT {PRIMARY_KEY} PRIMARY KEY ({KEY}) INCLUDE (access_tags)")
     with op.get_context().autocommit_block():
         # Built in the transaction that updated every row, the key indexed both versions of each: half of
