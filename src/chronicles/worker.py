@@ -13,7 +13,7 @@ import structlog
 
 from chronicles.jobs import QUEUE, TASK_MODULES, connected, jobs
 from chronicles.settings import ChroniclesSettings
-from servicekit.jobs import run_worker as run_worker_until_stopped
+from servicekit.jobs import run_worker_until_stopped
 
 log = structlog.get_logger(__name__)
 

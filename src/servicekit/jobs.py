@@ -98,7 +98,7 @@ class WorkerStoppedError(RuntimeError):
     """The worker ended without SIGTERM or SIGINT: one of its side tasks failed (the error is logged before)."""
 
 
-async def run_worker(app: procrastinate.App, **options: Unpack[WorkerOptions]) -> None:
+async def run_worker_until_stopped(app: procrastinate.App, **options: Unpack[WorkerOptions]) -> None:
     """Run ``app``'s worker until SIGTERM or SIGINT; raise :class:`WorkerStoppedError` if it ends otherwise.
 
     procrastinate stops a worker whose LISTEN connection or periodic deferrer fails (the database

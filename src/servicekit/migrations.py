@@ -16,7 +16,7 @@ from types import ModuleType
 from typing import Any
 
 import structlog
-from alembic import command
+from alembic import command, op
 from alembic.config import Config
 from alembic.runtime.environment import EnvironmentContext
 from alembic.runtime.migration import MigrationContext
@@ -166,6 +166,4 @@ def run_env(
 
 def allow_statements_as_long_as_the_data() -> None:
     """The rest of this revision's transaction gets :data:`DATA_STATEMENT_TIMEOUT` per statement (``SET LOCAL``)."""
-    from alembic import op
-
     op.execute(f"SET LOCAL statement_timeout = '{DATA_STATEMENT_TIMEOUT}'")

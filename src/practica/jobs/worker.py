@@ -14,7 +14,7 @@ from practica.jobs.queue import QUEUES, TASK_MODULES, connected, jobs
 from practica.jobs.resources import WorkerResources, worker_resources_for
 from practica.settings import PracticaSettings
 from servicekit.database import make_engine
-from servicekit.jobs import run_worker as run_worker_until_stopped
+from servicekit.jobs import run_worker_until_stopped
 
 log = structlog.get_logger(__name__)
 # Scheduled jobs (a pool's refill 2 s after a claim) run up to this late: one cheap query a second per worker.
