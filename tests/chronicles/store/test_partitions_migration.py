@@ -9,7 +9,6 @@ import psycopg
 import pytest
 from alembic import command
 
-import servicekit.migrations
 from chronicles.store.migrate import MIGRATIONS
 from tests.chronicles.conftest import libpq
 
@@ -90,29 +89,3 @@ def test_new_entries_continue_the_sequence_and_downgrade_restores_plain_tables(d
     assert {table: rows(database_at_0004, query) for table, query in SNAPSHOT.items()} == snapshot
     assert rows(database_at_0004, "SELECT relkind::text FROM pg_class WHERE relname = 'entries'") == [("r",)]
     assert rows(database_at_0004, "SELECT last_value FROM entries_id_seq") == [(251,)]
-
-
-MANY_ENTRIES = 300_000
-MANY = """
-INSERT INTO entries (sequence_code, app, subject, subject_type, action, payload, occurred_at)
-SELECT gen_random_uuid(), 'practica', 'gid://practica/Lesson/' || n, 'Lesson', 'lesson.viewed',
-       jsonb_build_object('n', n), timestamptz '2024-01-01' + n * interval '1 minute'
-FROM generate_series(1, %s) AS n
-"""
-
-
-def test_the_copy_is_not_cut_short_by_the_migrations_statement_timeout(
-    database_at_0004: str, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """At 30 M entries the copy takes far longer than a migration's usual statement timeout (10 min): the
-    revision gives its statements the longer timeout of those that touch every row. Here the usual timeout
-    is 1 s, and the 300,000 entries' copy takes longer than that."""
-    with psycopg.connect(libpq(database_at_0004), autocommit=True) as conn:
-        conn.execute(MANY, (MANY_ENTRIES,))
-    monkeypatch.setattr(servicekit.migrations, "STATEMENT_TIMEOUT", "1s")
-
-    MIGRATIONS.upgrade(database_at_0004, "0005")
-
-    assert rows(database_at_0004, "SELECT count(*) FROM entries") == [(180 + MANY_ENTRIES,)]
-    command.downgrade(MIGRATIONS.config(database_at_0004), "0004")
-    assert rows(database_at_0004, "SELECT relkind::text FROM pg_class WHERE relname = 'entries'") == [("r",)]
