@@ -117,6 +117,7 @@ BRANCHES = {  # (keys first, driven by tags): the template of one branch
     (True, False): KEY_BRANCH,
     (True, True): TAG_KEY_BRANCH,
 }
+VIEWER_MAY_READ = sql.SQL("e.access_tags && {}")  # the entry carries one of the viewer's access tags
 PAGE_OF_KEYS = sql.SQL(
     "SELECT {columns} FROM ({keys}) AS k CROSS JOIN LATERAL"
     " (SELECT * FROM entries AS e WHERE e.id = k.id AND e.occurred_at = k.occurred_at AND {conditions} OFFSET 0)"
@@ -143,7 +144,7 @@ def compile_search(
     filters = _entry_conditions(request, driver, params)
     access_check: list[sql.Composable] = []
     if driver is not Driver.ACCESS_TAG:
-        access_check.append(sql.SQL("e.access_tags && {}").format(access))
+        access_check.append(VIEWER_MAY_READ.format(access))
     if driver is Driver.PAYLOAD:
         where = join([*window.on("e", "e.id"), *filters, *access_check])
         statement = PLAIN.format(columns=COLUMNS, where=where, limit=limit)
@@ -157,7 +158,7 @@ def compile_filter(request: SearchRequest) -> tuple[sql.Composed, dict[str, obje
     """Everything the request selects (the cursor aside) as one condition on ``entries AS e``, and its values."""
     params = Params()
     window = _Window(replace(request, after=None), params)
-    access = sql.SQL("e.access_tags && {}").format(params.bind(list(request.access_tags), "::text[]"))
+    access = VIEWER_MAY_READ.format(params.bind(list(request.access_tags), "::text[]"))
     return join([*window.on("e", "e.id"), *_entry_conditions(request, Driver.PAYLOAD, params), access]), params.values
 
 
