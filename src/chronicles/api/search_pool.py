@@ -7,9 +7,12 @@ connections come from a ``psycopg_pool`` pool in autocommit mode and carry
 the search settings from the moment they connect (libpq ``options``), so a
 search is its query alone:
 
-- ``plan_cache_mode = force_custom_plan`` and no server-side prepares: every
-  statement is planned for its values (PERFORMANCE.md: a generic plan turns
-  a millisecond into seconds);
+- ``plan_cache_mode = force_generic_plan`` and no automatic prepares: the
+  searches that :func:`~chronicles.store.search.search` prepares (every
+  driver but the payload) are planned once per connection and statement
+  shape, since their SQL already fixes the index walked; everything else is
+  planned for its values (PERFORMANCE.md: a generic plan of a payload
+  search turns a millisecond into seconds);
 - ``statement_timeout = 5s``: a search never runs away with the database;
 - ``jit = off``, ``max_parallel_workers_per_gather = 0``: a page is a few
   dozen rows, workers and JIT compilation cost more than they save.
@@ -40,8 +43,11 @@ from servicekit.reads import PoolReads
 
 T = TypeVar("T")
 SEARCH_OPTIONS = (
-    "-c plan_cache_mode=force_custom_plan -c statement_timeout=5s -c jit=off -c max_parallel_workers_per_gather=0"
+    "-c plan_cache_mode=force_generic_plan -c statement_timeout=5s -c jit=off -c max_parallel_workers_per_gather=0"
 )
+# psycopg prepares nothing on a connection whose threshold is None, not even when asked (``prepare=True``);
+# a count of runs never reached leaves the choice to each call.
+PREPARED_ONLY_WHEN_ASKED = 2**62
 REPLICA_DOWN = "the read replica (CHRONICLES_READ_DATABASE_URL) cannot be reached; try again later"
 
 
@@ -49,7 +55,7 @@ class SearchPool(PoolReads):
     """Autocommit connections with the search settings; opens on first use, closed by :meth:`close`."""
 
     def __init__(self, database_url: str, *, max_size: int, application_name: str, replica: bool = False) -> None:
-        options = {"prepare_threshold": None, "options": SEARCH_OPTIONS}
+        options = {"prepare_threshold": PREPARED_ONLY_WHEN_ASKED, "options": SEARCH_OPTIONS}
         super().__init__(database_url, max_size=max_size, application_name=application_name, connection_options=options)
         self.replica = replica
 

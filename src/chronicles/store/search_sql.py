@@ -18,11 +18,13 @@ Each shape reads newest first and stops after ``first + 1`` rows:
 - payload: one plain statement; the planner sees the values and picks the
   GIN index or a time-ordered walk.
 
-Up to ``UNION_BRANCHES`` values get one ``UNION ALL`` branch each with the
-value bound as a constant, so each branch is planned for its own value (a
-LATERAL over ``unnest`` is planned once for an average value: a rare action
-then walks the time index over the whole table). Longer lists use the LATERAL
-form. Access is always enforced: by the driver (access tags) or by
+Up to ``UNION_BRANCHES`` values get one ``UNION ALL`` branch each, a walk
+of the driving index per value, the walks merged in time order (a LATERAL
+over ``unnest`` is planned as one loop for an average value: a rare action
+then walked the time index over the whole table). Longer lists use the
+LATERAL form. Every statement but a payload one runs on a generic plan
+(:mod:`search`): the branches' shape, not the values, decides the walk, which
+``test_search_plans`` checks for each kind, rare values included. Access is always enforced: by the driver (access tags) or by
 ``access_tags && viewer's tags`` on every row.
 """
 

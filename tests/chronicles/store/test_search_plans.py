@@ -9,6 +9,7 @@ subject or performer, the GIN index for payload containment.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -74,16 +75,51 @@ async def _larger_than_a_few_pages(conn: psycopg.AsyncConnection[Any]) -> set[st
 
 
 async def test_each_kind_of_search_walks_its_index(bench_db: str) -> None:
+    await _each_kind_walks_its_index(bench_db, _planned_for_its_values, CASES)
+
+
+async def test_on_a_generic_plan_each_prepared_search_walks_the_same_index(bench_db: str) -> None:
+    """search() prepares every search but a payload one: planned for no value, a rare one must not be read
+    as an average one (a walk of the time index over the whole table, say)."""
+    prepared = {name: case for name, case in CASES.items() if case[1] is not Driver.PAYLOAD}
+    await _each_kind_walks_its_index(bench_db, _generic, prepared)
+
+
+Explain = Callable[[psycopg.AsyncConnection[Any], sql.Composed, dict[str, object]], Awaitable[str]]
+
+
+async def _planned_for_its_values(
+    conn: psycopg.AsyncConnection[Any], statement: sql.Composed, params: dict[str, object]
+) -> str:
+    explained = await conn.execute(sql.SQL(EXPLAIN) + statement, params)
+    return "\n".join(row[0] for row in await explained.fetchall())
+
+
+async def _generic(conn: psycopg.AsyncConnection[Any], statement: sql.Composed, params: dict[str, object]) -> str:
+    """The plan search() runs: the statement prepared as search() prepares it, then EXPLAIN EXECUTE of it."""
+    await conn.execute(statement, params, prepare=True)
+    newest = "SELECT name, generic_plans FROM pg_prepared_statements ORDER BY prepare_time DESC LIMIT 1"
+    row = await (await conn.execute(newest, prepare=False)).fetchone()
+    assert row is not None
+    assert row[1] == 1, f"not run on a generic plan: {row}"
+    order = dict.fromkeys(re.findall(r"%\((\w+)\)s", statement.as_string(conn)))  # psycopg's $1, $2, …
+    values = sql.SQL(", ").join(sql.Literal(params[name]) for name in order)
+    explained = await conn.execute(sql.SQL(EXPLAIN + "EXECUTE {}({})").format(sql.Identifier(row[0]), values))
+    return "\n".join(line for (line,) in await explained.fetchall())
+
+
+async def _each_kind_walks_its_index(
+    url: str, explain: Explain, cases: dict[str, tuple[dict[str, Any], Driver, list[str]]]
+) -> None:
     stats = Statistics()
-    async with await psycopg.AsyncConnection.connect(bench_db) as conn:
+    async with await psycopg.AsyncConnection.connect(url) as conn:
         await stats.refresh(conn)
-        for name, (document, driver, expected) in CASES.items():
+        for name, (document, driver, expected) in cases.items():
             entry_filter = EntryFilter.model_validate(document)
             assert choose_driver(entry_filter, ACCESS, stats) is driver, name
             statement, params = compile_search(SearchRequest(entry_filter, ACCESS, 25), driver, stats)
             await conn.execute(SEARCH_SETTINGS)
-            explained = await conn.execute(sql.SQL(EXPLAIN) + statement, params)
-            plan = "\n".join(row[0] for row in await explained.fetchall())
+            plan = await explain(conn, statement, params)
             for shape in expected:
                 assert shape in plan, f"{name}: no {shape!r} in\n{plan}"
             if driver in ENTRY_COLUMNS:
