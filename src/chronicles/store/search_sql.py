@@ -24,8 +24,9 @@ over ``unnest`` is planned as one loop for an average value: a rare action
 then walked the time index over the whole table). Longer lists use the
 LATERAL form. Every statement but a payload one runs on a generic plan
 (:mod:`search`): the branches' shape, not the values, decides the walk, which
-``test_search_plans`` checks for each kind, rare values included. Access is always enforced: by the driver (access tags) or by
-``access_tags && viewer's tags`` on every row.
+``test_search_plans`` checks for each kind, rare values included. Access is
+always enforced: by the driver (access tags) or by ``access_tags && viewer's
+tags`` on every row.
 """
 
 from __future__ import annotations
