@@ -50,7 +50,8 @@ __all__ = [
 ]
 
 # Run once per search transaction: a page is a few dozen rows, so parallel workers and JIT compilation
-# cost more than they save; and a search never runs away with the database (5 s at most).
+# cost more than they save; a search never runs away with the database (5 s at most); and what search()
+# prepares runs on its generic plan (the module's docstring says why), the search pool's setting.
 SEARCH_SETTINGS = (
     "SET LOCAL statement_timeout = '5s'; SET LOCAL jit = off; SET LOCAL max_parallel_workers_per_gather = 0;"
     " SET LOCAL plan_cache_mode = force_generic_plan"
